@@ -1,0 +1,57 @@
+"""What a design contains, in numbers: the `twin info` report."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import numpy as np
+
+from twin.model import Design
+
+
+def design_summary(design: Design) -> dict[str, Any]:
+    """Counts per kind, racks per generation, IT power and cables per kind."""
+    kinds = design.part_kind()
+    power = design.part_power_w()
+    it_kinds = np.isin(kinds, ["compute_tray", "switch_tray", "network_switch"])
+    rack_gen = design.racks.generation
+    gen_names = list(design.generations.name)
+    racks_per_gen = Counter(gen_names[g] if g >= 0 else "(none)" for g in rack_gen.tolist())
+    cable_kinds = design.cable_kind()
+    return {
+        "file": str(design.source),
+        "design": design.meta.get("design_name", ""),
+        "schema_version": design.schema_version,
+        "halls": len(design.halls),
+        "racks": len(design.racks),
+        "parts": len(design.parts),
+        "cables": len(design.cables),
+        "parts_per_kind": dict(sorted(Counter(kinds.tolist()).items())),
+        "racks_per_generation": dict(sorted(racks_per_gen.items())),
+        "it_power_kw": round(float(power[it_kinds].sum()) / 1000.0, 1),
+        "facility_power_kw": round(float(power[~it_kinds].sum()) / 1000.0, 1),
+        "cables_per_kind": dict(sorted(Counter(cable_kinds.tolist()).items())),
+        "cable_length_km": round(float(design.cables.length_m.sum()) / 1000.0, 2),
+        "cooling_loops": len(design.cooling_loops),
+        "power_nodes": len(design.power_nodes),
+        "sensors": len(design.sensors),
+        "warnings": list(design.warnings),
+    }
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    """The summary as aligned text for a terminal."""
+    lines = [f"{summary['file']}  (design '{summary['design']}', schema v{summary['schema_version']})",
+             f"  halls {summary['halls']}   racks {summary['racks']}   parts {summary['parts']:,}   "
+             f"cables {summary['cables']:,}",
+             f"  IT power {summary['it_power_kw']:,.1f} kW   facility equipment {summary['facility_power_kw']:,.1f} kW",
+             "  racks per generation: " + ", ".join(f"{k} {v}" for k, v in summary["racks_per_generation"].items()),
+             "  parts per kind:"]
+    lines += [f"    {kind:<16} {count:>8,}" for kind, count in summary["parts_per_kind"].items()]
+    lines.append(f"  cables per kind ({summary['cable_length_km']:,} km in all):")
+    lines += [f"    {kind:<16} {count:>8,}" for kind, count in summary["cables_per_kind"].items()]
+    lines.append(f"  cooling loops {summary['cooling_loops']}   power nodes {summary['power_nodes']}   "
+                 f"sensors {summary['sensors']}")
+    lines += [f"  warning: {w}" for w in summary["warnings"]]
+    return "\n".join(lines)

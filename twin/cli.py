@@ -1,0 +1,129 @@
+"""The `twin` command: a thin layer that parses arguments and calls the library.
+
+Exit codes: 0 ok, 1 failed (a clear one-line message on stderr), 2 usage error.
+`--debug` shows the traceback behind a failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Callable, Sequence
+
+from twin import __version__
+from twin.errors import TwinError
+
+
+def _build(args: argparse.Namespace) -> int:
+    from twin.specs import build_design
+
+    out = Path(args.output) if args.output else Path(args.spec).with_suffix("").with_suffix(".twin.db")
+    progress = None if args.quiet else (lambda msg: print(f"  {msg}…", file=sys.stderr))
+    summary = build_design(args.spec, out, progress=progress)
+    counts = summary.counts
+    print(f"built {summary.path}: {counts.get('racks', 0):,} racks, {counts.get('parts', 0):,} parts, "
+          f"{counts.get('cables', 0):,} cables, {counts.get('readings', 0):,} readings")
+    return 0
+
+
+def _info(args: argparse.Namespace) -> int:
+    from twin.analysis.summary import design_summary, format_summary
+    from twin.store import load_design
+
+    summary = design_summary(load_design(args.file))
+    print(json.dumps(summary, indent=2) if args.json else format_summary(summary))
+    return 0
+
+
+def _view(args: argparse.Namespace) -> int:
+    from twin.app.main import run_app
+
+    return run_app(args.file)
+
+
+def _export_image(args: argparse.Namespace) -> int:
+    from twin.export.image import export_image
+
+    width, height = _size(args.size)
+    path = export_image(args.file, args.output, view=args.view, size=(width, height), overlay=args.overlay)
+    print(f"wrote {path}")
+    return 0
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size must look like 1920x1080, not {text!r}") from None
+    if not (16 <= w <= 8192 and 16 <= h <= 8192):
+        raise argparse.ArgumentTypeError(f"size {text} is outside 16x16 … 8192x8192")
+    return w, h
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="twin", description="Digital twin viewer for AI data-center racks and halls.")
+    parser.add_argument("--version", action="version", version=f"twin {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show the full traceback when something fails")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("build", help="build a scene spec (TOML) into a design file",
+                       description="Generate a .twin.db design file from a scene spec.")
+    p.add_argument("spec", help="scene spec, e.g. scenes/ai-hall.toml")
+    p.add_argument("-o", "--output", help="design file to write (default: SPEC with .twin.db)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
+    p.set_defaults(func=_build)
+
+    p = sub.add_parser("info", help="summarise a design file", description="Counts, power and cabling of a design.")
+    p.add_argument("file", help="design file (.twin.db)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.set_defaults(func=_info)
+
+    p = sub.add_parser("view", help="open the desktop viewer", description="Open the twin desktop viewer.")
+    p.add_argument("file", nargs="?", help="design file to open")
+    p.set_defaults(func=_view)
+
+    p = sub.add_parser("export", help="render or convert a design headlessly",
+                       description="Headless exports (no display needed).")
+    esub = p.add_subparsers(dest="what", metavar="WHAT")
+    e = esub.add_parser("image", help="render the scene to a PNG", description="Render the design offscreen to PNG.")
+    e.add_argument("file", help="design file (.twin.db)")
+    e.add_argument("-o", "--output", required=True, help="PNG to write")
+    e.add_argument("--view", default="iso", help="iso, top, front, aisle or rack:NAME (default iso)")
+    e.add_argument("--size", default="1920x1080", help="WIDTHxHEIGHT in pixels (default 1920x1080)")
+    e.add_argument("--overlay", default="none", help="none, thermal, power, cabling, cooling, supply")
+    e.set_defaults(func=_export_image)
+    p.set_defaults(func=lambda _a: (p.print_help(), 2)[1])
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except TwinError as exc:
+        if args.debug:
+            raise
+        print(f"twin: error: {exc}", file=sys.stderr)
+        return 1
+    except argparse.ArgumentTypeError as exc:
+        print(f"twin: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("twin: interrupted", file=sys.stderr)
+        return 1
+    except Exception as exc:  # an unexpected failure: one line unless --debug
+        if args.debug:
+            raise
+        print(f"twin: error: {type(exc).__name__}: {exc} (run with --debug for details)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,128 @@
+"""A loaded design: every table as named numpy columns, references as row indices.
+
+Why columns: a 2,000-rack hall has ~80,000 parts and ~300,000 cables; analysis and scene
+work on whole columns (one gather recolours the hall), so no Python object exists per part
+or cable. References between tables are stored as row indices into the target table
+(-1 where the database holds NULL), resolved once at load time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+
+class Columns:
+    """A table as equal-length named columns (numpy arrays; 2-D for vectors such as xyz)."""
+
+    def __init__(self, **columns: np.ndarray):
+        lengths = {name: len(col) for name, col in columns.items()}
+        if len(set(lengths.values())) > 1:
+            raise ValueError(f"columns of unequal length: {lengths}")
+        self._columns = dict(columns)
+        self._length = next(iter(lengths.values()), 0)
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        try:
+            return self.__dict__["_columns"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._columns
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._columns)
+
+    def row(self, index: int) -> dict:
+        """One row as a plain dict (for panels and reports, not for hot loops)."""
+        return {name: col[index] for name, col in self._columns.items()}
+
+    def index_of(self, ids: np.ndarray | int) -> np.ndarray:
+        """Row indices of database ids (-1 for ids not in the table)."""
+        key = np.asarray(ids, dtype=np.int64)
+        if self._length == 0:
+            return np.full(key.shape, -1, dtype=np.int64)
+        order = self._id_order()
+        sorted_ids = self._columns["id"][order]
+        pos = np.minimum(np.searchsorted(sorted_ids, key), self._length - 1)
+        return np.where(sorted_ids[pos] == key, order[pos], -1)
+
+    def _id_order(self) -> np.ndarray:
+        if "_order" not in self.__dict__:
+            self.__dict__["_order"] = np.argsort(self._columns["id"], kind="stable")
+        return self.__dict__["_order"]
+
+
+@dataclass
+class Design:
+    """The whole design file in memory. See docs/schema.md for what each column means."""
+
+    source: Path
+    meta: dict[str, str]
+    generations: Columns
+    suppliers: Columns
+    part_types: Columns
+    halls: Columns
+    racks: Columns
+    parts: Columns
+    cables: Columns
+    cable_trays: Columns
+    power_nodes: Columns
+    cooling_loops: Columns
+    sensors: Columns
+    cable_kinds: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.meta.get("schema_version", 0))
+
+    def part_kind(self) -> np.ndarray:
+        """Kind name of every part (a gather through the catalog)."""
+        return self.part_types.kind[self.parts.type]
+
+    def part_size(self) -> np.ndarray:
+        """(n, 3) catalog size of every part: width, depth, height in metres."""
+        return self.part_types.size[self.parts.type]
+
+    def part_power_w(self) -> np.ndarray:
+        """Power each part draws: its own override where set, else the catalog nominal."""
+        nominal = self.part_types.power_nominal_w[self.parts.type]
+        return np.where(self.parts.power_w >= 0, self.parts.power_w, nominal)
+
+    def cable_ends(self) -> tuple[np.ndarray, np.ndarray]:
+        """World positions (n, 3) of both ends of every cable (its ports on their parts)."""
+        return (self.local_to_world(self.cables.a_part, self.cables.a_offset),
+                self.local_to_world(self.cables.b_part, self.cables.b_offset))
+
+    def local_to_world(self, part: np.ndarray, offset: np.ndarray) -> np.ndarray:
+        """Points given in parts' local frames (yaw about Z, then translate) in world metres."""
+        yaw = np.radians(self.parts.yaw_deg[part])
+        c, s = np.cos(yaw), np.sin(yaw)
+        pos = self.parts.position[part]
+        return np.column_stack([pos[:, 0] + c * offset[:, 0] - s * offset[:, 1],
+                                pos[:, 1] + s * offset[:, 0] + c * offset[:, 1], pos[:, 2] + offset[:, 2]])
+
+    def cable_kind(self) -> np.ndarray:
+        """Kind name of every cable."""
+        return np.asarray(self.cable_kinds, dtype=object)[self.cables.kind]
+
+    def rack_index(self, name: str) -> int:
+        """Row index of the rack called `name`; KeyError if there is none."""
+        hits = np.flatnonzero(self.racks.name == name)
+        if not len(hits):
+            raise KeyError(name)
+        return int(hits[0])
+
+    def rack_power_w(self) -> np.ndarray:
+        """IT power per rack: the sum of what its parts draw."""
+        inside = self.parts.rack >= 0
+        return np.bincount(self.parts.rack[inside], weights=self.part_power_w()[inside],
+                           minlength=len(self.racks))

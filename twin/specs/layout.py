@@ -1,0 +1,127 @@
+"""Where racks, rows and facility equipment stand in a hall, from a validated spec.
+
+Pure geometry and naming: no database, no randomness. Rows run along +X from their
+origin; a row's racks share its centre line; `facing` says where the fronts point
+(cold aisle side). Repeated rows alternate facing so fronts meet across cold aisles.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from twin.errors import TwinError
+
+RACK_BASE_M = 0.10          # height of the first U above the floor (plinth and bottom frame)
+CDU_GAP_M = 0.0
+
+
+@dataclass
+class RackPlan:
+    name: str
+    row: str
+    slot: int
+    x: float
+    y: float
+    yaw_deg: float
+    template: str
+    generation: str
+    network: bool
+    cdu_group: int          # index into RowPlan.cdus; -1 for network racks
+
+
+@dataclass
+class RowPlan:
+    name: str
+    generation: str
+    yaw_deg: float
+    y: float
+    x_start: float
+    x_end: float
+    racks: list[RackPlan] = field(default_factory=list)
+    cdus: list[tuple[str, float, float]] = field(default_factory=list)   # (part type, x, y)
+
+
+def plan_rows(spec: dict[str, Any]) -> list[RowPlan]:
+    """Expand the spec's rows (with `repeat`) into concrete rows of placed racks."""
+    types, templates = spec["part_types"], spec["rack_templates"]
+    generations = {g["name"]: g for g in spec["generations"]}
+    rows: list[RowPlan] = []
+    for i, row in enumerate(spec["rows"]):
+        gen = generations[row["generation"]]
+        nx, ny = row["repeat"]
+        for iy in range(ny):
+            for ix in range(nx):
+                k = iy * nx + ix
+                name = row["name"] if nx * ny == 1 else f"{row['name']}{k + 1:02d}"
+                facing = row["facing"]
+                if row["alternate"] and iy % 2 == 1:
+                    facing = "+y" if facing == "-y" else "-y"
+                origin = (row["origin_m"][0] + ix * row["pitch_m"][0], row["origin_m"][1] + iy * row["pitch_m"][1])
+                rows.append(_plan_row(name, row, gen, facing, origin, types, templates, f"rows[{i}]", spec))
+    _check_unique([r.name for r in rows], "row", spec)
+    _check_unique([rack.name for r in rows for rack in r.racks], "rack", spec)
+    return rows
+
+
+def network_racks_needed(compute_template: dict, network_template: dict, types: dict, racks: int) -> int:
+    """Enough leaf racks for every compute-tray OSFP port of `racks` racks to reach a leaf down port."""
+    osfp = sum(slot["count"] * _port_count(types[slot["type"]], prefix="osfp")
+               for slot in compute_template["layout"] if types[slot["type"]]["kind"] == "compute_tray")
+    downs = sum(slot["count"] * _port_count(types[slot["type"]], name="down") for slot in network_template["layout"])
+    if osfp == 0:
+        return 0
+    if downs == 0:
+        raise TwinError(None, "network rack template has no 'down' ports for the compute trays")
+    return math.ceil(osfp * racks / downs)
+
+
+def _port_count(part_type: dict, prefix: str = "", name: str = "") -> int:
+    return sum(p["count"] for p in part_type["ports"]
+               if (prefix and p["kind"].startswith(prefix)) or (name and p["name"] == name))
+
+
+def _plan_row(name: str, row: dict, gen: dict, facing: str, origin: tuple[float, float], types: dict,
+              templates: dict, where: str, spec: dict) -> RowPlan:
+    yaw = 0.0 if facing == "-y" else 180.0
+    compute_tpl = templates[gen["rack_template"]]
+    network_tpl = templates[gen["network_template"]]
+    n_network = network_racks_needed(compute_tpl, network_tpl, types, row["racks"])
+    cdu_width = types[row["cdu"]]["size"][0]
+    plan = RowPlan(name=name, generation=gen["name"], yaw_deg=yaw, y=origin[1], x_start=origin[0], x_end=origin[0])
+    x = origin[0]
+    # CDUs split the row: with two CDUs one stands at each end, each serving its half.
+    if row["cdus"] > 1:
+        plan.cdus.append((row["cdu"], x + cdu_width / 2, origin[1]))
+        x += cdu_width + CDU_GAP_M
+    per_cdu = math.ceil(row["racks"] / row["cdus"])
+    for slot in range(row["racks"]):
+        width = types[compute_tpl["frame"]]["size"][0]
+        plan.racks.append(RackPlan(f"{name}{slot + 1:02d}", name, slot + 1, x + width / 2, origin[1], yaw,
+                                   gen["rack_template"], gen["name"], False, slot // per_cdu))
+        x += width
+    for k in range(n_network):
+        width = types[network_tpl["frame"]]["size"][0]
+        plan.racks.append(RackPlan(f"{name}-N{k + 1}", name, row["racks"] + k + 1, x + width / 2, origin[1], yaw,
+                                   gen["network_template"], gen["name"], True, -1))
+        x += width
+    for _ in range(row["cdus"] - len(plan.cdus)):
+        plan.cdus.append((row["cdu"], x + cdu_width / 2, origin[1]))
+        x += cdu_width
+    plan.x_end = x
+    hall_w, hall_d, _ = spec["hall"]["size_m"]
+    depth = max(types[compute_tpl["frame"]]["size"][1], types[network_tpl["frame"]]["size"][1])
+    if plan.x_start < 0 or x > hall_w or origin[1] - depth / 2 < 0 or origin[1] + depth / 2 > hall_d:
+        raise TwinError(spec["source"] if "source" in spec else None,
+                        f"row {name} (x {plan.x_start:.1f}–{x:.1f} m, y {origin[1]:.1f} m) does not fit in the "
+                        f"{hall_w:g} × {hall_d:g} m hall", where=where)
+    return plan
+
+
+def _check_unique(names: list[str], what: str, spec: dict) -> None:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise TwinError(spec.get("source"), f"two {what}s are called '{name}'", where="rows")
+        seen.add(name)

@@ -1,0 +1,194 @@
+"""Read and validate a scene spec (TOML) merged with the built-in catalog.
+
+Every mistake is reported with the file and the dotted key (`rows[2].generation`), so a
+spec author can fix it without reading code: unknown keys, wrong types and references to
+part types, templates, generations, racks or rows that do not exist.
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from twin.errors import TwinError
+
+NUM = (int, float)
+REQ = "required"
+
+# Each schema maps key -> (type, default). A type is a Python type, a tuple of types,
+# ("list", item_type[, length]) or ("tables", schema) for an array of tables.
+PORT = {"name": (str, REQ), "kind": (str, REQ), "offset": (("list", NUM, 3), [0.0, 0.0, 0.0]),
+        "count": (int, 1), "pitch": (NUM, 0.0)}
+PART_TYPE = {
+    "kind": (str, REQ), "vendor": (str, ""), "model": (str, ""), "generation": (str, ""),
+    "u_height": (int, 0), "size": (("list", NUM, 3), REQ), "u_pitch_m": (NUM, 0.04445), "mass_kg": (NUM, 0.0),
+    "power_nominal_w": (NUM, 0.0), "power_max_w": (NUM, 0.0), "power_capacity_w": (NUM, 0.0),
+    "cooling_capacity_w": (NUM, 0.0), "airflow_cfm": (NUM, 0.0), "coolant_lpm": (NUM, 0.0),
+    "cooling_mode": (str, "none"), "liquid_fraction": (NUM, 0.0), "mesh": (str, ""), "mesh_units": (str, "m"),
+    "supplier": (str, REQ), "country_of_origin": (str, ""), "lead_time_days": (int, 0),
+    "unit_cost_usd": (NUM, 0.0), "ports": (("tables", PORT), []),
+}
+SUPPLIER = {"name": (str, REQ), "country": (str, REQ)}
+TEMPLATE = {"frame": (str, REQ), "budget_w": (NUM, 0.0),
+            "layout": (("tables", {"type": (str, REQ), "count": (int, 1)}), REQ),
+            "busbar": (str, ""), "manifold": (str, "")}
+SPEC = {
+    "design": ({"name": (str, REQ), "description": (str, ""), "seed": (int, 0), "home_country": (str, "US")}, REQ),
+    "hall": ({"name": (str, REQ), "size_m": (("list", NUM, 3), REQ), "supply_air_c": (NUM, 22.0),
+              "ashrae_class": (str, "A1"), "recirculation_c": (NUM, 1.0), "crah": (str, ""),
+              "crah_count": (int, 0)}, REQ),
+    "cooling": ({"design_dt_k": (NUM, 10.0)}, {}),
+    "power": ({"utility_kw": (NUM, REQ), "switchboard": (str, REQ), "ups": (str, REQ), "switchboards": (int, 1),
+               "ups_per_switchboard": (int, 2), "mechanical_share": (NUM, 0.3),
+               "busway": (str, "busway-tap"), "voltage_v": (NUM, 415.0)}, REQ),
+    "telemetry": ({"start": (str, "2026-11-24T00:00:00Z"), "hours": (int, 24), "interval_min": (int, 15)}, None),
+    "generations": (("tables", {"name": (str, REQ), "label": (str, ""), "description": (str, ""),
+                                "rack_template": (str, REQ), "network_template": (str, REQ),
+                                "liquid_supply_c": (NUM, 32.0)}), REQ),
+    "rows": (("tables", {"name": (str, REQ), "generation": (str, REQ), "racks": (int, REQ),
+                         "origin_m": (("list", NUM, 2), REQ), "facing": (str, "-y"), "cdu": (str, REQ),
+                         "cdus": (int, 1), "repeat": (("list", int, 2), [1, 1]),
+                         "pitch_m": (("list", NUM, 2), [0.0, 2.4]), "alternate": (bool, True)}), REQ),
+    "faults": (("tables", {"kind": (str, REQ), "rack": (str, ""), "row": (str, ""), "power_factor": (NUM, 1.2),
+                           "length_m": (NUM, 4.0), "cdu": (str, ""), "inlet_c": (NUM, 34.0)}), []),
+    "suppliers": (("named", SUPPLIER), {}),
+    "part_types": (("named", PART_TYPE), {}),
+    "rack_templates": (("named", TEMPLATE), {}),
+}
+FAULT_KINDS = {"rack_over_budget": "rack", "dac_too_long": "rack", "cdu_over_capacity": "row", "hot_spot": "rack"}
+COOLING_MODES = {"air", "liquid", "hybrid", "none"}
+
+
+def load_spec(path: str | Path) -> dict[str, Any]:
+    """Parse, validate and complete a spec; the built-in catalog is merged underneath it."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise TwinError(path, "no such file") from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise TwinError(path, f"not valid TOML ({exc})") from None
+    spec = _validate(raw, SPEC, "", path)
+    catalog = _validate(_builtin_catalog(), {k: SPEC[k] for k in ("suppliers", "part_types", "rack_templates")},
+                        "", Path("twin/specs/catalog.toml"))
+    for key in ("suppliers", "part_types", "rack_templates"):
+        spec[key] = {**catalog[key], **spec[key]}
+    _check_references(spec, path)
+    spec["source"] = str(path)
+    return spec
+
+
+def _builtin_catalog() -> dict[str, Any]:
+    text = resources.files("twin.specs").joinpath("catalog.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def _validate(value: Any, schema: dict, where: str, path: Path) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise TwinError(path, f"expected a table, got {type(value).__name__}", where=where or None)
+    out: dict[str, Any] = {}
+    for key in value:
+        if key not in schema:
+            raise TwinError(path, f"unknown key (expected one of: {', '.join(schema)})", where=_join(where, key))
+    for key, (kind, default) in schema.items():
+        here = _join(where, key)
+        if key not in value:
+            if default is REQ:
+                raise TwinError(path, "missing required key", where=here)
+            out[key] = copy.deepcopy(default)
+            continue
+        out[key] = _coerce(value[key], kind, here, path)
+    return out
+
+
+def _coerce(value: Any, kind: Any, where: str, path: Path) -> Any:
+    if isinstance(kind, dict):
+        return _validate(value, {k: v for k, v in kind.items()}, where, path)
+    if isinstance(kind, tuple) and kind and kind[0] in ("list", "tables", "named"):
+        if kind[0] == "named":
+            if not isinstance(value, dict):
+                raise TwinError(path, "expected a table of named entries", where=where)
+            return {name: _validate(entry, kind[1], f"{where}.{name}", path) for name, entry in value.items()}
+        if not isinstance(value, list):
+            raise TwinError(path, f"expected a list, got {_type_name(value)}", where=where)
+        if kind[0] == "tables":
+            return [_validate(item, kind[1], f"{where}[{i}]", path) for i, item in enumerate(value)]
+        if len(kind) > 2 and len(value) != kind[2]:
+            raise TwinError(path, f"expected {kind[2]} values, got {len(value)}", where=where)
+        return [_coerce(item, kind[1], f"{where}[{i}]", path) for i, item in enumerate(value)]
+    allowed = kind if isinstance(kind, tuple) else (kind,)
+    if isinstance(value, bool) and bool not in allowed:
+        raise TwinError(path, f"expected {_names(allowed)}, got a boolean", where=where)
+    if not isinstance(value, allowed):
+        raise TwinError(path, f"expected {_names(allowed)}, got {_type_name(value)} {value!r}", where=where)
+    return float(value) if float in allowed and int in allowed else value
+
+
+def _check_references(spec: dict[str, Any], path: Path) -> None:
+    types, templates, suppliers = spec["part_types"], spec["rack_templates"], spec["suppliers"]
+    generations = {g["name"] for g in spec["generations"]}
+
+    def need(name: str, pool: dict | set, what: str, where: str) -> None:
+        if name not in pool:
+            raise TwinError(path, f"{what} '{name}' does not exist", where=where)
+
+    for name, pt in types.items():
+        need(pt["supplier"], suppliers, "supplier", f"part_types.{name}.supplier")
+        if pt["cooling_mode"] not in COOLING_MODES:
+            raise TwinError(path, f"cooling_mode must be one of {sorted(COOLING_MODES)}",
+                            where=f"part_types.{name}.cooling_mode")
+        if pt["mesh_units"] not in ("m", "mm"):
+            raise TwinError(path, "mesh_units must be 'm' or 'mm'", where=f"part_types.{name}.mesh_units")
+        if any(v <= 0 for v in pt["size"]):
+            raise TwinError(path, "every size must be positive", where=f"part_types.{name}.size")
+    for name, tpl in templates.items():
+        need(tpl["frame"], types, "part type", f"rack_templates.{name}.frame")
+        for i, slot in enumerate(tpl["layout"]):
+            need(slot["type"], types, "part type", f"rack_templates.{name}.layout[{i}].type")
+        for key in ("busbar", "manifold"):
+            if tpl[key]:
+                need(tpl[key], types, "part type", f"rack_templates.{name}.{key}")
+    for i, gen in enumerate(spec["generations"]):
+        need(gen["rack_template"], templates, "rack template", f"generations[{i}].rack_template")
+        need(gen["network_template"], templates, "rack template", f"generations[{i}].network_template")
+    for key in ("switchboard", "ups", "busway"):
+        need(spec["power"][key], types, "part type", f"power.{key}")
+    if spec["hall"]["crah"]:
+        need(spec["hall"]["crah"], types, "part type", "hall.crah")
+    row_names = set()
+    for i, row in enumerate(spec["rows"]):
+        need(row["generation"], generations, "generation", f"rows[{i}].generation")
+        need(row["cdu"], types, "part type", f"rows[{i}].cdu")
+        if row["facing"] not in ("-y", "+y"):
+            raise TwinError(path, "facing must be '-y' or '+y'", where=f"rows[{i}].facing")
+        if row["racks"] < 1 or row["cdus"] < 1 or min(row["repeat"]) < 1:
+            raise TwinError(path, "racks, cdus and repeat must be at least 1", where=f"rows[{i}]")
+        row_names.add(row["name"])
+    for i, fault in enumerate(spec["faults"]):
+        target = FAULT_KINDS.get(fault["kind"])
+        if target is None:
+            raise TwinError(path, f"unknown fault kind (expected one of: {', '.join(FAULT_KINDS)})",
+                            where=f"faults[{i}].kind")
+        if not fault[target]:
+            raise TwinError(path, f"a {fault['kind']} fault needs '{target}'", where=f"faults[{i}]")
+        if target == "row":
+            need(fault["row"], row_names, "row", f"faults[{i}].row")
+        if fault["cdu"]:
+            need(fault["cdu"], types, "part type", f"faults[{i}].cdu")
+
+
+def _join(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
+
+
+def _names(types: tuple) -> str:
+    return " or ".join("number" if t in (int, float) and float in types else t.__name__ for t in dict.fromkeys(
+        float if t is int and float in types else t for t in types))
+
+
+def _type_name(value: Any) -> str:
+    return {str: "a string", int: "an integer", float: "a number", bool: "a boolean", list: "a list",
+            dict: "a table"}.get(type(value), type(value).__name__)

@@ -1,0 +1,85 @@
+"""Plausible sensor readings for a generated design (seeded, physics-consistent).
+
+Rack inlet follows the hall supply air plus a recirculation term and a daily swing; rack
+power follows a daily load curve; outlet is inlet plus the air-side ΔT of what the rack
+actually rejects to air; each CDU loop's return is its supply plus the liquid-side ΔT of
+the heat it carries. The `hot_spot` fault lifts one rack's inlet to the spec's figure.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from twin.model import physics
+
+if TYPE_CHECKING:
+    from twin.specs.generator import _Generator
+    from twin.specs.layout import RowPlan
+
+
+def make_telemetry(gen: "_Generator", rows: "list[RowPlan]") -> dict[str, dict[str, Any]]:
+    spec, p, rng = gen.spec, gen.parts, gen.rng
+    tel = spec["telemetry"]
+    start = datetime.fromisoformat(tel["start"].replace("Z", "+00:00")).astimezone(timezone.utc)
+    steps = tel["hours"] * 60 // tel["interval_min"]
+    times = [start + timedelta(minutes=tel["interval_min"] * i) for i in range(steps)]
+    stamps = [t.strftime("%Y-%m-%dT%H:%M:%SZ") for t in times]
+    hour = np.array([t.hour + t.minute / 60 for t in times])
+    daily = np.sin(2 * np.pi * (hour - 9.0) / 24.0)          # peaks mid-afternoon
+
+    nominal = gen.type_attr("power_nominal_w")[p["type"]]
+    power = np.where(gen.part_power >= 0, gen.part_power, nominal)
+    liquid_fraction = gen.type_attr("liquid_fraction")[p["type"]]
+    cfm = gen.type_attr("airflow_cfm")[p["type"]]
+    hot = {f["rack"]: f["inlet_c"] for f in spec["faults"] if f["kind"] == "hot_spot"}
+
+    sensors: dict[str, list] = {k: [] for k in ("id", "name", "kind", "unit", "part_id", "rack_id", "cooling_loop_id")}
+    series: list[np.ndarray] = []
+
+    def sensor(name, kind, unit, part, rack, loop, values) -> None:
+        sensors["id"].append(len(sensors["id"]) + 1)
+        for key, value in zip(("name", "kind", "unit", "part_id", "rack_id", "cooling_loop_id"),
+                              (name, kind, unit, part, rack, loop)):
+            sensors[key].append(value)
+        series.append(np.round(values, 2))
+
+    supply_air = spec["hall"]["supply_air_c"]
+    recirc = spec["hall"]["recirculation_c"]
+    loop_heat = np.zeros((len(gen.tables["cooling_loops"]["id"]) + 1, steps))
+    for r, rack in enumerate(gen.rack_plans):
+        members = gen.rack_members[r]
+        frame = members[p["role"][members] == "frame"][0]
+        load = np.clip(0.82 + 0.10 * daily + rng.normal(0, 0.02, steps), 0.3, 1.0)
+        rack_w = power[members].sum() * load
+        air_w = (power[members] * (1 - liquid_fraction[members])).sum() * load
+        airflow = max(cfm[members].sum(), 1.0)
+        inlet = supply_air + recirc * rng.uniform(0.5, 1.5) + 0.8 * daily + rng.normal(0, 0.15, steps)
+        if rack.name in hot:
+            inlet = hot[rack.name] + 0.6 * daily + rng.normal(0, 0.15, steps)
+        outlet = inlet + physics.air_delta_t_c(air_w, airflow)
+        rid, fid = r + 1, frame + 1
+        sensor(f"{rack.name}-inlet", "inlet_temp", "degC", fid, rid, None, inlet)
+        sensor(f"{rack.name}-outlet", "outlet_temp", "degC", fid, rid, None, outlet)
+        sensor(f"{rack.name}-power", "power", "W", fid, rid, None, rack_w)
+        loop = gen.tables["racks"]["cooling_loop_id"][r]
+        if loop > 0:
+            loop_heat[loop] += (power[members] * liquid_fraction[members]).sum() * load
+    loops = gen.tables["cooling_loops"]
+    for i, lid in enumerate(loops["id"]):
+        if loops["medium"][i] != "liquid":
+            continue
+        cdu = int(gen.cdu_parts[gen.part_loop[gen.cdu_parts] == lid][0])
+        flow = loops["flow_lpm"][i] * (0.9 + rng.normal(0, 0.005, steps))
+        supply = loops["supply_c"][i] + rng.normal(0, 0.1, steps)
+        ret = supply + physics.liquid_delta_t_c(loop_heat[lid], flow)
+        name = loops["name"][i]
+        sensor(f"{name}-supply", "supply_temp", "degC", cdu + 1, None, lid, supply)
+        sensor(f"{name}-return", "return_temp", "degC", cdu + 1, None, lid, ret)
+        sensor(f"{name}-flow", "flow", "L/min", cdu + 1, None, lid, flow)
+    n = len(series)
+    readings = {"sensor_id": np.repeat(np.arange(1, n + 1), steps), "ts": stamps * n,
+                "value": np.concatenate(series) if series else np.zeros(0)}
+    return {"sensors": sensors, "readings": readings}

@@ -1,0 +1,234 @@
+"""Read a design file into the model (`twin.model.Design`).
+
+Every check that can fail names the file and the table or row: a file that is not SQLite,
+a design written by a newer twin, missing tables. Dangling references inside an otherwise
+readable design do not stop the load: they become warnings and the rest of the scene loads.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import sqlite_utils
+
+from twin.errors import TwinError
+from twin.model.design import Columns, Design
+from twin.store.schema import REQUIRED_TABLES, SCHEMA_VERSION
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def open_database(path: str | Path) -> sqlite_utils.Database:
+    """Open an existing design file after checking it is a twin design this version reads."""
+    path = Path(path)
+    if not path.exists():
+        raise TwinError(path, "no such file")
+    if path.is_dir():
+        raise TwinError(path, "is a folder, not a design file")
+    with path.open("rb") as fh:
+        head = fh.read(len(SQLITE_MAGIC))
+    if head != SQLITE_MAGIC:
+        raise TwinError(path, "not a twin design: the file is not an SQLite database")
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        db = sqlite_utils.Database(conn)
+        tables = set(db.table_names())
+    except sqlite3.DatabaseError as exc:
+        raise TwinError(path, f"unreadable SQLite database ({exc})") from None
+    if "meta" not in tables:
+        raise TwinError(path, "not a twin design: it has no 'meta' table")
+    row = db.execute("select value from meta where key = 'schema_version'").fetchone()
+    if row is None:
+        raise TwinError(path, "no schema_version row", where="table meta")
+    try:
+        version = int(row[0])
+    except (TypeError, ValueError):
+        raise TwinError(path, f"schema_version is {row[0]!r}, not a number", where="table meta") from None
+    if version > SCHEMA_VERSION:
+        raise TwinError(path, f"written by a newer twin (schema v{version}); this twin reads up to v{SCHEMA_VERSION}",
+                        where="table meta")
+    missing = [t for t in REQUIRED_TABLES if t not in tables]
+    if missing:
+        raise TwinError(path, f"missing tables: {', '.join(missing)}")
+    return db
+
+
+def load_design(path: str | Path) -> Design:
+    """Load the whole design into column tables (no readings: those are read on demand)."""
+    path = Path(path)
+    db = open_database(path)
+    try:
+        return _Loader(db, path).load()
+    except sqlite3.DatabaseError as exc:
+        raise TwinError(path, f"cannot read the design ({exc})") from None
+    finally:
+        db.conn.close()
+
+
+class _Loader:
+    def __init__(self, db: sqlite_utils.Database, path: Path):
+        self.db = db
+        self.path = path
+        self.warnings: list[str] = []
+
+    def numbers(self, table: str, columns: list[str]) -> dict[str, np.ndarray]:
+        """Numeric columns ordered by id; NULL becomes NaN."""
+        sql = f"select {', '.join(columns)} from {table} order by {'rowid' if table == 'readings' else 'id'}"
+        rows = self.db.execute(sql).fetchall()
+        block = np.array(rows, dtype=np.float64).reshape(len(rows), len(columns))
+        return {name: block[:, i] for i, name in enumerate(columns)}
+
+    def texts(self, table: str, columns: list[str]) -> dict[str, np.ndarray]:
+        rows = self.db.execute(f"select {', '.join(columns)} from {table} order by id").fetchall()
+        return {name: np.array([r[i] if r[i] is not None else "" for r in rows], dtype=object)
+                for i, name in enumerate(columns)}
+
+    def ref(self, ids: np.ndarray, target: Columns, table: str, column: str, row_ids: np.ndarray) -> np.ndarray:
+        """Turn foreign-key ids into row indices of `target`; NULL → -1, dangling → -1 + warning."""
+        present = ~np.isnan(ids)
+        index = np.full(len(ids), -1, dtype=np.int64)
+        index[present] = target.index_of(ids[present].astype(np.int64))
+        dangling = present & (index < 0)
+        if dangling.any():
+            first = int(row_ids[np.flatnonzero(dangling)[0]])
+            self.warnings.append(f"{self.path}: table {table}, row id {first}: {column} points to no row "
+                                 f"({int(dangling.sum())} rows like this; treated as empty)")
+        return index
+
+    def load(self) -> Design:
+        meta = {k: v for k, v in self.db.execute("select key, value from meta").fetchall()}
+        generations = Columns(**self.ints("generations", ["id"]), **self.texts("generations", ["name", "label"]))
+        suppliers = Columns(**self.ints("suppliers", ["id", "domestic"]),
+                            **self.texts("suppliers", ["key", "name", "country"]))
+        part_types = self.load_part_types(generations, suppliers)
+        h = self.numbers("halls", ["id", "width_m", "depth_m", "height_m", "supply_air_c"])
+        halls = Columns(id=h["id"].astype(np.int64), size=np.column_stack([h["width_m"], h["depth_m"], h["height_m"]]),
+                        supply_air_c=h["supply_air_c"], **self.texts("halls", ["name", "ashrae_class"]))
+        c = self.numbers("cooling_loops", ["id", "hall_id", "supply_c", "design_dt_k", "capacity_w", "flow_lpm"])
+        loop_ids = c["id"].astype(np.int64)
+        cooling_loops = Columns(id=loop_ids, hall=self.ref(c["hall_id"], halls, "cooling_loops", "hall_id", loop_ids),
+                                supply_c=c["supply_c"], design_dt_k=c["design_dt_k"], capacity_w=c["capacity_w"],
+                                flow_lpm=c["flow_lpm"], **self.texts("cooling_loops", ["name", "medium"]))
+        racks = self.load_racks(halls, part_types, generations, cooling_loops)
+        parts = self.load_parts(part_types, racks, cooling_loops)
+        power_nodes = self.load_power_nodes(parts)
+        self.resolve_part_power(parts, power_nodes)
+        cables = self.load_cables(parts)
+        t = self.numbers("cable_trays", ["id", "x0", "y0", "z0", "x1", "y1", "z1", "width_m", "height_m", "capacity"])
+        cable_trays = Columns(id=t["id"].astype(np.int64), start=np.column_stack([t["x0"], t["y0"], t["z0"]]),
+                              end=np.column_stack([t["x1"], t["y1"], t["z1"]]), width_m=t["width_m"],
+                              height_m=t["height_m"], capacity=t["capacity"], **self.texts("cable_trays", ["name"]))
+        s = self.numbers("sensors", ["id", "part_id", "rack_id", "cooling_loop_id"])
+        sensor_ids = s["id"].astype(np.int64)
+        sensors = Columns(id=sensor_ids, part=self.ref(s["part_id"], parts, "sensors", "part_id", sensor_ids),
+                          rack=self.ref(s["rack_id"], racks, "sensors", "rack_id", sensor_ids),
+                          cooling_loop=self.ref(s["cooling_loop_id"], cooling_loops, "sensors", "cooling_loop_id", sensor_ids),
+                          **self.texts("sensors", ["name", "kind", "unit"]))
+        return Design(source=self.path, meta=meta, generations=generations, suppliers=suppliers,
+                      part_types=part_types, halls=halls, racks=racks, parts=parts, cables=cables,
+                      cable_trays=cable_trays, power_nodes=power_nodes, cooling_loops=cooling_loops,
+                      sensors=sensors, cable_kinds=self.cable_kinds,
+                      warnings=self.warnings)
+
+    def ints(self, table: str, columns: list[str]) -> dict[str, np.ndarray]:
+        return {k: np.nan_to_num(v, nan=0).astype(np.int64) for k, v in self.numbers(table, columns).items()}
+
+    def load_part_types(self, generations: Columns, suppliers: Columns) -> Columns:
+        n = self.numbers("part_types", [
+            "id", "generation_id", "supplier_id", "u_height", "width_m", "depth_m", "height_m", "u_pitch_m",
+            "mass_kg", "power_nominal_w", "power_max_w", "power_capacity_w", "cooling_capacity_w", "airflow_cfm",
+            "coolant_lpm", "liquid_fraction", "lead_time_days", "unit_cost_usd"])
+        ids = n.pop("id").astype(np.int64)
+        gen = self.ref(n.pop("generation_id"), generations, "part_types", "generation_id", ids)
+        sup = self.ref(n.pop("supplier_id"), suppliers, "part_types", "supplier_id", ids)
+        size = np.column_stack([n.pop("width_m"), n.pop("depth_m"), n.pop("height_m")])
+        bad = ~np.isfinite(size).all(axis=1) | (size <= 0).any(axis=1)
+        if bad.any():
+            self.warnings.append(f"{self.path}: table part_types, row id {int(ids[np.flatnonzero(bad)[0]])}: "
+                                 "size missing or not positive; drawn as a 0.1 m box")
+            size[bad] = 0.1
+        numbers = {k: np.nan_to_num(v, nan=0.0) for k, v in n.items()}
+        numbers["u_height"] = numbers["u_height"].astype(np.int64)
+        return Columns(id=ids, generation=gen, supplier=sup, size=size, **numbers,
+                       **self.texts("part_types", ["name", "kind", "vendor", "model", "cooling_mode", "mesh_path",
+                                                    "mesh_units", "country_of_origin"]))
+
+    def load_racks(self, halls: Columns, part_types: Columns, generations: Columns, loops: Columns) -> Columns:
+        n = self.numbers("racks", ["id", "hall_id", "slot", "x", "y", "yaw_deg", "part_type_id", "generation_id",
+                                   "power_budget_w", "cooling_loop_id"])
+        ids = n["id"].astype(np.int64)
+        return Columns(id=ids, hall=self.ref(n["hall_id"], halls, "racks", "hall_id", ids),
+                       slot=np.nan_to_num(n["slot"]).astype(np.int64), position=np.column_stack([n["x"], n["y"]]),
+                       yaw_deg=np.nan_to_num(n["yaw_deg"]),
+                       type=self.ref(n["part_type_id"], part_types, "racks", "part_type_id", ids),
+                       generation=self.ref(n["generation_id"], generations, "racks", "generation_id", ids),
+                       power_budget_w=np.nan_to_num(n["power_budget_w"]),
+                       cooling_loop=self.ref(n["cooling_loop_id"], loops, "racks", "cooling_loop_id", ids),
+                       **self.texts("racks", ["name", "row"]))
+
+    def load_parts(self, part_types: Columns, racks: Columns, loops: Columns) -> Columns:
+        n = self.numbers("parts", ["id", "part_type_id", "rack_id", "u_position", "x", "y", "z", "yaw_deg",
+                                   "parent_id", "power_w", "power_node_id", "cooling_loop_id"])
+        ids = n["id"].astype(np.int64)
+        position = np.column_stack([n["x"], n["y"], n["z"]])
+        bad = ~np.isfinite(position).all(axis=1)
+        if bad.any():
+            self.warnings.append(f"{self.path}: table parts, row id {int(ids[np.flatnonzero(bad)[0]])}: "
+                                 f"position is not a number ({int(bad.sum())} parts like this; placed at the origin)")
+            position[bad] = 0.0
+        type_index = self.ref(n["part_type_id"], part_types, "parts", "part_type_id", ids)
+        if (type_index < 0).any():
+            raise TwinError(self.path, "part type missing", where=f"table parts, row id {int(ids[type_index < 0][0])}")
+        parts = Columns(id=ids, type=type_index, rack=self.ref(n["rack_id"], racks, "parts", "rack_id", ids),
+                        u=np.nan_to_num(n["u_position"]).astype(np.int64), position=position,
+                        yaw_deg=np.nan_to_num(n["yaw_deg"]), parent_id=np.nan_to_num(n["parent_id"], nan=-1).astype(np.int64),
+                        power_w=np.nan_to_num(n["power_w"], nan=-1.0), power_node_id=n["power_node_id"],
+                        cooling_loop=self.ref(n["cooling_loop_id"], loops, "parts", "cooling_loop_id", ids),
+                        **self.texts("parts", ["name"]))
+        return parts
+
+    def load_power_nodes(self, parts: Columns) -> Columns:
+        n = self.numbers("power_nodes", ["id", "parent_id", "part_id", "capacity_w", "voltage_v"])
+        ids = n["id"].astype(np.int64)
+        nodes = Columns(id=ids, part=self.ref(n["part_id"], parts, "power_nodes", "part_id", ids),
+                        capacity_w=np.nan_to_num(n["capacity_w"]), voltage_v=np.nan_to_num(n["voltage_v"]),
+                        parent_id=n["parent_id"], **self.texts("power_nodes", ["name", "kind", "redundancy_group"]))
+        parent = self.ref(n["parent_id"], nodes, "power_nodes", "parent_id", ids)
+        return Columns(**{k: getattr(nodes, k) for k in nodes if k != "parent_id"}, parent=parent)
+
+    def resolve_part_power(self, parts: Columns, nodes: Columns) -> None:
+        """parts.power_node and parts.parent become row indices once both tables exist."""
+        feed = self.ref(parts.power_node_id, nodes, "parts", "power_node_id", parts.id)
+        parent_ids = parts.parent_id.astype(np.float64)
+        parent_ids[parent_ids < 0] = np.nan
+        parent = self.ref(parent_ids, parts, "parts", "parent_id", parts.id)
+        cols = parts._columns
+        del cols["power_node_id"], cols["parent_id"]
+        cols["power_node"] = feed
+        cols["parent"] = parent
+
+    def load_cables(self, parts: Columns) -> Columns:
+        """Cables with both ends resolved to (part, local offset) in one join.
+
+        Ports themselves (about three per cable end, most of them unused) stay in the file:
+        panels query them by part; the scene only needs where each cable starts and ends.
+        """
+        kinds = [r[0] for r in self.db.execute("select distinct kind from cables order by kind")]
+        case = " ".join(f"when ? then {i}" for i in range(len(kinds)))
+        kind_sql = f"case c.kind {case} else -1 end" if kinds else "-1"
+        rows = self.db.execute(f"""
+            select c.id, {kind_sql}, c.rate_gbps, c.length_m,
+                   a.part_id, a.dx, a.dy, a.dz, b.part_id, b.dx, b.dy, b.dz
+            from cables c left join ports a on a.id = c.a_port_id left join ports b on b.id = c.b_port_id
+            order by c.id""", kinds).fetchall()
+        block = np.array(rows, dtype=np.float64).reshape(len(rows), 12)
+        ids = block[:, 0].astype(np.int64)
+        a_part = self.ref(block[:, 4], parts, "cables", "a_port_id (its part)", ids)
+        b_part = self.ref(block[:, 8], parts, "cables", "b_port_id (its part)", ids)
+        self.cable_kinds = [k or "" for k in kinds]
+        return Columns(id=ids, kind=block[:, 1].astype(np.int32), rate_gbps=np.nan_to_num(block[:, 2]),
+                       length_m=np.nan_to_num(block[:, 3]), a_part=a_part, b_part=b_part,
+                       a_offset=np.nan_to_num(block[:, 5:8]), b_offset=np.nan_to_num(block[:, 9:12]))
+

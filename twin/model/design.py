@@ -40,7 +40,7 @@ class Columns:
     def __iter__(self) -> Iterator[str]:
         return iter(self._columns)
 
-    def row(self, index: int) -> dict:
+    def record(self, index: int) -> dict:
         """One row as a plain dict (for panels and reports, not for hot loops)."""
         return {name: col[index] for name, col in self._columns.items()}
 

@@ -43,6 +43,8 @@ def build_design(spec_path: str | Path, out_path: str | Path, progress: Progress
     say = progress or (lambda _msg: None)
     spec = load_spec(spec_path)
     out_path = Path(out_path)
+    if out_path.is_dir():
+        raise TwinError(out_path, "is a folder; give a file name such as hall.twin.db", where="-o")
     out_path.parent.mkdir(parents=True, exist_ok=True)
     say("planning")
     tables = _Generator(spec).generate(say)
@@ -129,7 +131,8 @@ class _Generator:
         hall = spec["hall"]
         self.tables["halls"] = {"id": [1], "name": [hall["name"]], "width_m": [hall["size_m"][0]],
                                 "depth_m": [hall["size_m"][1]], "height_m": [hall["size_m"][2]],
-                                "supply_air_c": [hall["supply_air_c"]], "ashrae_class": [hall["ashrae_class"]]}
+                                "supply_air_c": [hall["supply_air_c"]], "recirculation_c": [hall["recirculation_c"]],
+                                "ashrae_class": [hall["ashrae_class"]]}
 
     def apply_cdu_faults(self, rows: list[RowPlan]) -> None:
         by_name = {r.name: r for r in rows}

@@ -103,9 +103,9 @@ class _Loader:
         suppliers = Columns(**self.ints("suppliers", ["id", "domestic"]),
                             **self.texts("suppliers", ["key", "name", "country"]))
         part_types = self.load_part_types(generations, suppliers)
-        h = self.numbers("halls", ["id", "width_m", "depth_m", "height_m", "supply_air_c"])
+        h = self.numbers("halls", ["id", "width_m", "depth_m", "height_m", "supply_air_c", "recirculation_c"])
         halls = Columns(id=h["id"].astype(np.int64), size=np.column_stack([h["width_m"], h["depth_m"], h["height_m"]]),
-                        supply_air_c=h["supply_air_c"], **self.texts("halls", ["name", "ashrae_class"]))
+                        supply_air_c=h["supply_air_c"], recirculation_c=h["recirculation_c"], **self.texts("halls", ["name", "ashrae_class"]))
         c = self.numbers("cooling_loops", ["id", "hall_id", "supply_c", "design_dt_k", "capacity_w", "flow_lpm"])
         loop_ids = c["id"].astype(np.int64)
         cooling_loops = Columns(id=loop_ids, hall=self.ref(c["hall_id"], halls, "cooling_loops", "hall_id", loop_ids),
@@ -220,11 +220,17 @@ class _Loader:
         kind_sql = f"case c.kind {case} else -1 end" if kinds else "-1"
         rows = self.db.execute(f"""
             select c.id, {kind_sql}, c.rate_gbps, c.length_m,
-                   a.part_id, a.dx, a.dy, a.dz, b.part_id, b.dx, b.dy, b.dz
+                   a.part_id, a.dx, a.dy, a.dz, b.part_id, b.dx, b.dy, b.dz, a.id, b.id
             from cables c left join ports a on a.id = c.a_port_id left join ports b on b.id = c.b_port_id
             order by c.id""", kinds).fetchall()
-        block = np.array(rows, dtype=np.float64).reshape(len(rows), 12)
+        block = np.array(rows, dtype=np.float64).reshape(len(rows), 14)
         ids = block[:, 0].astype(np.int64)
+        for column, port_id in (("a_port_id", block[:, 12]), ("b_port_id", block[:, 13])):
+            dangling = np.isnan(port_id)
+            if dangling.any():
+                self.warnings.append(f"{self.path}: table cables, row id {int(ids[np.flatnonzero(dangling)[0]])}: "
+                                     f"{column} points to no port ({int(dangling.sum())} rows like this; "
+                                     "that end is left unconnected)")
         a_part = self.ref(block[:, 4], parts, "cables", "a_port_id (its part)", ids)
         b_part = self.ref(block[:, 8], parts, "cables", "b_port_id (its part)", ids)
         self.cable_kinds = [k or "" for k in kinds]

@@ -1,0 +1,111 @@
+"""Findings: what an analysis tells a reviewer, shared by every analysis (thermal, power, cabling…).
+
+A `Finding` is one problem (or note) with a severity, a stable machine code, a one-line
+message with numbers and units, and where it is: the part / rack / cooling loop / cable it is
+about (row indices into the design's tables, -1 for none) and a world xyz point the viewer
+can fly to. `value` and `limit` carry the measured figure and the limit it broke (NaN where
+there is no single figure), so exports and panels can sort and chart without parsing text.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+#: Severities, most severe first.
+SEVERITIES = ("critical", "warning", "info")
+_RANK = {name: i for i, name in enumerate(SEVERITIES)}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One finding. `severity` is 'critical', 'warning' or 'info'; `code` a short kebab-case id
+    such as 'inlet-allowable' or 'cdu-capacity'; `message` one line a reviewer understands.
+
+    `subject` names the thing the finding is about (a rack, loop or cable name) for lists and
+    filters; `analysis` says which analysis produced it ('thermal', 'power', …).
+    """
+
+    severity: str
+    code: str
+    message: str
+    part: int = -1
+    rack: int = -1
+    loop: int = -1
+    cable: int = -1
+    location: tuple[float, float, float] | None = None
+    value: float = math.nan
+    limit: float = math.nan
+    unit: str = ""
+    subject: str = ""
+    analysis: str = ""
+
+    def __post_init__(self) -> None:
+        if self.severity not in _RANK:
+            raise ValueError(f"severity must be one of {', '.join(SEVERITIES)}, not {self.severity!r}")
+        if self.location is not None:
+            object.__setattr__(self, "location", tuple(float(v) for v in self.location))
+        for name in ("part", "rack", "loop", "cable"):
+            object.__setattr__(self, name, int(getattr(self, name)))
+        for name in ("value", "limit"):
+            object.__setattr__(self, name, float(getattr(self, name)))
+
+    @property
+    def rank(self) -> int:
+        """0 for critical, 1 for warning, 2 for info (sort key: lower is more severe)."""
+        return _RANK[self.severity]
+
+    def to_text(self) -> str:
+        """One terminal line: ``CRITICAL  inlet-allowable  A06: …``."""
+        subject = f"{self.subject}: " if self.subject else ""
+        return f"{self.severity.upper():<8}  {self.code:<18} {subject}{self.message}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able dict (NaN becomes None; location a list or None)."""
+        return {
+            "severity": self.severity, "code": self.code, "analysis": self.analysis, "subject": self.subject,
+            "message": self.message, "part": self.part, "rack": self.rack, "loop": self.loop,
+            "cable": self.cable, "location": list(self.location) if self.location is not None else None,
+            "value": _json_number(self.value), "limit": _json_number(self.limit), "unit": self.unit,
+        }
+
+
+def _json_number(x: float) -> float | None:
+    return None if not math.isfinite(x) else x
+
+
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """Most severe first; within a severity by code, then subject (stable otherwise)."""
+    return sorted(findings, key=lambda f: (f.rank, f.code, f.subject))
+
+
+def count_by_severity(findings: Iterable[Finding]) -> dict[str, int]:
+    """{'critical': n, 'warning': n, 'info': n} (every severity present, zero where none)."""
+    counts = dict.fromkeys(SEVERITIES, 0)
+    for f in findings:
+        counts[f.severity] += 1
+    return counts
+
+
+def worst_severity(findings: Iterable[Finding]) -> str | None:
+    """The most severe severity among `findings`, or None when there are none."""
+    ranks = [f.rank for f in findings]
+    return SEVERITIES[min(ranks)] if ranks else None
+
+
+def summary_line(findings: Iterable[Finding]) -> str:
+    """'2 critical, 3 warnings, 0 info' style count line."""
+    c = count_by_severity(findings)
+    warn = "warning" if c["warning"] == 1 else "warnings"
+    return f"{c['critical']} critical, {c['warning']} {warn}, {c['info']} info"
+
+
+def findings_to_lines(findings: Iterable[Finding]) -> list[str]:
+    """Sorted findings as terminal lines."""
+    return [f.to_text() for f in sort_findings(findings)]
+
+
+def findings_to_dicts(findings: Iterable[Finding]) -> list[dict[str, Any]]:
+    """Sorted findings as JSON-able dicts (for `json.dumps`, CSV writers, HTML reports)."""
+    return [f.to_dict() for f in sort_findings(findings)]

@@ -1,0 +1,417 @@
+"""Thermal analysis: heat, air and coolant temperatures per part, rack and cooling loop.
+
+Everything is whole-column numpy (no Python loop over parts or racks): a 2,000-rack hall of
+~80,000 parts analyses in milliseconds. Physics and limits come from `twin.model.physics`
+(DESIGN.md §4).
+
+Model
+-----
+Heat. Each part rejects what it draws (`Design.part_power_w()`: its override, else the catalog
+nominal). Where a rack has a power sensor, every part in that rack is scaled by
+measured / estimated rack power (several power sensors on one rack are summed: A/B feeds).
+
+Split. Parts whose catalog cooling mode is 'hybrid' or 'liquid' send `liquid_fraction` of
+their heat to cold plates (a 'liquid' part with no fraction set counts as 1.0), the rest to
+air. The liquid share only reaches a loop when the part is attached to a loop whose medium is
+'liquid'; a liquid-capable part on no liquid loop has all its heat counted as air heat and
+is reported ('liquid-unassigned').
+
+Air path. A rack's inlet is its inlet sensor where it has one (the hottest, if several), else
+the estimate: hall supply air + the hall's recirculation allowance (halls.recirculation_c,
+the hot-aisle air that mixes into the cold aisle; RECIRCULATION_ESTIMATE_C = 1.5 °C where
+the file gives none). Parts in a rack share its inlet;
+parts outside racks (CDUs, CRAHs, UPS) get their hall's estimate. A part's outlet is its
+inlet + `air_delta_t_c(air heat, catalog CFM)`; a part with no airflow has outlet = inlet.
+A rack's outlet is its outlet sensor where present, else inlet + ΔT of the rack's summed air
+heat over its summed CFM.
+
+Liquid path. Per liquid loop: heat = Σ liquid heat of its parts; flow = the loop's flow
+sensor (mean of several) else `flow_lpm`; supply = supply sensor else `supply_c`;
+return = the return sensor where present, else supply + `liquid_delta_t_c(heat, flow)`;
+ΔT = return − supply; utilisation = heat / capacity (NaN where no capacity is given).
+Air loops (CRAH capacity) take all air heat of their hall; their "return" is the mixed
+exhaust: supply + ΔT of that heat over the summed CFM of the hall's heat-producing parts.
+
+Part temperature (the overlay colour, `part_temperature_c`): the outlet air temperature for
+air and hybrid parts (what a thermal camera at the hot aisle sees), and the loop's return
+temperature for 'liquid' parts on a liquid loop (their air outlet barely moves; the coolant
+leaving the cold plates is the temperature that matters for them).
+
+Findings. Rack inlet outside the ASHRAE allowable range of the class → critical, else
+outside recommended 18–27 °C → warning (one finding per rack, the worse one). Liquid loop
+heat above CDU capacity → critical; air loop heat above CRAH capacity → info only (a lumped
+estimate that counts every air-cooled part in the hall, UPS and CDU fans included, against
+the CRAHs the design lists; the sample scenes list far fewer CRAHs than their air heat); loop ΔT above its design ΔT →
+warning; coolant flow below MIN_COOLANT_LPM_PER_KW per kW → warning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from twin.analysis.findings import Finding, findings_to_lines, sort_findings, summary_line
+from twin.errors import TwinError
+from twin.model import Columns, Design
+from twin.model import physics
+from twin.store.telemetry import ReadingSnapshot
+
+#: Hot-aisle air assumed to mix into a rack's inlet when neither a sensor nor the hall says, °C.
+RECIRCULATION_ESTIMATE_C = 1.5
+#: Supply air assumed for a design whose hall gives none, °C (mid ASHRAE recommended).
+DEFAULT_SUPPLY_AIR_C = 22.0
+#: ASHRAE class used when neither the caller nor the hall names a known one.
+DEFAULT_ASHRAE_CLASS = "A1"
+
+
+@dataclass
+class ThermalResult:
+    """Per-part arrays (length len(design.parts)) as attributes, per-rack and per-loop tables.
+
+    Parts: `heat_w`, `air_heat_w`, `liquid_heat_w`, `inlet_c`, `outlet_c`,
+    `part_temperature_c` (overlay colour, see module doc), `measured` (inlet from a sensor).
+    `racks` (Columns, len(design.racks)): inlet_c, outlet_c, power_w (measured where a power
+    sensor exists), estimated_power_w, air_heat_w, liquid_heat_w, airflow_cfm, measured (inlet
+    sensor), outlet_measured, power_measured, allowable_low_c, allowable_high_c.
+    `loops` (Columns, len(design.cooling_loops)): heat_w, flow_lpm, supply_c, return_c,
+    delta_t_k, utilisation, measured (any loop sensor), liquid (medium is liquid), unit_part
+    (CDU/CRAH part row, -1 none).
+    """
+
+    source: Path
+    reading_ts: str | None
+    ashrae_class: str | None
+    heat_w: np.ndarray
+    air_heat_w: np.ndarray
+    liquid_heat_w: np.ndarray
+    inlet_c: np.ndarray
+    outlet_c: np.ndarray
+    part_temperature_c: np.ndarray
+    measured: np.ndarray
+    racks: Columns
+    loops: Columns
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def rack_inlet_c(self) -> np.ndarray:
+        return self.racks.inlet_c
+
+
+def _ext(values: np.ndarray, fill) -> np.ndarray:
+    """`values` with one sentinel appended, so indexing with -1 (no reference) yields `fill`."""
+    values = np.asarray(values)
+    return np.append(values, np.array([fill], dtype=values.dtype if values.size else None))
+
+
+def _aggregate(index: np.ndarray, values: np.ndarray, n: int, how: str) -> np.ndarray:
+    """Reduce `values` grouped by `index` (rows 0..n-1) with max / sum / mean; NaN where none."""
+    out = np.full(n, np.nan)
+    if not len(index):
+        return out
+    if how == "max":
+        np.fmax.at(out, index, values)
+        return out
+    counts = np.bincount(index, minlength=n)
+    sums = np.bincount(index, weights=values, minlength=n)
+    if how == "mean":
+        sums = sums / np.maximum(counts, 1)
+    return np.where(counts > 0, sums, np.nan)
+
+
+def _air_dt(heat_w: np.ndarray, cfm: np.ndarray) -> np.ndarray:
+    """physics.air_delta_t_c element-wise; 0 where there is no airflow."""
+    has_air = cfm > 0
+    return np.where(has_air, physics.air_delta_t_c(heat_w, np.where(has_air, cfm, 1.0)), 0.0)
+
+
+def _ashrae_limits(design: Design, ashrae_class: str | None) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Allowable (low, high) °C per hall plus the class name per hall."""
+    if ashrae_class is not None:
+        key = ashrae_class.strip().upper()
+        if key not in physics.ASHRAE_ALLOWABLE_C:
+            raise TwinError(design.source, f"unknown ASHRAE class {ashrae_class!r}; known: "
+                            + ", ".join(physics.ASHRAE_ALLOWABLE_C))
+        names = [key] * len(design.halls)
+    else:
+        names = [c.strip().upper() if str(c).strip().upper() in physics.ASHRAE_ALLOWABLE_C else DEFAULT_ASHRAE_CLASS
+                 for c in design.halls.ashrae_class.tolist()]
+    lo = np.array([physics.ASHRAE_ALLOWABLE_C[c][0] for c in names], dtype=np.float64)
+    hi = np.array([physics.ASHRAE_ALLOWABLE_C[c][1] for c in names], dtype=np.float64)
+    return lo, hi, names
+
+
+def analyse_thermal(design: Design, snapshot: ReadingSnapshot | None = None,
+                    ashrae_class: str | None = None) -> ThermalResult:
+    """Heat, temperatures and findings for the whole design (see the module doc for the model).
+
+    `snapshot` (from `twin.store.telemetry.readings_at`) supplies measured rack inlet/outlet/
+    power and loop supply/return/flow; without it everything is estimated from the design.
+    `ashrae_class` ('A1'…'A4') overrides the halls' classes; unknown → TwinError.
+    """
+    parts, racks, loops, halls, types = design.parts, design.racks, design.cooling_loops, design.halls, design.part_types
+    n_parts, n_racks, n_loops, n_halls = len(parts), len(racks), len(loops), len(halls)
+    t = parts.type
+    mode = types.cooling_mode[t]
+    cfm = np.nan_to_num(types.airflow_cfm[t]).clip(min=0.0)
+    rack = parts.rack
+    in_rack = rack >= 0
+    part_loop = parts.cooling_loop
+
+    # -- telemetry, grouped per rack and per loop -------------------------------------------
+    sensors = design.sensors
+    values = snapshot.values_for(sensors.id) if snapshot is not None else np.full(len(sensors), np.nan)
+    has = np.isfinite(values)
+
+    def rack_reading(kind: str, how: str) -> np.ndarray:
+        m = has & (sensors.kind == kind) & (sensors.rack >= 0)
+        return _aggregate(sensors.rack[m], values[m], n_racks, how)
+
+    def loop_reading(kind: str) -> np.ndarray:
+        m = has & (sensors.kind == kind) & (sensors.cooling_loop >= 0)
+        return _aggregate(sensors.cooling_loop[m], values[m], n_loops, "mean")
+
+    meas_inlet, meas_outlet = rack_reading("inlet_temp", "max"), rack_reading("outlet_temp", "max")
+    meas_power = rack_reading("power", "sum")
+    meas_supply, meas_return, meas_flow = loop_reading("supply_temp"), loop_reading("return_temp"), loop_reading("flow")
+
+    # -- heat per part ----------------------------------------------------------------------
+    power = np.nan_to_num(design.part_power_w()).clip(min=0.0)
+    est_rack_power = np.bincount(rack[in_rack], weights=power[in_rack], minlength=n_racks)
+    power_measured = np.isfinite(meas_power)
+    ratio = np.where(power_measured & (est_rack_power > 0), meas_power / np.where(est_rack_power > 0, est_rack_power, 1.0), 1.0)
+    heat = power * _ext(ratio, 1.0)[rack]
+    rack_power = np.where(power_measured, meas_power, est_rack_power)
+
+    liquid_loop = loops.medium == "liquid"
+    on_liquid = (part_loop >= 0) & _ext(liquid_loop, False)[part_loop]
+    frac = np.nan_to_num(types.liquid_fraction[t]).clip(0.0, 1.0)
+    frac = np.where((mode == "liquid") & (frac <= 0), 1.0, frac)
+    frac = np.where(np.isin(mode, ["liquid", "hybrid"]), frac, 0.0)
+    stranded = (frac > 0) & ~on_liquid & (heat > 0)
+    liquid_heat = heat * np.where(on_liquid, frac, 0.0)
+    air_heat = heat - liquid_heat
+
+    # -- air path ---------------------------------------------------------------------------
+    supply_air = np.nan_to_num(halls.supply_air_c.astype(np.float64), nan=DEFAULT_SUPPLY_AIR_C)
+    supply_air_ext = _ext(supply_air, supply_air[0] if n_halls else DEFAULT_SUPPLY_AIR_C)
+    rack_hall = racks.hall
+    recirc = np.nan_to_num(np.asarray(halls.recirculation_c, np.float64), nan=RECIRCULATION_ESTIMATE_C) \
+        if "recirculation_c" in halls else np.full(n_halls, RECIRCULATION_ESTIMATE_C)
+    recirc_ext = _ext(recirc, RECIRCULATION_ESTIMATE_C)
+    rack_inlet_est = supply_air_ext[rack_hall] + recirc_ext[rack_hall]
+    rack_measured = np.isfinite(meas_inlet)
+    rack_inlet = np.where(rack_measured, meas_inlet, rack_inlet_est)
+
+    part_hall = np.where(in_rack, _ext(rack_hall, -1)[rack], _ext(loops.hall, -1)[part_loop])
+    part_hall = np.where(part_hall < 0, 0 if n_halls else -1, part_hall)
+    inlet = np.where(in_rack, _ext(rack_inlet, 0.0)[rack], supply_air_ext[part_hall] + recirc_ext[part_hall])
+    measured = in_rack & _ext(rack_measured, False)[rack]
+    outlet = inlet + _air_dt(air_heat, cfm)
+
+    rack_air_heat = np.bincount(rack[in_rack], weights=air_heat[in_rack], minlength=n_racks)
+    rack_liquid_heat = np.bincount(rack[in_rack], weights=liquid_heat[in_rack], minlength=n_racks)
+    rack_cfm = np.bincount(rack[in_rack], weights=cfm[in_rack], minlength=n_racks)
+    outlet_measured = np.isfinite(meas_outlet)
+    rack_outlet = np.where(outlet_measured, meas_outlet, rack_inlet + _air_dt(rack_air_heat, rack_cfm))
+
+    # -- loops ------------------------------------------------------------------------------
+    loop_heat = np.bincount(part_loop[on_liquid], weights=liquid_heat[on_liquid], minlength=n_loops)
+    # Air loops: all air heat of their hall goes to the first air loop of that hall.
+    air_loop_of_hall = np.full(n_halls, -1, dtype=np.int64)
+    air_idx = np.flatnonzero((loops.medium == "air") & (loops.hall >= 0))[::-1]
+    air_loop_of_hall[loops.hall[air_idx]] = air_idx
+    part_air_loop = _ext(air_loop_of_hall, -1)[part_hall] if n_halls else np.full(n_parts, -1)
+    to_air = part_air_loop >= 0
+    loop_heat += np.bincount(part_air_loop[to_air], weights=air_heat[to_air], minlength=n_loops)
+    unit_cap = np.nan_to_num(types.cooling_capacity_w[t])
+    producer = to_air & (unit_cap <= 0)
+    loop_cfm = np.bincount(part_air_loop[producer], weights=cfm[producer], minlength=n_loops)
+
+    flow = np.where(np.isfinite(meas_flow), meas_flow, np.nan_to_num(loops.flow_lpm))
+    supply = np.where(np.isfinite(meas_supply), meas_supply, loops.supply_c)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        liquid_rise = np.where(loop_heat <= 0, 0.0,
+                               np.where(flow > 0, physics.liquid_delta_t_c(loop_heat, np.where(flow > 0, flow, 1.0)), np.nan))
+    rise = np.where(liquid_loop, liquid_rise, _air_dt(loop_heat, loop_cfm))
+    ret = np.where(liquid_loop & np.isfinite(meas_return), meas_return, supply + rise)
+    capacity = np.nan_to_num(loops.capacity_w)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        utilisation = np.where(capacity > 0, loop_heat / np.where(capacity > 0, capacity, 1.0), np.nan)
+    loop_measured = np.isfinite(meas_flow) | np.isfinite(meas_supply) | np.isfinite(meas_return)
+
+    # The unit serving each loop (its CDU or CRAH): first part on the loop with a cooling capacity.
+    unit_part = np.full(n_loops, -1, dtype=np.int64)
+    units = np.flatnonzero((unit_cap > 0) & (part_loop >= 0))[::-1]
+    unit_part[part_loop[units]] = units
+
+    part_temperature = np.where((mode == "liquid") & on_liquid, _ext(ret, np.nan)[part_loop], outlet)
+
+    lo_hall, hi_hall, class_names = _ashrae_limits(design, ashrae_class)
+    rack_lo = _ext(lo_hall, physics.ASHRAE_ALLOWABLE_C[DEFAULT_ASHRAE_CLASS][0])[rack_hall]
+    rack_hi = _ext(hi_hall, physics.ASHRAE_ALLOWABLE_C[DEFAULT_ASHRAE_CLASS][1])[rack_hall]
+
+    rack_table = Columns(inlet_c=rack_inlet, outlet_c=rack_outlet, power_w=rack_power, estimated_power_w=est_rack_power,
+                         air_heat_w=rack_air_heat, liquid_heat_w=rack_liquid_heat, airflow_cfm=rack_cfm,
+                         measured=rack_measured, outlet_measured=outlet_measured, power_measured=power_measured,
+                         allowable_low_c=rack_lo, allowable_high_c=rack_hi)
+    loop_table = Columns(heat_w=loop_heat, flow_lpm=flow, supply_c=supply, return_c=ret, delta_t_k=ret - supply,
+                         utilisation=utilisation, measured=loop_measured, liquid=liquid_loop, unit_part=unit_part)
+    result = ThermalResult(source=design.source, reading_ts=snapshot.ts if snapshot is not None else None,
+                           ashrae_class=ashrae_class.strip().upper() if ashrae_class else None,
+                           heat_w=heat, air_heat_w=air_heat, liquid_heat_w=liquid_heat, inlet_c=inlet, outlet_c=outlet,
+                           part_temperature_c=part_temperature, measured=measured, racks=rack_table, loops=loop_table)
+    result.findings = sort_findings(
+        _inlet_findings(design, result, class_names)
+        + _loop_findings(design, result)
+        + _stranded_findings(design, stranded, heat * frac))
+    return result
+
+
+# -- findings ----------------------------------------------------------------------------------
+
+def _rack_locations(design: Design) -> np.ndarray:
+    """(n_racks, 3) fly-to points: rack footprint centre at half the rack's height."""
+    racks, n = design.racks, len(design.racks)
+    height = np.where(racks.type >= 0, _ext(design.part_types.size[:, 2], 2.0)[racks.type], 2.0)
+    pos = np.nan_to_num(racks.position.reshape(n, 2))
+    return np.column_stack([pos[:, 0], pos[:, 1], height / 2.0])
+
+
+def _rack_frames(design: Design) -> np.ndarray:
+    """Row index of each rack's frame part (kind 'rack'), -1 where it has none."""
+    frame = np.full(len(design.racks), -1, dtype=np.int64)
+    idx = np.flatnonzero((design.part_kind() == "rack") & (design.parts.rack >= 0))[::-1]
+    frame[design.parts.rack[idx]] = idx
+    return frame
+
+
+def _part_location(design: Design, part: int) -> tuple[float, float, float]:
+    x, y, z = design.parts.position[part]
+    return float(x), float(y), float(z + design.part_types.size[design.parts.type[part], 2] / 2.0)
+
+
+def _inlet_findings(design: Design, result: ThermalResult, class_names: list[str]) -> list[Finding]:
+    r = result.racks
+    inlet, lo, hi = r.inlet_c, r.allowable_low_c, r.allowable_high_c
+    rec_lo, rec_hi = physics.ASHRAE_RECOMMENDED_C
+    finite = np.isfinite(inlet)
+    critical = finite & ((inlet > hi) | (inlet < lo))
+    warning = finite & ~critical & ((inlet > rec_hi) | (inlet < rec_lo))
+    flagged = np.flatnonzero(critical | warning)
+    if not len(flagged):
+        return []
+    where = _rack_locations(design)
+    frames = _rack_frames(design)
+    hall_ext = list(class_names) + [DEFAULT_ASHRAE_CLASS]
+    out = []
+    for i in flagged.tolist():
+        name = str(design.racks.name[i])
+        how = "measured" if r.measured[i] else "estimated"
+        value = float(inlet[i])
+        cls = hall_ext[int(design.racks.hall[i])]
+        if critical[i]:
+            limit, side = (float(hi[i]), "above") if value > hi[i] else (float(lo[i]), "below")
+            out.append(Finding("critical", "inlet-allowable",
+                               f"inlet air {value:.1f} °C ({how}) is {side} the ASHRAE {cls} allowable "
+                               f"{lo[i]:.0f}–{hi[i]:.0f} °C", part=int(frames[i]), rack=i, location=tuple(where[i]),
+                               value=value, limit=limit, unit="°C", subject=name, analysis="thermal"))
+        else:
+            limit, side = (rec_hi, "above") if value > rec_hi else (rec_lo, "below")
+            out.append(Finding("warning", "inlet-recommended",
+                               f"inlet air {value:.1f} °C ({how}) is {side} the ASHRAE recommended "
+                               f"{rec_lo:.0f}–{rec_hi:.0f} °C", part=int(frames[i]), rack=i, location=tuple(where[i]),
+                               value=value, limit=float(limit), unit="°C", subject=name, analysis="thermal"))
+    return out
+
+
+def _loop_location(design: Design, result: ThermalResult, loop: int) -> tuple[float, float, float] | None:
+    unit = int(result.loops.unit_part[loop])
+    if unit >= 0:
+        return _part_location(design, unit)
+    members = np.flatnonzero(design.racks.cooling_loop == loop)
+    if len(members):
+        where = _rack_locations(design)[members]
+        return tuple(float(v) for v in where.mean(axis=0))
+    return None
+
+
+def _loop_findings(design: Design, result: ThermalResult) -> list[Finding]:
+    L, loops = result.loops, design.cooling_loops
+    heat, cap, flow = L.heat_w, np.nan_to_num(loops.capacity_w), L.flow_lpm
+    dt, design_dt = L.delta_t_k, np.nan_to_num(loops.design_dt_k)
+    need_flow = physics.MIN_COOLANT_LPM_PER_KW * heat / 1000.0
+    over = (cap > 0) & (heat > cap)
+    hot = L.liquid & (design_dt > 0) & np.isfinite(dt) & (dt > design_dt)
+    starved = L.liquid & (heat > 0) & ~(flow >= need_flow)
+    out = []
+    for i in np.flatnonzero(over | hot | starved).tolist():
+        name, where = str(loops.name[i]), _loop_location(design, result, i)
+        common = dict(part=int(L.unit_part[i]), loop=i, location=where, subject=name, analysis="thermal")
+        if over[i] and L.liquid[i]:
+            out.append(Finding("critical", "cdu-capacity",
+                               f"{heat[i] / 1e3:,.0f} kW of liquid heat on a CDU rated {cap[i] / 1e3:,.0f} kW "
+                               f"({heat[i] / cap[i]:.0%})", value=float(heat[i]), limit=float(cap[i]), unit="W", **common))
+        elif over[i]:
+            out.append(Finding("info", "air-capacity",
+                               f"{heat[i] / 1e3:,.0f} kW of heat to air (estimate: every air-cooled part in the hall) "
+                               f"on {cap[i] / 1e3:,.0f} kW of air cooling ({heat[i] / cap[i]:.0%})",
+                               value=float(heat[i]), limit=float(cap[i]), unit="W", **common))
+        if hot[i]:
+            out.append(Finding("warning", "loop-dt",
+                               f"coolant rises {dt[i]:.1f} K ({L.supply_c[i]:.1f} → {L.return_c[i]:.1f} °C), "
+                               f"above the {design_dt[i]:.0f} K design ΔT", value=float(dt[i]),
+                               limit=float(design_dt[i]), unit="K", **common))
+        if starved[i]:
+            per_kw = flow[i] / (heat[i] / 1e3) if np.isfinite(flow[i]) else 0.0
+            out.append(Finding("warning", "coolant-flow",
+                               f"coolant flow {np.nan_to_num(flow[i]):,.0f} L/min for {heat[i] / 1e3:,.0f} kW is "
+                               f"{per_kw:.2f} L/min per kW; needs at least {physics.MIN_COOLANT_LPM_PER_KW:.1f} "
+                               f"L/min per kW ({need_flow[i]:,.0f} L/min)", value=float(np.nan_to_num(flow[i])),
+                               limit=float(need_flow[i]), unit="L/min", **common))
+    return out
+
+
+def _stranded_findings(design: Design, stranded: np.ndarray, cold_plate_w: np.ndarray) -> list[Finding]:
+    """Liquid-cooled parts attached to no liquid loop: one finding per rack (or per loose part)."""
+    if not stranded.any():
+        return []
+    rack = design.parts.rack
+    out = []
+    in_rack = stranded & (rack >= 0)
+    counts = np.bincount(rack[in_rack], minlength=len(design.racks))
+    watts = np.bincount(rack[in_rack], weights=cold_plate_w[in_rack], minlength=len(design.racks))
+    where = _rack_locations(design)
+    for i in np.flatnonzero(counts).tolist():
+        out.append(Finding("warning", "liquid-unassigned",
+                           f"{counts[i]} liquid-cooled parts ({watts[i] / 1e3:,.1f} kW of cold-plate heat) are on no "
+                           "liquid cooling loop; counted as air heat", rack=i, location=tuple(where[i]),
+                           value=float(watts[i]), unit="W", subject=str(design.racks.name[i]), analysis="thermal"))
+    for p in np.flatnonzero(stranded & (rack < 0)).tolist():
+        out.append(Finding("warning", "liquid-unassigned",
+                           f"liquid-cooled part ({cold_plate_w[p] / 1e3:,.1f} kW of cold-plate heat) is on no liquid "
+                           "cooling loop; counted as air heat", part=p, location=_part_location(design, p),
+                           value=float(cold_plate_w[p]), unit="W", subject=str(design.parts.name[p]), analysis="thermal"))
+    return out
+
+
+def thermal_check_lines(design: Design, result: ThermalResult) -> list[str]:
+    """The `twin check FILE --thermal` report: a summary, the hottest rack and loop, then findings."""
+    r, L = result.racks, result.loops
+    when = f"readings at {result.reading_ts}" if result.reading_ts else "no readings: design estimates only"
+    lines = [f"thermal check of {design.source} ({when})",
+             f"  racks {len(design.racks)} ({int(r.measured.sum())} with inlet sensors)   "
+             f"liquid loops {int(L.liquid.sum())}   heat {result.heat_w.sum() / 1e3:,.0f} kW "
+             f"(liquid {result.liquid_heat_w.sum() / 1e3:,.0f} kW, air {result.air_heat_w.sum() / 1e3:,.0f} kW)"]
+    if len(design.racks) and np.isfinite(r.inlet_c).any():
+        i = int(np.nanargmax(r.inlet_c))
+        lines.append(f"  hottest rack inlet: {design.racks.name[i]} {r.inlet_c[i]:.1f} °C")
+    util = np.where(L.liquid, L.utilisation, np.nan)
+    if np.isfinite(util).any():
+        i = int(np.nanargmax(util))
+        lines.append(f"  busiest liquid loop: {design.cooling_loops.name[i]} {util[i]:.0%} of CDU capacity, "
+                     f"{L.supply_c[i]:.1f} → {L.return_c[i]:.1f} °C")
+    lines.append(f"  findings: {summary_line(result.findings)}")
+    lines += ["  " + line for line in findings_to_lines(result.findings)]
+    return lines

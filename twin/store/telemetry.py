@@ -1,0 +1,134 @@
+"""Sensor readings from a design file, read on demand (the model never holds them).
+
+Readings live in the `readings` table (sensor_id, ts, value) with primary key (sensor_id, ts);
+`ts` is UTC ISO-8601 in the canonical form ``YYYY-MM-DDTHH:MM:SSZ``, so text order is time
+order and SQLite compares timestamps as strings.
+
+- `reading_times(path)` lists the distinct timestamps (for a time slider or `--at`).
+- `readings_at(path, ts)` gives every sensor's latest reading at or before `ts` (default: the
+  latest timestamp in the file) as arrays aligned with `design.sensors` rows (both are in
+  sensor-id order). One query: for each sensor, an index seek on the primary key.
+- `sensor_series(path, sensor_id)` gives one sensor's whole history for a chart.
+
+A timestamp that does not parse, or that lies before the first reading, is a `TwinError`
+naming the file and the timestamp. A time after the last reading is allowed: each sensor then
+reports its last value, and `ReadingSnapshot.reading_ts` shows how old each value is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from twin.errors import TwinError
+from twin.store.reader import open_database
+
+TS_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+@dataclass(frozen=True)
+class ReadingSnapshot:
+    """Every sensor's value at one moment, in sensor-id order (= `design.sensors` row order).
+
+    `sensor_id`: database ids (int64); `value`: float64, NaN where the sensor has no reading at
+    or before `ts`; `reading_ts`: when each value was taken ('' where none); `ts`: the moment
+    asked for in canonical form, or None when the file holds no readings at all.
+    """
+
+    source: Path
+    ts: str | None
+    sensor_id: np.ndarray
+    value: np.ndarray
+    reading_ts: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.sensor_id)
+
+    @property
+    def has_value(self) -> np.ndarray:
+        """True for sensors with a reading at or before `ts`."""
+        return np.isfinite(self.value)
+
+    def values_for(self, sensor_ids: np.ndarray) -> np.ndarray:
+        """Values for the given sensor ids, in their order (NaN for ids not in the snapshot)."""
+        key = np.asarray(sensor_ids, dtype=np.int64)
+        out = np.full(key.shape, np.nan)
+        if len(self.sensor_id) == 0:
+            return out
+        order = np.argsort(self.sensor_id, kind="stable")
+        sorted_ids = self.sensor_id[order]
+        pos = np.minimum(np.searchsorted(sorted_ids, key), len(sorted_ids) - 1)
+        hit = sorted_ids[pos] == key
+        out[hit] = self.value[order[pos[hit]]]
+        return out
+
+
+def canonical_ts(source: str | Path, ts: str) -> str:
+    """`ts` (any ISO-8601 form; naive means UTC) as ``YYYY-MM-DDTHH:MM:SSZ``; TwinError if it won't parse."""
+    text = str(ts).strip()
+    try:
+        moment = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in ("Z", "z") else text)
+    except (ValueError, IndexError):
+        raise TwinError(source, f"timestamp {ts!r} is not an ISO-8601 time such as 2026-11-24T13:45:00Z",
+                        where="table readings") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).strftime(TS_FORMAT)
+
+
+def reading_times(path: str | Path) -> list[str]:
+    """Distinct reading timestamps in the file, oldest first (empty when there are none)."""
+    db = open_database(path)
+    try:
+        return [r[0] for r in db.execute("select distinct ts from readings order by ts")]
+    finally:
+        db.conn.close()
+
+
+def readings_at(path: str | Path, ts: str | None = None) -> ReadingSnapshot:
+    """Each sensor's latest reading at or before `ts` (default: the file's latest timestamp)."""
+    path = Path(path)
+    db = open_database(path)
+    try:
+        first, last = db.execute("select min(ts), max(ts) from readings").fetchone()
+        if ts is None:
+            at = last
+        else:
+            at = canonical_ts(path, ts)
+            if first is None:
+                raise TwinError(path, f"no readings at all, so none at {ts}", where="table readings")
+            if at < first:
+                raise TwinError(path, f"no readings at or before {ts}: the first is at {first}",
+                                where="table readings")
+        if at is None:       # no readings in the file: every sensor is NaN
+            rows = db.execute("select id, null, null from sensors order by id").fetchall()
+        else:
+            rows = db.execute("""
+                select s.id, r.ts, r.value
+                from sensors s
+                left join readings r on r.sensor_id = s.id and r.ts = (
+                    select ts from readings where sensor_id = s.id and ts <= :at order by ts desc limit 1)
+                order by s.id""", {"at": at}).fetchall()
+    finally:
+        db.conn.close()
+    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    values = np.fromiter((np.nan if r[2] is None else r[2] for r in rows), dtype=np.float64, count=len(rows))
+    stamps = np.array([r[1] or "" for r in rows], dtype=object)
+    return ReadingSnapshot(source=path, ts=at, sensor_id=ids, value=values, reading_ts=stamps)
+
+
+def sensor_series(path: str | Path, sensor_id: int) -> tuple[list[str], np.ndarray]:
+    """One sensor's readings, oldest first: (timestamps, values). TwinError for an unknown sensor."""
+    path = Path(path)
+    db = open_database(path)
+    try:
+        if db.execute("select 1 from sensors where id = ?", [int(sensor_id)]).fetchone() is None:
+            raise TwinError(path, f"no sensor with id {sensor_id}", where="table sensors")
+        rows = db.execute("select ts, value from readings where sensor_id = ? order by ts",
+                          [int(sensor_id)]).fetchall()
+    finally:
+        db.conn.close()
+    return [r[0] for r in rows], np.array([r[1] for r in rows], dtype=np.float64)

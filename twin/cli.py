@@ -37,6 +37,28 @@ def _info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check(args: argparse.Namespace) -> int:
+    from twin.analysis.findings import SEVERITIES, findings_to_dicts
+    from twin.analysis.thermal import analyse_thermal, thermal_check_lines
+    from twin.store import load_design
+    from twin.store.telemetry import readings_at
+
+    design = load_design(args.file)
+    snapshot = readings_at(design.source, args.at) if len(design.sensors) else None
+    result = analyse_thermal(design, snapshot, ashrae_class=args.ashrae)
+    findings = result.findings
+    if args.json:
+        print(json.dumps({"file": str(design.source), "reading_ts": result.reading_ts,
+                          "findings": findings_to_dicts(findings)}, indent=2))
+    else:
+        print("\n".join(thermal_check_lines(design, result)))
+    if args.fail_on != "never":
+        limit = SEVERITIES.index(args.fail_on)
+        if any(f.rank <= limit for f in findings):
+            return 1
+    return 0
+
+
 def _view(args: argparse.Namespace) -> int:
     from twin.app.main import run_app
 
@@ -47,7 +69,8 @@ def _export_image(args: argparse.Namespace) -> int:
     from twin.export.image import export_image
 
     width, height = _size(args.size)
-    path = export_image(args.file, args.output, view=args.view, size=(width, height), overlay=args.overlay)
+    path = export_image(args.file, args.output, view=args.view, size=(width, height), overlay=args.overlay,
+                        select=args.select, field=args.field, field_slice=args.field_slice, iso=args.iso)
     print(f"wrote {path}")
     return 0
 
@@ -80,6 +103,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.set_defaults(func=_info)
 
+    p = sub.add_parser("check", help="run design checks and print the findings",
+                       description="Design checks with severities. Exit 1 with --fail-on when a finding is that "
+                                   "severe or worse.")
+    p.add_argument("file", help="design file (.twin.db)")
+    p.add_argument("--thermal", action="store_true", default=True,
+                   help="thermal and cooling checks (ASHRAE inlet, CDU capacity, loop ΔT, coolant flow); the default")
+    p.add_argument("--at", help="use sensor readings at this UTC time (default: the latest)")
+    p.add_argument("--ashrae", help="ASHRAE air class A1–A4 (default: the hall's)")
+    p.add_argument("--json", action="store_true", help="print the findings as JSON")
+    p.add_argument("--fail-on", choices=["critical", "warning", "info", "never"], default="never",
+                   help="exit 1 when a finding is at least this severe (for CI); default never")
+    p.set_defaults(func=_check)
+
     p = sub.add_parser("view", help="open the desktop viewer", description="Open the twin desktop viewer.")
     p.add_argument("file", nargs="?", help="design file to open")
     p.set_defaults(func=_view)
@@ -93,6 +129,10 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--view", default="iso", help="iso, top, front, aisle or rack:NAME (default iso)")
     e.add_argument("--size", default="1920x1080", help="WIDTHxHEIGHT in pixels (default 1920x1080)")
     e.add_argument("--overlay", default="none", help="none, thermal, power, cabling, cooling, supply")
+    e.add_argument("--select", metavar="RACK", help="highlight this rack")
+    e.add_argument("--field", metavar="FILE", help="CFD field to show (.vti, .vtu, .vtk or CSV x,y,z,T)")
+    e.add_argument("--field-slice", default="z=1.2", metavar="AXIS=M", help="slice plane of the field (default z=1.2)")
+    e.add_argument("--iso", type=float, metavar="VALUE", help="also draw the field's isosurface at VALUE")
     e.set_defaults(func=_export_image)
     p.set_defaults(func=lambda _a: (p.print_help(), 2)[1])
     return parser

@@ -1,0 +1,195 @@
+"""The VTK scene rendered for real (offscreen Mesa): layers, level of detail, picking, colours."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from twin.analysis.overlays import Overlay, build_overlay
+from twin.scene import Scene
+from twin.store import load_design
+
+SIZE = (640, 360)
+
+
+@pytest.fixture(scope="module")
+def pod(pod_db):
+    return load_design(pod_db)
+
+
+@pytest.fixture(scope="module")
+def hall(hall_db):
+    return load_design(hall_db)
+
+
+def _pixel(img: np.ndarray, xy: np.ndarray) -> np.ndarray:
+    x, y = (int(round(v)) for v in xy)
+    return img[y, x].astype(int)
+
+
+def test_scene_layers_are_batched_not_one_actor_per_part(hall):
+    scene = Scene(hall, size=SIZE, labels=False)
+    actors = scene.renderer.GetActors()
+    assert actors.GetNumberOfItems() <= 8          # a handful of layers for 2,400 parts
+    assert scene.n_parts == len(hall.parts) > 2000
+
+
+def test_top_view_draws_each_rack_where_it_stands(hall):
+    scene = Scene(hall, size=SIZE, labels=False)
+    scene.set_view("top")
+    scene.update_lod(force=True)
+    img = scene.screenshot()
+    background = _pixel(img, (5, 5))
+    for name in ("A01", "D08", "E01", "H06"):
+        r = hall.rack_index(name)
+        px = scene.project(scene.rack_centre[r])[0]
+        assert 0 <= px[0] < SIZE[0] and 0 <= px[1] < SIZE[1]
+        colour = _pixel(img, px)
+        # racks are dark (chassis) against a light floor
+        assert colour.mean() < 110, (name, colour, background)
+    floor = _pixel(img, scene.project(np.array([20.0, 17.5, 0.0]))[0])
+    assert floor.mean() > 150
+
+
+def test_pick_maps_a_pixel_back_to_the_part_under_it(hall):
+    scene = Scene(hall, size=SIZE, labels=False)
+    scene.set_view("top")
+    scene.update_lod(force=True)
+    r = hall.rack_index("C05")
+    px = scene.project(scene.rack_centre[r] + np.array([0, 0, 1.2]))[0]
+    part = scene.pick(*px)
+    assert part >= 0
+    assert hall.parts.rack[part] == r
+    # a pixel on the empty floor picks nothing
+    assert scene.pick(*scene.project(np.array([20.0, 17.5, 0.0]))[0]) == -1
+
+
+def test_far_racks_pick_as_racks_near_racks_pick_their_parts(hall):
+    scene = Scene(hall, size=SIZE, labels=False, detail_budget=0)
+    scene.set_view("top")
+    scene.update_lod(force=True)
+    assert len(scene.detail_racks) == 0
+    r = hall.rack_index("B02")
+    px = scene.project(scene.rack_centre[r] + np.array([0, 0, 1.2]))[0]
+    assert scene.pick(*px) == scene.frame_of_rack[r]
+    scene.select([scene.frame_of_rack[r]])          # selecting draws the rack in detail
+    assert r in scene.detail_racks
+
+
+def test_selected_rack_is_highlighted(hall):
+    scene = Scene(hall, size=SIZE, labels=False)
+    scene.set_view("top")
+    r = hall.rack_index("B03")
+    scene.select([scene.frame_of_rack[r]])
+    img = scene.screenshot()
+    px = scene.project(scene.rack_centre[r] + np.array([0, 0, 1.1]))[0]
+    c = _pixel(img, px)
+    assert c[2] > 150 and c[1] > 150 and c[0] < 120, c     # cyan highlight
+    scene.select([])
+    c = _pixel(scene.screenshot(), px)
+    assert not (c[2] > 150 and c[1] > 150 and c[0] < 120)
+
+
+def test_overlay_recolours_by_gather_and_hot_rack_is_red(hall):
+    scene = Scene(hall, size=SIZE, labels=False, detail_budget=0)
+    scene.set_view("top")
+    values = np.full(scene.n_parts, 20.0)
+    hot = hall.rack_index("A06")
+    values[hall.parts.rack == hot] = 44.0
+    scene.set_overlay(Overlay("t", "Temperature", "°C", values, 18.0, 45.0, "thermal"))
+    img = scene.screenshot()
+    red = _pixel(img, scene.project(scene.rack_centre[hot] + np.array([0, 0, 1.2]))[0])
+    cool = _pixel(img, scene.project(scene.rack_centre[hall.rack_index("A02")] + np.array([0, 0, 1.2]))[0])
+    assert red[0] > 150 and red[0] > red[2] + 60, red
+    assert cool[2] > cool[0], cool
+
+
+def test_visibility_filters_and_isolate(hall):
+    scene = Scene(hall, size=SIZE, labels=False)
+    rubin = scene.parts_matching(generations=["rubin"])
+    assert rubin.any() and not rubin.all()
+    scene.set_visible(rubin)
+    scene.set_view("top")
+    img = scene.screenshot()
+    gone = _pixel(img, scene.project(scene.rack_centre[hall.rack_index("A01")] + np.array([0, 0, 1.1]))[0])
+    assert gone.mean() > 150          # Blackwell rack hidden: floor shows through
+    trays = scene.parts_matching(kinds=["compute_tray"], racks=["E02"])
+    scene.isolate(trays)
+    assert scene.visible.sum() == trays.sum() + 1          # plus the rack frame for context
+    scene.set_xray(True)
+    assert "ghost" in scene._layers
+    scene.show_all()
+    assert scene.visible.all()
+
+
+def test_section_plane_clips_and_picking_respects_it(hall):
+    scene = Scene(hall, size=SIZE, labels=False)
+    scene.set_view("top")
+    r = hall.rack_index("A03")
+    px = scene.project(scene.rack_centre[r] + np.array([0, 0, 1.1]))[0]
+    assert scene.pick(*px) >= 0
+    scene.set_section("x", float(scene.rack_centre[r][0]) - 1.0, keep="-")
+    assert scene.pick(*px) == -1
+
+
+def test_camera_presets_and_fly_to(hall):
+    scene = Scene(hall, size=SIZE)
+    for view in ("iso", "top", "front", "aisle", "rack:B02"):
+        scene.set_view(view)
+        scene.render()
+    with pytest.raises(ValueError, match="no rack called"):
+        scene.view_pose("rack:ZZ99")
+    with pytest.raises(ValueError, match="unknown view"):
+        scene.view_pose("sideways")
+    part = int(np.flatnonzero(hall.part_kind() == "compute_tray")[0])
+    pose = scene.fly_to_pose(part)
+    scene.set_camera_pose(pose)
+    ndc = scene.project_ndc(scene.centre[part][None])[0]
+    assert abs(ndc[0]) < 0.05 and abs(ndc[1]) < 0.05
+
+
+def test_cabling_overlay_draws_cables(pod):
+    scene = Scene(pod, size=SIZE)
+    scene.set_overlay(build_overlay("cabling", pod))
+    assert scene._cable_actor is not None
+    assert scene._cable_actor.GetMapper().GetInput().GetNumberOfCells() == len(pod.cables)
+    scene.set_overlay(None)
+    assert scene._cable_actor is None
+
+
+def test_scene_and_export_do_not_import_qt():
+    code = ("import sys, twin.scene, twin.export.image, twin.analysis.overlays; "
+            "bad = [m for m in sys.modules if m.startswith(('PySide6', 'shiboken6', 'PyQt'))]; "
+            "print(bad); sys.exit(1 if bad else 0)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_thermal_colours_follow_the_readings_over_time(hall_db, hall):
+    """Two moments of the day: the overlay shows each rack's measured inlet at that time."""
+    import sqlite3
+
+    from twin.analysis.overlays import thermal_overlay
+    from twin.scene import colormap
+
+    with sqlite3.connect(hall_db) as conn:
+        times = [r[0] for r in conn.execute("select distinct ts from readings order by ts")]
+        early, late = times[8], times[60]       # 02:00 and 15:00: the daily swing apart
+        def inlet(rack: str, ts: str) -> float:
+            return conn.execute("select value from readings r join sensors s on s.id = r.sensor_id "
+                                "where s.name = ? and r.ts = ?", (f"{rack}-inlet", ts)).fetchone()[0]
+        a06 = (inlet("A06", early), inlet("A06", late))
+    first, second = thermal_overlay(hall, at=early), thermal_overlay(hall, at=late)
+    parts = hall.parts.rack == hall.rack_index("A06")
+    assert np.allclose(first.values[parts], a06[0]) and np.allclose(second.values[parts], a06[1])
+    scene = Scene(hall, size=SIZE, labels=False, detail_budget=0)
+    scene.set_overlay(first)
+    colour_early = scene._colour_table()[scene.n_parts + hall.rack_index("A06")]
+    scene.set_overlay(second)
+    colour_late = scene._colour_table()[scene.n_parts + hall.rack_index("A06")]
+    expected = colormap.map_values(np.array(a06), "thermal", first.vmin, first.vmax)
+    assert np.array_equal(colour_early, expected[0]) and np.array_equal(colour_late, expected[1])
+    assert a06[1] > a06[0] and not np.array_equal(colour_early, colour_late)

@@ -1,0 +1,45 @@
+"""Colour maps as numpy lookup tables (shared by the scene's colours and its legends)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+# ColorBrewer RdYlBu reversed: cool blue → pale yellow → hot red; ordered in lightness on
+# each side so hot parts read as red and cool ones as blue.
+THERMAL = [(49, 54, 149), (69, 117, 180), (116, 173, 209), (171, 217, 233), (254, 224, 144),
+           (253, 174, 97), (244, 109, 67), (215, 48, 39), (165, 0, 38)]
+VIRIDIS = [(68, 1, 84), (72, 40, 120), (62, 74, 137), (49, 104, 142), (38, 130, 142), (31, 158, 137),
+           (53, 183, 121), (109, 205, 89), (180, 222, 44), (253, 231, 37)]
+# Distinct categorical colours (Okabe–Ito, readable by colour-blind reviewers).
+CATEGORICAL = [(0, 114, 178), (230, 159, 0), (0, 158, 115), (204, 121, 167), (86, 180, 233),
+               (213, 94, 0), (240, 228, 66), (120, 120, 120)]
+NO_VALUE = (170, 172, 176)
+HIGHLIGHT = (0, 229, 255)
+
+_MAPS = {"thermal": THERMAL, "viridis": VIRIDIS}
+
+
+def lookup_table(name: str, n: int = 256) -> np.ndarray:
+    """(n, 3) uint8 table for a continuous map, or the categorical palette."""
+    if name == "categorical":
+        return np.array(CATEGORICAL, np.uint8)
+    stops = np.array(_MAPS[name], float)
+    x = np.linspace(0, 1, len(stops))
+    t = np.linspace(0, 1, n)
+    return np.stack([np.interp(t, x, stops[:, c]) for c in range(3)], axis=1).round().astype(np.uint8)
+
+
+def map_values(values: np.ndarray, name: str, vmin: float, vmax: float) -> np.ndarray:
+    """(n, 3) uint8 colours for values; NaN gets the neutral NO_VALUE grey."""
+    values = np.asarray(values, float)
+    out = np.empty((len(values), 3), np.uint8)
+    ok = np.isfinite(values)
+    out[~ok] = NO_VALUE
+    table = lookup_table(name)
+    if name == "categorical":
+        idx = np.clip(values[ok].astype(int), 0, None) % len(table)
+    else:
+        span = vmax - vmin if vmax > vmin else 1.0
+        idx = np.clip(((values[ok] - vmin) / span * (len(table) - 1)).round(), 0, len(table) - 1).astype(int)
+    out[ok] = table[idx]
+    return out

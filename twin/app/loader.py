@@ -1,0 +1,101 @@
+"""Load a design file in a worker thread so the window keeps repainting.
+
+`twin.store.load_design` cannot be interrupted, so Cancel marks the job cancelled and its
+result is dropped when it arrives; the window goes back to what it showed before at once.
+The scene (VTK) is built afterwards on the UI thread by the window.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from twin.errors import TwinError
+from twin.store import load_design
+
+
+class _JobSignals(QObject):
+    finished = Signal(int, object)          # job id, Design
+    failed = Signal(int, str)               # job id, message
+
+
+class _LoadJob(QRunnable):
+    def __init__(self, job_id: int, path: Path, signals: _JobSignals):
+        super().__init__()
+        self.setAutoDelete(False)           # Python owns it; the loader drops it when done
+        self.job_id, self.path, self.signals = job_id, path, signals
+
+    def run(self) -> None:
+        try:
+            design = load_design(self.path)
+        except TwinError as exc:
+            self.signals.failed.emit(self.job_id, str(exc))
+        except Exception as exc:            # a bug or an odd file: still a message, not a crash
+            self.signals.failed.emit(self.job_id, f"{self.path}: cannot open ({type(exc).__name__}: {exc})")
+        else:
+            self.signals.finished.emit(self.job_id, design)
+
+
+class DesignLoader(QObject):
+    """Runs one load at a time; starting a new one cancels the previous."""
+
+    stage = Signal(str)                     # "reading file", …
+    loaded = Signal(object)                 # Design (not emitted for cancelled jobs)
+    failed = Signal(str, str)               # path, message
+    cancelled = Signal(str)                 # path
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(2)
+        self._ids = itertools.count(1)
+        self._jobs: dict[int, _LoadJob] = {}
+        self.current: int | None = None
+        self.current_path: Path | None = None
+        self._signals = _JobSignals(self)
+        self._signals.finished.connect(self._on_finished)
+        self._signals.failed.connect(self._on_failed)
+
+    @property
+    def busy(self) -> bool:
+        return self.current is not None
+
+    def start(self, path: str | Path) -> int:
+        if self.current is not None:
+            self.cancel()
+        job_id = next(self._ids)
+        job = _LoadJob(job_id, Path(path), self._signals)
+        self._jobs[job_id] = job
+        self.current, self.current_path = job_id, Path(path)
+        self.stage.emit("reading file")
+        self.pool.start(job)
+        return job_id
+
+    def cancel(self) -> None:
+        """Forget the running job: its result will be discarded when the worker finishes."""
+        if self.current is None:
+            return
+        path = self.current_path
+        self.current, self.current_path = None, None
+        self.cancelled.emit(str(path))
+
+    def wait(self, msecs: int = 10_000) -> bool:
+        """Block until workers are done (for shutdown and tests)."""
+        return self.pool.waitForDone(msecs)
+
+    def _on_finished(self, job_id: int, design) -> None:
+        self._jobs.pop(job_id, None)
+        if job_id != self.current:
+            return                           # cancelled or superseded: drop it
+        self.current, self.current_path = None, None
+        self.loaded.emit(design)
+
+    def _on_failed(self, job_id: int, message: str) -> None:
+        self._jobs.pop(job_id, None)
+        if job_id != self.current:
+            return
+        path = self.current_path
+        self.current, self.current_path = None, None
+        self.failed.emit(str(path), message)

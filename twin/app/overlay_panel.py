@@ -1,0 +1,162 @@
+"""Overlay panel: choose what colours the scene, its range and (for thermal) the moment."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QStandardItemModel
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QSlider, QVBoxLayout,
+                               QWidget)
+
+from twin.analysis.overlays import OVERLAY_NAMES, Overlay, available_overlays, build_overlay, thermal_overlay
+from twin.model import Design
+from twin.store.telemetry import reading_times
+
+LABELS = {"none": "None", "thermal": "Thermal", "power": "Power", "cabling": "Cabling", "cooling": "Cooling",
+          "supply": "Supply chain"}
+TIME_DEBOUNCE_MS = 120
+
+
+class OverlayPanel(QWidget):
+    overlayChanged = Signal(object)          # Overlay or None
+    rangeChanged = Signal(float, float)
+    timeChanged = Signal(str)                # the thermal moment shown ('' = latest)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.design: Design | None = None
+        self.overlay: Overlay | None = None
+        self.times: list[str] = []
+        self.reasons: dict[str, str | None] = {}
+        self.combo = QComboBox()
+        self.combo.setObjectName("overlayCombo")
+        for name in OVERLAY_NAMES:
+            self.combo.addItem(LABELS.get(name, name.title()), name)
+        self.vmin = QDoubleSpinBox(decimals=1, minimum=-1e9, maximum=1e9, keyboardTracking=False)
+        self.vmax = QDoubleSpinBox(decimals=1, minimum=-1e9, maximum=1e9, keyboardTracking=False)
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setObjectName("thermalTime")
+        self.time_label = QLabel("")
+        range_row = QHBoxLayout()
+        range_row.addWidget(self.vmin)
+        range_row.addWidget(QLabel("to"))
+        range_row.addWidget(self.vmax)
+        self.form = QFormLayout()
+        self.form.addRow("Overlay", self.combo)
+        self.form.addRow("Range", range_row)
+        self.time_row = QWidget()
+        t = QVBoxLayout(self.time_row)
+        t.setContentsMargins(0, 0, 0, 0)
+        t.addWidget(self.slider)
+        t.addWidget(self.time_label)
+        self.form.addRow("Time", self.time_row)
+        self.notes = QLabel("")
+        self.notes.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(self.form)
+        layout.addWidget(self.notes)
+        layout.addStretch(1)
+        self._time_timer = QTimer(self, singleShot=True, interval=TIME_DEBOUNCE_MS)
+        self._time_timer.timeout.connect(self._apply_time)
+        self.combo.currentIndexChanged.connect(self._on_choice)
+        self.vmin.valueChanged.connect(self._on_range)
+        self.vmax.valueChanged.connect(self._on_range)
+        self.slider.valueChanged.connect(self._on_slider)
+        self._quiet = False
+        self.set_design(None)
+
+    # ------------------------------------------------------------------ design
+    def set_design(self, design: Design | None) -> None:
+        self.design = design
+        self.reasons = available_overlays(design) if design is not None else \
+            {n: "open a design first" for n in OVERLAY_NAMES if n != "none"} | {"none": None}
+        model: QStandardItemModel = self.combo.model()
+        for i, name in enumerate(OVERLAY_NAMES):
+            reason = self.reasons.get(name)
+            item = model.item(i)
+            item.setEnabled(reason is None)
+            item.setToolTip(reason or f"colour the scene by {LABELS[name].lower()}" if name != "none"
+                            else "natural colours")
+        try:
+            self.times = reading_times(design.source) if design is not None and len(design.sensors) else []
+        except Exception:     # a telemetry problem must not stop the overlays
+            self.times = []
+        self._quiet = True
+        self.slider.setRange(0, max(len(self.times) - 1, 0))
+        self.slider.setValue(max(len(self.times) - 1, 0))
+        self.combo.setCurrentIndex(0)
+        self._quiet = False
+        self.overlay = None
+        self._sync_controls()
+
+    def is_enabled(self, name: str) -> bool:
+        return self.combo.model().item(OVERLAY_NAMES.index(name)).isEnabled()
+
+    def reason(self, name: str) -> str:
+        return self.combo.model().item(OVERLAY_NAMES.index(name)).toolTip()
+
+    def current_name(self) -> str:
+        return self.combo.currentData() or "none"
+
+    def current_time(self) -> str | None:
+        if self.current_name() != "thermal" or not self.times:
+            return None
+        return self.times[self.slider.value()]
+
+    def choose(self, name: str) -> None:
+        self.combo.setCurrentIndex(OVERLAY_NAMES.index(name))
+
+    # ------------------------------------------------------------------ changes
+    def _on_choice(self, _index: int) -> None:
+        if self._quiet or self.design is None:
+            return
+        name = self.current_name()
+        if self.reasons.get(name):             # disabled entry chosen from code: fall back
+            self._quiet = True
+            self.combo.setCurrentIndex(0)
+            self._quiet = False
+            name = "none"
+        if name == "thermal" and self.times:
+            self.overlay = thermal_overlay(self.design, at=self.times[self.slider.value()])
+        else:
+            self.overlay = build_overlay(name, self.design)
+        self._sync_controls()
+        self.overlayChanged.emit(self.overlay)
+
+    def _sync_controls(self) -> None:
+        ov = self.overlay
+        numeric = ov is not None and not ov.categorical
+        self._quiet = True
+        for box, value in ((self.vmin, ov.vmin if ov else 0.0), (self.vmax, ov.vmax if ov else 1.0)):
+            box.setEnabled(numeric)
+            box.setValue(float(value))
+            box.setSuffix(f" {ov.unit}" if ov is not None and ov.unit else "")
+        self._quiet = False
+        thermal = ov is not None and ov.name == "thermal" and bool(self.times)
+        self.time_row.setVisible(thermal)
+        self.form.labelForField(self.time_row).setVisible(thermal)
+        self.time_label.setText(self.times[self.slider.value()] if self.times else "")
+        self.notes.setText("\n".join(ov.notes) if ov is not None and ov.notes else "")
+
+    def _on_range(self, _value: float) -> None:
+        if self._quiet or self.overlay is None:
+            return
+        lo, hi = self.vmin.value(), self.vmax.value()
+        if hi > lo:
+            self.rangeChanged.emit(lo, hi)
+
+    def _on_slider(self, value: int) -> None:
+        if self._quiet or not self.times:
+            return
+        self.time_label.setText(self.times[value])
+        self._time_timer.start()
+
+    def _apply_time(self) -> None:
+        if self.design is None or self.overlay is None or self.overlay.name != "thermal":
+            return
+        ts = self.times[self.slider.value()]
+        lo, hi = self.overlay.vmin, self.overlay.vmax          # keep a range the user set
+        self.overlay = thermal_overlay(self.design, at=ts)
+        self.overlay.vmin, self.overlay.vmax = lo, hi
+        self.overlayChanged.emit(self.overlay)
+        self.timeChanged.emit(ts)

@@ -32,6 +32,27 @@ class Batch:
     def triangle_count(self) -> int:
         return len(self.faces)
 
+    def subset(self, faces: np.ndarray) -> "Batch":
+        """The given faces only, with just the points they use."""
+        used, inverse = np.unique(self.faces[faces], return_inverse=True)
+        return Batch(self.points[used], inverse.reshape(-1, 3).astype(np.int64), self.face_part[faces],
+                     self.face_rgb[faces])
+
+    def spatial_chunks(self, cell_m: float) -> list[np.ndarray]:
+        """Face indices grouped by the square XY cell their centroid falls in.
+
+        A renderer culls whole actors outside the view, so one actor per cell lets a
+        close-up skip most of a hall while an overview still draws few actors.
+        """
+        if self.triangle_count == 0:
+            return []
+        centroid = self.points[self.faces[:, 0], :2].astype(np.float64)
+        cell = np.floor(centroid / cell_m).astype(np.int64)
+        key = (cell[:, 0] - cell[:, 0].min()) * (cell[:, 1].max() - cell[:, 1].min() + 1) + (cell[:, 1] - cell[:, 1].min())
+        order = np.argsort(key, kind="stable")
+        bounds = np.flatnonzero(np.diff(key[order])) + 1
+        return np.split(order, bounds)
+
     @staticmethod
     def concat(batches: list["Batch"]) -> "Batch":
         batches = [b for b in batches if len(b.faces)]

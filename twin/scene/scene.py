@@ -52,6 +52,10 @@ FREE_BOX_RGB = (140, 128, 110)
 BACKGROUND_TOP = (0.80, 0.84, 0.89)
 BACKGROUND_BOTTOM = (0.97, 0.97, 0.98)
 VIEWS = ("iso", "top", "front", "aisle")
+#: Side of the square floor cells that layers are cut into (one actor each, culled as a whole).
+CHUNK_M = 8.0
+#: Racks shorter than this on screen stay boxes: their trays would be a few pixels each.
+DETAIL_MIN_PIXELS = 200
 
 
 @dataclass
@@ -63,11 +67,15 @@ class _Layer:
     base_rgb: np.ndarray
 
 
-def offscreen_window(size: tuple[int, int]) -> vtkRenderWindow:
-    """An offscreen render window: EGL (Mesa or a GPU) when there is no X display."""
+def offscreen_window(size: tuple[int, int], multisamples: int = 0) -> vtkRenderWindow:
+    """An offscreen render window: EGL (Mesa or a GPU) when there is no X display.
+
+    Multisampling smooths edges for exported images but triples the frame cost on
+    software GL, so interactive and benchmark windows leave it off.
+    """
     window = vtkEGLRenderWindow() if not os.environ.get("DISPLAY") else vtkRenderWindow()
     window.SetOffScreenRendering(1)
-    window.SetMultiSamples(8)
+    window.SetMultiSamples(multisamples)
     window.SetSize(*size)
     return window
 
@@ -77,17 +85,18 @@ class Scene:
     app owns; without one it makes an offscreen window of `size` (no display needed)."""
 
     def __init__(self, design: Design, render_window: vtkRenderWindow | None = None,
-                 size: tuple[int, int] = (1280, 720), detail_budget: int = 400_000,
-                 labels: bool = True):
+                 size: tuple[int, int] = (1280, 720), detail_budget: int = 200_000,
+                 labels: bool = True, multisamples: int = 0, detail_min_pixels: float = DETAIL_MIN_PIXELS):
         self.design = design
         self.detail_budget = detail_budget
+        self.detail_min_pixels = detail_min_pixels
         self.warnings: list[str] = list(design.warnings)
         self.renderer = vtkRenderer()
         self.renderer.GradientBackgroundOn()
         self.renderer.SetBackground(*BACKGROUND_BOTTOM)
         self.renderer.SetBackground2(*BACKGROUND_TOP)
         if render_window is None:
-            render_window = offscreen_window(size)
+            render_window = offscreen_window(size, multisamples)
         self.render_window = render_window
         render_window.AddRenderer(self.renderer)
         self._prepare_parts()
@@ -97,7 +106,7 @@ class Scene:
         self.overlay: Overlay | None = None
         self.detail_racks = np.zeros(0, np.int64)
         self._forced_racks: set[int] = set()
-        self._layers: dict[str, _Layer] = {}
+        self._layers: dict[str, list[_Layer]] = {}
         self._section: vtkPlane | None = None
         self._build_hall()
         self._build_facility()
@@ -143,6 +152,7 @@ class Scene:
         order = np.argsort(d.parts.rack, kind="stable")
         self._rack_order = order
         self._rack_bounds = np.searchsorted(d.parts.rack[order], np.arange(-1, self.n_racks + 1) - 0.5)[1:]
+        self.rack_height = np.where(self.frame_of_rack >= 0, self.size[np.maximum(self.frame_of_rack, 0), 2], 2.2)
         self.rack_centre = np.where(self.frame_of_rack[:, None] >= 0, self.centre[np.maximum(self.frame_of_rack, 0)],
                                     np.column_stack([d.racks.position, np.ones(self.n_racks)]))
         everything = self.box_lo, self.box_hi
@@ -157,30 +167,26 @@ class Scene:
     # ------------------------------------------------------------------ layers
     def _layer(self, name: str, batch: Batch, face_key: np.ndarray | None = None, opacity: float = 1.0,
                pickable: bool = True) -> None:
-        old = self._layers.pop(name, None)
-        if old is not None:
+        """(Re)build one layer: its triangles cut into spatial chunks, one actor per chunk."""
+        for old in self._layers.pop(name, []):
             self.renderer.RemoveActor(old.actor)
         if batch.triangle_count == 0:
             return
-        poly = vtk_arrays.triangles(batch.points, batch.faces, batch.face_rgb)
-        mapper = vtkPolyDataMapper()
-        mapper.SetInputData(poly)
-        mapper.SetScalarModeToUseCellData()
-        mapper.SetColorModeToDirectScalars()
-        if self._section is not None:
-            mapper.AddClippingPlane(self._section)
-        actor = vtkActor()
-        actor.SetMapper(mapper)
-        actor.SetPickable(pickable)
-        prop = actor.GetProperty()
-        prop.SetAmbient(0.25)
-        prop.SetDiffuse(0.8)
-        prop.SetSpecular(0.05)
-        if opacity < 1:
-            prop.SetOpacity(opacity)
-        self.renderer.AddActor(actor)
         key = batch.face_part if face_key is None else face_key
-        self._layers[name] = _Layer(name, actor, mapper, key, batch.face_rgb.copy())
+        chunks = []
+        for faces in batch.spatial_chunks(CHUNK_M):
+            part = batch.subset(faces)
+            actor = self._cell_coloured_actor(vtk_arrays.triangles(part.points, part.faces, part.face_rgb))
+            actor.SetPickable(pickable)
+            prop = actor.GetProperty()
+            prop.SetAmbient(0.25)
+            prop.SetDiffuse(0.8)
+            prop.SetSpecular(0.05)
+            if opacity < 1:
+                prop.SetOpacity(opacity)
+            self.renderer.AddActor(actor)
+            chunks.append(_Layer(name, actor, actor.GetMapper(), key[faces], part.face_rgb.copy()))
+        self._layers[name] = chunks
 
     def _parts_batch(self, parts: np.ndarray) -> Batch:
         """Full meshes of `parts`, one instancing call per part type."""
@@ -306,7 +312,11 @@ class Scene:
         ndc = self.project_ndc(self.rack_centre)
         in_view = (np.abs(ndc[:, 0]) < 1.3) & (np.abs(ndc[:, 1]) < 1.3) & (ndc[:, 2] > -1) & (ndc[:, 2] < 1)
         forced = np.array(sorted(self._forced_racks), np.int64)
-        candidates = np.flatnonzero(in_view)
+        # screen-space size: a rack only earns full meshes when it stands tall enough on screen
+        _, h = self.render_window.GetSize()
+        px_per_m = h / (2 * np.tan(np.radians(cam.GetViewAngle()) / 2)) / np.maximum(dist, 1e-3)
+        tall_enough = self.rack_height * px_per_m >= self.detail_min_pixels
+        candidates = np.flatnonzero(in_view & tall_enough)
         candidates = candidates[np.argsort(dist[candidates], kind="stable")]
         budget = self.detail_budget - int(self.rack_triangles[forced].sum()) if len(forced) else self.detail_budget
         fits = np.cumsum(self.rack_triangles[candidates]) <= max(budget, 0)
@@ -345,7 +355,7 @@ class Scene:
         """Apply overlay and selection colours to every layer: one gather per layer."""
         table = self._colour_table()
         selected_keys = self._selected_keys()
-        for layer in self._layers.values():
+        for layer in self._chunks():
             if layer.name in ("hall", "ghost"):
                 continue
             key = layer.face_key
@@ -506,17 +516,22 @@ class Scene:
         rgb = colormap.map_values(np.asarray(ov.cable_values, float)[ok], ov.colormap, ov.vmin, ov.vmax)
         self._cable_actor = self._lines_actor(pts, 4, rgb, width=1.5)
 
-    def _lines_actor(self, points: np.ndarray, per_line: int, rgb: np.ndarray, width: float,
-                     tubes: bool = False) -> vtkActor:
-        """An actor of polylines (fixed point count each), one colour per line, added to the scene."""
+    def _cell_coloured_actor(self, poly) -> vtkActor:
+        """An actor drawing `poly` with its per-cell RGB, clipped by the section plane if any."""
         mapper = vtkPolyDataMapper()
-        mapper.SetInputData(vtk_arrays.polylines(points, per_line, rgb))
+        mapper.SetInputData(poly)
         mapper.SetScalarModeToUseCellData()
         mapper.SetColorModeToDirectScalars()
         if self._section is not None:
             mapper.AddClippingPlane(self._section)
         actor = vtkActor()
         actor.SetMapper(mapper)
+        return actor
+
+    def _lines_actor(self, points: np.ndarray, per_line: int, rgb: np.ndarray, width: float,
+                     tubes: bool = False) -> vtkActor:
+        """An actor of polylines (fixed point count each), one colour per line, added to the scene."""
+        actor = self._cell_coloured_actor(vtk_arrays.polylines(points, per_line, rgb))
         actor.PickableOff()
         actor.GetProperty().SetLineWidth(width)
         if tubes:
@@ -551,18 +566,8 @@ class Scene:
         c = np.array([[x, y, z] for z in (lo[2], hi[2]) for y in (lo[1], hi[1]) for x in (lo[0], hi[0])])
         edges = [(0, 1), (2, 3), (4, 5), (6, 7), (0, 2), (1, 3), (4, 6), (5, 7), (0, 4), (1, 5), (2, 6), (3, 7)]
         pts = np.concatenate([c[[i, j]] for i, j in edges])
-        poly = vtk_arrays.polylines(pts, 2, np.tile(np.array(colormap.HIGHLIGHT, np.uint8), (len(edges), 1)))
-        mapper = vtkPolyDataMapper()
-        mapper.SetInputData(poly)
-        mapper.SetScalarModeToUseCellData()
-        mapper.SetColorModeToDirectScalars()
-        actor = vtkActor()
-        actor.SetMapper(mapper)
-        actor.PickableOff()
-        actor.GetProperty().SetLineWidth(3)
-        actor.GetProperty().SetLighting(False)
-        self._outline = actor
-        self.renderer.AddActor(actor)
+        rgb = np.tile(np.array(colormap.HIGHLIGHT, np.uint8), (len(edges), 1))
+        self._outline = self._lines_actor(pts, 2, rgb, width=3)
 
     # ------------------------------------------------------------------ visibility
     def set_visible(self, mask: np.ndarray) -> None:
@@ -615,7 +620,7 @@ class Scene:
 
     def set_section(self, axis: str | None, position: float = 0.0, keep: str = "-") -> None:
         """Clip the scene with a plane normal to `axis` at `position`, keeping the `keep` side."""
-        planes = [layer.mapper for layer in self._layers.values()]
+        planes = [layer.mapper for layer in self._chunks()]
         if self._cable_actor is not None:
             planes.append(self._cable_actor.GetMapper())
         for mapper in planes:
@@ -779,6 +784,11 @@ class Scene:
         self._field_actors = []
 
     @property
+    def field_actors(self) -> list:
+        """What the shown CFD field adds to the renderer (slice, isosurface, its legend)."""
+        return list(getattr(self, "_field_actors", []))
+
+    @property
     def section(self) -> vtkPlane | None:
         """The clipping plane in use, or None."""
         return self._section
@@ -812,4 +822,7 @@ class Scene:
 
     def triangle_count(self) -> int:
         """Triangles in the layers currently drawn (what a frame costs on software GL)."""
-        return int(sum(layer.mapper.GetInput().GetNumberOfCells() for layer in self._layers.values()))
+        return int(sum(layer.mapper.GetInput().GetNumberOfCells() for layer in self._chunks()))
+
+    def _chunks(self) -> list[_Layer]:
+        return [chunk for chunks in self._layers.values() for chunk in chunks]

@@ -1,4 +1,4 @@
-"""Overlay panel: choose what colours the scene, its range and (for thermal) the moment."""
+"""Overlay panel: choose what colours the scene, its range, (for thermal) the moment, and a CFD field."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QSlider, QVBoxLayout,
                                QWidget)
 
+from twin.app.field_panel import FieldGroup
 from twin.analysis.overlays import OVERLAY_NAMES, Overlay, available_overlays, build_overlay, thermal_overlay
 from twin.model import Design
 from twin.store.telemetry import reading_times
@@ -19,7 +20,7 @@ TIME_DEBOUNCE_MS = 120
 class OverlayPanel(QWidget):
     overlayChanged = Signal(object)          # Overlay or None
     rangeChanged = Signal(float, float)
-    timeChanged = Signal(str)                # the thermal moment shown ('' = latest)
+    timeChanged = Signal(str)                # the telemetry moment chosen on the time slider
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -55,6 +56,8 @@ class OverlayPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(self.form)
         layout.addWidget(self.notes)
+        self.field = FieldGroup()
+        layout.addWidget(self.field)
         layout.addStretch(1)
         self._time_timer = QTimer(self, singleShot=True, interval=TIME_DEBOUNCE_MS)
         self._time_timer.timeout.connect(self._apply_time)
@@ -102,6 +105,10 @@ class OverlayPanel(QWidget):
         if self.current_name() != "thermal" or not self.times:
             return None
         return self.times[self.slider.value()]
+
+    def slider_time(self) -> str | None:
+        """The moment on the time slider whatever the overlay (None: the design has no readings)."""
+        return self.times[self.slider.value()] if self.times else None
 
     def choose(self, name: str) -> None:
         self.combo.setCurrentIndex(OVERLAY_NAMES.index(name))
@@ -152,9 +159,12 @@ class OverlayPanel(QWidget):
         self._time_timer.start()
 
     def _apply_time(self) -> None:
-        if self.design is None or self.overlay is None or self.overlay.name != "thermal":
+        if self.design is None or not self.times:
             return
         ts = self.times[self.slider.value()]
+        if self.overlay is None or self.overlay.name != "thermal":
+            self.timeChanged.emit(ts)
+            return
         lo, hi = self.overlay.vmin, self.overlay.vmax          # keep a range the user set
         self.overlay = thermal_overlay(self.design, at=ts)
         self.overlay.vmin, self.overlay.vmax = lo, hi

@@ -72,6 +72,13 @@ class Viewport(QVTKRenderWindowInteractor):
         self.scene = scene
         self.refresh()
 
+    def Finalize(self) -> None:  # noqa: N802  (VTK's name)
+        """Stop the animation and level-of-detail timers before the render window goes away."""
+        self._fly_timer.stop()
+        self._lod_timer.stop()
+        self._fly = None
+        super().Finalize()
+
     def refresh(self) -> None:
         """Render now (the scene resets its clipping range)."""
         if self.scene is not None:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QM
                                QPushButton, QWidget)
 
 from twin import __version__
+from twin.app.findings_panel import FindingsPanel
 from twin.app.hierarchy import HierarchyPanel
 from twin.app.loader import DesignLoader
 from twin.app.overlay_panel import OverlayPanel
@@ -27,9 +28,12 @@ from twin.app.properties import PropertiesPanel
 from twin.store.queries import DesignQueries
 from twin.app.viewport import Viewport
 from twin.app.visibility_panel import VisibilityPanel
+from twin.analysis.findings import Finding
 from twin.export.image import write_png
 from twin.model import Design
 from twin.scene import Scene
+from twin.scene.camera import part_pose
+from twin.scene.field import field_range, load_field
 
 MAX_RECENT = 8
 EXPORT_MULTISAMPLES = 8
@@ -54,6 +58,7 @@ class MainWindow(QMainWindow):
         self._isolate_mask: np.ndarray | None = None  # from "isolate selection"
         self._hidden: np.ndarray | None = None        # from "hide selection"
         self._pending: tuple[str, Design] | None = None
+        self.field_data = None                         # the CFD field shown (vtkDataSet) or None
         self.setWindowTitle("twin")
         self.resize(1500, 950)
 
@@ -63,14 +68,19 @@ class MainWindow(QMainWindow):
         self.properties = PropertiesPanel()
         self.overlays = OverlayPanel()
         self.visibility = VisibilityPanel()
+        self.findings = FindingsPanel()
         self.hierarchy_dock = self._dock("Hierarchy", self.hierarchy, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.properties_dock = self._dock("Properties", self.properties, Qt.DockWidgetArea.RightDockWidgetArea)
         self.overlay_dock = self._dock("Overlay", self.overlays, Qt.DockWidgetArea.RightDockWidgetArea)
         self.visibility_dock = self._dock("Visibility", self.visibility, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.findings_dock = self._dock("Findings", self.findings, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.tabifyDockWidget(self.hierarchy_dock, self.visibility_dock)
         self.hierarchy_dock.raise_()
         self.resizeDocks([self.hierarchy_dock, self.properties_dock], [330, 400], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.properties_dock, self.overlay_dock], [650, 200], Qt.Orientation.Vertical)
+        self.resizeDocks([self.properties_dock, self.overlay_dock], [520, 330], Qt.Orientation.Vertical)
+        self.resizeDocks([self.findings_dock], [190], Qt.Orientation.Vertical)
 
         self.loader = DesignLoader(self)
         self._build_status_bar()
@@ -144,7 +154,8 @@ class MainWindow(QMainWindow):
         for a in self.view_actions.values():
             view.addAction(a)
         view.addSeparator()
-        for dock in (self.hierarchy_dock, self.visibility_dock, self.properties_dock, self.overlay_dock):
+        for dock in (self.hierarchy_dock, self.visibility_dock, self.properties_dock, self.overlay_dock,
+                     self.findings_dock):
             view.addAction(dock.toggleViewAction())
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self._action("&About twin", self.about))
@@ -167,7 +178,11 @@ class MainWindow(QMainWindow):
         self.hierarchy.filterChanged.connect(self._on_search_filter)
         self.overlays.overlayChanged.connect(self._on_overlay)
         self.overlays.rangeChanged.connect(self._on_overlay_range)
-        self.overlays.timeChanged.connect(lambda _ts: self._show_properties())
+        self.overlays.timeChanged.connect(self._on_time)
+        self.overlays.field.loadRequested.connect(self.load_field)
+        self.overlays.field.settingsChanged.connect(self._show_field)
+        self.overlays.field.clearRequested.connect(self.clear_field)
+        self.findings.findingActivated.connect(self.go_to_finding)
         self.visibility.filtersChanged.connect(self._on_kind_filters)
         self.visibility.xrayChanged.connect(self._on_xray)
         self.visibility.sectionChanged.connect(self._on_section)
@@ -176,6 +191,7 @@ class MainWindow(QMainWindow):
         for a in [self.export_action, self.fly_action, self.hide_action, self.isolate_action, self.clear_action,
                   *self.view_actions.values()]:
             a.setEnabled(on)
+        self.overlays.field.set_enabled(on)
 
     # ------------------------------------------------------------------ opening
     def open_dialog(self) -> None:
@@ -260,6 +276,9 @@ class MainWindow(QMainWindow):
         self.hierarchy.set_design(design, queries)
         self.properties.clear()
         self.overlays.set_design(design)
+        self.field_data = None                         # a field belongs to the design it was loaded for
+        self.overlays.field.set_field(None)
+        self.findings.set_design(design, self.overlays.slider_time())
         kinds = sorted(set(design.part_types.kind[np.unique(design.parts.type)].tolist()))
         self.visibility.set_content(kinds, [str(g) for g in design.generations.name.tolist()], scene.bounds)
         name = design.meta.get("design_name") or Path(design.source).name
@@ -417,6 +436,65 @@ class MainWindow(QMainWindow):
     def _on_overlay_range(self, vmin: float, vmax: float) -> None:
         if self.scene is not None:
             self.scene.set_overlay_range(vmin, vmax)
+            self.viewport.refresh()
+
+    def _on_time(self, ts: str) -> None:
+        self.findings.recompute(ts or None)
+        self._show_properties()
+
+    # ------------------------------------------------------------------ findings
+    def go_to_finding(self, finding: Finding) -> None:
+        """Select and fly to what a finding is about: its part, else its rack's frame, else its location."""
+        scene = self.scene
+        if scene is None:
+            return
+        part = finding.part if 0 <= finding.part < scene.n_parts else -1
+        if part < 0 and 0 <= finding.rack < len(scene.frame_of_rack):
+            part = int(scene.frame_of_rack[finding.rack])
+        if part >= 0:
+            self.select_parts([part])
+            self.fly_to_selection()
+        elif finding.location is not None:
+            self.select_parts([])
+            self.viewport.fly_to(part_pose(np.array(finding.location), np.ones(3), 0.0, scene.aspect()))
+        self.statusBar().showMessage(finding.to_text().strip(), 8000)
+
+    # ------------------------------------------------------------------ CFD field
+    def load_field(self, path: str | Path) -> bool:
+        """Read a CFD field file and draw it; on failure report it (naming the file), scene unchanged."""
+        if self.scene is None:
+            return False
+        path = Path(path)
+        try:
+            data = load_field(path)
+            value_range = field_range(data)
+        except Exception as exc:                       # TwinError names the file; anything else gets it added
+            message = str(exc) if str(path) in str(exc) else f"{path}: {type(exc).__name__}: {exc}"
+            self.statusBar().showMessage(f"Could not load {path.name}")
+            self.report_error("Cannot load field", f"Could not load the field {path}\n\n{message}")
+            return False
+        self.field_data = data
+        self.overlays.field.set_field(path, data.GetBounds(), value_range)
+        self._show_field()
+        self.statusBar().showMessage(f"Loaded field {path.name}", 8000)
+        return True
+
+    def _show_field(self) -> None:
+        if self.scene is None or self.field_data is None:
+            return
+        group = self.overlays.field
+        try:
+            self.scene.show_field(self.field_data, group.axis_name(), group.position_value(), group.iso_level())
+        except Exception as exc:
+            self.report_error("Cannot show field", f"Could not draw the field {group.path}\n\n{exc}")
+            return
+        self.viewport.refresh()
+
+    def clear_field(self) -> None:
+        self.field_data = None
+        self.overlays.field.set_field(None)
+        if self.scene is not None:
+            self.scene.clear_field()
             self.viewport.refresh()
 
     # ------------------------------------------------------------------ export

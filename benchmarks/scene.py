@@ -1,0 +1,147 @@
+"""Scene speed on software GL: batched twin scene against a naive one-actor-per-part scene.
+
+For each sample scene, in a fresh process (so peak RSS is per scene): design file → first
+frame, overview frame, close-up rack frame, recolour (overlay gather + one frame), pick,
+and peak RSS. In the same run, the naive baseline builds one vtkCubeSource/vtkActor per
+part, the way typical VTK scripts do, and renders the same overview: the ratio is
+naive / twin. Medians of several frames; the camera moves a little between frames so no
+frame is a cached redraw.
+Targets (hall-2000, 1280x720): first frame ≤ 3 s, overview ≤ 0.2 s and ≥ 10x faster than
+naive, close-up ≤ 0.05 s, recolour ≤ 10 ms + one frame, pick ≤ 10 ms, peak RSS ≤ 1.5 GB.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import SCENES, median_time, print_table, scene_db  # noqa: E402
+
+SIZE = (1280, 720)
+
+
+def frame_time(scene, frames: int = 5) -> float:
+    cam = scene.renderer.GetActiveCamera()
+
+    def one() -> None:
+        cam.Azimuth(0.2)
+        scene.render()
+    scene.render()
+    return median_time(one, frames)
+
+
+def measure_twin(db: str) -> dict:
+    import numpy as np
+
+    from twin.analysis.overlays import build_overlay
+    from twin.scene import Scene
+    from twin.store import load_design
+
+    start = time.perf_counter()
+    design = load_design(db)
+    scene = Scene(design, size=SIZE)
+    scene.update_lod(force=True)
+    scene.render()
+    first = time.perf_counter() - start
+    overview = frame_time(scene)
+    overview_tris = scene.triangle_count()
+    rack = str(design.racks.name[len(design.racks) // 2])
+    scene.set_view(f"rack:{rack}")
+    scene.update_lod(force=True)
+    close = frame_time(scene)
+    scene.set_view("iso")
+    scene.update_lod(force=True)
+    overlay = build_overlay("power", design)
+    recolour = median_time(lambda: scene.set_overlay(overlay), 5)
+    frame = frame_time(scene, 3)
+    rng = np.random.default_rng(0)
+    pts = rng.uniform([0, 0], SIZE, size=(50, 2))
+    it = iter(pts.tolist() * 2)
+    pick = median_time(lambda: scene.pick(*next(it)), 50)
+    return {"first_s": first, "overview_s": overview, "overview_tris": overview_tris, "close_s": close,
+            "recolour_s": recolour, "recolour_frame_s": recolour + frame, "pick_s": pick,
+            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def measure_naive(db: str) -> dict:
+    """One vtkActor per part (a shared unit cube scaled per actor): the common way, and what
+the batching replaces. It draws boxes only, so it does less work per part than twin."""
+    import numpy as np
+    from vtkmodules.vtkFiltersSources import vtkCubeSource
+    from vtkmodules.vtkRenderingCore import vtkActor, vtkPolyDataMapper
+
+    from twin.scene.scene import offscreen_window
+    from twin.scene.camera import look_from
+    from twin.store import load_design
+    from vtkmodules.vtkRenderingCore import vtkRenderer
+
+    start = time.perf_counter()
+    design = load_design(db)
+    window = offscreen_window(SIZE)
+    ren = vtkRenderer()
+    window.AddRenderer(ren)
+    size = design.part_size().tolist()
+    pos = design.parts.position.tolist()
+    yaw = design.parts.yaw_deg.tolist()
+    cube = vtkCubeSource()          # one shared unit cube, scaled per actor
+    cube.Update()
+    unit = cube.GetOutput()
+    for i in range(len(pos)):
+        mapper = vtkPolyDataMapper()
+        mapper.SetInputData(unit)
+        actor = vtkActor()
+        actor.SetMapper(mapper)
+        actor.SetScale(*size[i])
+        actor.SetPosition(pos[i][0], pos[i][1], pos[i][2] + size[i][2] / 2)
+        actor.SetOrientation(0, 0, yaw[i])
+        ren.AddActor(actor)
+    pos = design.parts.position
+    lo, hi = pos.min(axis=0), pos.max(axis=0) + np.array([0, 0, 2.3])
+    pose = look_from(np.array([-0.75, -1.0, 0.85]), lo, hi, SIZE[0] / SIZE[1])
+    cam = ren.GetActiveCamera()
+    cam.SetPosition(*pose.position)
+    cam.SetFocalPoint(*pose.focal_point)
+    cam.SetViewUp(0, 0, 1)
+    ren.ResetCameraClippingRange()
+    window.Render()
+    first = time.perf_counter() - start
+
+    def one() -> None:
+        cam.Azimuth(0.2)
+        window.Render()
+    return {"first_s": first, "overview_s": median_time(one, 3),
+            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def main() -> None:
+    if len(sys.argv) == 3:          # child process: measure one scene one way
+        how, db = sys.argv[1], sys.argv[2]
+        print(json.dumps(measure_twin(db) if how == "twin" else measure_naive(db)))
+        return
+    rows = []
+    for name in SCENES:
+        db = str(scene_db(name))
+        results = {}
+        for how in ("twin", "naive"):
+            out = subprocess.run([sys.executable, __file__, how, db], capture_output=True, text=True, timeout=900)
+            if out.returncode != 0:
+                raise SystemExit(f"{how} {name} failed:\n{out.stderr}")
+            results[how] = json.loads(out.stdout.strip().splitlines()[-1])
+        t, n = results["twin"], results["naive"]
+        rows.append([name, f"{t['first_s']:.2f}", f"{t['overview_s'] * 1e3:.0f}", f"{t['overview_tris'] / 1e6:.2f}",
+                     f"{t['close_s'] * 1e3:.0f}", f"{t['recolour_s'] * 1e3:.1f}", f"{t['recolour_frame_s'] * 1e3:.0f}",
+                     f"{t['pick_s'] * 1e3:.2f}", f"{t['rss_mb']:.0f}", f"{n['first_s']:.2f}",
+                     f"{n['overview_s'] * 1e3:.0f}", f"{n['overview_s'] / t['overview_s']:.1f}x"])
+    print_table(f"scene at {SIZE[0]}x{SIZE[1]} (median; ms unless noted)",
+                ["scene", "first s", "overview", "Mtris", "close-up", "recolour", "+frame", "pick", "RSS MB",
+                 "naive first s", "naive overview", "speed-up"], rows)
+
+
+if __name__ == "__main__":
+    main()

@@ -23,7 +23,8 @@ def render_design(design, view: str = "iso", size: tuple[int, int] = (1920, 1080
                   select: str | None = None, field: str | Path | None = None, field_slice: str = "z=1.2",
                   iso: float | None = None) -> tuple[np.ndarray, Scene]:
     """Render a loaded design to an (h, w, 3) image; returns the scene too (for tests)."""
-    scene = Scene(design, size=size, detail_budget=EXPORT_DETAIL_BUDGET, multisamples=8, detail_min_pixels=0)
+    scene = Scene(design, size=size, detail_budget=EXPORT_DETAIL_BUDGET, multisamples=8, detail_min_pixels=0,
+                  doors=True)
     try:
         scene.set_view(view)
     except ValueError as exc:

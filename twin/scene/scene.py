@@ -82,14 +82,19 @@ def offscreen_window(size: tuple[int, int], multisamples: int = 0) -> vtkRenderW
 
 class Scene:
     """A design drawn in a VTK renderer. Give it a render window to draw into one that an
-    app owns; without one it makes an offscreen window of `size` (no display needed)."""
+    app owns; without one it makes an offscreen window of `size` (no display needed).
+
+    The defaults suit interactive frames on software GL; exports ask for multisampling,
+    full detail at any screen size and translucent rack doors."""
 
     def __init__(self, design: Design, render_window: vtkRenderWindow | None = None,
-                 size: tuple[int, int] = (1280, 720), detail_budget: int = 200_000,
-                 labels: bool = True, multisamples: int = 0, detail_min_pixels: float = DETAIL_MIN_PIXELS):
+                 size: tuple[int, int] = (1280, 720), detail_budget: int = 150_000,
+                 labels: bool = True, multisamples: int = 0, detail_min_pixels: float = DETAIL_MIN_PIXELS,
+                 doors: bool = False):
         self.design = design
         self.detail_budget = detail_budget
         self.detail_min_pixels = detail_min_pixels
+        self.doors = doors      # translucent rack doors: a blending pass that costs a third of a close-up
         self.warnings: list[str] = list(design.warnings)
         self.renderer = vtkRenderer()
         self.renderer.GradientBackgroundOn()
@@ -184,6 +189,8 @@ class Scene:
             prop.SetSpecular(0.05)
             if opacity < 1:
                 prop.SetOpacity(opacity)
+            else:
+                prop.BackfaceCullingOn()        # meshes are closed boxes facing out: skip their backs
             self.renderer.AddActor(actor)
             chunks.append(_Layer(name, actor, actor.GetMapper(), key[faces], part.face_rgb.copy()))
         self._layers[name] = chunks
@@ -216,7 +223,7 @@ class Scene:
         rack_of = self.design.parts.rack
         in_detail = racked & detail[np.maximum(rack_of, 0)]
         self._layer("detail", self._parts_batch(np.flatnonzero(in_detail & vis)))
-        frames = np.flatnonzero(in_detail & vis & self.is_frame)
+        frames = np.flatnonzero(in_detail & vis & self.is_frame) if self.doors else np.zeros(0, np.int64)
         types = self.design.parts.type[frames]
         doors = Batch.concat([instance(self.door_meshes[int(t)], frames[types == t], self.position[frames[types == t]],
                                        self.yaw[frames[types == t]]) for t in np.unique(types)])
@@ -388,20 +395,25 @@ class Scene:
 
     def rack_summary(self, values: np.ndarray, how: str = "max") -> np.ndarray:
         """One value per rack from its parts' values (NaN ignored): max, min or mean."""
-        rack = self.design.parts.rack
-        ok = (rack >= 0) & np.isfinite(values)
         out = np.full(self.n_racks, np.nan)
-        if not ok.any():
+        if not self.n_racks:
             return out
-        r, v = rack[ok], values[ok]
+        # parts are pre-sorted by rack (self._rack_order); reduce each rack's run at once
+        start = self._rack_bounds[:-1]
+        ordered = np.asarray(values, float)[self._rack_order]
+        finite = np.isfinite(ordered)
+        has_parts = self._rack_bounds[1:] > start
+        idx = np.minimum(start, len(ordered) - 1)
         if how == "mean":
-            s = np.bincount(r, weights=v, minlength=self.n_racks)
-            c = np.bincount(r, minlength=self.n_racks)
-            return np.where(c > 0, s / np.maximum(c, 1), np.nan)
+            sums = np.add.reduceat(np.where(finite, ordered, 0.0), idx)
+            counts = np.add.reduceat(finite.astype(np.int64), idx)
+            out[has_parts] = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)[has_parts]
+            return out
         fill = -np.inf if how == "max" else np.inf
-        acc = np.full(self.n_racks, fill)
-        (np.maximum if how == "max" else np.minimum).at(acc, r, v)
-        return np.where(np.isfinite(acc), acc, np.nan)
+        reduce = np.maximum if how == "max" else np.minimum
+        acc = reduce.reduceat(np.where(finite, ordered, fill), idx)
+        out[has_parts] = np.where(np.isfinite(acc), acc, np.nan)[has_parts]
+        return out
 
     def _selected_keys(self) -> np.ndarray:
         """Which colour-table keys are selected: a selected rack frame stands for its whole rack."""

@@ -187,3 +187,17 @@ def test_field_errors_name_the_file(qtbot, window, pod_db, tmp_path, name, conte
     assert not window.load_field(path)
     assert str(path) in window.errors[-1][1]
     assert not field_actors(window.scene) and window.field_data is None
+
+
+def test_properties_show_thermal_figures_marked_measured_or_estimated(qtbot, window, hall_db):  # noqa: F811
+    open_and_wait(qtbot, window, hall_db)
+    d, scene = window.design, window.scene
+    a06 = d.rack_index("A06")
+    tray = int(np.flatnonzero((d.parts.rack == a06) & (scene.kind == "compute_tray"))[0])
+    window.select_parts([tray])
+    text = window.properties.text()
+    assert "[Thermal]" in text
+    assert "inlet air: 33." in text and "(measured)" in text          # A06's inlet sensor
+    cdu = int(np.flatnonzero(scene.kind == "cdu")[0])
+    window.select_parts([cdu])
+    assert "(estimated)" in window.properties.text()                   # no sensor on the CDU's air side

@@ -171,3 +171,19 @@ def test_debug_shows_traceback(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "Traceback" in result.stderr
     assert "TwinError" in result.stderr and str(missing) in result.stderr
+
+
+def test_check_reports_the_seeded_faults_and_fails_on_request(hall_db) -> None:
+    import json as _json
+
+    result = twin("check", str(hall_db))
+    assert result.returncode == 0, result.stderr
+    assert "A06" in result.stdout and "G-loop1" in result.stdout and "2 critical" in result.stdout
+    strict = twin("check", str(hall_db), "--fail-on", "critical")
+    assert strict.returncode == 1
+    data = _json.loads(twin("check", str(hall_db), "--json").stdout)
+    critical = {f["subject"] for f in data["findings"] if f["severity"] == "critical"}
+    assert critical == {"A06", "G-loop1"}
+    early = twin("check", str(hall_db), "--at", "2026-11-24T03:00:00Z", "--json")
+    assert _json.loads(early.stdout)["reading_ts"] == "2026-11-24T03:00:00Z"
+    _one_line_error(twin("check", str(hall_db), "--at", "yesterday"), "yesterday", str(hall_db))

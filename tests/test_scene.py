@@ -198,3 +198,17 @@ def test_thermal_colours_follow_the_readings_over_time(hall_db, hall):
     expected = colormap.map_values(np.array(a06), "thermal", first.vmin, first.vmax)
     assert np.array_equal(colour_early, expected[0]) and np.array_equal(colour_late, expected[1])
     assert a06[1] > a06[0] and not np.array_equal(colour_early, colour_late)
+
+
+def test_estimated_values_read_paler_than_measured(hall):
+    scene = Scene(hall, size=SIZE, labels=False, detail_budget=0)
+    values = np.full(scene.n_parts, 30.0)
+    measured = np.zeros(scene.n_parts, bool)
+    a01 = hall.rack_index("A01")
+    measured[hall.parts.rack == a01] = True
+    scene.set_overlay(Overlay("t", "Temperature", "°C", values, 18.0, 45.0, "thermal", measured=measured))
+    table = scene._colour_table()
+    solid = table[scene.n_parts + a01].astype(int)
+    pale = table[scene.n_parts + hall.rack_index("A02")].astype(int)
+    assert pale.sum() > solid.sum() + 60          # same value, estimated: lighter
+    assert "estimated" in scene._title.GetInput()

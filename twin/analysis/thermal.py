@@ -415,3 +415,27 @@ def thermal_check_lines(design: Design, result: ThermalResult) -> list[str]:
     lines.append(f"  findings: {summary_line(result.findings)}")
     lines += ["  " + line for line in findings_to_lines(result.findings)]
     return lines
+
+
+def thermal_part_rows(design: Design, result: ThermalResult, part: int) -> list[tuple[str, str]]:
+    """One part's thermal figures as (field, value) rows, each marked measured or estimated."""
+    def source(flag: bool) -> str:
+        return "measured" if flag else "estimated"
+
+    rows = [("heat", f"{result.heat_w[part]:,.0f} W"),
+            ("to air / to liquid", f"{result.air_heat_w[part]:,.0f} W / {result.liquid_heat_w[part]:,.0f} W"),
+            ("inlet air", f"{result.inlet_c[part]:.1f} °C ({source(bool(result.measured[part]))})"),
+            ("outlet air", f"{result.outlet_c[part]:.1f} °C (estimated)"),
+            ("part temperature", f"{result.part_temperature_c[part]:.1f} °C")]
+    rack = int(design.parts.rack[part])
+    if rack >= 0:
+        r = result.racks
+        rows.append(("rack inlet / outlet", f"{r.inlet_c[rack]:.1f} °C ({source(bool(r.measured[rack]))}) / "
+                                            f"{r.outlet_c[rack]:.1f} °C ({source(bool(r.outlet_measured[rack]))})"))
+    loop = int(design.parts.cooling_loop[part])
+    if loop >= 0 and bool(result.loops.liquid[loop]):
+        L = result.loops
+        rows.append(("coolant supply → return", f"{L.supply_c[loop]:.1f} → {L.return_c[loop]:.1f} °C "
+                                                f"({source(bool(L.measured[loop]))})"))
+    rows.append(("at", result.reading_ts or "design estimates (no readings)"))
+    return rows

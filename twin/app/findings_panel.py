@@ -73,6 +73,7 @@ class FindingsPanel(QWidget):
     # ------------------------------------------------------------------ content
     def set_design(self, design: Design | None, ts: str | None = None) -> None:
         self.design = design
+        self.result = None
         if design is None:
             self._show([], None, "open a design to see its thermal findings", "")
             return
@@ -89,6 +90,7 @@ class FindingsPanel(QWidget):
         except Exception as exc:              # an odd file must not take the viewer down
             self._show([], ts, f"thermal analysis failed: {exc}", "")
             return
+        self.result = result
         at = snapshot.ts if snapshot is not None else None
         when = f"at {at}" if at else "estimated (no telemetry)"
         self._show(sort_findings(result.findings), at, summary_line(result.findings), when)

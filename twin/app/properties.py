@@ -6,7 +6,7 @@ from PySide6.QtWidgets import QHeaderView, QLabel, QTreeWidget, QTreeWidgetItem,
 
 from twin.store.queries import DesignQueries, Section
 
-OPEN_SECTIONS = ("Part", "Placement", "Power", "Cooling", "Sensors", "Supplier")
+OPEN_SECTIONS = ("Part", "Placement", "Power", "Cooling", "Sensors", "Supplier", "Thermal")
 
 
 class PropertiesPanel(QWidget):
@@ -35,8 +35,10 @@ class PropertiesPanel(QWidget):
         self.tree.clear()
         self.title.setText(message)
 
-    def show_part(self, queries: DesignQueries, part_id: int, at: str | None = None, extra: str = "") -> None:
-        self.show_sections(queries.part_properties(part_id, at=at), extra)
+    def show_part(self, queries: DesignQueries, part_id: int, at: str | None = None, extra: str = "",
+                  more: list[Section] | None = None) -> None:
+        """The file's sections for one part, followed by `more` (e.g. the thermal analysis)."""
+        self.show_sections(queries.part_properties(part_id, at=at) + list(more or []), extra)
 
     def show_sections(self, sections: list[Section], extra: str = "") -> None:
         self.sections = sections

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QM
                                QPushButton, QWidget)
 
 from twin import __version__
+from twin.analysis.thermal import thermal_part_rows
 from twin.app.findings_panel import FindingsPanel
 from twin.app.hierarchy import HierarchyPanel
 from twin.app.loader import DesignLoader
@@ -345,7 +346,10 @@ class MainWindow(QMainWindow):
             return
         first = self.selection[0]
         extra = f"{len(self.selection)} parts selected, showing the first" if len(self.selection) > 1 else ""
-        self.properties.show_part(self.queries, int(d.parts.id[first]), at=self.overlays.current_time(), extra=extra)
+        result = getattr(self.findings, "result", None)
+        more = [("Thermal", thermal_part_rows(d, result, first))] if result is not None else []
+        self.properties.show_part(self.queries, int(d.parts.id[first]), at=self.overlays.current_time(), extra=extra,
+                                  more=more)
         name = str(d.parts.name[first])
         self.selection_label.setText(f"selected: {name}" + (f" +{len(self.selection) - 1}" if extra else ""))
 

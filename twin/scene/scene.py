@@ -391,6 +391,12 @@ class Scene:
         table[: self.n_parts] = colormap.map_values(values, ov.colormap, ov.vmin, ov.vmax)
         table[self.n_parts:] = colormap.map_values(self.rack_summary(values, ov.rack_reduce), ov.colormap,
                                                    ov.vmin, ov.vmax)
+        if ov.measured is not None:
+            # estimates read paler than sensor readings, so reviewers see which is which
+            measured = np.concatenate([np.asarray(ov.measured, float),
+                                       np.nan_to_num(self.rack_summary(np.asarray(ov.measured, float), "max"))])
+            estimated = (measured < 0.5) & np.isfinite(np.concatenate([values, np.zeros(self.n_racks)]))
+            table[estimated] = (table[estimated].astype(np.uint16) * 55 // 100 + 255 * 45 // 100).astype(np.uint8)
         return table
 
     def rack_summary(self, values: np.ndarray, how: str = "max") -> np.ndarray:
@@ -430,6 +436,8 @@ class Scene:
         text = name
         if self.overlay is not None:
             text += f"  ·  {self.overlay.label}"
+            if self.overlay.measured is not None and not np.all(self.overlay.measured):
+                text += "  (pale: estimated)" if np.any(self.overlay.measured) else "  (all estimated)"
         self._title.SetInput(text)
 
     def _update_legend(self) -> None:

@@ -410,3 +410,37 @@ def test_failed_rebuild_keeps_good_file(tmp_path: Path) -> None:
     assert _digest(out) == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
     assert len(load_design(out).racks) == 9
+
+
+def test_rebuild_keeps_review_notes_and_repins_them_by_part_name(tmp_path) -> None:
+    spec = tmp_path / "pod.toml"
+    spec.write_text(POD_SPEC.read_text())
+    out = tmp_path / "pod.twin.db"
+    build_design(spec, out)
+    with sqlite3.connect(out) as conn:
+        conn.execute("INSERT INTO reviews (id, name, status, created) VALUES (1, 'Gen1 DR', 'open', '2026-11-20')")
+        for note_id, part in ((1, "A03-U07"), (2, "A08-U07")):
+            pid, = conn.execute("SELECT id FROM parts WHERE name = ?", (part,)).fetchone()
+            conn.execute("INSERT INTO notes (id, review_id, part_id, author, text, status, created) "
+                         "VALUES (?, 1, ?, 'thermal', ?, 'open', '2026-11-20')", (note_id, pid, f"check {part}"))
+        conn.execute("INSERT INTO viewpoints (id, name, px, py, pz, fx, fy, fz, ux, uy, uz, view_angle) "
+                     "VALUES (1, 'row A front', 1, 2, 3, 4, 5, 6, 0, 0, 1, 30)")
+    spec.write_text(spec.read_text().replace("racks = 8", "racks = 6"))      # A07 and A08 go away
+    summary = build_design(spec, out)
+    assert summary.carried_reviews == 4
+    assert len(summary.warnings) == 1 and "A08-U07" in summary.warnings[0]
+    with sqlite3.connect(out) as conn:
+        notes = dict(conn.execute("SELECT n.text, p.name FROM notes n LEFT JOIN parts p ON p.id = n.part_id"))
+        assert notes == {"check A03-U07": "A03-U07", "check A08-U07": None}
+        x, y, z = conn.execute("SELECT x, y, z FROM notes WHERE id = 2").fetchone()
+        assert None not in (x, y, z)                   # kept where the part stood
+        assert conn.execute("SELECT name FROM viewpoints").fetchall() == [("row A front",)]
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_build_refuses_to_overwrite_a_file_that_is_not_a_design(tmp_path) -> None:
+    precious = tmp_path / "notes.twin.db"
+    precious.write_text("my notes, not a design")
+    with pytest.raises(TwinError, match="not overwriting"):
+        build_design(POD_SPEC, precious)
+    assert precious.read_text() == "my notes, not a design"

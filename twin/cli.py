@@ -25,6 +25,10 @@ def _build(args: argparse.Namespace) -> int:
     counts = summary.counts
     print(f"built {summary.path}: {counts.get('racks', 0):,} racks, {counts.get('parts', 0):,} parts, "
           f"{counts.get('cables', 0):,} cables, {counts.get('readings', 0):,} readings")
+    if summary.carried_reviews:
+        print(f"kept {summary.carried_reviews} review rows (reviews, notes, viewpoints) from the previous build")
+    for warning in summary.warnings:
+        print(f"twin: warning: {warning}", file=sys.stderr)
     return 0
 
 

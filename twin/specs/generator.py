@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
@@ -24,6 +24,7 @@ from twin.model import physics
 from twin.specs.layout import RACK_BASE_M, RowPlan, plan_rows
 from twin.specs.spec import load_spec
 from twin.specs.telemetry import make_telemetry
+from twin.store.reviews import carry_reviews, check_replaceable
 from twin.store.schema import create_schema
 
 Progress = Callable[[str], None]
@@ -36,6 +37,8 @@ BUSWAY_Z_ABOVE_RACK_M = 0.70
 class BuildSummary:
     path: Path
     counts: dict[str, int]
+    carried_reviews: int = 0
+    warnings: list[str] = field(default_factory=list)
 
 
 def build_design(spec_path: str | Path, out_path: str | Path, progress: Progress | None = None) -> BuildSummary:
@@ -45,6 +48,7 @@ def build_design(spec_path: str | Path, out_path: str | Path, progress: Progress
     out_path = Path(out_path)
     if out_path.is_dir():
         raise TwinError(out_path, "is a folder; give a file name such as hall.twin.db", where="-o")
+    check_replaceable(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     say("planning")
     tables = _Generator(spec).generate(say)
@@ -54,10 +58,11 @@ def build_design(spec_path: str | Path, out_path: str | Path, progress: Progress
     try:
         say("writing")
         counts = _write(tmp, tables)
+        carried, warnings = carry_reviews(out_path, tmp)
         os.replace(tmp, out_path)
     finally:
         tmp.unlink(missing_ok=True)
-    return BuildSummary(out_path, counts)
+    return BuildSummary(out_path, counts, carried, warnings)
 
 
 # ----------------------------------------------------------------------------- generation

@@ -19,10 +19,10 @@ from vtkmodules.vtkImagingHybrid import vtkShepardMethod
 from vtkmodules.vtkIOLegacy import vtkDataSetReader
 from vtkmodules.vtkIOXML import vtkXMLImageDataReader, vtkXMLImageDataWriter, vtkXMLUnstructuredGridReader
 from vtkmodules.vtkRenderingCore import vtkActor, vtkPolyDataMapper
-from vtkmodules.vtkCommonCore import vtkLookupTable
 
 from twin.errors import TwinError
 from twin.scene import colormap
+from twin.scene.legend import continuous_lut
 
 FIELD_SUFFIXES = (".vti", ".vtu", ".vtk", ".csv")
 MAX_CSV_ROWS = 5_000_000
@@ -146,13 +146,7 @@ def field_range(data: vtkDataSet) -> tuple[float, float]:
 def field_actors(data: vtkDataSet, axis: str, position: float, iso: float | None, vmin: float, vmax: float,
                  ) -> list[vtkActor]:
     """A coloured slice plane normal to `axis` at `position`, and an isosurface at `iso`."""
-    lut = vtkLookupTable()
-    table = colormap.lookup_table("thermal")
-    lut.SetNumberOfTableValues(len(table))
-    for i, c in enumerate(table / 255.0):
-        lut.SetTableValue(i, c[0], c[1], c[2], 1.0)
-    lut.SetRange(vmin, vmax)
-    lut.Build()
+    lut = continuous_lut("thermal", vmin, vmax)
     actors = []
     plane = vtkPlane()
     origin = list(data.GetCenter())

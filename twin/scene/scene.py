@@ -24,12 +24,10 @@ import vtkmodules.vtkInteractionStyle  # noqa: F401  (interactor styles for wind
 import vtkmodules.vtkRenderingFreeType  # noqa: F401  (text)
 from vtkmodules.vtkRenderingOpenGL2 import vtkEGLRenderWindow  # the OpenGL backend; offscreen EGL
 from vtkmodules.util.numpy_support import vtk_to_numpy
-from vtkmodules.vtkCommonCore import vtkLookupTable
 from vtkmodules.vtkCommonDataModel import vtkPlane
 from vtkmodules.vtkRenderingAnnotation import vtkScalarBarActor
 from vtkmodules.vtkRenderingCore import (
     vtkActor,
-    vtkBillboardTextActor3D,
     vtkPolyDataMapper,
     vtkRenderer,
     vtkRenderWindow,
@@ -38,12 +36,14 @@ from vtkmodules.vtkRenderingCore import (
 )
 
 from twin.analysis.overlays import Overlay
-from twin.geometry import part_mesh
 from twin.geometry.instancing import Batch, instance, world_boxes
 from twin.geometry.raycast import ray_box_hits
 from twin.model import Design
 from twin.scene import colormap, vtk_arrays
+from twin.geometry.routing import overhead_routes
 from twin.scene.camera import CameraPose, look_from, part_pose
+from twin.scene.hall import hall_batch, row_labels, tile_grid
+from twin.scene.legend import continuous_lut, overlay_legend, scalar_bar
 from twin.scene.meshes import split_doors, type_meshes, unit_box
 
 FACILITY_KINDS = ("cdu", "crah", "ups", "switchboard", "pdu")
@@ -249,65 +249,14 @@ class Scene:
     # ------------------------------------------------------------------ hall
     def _build_hall(self) -> None:
         d = self.design
-        hall = d.halls.size[0] if len(d.halls) else np.maximum(self.bounds[1], 1.0)
-        w, depth, h = (float(v) for v in hall)
-        batches = [instance(part_mesh("floor_tile", (w, depth, 0.02)), np.zeros(1, np.int64),
-                            np.array([[w / 2, depth / 2, -0.02]]), np.zeros(1), rgb=np.array([[214, 217, 221]]))]
-        wall_t = 0.2
-        walls = [((w / 2, depth + wall_t / 2, 0), (w + 2 * wall_t, wall_t, h), (226, 228, 231)),      # north: full
-                 ((w + wall_t / 2, depth / 2, 0), (wall_t, depth, h), (220, 222, 226)),               # east: full
-                 ((w / 2, -wall_t / 2, 0), (w + 2 * wall_t, wall_t, 0.25), (200, 203, 208)),          # south: curb
-                 ((-wall_t / 2, depth / 2, 0), (wall_t, depth, 0.25), (200, 203, 208))]               # west: curb
-        for centre, size, rgb in walls:
-            batches.append(instance(part_mesh("wall", size), np.zeros(1, np.int64), np.array([centre]), np.zeros(1),
-                                    rgb=np.array([rgb])))
-        trays = d.cable_trays
-        for i in range(len(trays)):
-            a, b = trays.start[i], trays.end[i]
-            length = float(np.linalg.norm((b - a)[:2]))
-            if length <= 0:
-                continue
-            yaw = np.degrees(np.arctan2(b[1] - a[1], b[0] - a[0]))
-            mesh = part_mesh("cable_tray", (length, float(trays.width_m[i]), float(trays.height_m[i])))
-            batches.append(instance(mesh, np.zeros(1, np.int64), np.array([(a + b) / 2]), np.array([yaw])))
-        batch = Batch.concat(batches)
+        size = tuple(float(v) for v in (d.halls.size[0] if len(d.halls) else np.maximum(self.bounds[1], 1.0)))
+        batch = hall_batch(d, size)
         self._layer("hall", batch, np.full(batch.triangle_count, -1), pickable=False)
-        # tile grid: 0.6 m raised-floor tiles as thin lines
-        xs = np.arange(0, w + 1e-6, 0.6)
-        ys = np.arange(0, depth + 1e-6, 0.6)
-        seg = [np.array([[x, 0, 0.001], [x, depth, 0.001]]) for x in xs] + \
-              [np.array([[0, y, 0.001], [w, y, 0.001]]) for y in ys]
-        pts = np.concatenate(seg) if seg else np.zeros((0, 3))
-        grid = vtk_arrays.polylines(pts, 2, np.full((len(seg), 3), 196, np.uint8))
-        mapper = vtkPolyDataMapper()
-        mapper.SetInputData(grid)
-        actor = vtkActor()
-        actor.SetMapper(mapper)
-        actor.PickableOff()
-        actor.GetProperty().SetOpacity(0.6)
-        self._grid = actor
-        self.renderer.AddActor(actor)
+        self.renderer.AddActor(tile_grid(size[0], size[1]))
 
     def _add_row_labels(self) -> None:
-        d = self.design
-        if not self.n_racks:
-            return
-        rows = {}
-        for r, row in enumerate(d.racks.row.tolist()):
-            rows.setdefault(row, []).append(r)
-        if len(rows) > 24:      # beyond that, labels are clutter; the hierarchy panel names rows
-            return
-        for row, racks in rows.items():
-            racks = np.array(racks)
-            start = racks[np.argmin(d.racks.position[racks, 0])]
-            pos = self.rack_centre[start]
-            label = vtkBillboardTextActor3D()
-            label.SetInput(f"Row {row}")
-            label.SetPosition(pos[0] - 0.9, pos[1], float(self.box_hi[:, 2].max()) + 0.4)
-            label.GetTextProperty().SetFontSize(16)
-            label.GetTextProperty().SetColor(0.1, 0.15, 0.3)
-            label.GetTextProperty().SetBold(True)
-            label.PickableOff()
+        z = float(self.box_hi[:, 2].max()) + 0.4 if self.n_parts else 2.5
+        for label in row_labels(self.design, self.rack_centre, z):
             self.renderer.AddActor(label)
 
     # ------------------------------------------------------------------ level of detail
@@ -447,58 +396,8 @@ class Scene:
         ov = self.overlay
         if ov is None:
             return
-        if ov.categorical:
-            lut = vtkLookupTable()
-            colours = colormap.lookup_table("categorical")
-            n = len(ov.categories)
-            lut.SetNumberOfTableValues(n)
-            lut.IndexedLookupOn()
-            for i, name in enumerate(ov.categories):
-                c = colours[i % len(colours)] / 255.0
-                lut.SetTableValue(i, c[0], c[1], c[2], 1.0)
-                lut.SetAnnotation(i, name)
-            lut.Build()
-        else:
-            lut = self._continuous_lut(ov.colormap, ov.vmin, ov.vmax)
-        bar = self._scalar_bar(lut, ov.unit or " ")
-        bar.SetDrawAnnotations(ov.categorical)
-        self._legend = bar
-        self.renderer.AddViewProp(bar)
-
-    @staticmethod
-    def _continuous_lut(name: str, vmin: float, vmax: float) -> vtkLookupTable:
-        lut = vtkLookupTable()
-        table = colormap.lookup_table(name)
-        lut.SetNumberOfTableValues(len(table))
-        for i, c in enumerate(table / 255.0):
-            lut.SetTableValue(i, c[0], c[1], c[2], 1.0)
-        lut.SetRange(vmin, vmax)
-        lut.Build()
-        return lut
-
-    @staticmethod
-    def _scalar_bar(lut: vtkLookupTable, title: str) -> vtkScalarBarActor:
-        bar = vtkScalarBarActor()
-        bar.SetLookupTable(lut)
-        bar.SetTitle(title)
-        bar.SetNumberOfLabels(5)
-        bar.UnconstrainedFontSizeOn()
-        bar.SetLabelFormat("%.0f")
-        bar.SetMaximumWidthInPixels(90)
-        bar.SetMaximumHeightInPixels(360)
-        bar.SetPosition(0.9, 0.12)
-        bar.SetWidth(0.08)
-        bar.SetHeight(0.7)
-        bar.SetTextPositionToPrecedeScalarBar()
-        bar.DrawBackgroundOn()
-        bar.GetBackgroundProperty().SetColor(1.0, 1.0, 1.0)
-        bar.GetBackgroundProperty().SetOpacity(0.85)
-        for prop in (bar.GetTitleTextProperty(), bar.GetLabelTextProperty(), bar.GetAnnotationTextProperty()):
-            prop.SetColor(0.1, 0.1, 0.12)
-            prop.ShadowOff()
-            prop.ItalicOff()
-            prop.SetFontSize(14)
-        return bar
+        self._legend = overlay_legend(ov)
+        self.renderer.AddViewProp(self._legend)
 
     def set_overlay_range(self, vmin: float, vmax: float) -> None:
         """Change the colour range of the current overlay (legend follows)."""
@@ -528,11 +427,9 @@ class Scene:
         ok = (d.cables.a_part >= 0) & (d.cables.b_part >= 0)
         ok &= self.visible[np.maximum(d.cables.a_part, 0)] & self.visible[np.maximum(d.cables.b_part, 0)]
         a, b = a[ok], b[ok]
-        rack_a, rack_b = d.parts.rack[d.cables.a_part[ok]], d.parts.rack[d.cables.b_part[ok]]
         top = np.where(self.frame_of_rack >= 0, self.box_hi[np.maximum(self.frame_of_rack, 0), 2], 2.3)
-        overhead = np.maximum(top[np.maximum(rack_a, 0)], top[np.maximum(rack_b, 0)]) + 0.35
-        z = np.where(rack_a == rack_b, np.maximum(a[:, 2], b[:, 2]), overhead)
-        pts = np.stack([a, np.column_stack([a[:, :2], z]), np.column_stack([b[:, :2], z]), b], axis=1).reshape(-1, 3)
+        pts = overhead_routes(a, b, d.parts.rack[d.cables.a_part[ok]], d.parts.rack[d.cables.b_part[ok]], top)
+        pts = pts.reshape(-1, 3)
         rgb = colormap.map_values(np.asarray(ov.cable_values, float)[ok], ov.colormap, ov.vmin, ov.vmax)
         self._cable_actor = self._lines_actor(pts, 4, rgb, width=1.5)
 
@@ -789,9 +686,7 @@ class Scene:
         vmin = lo if vmin is None else vmin
         vmax = hi if vmax is None else vmax
         self._field_actors = field_actors(data, axis, position, iso, vmin, vmax)
-        bar = self._scalar_bar(self._continuous_lut("thermal", vmin, vmax), "field °C")
-        bar.SetPosition(0.01, 0.12)
-        self._field_actors.append(bar)
+        self._field_actors.append(scalar_bar(continuous_lut("thermal", vmin, vmax), "field °C", left=True))
         for actor in self._field_actors:
             if self._section is not None and actor.IsA("vtkActor"):
                 actor.GetMapper().AddClippingPlane(self._section)

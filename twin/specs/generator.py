@@ -423,10 +423,9 @@ class _Generator:
                                                             _rank_within(p["rack"][shelves])), route=None))
 
         # Scale-out fabric: every compute-tray OSFP to the next free leaf down port of its row.
-        self.tray_rows: list[tuple[int, np.ndarray]] = []
         rack_row = np.array([r.row for r in self.rack_plans], dtype=object)
         self.row_tray = {}
-        tray_rows, tray_names = [], []
+        tray_rows = []
         for ri, row in enumerate(rows):
             self.row_tray[row.name] = ri + 1
             front = -1.0 if row.yaw_deg == 0 else 1.0

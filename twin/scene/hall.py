@@ -1,0 +1,82 @@
+"""The hall around the racks: floor with its tile grid, walls, cable trays, row labels.
+
+Context for reviewers, not parts: nothing here is pickable or coloured by overlays.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from vtkmodules.vtkRenderingCore import vtkActor, vtkBillboardTextActor3D, vtkPolyDataMapper
+
+from twin.geometry import part_mesh
+from twin.geometry.instancing import Batch, instance
+from twin.model import Design
+from twin.scene import vtk_arrays
+
+TILE_M = 0.6                  # raised-floor tile
+WALL_M = 0.2
+CURB_M = 0.25                 # the near walls are drawn as curbs so iso views see in
+MAX_ROW_LABELS = 24           # beyond that labels are clutter; the hierarchy names rows
+
+
+def _one(mesh, centre, yaw: float = 0.0, rgb=None) -> Batch:
+    return instance(mesh, np.zeros(1, np.int64), np.array([centre], float), np.array([yaw]),
+                    rgb=None if rgb is None else np.array([rgb]))
+
+
+def hall_batch(design: Design, size: tuple[float, float, float]) -> Batch:
+    """Floor, walls (full height at the back, curbs at the front) and cable tray runs."""
+    w, depth, h = size
+    batches = [_one(part_mesh("floor_tile", (w, depth, 0.02)), (w / 2, depth / 2, -0.02), rgb=(214, 217, 221))]
+    walls = [((w / 2, depth + WALL_M / 2, 0), (w + 2 * WALL_M, WALL_M, h), (226, 228, 231)),     # north
+             ((w + WALL_M / 2, depth / 2, 0), (WALL_M, depth, h), (220, 222, 226)),              # east
+             ((w / 2, -WALL_M / 2, 0), (w + 2 * WALL_M, WALL_M, CURB_M), (200, 203, 208)),       # south
+             ((-WALL_M / 2, depth / 2, 0), (WALL_M, depth, CURB_M), (200, 203, 208))]            # west
+    batches += [_one(part_mesh("wall", size), centre, rgb=rgb) for centre, size, rgb in walls]
+    trays = design.cable_trays
+    for i in range(len(trays)):
+        a, b = trays.start[i], trays.end[i]
+        length = float(np.linalg.norm((b - a)[:2]))
+        if length > 0:
+            mesh = part_mesh("cable_tray", (length, float(trays.width_m[i]), float(trays.height_m[i])))
+            batches.append(_one(mesh, (a + b) / 2, float(np.degrees(np.arctan2(b[1] - a[1], b[0] - a[0])))))
+    return Batch.concat(batches)
+
+
+def tile_grid(width: float, depth: float) -> vtkActor:
+    """The raised-floor tile grid as faint lines."""
+    xs = np.arange(0, width + 1e-6, TILE_M)
+    ys = np.arange(0, depth + 1e-6, TILE_M)
+    starts = np.concatenate([np.column_stack([xs, np.zeros_like(xs)]), np.column_stack([np.zeros_like(ys), ys])])
+    ends = np.concatenate([np.column_stack([xs, np.full_like(xs, depth)]), np.column_stack([np.full_like(ys, width), ys])])
+    pts = np.stack([starts, ends], axis=1).reshape(-1, 2)
+    pts = np.column_stack([pts, np.full(len(pts), 0.001)])
+    mapper = vtkPolyDataMapper()
+    mapper.SetInputData(vtk_arrays.polylines(pts, 2, np.full((len(starts), 3), 196, np.uint8)))
+    actor = vtkActor()
+    actor.SetMapper(mapper)
+    actor.PickableOff()
+    actor.GetProperty().SetOpacity(0.6)
+    return actor
+
+
+def row_labels(design: Design, rack_centre: np.ndarray, z: float) -> list[vtkBillboardTextActor3D]:
+    """'Row A' beside the first rack of each row (none for halls with many rows)."""
+    rows: dict[str, list[int]] = {}
+    for r, row in enumerate(design.racks.row.tolist()):
+        rows.setdefault(row, []).append(r)
+    if not rows or len(rows) > MAX_ROW_LABELS:
+        return []
+    labels = []
+    for row, racks in rows.items():
+        racks_arr = np.array(racks)
+        start = racks_arr[np.argmin(design.racks.position[racks_arr, 0])]
+        label = vtkBillboardTextActor3D()
+        label.SetInput(f"Row {row}")
+        label.SetPosition(rack_centre[start][0] - 0.9, rack_centre[start][1], z)
+        label.GetTextProperty().SetFontSize(16)
+        label.GetTextProperty().SetColor(0.1, 0.15, 0.3)
+        label.GetTextProperty().SetBold(True)
+        label.PickableOff()
+        labels.append(label)
+    return labels

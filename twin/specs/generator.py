@@ -10,14 +10,12 @@ failed build never leaves a half-written design behind.
 from __future__ import annotations
 
 import os
-import sqlite3
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
-import sqlite_utils
 
 from twin.errors import TwinError
 from twin.model import physics
@@ -25,7 +23,7 @@ from twin.specs.layout import RACK_BASE_M, RowPlan, plan_rows
 from twin.specs.spec import load_spec
 from twin.specs.telemetry import make_telemetry
 from twin.store.reviews import carry_reviews, check_replaceable
-from twin.store.schema import create_schema
+from twin.store.writer import write_tables
 
 Progress = Callable[[str], None]
 FRONT_INSET_M = 0.03
@@ -57,7 +55,7 @@ def build_design(spec_path: str | Path, out_path: str | Path, progress: Progress
     tmp = Path(tmp_name)
     try:
         say("writing")
-        counts = _write(tmp, tables)
+        counts = write_tables(tmp, tables)
         carried, warnings = carry_reviews(out_path, tmp)
         os.replace(tmp, out_path)
     finally:
@@ -704,53 +702,3 @@ def _expand_ports(ports: list[dict]) -> list[tuple[str, str, tuple[float, float,
 
 def _names_with_prefix(ports: list[dict], prefix: str) -> list[str]:
     return [n for n, kind, _ in _expand_ports(ports) if kind.startswith(prefix)]
-
-
-# ----------------------------------------------------------------------------- writing
-
-#: Columns whose -1 means NULL.
-_NULLABLE = {"rack_id", "u_position", "parent_id", "power_w", "power_node_id", "cooling_loop_id", "part_id",
-             "generation_id"}
-_ORDER = ("meta", "generations", "suppliers", "part_types", "halls", "cooling_loops", "power_nodes", "racks",
-          "parts", "ports", "cable_trays", "cables", "sensors", "readings")
-
-
-def _write(path: Path, tables: dict[str, dict[str, Any]]) -> dict[str, int]:
-    db = sqlite_utils.Database(path, recreate=True)
-    create_schema(db)
-    conn: sqlite3.Connection = db.conn
-    conn.execute("PRAGMA journal_mode = MEMORY")
-    conn.execute("PRAGMA synchronous = OFF")
-    conn.execute("PRAGMA foreign_keys = OFF")
-    counts: dict[str, int] = {}
-    with conn:
-        for name in _ORDER:
-            cols = tables.get(name)
-            if not cols:
-                continue
-            if name == "meta":
-                conn.executemany("insert or replace into meta (key, value) values (?, ?)", zip(cols["key"], cols["value"]))
-                continue
-            names = list(cols)
-            values = [_column_values(key, cols[key]) for key in names]
-            sql = f"insert into {name} ({', '.join(names)}) values ({', '.join('?' * len(names))})"
-            conn.executemany(sql, zip(*values))
-            counts[name] = len(values[0])
-    problems = conn.execute("PRAGMA foreign_key_check").fetchmany(5)
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("ANALYZE")
-    conn.close()
-    if problems:
-        raise AssertionError(f"generator wrote dangling references: {problems}")
-    return counts
-
-
-def _column_values(name: str, values: Any) -> list:
-    if isinstance(values, np.ndarray):
-        if name in _NULLABLE and values.dtype.kind in "if":
-            obj = values.astype(object)
-            obj[values < 0] = None
-            return obj.tolist()
-        return values.tolist()
-    plain = [v.item() if isinstance(v, np.generic) else v for v in values]
-    return [None if (name in _NULLABLE and isinstance(v, (int, float)) and v < 0) else v for v in plain]

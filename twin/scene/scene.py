@@ -88,7 +88,7 @@ class Scene:
     full detail at any screen size and translucent rack doors."""
 
     def __init__(self, design: Design, render_window: vtkRenderWindow | None = None,
-                 size: tuple[int, int] = (1280, 720), detail_budget: int = 150_000,
+                 size: tuple[int, int] = (1280, 720), detail_budget: int = 100_000,
                  labels: bool = True, multisamples: int = 0, detail_min_pixels: float = DETAIL_MIN_PIXELS,
                  doors: bool = False):
         self.design = design
@@ -265,15 +265,17 @@ class Scene:
         cam = self.renderer.GetActiveCamera()
         eye = np.array(cam.GetPosition())
         dist = np.linalg.norm(self.rack_centre - eye, axis=1)
-        ndc = self.project_ndc(self.rack_centre)
-        in_view = (np.abs(ndc[:, 0]) < 1.3) & (np.abs(ndc[:, 1]) < 1.3) & (ndc[:, 2] > -1) & (ndc[:, 2] < 1)
+        in_view = self._racks_in_view()
         forced = np.array(sorted(self._forced_racks), np.int64)
         # screen-space size: a rack only earns full meshes when it stands tall enough on screen
         _, h = self.render_window.GetSize()
         px_per_m = h / (2 * np.tan(np.radians(cam.GetViewAngle()) / 2)) / np.maximum(dist, 1e-3)
         tall_enough = self.rack_height * px_per_m >= self.detail_min_pixels
         candidates = np.flatnonzero(in_view & tall_enough)
-        candidates = candidates[np.argsort(dist[candidates], kind="stable")]
+        # closest to what the camera looks at first, then to the eye
+        focal = np.array(cam.GetFocalPoint())
+        priority = np.linalg.norm(self.rack_centre - focal, axis=1) + 0.5 * dist
+        candidates = candidates[np.argsort(priority[candidates], kind="stable")]
         budget = self.detail_budget - int(self.rack_triangles[forced].sum()) if len(forced) else self.detail_budget
         fits = np.cumsum(self.rack_triangles[candidates]) <= max(budget, 0)
         chosen = np.union1d(candidates[fits], forced).astype(np.int64)
@@ -283,6 +285,18 @@ class Scene:
         self._rebuild_racks()
         self.recolour()
         return True
+
+    def _racks_in_view(self) -> np.ndarray:
+        """Racks whose box has a corner in front of the camera and inside (or near) the frame."""
+        frames = np.maximum(self.frame_of_rack, 0)
+        lo, hi = self.box_lo[frames], self.box_hi[frames]
+        corners = np.stack([np.column_stack([np.where(k & 1, hi[:, 0], lo[:, 0]), np.where(k & 2, hi[:, 1], lo[:, 1]),
+                                             np.where(k & 4, hi[:, 2], lo[:, 2])]) for k in range(8)], axis=1)
+        ndc = self.project_ndc(corners.reshape(-1, 3)).reshape(-1, 8, 3)
+        ahead = (ndc[:, :, 2] > -1) & (ndc[:, :, 2] < 1)
+        x_lo, x_hi = np.where(ahead, ndc[:, :, 0], np.inf).min(axis=1), np.where(ahead, ndc[:, :, 0], -np.inf).max(axis=1)
+        y_lo, y_hi = np.where(ahead, ndc[:, :, 1], np.inf).min(axis=1), np.where(ahead, ndc[:, :, 1], -np.inf).max(axis=1)
+        return ahead.any(axis=1) & (x_lo < 1.05) & (x_hi > -1.05) & (y_lo < 1.05) & (y_hi > -1.05)
 
     def project_ndc(self, points: np.ndarray) -> np.ndarray:
         """World points to normalised device coordinates of the current camera."""
@@ -579,8 +593,7 @@ class Scene:
                 r = self.design.rack_index(rack)
             except KeyError:
                 raise ValueError(f"no rack called {rack!r} in this design") from None
-            frame = self.frame_of_rack[r]
-            return part_pose(self.centre[frame], self.size[frame], float(self.yaw[frame]), self.aspect())
+            return self.fly_to_pose(int(self.frame_of_rack[r]))
         raise ValueError(f"unknown view {name!r}: use iso, top, front, aisle or rack:NAME")
 
     def _tight(self, pose: CameraPose, lo: np.ndarray, hi: np.ndarray, margin: float = 0.92) -> CameraPose:
@@ -616,8 +629,28 @@ class Scene:
         return CameraPose(tuple(eye), tuple(focal), (0.0, 0.0, 1.0), 60.0)
 
     def fly_to_pose(self, part: int) -> CameraPose:
-        """Where the camera should end up to look at `part` (the app animates towards it)."""
-        return part_pose(self.centre[part], self.size[part], float(self.yaw[part]), self.aspect())
+        """Where the camera should end up to look at `part` (the app animates towards it).
+
+        From the part's front; in a hall the camera stays in the aisle in front of it
+        (closer, with a wider lens) rather than behind the opposite row.
+        """
+        pose = part_pose(self.centre[part], self.size[part], float(self.yaw[part]), self.aspect())
+        focal = np.array(pose.focal_point)
+        offset = np.array(pose.position) - focal
+        wanted = float(np.linalg.norm(offset))
+        direction = offset / wanted
+        rack = int(self.design.parts.rack[part])
+        others = self.visible & ~((self.design.parts.rack == rack) & (rack >= 0))
+        others[part] = False
+        idx = np.flatnonzero(others & ~self.is_inner)
+        t = ray_box_hits(focal, direction, self.box_lo[idx], self.box_hi[idx])
+        clear = float(t.min()) if len(t) else np.inf
+        if clear >= wanted + 0.2:
+            return pose
+        distance = max(clear - 0.25, 0.5)
+        half_height = max(float(self.size[part, 2]), float(self.size[part, 0])) / 2 * 1.15
+        angle = float(np.clip(np.degrees(2 * np.arctan(half_height / distance)), 30.0, 100.0))
+        return CameraPose(tuple(focal + direction * distance), tuple(focal), pose.view_up, angle)
 
     def camera_pose(self) -> CameraPose:
         cam = self.renderer.GetActiveCamera()

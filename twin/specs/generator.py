@@ -73,6 +73,7 @@ class _Generator:
         self.type_names = list(self.types)
         self.type_id = {name: i + 1 for i, name in enumerate(self.type_names)}
         self.tables: dict[str, dict[str, Any]] = {}
+        self._port_columns: dict[str, Any] = {}
 
     def type_attr(self, key: str) -> np.ndarray:
         """One catalog attribute for every part type, indexed by type id (slot 0 unused)."""
@@ -356,9 +357,19 @@ class _Generator:
         self.n_ports += m
         return idx
 
+    def port_column(self, key: str) -> np.ndarray:
+        """One column over all ports made so far (concatenated once per new block)."""
+        cache = self._port_columns
+        if cache.get("blocks") != len(self.port_blocks):
+            cache.clear()
+            cache["blocks"] = len(self.port_blocks)
+        if key not in cache:
+            cache[key] = np.concatenate([b[key] for b in self.port_blocks])
+        return cache[key]
+
     def port_world(self, index: np.ndarray) -> np.ndarray:
-        part = np.concatenate([b["part"] for b in self.port_blocks])[index]
-        off = np.concatenate([b["offset"] for b in self.port_blocks])[index]
+        part = self.port_column("part")[index]
+        off = self.port_column("offset")[index]
         yaw = np.radians(self.parts["yaw"][part])
         c, s = np.cos(yaw), np.sin(yaw)
         pos = self.parts["position"][part]
@@ -461,13 +472,20 @@ class _Generator:
 
     def osfp_ports(self, trays: np.ndarray) -> np.ndarray:
         """All OSFP ports of `trays`, tray by tray (trays are all of one or several types)."""
-        out = []
-        for tray in trays:
-            tid = int(self.parts["type"][tray])
-            names = [n for n, kind, _ in _expand_ports(self.types[self.type_names[tid - 1]]["ports"])
-                     if kind.startswith("osfp")]
-            out.append([self.port_base[(tid, n)][tray] for n in names])
-        return np.array(out).reshape(-1)
+        types = self.parts["type"][trays]
+        blocks = []
+        for tid in np.unique(types):
+            names = _names_with_prefix(self.types[self.type_names[tid - 1]]["ports"], "osfp")
+            sel = np.flatnonzero(types == tid)
+            blocks.append((sel, np.stack([self.port_base[(int(tid), n)][trays[sel]] for n in names], axis=1)))
+        width = max(b.shape[1] for _, b in blocks)
+        if any(b.shape[1] != width for _, b in blocks):
+            raise TwinError(self.spec["source"], "compute trays of one row have different OSFP port counts",
+                            where="part_types")
+        out = np.empty((len(trays), width), np.int64)
+        for sel, b in blocks:
+            out[sel] = b
+        return out.reshape(-1)
 
     def count_ports(self, part: int, base_name: str) -> int:
         tid = int(self.parts["type"][part])
@@ -483,7 +501,7 @@ class _Generator:
         return out
 
     def port_kind_of(self, index: int) -> str:
-        return str(np.concatenate([b["kind"] for b in self.port_blocks])[index])
+        return str(self.port_column("kind")[index])
 
     def connect(self, kind: str, rate: float, a: np.ndarray, b: np.ndarray, route: int | None,
                 tray_z: float | None = None) -> dict[str, Any]:
@@ -618,7 +636,7 @@ class _Generator:
                 trays = members[kinds[members] == "compute_tray"]
                 self.part_power[trays] = nominal[trays] * fault["power_factor"]
             elif fault["kind"] == "dac_too_long":
-                a_part = np.concatenate([b["part"] for b in self.port_blocks])[self.cable_cols["a"]]
+                a_part = self.port_column("part")[self.cable_cols["a"]]
                 hits = np.flatnonzero(np.isin(a_part, members) & (self.cable_cols["kind"] != "coolant")
                                       & (self.cable_cols["rate"] >= 800))
                 if not len(hits):

@@ -201,3 +201,20 @@ def test_properties_show_thermal_figures_marked_measured_or_estimated(qtbot, win
     cdu = int(np.flatnonzero(scene.kind == "cdu")[0])
     window.select_parts([cdu])
     assert "(estimated)" in window.properties.text()                   # no sensor on the CDU's air side
+
+
+def test_load_warnings_are_listed_for_the_reviewer(qtbot, window, pod_db, tmp_path):  # noqa: F811
+    import shutil
+    import sqlite3
+
+    db = tmp_path / "pod.twin.db"
+    shutil.copy(pod_db, db)
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE part_types SET mesh_path = 'vendor/cad-tray.glb' WHERE name = 'gb200-compute-tray'")
+    open_and_wait(qtbot, window, db)
+    assert window.warnings_action.isEnabled()
+    assert "warnings" in window.statusBar().currentMessage()
+    window.warnings_action.trigger()
+    box = window.warnings_box
+    assert box.isVisible() and "vendor/cad-tray.glb" in box.detailedText()
+    box.close()

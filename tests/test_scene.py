@@ -212,3 +212,29 @@ def test_estimated_values_read_paler_than_measured(hall):
     pale = table[scene.n_parts + hall.rack_index("A02")].astype(int)
     assert pale.sum() > solid.sum() + 60          # same value, estimated: lighter
     assert "estimated" in scene._title.GetInput()
+
+
+def test_broken_or_foreign_meshes_become_placeholders_and_the_rest_loads(pod_db, shared_data, tmp_path):
+    """A design pointing at real odd files: a missing one, a broken STL, a vendor STL in mm."""
+    import shutil
+    import sqlite3
+
+    db = tmp_path / "pod.twin.db"
+    shutil.copy(pod_db, db)
+    corpus = shared_data / "meshes" / "trimesh-models"
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE part_types SET mesh_path = 'missing/tray.glb' WHERE name = 'gb200-compute-tray'")
+        conn.execute("UPDATE part_types SET mesh_path = ? WHERE name = 'nvlink5-switch-tray'",
+                     (str(corpus / "empty.stl"),))
+        conn.execute("UPDATE part_types SET mesh_path = ?, mesh_units = 'mm' WHERE name = 'power-shelf-33kw'",
+                     (str(corpus / "20mm-xyz-cube.stl"),))
+    design = load_design(db)
+    scene = Scene(design, size=SIZE)
+    text = "\n".join(scene.warnings)
+    assert "missing/tray.glb" in text and "empty.stl" in text
+    assert "20mm-xyz-cube" not in text                       # a good mesh in mm: no warning
+    shelf = int(np.flatnonzero(design.part_types.name == "power-shelf-33kw")[0])
+    assert np.allclose(scene.meshes[shelf].size, design.part_types.size[shelf], atol=1e-4)   # fitted to its slot
+    scene.set_view("rack:A03")
+    scene.update_lod(force=True)
+    assert scene.screenshot().std() > 10                     # it still draws the rack

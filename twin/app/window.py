@@ -155,6 +155,11 @@ class MainWindow(QMainWindow):
         for a in self.view_actions.values():
             view.addAction(a)
         view.addSeparator()
+        self.warnings_action = self._action("Load &warnings…", self.show_warnings, None,
+                                            "what could not be read as written (meshes, references)")
+        self.warnings_action.setEnabled(False)
+        view.addAction(self.warnings_action)
+        view.addSeparator()
         for dock in (self.hierarchy_dock, self.visibility_dock, self.properties_dock, self.overlay_dock,
                      self.findings_dock):
             view.addAction(dock.toggleViewAction())
@@ -263,7 +268,8 @@ class MainWindow(QMainWindow):
         self._install(design, scene, queries)
         self._end_progress()
         self.add_recent(path)
-        note = f"; {len(scene.warnings)} warnings" if scene.warnings else ""
+        self.warnings_action.setEnabled(bool(scene.warnings))
+        note = f"; {len(scene.warnings)} warnings (View → Load warnings)" if scene.warnings else ""
         self.statusBar().showMessage(f"Opened {Path(path).name}{note}", 8000)
 
     def _install(self, design: Design, scene: Scene, queries: DesignQueries) -> None:
@@ -317,6 +323,17 @@ class MainWindow(QMainWindow):
             action.setToolTip(f)
             action.triggered.connect(lambda _c=False, f=f: self.open_file(f))
         self.recent_menu.setEnabled(bool(files))
+
+    def show_warnings(self) -> None:
+        """List what the open design could not use as written (placeholders, dangling rows)."""
+        warnings = self.scene.warnings if self.scene is not None else []
+        box = QMessageBox(QMessageBox.Icon.Warning, "Load warnings",
+                          f"{len(warnings)} things in this design could not be used as written; "
+                          "the rest of the scene loaded.", parent=self)
+        box.setDetailedText("\n".join(warnings))
+        box.setModal(False)
+        self.warnings_box = box
+        box.open()
 
     def about(self) -> None:
         QMessageBox.about(self, "About twin",

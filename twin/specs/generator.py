@@ -397,7 +397,8 @@ class _Generator:
             target = self.port_world(tray_port)
             dz = target[:, 2] - p["position"][m, 2]
             m_depth = self.type_attr("size")[p["type"][m]][:, 1]
-            qd = self.new_ports(m, np.array([f"qd-U{u:02d}" for u in p["u"][t]], dtype=object), "coolant",
+            names = np.char.add("qd-U", np.char.zfill(p["u"][t].astype(str), 2)).astype(object)
+            qd = self.new_ports(m, names, "coolant",
                                 np.column_stack([np.zeros(len(m)), -m_depth / 2, dz]))
             cables.append(self.connect("coolant", 0.0, tray_port, qd, route=None))
 
@@ -414,8 +415,6 @@ class _Generator:
             src = src[tor_of_rack[which][p["rack"][src]] >= 0]
             if not len(src):
                 continue
-            tor = tor_of_rack[which][p["rack"][src]]
-            k = _rank_within(p["rack"][src])
             src_ports = np.concatenate([self.port_index(src[kinds[src] == gk], port) for gk in group_kinds])
             src = np.concatenate([src[kinds[src] == gk] for gk in group_kinds])
             tor = tor_of_rack[which][p["rack"][src]]

@@ -52,11 +52,11 @@ def tile_grid(width: float, depth: float) -> vtkActor:
     pts = np.stack([starts, ends], axis=1).reshape(-1, 2)
     pts = np.column_stack([pts, np.full(len(pts), 0.001)])
     mapper = vtkPolyDataMapper()
-    mapper.SetInputData(vtk_arrays.polylines(pts, 2, np.full((len(starts), 3), 196, np.uint8)))
+    mapper.SetInputData(vtk_arrays.polylines(pts, 2, np.full((len(starts), 3), 200, np.uint8)))
     actor = vtkActor()
     actor.SetMapper(mapper)
     actor.PickableOff()
-    actor.GetProperty().SetOpacity(0.6)
+    actor.GetProperty().LightingOff()      # opaque: a translucent grid would cost a blending pass
     return actor
 
 

@@ -319,33 +319,25 @@ def test_unmodified_pod_spec_loads() -> None:
     assert spec["rows"][0]["racks"] == 8
 
 
-def test_unknown_key(tmp_path: Path) -> None:
-    message = _spec_error(_bad_spec(tmp_path, "crah_count = 2\n", "crah_count = 2\ncolour = 1\n"))
-    assert "hall.colour" in message and "unknown key" in message
+SPEC_EDITS = [
+    # (what the author got wrong, line as written, line as edited, fragments the error must name)
+    ("unknown key", "crah_count = 2\n", "crah_count = 2\ncolour = 1\n", ["hall.colour", "unknown key"]),
+    ("wrong type", "racks = 8", 'racks = "eight"', ["rows[0].racks", "eight"]),
+    ("boolean is not a number", "racks = 8", "racks = true", ["rows[0].racks"]),
+    ("missing required key", 'cdu = "cdu-inrow-1350"\n', "", ["rows[0].cdu", "missing"]),
+    ("reference to nothing", 'generation = "blackwell"\nracks', 'generation = "hopper"\nracks',
+     ["rows[0].generation", "'hopper'"]),
+    ("unknown part type", 'cdu = "cdu-inrow-1350"', 'cdu = "cdu-9000"', ["rows[0].cdu", "cdu-9000"]),
+    ("invalid TOML", "racks = 8", "racks = = 8", ["TOML"]),
+    ("row outside the hall", "origin_m = [4.0, 5.0]", "origin_m = [15.0, 5.0]", ["rows[0]", "does not fit", "hall"]),
+]
 
 
-def test_wrong_type(tmp_path: Path) -> None:
-    message = _spec_error(_bad_spec(tmp_path, "racks = 8", 'racks = "eight"'))
-    assert "rows[0].racks" in message and "eight" in message
-
-
-def test_boolean_is_not_a_number(tmp_path: Path) -> None:
-    assert "rows[0].racks" in _spec_error(_bad_spec(tmp_path, "racks = 8", "racks = true"))
-
-
-def test_missing_required_key(tmp_path: Path) -> None:
-    message = _spec_error(_bad_spec(tmp_path, 'cdu = "cdu-inrow-1350"\n', ""))
-    assert "rows[0].cdu" in message and "missing" in message
-
-
-def test_reference_to_nothing(tmp_path: Path) -> None:
-    message = _spec_error(_bad_spec(tmp_path, 'generation = "blackwell"\nracks', 'generation = "hopper"\nracks'))
-    assert "rows[0].generation" in message and "'hopper'" in message
-
-
-def test_unknown_part_type(tmp_path: Path) -> None:
-    message = _spec_error(_bad_spec(tmp_path, 'cdu = "cdu-inrow-1350"', 'cdu = "cdu-9000"'))
-    assert "rows[0].cdu" in message and "cdu-9000" in message
+@pytest.mark.parametrize("old,new,fragments", [case[1:] for case in SPEC_EDITS], ids=[c[0] for c in SPEC_EDITS])
+def test_spec_mistakes_name_the_file_and_the_key(tmp_path: Path, old: str, new: str, fragments: list[str]) -> None:
+    message = _spec_error(_bad_spec(tmp_path, old, new))
+    for fragment in fragments:
+        assert fragment in message, message
 
 
 def test_fault_on_missing_rack(tmp_path: Path) -> None:
@@ -361,18 +353,8 @@ def test_unknown_fault_kind(tmp_path: Path) -> None:
     assert "faults[0].kind" in _spec_error(path)
 
 
-def test_invalid_toml(tmp_path: Path) -> None:
-    message = _spec_error(_bad_spec(tmp_path, "racks = 8", "racks = = 8"))
-    assert "TOML" in message
-
-
 def test_missing_spec_file(tmp_path: Path) -> None:
     assert "no such file" in _spec_error(tmp_path / "absent.toml")
-
-
-def test_row_outside_hall(tmp_path: Path) -> None:
-    message = _spec_error(_bad_spec(tmp_path, "origin_m = [4.0, 5.0]", "origin_m = [15.0, 5.0]"))
-    assert "rows[0]" in message and "does not fit" in message and "hall" in message
 
 
 # ----------------------------------------------------------------------------- safe writes

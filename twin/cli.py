@@ -43,13 +43,11 @@ def _info(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     from twin.analysis.findings import SEVERITIES, findings_to_dicts
-    from twin.analysis.thermal import analyse_thermal, thermal_check_lines
+    from twin.analysis.thermal import analyse_thermal_at, thermal_check_lines
     from twin.store import load_design
-    from twin.store.telemetry import readings_at
 
     design = load_design(args.file)
-    snapshot = readings_at(design.source, args.at) if len(design.sensors) else None
-    result = analyse_thermal(design, snapshot, ashrae_class=args.ashrae)
+    result = analyse_thermal_at(design, args.at, ashrae_class=args.ashrae)
     findings = result.findings
     if args.json:
         print(json.dumps({"file": str(design.source), "reading_ts": result.reading_ts,

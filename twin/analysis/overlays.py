@@ -84,11 +84,9 @@ def cabling_overlay(design: Design) -> Overlay:
 def cooling_overlay(design: Design, at: str | None = None) -> Overlay:
     """Liquid loops: each CDU's supply and return pipes to its racks' manifolds, coloured by
     coolant temperature, and every liquid-cooled part by its loop's return temperature."""
-    from twin.analysis.thermal import analyse_thermal
-    from twin.store.telemetry import readings_at
+    from twin.analysis.thermal import analyse_thermal_at
 
-    snapshot = readings_at(design.source, at) if len(design.sensors) else None
-    result = analyse_thermal(design, snapshot)
+    result = analyse_thermal_at(design, at)
     loops = result.loops
     part_loop = design.parts.cooling_loop
     liquid = np.asarray(loops.liquid, bool)
@@ -153,13 +151,11 @@ def thermal_overlay(design: Design, at: str | None = None, quantity: str = "inle
     ASHRAE envelope judges and where hot spots show; "part" colours by each part's own
     temperature (outlet air, or coolant return for fully liquid-cooled parts).
     """
-    from twin.analysis.thermal import analyse_thermal
-    from twin.store.telemetry import readings_at
+    from twin.analysis.thermal import analyse_thermal_at
 
     if quantity not in ("inlet", "part"):
         raise ValueError(f"unknown thermal quantity {quantity!r}: use 'inlet' or 'part'")
-    snapshot = readings_at(design.source, at) if len(design.sensors) else None
-    result = analyse_thermal(design, snapshot)
+    result = analyse_thermal_at(design, at)
     when = f" at {result.reading_ts}" if result.reading_ts else " (estimated)"
     if quantity == "inlet":
         values, label, vmin, vmax = result.inlet_c, "Inlet air", 18.0, 35.0

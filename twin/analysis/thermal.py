@@ -56,7 +56,7 @@ from twin.analysis.findings import Finding, findings_to_lines, sort_findings, su
 from twin.errors import TwinError
 from twin.model import Columns, Design
 from twin.model import physics
-from twin.store.telemetry import ReadingSnapshot
+from twin.store.telemetry import ReadingSnapshot, readings_at
 
 #: Hot-aisle air assumed to mix into a rack's inlet when neither a sensor nor the hall says, °C.
 RECIRCULATION_ESTIMATE_C = 1.5
@@ -140,6 +140,16 @@ def _ashrae_limits(design: Design, ashrae_class: str | None) -> tuple[np.ndarray
     lo = np.array([physics.ASHRAE_ALLOWABLE_C[c][0] for c in names], dtype=np.float64)
     hi = np.array([physics.ASHRAE_ALLOWABLE_C[c][1] for c in names], dtype=np.float64)
     return lo, hi, names
+
+
+def analyse_thermal_at(design: Design, at: str | None = None, ashrae_class: str | None = None) -> ThermalResult:
+    """The thermal analysis with the design's sensor readings at `at` (default: the latest).
+
+    A design without sensors is analysed from its estimates alone. This is what the check
+    command, the overlays and the viewer's findings all use, so they agree.
+    """
+    snapshot = readings_at(design.source, at) if len(design.sensors) else None
+    return analyse_thermal(design, snapshot, ashrae_class=ashrae_class)
 
 
 def analyse_thermal(design: Design, snapshot: ReadingSnapshot | None = None,

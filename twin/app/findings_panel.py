@@ -1,7 +1,7 @@
 """Findings panel: the thermal analysis's findings at the overlay panel's moment, most severe first.
 
 The panel asks `twin.analysis.thermal` for the findings of the open design at a telemetry
-timestamp (`twin.store.telemetry.readings_at`) and lists them. Double-click or Enter on one
+timestamp (`twin.analysis.thermal.analyse_thermal_at`) and lists them. Double-click or Enter on one
 emits `findingActivated`; the window decides where the camera goes.
 """
 
@@ -12,9 +12,8 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from twin.analysis.findings import Finding, sort_findings, summary_line
-from twin.analysis.thermal import analyse_thermal
+from twin.analysis.thermal import analyse_thermal_at
 from twin.model import Design
-from twin.store.telemetry import readings_at
 
 SEVERITY_COLOURS = {"critical": "#d7301f", "warning": "#f0a202", "info": "#3b7dd8"}
 COLUMNS = ("Severity", "Code", "Subject", "Message")
@@ -85,13 +84,12 @@ class FindingsPanel(QWidget):
         if d is None:
             return
         try:
-            snapshot = readings_at(d.source, ts) if len(d.sensors) else None
-            result = analyse_thermal(d, snapshot)
+            result = analyse_thermal_at(d, ts)
         except Exception as exc:              # an odd file must not take the viewer down
             self._show([], ts, f"thermal analysis failed: {exc}", "")
             return
         self.result = result
-        at = snapshot.ts if snapshot is not None else None
+        at = result.reading_ts
         when = f"at {at}" if at else "estimated (no telemetry)"
         self._show(sort_findings(result.findings), at, summary_line(result.findings), when)
 

@@ -191,13 +191,11 @@ def field_actors(data: vtkDataSet, axis: str, position: float, iso: float | None
 def write_demo_field(design_path: str | Path, out: str | Path) -> Path:
     """Synthesise the demo air field of a design (see twin.analysis.airfield) and write it as .vti."""
     from twin.analysis.airfield import synthesize_air_field
-    from twin.analysis.thermal import analyse_thermal
+    from twin.analysis.thermal import analyse_thermal_at
     from twin.store import load_design
-    from twin.store.telemetry import readings_at
 
     design = load_design(design_path)
-    snapshot = readings_at(design.source) if len(design.sensors) else None
-    values, origin, spacing = synthesize_air_field(design, analyse_thermal(design, snapshot))
+    values, origin, spacing = synthesize_air_field(design, analyse_thermal_at(design))
     return write_vti(image_field(values, origin, (spacing,) * 3, name="T"), out)
 
 

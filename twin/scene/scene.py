@@ -210,9 +210,7 @@ class Scene:
                         rgb=np.tile(np.asarray(rgb, np.uint8), (len(parts), 1)))
 
     def _build_facility(self) -> None:
-        parts = np.flatnonzero(self.is_facility & self.visible) if hasattr(self, "visible") else \
-            np.flatnonzero(self.is_facility)
-        self._layer("facility", self._parts_batch(parts))
+        self._layer("facility", self._parts_batch(np.flatnonzero(self.is_facility & self.visible)))
 
     def _rebuild_racks(self) -> None:
         """Detail meshes for the chosen racks, boxes for the rest, ghosts for hidden parts."""
@@ -237,7 +235,6 @@ class Scene:
         key = np.concatenate([self.n_parts + rack_of[frame_batch.face_part], free_batch.face_part]) \
             if batch.triangle_count else None
         self._layer("boxes", batch, key)
-        self._build_facility()
         if self.xray:
             hidden = np.flatnonzero(~vis & (self.is_inner | self.is_facility | self.is_free |
                                              (self.is_frame & ~in_detail)))
@@ -504,6 +501,7 @@ class Scene:
     def set_visible(self, mask: np.ndarray) -> None:
         """Show exactly the parts where `mask` is True (hidden ones become ghosts in x-ray)."""
         self.visible = np.asarray(mask, bool).copy()
+        self._build_facility()             # facility gear has no level of detail: only visibility
         self._rebuild_racks()
         self._update_cables()
         self.recolour()

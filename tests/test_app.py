@@ -20,7 +20,7 @@ if not os.environ.get("DISPLAY"):
 
 from PySide6.QtCore import QPoint, QSettings, Qt, QTimer  # noqa: E402
 
-from twin.analysis.overlays import OVERLAY_NAMES, available_overlays  # noqa: E402
+from twin.analysis.registry import overlay_availability, overlay_names  # noqa: E402
 from twin.app.window import MainWindow  # noqa: E402
 
 LOAD_TIMEOUT_MS = 30_000
@@ -201,9 +201,9 @@ def test_overlays_follow_availability_and_show_a_legend(qtbot, window, pod_db, t
         conn.execute("DELETE FROM cables")
     open_and_wait(qtbot, window, no_cables)
     panel, scene = window.overlays, window.scene
-    reasons = available_overlays(window.design)
+    reasons = overlay_availability(window.design)
     assert reasons["cabling"]
-    for name in OVERLAY_NAMES:
+    for name in overlay_names():
         assert panel.is_enabled(name) == (reasons[name] is None)
     assert panel.reason("cabling") == reasons["cabling"]
     panel.choose("cabling")                          # disabled: stays on none

@@ -177,7 +177,7 @@ def test_thermal_colours_follow_the_readings_over_time(hall_db, hall):
     """Two moments of the day: the overlay shows each rack's measured inlet at that time."""
     import sqlite3
 
-    from twin.analysis.overlays import thermal_overlay
+    from twin.analysis.overlays import build_overlay
     from twin.scene import colormap
 
     with sqlite3.connect(hall_db) as conn:
@@ -187,7 +187,7 @@ def test_thermal_colours_follow_the_readings_over_time(hall_db, hall):
             return conn.execute("select value from readings r join sensors s on s.id = r.sensor_id "
                                 "where s.name = ? and r.ts = ?", (f"{rack}-inlet", ts)).fetchone()[0]
         a06 = (inlet("A06", early), inlet("A06", late))
-    first, second = thermal_overlay(hall, at=early), thermal_overlay(hall, at=late)
+    first, second = build_overlay("thermal", hall, at=early), build_overlay("thermal", hall, at=late)
     parts = hall.parts.rack == hall.rack_index("A06")
     assert np.allclose(first.values[parts], a06[0]) and np.allclose(second.values[parts], a06[1])
     scene = Scene(hall, size=SIZE, labels=False, detail_budget=0)

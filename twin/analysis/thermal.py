@@ -53,10 +53,12 @@ from pathlib import Path
 import numpy as np
 
 from twin.analysis.findings import Finding, findings_to_lines, sort_findings, summary_line
+from twin.analysis.overlays import Overlay
+from twin.analysis.registry import Analysis, AnalysisResult, OverlayDef, register_analysis, register_overlay
 from twin.errors import TwinError
 from twin.model import Columns, Design
 from twin.model import physics
-from twin.store.telemetry import ReadingSnapshot, readings_at
+from twin.model.readings import ReadingSnapshot
 
 #: Hot-aisle air assumed to mix into a rack's inlet when neither a sensor nor the hall says, °C.
 RECIRCULATION_ESTIMATE_C = 1.5
@@ -145,11 +147,13 @@ def _ashrae_limits(design: Design, ashrae_class: str | None) -> tuple[np.ndarray
 def analyse_thermal_at(design: Design, at: str | None = None, ashrae_class: str | None = None) -> ThermalResult:
     """The thermal analysis with the design's sensor readings at `at` (default: the latest).
 
-    A design without sensors is analysed from its estimates alone. This is what the check
-    command, the overlays and the viewer's findings all use, so they agree.
+    A convenience over `twin.session.ReviewSession` for scripts; the session is what the check
+    command, the overlays and the viewer share, so they agree.
     """
-    snapshot = readings_at(design.source, at) if len(design.sensors) else None
-    return analyse_thermal(design, snapshot, ashrae_class=ashrae_class)
+    from twin.session import ReviewSession
+
+    session = ReviewSession(design, at, settings={"thermal": {"ashrae_class": ashrae_class}})
+    return session.result("thermal").detail
 
 
 def analyse_thermal(design: Design, snapshot: ReadingSnapshot | None = None,
@@ -449,3 +453,43 @@ def thermal_part_rows(design: Design, result: ThermalResult, part: int) -> list[
                                                 f"({source(bool(L.measured[loop]))})"))
     rows.append(("at", result.reading_ts or "design estimates (no readings)"))
     return rows
+
+
+def _available(design: Design) -> str | None:
+    if not len(design.parts) or not bool((design.part_power_w() > 0).any()):
+        return "no part in this design draws power, so there is no heat to show"
+    return None
+
+
+def _run(design: Design, snapshot: ReadingSnapshot | None, settings) -> AnalysisResult:
+    result = analyse_thermal(design, snapshot, ashrae_class=settings.get("ashrae_class"))
+    return AnalysisResult("thermal", findings=list(result.findings),
+                          part_values={"inlet_c": result.inlet_c, "part_temperature_c": result.part_temperature_c,
+                                       "heat_w": result.heat_w},
+                          detail=result, reading_ts=result.reading_ts)
+
+
+def thermal_overlay(design: Design, result: AnalysisResult, quantity: str = "inlet") -> Overlay:
+    """Temperatures from the thermal analysis (sensor readings where they exist).
+
+    `quantity` "inlet" (default) colours each part by the air reaching it, which is what the
+    ASHRAE envelope judges and where hot spots show; "part" colours by each part's own
+    temperature (outlet air, or coolant return for fully liquid-cooled parts).
+    """
+    if quantity not in ("inlet", "part"):
+        raise ValueError(f"unknown thermal quantity {quantity!r}: use 'inlet' or 'part'")
+    thermal: ThermalResult = result.detail
+    when = f" at {thermal.reading_ts}" if thermal.reading_ts else " (estimated)"
+    if quantity == "inlet":
+        values, label, vmin, vmax = thermal.inlet_c, "Inlet air", 18.0, 35.0
+    else:
+        values, label, vmin, vmax = thermal.part_temperature_c, "Part temperature", 18.0, 60.0
+    return Overlay("thermal", label + when, "°C", np.asarray(values, float), vmin, vmax, "thermal",
+                   measured=np.asarray(thermal.measured, bool))
+
+
+THERMAL = register_analysis(Analysis(
+    "thermal", "Thermal and cooling", _available, _run, uses_readings=True, settings={"ashrae_class": None},
+    description="ASHRAE inlet envelope, CDU capacity, loop temperature rise, coolant flow"))
+register_overlay(OverlayDef("thermal", "Thermal", thermal_overlay, analysis="thermal", options=("quantity",),
+                            description="inlet air (or part temperature) from sensors and estimates"))

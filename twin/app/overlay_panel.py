@@ -8,7 +8,8 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayo
                                QWidget)
 
 from twin.app.field_panel import FieldGroup
-from twin.analysis.overlays import OVERLAY_NAMES, Overlay, available_overlays, build_overlay, thermal_overlay
+from twin.analysis.overlays import Overlay, build_overlay
+from twin.analysis.registry import overlay_availability, overlay_names
 from twin.model import Design
 from twin.store.telemetry import reading_times
 
@@ -30,7 +31,7 @@ class OverlayPanel(QWidget):
         self.reasons: dict[str, str | None] = {}
         self.combo = QComboBox()
         self.combo.setObjectName("overlayCombo")
-        for name in OVERLAY_NAMES:
+        for name in overlay_names():
             self.combo.addItem(LABELS.get(name, name.title()), name)
         self.vmin = QDoubleSpinBox(decimals=1, minimum=-1e9, maximum=1e9, keyboardTracking=False)
         self.vmax = QDoubleSpinBox(decimals=1, minimum=-1e9, maximum=1e9, keyboardTracking=False)
@@ -71,10 +72,10 @@ class OverlayPanel(QWidget):
     # ------------------------------------------------------------------ design
     def set_design(self, design: Design | None) -> None:
         self.design = design
-        self.reasons = available_overlays(design) if design is not None else \
-            {n: "open a design first" for n in OVERLAY_NAMES if n != "none"} | {"none": None}
+        self.reasons = overlay_availability(design) if design is not None else \
+            {n: "open a design first" for n in overlay_names() if n != "none"} | {"none": None}
         model: QStandardItemModel = self.combo.model()
-        for i, name in enumerate(OVERLAY_NAMES):
+        for i, name in enumerate(overlay_names()):
             reason = self.reasons.get(name)
             item = model.item(i)
             item.setEnabled(reason is None)
@@ -93,10 +94,10 @@ class OverlayPanel(QWidget):
         self._sync_controls()
 
     def is_enabled(self, name: str) -> bool:
-        return self.combo.model().item(OVERLAY_NAMES.index(name)).isEnabled()
+        return self.combo.model().item(overlay_names().index(name)).isEnabled()
 
     def reason(self, name: str) -> str:
-        return self.combo.model().item(OVERLAY_NAMES.index(name)).toolTip()
+        return self.combo.model().item(overlay_names().index(name)).toolTip()
 
     def current_name(self) -> str:
         return self.combo.currentData() or "none"
@@ -111,7 +112,7 @@ class OverlayPanel(QWidget):
         return self.times[self.slider.value()] if self.times else None
 
     def choose(self, name: str) -> None:
-        self.combo.setCurrentIndex(OVERLAY_NAMES.index(name))
+        self.combo.setCurrentIndex(overlay_names().index(name))
 
     # ------------------------------------------------------------------ changes
     def _on_choice(self, _index: int) -> None:
@@ -124,7 +125,7 @@ class OverlayPanel(QWidget):
             self._quiet = False
             name = "none"
         if name == "thermal" and self.times:
-            self.overlay = thermal_overlay(self.design, at=self.times[self.slider.value()])
+            self.overlay = build_overlay("thermal", self.design, at=self.times[self.slider.value()])
         else:
             self.overlay = build_overlay(name, self.design)
         self._sync_controls()
@@ -166,7 +167,7 @@ class OverlayPanel(QWidget):
             self.timeChanged.emit(ts)
             return
         lo, hi = self.overlay.vmin, self.overlay.vmax          # keep a range the user set
-        self.overlay = thermal_overlay(self.design, at=ts)
+        self.overlay = build_overlay("thermal", self.design, at=ts)
         self.overlay.vmin, self.overlay.vmax = lo, hi
         self.overlayChanged.emit(self.overlay)
         self.timeChanged.emit(ts)

@@ -17,53 +17,16 @@ reports its last value, and `ReadingSnapshot.reading_ts` shows how old each valu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 
 from twin.errors import TwinError
+from twin.model.readings import ReadingSnapshot
 from twin.store.reader import open_database
 
 TS_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
-
-
-@dataclass(frozen=True)
-class ReadingSnapshot:
-    """Every sensor's value at one moment, in sensor-id order (= `design.sensors` row order).
-
-    `sensor_id`: database ids (int64); `value`: float64, NaN where the sensor has no reading at
-    or before `ts`; `reading_ts`: when each value was taken ('' where none); `ts`: the moment
-    asked for in canonical form, or None when the file holds no readings at all.
-    """
-
-    source: Path
-    ts: str | None
-    sensor_id: np.ndarray
-    value: np.ndarray
-    reading_ts: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.sensor_id)
-
-    @property
-    def has_value(self) -> np.ndarray:
-        """True for sensors with a reading at or before `ts`."""
-        return np.isfinite(self.value)
-
-    def values_for(self, sensor_ids: np.ndarray) -> np.ndarray:
-        """Values for the given sensor ids, in their order (NaN for ids not in the snapshot)."""
-        key = np.asarray(sensor_ids, dtype=np.int64)
-        out = np.full(key.shape, np.nan)
-        if len(self.sensor_id) == 0:
-            return out
-        order = np.argsort(self.sensor_id, kind="stable")
-        sorted_ids = self.sensor_id[order]
-        pos = np.minimum(np.searchsorted(sorted_ids, key), len(sorted_ids) - 1)
-        hit = sorted_ids[pos] == key
-        out[hit] = self.value[order[pos[hit]]]
-        return out
 
 
 def canonical_ts(source: str | Path, ts: str) -> str:

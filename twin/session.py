@@ -1,0 +1,136 @@
+"""A review session: one design, the readings at a chosen moment, and analysis results cached.
+
+Why: the CLI, the exports and every panel of the app ask the same questions of the same
+design at the same moment. One session answers them all, so one time-slider step runs each
+analysis once, however many panels look at the result. The session holds no VTK and no Qt:
+it is model-level, and the only place outside `twin.store` that asks for readings.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping
+
+from twin.analysis import registry
+from twin.analysis.findings import Finding, sort_findings
+from twin.analysis.registry import AnalysisResult
+from twin.errors import TwinError
+from twin.model import Design
+from twin.model.readings import ReadingSnapshot
+
+
+class ReviewSession:
+    """The design under review, the moment it is looked at (`at`, None = latest readings),
+    settings per analysis, and results cached per (analysis, moment, settings).
+
+    `run_counts` counts real analysis runs per name, so tests (and the curious) can see
+    that the cache works.
+    """
+
+    def __init__(self, design: Design, at: str | None = None,
+                 settings: Mapping[str, Mapping[str, Any]] | None = None):
+        self.design = design
+        self._at = at
+        self._settings: dict[str, dict[str, Any]] = {k: dict(v) for k, v in (settings or {}).items()}
+        self._snapshots: dict[str | None, ReadingSnapshot | None] = {}
+        self._results: dict[tuple, AnalysisResult] = {}
+        self._times: list[str] | None = None
+        self.run_counts: dict[str, int] = {}
+
+    # ------------------------------------------------------------------ time
+    @property
+    def at(self) -> str | None:
+        """The moment asked for (None: the latest readings)."""
+        return self._at
+
+    def set_time(self, at: str | None) -> None:
+        """Look at the design at `at` (cached results for other moments are kept)."""
+        self._at = at
+
+    def times(self) -> list[str]:
+        """Every reading timestamp in the design file, oldest first (empty without readings)."""
+        if self._times is None:
+            if not len(self.design.sensors) or not self.design.source.is_file():
+                self._times = []
+            else:
+                from twin.store.telemetry import reading_times
+                self._times = reading_times(self.design.source)
+        return self._times
+
+    def snapshot(self, at: str | None = None) -> ReadingSnapshot | None:
+        """The readings at `at` (default: the session's moment); None for a design without sensors."""
+        at = self._at if at is None else at
+        if at not in self._snapshots:
+            if not len(self.design.sensors) or not self.design.source.is_file():
+                self._snapshots[at] = None
+            else:
+                from twin.store.telemetry import readings_at
+                self._snapshots[at] = readings_at(self.design.source, at)
+        return self._snapshots[at]
+
+    # ------------------------------------------------------------------ settings
+    def settings(self, analysis: str) -> dict[str, Any]:
+        """The settings `analysis` runs with: its registered defaults overridden by this session's."""
+        defaults = dict(registry.get_analysis(analysis).settings)
+        return defaults | self._settings.get(analysis, {})
+
+    def configure(self, analysis: str, **values: Any) -> None:
+        """Change settings of one analysis (e.g. `configure('thermal', ashrae_class='A2')`)."""
+        known = registry.get_analysis(analysis).settings
+        unknown = set(values) - set(known)
+        if unknown:
+            raise TwinError(None, f"unknown setting {sorted(unknown)[0]!r} for {analysis}; "
+                                  f"known: {', '.join(known) or 'none'}", where="settings")
+        self._settings.setdefault(analysis, {}).update(values)
+
+    # ------------------------------------------------------------------ results
+    def available(self) -> dict[str, str | None]:
+        """Each analysis → None when it runs on this design, else why not."""
+        return registry.analysis_availability(self.design)
+
+    def result(self, name: str, at: str | None = None) -> AnalysisResult:
+        """One analysis's result at `at` (default: the session's moment), computed once."""
+        analysis = registry.get_analysis(name)
+        reason = analysis.available(self.design)
+        if reason:
+            raise TwinError(self.design.source, f"{analysis.label} is not available: {reason}", where=name)
+        moment = (self._at if at is None else at) if analysis.uses_readings else None
+        settings = self.settings(name)
+        key = (name, moment, tuple(sorted((k, repr(v)) for k, v in settings.items())))
+        if key not in self._results:
+            snapshot = self.snapshot(moment) if analysis.uses_readings else None
+            self._results[key] = analysis.run(self.design, snapshot, settings)
+            self.run_counts[name] = self.run_counts.get(name, 0) + 1
+        return self._results[key]
+
+    def results(self, names: Iterable[str] | None = None, at: str | None = None) -> dict[str, AnalysisResult]:
+        """Results of `names` (default: every available analysis), keyed by analysis name."""
+        available = self.available()
+        chosen = list(names) if names is not None else [n for n, why in available.items() if why is None]
+        return {n: self.result(n, at) for n in chosen}
+
+    def findings(self, names: Iterable[str] | None = None, at: str | None = None) -> list[Finding]:
+        """Every finding of `names` (default: all available analyses), most severe first."""
+        out: list[Finding] = []
+        for result in self.results(names, at).values():
+            out.extend(result.findings)
+        return sort_findings(out)
+
+    # ------------------------------------------------------------------ overlays
+    def overlay_availability(self) -> dict[str, str | None]:
+        """Each overlay name ('none' first) → None when it can be shown, else why not."""
+        return registry.overlay_availability(self.design)
+
+    def overlay(self, name: str, at: str | None = None, **options: Any):
+        """The `Overlay` called `name` at `at` (None for 'none'); ValueError for an unknown or
+        unavailable overlay, naming the choices or the reason."""
+        if name == registry.NO_OVERLAY:
+            return None
+        spec = registry.get_overlay(name)
+        reason = self.overlay_availability().get(name)
+        if reason:
+            raise ValueError(f"overlay {name!r} is not available: {reason}")
+        unknown = set(options) - set(spec.options)
+        if unknown:
+            raise ValueError(f"overlay {name!r} takes no option {sorted(unknown)[0]!r}")
+        result = self.result(spec.analysis, at) if spec.analysis else None
+        return spec.build(self.design, result, **options)

@@ -14,6 +14,8 @@ from typing import Iterator
 
 import numpy as np
 
+from twin.model.transform import local_to_world
+
 
 class Columns:
     """A table as equal-length named columns (numpy arrays; 2-D for vectors such as xyz)."""
@@ -104,11 +106,7 @@ class Design:
 
     def local_to_world(self, part: np.ndarray, offset: np.ndarray) -> np.ndarray:
         """Points given in parts' local frames (yaw about Z, then translate) in world metres."""
-        yaw = np.radians(self.parts.yaw_deg[part])
-        c, s = np.cos(yaw), np.sin(yaw)
-        pos = self.parts.position[part]
-        return np.column_stack([pos[:, 0] + c * offset[:, 0] - s * offset[:, 1],
-                                pos[:, 1] + s * offset[:, 0] + c * offset[:, 1], pos[:, 2] + offset[:, 2]])
+        return local_to_world(self.parts.position[part], self.parts.yaw_deg[part], offset)
 
     def cable_kind(self) -> np.ndarray:
         """Kind name of every cable."""

@@ -9,7 +9,6 @@ cheapest that reaches (DAC, then AEC, then fibre).
 
 from __future__ import annotations
 
-from typing import Any
 
 import numpy as np
 

@@ -65,7 +65,7 @@ def build_design(spec_path: str | Path, out_path: str | Path, progress: Progress
     tmp = Path(tmp_name)
     try:
         say("writing")
-        counts = write_tables(tmp, tables)
+        counts = write_tables(tmp, tables, source=spec["source"])
         carried, warnings = carry_reviews(out_path, tmp)
         os.replace(tmp, out_path)
     finally:

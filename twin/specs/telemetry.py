@@ -9,7 +9,6 @@ the heat it carries. The `hot_spot` fault lifts one rack's inlet to the spec's f
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import Any
 
 import numpy as np
 

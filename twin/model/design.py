@@ -42,10 +42,6 @@ class Columns:
     def __iter__(self) -> Iterator[str]:
         return iter(self._columns)
 
-    def record(self, index: int) -> dict:
-        """One row as a plain dict (for panels and reports, not for hot loops)."""
-        return {name: col[index] for name, col in self._columns.items()}
-
     def index_of(self, ids: np.ndarray | int) -> np.ndarray:
         """Row indices of database ids (-1 for ids not in the table)."""
         key = np.asarray(ids, dtype=np.int64)

@@ -32,7 +32,7 @@ def template_parts(draft: DesignDraft, template_name: str) -> dict[str, Any]:
     spec, types, type_id = draft.spec, draft.catalog.types, draft.catalog.type_id
     tpl = spec["rack_templates"][template_name]
     frame = types[tpl["frame"]]
-    fw, fd, fh = frame["size"]
+    _, fd, fh = frame["size"]
     pitch = frame["u_pitch_m"]
     rows: list[tuple[str, int, float, float, float, str]] = [(tpl["frame"], 0, 0.0, 0.0, 0.0, "frame")]
     u = 1
@@ -138,7 +138,7 @@ def _place_facility(draft: DesignDraft) -> None:
     crah, count = spec["hall"]["crah"], spec["hall"]["crah_count"]
     crah_parts = np.zeros(0, int)
     if crah and count:
-        cw, cd, _ = types[crah]["size"]
+        cd = types[crah]["size"][1]
         per_side = (count + 1) // 2
         ys = np.linspace(0, hall_d, per_side + 2)[1:-1]
         xyz, yaws, names = [], [], []

@@ -162,8 +162,9 @@ class PortTable:
             sel = types == tid
             base = self.base.get((int(tid), port_name))
             if base is None:
-                raise TwinError(self.source, f"part type '{self.catalog.names[tid - 1]}' has no port "
-                                f"'{port_name}', which the generator connects", where=f"part_types.{self.catalog.names[tid - 1]}.ports")
+                type_name = self.catalog.names[tid - 1]
+                raise TwinError(self.source, f"has no port '{port_name}', which the generator connects",
+                                where=f"part_types.{type_name}.ports")
             out[sel] = base[parts[sel]]
         return out
 

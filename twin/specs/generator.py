@@ -60,6 +60,7 @@ def build_design(spec_path: str | Path, out_path: str | Path, progress: Progress
     out_path.parent.mkdir(parents=True, exist_ok=True)
     say("planning")
     tables = generate(spec, say)
+    # Steps that work on the finished tables before they are written (cable routing…) go here.
     fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp", dir=out_path.parent)
     os.close(fd)
     tmp = Path(tmp_name)

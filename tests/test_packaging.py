@@ -8,11 +8,13 @@ finds the meshes inside the package rather than falling back to grey placeholder
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -89,3 +91,10 @@ def test_installed_wheel_draws_real_meshes(wheel: Path, pod_db: Path, tmp_path: 
     assert Path(report["assets"]) == site / "twin" / "assets"
     assert report["warnings"] == []                          # every catalog mesh was found and read
     assert len(report["triangles"]) >= 10 and max(report["triangles"]) > 12   # real meshes, not 12-triangle boxes
+
+
+def test_installed_metadata_version_is_the_package_version() -> None:
+    """pyproject reads the version from twin.__version__: one literal for the CLI, the metadata and meta."""
+    assert importlib.metadata.version("twin") == twin.__version__
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    assert "version" not in project and "version" in project["dynamic"]

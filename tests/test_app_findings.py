@@ -10,16 +10,16 @@ from PySide6.QtCore import Qt
 
 from test_app import open_and_wait, window  # noqa: F401  (the window fixture)
 from twin.analysis.findings import SEVERITIES, summary_line
-from twin.analysis.thermal import analyse_thermal
 from twin.scene.field import FIELD_SUFFIXES
-from twin.store.telemetry import readings_at
+from twin.session import ReviewSession
 
 SCENES = Path(__file__).resolve().parents[1] / "scenes"
 AIR_FIELD = SCENES / "ai-hall-air.vti"
 
 
 def expected_findings(design, ts):
-    return analyse_thermal(design, readings_at(design.source, ts)).findings
+    """Every registered analysis's findings at `ts`, from a session of its own."""
+    return ReviewSession(design, ts).findings()
 
 
 def messages(panel) -> set[str]:
@@ -196,7 +196,7 @@ def test_properties_show_thermal_figures_marked_measured_or_estimated(qtbot, win
     tray = int(np.flatnonzero((d.parts.rack == a06) & (scene.kind == "compute_tray"))[0])
     window.select_parts([tray])
     text = window.properties.text()
-    assert "[Thermal]" in text
+    assert "[Thermal and cooling]" in text
     assert "inlet air: 33." in text and "(measured)" in text          # A06's inlet sensor
     cdu = int(np.flatnonzero(scene.kind == "cdu")[0])
     window.select_parts([cdu])

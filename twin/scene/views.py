@@ -13,7 +13,6 @@ from typing import Any, Callable
 
 import numpy as np
 
-from twin.geometry.raycast import ray_box_hits
 from twin.scene.camera import CameraPose, look_from, part_pose
 
 PoseFn = Callable[[Any, str], CameraPose]     # (scene, argument after "name:") -> pose
@@ -109,6 +108,8 @@ def fly_to_pose(scene, part: int) -> CameraPose:
     From the part's front; in a hall the camera stays in the aisle in front of it (closer,
     with a wider lens) rather than behind the opposite row.
     """
+    from twin.geometry.raycast import ray_box_hits      # trimesh-free, but keep CLI start-up light
+
     pose = part_pose(scene.centre[part], scene.size[part], float(scene.yaw[part]), scene.aspect())
     focal = np.array(pose.focal_point)
     offset = np.array(pose.position) - focal

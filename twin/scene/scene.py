@@ -313,9 +313,20 @@ class Scene:
     def recolour(self) -> None:
         """Apply overlay, highlight and selection colours to every layer: one gather per layer."""
         g, s = self.geometry, self.state
-        emphasised = g.rack_keys(s.highlighted_mask()) if s.highlighting else None
+        emphasised = self._emphasised_keys() if s.highlighting else None
         self.layers.recolour(colour_table(g, self.overlay), g.rack_keys(s.selected_mask()), emphasised)
         self.decorations.update_title(self.overlay)
+
+    def _emphasised_keys(self) -> np.ndarray:
+        """Colour keys drawn emphasised: highlighted parts (a frame: its whole rack), the boxes of
+        racks holding one, and those racks' frames (so a highlighted tray's rack stands out from
+        above too, while its other trays stay dimmed)."""
+        g, lit = self.geometry, self.state.highlighted_mask()
+        keys = g.rack_keys(lit)                 # a highlighted frame stands for its whole rack
+        racks = np.unique(self.design.parts.rack[lit])
+        frames = g.frame_of_rack[racks[racks >= 0]]
+        keys[frames[frames >= 0]] = True
+        return keys
 
     def colour_of(self, part: int | None = None, rack: int | None = None) -> np.ndarray:
         """The overlay colour (RGB) a part, or a rack drawn as one box, gets (before shading mixes in)."""

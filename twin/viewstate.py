@@ -199,3 +199,41 @@ class ViewState:
     def set_section(self, axis: str | None, position: float = 0.0, keep: str = "-") -> None:
         """Clip the view with a plane normal to `axis` (None: no section)."""
         self.section = None if axis is None else Section(axis, float(position), keep)
+
+
+@dataclass(frozen=True)
+class ViewSnapshot:
+    """A copy of what a view state showed at one moment, to tell what changed since."""
+
+    visible: np.ndarray
+    selected: np.ndarray
+    xray: bool
+    section: Section | None
+    highlight_parts: np.ndarray
+    highlight_cables: np.ndarray
+
+    @classmethod
+    def of(cls, state: ViewState, visible: np.ndarray | None = None) -> "ViewSnapshot":
+        return cls(state.visible if visible is None else visible, state.selected.copy(), state.xray, state.section,
+                   state.highlight_parts.copy(), state.highlight_cables.copy())
+
+    @classmethod
+    def empty(cls, n_parts: int) -> "ViewSnapshot":
+        none = np.zeros(0, np.int64)
+        return cls(np.ones(n_parts, bool), none, False, None, none, none)
+
+    def changes(self, before: "ViewSnapshot") -> set[str]:
+        """Which aspects differ from `before`: visible, selected, xray, section, highlight."""
+        out = set()
+        if not np.array_equal(self.visible, before.visible):
+            out.add("visible")
+        if not np.array_equal(self.selected, before.selected):
+            out.add("selected")
+        if self.xray != before.xray:
+            out.add("xray")
+        if self.section != before.section:
+            out.add("section")
+        if not (np.array_equal(self.highlight_parts, before.highlight_parts)
+                and np.array_equal(self.highlight_cables, before.highlight_cables)):
+            out.add("highlight")
+        return out

@@ -30,6 +30,9 @@ DIM_RGB = (214, 217, 222)
 DIM_KEEP_PERCENT = 22
 #: Colour emphasised parts lean towards when no overlay colours them.
 TRACE_RGB = (255, 140, 0)
+RACK_BOX_RGB = (58, 61, 67)
+FREE_BOX_RGB = (140, 128, 110)
+GHOST_RGB = (120, 150, 190)
 
 
 @dataclass
@@ -145,3 +148,28 @@ def colour_table(parts: PartGeometry, overlay: Overlay | None) -> np.ndarray | N
         estimated = (measured < 0.5) & np.isfinite(np.concatenate([values, np.zeros(parts.n_racks)]))
         table[estimated] = (table[estimated].astype(np.uint16) * 55 // 100 + 255 * 45 // 100).astype(np.uint8)
     return table
+
+
+def build_rack_layers(layers: Layers, parts: PartGeometry, visible: np.ndarray, detail_racks: np.ndarray,
+                      doors: bool, xray: bool) -> None:
+    """The racks' layers: full meshes (and doors) for `detail_racks`, one box per other rack,
+    boxes for free parts, and translucent ghost boxes for hidden parts when `xray` is on."""
+    g, vis = parts, visible
+    detail = np.zeros(g.n_racks, bool)
+    detail[detail_racks] = True
+    rack_of = g.design.parts.rack
+    in_detail = (g.is_frame | g.is_inner) & detail[np.maximum(rack_of, 0)]
+    layers.build("detail", g.parts_batch(np.flatnonzero(in_detail & vis)))
+    frames = np.flatnonzero(in_detail & vis & g.is_frame) if doors else np.zeros(0, np.int64)
+    layers.build("doors", g.doors_batch(frames), opacity=0.22, pickable=False)
+    frame_batch = g.boxes_batch(np.flatnonzero(g.is_frame & ~in_detail & vis), RACK_BOX_RGB)
+    free_batch = g.boxes_batch(np.flatnonzero(g.is_free & vis), FREE_BOX_RGB)
+    batch = Batch.concat([frame_batch, free_batch])
+    key = np.concatenate([g.n_parts + rack_of[frame_batch.face_part], free_batch.face_part]) \
+        if batch.triangle_count else None
+    layers.build("boxes", batch, key)
+    ghost = Batch.empty()
+    if xray:
+        hidden = np.flatnonzero(~vis & (g.is_inner | g.is_facility | g.is_free | (g.is_frame & ~in_detail)))
+        ghost = g.boxes_batch(hidden, GHOST_RGB)
+    layers.build("ghost", ghost, opacity=0.12, pickable=False)

@@ -31,3 +31,14 @@ def pick_ray(parts: PartGeometry, visible: np.ndarray, detail_racks: np.ndarray,
         if inner.any():
             best = idx[np.flatnonzero(inner)[np.argmin(t[inner])]]
     return int(best)
+
+
+def display_ray(renderer, height: int, x: float, y: float) -> tuple[np.ndarray, np.ndarray]:
+    """Origin and direction of the ray under pixel (x, y) (y down from the top), near to far plane."""
+    ends = []
+    for depth in (0.0, 1.0):
+        renderer.SetDisplayPoint(float(x), float(height - 1 - y), depth)
+        renderer.DisplayToWorld()
+        world = renderer.GetWorldPoint()
+        ends.append(np.array(world[:3]) / (world[3] or 1.0))
+    return ends[0], ends[1] - ends[0]

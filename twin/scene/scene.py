@@ -20,7 +20,7 @@ work that changed.
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from typing import Iterable
 
 import numpy as np
 import vtkmodules.vtkInteractionStyle  # noqa: F401  (interactor styles for windows that use them)
@@ -31,22 +31,18 @@ from vtkmodules.vtkRenderingAnnotation import vtkScalarBarActor
 from vtkmodules.vtkRenderingCore import vtkActor, vtkRenderer, vtkRenderWindow, vtkWindowToImageFilter
 
 from twin.analysis.overlays import Overlay
-from twin.geometry.instancing import Batch
 from twin.model import Design
 from twin.scene import views
-from twin.scene.camera import CameraPose
+from twin.scene.camera import CameraPose, project_ndc
 from twin.scene.decorations import Decorations
 from twin.scene.hall import hall_batch, tile_grid
-from twin.scene.layers import Layers, colour_table
+from twin.scene.layers import Layers, build_rack_layers, colour_table
 from twin.scene.lod import choose_detail_racks, racks_in_view
 from twin.scene.options import INTERACTIVE, RenderOptions, offscreen_window
 from twin.scene.parts import PartGeometry
-from twin.scene.picking import pick_ray
-from twin.viewstate import Section, ViewState
+from twin.scene.picking import display_ray, pick_ray
+from twin.viewstate import Section, ViewSnapshot, ViewState
 
-RACK_BOX_RGB = (58, 61, 67)
-FREE_BOX_RGB = (140, 128, 110)
-GHOST_RGB = (120, 150, 190)
 BACKGROUND_TOP = (0.80, 0.84, 0.89)
 BACKGROUND_BOTTOM = (0.97, 0.97, 0.98)
 #: Per-part arrays and helpers of `PartGeometry` that a scene answers for directly.
@@ -83,7 +79,7 @@ class Scene:
         self.overlay: Overlay | None = None
         self.detail_racks = np.zeros(0, np.int64)
         self._plane: vtkPlane | None = None
-        self._applied = _Applied(self.n_parts)
+        self._applied = ViewSnapshot.empty(self.n_parts)
         self.layers = Layers(self.add_actor, self.remove_actor)
         self.decorations = Decorations(self.geometry, self.renderer, self.add_actor, self.remove_actor,
                                        labels=self.options.labels)
@@ -141,13 +137,11 @@ class Scene:
             self.state = state
         s, last = self.state, self._applied
         visible = s.visible
-        visibility_changed = force or not np.array_equal(visible, last.visible)
-        xray_changed = force or s.xray != last.xray
-        section_changed = force or s.section != last.section
-        highlight_changed = force or not (np.array_equal(s.highlight_parts, last.highlight_parts)
-                                          and np.array_equal(s.highlight_cables, last.highlight_cables))
-        selection_changed = force or not np.array_equal(s.selected, last.selected)
-        self._applied = _Applied.of(s, visible)
+        now = ViewSnapshot.of(s, visible)
+        changed = now.changes(last)
+        visibility_changed, xray_changed, section_changed, highlight_changed, selection_changed = (
+            force or what in changed for what in ("visible", "xray", "section", "highlight", "selected"))
+        self._applied = now
         if section_changed:
             self.apply_section(s.section)
         forced = s.forced_racks()
@@ -237,25 +231,8 @@ class Scene:
 
     def _rebuild_racks(self) -> None:
         """Detail meshes for the chosen racks, boxes for the rest, ghosts for hidden parts."""
-        g, vis = self.geometry, self.visible
-        detail = np.zeros(self.n_racks, bool)
-        detail[self.detail_racks] = True
-        rack_of = self.design.parts.rack
-        in_detail = (g.is_frame | g.is_inner) & detail[np.maximum(rack_of, 0)]
-        self.layers.build("detail", g.parts_batch(np.flatnonzero(in_detail & vis)))
-        frames = np.flatnonzero(in_detail & vis & g.is_frame) if self.options.doors else np.zeros(0, np.int64)
-        self.layers.build("doors", g.doors_batch(frames), opacity=0.22, pickable=False)
-        frame_batch = g.boxes_batch(np.flatnonzero(g.is_frame & ~in_detail & vis), RACK_BOX_RGB)
-        free_batch = g.boxes_batch(np.flatnonzero(g.is_free & vis), FREE_BOX_RGB)
-        batch = Batch.concat([frame_batch, free_batch])
-        key = np.concatenate([self.n_parts + rack_of[frame_batch.face_part], free_batch.face_part]) \
-            if batch.triangle_count else None
-        self.layers.build("boxes", batch, key)
-        ghost = Batch.empty()
-        if self.state.xray:
-            hidden = np.flatnonzero(~vis & (g.is_inner | g.is_facility | g.is_free | (g.is_frame & ~in_detail)))
-            ghost = g.boxes_batch(hidden, GHOST_RGB)
-        self.layers.build("ghost", ghost, opacity=0.12, pickable=False)
+        build_rack_layers(self.layers, self.geometry, self.visible, self.detail_racks, self.options.doors,
+                          self.state.xray)
 
     # ------------------------------------------------------------------ level of detail
     def update_lod(self, force: bool = False) -> bool:
@@ -275,12 +252,7 @@ class Scene:
 
     def project_ndc(self, points: np.ndarray) -> np.ndarray:
         """World points to normalised device coordinates of the current camera."""
-        cam = self.renderer.GetActiveCamera()
-        w, h = self.render_window.GetSize()
-        m = cam.GetCompositeProjectionTransformMatrix(w / max(h, 1), -1, 1)
-        mat = np.array([[m.GetElement(i, j) for j in range(4)] for i in range(4)])
-        hom = np.column_stack([points, np.ones(len(points))]) @ mat.T
-        return hom[:, :3] / np.where(np.abs(hom[:, 3:4]) < 1e-12, 1e-12, hom[:, 3:4])
+        return project_ndc(self.renderer.GetActiveCamera(), self.render_window.GetSize(), points)
 
     def project(self, points: np.ndarray) -> np.ndarray:
         """World points to pixel coordinates (x right, y down from the top-left, like an image)."""
@@ -381,15 +353,7 @@ class Scene:
     # ------------------------------------------------------------------ picking
     def pick(self, x: float, y: float) -> int:
         """Part under pixel (x, y) (image convention: y down from the top), or -1. No render pass."""
-        _, h = self.render_window.GetSize()
-        ren = self.renderer
-        ends = []
-        for depth in (0.0, 1.0):
-            ren.SetDisplayPoint(float(x), float(h - 1 - y), depth)
-            ren.DisplayToWorld()
-            world = ren.GetWorldPoint()
-            ends.append(np.array(world[:3]) / (world[3] or 1.0))
-        return self.pick_ray(ends[0], ends[1] - ends[0])
+        return self.pick_ray(*display_ray(self.renderer, self.render_window.GetSize()[1], x, y))
 
     def pick_ray(self, origin: np.ndarray, direction: np.ndarray) -> int:
         return pick_ray(self.geometry, self.visible, self.detail_racks, self.state.section, origin, direction)
@@ -437,31 +401,3 @@ class Scene:
     def triangle_count(self) -> int:
         """Triangles in the layers currently drawn (what a frame costs on software GL)."""
         return self.layers.triangle_count()
-
-
-class _Applied:
-    """What `Scene.apply` last drew, to tell what changed."""
-
-    def __init__(self, n_parts: int):
-        self.visible = np.ones(n_parts, bool)
-        self.selected = np.zeros(0, np.int64)
-        self.xray = False
-        self.section: Section | None = None
-        self.highlight_parts = np.zeros(0, np.int64)
-        self.highlight_cables = np.zeros(0, np.int64)
-
-    @classmethod
-    def of(cls, state: ViewState, visible: np.ndarray) -> "_Applied":
-        out = cls(0)
-        out.visible = visible
-        out.selected = state.selected.copy()
-        out.xray = state.xray
-        out.section = state.section
-        out.highlight_parts = state.highlight_parts.copy()
-        out.highlight_cables = state.highlight_cables.copy()
-        return out
-
-
-def layer_names(scene: Scene) -> Sequence[str]:
-    """Layers the scene currently draws (for diagnostics and tests)."""
-    return scene.layers.names()

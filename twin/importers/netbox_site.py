@@ -100,9 +100,14 @@ class SiteMapper:
     # ------------------------------------------------------------------ sites → halls
     def map(self, site: str | None) -> dict[str, dict[str, Any]]:
         sites = self.select_sites(site)
-        x0 = 0.0
-        for pk in sites:
-            x0 = self.place_site(pk, x0) + HALL_GAP_M
+        per_line = max(1, math.ceil(math.sqrt(len(sites))))       # several sites: halls on a campus grid
+        x0 = y0 = line_depth = 0.0
+        for k, pk in enumerate(sites):
+            if k and k % per_line == 0:
+                x0, y0, line_depth = 0.0, y0 + line_depth + HALL_GAP_M, 0.0
+            width, depth = self.place_site(pk, x0, y0)
+            x0 += width + HALL_GAP_M
+            line_depth = max(line_depth, depth)
         links = LinkBuilder(self)
         links.make_ports()
         links.make_cables()
@@ -125,8 +130,8 @@ class SiteMapper:
             self.report.notes.append(f"{empty} sites with no racks or devices left out")
         return chosen
 
-    def place_site(self, site_pk: int, x0: float) -> float:
-        """Rows of racks for one site, as one hall starting at x0; returns the hall's far X edge."""
+    def place_site(self, site_pk: int, x0: float, y0: float) -> tuple[float, float]:
+        """Rows of racks for one site, as one hall with its corner at (x0, y0); returns its width and depth."""
         site = self.rec.sites[site_pk]
         hall = len(self.halls)
         racks = sorted((pk for pk, r in self.rec.racks.items() if r.get("site") == site_pk),
@@ -137,7 +142,7 @@ class SiteMapper:
         if racks:
             self.report.default("rack floor position: laid out in rows by NetBox location (NetBox has no floor "
                                 "position)", len(racks))
-        y = HALL_MARGIN_M
+        y = y0 + HALL_MARGIN_M
         width = 0.0
         for r, (row, members) in enumerate(rows.items()):
             sizes = [self.rack_type(pk)[1]["size"] for pk in members]
@@ -149,12 +154,12 @@ class SiteMapper:
                 x += size[0]
             width = max(width, x - x0 + HALL_MARGIN_M)
             y += depth + AISLE_M
-        depth_m = max(y - AISLE_M + HALL_MARGIN_M, 6.0)
+        depth_m = max(y - y0 - AISLE_M + HALL_MARGIN_M, 6.0)
         width = max(width, 6.0)
         self.halls.append({"name": str(site.get("name") or site.get("slug") or f"site {site_pk}"), "x0": x0,
-                           "width": width, "depth": depth_m, "site": site_pk})
-        self.place_unracked(site_pk, hall, x0, depth_m)
-        return x0 + width
+                           "y0": y0, "width": width, "depth": depth_m, "site": site_pk})
+        self.place_unracked(site_pk, hall, x0, y0 + depth_m)
+        return width, depth_m
 
     def _row_name(self, rack_pk: int) -> str:
         loc = self.rec.locations.get(self.rec.racks[rack_pk].get("location"))

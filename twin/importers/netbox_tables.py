@@ -50,7 +50,7 @@ def design_tables(m: SiteMapper, links: LinkBuilder, sites: list[int]) -> dict[s
                        "width_m": [h["width"] for h in halls], "depth_m": [h["depth"] for h in halls],
                        "height_m": [3.5] * len(halls), "supply_air_c": [SUPPLY_AIR_C] * len(halls),
                        "recirculation_c": [RECIRCULATION_C] * len(halls), "ashrae_class": ["A1"] * len(halls),
-                       "origin_x_m": [h["x0"] for h in halls], "origin_y_m": [0.0] * len(halls)}
+                       "origin_x_m": [h["x0"] for h in halls], "origin_y_m": [h["y0"] for h in halls]}
     report.default(f"hall supply air {SUPPLY_AIR_C:g} °C, ASHRAE A1 (NetBox has no cooling)", len(halls))
     tables["cooling_loops"] = {"id": list(range(1, len(halls) + 1)), "name": [f"{h['name']} air" for h in halls],
                                "hall_id": list(range(1, len(halls) + 1)), "medium": ["air"] * len(halls),

@@ -138,3 +138,18 @@ def test_cli_import_device_types(library: Path, tmp_path: Path) -> None:
     assert "69 device types, 1 rack types" in result.stdout and "2 files failed" in result.stdout
     assert "LCS-SCDU-250L4001.yml: is_full_depth: missing required field" in result.stderr
     assert out.is_file()
+
+
+def test_spec_catalog_folder_and_missing_path(library: Path, tmp_path: Path) -> None:
+    from twin.errors import TwinError
+    from twin.specs.spec import load_spec
+
+    spec = (REPO / "scenes" / "nvl72-pod.toml").read_text(encoding="utf-8")
+    (tmp_path / "a.toml").write_text(spec + f'\n[catalog]\nnetbox_device_types = "{library}"\n', encoding="utf-8")
+    loaded = load_spec(tmp_path / "a.toml")
+    assert loaded["part_types"]["nvidia-qm9700"]["vendor"] == "Nvidia"
+    assert "gb200-compute-tray" in loaded["part_types"]                   # the built-in catalog stays underneath
+    (tmp_path / "b.toml").write_text(spec + '\n[catalog]\nnetbox_device_types = "nowhere"\n', encoding="utf-8")
+    with pytest.raises(TwinError) as err:
+        load_spec(tmp_path / "b.toml")
+    assert "catalog.netbox_device_types" in str(err.value) and "nowhere" in str(err.value)

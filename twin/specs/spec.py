@@ -42,7 +42,7 @@ SPEC = {
               "ashrae_class": (str, "A1"), "recirculation_c": (NUM, 1.0), "crah": (str, ""),
               "crah_count": (int, 0)}, REQ),
     "cooling": ({"design_dt_k": (NUM, 10.0)}, {}),
-    "catalog": ({"netbox_device_types": (str, "")}, {}),
+    "catalog": ({"netbox_device_types": (str, "")}, {"netbox_device_types": ""}),
     "power": ({"utility_kw": (NUM, REQ), "switchboard": (str, REQ), "ups": (str, REQ), "switchboards": (int, 1),
                "ups_per_switchboard": (int, 2), "mechanical_share": (NUM, 0.3),
                "busway": (str, "busway-tap"), "voltage_v": (NUM, 415.0)}, REQ),

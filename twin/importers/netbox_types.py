@@ -28,7 +28,7 @@ SEAM_M = 0.0015                  # a hairline between stacked devices so each re
 DESIGN_AIR_RISE_K = 12.0         # typical front-to-back air rise of IT gear, for airflow from power
 DEFAULT_LIQUID_FRACTION = 0.8
 #: Typical draw per U of powered gear whose power ports state none (catalog default, not NetBox's).
-DRAW_PER_U_W = {"network_switch": 300.0, "compute_tray": 400.0, "switch_tray": 800.0, "device": 100.0}
+DRAW_PER_U_W = {"network_switch": 150.0, "compute_tray": 250.0, "switch_tray": 800.0, "device": 50.0}
 KG_PER = {"kg": 1.0, "g": 0.001, "lb": 0.45359237, "oz": 0.028349523125}
 ZERO_U_SIZES = {"pdu": (0.055, 0.055, 1.60)}
 ZERO_U_DEFAULT = (0.20, 0.10, 0.30)

@@ -83,15 +83,11 @@ class LinkBuilder:
         """Whether a cable belongs to the imported sites (by its cached site or its devices)."""
         sites = {h["site"] for h in self.m.halls}
         return any(t.get("_site") in sites or t.get("_device") in self.m.device_part or
-                   (t.get("termination_type") or [None, None])[1] in PORT_MODELS and
                    self._component_device(t) in self.m.device_part for t in terms)
 
     def _component_device(self, term: dict[str, Any]) -> Any:
-        table = {"interfaces": "interfaces", "front-ports": "front_ports", "rear-ports": "rear_ports",
-                 "console-ports": "console_ports", "console-server-ports": "console_server_ports",
-                 "power-ports": "power_ports", "power-outlets": "power_outlets"}
-        key = PORT_MODELS.get((term.get("termination_type") or [None, None])[1])
-        return self.m.rec.table(table[key]).get(term.get("termination_id"), {}).get("device") if key else None
+        key = PORT_MODELS.get((list(term.get("termination_type") or []) + [None, None])[1])
+        return self.m.rec.table(COMPONENT_TABLES[key]).get(term.get("termination_id"), {}).get("device") if key else None
 
     def _end(self, term: dict[str, Any], label: str, end: str) -> int | None:
         """Port index of a termination, or None (with a warning saying why)."""
@@ -198,9 +194,13 @@ class LinkBuilder:
                 for f in feeds:
                     self.nodes[self.feed_node[f]]["group"] = f"{m.racks[rack]['name']} feeds"
         outlet_owner = {pk: o.get("device") for pk, o in rec.power_outlets.items()}
+        has_outlets = set(outlet_owner.values())
+        draws: dict[Any, list[Any]] = {}
+        for port in rec.power_ports.values():
+            draws.setdefault(port.get("device"), []).append(port.get("allocated_draw"))
         pdu_node: dict[int, int] = {}
         for dev_pk, part in m.device_part.items():
-            if any(o == dev_pk for o in outlet_owner.values()):
+            if dev_pk in has_outlets:
                 rack = m.parts[part]["rack"]
                 parent = self.feed_node.get(self.fed_by_feed.get(dev_pk), primary.get(rack, -1))
                 cap = self.nodes[parent]["capacity_w"] if parent >= 0 else 0.0
@@ -211,7 +211,7 @@ class LinkBuilder:
         for dev_pk, part in m.device_part.items():
             if dev_pk in pdu_node:
                 continue
-            draw = [p.get("allocated_draw") for p in rec.power_ports.values() if p.get("device") == dev_pk]
+            draw = draws.get(dev_pk, [])
             if any(draw):
                 m.parts[part]["power_w"] = float(sum(d or 0 for d in draw))
             if dev_pk in fed_by_pdu:

@@ -96,6 +96,13 @@ class SiteMapper:
         self.racks: list[dict[str, Any]] = []
         self.rack_index: dict[int, int] = {}          # dcim.rack pk -> rack index
         self.halls: list[dict[str, Any]] = []
+        self.devices_in_rack: dict[Any, list[int]] = {}
+        self.roles_of_type: dict[Any, Counter] = {}
+        for pk in sorted(records.devices):                   # grouped once: NetBox sites hold thousands
+            dev = records.devices[pk]
+            self.devices_in_rack.setdefault(dev.get("rack"), []).append(pk)
+            role = records.device_roles.get(dev.get("role", dev.get("device_role")), {}).get("slug", "")
+            self.roles_of_type.setdefault(dev.get("device_type"), Counter())[role] += 1
 
     # ------------------------------------------------------------------ sites → halls
     def map(self, site: str | None) -> dict[str, dict[str, Any]]:
@@ -198,7 +205,7 @@ class SiteMapper:
                            "yaw": yaw, "type": type_name, "u_height": int(float(rack.get("u_height") or 42)),
                            "frame": len(self.parts), "budget": 0.0, "beside": 0})
         self.parts.append(self._part(name, type_name, index, -1, (x, y, 0.0), yaw, -1, f"netbox rack {pk}"))
-        for dev_pk in sorted(d for d, dev in self.rec.devices.items() if dev.get("rack") == pk):
+        for dev_pk in self.devices_in_rack.get(pk, []):
             self.place_device(dev_pk, index)
 
     # ------------------------------------------------------------------ devices
@@ -210,8 +217,7 @@ class SiteMapper:
         dt = self.rec.device_types[dt_pk]
         name = str(dt.get("slug") or f"netbox-type-{dt_pk}")
         if name not in self.types:
-            roles = Counter(self.rec.device_roles.get(d.get("role", d.get("device_role")), {}).get("slug", "")
-                            for d in self.rec.devices.values() if d.get("device_type") == dt_pk)
+            roles = self.roles_of_type.get(dt_pk)
             role = roles.most_common(1)[0][0] if roles else ""
             _, entry = part_type_from_netbox(device_type_dict(self.rec, dt_pk), f"dcim.devicetype pk {dt_pk}",
                                              self.report, role=role)
@@ -277,8 +283,7 @@ class SiteMapper:
     def place_unracked(self, site_pk: int, hall: int, x0: float, depth: float) -> None:
         """Devices of the site with no rack: on the floor along the hall's back wall, with a warning."""
         x = x0 + HALL_MARGIN_M
-        for pk in sorted(d for d, dev in self.rec.devices.items() if dev.get("site") == site_pk
-                         and dev.get("rack") in (None, "")):
+        for pk in [d for d in self.devices_in_rack.get(None, []) if self.rec.devices[d].get("site") == site_pk]:
             label = self.device_label(pk)
             type_name = self.device_type(self.rec.devices[pk].get("device_type"), label)
             if type_name is None:

@@ -40,6 +40,7 @@ class LinkBuilder:
         self.ports: list[dict[str, Any]] = []
         self.port_of: dict[tuple[str, int], int] = {}        # (component list, pk) -> port index
         self.cables: list[dict[str, Any]] = []
+        self.cable_pks: set[int] = set()
         self.nodes: list[dict[str, Any]] = []
         self.feed_node: dict[int, int] = {}                  # dcim.powerfeed pk -> node index
         self.fed_by_feed: dict[int, int] = {}                # dcim.device pk -> feed pk (a power cable)
@@ -131,9 +132,9 @@ class LinkBuilder:
         rates = [r for r in (pa["rate"], pb["rate"]) if r > 0]
         rate = 0.0 if kind == "power" else min(rates) if rates else 1.0 if kind == "utp" else 0.0
         length = self._length(cable, a, b, label)
-        self.cables.append({"name": f"NB{pk:06d}" + (f"-{len(self.cables)}" if any(c["pk"] == pk for c in self.cables)
-                                                     else ""), "pk": pk, "kind": kind, "rate": rate, "a": a, "b": b,
-                            "length": length})
+        name = f"NB{pk:06d}" + (f"-{len(self.cables)}" if pk in self.cable_pks else "")   # one name per pair
+        self.cable_pks.add(pk)
+        self.cables.append({"name": name, "pk": pk, "kind": kind, "rate": rate, "a": a, "b": b, "length": length})
 
     def _length(self, cable: dict[str, Any], a: int, b: int, label: str) -> float:
         given, unit = cable.get("length"), str(cable.get("length_unit") or "m")

@@ -10,6 +10,7 @@ both, so most are parsed by rule; the rest are listed. A type that fits no rule 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 #: Interfaces that are not physical connectors: no port is made for them.
 VIRTUAL_INTERFACES = frozenset({"virtual", "bridge", "lag"})
@@ -33,6 +34,7 @@ _NAMED = {"cisco-stackwise": ("stacking", 0.0), "cisco-stackwise-plus": ("stacki
 _RADIO = re.compile(r"^(ieee802\.1[15].*|other-wireless|gsm|cdma|lte|4g|5g)$")
 
 
+@lru_cache(maxsize=1024)                     # a site repeats a few dozen types over and over
 def interface_kind(netbox_type: str) -> tuple[str, float] | None:
     """(twin port kind, Gb/s) of a NetBox interface type; None when twin does not know it.
 
@@ -64,6 +66,7 @@ def interface_kind(netbox_type: str) -> tuple[str, float] | None:
     return None
 
 
+@lru_cache(maxsize=1024)
 def connector_kind(netbox_type: str) -> str:
     """twin kind of a front/rear (patch) port, console port, power port or outlet type.
 

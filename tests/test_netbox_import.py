@@ -159,3 +159,20 @@ def test_unknown_site_is_one_clear_error(dump: Path, tmp_path: Path) -> None:
     result = twin("import", "netbox", dump, "-o", tmp_path / "s.twin.db", "--site", "atlantis")
     assert result.returncode == 1 and "--site: no site with slug 'atlantis'" in result.stderr
     assert "ncsu-065" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_feed_cabled_to_a_power_port_feeds_that_device(dump: Path, tmp_path: Path) -> None:
+    """A cable from power feed P2-3B to ncsu-coreswitch1's PSU0 makes that feed its source (not a drawn cable)."""
+    objects = json.loads(dump.read_text(encoding="utf-8"))
+    objects += [{"model": "dcim.cable", "pk": 9001, "fields": {"type": "power", "label": "", "length": None}},
+                {"model": "dcim.cabletermination", "pk": 9001, "fields": {
+                    "cable": 9001, "cable_end": "A", "termination_type": ["dcim", "powerfeed"], "termination_id": 6}},
+                {"model": "dcim.cabletermination", "pk": 9002, "fields": {
+                    "cable": 9001, "cable_end": "B", "termination_type": ["dcim", "powerport"], "termination_id": 52}}]
+    (tmp_path / "fed.json").write_text(json.dumps(objects), encoding="utf-8")
+    summary = import_netbox_dump(tmp_path / "fed.json", tmp_path / "fed.twin.db", site="ncsu-065")
+    chain = _rows(summary.path, """select n.name, up.name from parts p join power_nodes n on n.id = p.power_node_id
+        join power_nodes up on up.id = n.parent_id where p.name = 'ncsu-coreswitch1'""")
+    assert chain == [("P2-3B", "Panel 2")]
+    assert summary.counts["cables"] == 12                     # the feed cable is a power-chain link, not a cable
+    assert summary.report.defaulted["power feed cable kept as a power-chain link, not drawn"] == 1

@@ -58,6 +58,7 @@ def test_units_heights_and_power_map(catalog) -> None:
     types = catalog.part_types
     mx7000 = types["dell-poweredge-mx7000"]                       # u_height: 7.0
     assert mx7000["u_height"] == 7 and mx7000["size"][2] == pytest.approx(7 * EIA_U_M - SEAM_M, abs=1e-4)
+    assert catalog.report.defaulted["u_height written as a decimal (7.0) read as whole U"] >= 1
     assert types["apc-ap8841"]["mass_kg"] == pytest.approx(15.08 * 0.45359237, abs=1e-3)   # pounds
     assert types["apc-ap8841"]["u_height"] == 0 and types["apc-ap8841"]["kind"] == "pdu"
     q3400 = types["nvidia-q3400-ra"]

@@ -99,6 +99,8 @@ def u_height_of(value: Any, where: str, report: ImportReport) -> float:
     if u < 0 or not math.isfinite(u):
         report.warn("u-height", where, f"u_height {value!r} is negative; taken as 1 U")
         return 1.0
+    if isinstance(value, float) and value.is_integer():
+        report.default("u_height written as a decimal (7.0) read as whole U")
     if u != int(u):
         report.warn("half-u", where, f"u_height {u:g} is not a whole U: stored as {math.ceil(u)} U slots "
                                      f"with the true height {u * EIA_U_M:.4f} m")

@@ -176,3 +176,35 @@ def test_feed_cabled_to_a_power_port_feeds_that_device(dump: Path, tmp_path: Pat
     assert chain == [("P2-3B", "Panel 2")]
     assert summary.counts["cables"] == 12                     # the feed cable is a power-chain link, not a cable
     assert summary.report.defaulted["power feed cable kept as a power-chain link, not drawn"] == 1
+
+
+def test_half_u_position_top_overflow_and_pre_3_3_cable_ends(dump: Path, tmp_path: Path) -> None:
+    """A device at U30.5 sits half a U up; one past the top is kept with a warning; cables written the
+    pre-3.3 way (ends on the cable, content types by id) still join their ports."""
+    objects = json.loads(dump.read_text(encoding="utf-8"))
+    by = {(o.get("model"), o.get("pk")): o for o in objects}
+    by[("dcim.device", 98)]["fields"]["position"] = "30.5"
+    by[("dcim.device", 100)]["fields"]["position"] = "48.0"              # 1 U switch at U48 of 48: fits
+    by[("dcim.device", 101)]["fields"]["position"] = "49.0"              # past the top
+    ends = {}
+    for o in objects:
+        if o["model"] == "dcim.cabletermination":
+            f = o["fields"]
+            ends[(f["cable"], f["cable_end"])] = f
+    types = {("dcim", "interface"): 501, ("dcim", "frontport"): 502}
+    for o in objects:
+        if o["model"] == "dcim.cable" and (o["pk"], "A") in ends:
+            for end in ("A", "B"):
+                f = ends[(o["pk"], end)]
+                o["fields"][f"termination_{end.lower()}_type"] = types.get(tuple(f["termination_type"]), 599)
+                o["fields"][f"termination_{end.lower()}_id"] = f["termination_id"]
+    objects = [o for o in objects if o["model"] != "dcim.cabletermination"]
+    objects += [{"model": "contenttypes.contenttype", "pk": pk, "fields": {"app_label": a, "model": m}}
+                for (a, m), pk in types.items()]
+    (tmp_path / "old.json").write_text(json.dumps(objects), encoding="utf-8")
+    summary = import_netbox_dump(tmp_path / "old.json", tmp_path / "old.twin.db", site="ncsu-065")
+    row = _rows(summary.path, "select u_position, z from parts where name = 'QFX5100-48T-6Q #98'")
+    assert row == [(30, pytest.approx(0.10 + 29.5 * 0.04445))]
+    above = [i for i in summary.report.issues if i.code == "above-rack"]
+    assert [i.where for i in above] == ["dcim.device pk 101"] and "R106" in above[0].message
+    assert summary.counts["cables"] == 12                                 # the MDF's interface ↔ panel cables

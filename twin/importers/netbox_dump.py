@@ -30,7 +30,7 @@ MODELS = {
     "dcim.rearport": "rear_ports", "dcim.consoleport": "console_ports", "dcim.consoleserverport": "console_server_ports",
     "dcim.powerport": "power_ports", "dcim.poweroutlet": "power_outlets", "dcim.cable": "cables",
     "dcim.cabletermination": "terminations", "dcim.powerpanel": "power_panels", "dcim.powerfeed": "power_feeds",
-    "dcim.devicebay": "device_bays",
+    "dcim.devicebay": "device_bays", "contenttypes.contenttype": "content_types",
     "dcim.interfacetemplate": "interface_templates", "dcim.frontporttemplate": "front_port_templates",
     "dcim.rearporttemplate": "rear_port_templates", "dcim.consoleporttemplate": "console_port_templates",
     "dcim.consoleserverporttemplate": "console_server_port_templates",
@@ -81,6 +81,8 @@ def read_dumpdata(path: str | Path, report: ImportReport) -> NetBoxRecords:
         if isinstance(obj, dict) and "model" in obj and table is None:
             records.skipped_models[str(obj["model"])] += 1       # users, IPAM, circuits…: not twin's business
             continue
+        if table == "content_types" and "pk" not in obj:
+            continue                          # natural-key content types: cable ends then name their model
         if not (table and isinstance(obj.get("fields"), dict) and "pk" in obj):
             report.warn("not-a-record", f"{path}: object [{i}]", "not a dumpdata record (model, pk, fields); skipped")
             continue
@@ -141,8 +143,11 @@ def _legacy_terminations(records: NetBoxRecords) -> None:
             kind, target = cable.get(f"termination_{end}_type"), cable.get(f"termination_{end}_id")
             if kind is None or target is None:
                 continue
-            if isinstance(kind, int):          # a content-type id: only the natural key form is readable here
-                continue
+            if isinstance(kind, int):          # a content-type id: resolved through the dump's content types
+                ct = records.content_types.get(kind)
+                if not ct:
+                    continue
+                kind = [ct.get("app_label"), ct.get("model")]
             model = kind if isinstance(kind, (list, tuple)) else str(kind).split(".")
             terms[-len(terms) - 1] = {"pk": -len(terms) - 1, "cable": pk, "cable_end": end.upper(),
                                       "termination_type": list(model), "termination_id": target}

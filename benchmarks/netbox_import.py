@@ -67,7 +67,8 @@ def main() -> None:
         for racks in (20, 200, 1000):
             records = synthetic_site(racks)
             out = Path(tmp) / f"s{racks}.twin.db"
-            seconds = median_time(lambda: import_records(records, out, None, ImportReport("synthetic")), 3 if racks < 1000 else 1)
+            seconds = median_time(lambda rec=records, path=out: import_records(rec, path, None, ImportReport("synthetic")),
+                                  3 if racks < 1000 else 1)
             counts = import_records(records, out, None, ImportReport("synthetic")).counts
             base = base or seconds / racks
             rows.append([f"synthetic, {racks} racks", counts["racks"], f"{counts['parts']:,}", f"{counts['ports']:,}",

@@ -74,7 +74,7 @@ def import_records(records: NetBoxRecords, out: str | Path, site: str | None, re
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        counts = write_tables(tmp, tables)
+        counts = write_tables(tmp, tables, source=report.source)
         _, warnings = carry_reviews(out, tmp)
         os.replace(tmp, out)
     finally:

@@ -95,6 +95,13 @@ def _export_image(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import(args: argparse.Namespace) -> int:
+    """`twin import device-types DIR -o catalog.toml` and `twin import netbox DUMP.json -o OUT.twin.db`."""
+    from twin.importers.cli_report import run_import
+
+    return run_import(args)
+
+
 def _size(text: str) -> tuple[int, int]:
     from twin.export.image import parse_size
 
@@ -161,6 +168,21 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--iso", type=float, metavar="VALUE", help="also draw the field's isosurface at VALUE")
     e.set_defaults(func=_export_image)
     p.set_defaults(func=lambda _a: (p.print_help(), 2)[1])
+
+    p = sub.add_parser("import", help="import NetBox device types or a NetBox site",
+                       description="Bring NetBox data in. Exit 0 (with warnings naming each bad object), "
+                                   "1 when nothing usable was found.")
+    isub = p.add_subparsers(dest="what", metavar="WHAT")
+    i = isub.add_parser("device-types", help="NetBox device-type library folder → catalog TOML")
+    i.add_argument("folder", help="device-type library folder (device-types/, schema/…)")
+    i.add_argument("-o", "--output", required=True, help="catalog TOML to write")
+    i.set_defaults(func=_import)
+    i = isub.add_parser("netbox", help="NetBox dumpdata JSON → design file")
+    i.add_argument("dump", help="Django dumpdata JSON of a NetBox database")
+    i.add_argument("-o", "--output", required=True, help="design file to write (.twin.db)")
+    i.add_argument("--site", metavar="SLUG", help="import only this site (default: every site with racks)")
+    i.set_defaults(func=_import)
+    p.set_defaults(func=lambda _a, p=p: (p.print_help(), 2)[1])
     return parser
 
 

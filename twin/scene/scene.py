@@ -220,7 +220,9 @@ class Scene:
     # ------------------------------------------------------------------ building layers
     def _build_hall(self) -> None:
         d = self.design
-        size = tuple(float(v) for v in (d.halls.size[0] if len(d.halls) else np.maximum(self.bounds[1], 1.0)))
+        # several halls (an imported campus) stand side by side: one floor under all of them
+        one = len(d.halls) == 1
+        size = tuple(float(v) for v in (d.halls.size[0] if one else np.maximum(self.bounds[1] + [2.0, 2.0, 0.5], 1.0)))
         batch = hall_batch(d, size)
         self.layers.build("hall", batch, np.full(batch.triangle_count, -1), pickable=False)
         self.add_actor(tile_grid(size[0], size[1]))

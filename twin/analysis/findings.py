@@ -44,12 +44,16 @@ class Finding:
     def __post_init__(self) -> None:
         if self.severity not in _RANK:
             raise ValueError(f"severity must be one of {', '.join(SEVERITIES)}, not {self.severity!r}")
-        if self.location is not None:
-            object.__setattr__(self, "location", tuple(float(v) for v in self.location))
+        # conversions only where needed: analyses make thousands of findings on a big hall
+        loc = self.location
+        if loc is not None and not (type(loc) is tuple and len(loc) == 3 and all(type(v) is float for v in loc)):
+            object.__setattr__(self, "location", tuple(float(v) for v in loc))
         for name in ("part", "rack", "loop", "cable"):
-            object.__setattr__(self, name, int(getattr(self, name)))
+            if type(getattr(self, name)) is not int:
+                object.__setattr__(self, name, int(getattr(self, name)))
         for name in ("value", "limit"):
-            object.__setattr__(self, name, float(getattr(self, name)))
+            if type(getattr(self, name)) is not float:
+                object.__setattr__(self, name, float(getattr(self, name)))
 
     @property
     def rank(self) -> int:

@@ -6,9 +6,10 @@ What each thing shows:
   just under budget even where their power gear is overloaded);
 - power gear that is a node or a piece of one (busbar, power shelves, busway taps, UPS,
   switchboard): that node's utilization;
-- the chain drawn over the floor as pipes: each busway as a run along its taps, feeders from
-  UPS to busway and switchboard to UPS, and a strip on each rack's roof for the rack's own
-  nodes (busbar at the rear edge, shelf group or PDU at the front), each coloured by its node.
+- the chain drawn as pipes above the racks: each busway as a run along its taps (the taps
+  themselves stay grey so the rack roofs keep the rack's colour), and strips over each rack's
+  roof: its busbar across the middle, its shelf group or PDU near the front edge. At hall
+  scale a rack reads as a tile in its budget colour crossed by the colours of its own gear.
 
 Bands: the `utilization` colour map turns amber at the warning threshold and red above 100 %;
 its range is chosen so its band edges fall on the analysis's `warn_utilization` and 100 %.
@@ -46,6 +47,8 @@ def power_overlay(design: Design, result: AnalysisResult) -> Overlay:
     piece = power.piece
     has = piece >= 0
     values[has] = power.nodes.utilization[piece[has]] * 100.0
+    # pieces of a node drawn as a run (busway taps on the rack roofs) leave the roof to the rack
+    values[has & _drawn_as_run(design, power)[np.maximum(piece, 0)]] = np.nan
     pipes, pipe_values = chain_pipes(design, power)
     vmin, vmax = band_range(power.warn_utilization)
     how = {"nominal": "nominal power", "max": "maximum power", "measured": "measured power"}[power.basis]
@@ -69,22 +72,12 @@ def chain_pipes(design: Design, power) -> tuple[np.ndarray, np.ndarray]:
     runs, vals = [], []
     # busway-like runs: logical nodes whose pieces stretch along a line
     extent = hi[:, :2] - lo[:, :2]
-    line = has_piece & ~own & (nodes.rack < 0) & (extent.max(axis=1) > 1.0)
-    for i in np.flatnonzero(line):
+    for i in np.flatnonzero(_drawn_as_run(design, power)):
         axis = int(np.argmax(extent[i]))
         z = hi[i, 2] + 0.15
         pts = np.tile(np.array([centre[i, 0], centre[i, 1], z]), (4, 1))
         pts[:, axis] = np.linspace(lo[i, axis], hi[i, axis], 4)
         runs.append(pts)
-        vals.append(util[i])
-    # feeders between placed facility nodes (outside racks)
-    child = np.flatnonzero((tree.parent >= 0) & has_piece & (nodes.rack < 0))
-    child = child[has_piece[tree.parent[child]] & (nodes.rack[tree.parent[child]] < 0)]
-    for i in child:
-        p = tree.parent[i]
-        z = max(hi[p, 2], hi[i, 2]) + 0.6
-        a, b = (centre[p, 0], centre[p, 1]), (centre[i, 0], centre[i, 1])
-        runs.append([[a[0], a[1], hi[p, 2]], [a[0], a[1], z], [b[0], b[1], z], [b[0], b[1], hi[i, 2] + 0.15]])
         vals.append(util[i])
     strips, strip_vals = _rack_strips(design, power)
     if len(runs):
@@ -93,33 +86,43 @@ def chain_pipes(design: Design, power) -> tuple[np.ndarray, np.ndarray]:
     return strips, strip_vals
 
 
-def _rack_strips(design: Design, power) -> tuple[np.ndarray, np.ndarray]:
-    """One strip on the roof of each rack per in-rack node: busbars at the rear edge, others
-    at the front. Vectorised over those nodes."""
+def _drawn_as_run(design: Design, power) -> np.ndarray:
+    """Per node: a logical node outside racks whose pieces stretch over a metre (a busway)."""
     nodes = power.nodes
-    inside = np.flatnonzero(nodes.rack >= 0)
-    if not len(inside):
-        return np.zeros((0, 4, 3)), np.zeros(0)
-    kinds = design.part_kind()
-    parts = design.parts
-    frames = np.flatnonzero((kinds == "rack") & (parts.rack >= 0))
+    has_piece = np.bincount(power.piece[power.piece >= 0], minlength=len(nodes)) > 0
+    own = np.asarray(design.power_nodes.part) >= 0
+    return has_piece & ~own & (nodes.rack < 0) & ((nodes.hi[:, :2] - nodes.lo[:, :2]).max(axis=1) > 1.0)
+
+
+def _rack_strips(design: Design, power) -> tuple[np.ndarray, np.ndarray]:
+    """Strips over each rack's roof (whose own colour is the rack's budget share): its busbar
+    node(s) across the middle, its other in-rack nodes (shelf group, PDU) near the front edge
+    (the busway run passes over the rear). Vectorised over nodes."""
+    nodes, parts = power.nodes, design.parts
+    frames = np.flatnonzero((design.part_types.kind[parts.type] == "rack") & (parts.rack >= 0))
     frame_of = np.full(len(design.racks), -1)
     frame_of[parts.rack[frames]] = frames
-    r = nodes.rack[inside]
-    f = frame_of[r]
-    ok = f >= 0
-    inside, f = inside[ok], f[ok]
-    size = design.part_size()[f]
+    inside = np.flatnonzero((nodes.rack >= 0) & (frame_of[np.maximum(nodes.rack, 0)] >= 0))
+    busbar = np.asarray(design.power_nodes.kind, object)[inside] == "busbar"
+    which = nodes.rack[inside]
+    side = np.where(busbar, 0.0, -0.3)
+    values = nodes.utilization[inside] * 100.0
+    if not len(which):
+        return np.zeros((0, 4, 3)), np.zeros(0)
+    f = frame_of[which]
+    size = design.part_types.size[parts.type[f]]
     pos = parts.position[f]
     yaw = np.radians(parts.yaw_deg[f])
-    rear = np.asarray(design.power_nodes.kind, object)[inside] == "busbar"
-    ly = np.where(rear, 0.38, -0.38) * size[:, 1]
-    lx = np.linspace(-0.42, 0.42, 4)[None, :] * size[:, :1]          # (k, 4)
+    ly = side * size[:, 1]
+    lx = np.linspace(-0.36, 0.36, 4)[None, :] * size[:, :1]          # (k, 4)
     c, s = np.cos(yaw)[:, None], np.sin(yaw)[:, None]
     x = pos[:, :1] + c * lx - s * ly[:, None]
     y = pos[:, 1:2] + s * lx + c * ly[:, None]
-    z = np.repeat((pos[:, 2] + size[:, 2] + 0.06)[:, None], 4, axis=1)
-    return np.stack([x, y, z], axis=2), nodes.utilization[inside] * 100.0
+    top = np.full(len(design.racks), -np.inf)
+    np.maximum.at(top, nodes.rack[inside], nodes.hi[inside, 2])
+    roof = np.maximum(pos[:, 2] + size[:, 2], top[which]) + 0.3
+    z = np.repeat(roof[:, None], 4, axis=1)
+    return np.stack([x, y, z], axis=2), values
 
 
 def _available(design: Design) -> str | None:

@@ -238,6 +238,32 @@ def power_totals(design: Design, result: PowerResult | None = None) -> dict[str,
     }
 
 
+def power_part_rows(design: Design, result: PowerResult, part: int) -> list[tuple[str, str]]:
+    """One part's power figures as (field, value) rows for Properties: its rack's load against
+    the budget, the node feeding it and the node it is a piece of, each with its utilization."""
+    def node_text(i: int) -> str:
+        n = result.nodes
+        util = f"{n.utilization[i]:.1%}" if np.isfinite(n.utilization[i]) else "no capacity"
+        return f"{design.power_nodes.name[i]}: {n.load_w[i] / 1000:,.1f} of {n.capacity_w[i] / 1000:,.1f} kW ({util})"
+
+    rows = [("basis", result.basis + (f" at {result.reading_ts}" if result.basis == "measured" and result.reading_ts
+                                      else ""))]
+    rack = int(design.parts.rack[part])
+    if rack >= 0:
+        r = result.racks
+        share = f" ({r.share[rack]:.1%})" if np.isfinite(r.share[rack]) else ""
+        source = ("measured" if r.measured[rack] else "estimated") if result.basis == "measured" else result.basis
+        rows.append(("rack load / budget", f"{r.load_w[rack] / 1000:,.1f} / {r.budget_w[rack] / 1000:,.1f} kW{share}, "
+                                           f"{source}"))
+    rows.append(("part draws", f"{result.part_load_w[part] / 1000:,.2f} kW"))
+    feed = int(design.parts.power_node[part])
+    if feed >= 0:
+        rows.append(("fed by", node_text(feed)))
+    if result.piece[part] >= 0:
+        rows.append(("part of node", node_text(int(result.piece[part]))))
+    return rows
+
+
 def _available(design: Design) -> str | None:
     if not len(design.power_nodes):
         return "this design has no power chain (power_nodes is empty)"

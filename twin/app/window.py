@@ -20,11 +20,13 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QM
                                QPushButton, QWidget)
 
 from twin import __version__
+from twin.analysis.power import power_part_rows
 from twin.analysis.thermal import thermal_part_rows
 from twin.app.findings_panel import FindingsPanel
 from twin.app.hierarchy import HierarchyPanel
 from twin.app.loader import DesignLoader
 from twin.app.overlay_panel import OverlayPanel
+from twin.app.power_panel import PowerPanel
 from twin.app.properties import PropertiesPanel
 from twin.store.queries import DesignQueries
 from twin.app.viewport import Viewport
@@ -70,11 +72,15 @@ class MainWindow(QMainWindow):
         self.overlays = OverlayPanel()
         self.visibility = VisibilityPanel()
         self.findings = FindingsPanel()
+        self.power = PowerPanel()
         self.hierarchy_dock = self._dock("Hierarchy", self.hierarchy, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.properties_dock = self._dock("Properties", self.properties, Qt.DockWidgetArea.RightDockWidgetArea)
         self.overlay_dock = self._dock("Overlay", self.overlays, Qt.DockWidgetArea.RightDockWidgetArea)
         self.visibility_dock = self._dock("Visibility", self.visibility, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.findings_dock = self._dock("Findings", self.findings, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.power_dock = self._dock("Power", self.power, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(self.overlay_dock, self.power_dock)
+        self.overlay_dock.raise_()
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.tabifyDockWidget(self.hierarchy_dock, self.visibility_dock)
@@ -189,6 +195,7 @@ class MainWindow(QMainWindow):
         self.overlays.field.settingsChanged.connect(self._show_field)
         self.overlays.field.clearRequested.connect(self.clear_field)
         self.findings.findingActivated.connect(self.go_to_finding)
+        self.power.traceRequested.connect(self.show_trace)
         self.visibility.filtersChanged.connect(self._on_kind_filters)
         self.visibility.xrayChanged.connect(self._on_xray)
         self.visibility.sectionChanged.connect(self._on_section)
@@ -286,6 +293,7 @@ class MainWindow(QMainWindow):
         self.field_data = None                         # a field belongs to the design it was loaded for
         self.overlays.field.set_field(None)
         self.findings.set_design(design, self.overlays.slider_time())
+        self.power.set_design(design)
         kinds = sorted(set(design.part_types.kind[np.unique(design.parts.type)].tolist()))
         self.visibility.set_content(kinds, [str(g) for g in design.generations.name.tolist()], scene.bounds)
         name = design.meta.get("design_name") or Path(design.source).name
@@ -365,10 +373,22 @@ class MainWindow(QMainWindow):
         extra = f"{len(self.selection)} parts selected, showing the first" if len(self.selection) > 1 else ""
         result = getattr(self.findings, "result", None)
         more = [("Thermal", thermal_part_rows(d, result, first))] if result is not None else []
+        if self.power.result is not None:
+            more.append(("Power analysis", power_part_rows(d, self.power.result, first)))
         self.properties.show_part(self.queries, int(d.parts.id[first]), at=self.overlays.current_time(), extra=extra,
                                   more=more)
         name = str(d.parts.name[first])
         self.selection_label.setText(f"selected: {name}" + (f" +{len(self.selection) - 1}" if extra else ""))
+
+    def show_trace(self, trace) -> None:
+        """Light up a power trace (from the Power panel) in 3D: its parts and power cables."""
+        if self.scene is None:
+            return
+        if hasattr(self.scene, "highlight"):
+            self.scene.highlight(parts=trace.parts, cables=trace.cables)
+            self.viewport.refresh()
+        else:
+            self.select_parts([int(p) for p in trace.parts])
 
     def fly_to_selection(self) -> None:
         if self.scene is not None and self.selection:

@@ -1,0 +1,85 @@
+"""Power analysis speed: the vectorised roll-up against a per-node Python roll-up, and the trace.
+
+For each sample scene: the whole power analysis (roll-up on three bases, redundancy,
+findings, drawable places) and, as the baseline in the same run, the way a typical DCIM
+script adds loads up a tree: a dict of children and a recursive sum per node over Python
+lists of parts (numbers only, no findings), so the ratio is baseline / twin. Then the trace
+of one compute tray to the utility (the pure function), and the trace shown in the 3D scene
+(highlight when the scene has one, else a selection) plus one frame at 1280x720.
+Targets (hall-2000): analysis ≤ 50 ms; trace ≤ 20 ms + one frame.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import SCENES, median_time, print_table, scene_db  # noqa: E402
+
+
+def python_roll_up(design) -> dict[int, float]:
+    """The baseline: per-node recursion over Python lists, as scripts over DCIM exports do."""
+    nodes, parts = design.power_nodes, design.parts
+    power = design.part_power_w().tolist()
+    feed = parts.power_node.tolist()
+    direct: dict[int, float] = {}
+    for p, node in enumerate(feed):
+        if node >= 0:
+            direct[node] = direct.get(node, 0.0) + power[p]
+    children: dict[int, list[int]] = {}
+    for i, parent in enumerate(nodes.parent.tolist()):
+        children.setdefault(parent, []).append(i)
+    sys.setrecursionlimit(10_000)
+
+    def load(i: int) -> float:
+        return direct.get(i, 0.0) + sum(load(c) for c in children.get(i, []))
+
+    return {i: load(i) for i in range(len(nodes))}
+
+
+def main() -> None:
+    import numpy as np
+
+    from twin.analysis.power import analyse_power
+    from twin.analysis.power_overlay import power_overlay
+    from twin.analysis.registry import AnalysisResult
+    from twin.scene import Scene
+    from twin.store import load_design
+
+    rows = []
+    for name in SCENES:
+        design = load_design(scene_db(name))
+        result = analyse_power(design)
+        twin_s = median_time(lambda: analyse_power(design), 7)
+        base_s = median_time(lambda: python_roll_up(design), 3)
+        tray = int(np.flatnonzero(design.part_kind() == "compute_tray")[len(design.racks) // 2])
+        trace_s = median_time(lambda: result.trace(design, part=tray), 7)
+        scene = Scene(design, size=(1280, 720))
+        scene.set_overlay(power_overlay(design, AnalysisResult("power", detail=result)))
+        scene.update_lod(force=True)
+        scene.render()
+        trace = result.trace(design, part=tray)
+
+        def show() -> None:
+            t = result.trace(design, part=tray)
+            if hasattr(scene, "highlight"):
+                scene.highlight(parts=t.parts, cables=t.cables)
+            else:
+                scene.select(t.parts)
+            scene.render()
+        shown_s = median_time(show, 5)
+        rows.append([name, f"{len(design.power_nodes):,}", f"{len(design.parts):,}", f"{len(result.findings):,}",
+                     f"{twin_s * 1000:.1f} ms", f"{base_s * 1000:.1f} ms", f"{base_s / twin_s:.1f}x",
+                     f"{trace_s * 1000:.2f} ms ({len(trace.nodes)} nodes, {len(trace.parts)} parts)",
+                     f"{shown_s * 1000:.0f} ms", "highlight" if hasattr(scene, "highlight") else "select"])
+        scene.detach()
+    print_table("Power analysis (median; baseline: per-node Python recursion, numbers only)",
+                ["scene", "nodes", "parts", "findings", "analysis", "baseline", "ratio", "trace",
+                 "trace shown + frame", "3D via"], rows)
+    print("targets (hall-2000): analysis ≤ 50 ms; trace ≤ 20 ms + one frame")
+
+
+if __name__ == "__main__":
+    main()

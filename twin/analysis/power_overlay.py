@@ -4,8 +4,9 @@ What each thing shows:
 - rack frames and what they hold: the rack's load as a share of its power budget (the rack
   box at hall scale takes its frame's colour, so an over-budget rack stands out among racks
   just under budget even where their power gear is overloaded);
-- power gear that is a node or a piece of one (busbar, power shelves, busway taps, UPS,
-  switchboard): that node's utilization;
+- power gear that is a node or a piece of one (busbar, power shelves, UPS, switchboard):
+  that node's utilization; members of a redundancy group at least the group's load over
+  what survives the loss of its largest unit (so a UPS of a group that lost N+1 is red);
 - the chain drawn as pipes above the racks: each busway as a run along its taps (the taps
   themselves stay grey so the rack roofs keep the rack's colour), and strips over each rack's
   roof: its busbar across the middle, its shelf group or PDU near the front edge. At hall
@@ -46,7 +47,7 @@ def power_overlay(design: Design, result: AnalysisResult) -> Overlay:
     values[in_rack] = power.racks.share[rack[in_rack]] * 100.0
     piece = power.piece
     has = piece >= 0
-    values[has] = power.nodes.utilization[piece[has]] * 100.0
+    values[has] = shown_utilization(power)[piece[has]] * 100.0
     # pieces of a node drawn as a run (busway taps on the rack roofs) leave the roof to the rack
     values[has & _drawn_as_run(design, power)[np.maximum(piece, 0)]] = np.nan
     pipes, pipe_values = chain_pipes(design, power)
@@ -57,6 +58,19 @@ def power_overlay(design: Design, result: AnalysisResult) -> Overlay:
     return Overlay("power", label, "%", values, vmin, vmax, "utilization", rack_reduce="frame",
                    measured=np.asarray(power.part_measured, bool) if power.basis == "measured" else None,
                    pipes=pipes, pipe_values=pipe_values)
+
+
+def shown_utilization(power) -> np.ndarray:
+    """Per node, the share the overlay shows: its utilization, or for a member of a redundancy
+    group the group's load over what survives the loss of its largest unit, if that is higher
+    (a UPS whose N+1 group cannot lose a module shows red although it is under capacity)."""
+    util = np.array(power.nodes.utilization, float, copy=True)
+    for g in power.groups:
+        if g.surviving_w > 0:
+            util[g.members] = np.fmax(util[g.members], g.load_w / g.surviving_w)
+        elif g.load_w > 0:
+            util[g.members] = np.inf
+    return util
 
 
 def chain_pipes(design: Design, power) -> tuple[np.ndarray, np.ndarray]:

@@ -154,6 +154,21 @@ def test_without_sides_the_same_four_feeds_are_n_plus_1(tmp_path: Path) -> None:
     assert group.mode == "N+1" and group.surviving_w == pytest.approx(150 * KW) and group.holds
 
 
+def test_findings_built_from_columns_equal_findings_built_one_by_one() -> None:
+    from twin.analysis.findings import Finding, findings_from_columns
+
+    made = findings_from_columns("critical", "node-over-capacity", ["a", "b"], ["X", "Y"], analysis="power", unit="kW",
+                                 part=np.array([3, -1]), rack=np.array([1, 2]), value=np.array([1.5, 2.0]),
+                                 location=np.array([[1, 2, 3], [4, 5, 6]]))
+    assert made == [Finding("critical", "node-over-capacity", "a", part=3, rack=1, location=(1, 2, 3), value=1.5,
+                            unit="kW", subject="X", analysis="power"),
+                    Finding("critical", "node-over-capacity", "b", part=-1, rack=2, location=(4, 5, 6), value=2.0,
+                            unit="kW", subject="Y", analysis="power")]
+    assert type(made[0].part) is int and type(made[0].location[0]) is float
+    with pytest.raises(ValueError):
+        findings_from_columns("fatal", "x", ["a"], ["X"])
+
+
 # ---------------------------------------------------------------------------- bad input
 
 def test_bad_chains_give_findings_naming_rows_and_the_rest_still_runs(tmp_path: Path) -> None:

@@ -26,6 +26,7 @@ busway's headroom beyond the smallest headroom upstream.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -85,10 +86,13 @@ class PowerResult:
     part_load_w: np.ndarray
     part_measured: np.ndarray
     findings: list[Finding] = field(default_factory=list)
+    _power_cables: np.ndarray | None = field(default=None, repr=False)
 
     def trace(self, design: Design, **start: int) -> power_tree.Trace:
         """The chain of a part, rack or node: `trace(design, part=i)`, `rack=r` or `node=n`."""
-        return power_tree.trace(design, self.tree, self.piece, **start)
+        if self._power_cables is None:
+            self._power_cables = power_tree.power_cables(design)
+        return power_tree.trace(design, self.tree, self.piece, power_cable_rows=self._power_cables, **start)
 
 
 def part_loads(design: Design, snapshot: ReadingSnapshot | None) -> tuple[np.ndarray, np.ndarray, list[Finding]]:
@@ -172,7 +176,8 @@ def analyse_power(design: Design, snapshot: ReadingSnapshot | None = None,
     n_racks = len(design.racks)
     rack = parts.rack
     inr = rack >= 0
-    rack_loads = np.column_stack([np.bincount(rack[inr], weights=loads[inr, j], minlength=n_racks) for j in range(3)]) \
+    in_rack, cols = rack[inr], np.ascontiguousarray(loads[inr].T)
+    rack_loads = np.column_stack([np.bincount(in_rack, weights=col, minlength=n_racks) for col in cols]) \
         if n_racks else np.zeros((0, 3))
     budget = np.asarray(design.racks.power_budget_w, float)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -192,12 +197,12 @@ def redundancy_groups(design: Design, load: np.ndarray, load_max: np.ndarray) ->
     """Groups of two nodes or more sharing a `redundancy_group`; one loop per group (few)."""
     nodes = design.power_nodes
     names = np.asarray(nodes.redundancy_group, object) if len(nodes) else np.zeros(0, object)
-    named = np.flatnonzero(names != "")
-    if not len(named):
+    counts = Counter(names.tolist())
+    shared = {name for name, k in counts.items() if k >= 2 and name}
+    if not shared:
         return []
+    named = np.flatnonzero([name in shared for name in names.tolist()])
     uniq, inverse, counts = np.unique(names[named].astype(str), return_inverse=True, return_counts=True)
-    if not (counts >= 2).any():
-        return []
     sides = np.asarray(nodes.redundancy_side, object) if "redundancy_side" in nodes else np.full(len(nodes), "", object)
     capacity = np.asarray(nodes.capacity_w, float).clip(min=0.0)
     groups = []

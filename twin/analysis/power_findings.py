@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from twin.analysis.findings import Finding
+from twin.analysis.findings import Finding, findings_from_columns
 from twin.model import Design
 
 if TYPE_CHECKING:
@@ -48,26 +48,25 @@ def _basis_note(result: "PowerResult", node: int | None = None) -> str:
 
 
 def _node_findings(design: Design, result: "PowerResult") -> list[Finding]:
-    """Nodes over capacity (critical) and above the warning share (warning); lists built from
-    whole columns first, so a hall with thousands of overloaded busbars stays fast."""
+    """Nodes over capacity (critical) and above the warning share (warning), built from whole
+    columns (a hall can have thousands of overloaded busbars)."""
     nodes = result.nodes
     util = nodes.utilization
     names, kinds = design.power_nodes.name, design.power_nodes.kind
-    part_of = result.nodes.part_shown
     place = np.column_stack([nodes.centre[:, :2], nodes.hi[:, 2]])
-    out = []
+    out: list[Finding] = []
     over = np.flatnonzero(util > 1.0)
     high = np.flatnonzero((util > result.warn_utilization) & (util <= 1.0))
-    measured = result.basis == "measured"
     for severity, code, idx in (("critical", "node-over-capacity", over), ("warning", "node-high-load", high)):
         verb = "over capacity" if severity == "critical" else f"above {result.warn_utilization:.0%}"
-        cols = zip(idx.tolist(), (nodes.load_w[idx] / 1000).tolist(), (nodes.capacity_w[idx] / 1000).tolist(),
-                   util[idx].tolist(), part_of[idx].tolist(), nodes.rack[idx].tolist(), map(tuple, place[idx].tolist()))
-        for i, load, cap, u, part, rack, loc in cols:
-            how = _basis_note(result, i) if measured else f"{result.basis} power"
-            out.append(Finding(severity, code, f"{kinds[i]} carries {load:,.1f} kW of {cap:,.1f} kW ({u:.1%}, {how}): "
-                               f"{verb}", part=part, rack=rack, location=loc, value=load, limit=cap, unit="kW",
-                               subject=str(names[i]), analysis=ANALYSIS))
+        load, cap = nodes.load_w[idx] / 1000, nodes.capacity_w[idx] / 1000
+        how = [_basis_note(result, i) for i in idx.tolist()] if result.basis == "measured" else \
+            [f"{result.basis} power"] * len(idx)
+        messages = [f"{k} carries {w:,.1f} kW of {c:,.1f} kW ({u:.1%}, {h}): {verb}" for k, w, c, u, h in
+                    zip(kinds[idx].tolist(), load.tolist(), cap.tolist(), util[idx].tolist(), how)]
+        out += findings_from_columns(severity, code, messages, names[idx].tolist(), analysis=ANALYSIS, unit="kW",
+                                     part=nodes.part_shown[idx], rack=nodes.rack[idx], location=place[idx],
+                                     value=load, limit=cap)
     return out
 
 
@@ -116,23 +115,20 @@ def _stranded_findings(design: Design, result: "PowerResult") -> list[Finding]:
     for level in tree.levels[1:]:
         p = tree.parent[level]
         above[level] = np.minimum(above[p], headroom[p])
-    budget_below = _budget_below(design, result)
-    out = []
-    for i in np.flatnonzero(kinds == "busway"):
-        spare = headroom[i]
-        if not np.isfinite(spare):
-            continue
-        usable = max(0.0, min(spare, above[i]))
-        stranded = max(0.0, spare) - usable
-        rack_budget = float(budget_below[i])
-        out.append(Finding(
-            "info", "stranded-capacity", f"{_kw(nodes.load_w[i])} of {_kw(nodes.capacity_w[i])}; spare "
-            f"{_kw(max(spare, 0.0))}, of which {_kw(stranded)} is stranded (the chain above has "
-            f"{_kw(above[i]) if np.isfinite(above[i]) else 'no limit'} spare); racks on it are budgeted "
-            f"{_kw(rack_budget)}", part=_node_part(design, result, i), location=_node_place(result, i),
-            value=stranded / 1000, limit=float(nodes.capacity_w[i]) / 1000, unit="kW",
-            subject=str(design.power_nodes.name[i]), analysis=ANALYSIS))
-    return out
+    idx = np.flatnonzero((kinds == "busway") & np.isfinite(headroom))
+    if not len(idx):
+        return []
+    spare = np.maximum(headroom[idx], 0.0)
+    stranded = spare - np.clip(np.minimum(headroom[idx], above[idx]), 0.0, None)
+    budget = _budget_below(design, result)[idx]
+    messages = [f"{_kw(w)} of {_kw(c)}; spare {_kw(sp)}, of which {_kw(st)} is stranded (the chain above has "
+                f"{_kw(ab) if np.isfinite(ab) else 'no limit'} spare); racks on it are budgeted {_kw(bu)}"
+                for w, c, sp, st, ab, bu in zip(nodes.load_w[idx].tolist(), nodes.capacity_w[idx].tolist(),
+                                                spare.tolist(), stranded.tolist(), above[idx].tolist(), budget.tolist())]
+    place = np.column_stack([nodes.centre[idx, :2], nodes.hi[idx, 2]])
+    return findings_from_columns("info", "stranded-capacity", messages, design.power_nodes.name[idx].tolist(),
+                                 analysis=ANALYSIS, unit="kW", part=nodes.part_shown[idx], location=place,
+                                 value=stranded / 1000, limit=nodes.capacity_w[idx] / 1000)
 
 
 def _budget_below(design: Design, result: "PowerResult") -> np.ndarray:

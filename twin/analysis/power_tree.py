@@ -114,8 +114,9 @@ def direct_loads(design: Design, part_loads: np.ndarray) -> np.ndarray:
     feed = design.parts.power_node
     ok = feed >= 0
     n = len(design.power_nodes)
-    return np.column_stack([np.bincount(feed[ok], weights=part_loads[ok, j], minlength=n)
-                            for j in range(part_loads.shape[1])]) if part_loads.shape[1] else np.zeros((n, 0))
+    fed, cols = feed[ok], np.ascontiguousarray(part_loads[ok].T)
+    return np.column_stack([np.bincount(fed, weights=col, minlength=n) for col in cols]) if len(cols) \
+        else np.zeros((n, 0))
 
 
 def subtree_mask(tree: PowerTree, node: int) -> np.ndarray:
@@ -246,10 +247,20 @@ class Trace:
     upstream: np.ndarray
 
 
+def power_cables(design: Design) -> np.ndarray:
+    """Rows of the cables of kind 'power' with both ends on a part (what a trace may light up)."""
+    cables = design.cables
+    if "power" not in design.cable_kinds or not len(cables):
+        return np.zeros(0, np.int64)
+    return np.flatnonzero((cables.kind == design.cable_kinds.index("power")) & (cables.a_part >= 0)
+                          & (cables.b_part >= 0))
+
+
 def trace(design: Design, tree: PowerTree, piece: np.ndarray, *, part: int | None = None, rack: int | None = None,
-          node: int | None = None) -> Trace:
+          node: int | None = None, power_cable_rows: np.ndarray | None = None) -> Trace:
     """The power chain of one part, rack or node (row indices), to the utility; a node also
-    brings its whole subtree. Pure: arrays in, arrays out."""
+    brings its whole subtree. Pure: arrays in, arrays out (`power_cable_rows` from
+    `power_cables`, computed here when not given)."""
     parts = design.parts
     start_parts = np.zeros(0, np.int64)
     down = np.zeros(tree.n, bool)
@@ -261,7 +272,7 @@ def trace(design: Design, tree: PowerTree, piece: np.ndarray, *, part: int | Non
         feeders = np.unique(np.concatenate([parts.power_node[start_parts], piece[start_parts]]))
     elif part is not None:
         start_parts = np.array([part], np.int64)
-        feeders = np.unique(np.array([parts.power_node[part], piece[part]]))
+        feeders = np.array([piece[part], parts.power_node[part]])      # the node it is, then its feed
     else:
         raise ValueError("trace needs a part, a rack or a node")
     chain: list[int] = []
@@ -280,12 +291,10 @@ def trace(design: Design, tree: PowerTree, piece: np.ndarray, *, part: int | Non
     mask = members | fed_below
     mask[start_parts] = True
     out_parts = np.flatnonzero(mask)
-    extra = np.flatnonzero(down & ~np.isin(np.arange(tree.n), up))
-    cables = design.cables
-    if "power" in design.cable_kinds and len(cables):
-        a, b = cables.a_part, cables.b_part
-        ok = (cables.kind == design.cable_kinds.index("power")) & (a >= 0) & (b >= 0)
-        cab = np.flatnonzero(ok & mask[np.maximum(a, 0)] & mask[np.maximum(b, 0)])
-    else:
-        cab = np.zeros(0, np.int64)
+    in_up = np.zeros(tree.n, bool)
+    in_up[up] = True
+    extra = np.flatnonzero(down & ~in_up)
+    power = power_cables(design) if power_cable_rows is None else power_cable_rows
+    a, b = design.cables.a_part[power], design.cables.b_part[power]
+    cab = power[mask[a] & mask[b]]
     return Trace(nodes=np.concatenate([up, extra]), parts=out_parts, cables=cab, upstream=up)

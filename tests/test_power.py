@@ -192,6 +192,18 @@ def test_bad_chains_give_findings_naming_rows_and_the_rest_still_runs(tmp_path: 
     assert np.isnan(r.nodes.utilization[node_row(r, design, "Blank")])
 
 
+def test_files_without_the_new_columns_still_load_and_analyse(tmp_path: Path) -> None:
+    nodes = [dict(id=1, name="Utility", kind="utility", kw=100), dict(id=2, name="SWB", parent=1, kw=50)]
+    path = chain_design(tmp_path / "old.twin.db", nodes, [(2, 10.0)], efficiency={"SWB": 0.9})
+    with sqlite3.connect(path) as conn:                 # a file written before the columns existed
+        conn.execute("alter table part_types drop column efficiency")
+        conn.execute("alter table power_nodes drop column redundancy_side")
+    design = load_design(path)
+    r = analyse_power(design)
+    assert r.nodes.input_w[node_row(r, design, "SWB")] == pytest.approx(10 * KW)      # no loss known
+    assert not design.warnings
+
+
 # ---------------------------------------------------------------------------- the ai-hall design
 
 @pytest.fixture(scope="module")

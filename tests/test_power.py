@@ -290,6 +290,14 @@ def test_trace_of_a_compute_tray_is_exactly_its_chain(hall, hall_result, hall_db
     assert len(t.cables) == 8 and set(hall.cable_kind()[t.cables]) == {"power"}
 
 
+def test_trace_of_a_rack_leads_with_its_own_nodes(hall, hall_result) -> None:
+    t = hall_result.trace(hall, rack=hall.rack_index("B04"))
+    assert [hall.power_nodes.name[i] for i in t.nodes] == ["B04-busbar", "B04-shelves", "B-busway", "UPS-1B", "SWB-1",
+                                                            "Utility"]
+    assert set(hall.parts.rack[t.parts][hall.parts.rack[t.parts] >= 0]) == {hall.rack_index(f"B0{i}") for i in
+                                                                            range(1, 9)} | {hall.rack_index("B-N1")}
+
+
 def test_trace_of_a_node_brings_its_subtree(hall, hall_result) -> None:
     ups = node_row(hall_result, hall, "UPS-1A")
     t = hall_result.trace(hall, node=ups)

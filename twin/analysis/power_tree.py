@@ -281,6 +281,7 @@ def trace(design: Design, tree: PowerTree, piece: np.ndarray, *, part: int | Non
             if n not in chain:
                 chain.append(n)
     up = np.array(chain, np.int64)
+    up = up[np.argsort(-tree.depth[up], kind="stable")]        # deepest first: a rack's own nodes lead
     traced = down.copy()
     traced[up] = True
     below = down.copy()

@@ -96,3 +96,17 @@ def test_trace_of_a_tray_lights_up_its_chain_in_3d(hall_db: Path) -> None:
         assert cyan(colour(name)), name
     for name in ("UPS-1B", "SWB-2", "UPS-2A"):
         assert not cyan(colour(name)), name
+
+
+def test_rack_boxes_take_the_rack_frame_colour_under_the_power_overlay(hall_db: Path) -> None:
+    from twin.scene import Scene
+    from twin.session import ReviewSession
+
+    design = load_design(hall_db)
+    overlay = ReviewSession(design).overlay("power")
+    scene = Scene(design, size=(320, 180))
+    summary = scene.rack_summary(overlay.values, overlay.rack_reduce)
+    b04, a06 = design.rack_index("B04"), design.rack_index("A06")
+    assert summary[b04] == pytest.approx(104.45, abs=0.05)       # its budget share, not its 198 % busbar
+    assert 80 < summary[a06] < 100
+    scene.detach()

@@ -6,7 +6,8 @@ script adds loads up a tree: a dict of children and a recursive sum per node ove
 lists of parts (numbers only, no findings), so the ratio is baseline / twin. Then the trace
 of one compute tray to the utility (the pure function), and the trace shown in the 3D scene
 (highlight when the scene has one, else a selection) plus one frame at 1280x720.
-Targets (hall-2000): analysis ≤ 50 ms; trace ≤ 20 ms + one frame.
+Targets (hall-2000): analysis ≤ 50 ms; trace ≤ 20 ms + one frame. The whole analysis is also
+given as process CPU time: on a busy shared machine wall time mostly measures the neighbours.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import SCENES, median_time, print_table, scene_db  # noqa: E402
+from common import SCENES, median_cpu_time, median_time, print_table, scene_db  # noqa: E402
 
 
 def python_roll_up(design, loads) -> list[dict[int, float]]:
@@ -60,6 +61,7 @@ def main() -> None:
         design = load_design(scene_db(name))
         result = analyse_power(design)
         twin_s = median_time(lambda: analyse_power(design), 7)
+        twin_cpu = median_cpu_time(lambda: analyse_power(design), 7)
         loads = part_loads(design, None)[0]
 
         def roll_up() -> None:
@@ -85,14 +87,14 @@ def main() -> None:
             scene.render()
         shown_s = median_time(show, 5)
         rows.append([name, f"{len(design.power_nodes):,}", f"{len(design.parts):,}", f"{len(result.findings):,}",
-                     f"{twin_s * 1000:.1f} ms", f"{roll_s * 1000:.1f} ms", f"{base_s * 1000:.1f} ms",
+                     f"{twin_s * 1000:.1f} ms", f"{twin_cpu * 1000:.1f} ms", f"{roll_s * 1000:.1f} ms", f"{base_s * 1000:.1f} ms",
                      f"{base_s / roll_s:.1f}x",
                      f"{trace_s * 1000:.2f} ms ({len(trace.nodes)} nodes, {len(trace.parts)} parts)",
                      f"{shown_s * 1000:.0f} ms", "highlight" if hasattr(scene, "highlight") else "select"])
         scene.detach()
     print_table("Power analysis (medians; roll-up: tree + loads on three bases; baseline: the same roll-up as "
                 "per-node Python recursion)",
-                ["scene", "nodes", "parts", "findings", "whole analysis", "roll-up", "baseline roll-up", "speed-up",
+                ["scene", "nodes", "parts", "findings", "whole analysis", "(CPU time)", "roll-up", "baseline roll-up", "speed-up",
                  "trace", "trace shown + frame", "3D via"], rows)
     print(f"load average during the run: {', '.join(f'{v:.1f}' for v in os.getloadavg())} (2 cores)")
     print("targets (hall-2000): analysis ≤ 50 ms; trace ≤ 20 ms + one frame")

@@ -100,26 +100,28 @@ def findings_from_columns(severity: str, code: str, messages: Sequence[str], sub
     cols: dict[str, list] = {}
     for name in ("part", "rack", "loop", "cable"):
         if name in columns:
-            cols[name] = [int(v) for v in np.asarray(columns[name]).astype(np.int64).tolist()]
+            cols[name] = np.asarray(columns[name]).astype(np.int64).tolist()      # Python ints
     for name in ("value", "limit"):
         if name in columns:
             cols[name] = np.asarray(columns[name], dtype=np.float64).tolist()
     if columns.get("location") is not None:
         loc = columns["location"]
-        cols["location"] = [None if v is None else tuple(float(x) for x in v) for v in
-                            (np.asarray(loc, dtype=np.float64).tolist() if not isinstance(loc, list) else loc)]
+        if isinstance(loc, list):
+            cols["location"] = [None if v is None else tuple(float(x) for x in v) for v in loc]
+        else:                                                                # (n, 3) array: Python floats
+            cols["location"] = list(map(tuple, np.asarray(loc, dtype=np.float64).reshape(-1, 3).tolist()))
     if any(len(c) != n for c in cols.values()) or len(subjects) != n:
         raise ValueError("finding columns of unequal length")
     base = {f.name: f.default for f in fields(Finding)}
     base.update(severity=severity, code=code, unit=unit, analysis=analysis)
+    keys = ("message", "subject", *cols)
     out = []
-    names = list(cols)
-    for i, (message, subject) in enumerate(zip(messages, subjects)):
-        f = object.__new__(Finding)
-        d = dict(base, message=message, subject=str(subject))
-        for name in names:
-            d[name] = cols[name][i]
-        f.__dict__.update(d)
+    new, setattr_ = object.__new__, object.__setattr__
+    for row in zip(messages, [str(s) for s in subjects], *cols.values()):
+        f = new(Finding)
+        d = base.copy()
+        d.update(zip(keys, row))
+        setattr_(f, "__dict__", d)
         out.append(f)
     return out
 

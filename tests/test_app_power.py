@@ -23,7 +23,7 @@ def test_power_panel_tree_colours_and_trace(qtbot, window, hall_db):  # noqa: F8
     swb2 = node(d, "SWB-2")
     assert panel.row_colour(swb2) == "#c62828" and "over capacity" in panel.ensure_item(swb2).toolTip(0)
     text = panel.row_text(swb2)
-    assert text[2] == f"{result.nodes.load_w[swb2] / 1000:,.1f}" and text[3] == "3,500.0" and text[4].startswith("10")
+    assert text[2] == f"{result.nodes.load_w[swb2] / 1000:,.1f}" and text[3] == "3,500.0" and text[1].startswith("10")
     ups = node(d, "UPS-2B")
     assert panel.row_colour(ups) == "#c62828" and "SWB-2 UPS N+1" in panel.ensure_item(ups).toolTip(0)
     assert panel.row_colour(node(d, "UPS-3C")) == ""                              # idle UPS in a group that holds
@@ -36,7 +36,7 @@ def test_power_panel_tree_colours_and_trace(qtbot, window, hall_db):  # noqa: F8
     shelves = panel.ensure_item(node(d, "A06-shelves"))
     shelves.setExpanded(True)
     item = panel.ensure_item(busbar)
-    assert panel.row_colour(busbar) == "#c62828" and item.text(4) == "166.9%"
+    assert panel.row_colour(busbar) == "#c62828" and item.text(1) == "166.9%"
     panel.tree.scrollToItem(item)
     rect = panel.tree.visualItemRect(item)
     assert rect.isValid(), (rect, item.parent().isExpanded(), panel.tree.isVisible())

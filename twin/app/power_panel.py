@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QAbstractItemView, QLabel, QTreeWidget, QTreeWidge
 from twin.analysis.power import PowerResult, analyse_power
 from twin.model import Design
 
-COLUMNS = ("Node", "Kind", "Load kW", "Capacity kW", "Utilization", "Source")
+COLUMNS = ("Node", "Utilization", "Load kW", "Capacity kW", "Kind", "Source")
 RED, AMBER = QColor("#c62828"), QColor("#b26a00")
 NODE_ROLE = Qt.ItemDataRole.UserRole
 
@@ -43,7 +43,8 @@ class PowerPanel(QWidget):
         self.tree.setAlternatingRowColors(True)
         self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.tree.setColumnWidth(0, 150)
+        for column, width in enumerate((200, 80, 75, 85, 110)):
+            self.tree.setColumnWidth(column, width)
         self.tree.itemClicked.connect(self._on_clicked)
         self.tree.itemActivated.connect(self._on_clicked)
         self.tree.itemExpanded.connect(self._on_expanded)
@@ -107,10 +108,10 @@ class PowerPanel(QWidget):
         load, cap, util, share = (col[i] for col in self._cols)
         source = result.basis if result.basis != "measured" else \
             ("measured" if share >= 0.999 else "estimated" if share <= 0.001 else f"{share:.0%} measured")
-        item = QTreeWidgetItem([self._names[i], self._kinds[i], f"{load:,.1f}", f"{cap:,.1f}",
-                                f"{util:.1%}" if np.isfinite(util) else "—", source])
+        item = QTreeWidgetItem([self._names[i], f"{util:.1%}" if np.isfinite(util) else "—", f"{load:,.1f}",
+                                f"{cap:,.1f}", self._kinds[i], source])
         item.setData(0, NODE_ROLE, i)
-        for col in (2, 3, 4):
+        for col in (1, 2, 3):
             item.setTextAlignment(col, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         why = []
         if np.isfinite(util) and util > 1.0:

@@ -388,7 +388,10 @@ class MainWindow(QMainWindow):
             self.scene.highlight(parts=trace.parts, cables=trace.cables)
             self.viewport.refresh()
         else:
-            self.select_parts([int(p) for p in trace.parts])
+            # the traced node's own part first, so Properties shows it
+            lead = [p for p in trace.parts.tolist() if self.power.result is not None and len(trace.upstream)
+                    and p == int(self.power.result.nodes.part_shown[trace.upstream[0]])]
+            self.select_parts(lead + [int(p) for p in trace.parts if int(p) not in lead])
 
     def fly_to_selection(self) -> None:
         if self.scene is not None and self.selection:

@@ -44,10 +44,9 @@ def _python_roll_up(design, power: list[float]) -> dict[int, float]:
     return {i: load(i) for i in range(len(nodes))}
 
 
-def main() -> None:
+def measure(name: str) -> list[str]:
+    """One table row: the analysis, its roll-up against the baseline, and the trace of one tray."""
     import numpy as np
-
-    import os
 
     from twin.analysis import power_tree
     from twin.analysis.power import analyse_power, part_loads
@@ -56,46 +55,53 @@ def main() -> None:
     from twin.scene import Scene
     from twin.store import load_design
 
-    rows = []
-    for name in SCENES:
-        design = load_design(scene_db(name))
-        result = analyse_power(design)
-        twin_s = median_time(lambda: analyse_power(design), 7)
-        twin_cpu = median_cpu_time(lambda: analyse_power(design), 7)
-        loads = part_loads(design, None)[0]
+    design = load_design(scene_db(name))
+    result = analyse_power(design)
+    twin_s = median_time(lambda: analyse_power(design), 7)
+    twin_cpu = median_cpu_time(lambda: analyse_power(design), 7)
+    loads = part_loads(design, None)[0]
 
-        def roll_up() -> None:
-            tree = power_tree.build_tree(design)
-            loads = part_loads(design, None)[0]
-            power_tree.roll_up(tree, power_tree.direct_loads(design, loads), design.power_nodes.capacity_w * np.nan)
-        roll_s = median_time(roll_up, 7)
-        base_s = median_time(lambda: python_roll_up(design, loads), 3)
-        tray = int(np.flatnonzero(design.part_kind() == "compute_tray")[len(design.racks) // 2])
-        trace_s = median_time(lambda: result.trace(design, part=tray), 7)
-        scene = Scene(design, size=(1280, 720))
-        scene.set_overlay(power_overlay(design, AnalysisResult("power", detail=result)))
-        scene.update_lod(force=True)
+    def roll_up() -> None:
+        tree = power_tree.build_tree(design)
+        power_tree.roll_up(tree, power_tree.direct_loads(design, part_loads(design, None)[0]),
+                           np.full(len(design.power_nodes), np.nan))
+    roll_s = median_time(roll_up, 7)
+    base_s = median_time(lambda: python_roll_up(design, loads), 3)
+    tray = int(np.flatnonzero(design.part_kind() == "compute_tray")[len(design.racks) // 2])
+    trace_s = median_time(lambda: result.trace(design, part=tray), 7)
+    scene = Scene(design, size=(1280, 720))
+    scene.set_overlay(power_overlay(design, AnalysisResult("power", detail=result)))
+    scene.update_lod(force=True)
+    scene.render()
+    trace = result.trace(design, part=tray)
+    via = "highlight" if hasattr(scene, "highlight") else "select"
+
+    def show() -> None:
+        t = result.trace(design, part=tray)
+        if via == "highlight":
+            scene.clear_highlight()
+            scene.highlight(parts=t.parts, cables=t.cables)
+        else:
+            scene.select(t.parts)
         scene.render()
-        trace = result.trace(design, part=tray)
+    shown_s = median_time(show, 5)
+    frame_s = median_time(scene.render, 5)
+    scene.detach()
+    return [name, f"{len(design.power_nodes):,}", f"{len(design.parts):,}", f"{len(result.findings):,}",
+            f"{twin_s * 1000:.1f} ms", f"{twin_cpu * 1000:.1f} ms", f"{roll_s * 1000:.1f} ms",
+            f"{base_s * 1000:.1f} ms", f"{base_s / roll_s:.1f}x",
+            f"{trace_s * 1000:.2f} ms ({len(trace.nodes)} nodes, {len(trace.parts)} parts)",
+            f"{shown_s * 1000:.0f} ms (frame {frame_s * 1000:.0f} ms)", via]
 
-        def show() -> None:
-            t = result.trace(design, part=tray)
-            if hasattr(scene, "highlight"):
-                scene.highlight(parts=t.parts, cables=t.cables)
-            else:
-                scene.select(t.parts)
-            scene.render()
-        shown_s = median_time(show, 5)
-        rows.append([name, f"{len(design.power_nodes):,}", f"{len(design.parts):,}", f"{len(result.findings):,}",
-                     f"{twin_s * 1000:.1f} ms", f"{twin_cpu * 1000:.1f} ms", f"{roll_s * 1000:.1f} ms", f"{base_s * 1000:.1f} ms",
-                     f"{base_s / roll_s:.1f}x",
-                     f"{trace_s * 1000:.2f} ms ({len(trace.nodes)} nodes, {len(trace.parts)} parts)",
-                     f"{shown_s * 1000:.0f} ms", "highlight" if hasattr(scene, "highlight") else "select"])
-        scene.detach()
+
+def main() -> None:
+    import os
+
+    rows = [measure(name) for name in SCENES]
     print_table("Power analysis (medians; roll-up: tree + loads on three bases; baseline: the same roll-up as "
                 "per-node Python recursion)",
-                ["scene", "nodes", "parts", "findings", "whole analysis", "(CPU time)", "roll-up", "baseline roll-up", "speed-up",
-                 "trace", "trace shown + frame", "3D via"], rows)
+                ["scene", "nodes", "parts", "findings", "whole analysis", "(CPU time)", "roll-up", "baseline roll-up",
+                 "speed-up", "trace", "trace shown + frame", "3D via"], rows)
     print(f"load average during the run: {', '.join(f'{v:.1f}' for v in os.getloadavg())} (2 cores)")
     print("targets (hall-2000): analysis ≤ 50 ms; trace ≤ 20 ms + one frame")
 

@@ -43,13 +43,16 @@ def test_power_panel_tree_colours_and_trace(qtbot, window, hall_db):  # noqa: F8
     with qtbot.waitSignal(panel.traceRequested, timeout=5000):
         qtbot.mouseClick(panel.tree.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(rect.left() + 8, rect.center().y()))
     qtbot.waitUntil(lambda: bool(window.selection), timeout=5000)
-    chosen = set(d.parts.name[window.selection])
-    assert {"A06-busbar", "UPS-1A", "SWB-1"} <= chosen
+    assert list(d.parts.name[window.selection]) == ["A06-busbar"]          # Properties shows the node's part
+    assert "A06-busbar" in window.properties.title.text()
+    lit = set(d.parts.name[window.view.highlight_parts])
+    assert {"A06-busbar", "UPS-1A", "SWB-1"} <= lit
     trays = set(d.parts.name[(d.parts.rack == d.rack_index("A06")) & (d.part_kind() == "compute_tray")])
-    assert trays <= chosen and not any(n.startswith("B0") for n in chosen)
+    assert trays <= lit and not any(n.startswith("B0") for n in lit)
+    assert "166.9%" in window.properties.text()                            # the busbar's own node
 
     # Properties shows the rack's kW against its budget
     window.select_parts([int(np.flatnonzero(d.parts.rack == d.rack_index("B04"))[0])])
     props = window.properties.text()
-    assert "[Power analysis]" in props
+    assert "[Power chain]" in props
     assert "rack load / budget: 137.9 / 132.0 kW (104.5%)" in props

@@ -76,10 +76,7 @@ def test_trace_of_a_tray_lights_up_its_chain_in_3d(hall_db: Path) -> None:
     tray = int(np.flatnonzero((design.part_kind() == "compute_tray") & (design.parts.rack == design.rack_index("A06")))[0])
     trace = result.trace(design, part=tray)
     image, scene = render_design(design, view="top", size=(1280, 720))
-    if hasattr(scene, "highlight"):
-        scene.highlight(parts=trace.parts, cables=trace.cables)
-    else:
-        scene.select(trace.parts)
+    scene.highlight(parts=trace.parts, cables=trace.cables)
     scene.update_lod(force=True)
     lit = scene.screenshot()
 
@@ -89,13 +86,16 @@ def test_trace_of_a_tray_lights_up_its_chain_in_3d(hall_db: Path) -> None:
         x, y = scene.project(top)[0].round().astype(int)
         return lit[y - 1:y + 2, x - 1:x + 2].reshape(-1, 3).astype(int).mean(axis=0)
 
-    def cyan(c) -> bool:
-        return c[2] > 150 and c[1] > 150 and c[0] < 120
+    def traced(c) -> bool:                  # leaning to the trace orange
+        return c[0] > 150 and c[0] - c[2] > 100
 
-    for name in ("UPS-1A", "SWB-1"):
-        assert cyan(colour(name)), name
-    for name in ("UPS-1B", "SWB-2", "UPS-2A"):
-        assert not cyan(colour(name)), name
+    def dimmed(c) -> bool:                  # faded towards the floor's light grey
+        return abs(c[0] - c[2]) < 45 and c.mean() > 150
+
+    for name in ("UPS-1A", "SWB-1", "A06-busway-tap"):
+        assert traced(colour(name)), (name, colour(name))
+    for name in ("UPS-1B", "SWB-2", "UPS-2A", "A05-busway-tap", "B06-busway-tap"):
+        assert dimmed(colour(name)), (name, colour(name))
 
 
 def test_rack_boxes_take_the_rack_frame_colour_under_the_power_overlay(hall_db: Path) -> None:

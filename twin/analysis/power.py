@@ -285,9 +285,26 @@ def _run(design: Design, snapshot: ReadingSnapshot | None, settings: Mapping[str
                           detail=result, reading_ts=result.reading_ts if result.basis == "measured" else None)
 
 
+def power_check_lines(design: Design, result: PowerResult) -> list[str]:
+    """The `twin check FILE --power` report: totals, the busiest nodes, then every finding."""
+    from twin.analysis.findings import findings_to_lines, summary_line
+
+    totals = power_totals(design, result)
+    when = f" at {result.reading_ts}" if result.basis == "measured" and result.reading_ts else ""
+    lines = [f"power check of {design.source} ({result.basis} power{when})",
+             f"  utility {totals['utility_load_kw']:,.1f} of {totals['utility_capacity_kw']:,.1f} kW   "
+             f"IT {totals['it_load_kw']:,.1f} kW   losses {totals['losses_kw']:,.1f} kW",
+             f"  nodes over capacity {totals['nodes_over_capacity']}   racks over budget {totals['racks_over_budget']}   "
+             f"redundancy groups failing {totals['redundancy_groups_failing']} of {len(result.groups)}",
+             f"  findings: {summary_line(result.findings)}"]
+    return lines + ["  " + line for line in findings_to_lines(result.findings)]
+
+
 POWER = register_analysis(Analysis(
     "power", "Power chain", _available, _run, uses_readings=True, settings=dict(DEFAULT_SETTINGS),
-    description="loads rolled up the power chain, capacity, rack budgets, N+1 and A/B redundancy"))
+    description="loads rolled up the power chain, capacity, rack budgets, N+1 and A/B redundancy",
+    report=lambda design, result: power_check_lines(design, result.detail),
+    part_rows=lambda design, result, part: power_part_rows(design, result.detail, part)))
 
 # the overlay registers itself beside the analysis it colours by
 from twin.analysis import power_overlay as _power_overlay  # noqa: E402,F401

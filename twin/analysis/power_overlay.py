@@ -79,10 +79,8 @@ def chain_pipes(design: Design, power) -> tuple[np.ndarray, np.ndarray]:
     n = tree.n
     if not n:
         return np.zeros((0, 4, 3)), np.zeros(0)
-    has_piece = np.bincount(power.piece[power.piece >= 0], minlength=n) > 0
     util = nodes.utilization * 100.0
     lo, hi, centre = nodes.lo, nodes.hi, nodes.centre
-    own = np.asarray(design.power_nodes.part) >= 0
     runs, vals = [], []
     # busway-like runs: logical nodes whose pieces stretch along a line
     extent = hi[:, :2] - lo[:, :2]

@@ -238,8 +238,10 @@ def node_places(design: Design, tree: PowerTree, piece: np.ndarray) -> tuple[np.
 @dataclass(frozen=True)
 class Trace:
     """What a trace highlights: `nodes` (upstream chain first, from the start node to the root,
-    then any downstream nodes), `parts` (the start part or rack, every traced node's pieces and,
-    for a node, the parts it feeds below), `cables` (power cables between traced parts)."""
+    then any downstream nodes), `parts` (the start part or rack, the traced nodes' pieces, and
+    for a node the parts it feeds below; for a part or rack, pieces inside racks only in its own
+    rack: the tap above it, not the whole row's busway), `cables` (power cables between traced
+    parts)."""
 
     nodes: np.ndarray
     parts: np.ndarray
@@ -289,6 +291,13 @@ def trace(design: Design, tree: PowerTree, piece: np.ndarray, *, part: int | Non
         below[node] = True
     fed_below = (parts.power_node >= 0) & below[np.maximum(parts.power_node, 0)] if tree.n else np.zeros(len(parts), bool)
     members = (piece >= 0) & traced[np.maximum(piece, 0)] if tree.n else np.zeros(len(parts), bool)
+    if node is None:
+        # a part's or rack's chain: of a node spread over racks (a busway and its taps) only the
+        # pieces in the traced rack light up, so the rack stands out and not its whole row
+        start_racks = np.zeros(max(len(design.racks), 1) + 1, bool)
+        start_racks[parts.rack[start_parts]] = True          # -1 marks the last slot: free-standing
+        start_racks[-1] = True
+        members &= start_racks[parts.rack]
     mask = members | fed_below
     mask[start_parts] = True
     out_parts = np.flatnonzero(mask)

@@ -68,4 +68,6 @@ def overlay_legend(overlay: Overlay) -> vtkScalarBarActor:
         return bar
     bar = scalar_bar(continuous_lut(overlay.colormap, overlay.vmin, overlay.vmax), overlay.unit or " ")
     bar.SetDrawAnnotations(False)
+    if colormap.is_banded(overlay.colormap):
+        bar.SetNumberOfLabels(7)        # sixths of the range: the band edges get a label
     return bar

@@ -29,7 +29,7 @@ PART_TYPE = {
     "cooling_capacity_w": (NUM, 0.0), "airflow_cfm": (NUM, 0.0), "coolant_lpm": (NUM, 0.0),
     "cooling_mode": (str, "none"), "liquid_fraction": (NUM, 0.0), "mesh": (str, ""), "mesh_units": (str, "m"),
     "supplier": (str, REQ), "country_of_origin": (str, ""), "lead_time_days": (int, 0),
-    "unit_cost_usd": (NUM, 0.0), "ports": (("tables", PORT), []),
+    "unit_cost_usd": (NUM, 0.0), "efficiency": (NUM, 0.0), "ports": (("tables", PORT), []),
     "airflow": (str, ""), "front_image": (str, ""), "rear_image": (str, ""),
 }
 SUPPLIER = {"name": (str, REQ), "country": (str, REQ)}

@@ -22,6 +22,7 @@ from twin.analysis.registry import Analysis, AnalysisResult, OverlayDef, registe
 from twin.analysis.routes import design_routes, port_positions, tray_network
 from twin.geometry.routing import NO_PATH, STATUS_CODES, UNROUTED
 from twin.model import Design, physics
+from twin.model.design import Columns
 
 #: Findings per code listed one by one; beyond this the rest are summed up in one finding.
 MAX_PER_CODE = 2000
@@ -81,27 +82,23 @@ def mating_ok(design: Design) -> np.ndarray:
     return ok | ~known
 
 
-def unconnected_required_ports(design: Design) -> np.ndarray:
-    """Rows of `design.ports()` that the media table requires to carry a cable but carry none."""
+def unconnected_required_ports(design: Design) -> Columns:
+    """Ports that the media table requires to carry a cable (by part kind and port name) but carry none."""
     rules = physics.cable_media().get("required", {})
-    if not rules or not len(design.parts):
-        return np.zeros(0, np.int64)
-    ports = design.ports()
+    patterns = sorted({p for ps in rules.values() for p in ps})
+    names = tuple(p for p in patterns if not p.endswith("*"))
+    prefixes = tuple(p[:-1] for p in patterns if p.endswith("*"))
+    ports = design.unconnected_ports(names, prefixes)
     if not len(ports):
-        return np.zeros(0, np.int64)
+        return ports
     part_kind = design.part_kind()[np.maximum(ports.part, 0)]
-    names = ports.name.astype(str)
-    required = np.zeros(len(ports), bool)
-    for kind, patterns in rules.items():
+    keep = np.zeros(len(ports), bool)
+    for kind, pats in rules.items():
         of_kind = (part_kind == kind) & (ports.part >= 0)
-        if not of_kind.any():
-            continue
-        uniq, inverse = np.unique(names[of_kind], return_inverse=True)
-        hit = np.array([any(_name_matches(u, p) for p in patterns) for u in uniq.tolist()], bool)
-        required[np.flatnonzero(of_kind)[hit[inverse.reshape(-1)]]] = True
-    c = design.cables
-    used = np.isin(ports.id, np.concatenate([c.a_port_id, c.b_port_id])) if "a_port_id" in c else np.zeros(len(ports), bool)
-    return np.flatnonzero(required & ~used)
+        for i in np.flatnonzero(of_kind).tolist():
+            keep[i] = any(_name_matches(str(ports.name[i]), p) for p in pats)
+    rows = np.flatnonzero(keep)
+    return Columns(**{k: getattr(ports, k)[rows] for k in ports})
 
 
 def _name_matches(name: str, pattern: str) -> bool:
@@ -243,21 +240,19 @@ def _tray_findings(design, fill, capacity, share, warn_share) -> list[Finding]:
 
 
 def _port_findings(design) -> list[Finding]:
-    rows = unconnected_required_ports(design)
-    if not len(rows):
+    ports = unconnected_required_ports(design)
+    if not len(ports):
         return []
-    ports = design.ports()
     out = []
-    part = ports.part[rows]
-    where = design.local_to_world(np.maximum(part, 0), np.zeros((len(rows), 3)))
-    for i, r in enumerate(rows[:MAX_PER_CODE].tolist()):
-        p = int(ports.part[r])
+    where = design.local_to_world(np.maximum(ports.part, 0), np.zeros((len(ports), 3)))
+    for i in range(min(len(ports), MAX_PER_CODE)):
+        p = int(ports.part[i])
         out.append(Finding("warning", "port-unconnected",
-                           f"{design.parts.name[p]}:{ports.name[r]} ({ports.kind[r]}) must carry a cable and has none",
+                           f"{design.parts.name[p]}:{ports.name[i]} ({ports.kind[i]}) must carry a cable and has none",
                            part=p, rack=int(design.parts.rack[p]), location=tuple(where[i]),
-                           subject=f"{design.parts.name[p]}:{ports.name[r]}", analysis="cabling"))
-    if len(rows) > MAX_PER_CODE:
-        out.append(Finding("warning", "port-unconnected", f"…and {len(rows) - MAX_PER_CODE:,} more ports like this",
+                           subject=f"{design.parts.name[p]}:{ports.name[i]}", analysis="cabling"))
+    if len(ports) > MAX_PER_CODE:
+        out.append(Finding("warning", "port-unconnected", f"…and {len(ports) - MAX_PER_CODE:,} more ports like this",
                            subject="more", analysis="cabling"))
     return out
 

@@ -93,6 +93,19 @@ class Design:
             self._cache["ports"] = Columns(id=raw["id"], part=part, name=raw["name"], kind=raw["kind"])
         return self._cache["ports"]
 
+    def unconnected_ports(self, names: tuple[str, ...], prefixes: tuple[str, ...]) -> Columns:
+        """Ports named one of `names` (or a prefix + digits) that no cable plugs into: id, part row, name, kind."""
+        key = ("unconnected", names, prefixes)
+        if key not in self._cache:
+            if self.lazy is not None:
+                raw = self.lazy.unconnected_ports(list(names), list(prefixes))
+            else:
+                raw = {"id": np.zeros(0, np.int64), "part_id": np.zeros(0, np.int64),
+                       "name": np.zeros(0, object), "kind": np.zeros(0, object)}
+            self._cache[key] = Columns(id=raw["id"], part=self.parts.index_of(raw["part_id"]), name=raw["name"],
+                                       kind=raw["kind"])
+        return self._cache[key]
+
     def cable_text(self) -> Columns:
         """Per cable: `name`, stored `route` text, `a_port_name`, `b_port_name` (read on first use)."""
         if "cable_text" not in self._cache:

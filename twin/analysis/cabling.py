@@ -281,31 +281,34 @@ def kind_overlay(design: Design, result: AnalysisResult | None = None) -> Overla
 
 def finding_overlay(design: Design, result: AnalysisResult) -> Overlay:
     """Cables coloured by their worst cabling finding: fine, warning, critical."""
-    return Overlay("cabling-findings", "Cable findings", "", _no_parts(design), 0, 2, "categorical",
-                   ("fine", "warning", "critical"), cable_values=result.detail.severity.astype(float),
+    return Overlay("cabling-findings", "Cable findings", "finding", _no_parts(design), 0, 2, "categorical",
+                   ("fine", "warning", "critical"), category_rgb=((120, 150, 190), (240, 160, 30), (215, 25, 28)),
+                   cable_values=result.detail.severity.astype(float),
                    notes=[f"{int((result.detail.severity == 2).sum()):,} cables critical, "
                           f"{int((result.detail.severity == 1).sum()):,} warnings"])
 
 
 def _tray_pipes(design: Design) -> np.ndarray:
+    """Each tray as a 4-point pipe along its top face (drawn over the tray, not hidden inside it)."""
     t = design.cable_trays
     s = np.linspace(0, 1, 4)[None, :, None]
-    return t.start[:, None, :] + s * (t.end - t.start)[:, None, :]
+    lift = np.column_stack([np.zeros((len(t), 2)), np.nan_to_num(t.height_m) / 2 + 0.02])[:, None, :]
+    return t.start[:, None, :] + s * (t.end - t.start)[:, None, :] + lift
 
 
 def reach_overlay(design: Design, result: AnalysisResult) -> Overlay:
     """Cables coloured by the share of their kind's reach they use; trays by the share of capacity filled."""
     d = result.detail
-    return Overlay("cabling-reach", "Share of limit used", "", _no_parts(design), 0.0, 1.2, "thermal",
-                   cable_values=np.nan_to_num(d.reach_share, nan=0.0),
-                   pipes=_tray_pipes(design), pipe_values=np.nan_to_num(d.tray_share, nan=0.0),
+    return Overlay("cabling-reach", "Share of limit used", "% of limit", _no_parts(design), 0.0, 120.0, "thermal",
+                   cable_values=np.nan_to_num(d.reach_share, nan=0.0) * 100,
+                   pipes=_tray_pipes(design), pipe_values=np.nan_to_num(d.tray_share, nan=0.0) * 100,
                    notes=["cables: (route + slack or catalog length) / reach; trays: cables / capacity"])
 
 
 def fill_overlay(design: Design, result: AnalysisResult) -> Overlay:
     """Trays coloured by how full they are (cables / capacity), for the hall view."""
-    return Overlay("tray-fill", "Tray fill", "", _no_parts(design), 0.0, 1.2, "thermal",
-                   pipes=_tray_pipes(design), pipe_values=np.nan_to_num(result.detail.tray_share, nan=0.0))
+    return Overlay("tray-fill", "Tray fill", "% of capacity", _no_parts(design), 0.0, 120.0, "thermal",
+                   pipes=_tray_pipes(design), pipe_values=np.nan_to_num(result.detail.tray_share, nan=0.0) * 100)
 
 
 def _has_trays(design: Design) -> str | None:

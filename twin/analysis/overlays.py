@@ -25,6 +25,7 @@ class Overlay:
     vmax: float
     colormap: str = "thermal"                 # thermal | viridis | categorical
     categories: tuple[str, ...] = ()          # names of integer codes when categorical
+    category_rgb: tuple[tuple[int, int, int], ...] = ()   # own colours per category (default: the palette)
     cable_values: np.ndarray | None = None    # per cable, same colour map; None hides cables
     rack_reduce: str = "max"                  # how a rack drawn as one box summarises its parts
     measured: np.ndarray | None = None        # per part: True where the value is a sensor reading

@@ -93,6 +93,21 @@ def polylines(design: Design, rows: np.ndarray | None = None) -> tuple[np.ndarra
     return (np.concatenate(chunks) if chunks else np.zeros((0, 3))), out_counts
 
 
+def all_polylines(design: Design) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every cable's polyline, cached on the design: (points, count per cable, first point per cable)."""
+    cache = design._cache
+    if "polylines" not in cache:
+        pts, counts = polylines(design)
+        cache["polylines"] = (pts, counts, np.r_[0, np.cumsum(counts)[:-1]].astype(np.int64))
+    return cache["polylines"]
+
+
+def select_polylines(design: Design, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The cached polylines of the cables where `mask` is True: (points, count per chosen cable)."""
+    pts, counts, _ = all_polylines(design)
+    return pts[np.repeat(mask, counts)], counts[mask]
+
+
 @dataclass
 class Trace:
     """What a trace found: cable rows, and the route of each as an (m, 3) polyline."""
@@ -132,5 +147,5 @@ def trace(design: Design, cables=(), parts=(), ports=()) -> Trace:
     return Trace(idx, lines, np.column_stack([c.a_part[idx], c.b_part[idx]]) if len(idx) else np.zeros((0, 2), np.int64))
 
 
-__all__ = ["DIRECT", "LOCAL", "NO_PATH", "TRAYS", "UNROUTED", "Trace", "design_routes", "polylines",
+__all__ = ["all_polylines", "select_polylines", "DIRECT", "LOCAL", "NO_PATH", "TRAYS", "UNROUTED", "Trace", "design_routes", "polylines",
            "port_positions", "trace", "tray_network"]

@@ -40,7 +40,7 @@ from twin.geometry.instancing import Batch, instance, world_boxes
 from twin.geometry.raycast import ray_box_hits
 from twin.model import Design
 from twin.scene import colormap, vtk_arrays
-from twin.geometry.routing import overhead_routes
+from twin.analysis.routes import select_polylines
 from twin.scene.camera import CameraPose, look_from, part_pose
 from twin.scene.hall import hall_batch, row_labels, tile_grid
 from twin.scene.legend import continuous_lut, overlay_legend, scalar_bar
@@ -56,6 +56,8 @@ VIEWS = ("iso", "top", "front", "aisle")
 CHUNK_M = 8.0
 #: Racks shorter than this on screen stay boxes: their trays would be a few pixels each.
 DETAIL_MIN_PIXELS = 200
+#: Cables are drawn as tubes when the camera is closer than this to what it looks at.
+CABLE_TUBE_DISTANCE_M = 12.0
 
 
 @dataclass
@@ -116,6 +118,8 @@ class Scene:
         self._build_hall()
         self._build_facility()
         self._cable_actor: vtkActor | None = None
+        self._trace_actor: vtkActor | None = None
+        self.traced = np.zeros(0, np.int64)
         self._outline: vtkActor | None = None
         self._legend: vtkScalarBarActor | None = None
         self._title = vtkTextActor()
@@ -279,6 +283,7 @@ class Scene:
         if not force and np.array_equal(chosen, self.detail_racks):
             return False
         self.detail_racks = chosen
+        self._style_cables()
         self._rebuild_racks()
         self.recolour()
         return True
@@ -431,18 +436,102 @@ class Scene:
         if ov is not None and ov.pipes is not None and len(ov.pipes):
             rgb = colormap.map_values(ov.pipe_values, ov.colormap, ov.vmin, ov.vmax)
             self._pipe_actor = self._lines_actor(ov.pipes.reshape(-1, 3), 4, rgb, width=5, tubes=True)
+        self._cable_rows = np.zeros(0, np.int64)
         if ov is None or ov.cable_values is None or not len(self.design.cables):
             return
         d = self.design
-        a, b = d.cable_ends()
-        ok = (d.cables.a_part >= 0) & (d.cables.b_part >= 0)
-        ok &= self.visible[np.maximum(d.cables.a_part, 0)] & self.visible[np.maximum(d.cables.b_part, 0)]
-        a, b = a[ok], b[ok]
-        top = np.where(self.frame_of_rack >= 0, self.box_hi[np.maximum(self.frame_of_rack, 0), 2], 2.3)
-        pts = overhead_routes(a, b, d.parts.rack[d.cables.a_part[ok]], d.parts.rack[d.cables.b_part[ok]], top)
-        pts = pts.reshape(-1, 3)
-        rgb = colormap.map_values(np.asarray(ov.cable_values, float)[ok], ov.colormap, ov.vmin, ov.vmax)
-        self._cable_actor = self._lines_actor(pts, 4, rgb, width=1.5)
+        a_part, b_part = d.cables.a_part, d.cables.b_part
+        # a cable shows while either end is visible: isolating a rack keeps the cables leaving it
+        shown = ((a_part >= 0) & self.visible[np.maximum(a_part, 0)]) | ((b_part >= 0) & self.visible[np.maximum(b_part, 0)])
+        pts, counts = select_polylines(d, shown)
+        keep = counts > 0
+        self._cable_rows = np.flatnonzero(shown)[keep]
+        values = np.asarray(ov.cable_values, float)[self._cable_rows]
+        if ov.category_rgb:
+            table = np.array(ov.category_rgb, np.uint8)
+            rgb = table[np.clip(np.nan_to_num(values).astype(int), 0, len(table) - 1)]
+        else:
+            rgb = colormap.map_values(values, ov.colormap, ov.vmin, ov.vmax)
+        self._cable_actor = self._cell_coloured_actor(vtk_arrays.polylines_varying(pts, counts[keep], rgb))
+        self._cable_actor.PickableOff()
+        self.renderer.AddActor(self._cable_actor)
+        self._style_cables()
+
+    def _close_up(self) -> bool:
+        """The camera is near enough that cables read as tubes rather than hairlines."""
+        cam = self.renderer.GetActiveCamera()
+        return float(np.linalg.norm(np.subtract(cam.GetPosition(), cam.GetFocalPoint()))) < CABLE_TUBE_DISTANCE_M
+
+    def _style_cables(self) -> None:
+        """Lines at hall scale, tubes up close (DESIGN.md §5)."""
+        if self._cable_actor is None:
+            return
+        prop = self._cable_actor.GetProperty()
+        close = self._close_up()
+        prop.SetRenderLinesAsTubes(close)
+        prop.SetLighting(close)
+        prop.SetLineWidth(3.0 if close else 1.5)
+
+    # ------------------------------------------------------------------ cable trace
+    def show_trace(self, cables: Iterable[int]) -> None:
+        """Draw these cables' routes end to end as bright tubes over everything, and select both ends."""
+        self.clear_trace(select=False)
+        rows = np.asarray(list(cables), np.int64)
+        rows = rows[(rows >= 0) & (rows < len(self.design.cables))]
+        self.traced = rows
+        if not len(rows):
+            return
+        mask = np.zeros(len(self.design.cables), bool)
+        mask[rows] = True
+        pts, counts = select_polylines(self.design, mask)
+        keep = counts > 0
+        rgb = np.tile(np.array(colormap.HIGHLIGHT, np.uint8), (int(keep.sum()), 1))
+        actor = self._cell_coloured_actor(vtk_arrays.polylines_varying(pts, counts[keep], rgb))
+        actor.PickableOff()
+        prop = actor.GetProperty()
+        prop.SetRenderLinesAsTubes(True)
+        prop.SetLineWidth(6.0 if self._close_up() else 4.0)
+        self.renderer.AddActor(actor)
+        self._trace_actor = actor
+        c = self.design.cables
+        ends = np.concatenate([c.a_part[rows], c.b_part[rows]])
+        self.select(np.unique(ends[ends >= 0]))
+
+    def clear_trace(self, select: bool = True) -> None:
+        if getattr(self, "_trace_actor", None) is not None:
+            self.renderer.RemoveActor(self._trace_actor)
+            self._trace_actor = None
+        self.traced = np.zeros(0, np.int64)
+        if select:
+            self.select([])
+
+    def pick_cable(self, x: float, y: float, tolerance_px: float = 6.0) -> int:
+        """Cable row drawn nearest pixel (x, y) (image convention), within `tolerance_px`; -1 if none.
+
+        Arithmetic on the drawn polylines projected to the screen, no render pass.
+        """
+        rows = getattr(self, "_cable_rows", np.zeros(0, np.int64))
+        if not len(rows):
+            return -1
+        mask = np.zeros(len(self.design.cables), bool)
+        mask[rows] = True
+        pts, counts = select_polylines(self.design, mask)
+        px = self.project(pts)
+        ndc_z = self.project_ndc(pts)[:, 2]
+        line_of_point = np.repeat(np.arange(len(counts)), counts)
+        seg = np.ones(len(pts), bool)
+        seg[np.cumsum(counts) - 1] = False               # a segment starts at every point but each line's last
+        i = np.flatnonzero(seg)
+        p, q = px[i], px[i + 1]
+        d = q - p
+        t = np.clip(((np.array([x, y]) - p) * d).sum(axis=1) / np.maximum((d ** 2).sum(axis=1), 1e-12), 0, 1)
+        dist = np.linalg.norm(p + t[:, None] * d - np.array([x, y]), axis=1)
+        visible = (np.abs(ndc_z[i]) < 1) & (np.abs(ndc_z[i + 1]) < 1)
+        dist = np.where(visible, dist, np.inf)
+        best = int(np.argmin(dist)) if len(dist) else -1
+        if best < 0 or dist[best] > tolerance_px:
+            return -1
+        return int(rows[line_of_point[i[best]]])
 
     def _cell_coloured_actor(self, poly) -> vtkActor:
         """An actor drawing `poly` with its per-cell RGB, clipped by the section plane if any."""
@@ -490,12 +579,18 @@ class Scene:
         idx = np.flatnonzero(self.selected)
         if not len(idx):
             return
-        lo, hi = self.box_lo[idx].min(axis=0) - 0.01, self.box_hi[idx].max(axis=0) + 0.01
-        c = np.array([[x, y, z] for z in (lo[2], hi[2]) for y in (lo[1], hi[1]) for x in (lo[0], hi[0])])
+        # a few parts (both ends of a traced cable) get a box each; many get one box around all
+        if len(idx) <= 32:
+            lo, hi = self.box_lo[idx] - 0.01, self.box_hi[idx] + 0.01
+        else:
+            lo, hi = self.box_lo[idx].min(axis=0, keepdims=True) - 0.01, self.box_hi[idx].max(axis=0, keepdims=True) + 0.01
         edges = [(0, 1), (2, 3), (4, 5), (6, 7), (0, 2), (1, 3), (4, 6), (5, 7), (0, 4), (1, 5), (2, 6), (3, 7)]
-        pts = np.concatenate([c[[i, j]] for i, j in edges])
-        rgb = np.tile(np.array(colormap.HIGHLIGHT, np.uint8), (len(edges), 1))
-        self._outline = self._lines_actor(pts, 2, rgb, width=3)
+        pts = []
+        for l, h in zip(lo, hi):
+            c = np.array([[x, y, z] for z in (l[2], h[2]) for y in (l[1], h[1]) for x in (l[0], h[0])])
+            pts += [c[[i, j]] for i, j in edges]
+        rgb = np.tile(np.array(colormap.HIGHLIGHT, np.uint8), (len(pts), 1))
+        self._outline = self._lines_actor(np.concatenate(pts), 2, rgb, width=3)
 
     # ------------------------------------------------------------------ visibility
     def set_visible(self, mask: np.ndarray) -> None:

@@ -283,7 +283,7 @@ def finding_overlay(design: Design, result: AnalysisResult) -> Overlay:
     """Cables coloured by their worst cabling finding: fine, warning, critical."""
     return Overlay("cabling-findings", "Cable findings", "finding", _no_parts(design), 0, 2, "categorical",
                    ("fine", "warning", "critical"), category_rgb=((120, 150, 190), (240, 160, 30), (215, 25, 28)),
-                   cable_values=result.detail.severity.astype(float),
+                   cable_values=result.detail.severity.astype(float), cable_on_top=result.detail.severity > 0,
                    notes=[f"{int((result.detail.severity == 2).sum()):,} cables critical, "
                           f"{int((result.detail.severity == 1).sum()):,} warnings"])
 
@@ -301,6 +301,7 @@ def reach_overlay(design: Design, result: AnalysisResult) -> Overlay:
     d = result.detail
     return Overlay("cabling-reach", "Share of limit used", "% of limit", _no_parts(design), 0.0, 120.0, "thermal",
                    cable_values=np.nan_to_num(d.reach_share, nan=0.0) * 100,
+                   cable_on_top=np.nan_to_num(d.reach_share, nan=0.0) > 1.0,
                    pipes=_tray_pipes(design), pipe_values=np.nan_to_num(d.tray_share, nan=0.0) * 100,
                    notes=["cables: (route + slack or catalog length) / reach; trays: cables / capacity"])
 

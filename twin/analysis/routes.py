@@ -102,10 +102,13 @@ def all_polylines(design: Design) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return cache["polylines"]
 
 
-def select_polylines(design: Design, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The cached polylines of the cables where `mask` is True: (points, count per chosen cable)."""
-    pts, counts, _ = all_polylines(design)
-    return pts[np.repeat(mask, counts)], counts[mask]
+def select_polylines(design: Design, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The cached polylines of cable `rows`, in that order: (points, count per chosen cable)."""
+    pts, counts, first = all_polylines(design)
+    rows = np.asarray(rows, np.int64)
+    n = counts[rows]
+    run_start = np.repeat(first[rows] - np.r_[0, np.cumsum(n)[:-1]], n)
+    return pts[run_start + np.arange(int(n.sum()))], n
 
 
 @dataclass

@@ -119,6 +119,7 @@ class Scene:
         self._build_facility()
         self._cable_actor: vtkActor | None = None
         self._trace_actor: vtkActor | None = None
+        self._cable_top_actor: vtkActor | None = None
         self.traced = np.zeros(0, np.int64)
         self._outline: vtkActor | None = None
         self._legend: vtkScalarBarActor | None = None
@@ -429,6 +430,9 @@ class Scene:
         if self._cable_actor is not None:
             self.renderer.RemoveActor(self._cable_actor)
             self._cable_actor = None
+        if self._cable_top_actor is not None:
+            self.renderer.RemoveActor(self._cable_top_actor)
+            self._cable_top_actor = None
         if getattr(self, "_pipe_actor", None) is not None:
             self.renderer.RemoveActor(self._pipe_actor)
             self._pipe_actor = None
@@ -443,10 +447,16 @@ class Scene:
         a_part, b_part = d.cables.a_part, d.cables.b_part
         # a cable shows while either end is visible: isolating a rack keeps the cables leaving it
         shown = ((a_part >= 0) & self.visible[np.maximum(a_part, 0)]) | ((b_part >= 0) & self.visible[np.maximum(b_part, 0)])
-        pts, counts = select_polylines(d, shown)
+        rows = np.flatnonzero(shown)
+        values = np.asarray(ov.cable_values, float)[rows]
+        # cables that share a path (the osfp1 risers of one rack) draw over each other: the
+        # highest value (the worst finding, the most reach used) is drawn last, so it shows
+        order = np.argsort(np.nan_to_num(values, nan=-np.inf), kind="stable")
+        rows, values = rows[order], values[order]
+        pts, counts = select_polylines(d, rows)
         keep = counts > 0
-        self._cable_rows = np.flatnonzero(shown)[keep]
-        values = np.asarray(ov.cable_values, float)[self._cable_rows]
+        self._cable_rows = rows[keep]
+        values = values[keep]
         if ov.category_rgb:
             table = np.array(ov.category_rgb, np.uint8)
             rgb = table[np.clip(np.nan_to_num(values).astype(int), 0, len(table) - 1)]
@@ -455,6 +465,16 @@ class Scene:
         self._cable_actor = self._cell_coloured_actor(vtk_arrays.polylines_varying(pts, counts[keep], rgb))
         self._cable_actor.PickableOff()
         self.renderer.AddActor(self._cable_actor)
+        if ov.cable_on_top is not None:
+            # cables with a finding, again as wider tubes: a bundle of fine cables cannot hide them
+            top = np.asarray(ov.cable_on_top, bool)[self._cable_rows]
+            if top.any():
+                tp, tc = select_polylines(d, self._cable_rows[top])
+                self._cable_top_actor = self._cell_coloured_actor(vtk_arrays.polylines_varying(tp, tc, rgb[top]))
+                self._cable_top_actor.PickableOff()
+                self._cable_top_actor.GetProperty().SetRenderLinesAsTubes(True)
+                self._cable_top_actor.GetProperty().SetLineWidth(5.0)
+                self.renderer.AddActor(self._cable_top_actor)
         self._style_cables()
 
     def _close_up(self) -> bool:
@@ -481,9 +501,7 @@ class Scene:
         self.traced = rows
         if not len(rows):
             return
-        mask = np.zeros(len(self.design.cables), bool)
-        mask[rows] = True
-        pts, counts = select_polylines(self.design, mask)
+        pts, counts = select_polylines(self.design, rows)
         keep = counts > 0
         rgb = np.tile(np.array(colormap.HIGHLIGHT, np.uint8), (int(keep.sum()), 1))
         actor = self._cell_coloured_actor(vtk_arrays.polylines_varying(pts, counts[keep], rgb))
@@ -513,9 +531,7 @@ class Scene:
         rows = getattr(self, "_cable_rows", np.zeros(0, np.int64))
         if not len(rows):
             return -1
-        mask = np.zeros(len(self.design.cables), bool)
-        mask[rows] = True
-        pts, counts = select_polylines(self.design, mask)
+        pts, counts = select_polylines(self.design, rows)
         px = self.project(pts)
         ndc_z = self.project_ndc(pts)[:, 2]
         line_of_point = np.repeat(np.arange(len(counts)), counts)
@@ -645,8 +661,9 @@ class Scene:
     def set_section(self, axis: str | None, position: float = 0.0, keep: str = "-") -> None:
         """Clip the scene with a plane normal to `axis` at `position`, keeping the `keep` side."""
         planes = [layer.mapper for layer in self._chunks()]
-        if self._cable_actor is not None:
-            planes.append(self._cable_actor.GetMapper())
+        for actor in (self._cable_actor, self._cable_top_actor, self._trace_actor):
+            if actor is not None:
+                planes.append(actor.GetMapper())
         for mapper in planes:
             mapper.RemoveAllClippingPlanes()
         self._section = None

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from twin.geometry.routing import (DIRECT, LOCAL, NO_PATH, TRAYS, UNROUTED, CableRoutes, TrayNetwork,
-                                   _direct_points, build_tray_network, route_between_parts)
+                                   _direct_points, build_tray_network, route_between_parts, row_keys)
 from twin.model import Design
 
 
@@ -111,6 +111,29 @@ def select_polylines(design: Design, rows: np.ndarray) -> tuple[np.ndarray, np.n
     return pts[run_start + np.arange(int(n.sum()))], n
 
 
+def bundle(design: Design, rows: np.ndarray, values: np.ndarray, cell_m: float = 1.0,
+           levels: int = 16) -> np.ndarray:
+    """One representative per bundle of cables that run together, for drawing at hall scale.
+
+    Cables whose two ends fall in the same `cell_m` floor cells (plan view: the cables of one
+    rack to one network rack) and whose values fall in the same of `levels` colour steps draw
+    the same few pixels from afar; `rows` must be sorted by value
+    (ascending), and the last of each bundle (its highest value) represents it, so a bundle
+    holding a faulty cable shows the fault's colour. Returns the chosen rows, in input order.
+    """
+    rows = np.asarray(rows, np.int64)
+    if not len(rows):
+        return rows
+    a, b = port_positions(design)
+    v = np.nan_to_num(np.asarray(values, float), nan=-1.0)
+    span = max(float(v.max() - v.min()), 1e-9)
+    key = row_keys(np.column_stack([np.round(np.nan_to_num(a[rows, :2]) / cell_m),
+                                    np.round(np.nan_to_num(b[rows, :2]) / cell_m),
+                                    np.round((v - v.min()) / span * levels)]))
+    _, last_from_end = np.unique(key[::-1], return_index=True)
+    return np.sort(len(rows) - 1 - last_from_end)
+
+
 @dataclass
 class Trace:
     """What a trace found: cable rows, and the route of each as an (m, 3) polyline."""
@@ -150,5 +173,5 @@ def trace(design: Design, cables=(), parts=(), ports=()) -> Trace:
     return Trace(idx, lines, np.column_stack([c.a_part[idx], c.b_part[idx]]) if len(idx) else np.zeros((0, 2), np.int64))
 
 
-__all__ = ["all_polylines", "select_polylines", "DIRECT", "LOCAL", "NO_PATH", "TRAYS", "UNROUTED", "Trace", "design_routes", "polylines",
+__all__ = ["bundle", "all_polylines", "select_polylines", "DIRECT", "LOCAL", "NO_PATH", "TRAYS", "UNROUTED", "Trace", "design_routes", "polylines",
            "port_positions", "trace", "tray_network"]

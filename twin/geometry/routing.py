@@ -232,6 +232,23 @@ class CableRoutes:
         return _dedupe(np.array(pts))
 
 
+def row_keys(cols: np.ndarray) -> np.ndarray:
+    """One int64 per row of a small-integer matrix, equal exactly where rows are equal.
+
+    np.unique(axis=0) sorts rows as raw bytes and is ~10x slower than unique on one column;
+    shifting each column to start at 0 and mixing them in mixed radix keeps it exact.
+    """
+    cols = np.asarray(cols, np.int64)
+    if not len(cols):
+        return np.zeros(0, np.int64)
+    shifted = cols - cols.min(axis=0)
+    dims = shifted.max(axis=0) + 1
+    if float(np.prod(dims.astype(float))) >= 2 ** 62:       # too wide to mix: fall back to row sorting
+        _, inverse = np.unique(cols, axis=0, return_inverse=True)
+        return inverse.reshape(-1).astype(np.int64)
+    return np.ravel_multi_index(tuple(shifted.T), tuple(int(d) for d in dims))
+
+
 def _dedupe(points: np.ndarray) -> np.ndarray:
     keep = np.r_[True, np.linalg.norm(np.diff(points, axis=0), axis=1) > 1e-9]
     return points[keep]
@@ -264,8 +281,8 @@ def tray_entries(points: np.ndarray, network: TrayNetwork, chunk: int = 20_000) 
     entry = np.full((m, 3), np.nan)
     if network.empty or not m:
         return best, entry
-    key = np.round(points / ENTRY_CELL_M).astype(np.int64)
-    _, first, cell = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    key = row_keys(np.round(points / ENTRY_CELL_M))
+    _, first, cell = np.unique(key, return_index=True, return_inverse=True)
     reps = points[first]
     choice = np.empty(len(reps), np.int64)
     for lo in range(0, len(reps), chunk):
@@ -346,8 +363,8 @@ def route_cables(a: np.ndarray, b: np.ndarray, use_trays: np.ndarray, over_z: np
         status[idx[~ok]] = NO_PATH
         # One tray path per distinct (entry piece, exit piece, leaving node, arriving node).
         keys = np.column_stack([piece_a[ok], piece_b[ok], na[ok], nb[ok]])
-        uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
-        for pa_, pb_, u, v in uniq.tolist():
+        _, first, inverse = np.unique(row_keys(keys), return_index=True, return_inverse=True)
+        for pa_, pb_, u, v in keys[first].tolist():
             trays = [int(network.piece_tray[pa_])]
             if u >= 0:
                 hops = network.node_path(u, v)

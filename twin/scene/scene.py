@@ -40,7 +40,7 @@ from twin.geometry.instancing import Batch, instance, world_boxes
 from twin.geometry.raycast import ray_box_hits
 from twin.model import Design
 from twin.scene import colormap, vtk_arrays
-from twin.analysis.routes import select_polylines
+from twin.analysis.routes import bundle, select_polylines
 from twin.scene.camera import CameraPose, look_from, part_pose
 from twin.scene.hall import hall_batch, row_labels, tile_grid
 from twin.scene.legend import continuous_lut, overlay_legend, scalar_bar
@@ -120,6 +120,7 @@ class Scene:
         self._cable_actor: vtkActor | None = None
         self._trace_actor: vtkActor | None = None
         self._cable_top_actor: vtkActor | None = None
+        self._cables_far = True
         self.traced = np.zeros(0, np.int64)
         self._outline: vtkActor | None = None
         self._legend: vtkScalarBarActor | None = None
@@ -453,6 +454,11 @@ class Scene:
         # highest value (the worst finding, the most reach used) is drawn last, so it shows
         order = np.argsort(np.nan_to_num(values, nan=-np.inf), kind="stable")
         rows, values = rows[order], values[order]
+        self._cables_far = not self._close_up()
+        if self._cables_far:
+            # at hall scale a bundle of cables running together is drawn as one line
+            pick = bundle(d, rows, values)
+            rows, values = rows[pick], values[pick]
         pts, counts = select_polylines(d, rows)
         keep = counts > 0
         self._cable_rows = rows[keep]
@@ -483,11 +489,14 @@ class Scene:
         return float(np.linalg.norm(np.subtract(cam.GetPosition(), cam.GetFocalPoint()))) < CABLE_TUBE_DISTANCE_M
 
     def _style_cables(self) -> None:
-        """Lines at hall scale, tubes up close (DESIGN.md §5)."""
+        """Lines at hall scale (bundled), every cable as a tube up close (DESIGN.md §5)."""
         if self._cable_actor is None:
             return
-        prop = self._cable_actor.GetProperty()
         close = self._close_up()
+        if close == self._cables_far:
+            self._update_cables()          # crossing the distance: bundles ↔ every cable
+            return
+        prop = self._cable_actor.GetProperty()
         prop.SetRenderLinesAsTubes(close)
         prop.SetLighting(close)
         prop.SetLineWidth(3.0 if close else 1.5)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QM
 
 from twin import __version__
 from twin.analysis.thermal import thermal_part_rows
+from twin.app.cables_panel import CablesPanel
 from twin.app.findings_panel import FindingsPanel
 from twin.app.hierarchy import HierarchyPanel
 from twin.app.loader import DesignLoader
@@ -70,11 +71,15 @@ class MainWindow(QMainWindow):
         self.overlays = OverlayPanel()
         self.visibility = VisibilityPanel()
         self.findings = FindingsPanel()
+        self.cables = CablesPanel()
         self.hierarchy_dock = self._dock("Hierarchy", self.hierarchy, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.properties_dock = self._dock("Properties", self.properties, Qt.DockWidgetArea.RightDockWidgetArea)
         self.overlay_dock = self._dock("Overlay", self.overlays, Qt.DockWidgetArea.RightDockWidgetArea)
         self.visibility_dock = self._dock("Visibility", self.visibility, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.findings_dock = self._dock("Findings", self.findings, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.cables_dock = self._dock("Cables", self.cables, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.findings_dock, self.cables_dock)
+        self.findings_dock.raise_()
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.tabifyDockWidget(self.hierarchy_dock, self.visibility_dock)
@@ -189,6 +194,10 @@ class MainWindow(QMainWindow):
         self.overlays.field.settingsChanged.connect(self._show_field)
         self.overlays.field.clearRequested.connect(self.clear_field)
         self.findings.findingActivated.connect(self.go_to_finding)
+        self.cables.traceRequested.connect(self.trace_cable)
+        self.cables.flyRequested.connect(self.fly_to_cable)
+        self.viewport.cablePicked.connect(self._on_cable_picked)
+        self.properties.cableActivated.connect(self._on_cable_named)
         self.visibility.filtersChanged.connect(self._on_kind_filters)
         self.visibility.xrayChanged.connect(self._on_xray)
         self.visibility.sectionChanged.connect(self._on_section)
@@ -286,6 +295,7 @@ class MainWindow(QMainWindow):
         self.field_data = None                         # a field belongs to the design it was loaded for
         self.overlays.field.set_field(None)
         self.findings.set_design(design, self.overlays.slider_time())
+        self.cables.set_design(design)
         kinds = sorted(set(design.part_types.kind[np.unique(design.parts.type)].tolist()))
         self.visibility.set_content(kinds, [str(g) for g in design.generations.name.tolist()], scene.bounds)
         name = design.meta.get("design_name") or Path(design.source).name
@@ -349,6 +359,8 @@ class MainWindow(QMainWindow):
         if self.scene is None:
             return
         self.selection = [int(p) for p in parts]
+        if len(self.scene.traced):
+            self.scene.clear_trace(select=False)          # a new selection ends the cable trace
         self.scene.select(self.selection)
         if not from_tree:
             self.hierarchy.select_part(self.selection[0] if self.selection else -1)
@@ -479,6 +491,35 @@ class MainWindow(QMainWindow):
             self.select_parts([])
             self.viewport.fly_to(part_pose(np.array(finding.location), np.ones(3), 0.0, scene.aspect()))
         self.statusBar().showMessage(finding.to_text().strip(), 8000)
+
+    # ------------------------------------------------------------------ cables
+    def trace_cable(self, cable: int) -> None:
+        """Highlight a cable's route end to end and select both its ends."""
+        if self.scene is None or cable < 0:
+            return
+        self.scene.show_trace([cable])
+        self.selection = [int(p) for p in np.flatnonzero(self.scene.selected)]
+        self._show_properties()
+        self.viewport.refresh()
+        name = str(self.design.cable_text().name[cable])
+        self.statusBar().showMessage(f"traced cable {name}", 8000)
+
+    def fly_to_cable(self, cable: int) -> None:
+        if self.scene is not None and cable >= 0:
+            part = int(self.design.cables.a_part[cable])
+            if part >= 0:
+                self.viewport.fly_to(self.scene.fly_to_pose(part))
+
+    def _on_cable_picked(self, cable: int) -> None:
+        self.trace_cable(cable)
+        self.cables.select_cable(cable)
+
+    def _on_cable_named(self, name: str) -> None:
+        if self.design is None:
+            return
+        hits = np.flatnonzero(self.design.cable_text().name == name)
+        if len(hits):
+            self._on_cable_picked(int(hits[0]))
 
     # ------------------------------------------------------------------ CFD field
     def load_field(self, path: str | Path) -> bool:

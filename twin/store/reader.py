@@ -19,6 +19,7 @@ from twin.geometry.routing import STATUS_CODES
 from twin.store.schema import REQUIRED_TABLES, SCHEMA_VERSION
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
+CABLE_SLICE = 20_000        # cable rows read per slice
 
 
 def open_database(path: str | Path) -> sqlite_utils.Database:
@@ -229,13 +230,17 @@ class _Loader:
         routed = "c.routed_length_m" if "routed_length_m" in cable_columns else "null"
         status_case = " ".join(f"when '{code}' then {i}" for i, code in enumerate(STATUS_CODES))
         status = f"case c.route_status {status_case} else -1 end" if "route_status" in cable_columns else "-1"
-        rows = self.db.execute(f"""
+        cursor = self.db.execute(f"""
             select c.id, {kind_sql}, c.rate_gbps, c.length_m,
                    a.part_id, a.dx, a.dy, a.dz, b.part_id, b.dx, b.dy, b.dz, a.id, b.id,
                    {routed}, {a_kind}, {b_kind}, c.a_port_id, c.b_port_id, {status}
             from cables c left join ports a on a.id = c.a_port_id left join ports b on b.id = c.b_port_id
-            order by c.id""", kinds + port_kinds + port_kinds).fetchall()
-        block = np.array(rows, dtype=np.float64).reshape(len(rows), 20)
+            order by c.id""", kinds + port_kinds + port_kinds)
+        # in slices, so a viewer loading in a worker thread gets the GIL back between them
+        blocks = []
+        while rows := cursor.fetchmany(CABLE_SLICE):
+            blocks.append(np.array(rows, dtype=np.float64).reshape(len(rows), 20))
+        block = np.concatenate(blocks) if blocks else np.zeros((0, 20))
         ids = block[:, 0].astype(np.int64)
         for column, port_id in (("a_port_id", block[:, 12]), ("b_port_id", block[:, 13])):
             dangling = np.isnan(port_id)

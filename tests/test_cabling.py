@@ -15,7 +15,8 @@ from twin.analysis.cabling import run_cabling
 from twin.analysis.routes import design_routes, polylines, trace
 from twin.cli import main
 from twin.export.cables import schedule_rows
-from twin.geometry.routing import NO_PATH, TRAYS, build_tray_network, route_cables
+from twin.geometry.routing import NO_PATH, TRAYS, route_cables
+from twin.geometry.trays import build_tray_network
 from twin.session import ReviewSession
 from twin.store import load_design
 

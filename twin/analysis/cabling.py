@@ -20,7 +20,7 @@ from twin.analysis.findings import Finding
 from twin.analysis.overlays import Overlay
 from twin.analysis.registry import Analysis, AnalysisResult, OverlayDef, register_analysis, register_overlay
 from twin.analysis.routes import design_routes, port_positions, tray_network
-from twin.geometry.routing import NO_PATH, STATUS_CODES, UNROUTED
+from twin.geometry.routing import NO_PATH, STATUS_CODES
 from twin.model import Design, physics
 from twin.model.design import Columns
 

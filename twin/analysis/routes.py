@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from twin.geometry.routing import (DIRECT, LOCAL, NO_PATH, TRAYS, UNROUTED, CableRoutes, TrayNetwork,
-                                   _direct_points, build_tray_network, route_between_parts, row_keys)
+from twin.geometry.routing import (DIRECT, LOCAL, NO_PATH, TRAYS, UNROUTED, CableRoutes, _direct_points,
+                                   route_between_parts, row_keys)
+from twin.geometry.trays import TrayNetwork, build_tray_network
 from twin.model import Design
 
 

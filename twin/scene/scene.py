@@ -40,7 +40,8 @@ from twin.geometry.instancing import Batch, instance, world_boxes
 from twin.geometry.raycast import ray_box_hits
 from twin.model import Design
 from twin.scene import colormap, vtk_arrays
-from twin.analysis.routes import bundle, select_polylines
+from twin.analysis.routes import select_polylines
+from twin.scene.cables import CABLE_TUBE_DISTANCE_M, cable_colours, cables_to_draw, nearest_cable
 from twin.scene.camera import CameraPose, look_from, part_pose
 from twin.scene.hall import hall_batch, row_labels, tile_grid
 from twin.scene.legend import continuous_lut, overlay_legend, scalar_bar
@@ -56,8 +57,6 @@ VIEWS = ("iso", "top", "front", "aisle")
 CHUNK_M = 8.0
 #: Racks shorter than this on screen stay boxes: their trays would be a few pixels each.
 DETAIL_MIN_PIXELS = 200
-#: Cables are drawn as tubes when the camera is closer than this to what it looks at.
-CABLE_TUBE_DISTANCE_M = 12.0
 
 
 @dataclass
@@ -122,6 +121,7 @@ class Scene:
         self._cable_top_actor: vtkActor | None = None
         self._cables_far = True
         self.traced = np.zeros(0, np.int64)
+        self._cable_rows = np.zeros(0, np.int64)
         self._outline: vtkActor | None = None
         self._legend: vtkScalarBarActor | None = None
         self._title = vtkTextActor()
@@ -445,29 +445,12 @@ class Scene:
         if ov is None or ov.cable_values is None or not len(self.design.cables):
             return
         d = self.design
-        a_part, b_part = d.cables.a_part, d.cables.b_part
-        # a cable shows while either end is visible: isolating a rack keeps the cables leaving it
-        shown = ((a_part >= 0) & self.visible[np.maximum(a_part, 0)]) | ((b_part >= 0) & self.visible[np.maximum(b_part, 0)])
-        rows = np.flatnonzero(shown)
-        values = np.asarray(ov.cable_values, float)[rows]
-        # cables that share a path (the osfp1 risers of one rack) draw over each other: the
-        # highest value (the worst finding, the most reach used) is drawn last, so it shows
-        order = np.argsort(np.nan_to_num(values, nan=-np.inf), kind="stable")
-        rows, values = rows[order], values[order]
         self._cables_far = not self._close_up()
-        if self._cables_far:
-            # at hall scale a bundle of cables running together is drawn as one line
-            pick = bundle(d, rows, values)
-            rows, values = rows[pick], values[pick]
+        rows, values = cables_to_draw(d, self.visible, ov, self._cables_far)
         pts, counts = select_polylines(d, rows)
         keep = counts > 0
         self._cable_rows = rows[keep]
-        values = values[keep]
-        if ov.category_rgb:
-            table = np.array(ov.category_rgb, np.uint8)
-            rgb = table[np.clip(np.nan_to_num(values).astype(int), 0, len(table) - 1)]
-        else:
-            rgb = colormap.map_values(values, ov.colormap, ov.vmin, ov.vmax)
+        rgb = cable_colours(ov, values[keep])
         self._cable_actor = self._cell_coloured_actor(vtk_arrays.polylines_varying(pts, counts[keep], rgb))
         self._cable_actor.PickableOff()
         self.renderer.AddActor(self._cable_actor)
@@ -525,7 +508,7 @@ class Scene:
         self.select(np.unique(ends[ends >= 0]))
 
     def clear_trace(self, select: bool = True) -> None:
-        if getattr(self, "_trace_actor", None) is not None:
+        if self._trace_actor is not None:
             self.renderer.RemoveActor(self._trace_actor)
             self._trace_actor = None
         self.traced = np.zeros(0, np.int64)
@@ -537,26 +520,7 @@ class Scene:
 
         Arithmetic on the drawn polylines projected to the screen, no render pass.
         """
-        rows = getattr(self, "_cable_rows", np.zeros(0, np.int64))
-        if not len(rows):
-            return -1
-        pts, counts = select_polylines(self.design, rows)
-        px = self.project(pts)
-        ndc_z = self.project_ndc(pts)[:, 2]
-        line_of_point = np.repeat(np.arange(len(counts)), counts)
-        seg = np.ones(len(pts), bool)
-        seg[np.cumsum(counts) - 1] = False               # a segment starts at every point but each line's last
-        i = np.flatnonzero(seg)
-        p, q = px[i], px[i + 1]
-        d = q - p
-        t = np.clip(((np.array([x, y]) - p) * d).sum(axis=1) / np.maximum((d ** 2).sum(axis=1), 1e-12), 0, 1)
-        dist = np.linalg.norm(p + t[:, None] * d - np.array([x, y]), axis=1)
-        visible = (np.abs(ndc_z[i]) < 1) & (np.abs(ndc_z[i + 1]) < 1)
-        dist = np.where(visible, dist, np.inf)
-        best = int(np.argmin(dist)) if len(dist) else -1
-        if best < 0 or dist[best] > tolerance_px:
-            return -1
-        return int(rows[line_of_point[i[best]]])
+        return nearest_cable(self.design, self._cable_rows, self.project, self.project_ndc, x, y, tolerance_px)
 
     def _cell_coloured_actor(self, poly) -> vtkActor:
         """An actor drawing `poly` with its per-cell RGB, clipped by the section plane if any."""

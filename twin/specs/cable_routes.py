@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from twin.geometry.routing import STATUS_CODES, build_tray_network, route_between_parts, route_texts
+from twin.geometry.routing import STATUS_CODES, route_between_parts, route_texts
+from twin.geometry.trays import build_tray_network
 
 
 def route_generated_cables(tables: dict[str, dict[str, Any]]) -> list[str]:

@@ -67,6 +67,9 @@ def overlay_legend(overlay: Overlay) -> vtkScalarBarActor:
     if overlay.categorical:
         bar = scalar_bar(categorical_lut(overlay.categories, overlay.category_rgb), overlay.unit or " ")
         bar.SetDrawAnnotations(True)
+        # category names are drawn right of the bar: leave them room inside the view
+        longest = max((len(c) for c in overlay.categories), default=0)
+        bar.SetPosition(min(0.9, 0.97 - 0.0085 * longest - 0.04), 0.12)
         return bar
     bar = scalar_bar(continuous_lut(overlay.colormap, overlay.vmin, overlay.vmax), overlay.unit or " ")
     bar.SetDrawAnnotations(False)

@@ -30,14 +30,14 @@ def main() -> None:
     from twin.scene import Scene
     from twin.session import ReviewSession
     from twin.specs.cable_routes import route_generated_cables
-    from twin.specs.generator import _Generator
+    from twin.specs.generator import generate
     from twin.specs.spec import load_spec
     from twin.store import load_design
 
     name = "hall-2000"
     db = scene_db(name)
     spec = load_spec(Path(__file__).resolve().parents[1] / "scenes" / f"{name}.toml")
-    tables = _Generator(spec).generate(lambda _m: None)
+    tables = generate(spec)
     route = median_time(lambda: route_generated_cables(tables), 3)
     n_cables = len(tables["cables"]["id"])
 
@@ -66,7 +66,7 @@ def main() -> None:
     start = time.perf_counter()
     scene.set_overlay(ReviewSession(design).overlay("cabling-reach"))
     recolour = time.perf_counter() - start
-    drawn = int(len(scene._cable_rows))
+    drawn = int(len(scene.decorations.cable_rows))
     print_table(f"cabling, {name}: {n_cables:,} cables, {len(design.cable_trays)} trays, "
                 f"{len(result.findings)} findings ({SIZE[0]}x{SIZE[1]}, medians)",
                 ["step", "time", "target", "note"],

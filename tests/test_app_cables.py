@@ -41,13 +41,14 @@ def test_cables_panel_filters_sorts_and_traces(qtbot, window, hall_db):  # noqa:
     # a click on the row traces the cable: both ends selected, route drawn
     rect = panel.table.visualRect(panel.model.index(0, 0))
     qtbot.mouseClick(panel.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    qtbot.waitUntil(lambda: list(scene.traced) == [dac], timeout=5000)
+    qtbot.waitUntil(lambda: list(scene.state.highlight_cables) == [dac], timeout=5000)
     c = design.cables
     assert set(window.selection) == {int(c.a_part[dac]), int(c.b_part[dac])}
     assert "traced cable C006417" in window.statusBar().currentMessage()
+    assert scene.decorations.trace is not None
     # a new selection ends the trace
     window.select_parts([int(scene.frame_of_rack[0])])
-    assert not len(scene.traced)
+    assert not len(scene.state.highlight_cables) and scene.decorations.trace is None
 
 
 def test_properties_cable_rows_and_3d_cable_picking(qtbot, window, hall_db):  # noqa: F811
@@ -63,7 +64,7 @@ def test_properties_cable_rows_and_3d_cable_picking(qtbot, window, hall_db):  # 
     section.setExpanded(True)
     tree.scrollToItem(row)
     qtbot.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, pos=tree.visualItemRect(row).center())
-    qtbot.waitUntil(lambda: list(scene.traced) == [dac], timeout=5000)
+    qtbot.waitUntil(lambda: list(scene.state.highlight_cables) == [dac], timeout=5000)
     # with a cabling overlay shown, a click on a drawn cable picks and traces it
     window.select_parts([])
     scene.set_overlay(ReviewSession(design).overlay("cabling"))
@@ -74,7 +75,7 @@ def test_properties_cable_rows_and_3d_cable_picking(qtbot, window, hall_db):  # 
     x, y = scene.project(pts[0] + 0.5 * (pts[1] - pts[0]))[0]
     ratio = window.viewport.devicePixelRatioF()
     qtbot.mouseClick(window.viewport, Qt.MouseButton.LeftButton, pos=QPoint(int(round(x / ratio)), int(round(y / ratio))))
-    qtbot.waitUntil(lambda: len(scene.traced) == 1, timeout=5000)
-    picked = int(scene.traced[0])
+    qtbot.waitUntil(lambda: len(scene.state.highlight_cables) == 1, timeout=5000)
+    picked = int(scene.state.highlight_cables[0])
     assert design.parts.rack[design.cables.a_part[picked]] == design.parts.rack[design.cables.a_part[dac]]
     assert window.cables.table.selectionModel().hasSelection()

@@ -48,10 +48,10 @@ def _red(img, xy) -> bool:
     return bool(((p[:, 0] > 90) & (p[:, 0] > 3 * p[:, 1]) & (p[:, 0] > 3 * p[:, 2])).any())
 
 
-def _cyan(img, xy) -> bool:
-    """A clearly cyan (highlight) pixel nearby."""
+def _orange(img, xy) -> bool:
+    """A clearly orange (the trace colour) pixel nearby."""
     p = _patch(img, xy)
-    return bool(((p[:, 2] > 120) & (p[:, 1] > 0.85 * p[:, 2]) & (p[:, 0] < 0.4 * p[:, 2])).any())
+    return bool(((p[:, 0] > 170) & (p[:, 1] > 60) & (p[:, 1] < 0.8 * p[:, 0]) & (p[:, 2] < 0.45 * p[:, 0])).any())
 
 
 def test_the_over_long_dac_is_drawn_red_along_its_route(hall, dac) -> None:
@@ -70,24 +70,22 @@ def test_the_over_long_dac_is_drawn_red_along_its_route(hall, dac) -> None:
     assert sum(_red(plain, p) for p in px) <= 0.2 * len(px)
 
 
-def test_trace_lights_the_route_end_to_end_and_selects_both_ends(hall, dac) -> None:
-    scene = Scene(hall, size=SIZE, labels=False)
-    scene.set_overlay(ReviewSession(hall).overlay("cabling"))
+def test_trace_lights_the_route_end_to_end_and_details_both_ends(hall, dac) -> None:
+    scene = Scene(hall, size=SIZE, labels=False)            # no overlay: a trace is drawn in the trace colour
     scene.set_camera_pose(AISLE)
     scene.update_lod(force=True)
     px = _route_pixels(scene, hall, dac)
     before = scene.screenshot()
-    assert sum(_cyan(before, p) for p in px) <= 0.2 * len(px)
-    scene.show_trace([dac])
+    assert sum(_orange(before, p) for p in px) <= 0.2 * len(px)
+    scene.highlight(cables=[dac])
     scene.update_lod(force=True)
     img = scene.screenshot()
-    cyan = sum(_cyan(img, p) for p in px)
-    assert cyan >= 0.6 * len(px), cyan
+    lit = sum(_orange(img, p) for p in px)
+    assert lit >= 0.6 * len(px), lit
     c = hall.cables
-    assert scene.selected[c.a_part[dac]] and scene.selected[c.b_part[dac]]
     assert {hall.parts.rack[c.a_part[dac]], hall.parts.rack[c.b_part[dac]]} <= set(scene.detail_racks.tolist())
-    scene.clear_trace()
-    assert not scene.selected.any() and not len(scene.traced)
+    scene.clear_highlight()
+    assert scene.decorations.trace is None
 
 
 def test_cables_are_picked_by_their_drawn_route(hall, dac) -> None:
@@ -110,5 +108,5 @@ def test_isolating_a_rack_keeps_the_cables_that_leave_it(hall, dac) -> None:
     scene.set_overlay(ReviewSession(hall).overlay("cabling"))
     rack = hall.parts.rack[hall.cables.a_part[dac]]
     scene.isolate(hall.parts.rack == rack)
-    assert dac in set(scene._cable_rows.tolist())
-    assert len(scene._cable_rows) < len(hall.cables) / 10
+    assert dac in set(scene.decorations.cable_rows.tolist())
+    assert len(scene.decorations.cable_rows) < len(hall.cables) / 10

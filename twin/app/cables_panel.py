@@ -114,6 +114,7 @@ class CablesPanel(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.design: Design | None = None
+        self.session = None                      # twin.session.ReviewSession, when given
         self.result: AnalysisResult | None = None
         self._loaded = False
         self.model = CableTableModel(self)
@@ -149,6 +150,11 @@ class CablesPanel(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.table)
 
+    def set_session(self, session) -> None:
+        """Show the cables of a review session's design, with its (cached) cabling check."""
+        self.session = session
+        self.set_design(session.design if session is not None else None)
+
     def set_design(self, design: Design | None, result: AnalysisResult | None = None) -> None:
         """Show `design`'s cables (with the cabling check's numbers when given). Cable names are
         read from the file when the panel is first shown, not before."""
@@ -167,8 +173,11 @@ class CablesPanel(QWidget):
             return
         self._loaded = True
         if self.result is None and len(self.design.cables):
-            from twin.analysis.cabling import run_cabling
-            self.result = run_cabling(self.design)
+            if self.session is not None:
+                self.result = self.session.result("cabling")
+            else:
+                from twin.analysis.cabling import run_cabling
+                self.result = run_cabling(self.design)
         self.model.set_data(self.design, self.result)
         self.refilter()
 

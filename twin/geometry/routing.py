@@ -35,20 +35,6 @@ STATUS_NAMES = ("inside its rack", "through trays", "direct (no trays)", "direct
 STATUS_CODES = ("rack", "trays", "direct", "no-tray-path", "unrouted")
 
 
-def overhead_routes(a: np.ndarray, b: np.ndarray, rack_a: np.ndarray, rack_b: np.ndarray,
-                    rack_top: np.ndarray) -> np.ndarray:
-    """(k, 4, 3) quick polylines from ends `a` to `b`: up to a common height, across, and down.
-
-    The simple drawing used where no stored route exists: cables inside one rack rise to the
-    higher end; cables between racks rise over the taller rack's top by OVER_RACK_M.
-    """
-    top_a = np.where(rack_a >= 0, rack_top[np.maximum(rack_a, 0)], a[:, 2])
-    top_b = np.where(rack_b >= 0, rack_top[np.maximum(rack_b, 0)], b[:, 2])
-    overhead = np.maximum(top_a, top_b) + OVER_RACK_M
-    z = np.where((rack_a == rack_b) & (rack_a >= 0), np.maximum(a[:, 2], b[:, 2]), overhead)
-    return np.stack([a, np.column_stack([a[:, :2], z]), np.column_stack([b[:, :2], z]), b], axis=1)
-
-
 # ----------------------------------------------------------------------------- routing cables
 
 @dataclass

@@ -102,6 +102,16 @@ def _import(args: argparse.Namespace) -> int:
     return run_import(args)
 
 
+def _export_cables(args: argparse.Namespace) -> int:
+    from twin.export.cables import write_schedule
+    from twin.store import load_design
+
+    design = load_design(args.file)
+    path = write_schedule(design, args.output)
+    print(f"wrote {path}: {len(design.cables):,} cables")
+    return 0
+
+
 def _size(text: str) -> tuple[int, int]:
     from twin.export.image import parse_size
 
@@ -167,6 +177,12 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--field-slice", default="z=1.2", metavar="AXIS=M", help="slice plane of the field (default z=1.2)")
     e.add_argument("--iso", type=float, metavar="VALUE", help="also draw the field's isosurface at VALUE")
     e.set_defaults(func=_export_image)
+    e = esub.add_parser("cables", help="write the cable schedule (CSV)",
+                        description="One CSV row per cable: id, both ends (device, port), kind, rate, catalog "
+                                    "length, routed length and the trays it passes.")
+    e.add_argument("file", help="design file (.twin.db)")
+    e.add_argument("-o", "--output", required=True, help="CSV file to write")
+    e.set_defaults(func=_export_cables)
     p.set_defaults(func=lambda _a: (p.print_help(), 2)[1])
 
     p = sub.add_parser("import", help="import NetBox device types or a NetBox site",

@@ -28,6 +28,7 @@ FLY_INTERVAL_MS = 16
 
 class Viewport(QVTKRenderWindowInteractor):
     picked = Signal(int)                 # part index, or -1 for empty space
+    cablePicked = Signal(int)            # cable row, when a drawn cable is under the click
     frameRendered = Signal(float)        # milliseconds of the last frame
 
     def __init__(self, parent: QWidget | None = None):
@@ -151,8 +152,12 @@ class Viewport(QVTKRenderWindowInteractor):
             self._press_pos = None
             if abs(delta.x()) + abs(delta.y()) < CLICK_SLOP_PX and self.scene is not None:
                 ratio = self.devicePixelRatioF()
-                part = self.scene.pick(ev.position().x() * ratio, ev.position().y() * ratio)
-                self.picked.emit(part)
+                x, y = ev.position().x() * ratio, ev.position().y() * ratio
+                cable = self.scene.pick_cable(x, y)
+                if cable >= 0:
+                    self.cablePicked.emit(cable)
+                else:
+                    self.picked.emit(self.scene.pick(x, y))
         self.schedule_lod()
 
     def wheelEvent(self, ev) -> None:

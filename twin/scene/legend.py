@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from vtkmodules.vtkCommonCore import vtkLookupTable
 from vtkmodules.vtkRenderingAnnotation import vtkScalarBarActor
 
@@ -21,10 +23,10 @@ def continuous_lut(name: str, vmin: float, vmax: float) -> vtkLookupTable:
     return lut
 
 
-def categorical_lut(categories: tuple[str, ...]) -> vtkLookupTable:
-    """An indexed lookup table that names each category in the legend."""
+def categorical_lut(categories: tuple[str, ...], colours: tuple = ()) -> vtkLookupTable:
+    """An indexed lookup table that names each category in the legend (own colours if given)."""
     lut = vtkLookupTable()
-    colours = colormap.lookup_table("categorical")
+    colours = np.array(colours, np.uint8) if len(colours) else colormap.lookup_table("categorical")
     lut.SetNumberOfTableValues(len(categories))
     lut.IndexedLookupOn()
     for i, name in enumerate(categories):
@@ -63,8 +65,11 @@ def scalar_bar(lut: vtkLookupTable, title: str, left: bool = False) -> vtkScalar
 def overlay_legend(overlay: Overlay) -> vtkScalarBarActor:
     """The legend of an overlay: a colour ramp with its unit, or named categories."""
     if overlay.categorical:
-        bar = scalar_bar(categorical_lut(overlay.categories), overlay.unit or " ")
+        bar = scalar_bar(categorical_lut(overlay.categories, overlay.category_rgb), overlay.unit or " ")
         bar.SetDrawAnnotations(True)
+        # category names are drawn right of the bar: leave them room inside the view
+        longest = max((len(c) for c in overlay.categories), default=0)
+        bar.SetPosition(min(0.9, 0.97 - 0.0085 * longest - 0.04), 0.12)
         return bar
     bar = scalar_bar(continuous_lut(overlay.colormap, overlay.vmin, overlay.vmax), overlay.unit or " ")
     bar.SetDrawAnnotations(False)

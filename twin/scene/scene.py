@@ -33,6 +33,7 @@ from vtkmodules.vtkRenderingCore import vtkActor, vtkRenderer, vtkRenderWindow, 
 from twin.analysis.overlays import Overlay
 from twin.model import Design
 from twin.scene import views
+from twin.scene.cables import nearest_cable
 from twin.scene.camera import CameraPose, project_ndc
 from twin.scene.decorations import Decorations
 from twin.scene.hall import hall_batch, tile_grid
@@ -245,6 +246,8 @@ class Scene:
                                      np.array(cam.GetPosition()), np.array(cam.GetFocalPoint()), cam.GetViewAngle(),
                                      h, self.state.forced_racks(), self.options.detail_budget,
                                      self.options.detail_min_pixels)
+        if self.decorations.cables_need_redraw():      # hall scale ↔ close-up: bundles ↔ every cable
+            self._update_overlay_lines()
         if not force and np.array_equal(chosen, self.detail_racks):
             return False
         self.detail_racks = chosen
@@ -323,6 +326,14 @@ class Scene:
     def cable_actor(self) -> vtkActor | None:
         """The overlay's cables (None when the overlay colours no cables)."""
         return self.decorations.cables
+
+    def pick_cable(self, x: float, y: float, tolerance_px: float = 6.0) -> int:
+        """Cable row drawn nearest pixel (x, y) (image convention) within `tolerance_px`, or -1.
+
+        Arithmetic on the drawn routes projected to the screen, no render pass; at hall scale
+        it answers with the cable that stands for its bundle."""
+        return nearest_cable(self.design, self.decorations.cable_rows, self.project, self.project_ndc, x, y,
+                             tolerance_px)
 
     # ------------------------------------------------------------------ cameras
     def aspect(self) -> float:

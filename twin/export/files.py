@@ -2,7 +2,7 @@
 
 Why: an export that dies half-way (disk full, killed CI job, an error in the middle of a
 report) must never leave a truncated GLB or PNG under the name a pipeline picks up next.
-Writing `.name.<pid>.tmp` beside the target and `os.replace`-ing it at the end means the
+Writing `.name.<pid>.tmp.ext` beside the target and `os.replace`-ing it at the end means the
 final name holds either the old file or the complete new one. OS errors become one
 `TwinError` naming the file and the problem (permission, read-only disk, disk full).
 """
@@ -54,7 +54,8 @@ def atomic_output(path: str | Path) -> Iterator[Path]:
     """
     path = Path(path)
     prepare_folder(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    # the temp name keeps the suffix: writers such as usd-core pick the format from it
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
     try:
         yield tmp
         os.replace(tmp, path)

@@ -760,6 +760,7 @@ class Scene:
         grab.SetInput(self.render_window)
         grab.SetInputBufferTypeToRGB()
         grab.ReadFrontBufferOff()
+        grab.ShouldRerenderOff()        # just rendered: a second render would double the cost
         grab.Update()
         image = grab.GetOutput()
         w, h, _ = image.GetDimensions()

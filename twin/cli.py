@@ -68,13 +68,9 @@ def _view(args: argparse.Namespace) -> int:
 
 
 def _export_image(args: argparse.Namespace) -> int:
-    from twin.export.image import export_image
+    from twin.cli_export import export_image
 
-    width, height = _size(args.size)
-    path = export_image(args.file, args.output, view=args.view, size=(width, height), overlay=args.overlay,
-                        select=args.select, field=args.field, field_slice=args.field_slice, iso=args.iso)
-    print(f"wrote {path}")
-    return 0
+    return export_image(args, _size(args.size))
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -127,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     esub = p.add_subparsers(dest="what", metavar="WHAT")
     e = esub.add_parser("image", help="render the scene to a PNG", description="Render the design offscreen to PNG.")
     e.add_argument("file", help="design file (.twin.db)")
-    e.add_argument("-o", "--output", required=True, help="PNG to write")
+    e.add_argument("-o", "--output", required=True, help="PNG to write (a pattern for batches)")
     e.add_argument("--view", default="iso", help="iso, top, front, aisle or rack:NAME (default iso)")
     e.add_argument("--size", default="1920x1080", help="WIDTHxHEIGHT in pixels (default 1920x1080)")
     e.add_argument("--overlay", default="none", help="none, thermal, power, cabling, cooling, supply")
@@ -136,6 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--field-slice", default="z=1.2", metavar="AXIS=M", help="slice plane of the field (default z=1.2)")
     e.add_argument("--iso", type=float, metavar="VALUE", help="also draw the field's isosurface at VALUE")
     e.set_defaults(func=_export_image)
+    from twin.cli_export import add_export_commands
+
+    add_export_commands(esub, _size)      # image batches, glb, usd, report, csv
     p.set_defaults(func=lambda _a: (p.print_help(), 2)[1])
     return parser
 

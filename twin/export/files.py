@@ -42,6 +42,15 @@ def prepare_folder(path: Path) -> None:
         raise TwinError(path, f"cannot create the output folder {path.parent}: {describe_os_error(exc)}") from None
     if path.is_dir():
         raise TwinError(path, "is a folder; give a file name to write")
+    if not os.access(path.parent, os.W_OK):
+        raise TwinError(path, f"cannot write into {path.parent}: permission denied")
+
+
+def check_writable(path: str | Path) -> Path:
+    """Fail early (before minutes of work) when `path` cannot be written; returns it as a Path."""
+    path = Path(path)
+    prepare_folder(path)
+    return path
 
 
 @contextmanager

@@ -6,8 +6,8 @@
   an `instanceable` Xform that references it, so a 2,000-rack hall stores ~20 meshes, not
   80,000. An overlay colours parts by a constant `primvars:displayColor` on the part prim
   (the prototypes then carry no colour of their own, so the inherited one shows).
-- Metadata as `twin:` attributes (name, kind, type, vendor, supplier, power_w, rack, row, and
-  the overlay's value).
+- Metadata as `twin:` attributes: name, rack, power_w (and the overlay's value) on each part
+  prim; kind, type, vendor and supplier on its prototype, which every part prim composes.
 
 The stage is written as USDA text, parsed by usd-core and saved by it (binary crate for .usd
 and .usdc): see `usda_text` for why. usd-core is an
@@ -32,8 +32,10 @@ from twin.model import Design
 
 Progress = Callable[[str], None]
 SUFFIXES = (".usd", ".usda", ".usdc")
-_PART_ATTRS = (("name", "String"), ("kind", "String"), ("type", "String"), ("vendor", "String"),
-               ("supplier", "String"), ("rack", "String"), ("row", "String"), ("power_w", "Double"))
+#: Facts of a part type, authored once on its prototype and composed onto every part prim.
+TYPE_FACTS = ("kind", "type", "vendor", "supplier")
+#: Text facts of each part, authored on the part prim.
+PART_TEXTS = ("name", "rack")
 
 
 def _pxr():
@@ -73,9 +75,18 @@ def _floats(values: np.ndarray) -> str:
     return ", ".join("(" + ", ".join(f"{v:.6g}" for v in row) + ")" for row in np.asarray(values).tolist())
 
 
-def _prototype(name: str, mesh: Mesh, coloured: bool) -> str:
-    """A class Xform with one Mesh child ('geom'): points, triangles, per-face colours."""
-    lines = [f'    def Xform "{name}"', "    {", '        def Mesh "geom"', "        {"]
+def _prototype(name: str, mesh: Mesh, coloured: bool, facts: dict[str, str]) -> str:
+    """A class Xform with one Mesh child ('geom'): points, triangles, per-face colours.
+
+    The part type's facts (kind, type, vendor, supplier), the transform order and a zero
+    yaw sit on the prototype's root: every part prim that references it composes them, so
+    each part authors only what is its own (name, rack, power, position, yaw if any).
+    """
+    lines = [f'    def Xform "{name}"', "    {"]
+    lines += [f"        string twin:{key} = {usd_string(value)}" for key, value in facts.items()]
+    lines += ["        float xformOp:rotateZ = 0", "        double3 xformOp:translate = (0, 0, 0)",
+              '        uniform token[] xformOpOrder = ["xformOp:translate", "xformOp:rotateZ"]',
+              '        def Mesh "geom"', "        {"]
     if len(mesh.vertices):
         lo, hi = mesh.bounds
         lines.append(f"            float3[] extent = [{_floats(np.array([lo, hi]))}]")
@@ -115,7 +126,9 @@ def usda_text(design: Design, meshes: list[Mesh], overlay: Overlay | None = None
            "    }",
            '    defaultPrim = "World"', "    metersPerUnit = 1", '    upAxis = "Z"', ")", "",
            'class "Prototypes"', "{"]
-    out += [_prototype(type_names[t], meshes[t], coloured=rgb is None) for t in used.tolist()]
+    first = {int(t): int(i) for i, t in reversed(list(enumerate(d.parts.type.tolist())))}
+    out += [_prototype(type_names[t], meshes[t], rgb is None,
+                       {k: str(table[k][first[t]]) for k in TYPE_FACTS}) for t in used.tolist()]
     out += ["}", ""]
     say("parts")
     # parent path of every part: <hall>/<row>/<rack> or <hall>/facility
@@ -126,7 +139,7 @@ def usda_text(design: Design, meshes: list[Mesh], overlay: Overlay | None = None
     names = [prim_name(v) for v in table["name"].tolist()]
     pos = d.parts.position.astype(float).tolist()
     yaw = d.parts.yaw_deg.astype(float).tolist()
-    texts = {k: [usd_string(v) for v in table[k].tolist()] for k, kind in _PART_ATTRS if kind == "String"}
+    texts = {k: [usd_string(v) for v in table[k].tolist()] for k in PART_TEXTS}
     power = table["power_w"].astype(float).tolist()
     types = d.parts.type.tolist()
     values = colours = None
@@ -175,9 +188,9 @@ def _emit(out: list[str], node: dict, depth: int, names, pos, yaw, texts, power,
                      f"{inner}    instanceable = true",
                      f"{inner}    prepend references = </Prototypes/{type_names[types[i]]}>",
                      f"{inner})", f"{inner}{{",
-                     f"{inner}    double3 xformOp:translate = ({x:.6f}, {y:.6f}, {z:.6f})",
-                     f"{inner}    float xformOp:rotateZ = {yaw[i]:.6g}",
-                     f'{inner}    uniform token[] xformOpOrder = ["xformOp:translate", "xformOp:rotateZ"]']
+                     f"{inner}    double3 xformOp:translate = ({x:.6f}, {y:.6f}, {z:.6f})"]
+            if yaw[i]:
+                lines.append(f"{inner}    float xformOp:rotateZ = {yaw[i]:.6g}")
             lines += [f"{inner}    string twin:{key} = {vals[i]}" for key, vals in texts.items()]
             lines.append(f"{inner}    double twin:power_w = {power[i]:.6g}")
             if values is not None:

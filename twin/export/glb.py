@@ -6,7 +6,7 @@ What a web viewer needs and what a reviewer expects to find in it:
 - Each part type's mesh is stored once (one set of accessors) and placed by one node per
   part. An overlay's colours are baked in as materials: a glTF mesh per (part type, colour)
   points at the same accessors with another material, so colour costs a few bytes of JSON,
-  not a copy of the triangles.
+  not a copy of the triangles. Without an overlay, parts keep their per-face colours.
 - Part metadata (name, kind, vendor, supplier, power, rack, row, and the overlay value) in
   each node's `extras`, nodes grouped hall → row → rack → part.
 - Rack doors are a second, translucent primitive, as the viewer draws them.
@@ -114,21 +114,19 @@ class _Materials:
         return self._by_rgb[rgb]
 
 
-def _type_geometry(buffer: _Buffer, mesh: Mesh, tinted: bool) -> dict[str, int] | None:
-    """Accessors of one part type's mesh: positions, normals, natural colours (and a pale tint
-    that an overlay colour multiplies, so trays keep some of their shading under an overlay)."""
+def _type_geometry(buffer: _Buffer, mesh: Mesh, coloured: bool = True) -> dict[str, int] | None:
+    """Accessors of one part type's mesh: positions, normals and (for natural colours) per-face
+    colours. Under an overlay the material alone colours the part: VTK-based viewers (f3d,
+    ParaView) let COLOR_0 replace the material colour instead of multiplying it, so an
+    overlay carried by the material only reads the same in every viewer."""
     if mesh.triangle_count == 0:
         return None
     positions, normals, colors = _flat(mesh)
     if not len(positions):
         return None
     out = {"POSITION": buffer.vec3(positions, bounds=True), "NORMAL": buffer.vec3(normals)}
-    if not tinted:
+    if coloured:
         out["natural"] = buffer.vec3(_linear(colors))
-    else:
-        # the scene mixes 4 parts overlay colour with 1 part mesh colour; a tint of 0.8 + 0.2·base
-        # multiplied by the overlay colour reads the same in any glTF viewer
-        out["tint"] = buffer.vec3(_linear((204 + colors.astype(np.uint16) // 5).astype(np.uint8)))
     return out
 
 
@@ -145,8 +143,8 @@ def build_gltf(design: Design, meshes: list[Mesh], door_meshes: dict[int, Mesh],
     part_rgb = overlay_part_rgb(overlay, n)
     buffer, materials = _Buffer(), _Materials()
     used_types = np.unique(d.parts.type) if n else np.zeros(0, np.int64)
-    geometry = {int(t): _type_geometry(buffer, meshes[int(t)], overlay is not None) for t in used_types}
-    doors = {t: _type_geometry(buffer, m, False) for t, m in door_meshes.items() if t in geometry}
+    geometry = {int(t): _type_geometry(buffer, meshes[int(t)], overlay is None) for t in used_types}
+    doors = {t: _type_geometry(buffer, m) for t, m in door_meshes.items() if t in geometry}
 
     # one glTF mesh per (part type, colour); all share the type's accessors
     if part_rgb is None:
@@ -169,7 +167,7 @@ def build_gltf(design: Design, meshes: list[Mesh], door_meshes: dict[int, Mesh],
             prim = {"attributes": {"POSITION": geo["POSITION"], "NORMAL": geo["NORMAL"], "COLOR_0": geo["natural"]},
                     "material": materials.NATURAL}
         else:
-            prim = {"attributes": {"POSITION": geo["POSITION"], "NORMAL": geo["NORMAL"], "COLOR_0": geo["tint"]},
+            prim = {"attributes": {"POSITION": geo["POSITION"], "NORMAL": geo["NORMAL"]},
                     "material": materials.colour(tuple(int(v) for v in palette[c]))}
         prims = [prim]
         door = doors.get(t)
@@ -275,7 +273,7 @@ def _hall_node(nodes: list[dict], meshes: list[dict], buffer: _Buffer, materials
                hall: tuple[np.ndarray, np.ndarray, np.ndarray]) -> int:
     """Floor, walls and cable trays as one context mesh (no metadata: not parts)."""
     points, faces, rgb = hall
-    geo = _type_geometry(buffer, Mesh(points, faces, rgb), False)
+    geo = _type_geometry(buffer, Mesh(points, faces, rgb))
     if geo is None:
         return 0
     meshes.append({"name": "hall", "primitives": [{"attributes": {"POSITION": geo["POSITION"],

@@ -27,7 +27,7 @@ run: $(DEMO)
 		echo "  $(BIN)/twin export image $(DEMO) -o out/ai-hall.png --view iso"; \
 	fi
 
-$(BIN)/.installed: pyproject.toml
+$(BIN)/.installed: pyproject.toml setup.py
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e .
@@ -60,7 +60,11 @@ $(GLTF_VALIDATOR):
 	@if command -v npm >/dev/null; then npm install --silent --prefix .npm gltf-validator; \
 	else echo "npm not found: the GLB validator test will say how to install gltf-validator"; fi
 
+# Layer contracts (import-linter, see pyproject.toml) and the small ruff rule set run first: fast, and a
+# broken layer is worth knowing before the long suite.
 test: system-deps test-venv $(GLTF_VALIDATOR)
+	$(BIN)/lint-imports
+	$(BIN)/ruff check .
 	xvfb-run -a -s "-screen 0 1920x1080x24" $(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 bench: test-venv

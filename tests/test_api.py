@@ -25,7 +25,7 @@ def readme_examples() -> list[str]:
 
 def test_readme_has_the_api_examples():
     blocks = readme_examples()
-    assert len(blocks) == 2
+    assert len(blocks) == 3
     assert any("twin.open(" in b and "save_image(" in b for b in blocks)
     assert any("export_glb(" in b and "report(" in b for b in blocks)
 
@@ -85,3 +85,11 @@ def test_bad_names_fail_at_once_with_the_choices(hall_db):
             assert word in str(exc)
         else:
             raise AssertionError(f"{kwargs} was accepted")
+
+
+def test_import_twin_stays_light():
+    code = ("import sys, twin, twin.specs, twin.session; "
+            "heavy = [m for m in sys.modules if m.startswith(('vtkmodules', 'PySide6', 'pxr'))]; "
+            "assert not heavy, heavy[:5]; assert callable(twin.open)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert result.returncode == 0, result.stderr

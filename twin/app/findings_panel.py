@@ -1,8 +1,9 @@
-"""Findings panel: the thermal analysis's findings at the overlay panel's moment, most severe first.
+"""Findings panel: the findings of every registered analysis at the session's moment, most severe first.
 
-The panel asks `twin.analysis.thermal` for the findings of the open design at a telemetry
-timestamp (`twin.analysis.thermal.analyse_thermal_at`) and lists them. Double-click or Enter on one
-emits `findingActivated`; the window decides where the camera goes.
+The panel asks the window's `ReviewSession` for the findings of the open design at the time
+slider's moment (cached there: the overlay panel and this one share each analysis run) and
+lists them. Double-click or Enter on one emits `findingActivated`; the window decides where
+the camera goes.
 """
 
 from __future__ import annotations
@@ -12,8 +13,7 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from twin.analysis.findings import Finding, sort_findings, summary_line
-from twin.analysis.thermal import analyse_thermal_at
-from twin.model import Design
+from twin.session import ReviewSession
 
 SEVERITY_COLOURS = {"critical": "#d7301f", "warning": "#f0a202", "info": "#3b7dd8"}
 COLUMNS = ("Severity", "Code", "Subject", "Message")
@@ -37,7 +37,7 @@ class FindingsPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.design: Design | None = None
+        self.session: ReviewSession | None = None
         self.findings: list[Finding] = []
         self.timestamp: str | None = None
         self._icons = {name: _marker(colour) for name, colour in SEVERITY_COLOURS.items()}
@@ -67,31 +67,30 @@ class FindingsPanel(QWidget):
         h.addWidget(self.time_label)
         layout.addWidget(header)
         layout.addWidget(self.list, 1)
-        self.set_design(None)
+        self.set_session(None)
 
     # ------------------------------------------------------------------ content
-    def set_design(self, design: Design | None, ts: str | None = None) -> None:
-        self.design = design
-        self.result = None
-        if design is None:
-            self._show([], None, "open a design to see its thermal findings", "")
+    def set_session(self, session: ReviewSession | None) -> None:
+        self.session = session
+        if session is None:
+            self._show([], None, "open a design to see its findings", "")
             return
-        self.recompute(ts)
+        self.refresh()
 
-    def recompute(self, ts: str | None = None) -> None:
-        """Analyse the design at telemetry moment `ts` (None: the latest reading, or estimates)."""
-        d = self.design
-        if d is None:
+    def refresh(self) -> None:
+        """List the findings at the session's moment (each analysis runs once per moment)."""
+        session = self.session
+        if session is None:
             return
         try:
-            result = analyse_thermal_at(d, ts)
+            results = session.results()
         except Exception as exc:              # an odd file must not take the viewer down
-            self._show([], ts, f"thermal analysis failed: {exc}", "")
+            self._show([], session.at, f"analysis failed: {exc}", "")
             return
-        self.result = result
-        at = result.reading_ts
+        findings = sort_findings(f for result in results.values() for f in result.findings)
+        at = next((r.reading_ts for r in results.values() if r.reading_ts), None)
         when = f"at {at}" if at else "estimated (no telemetry)"
-        self._show(sort_findings(result.findings), at, summary_line(result.findings), when)
+        self._show(findings, at, summary_line(findings), when)
 
     def _show(self, findings: list[Finding], ts: str | None, summary: str, when: str) -> None:
         self.findings = findings

@@ -26,14 +26,10 @@ from twin.session import ReviewSession
 
 #: Views of a single rack: its front close-up, three-quarter from above-left, plan, rear.
 RACK_VIEWS = ("front", "iso", "top", "rear")
-#: Render settings per quality. "high" is the single-image export's (8× multisampling,
-#: translucent rack doors, every rack in full detail however small); "fast" is for batches:
-#: racks under 120 px tall stay boxes, no multisampling, no door pass. On software GL the
-#: door pass and multisampling cost about 1× and 3.5× a plain frame of a hall-2000 close-up.
-QUALITY = {
-    "high": dict(detail_budget=6_000_000, detail_min_pixels=0, multisamples=8, doors=True),
-    "fast": dict(detail_budget=400_000, detail_min_pixels=120, multisamples=0, doors=False),
-}
+#: Render options per quality: "high" is the single-image export's (8× multisampling,
+#: translucent rack doors, every rack in full detail), "fast" the batch preset (see
+#: twin.scene.options.BATCH).
+QUALITY = ("high", "fast")
 #: Fields an output pattern may use.
 PATTERN_FIELDS = ("rack", "row", "view", "overlay", "hall", "index")
 
@@ -53,11 +49,14 @@ class ImageRenderer:
     def __init__(self, session: ReviewSession, size: tuple[int, int] = (1920, 1080), quality: str = "high"):
         from twin.scene import Scene
 
+        from twin.scene.options import BATCH, EXPORT
+
         if quality not in QUALITY:
             raise TwinError(None, f"unknown quality {quality!r}: use {', '.join(QUALITY)}", where="--quality")
         self.session = session
         self.design = session.design
-        self.scene = Scene(self.design, size=size, **QUALITY[quality])
+        self.scene = Scene(self.design, size=size, options=EXPORT if quality == "high" else BATCH,
+                           state=session.view)
         self._overlays: dict[str, object] = {}
         self._overlay_name = registry.NO_OVERLAY
 

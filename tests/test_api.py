@@ -36,11 +36,12 @@ def test_readme_examples_run_without_display_or_qt(hall_db, tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     env["PYTHONPATH"] = str(REPO)
     check = "\nimport sys\nassert not [m for m in sys.modules if m.startswith(('PySide6', 'shiboken6'))]\n"
+    out = ""
     for i, block in enumerate(readme_examples()):
         result = subprocess.run([sys.executable, "-c", block + check], cwd=tmp_path, env=env, capture_output=True,
                                 text=True, timeout=600)
         assert result.returncode == 0, f"example {i + 1} failed:\n{result.stderr}"
-    out = result.stdout + ""
+        out += result.stdout
     a06 = read_png(tmp_path / "a06.png")
     assert a06.shape == (1080, 1920, 3)
     # the hot rack fills the middle of its close-up, and under the thermal overlay it is red

@@ -85,7 +85,7 @@ class ImageRenderer:
 
     def rack_pose(self, rack_name: str, view: str):
         """A view of one rack: `front` is the viewer's fly-to close-up, the others look at its box."""
-        from twin.scene.camera import look_from
+        from twin.scene.camera import CameraPose, look_from
 
         try:
             rack = self.design.rack_index(rack_name)
@@ -102,7 +102,10 @@ class ImageRenderer:
         direction = np.array([c * local[0] - s * local[1], s * local[0] + c * local[1], local[2]])
         up = (0.0, 0.0, 1.0) if view != "top" else (-s, c, 0.0)
         lo, hi = self.scene.box_lo[frame], self.scene.box_hi[frame]
-        return look_from(direction, lo, hi, self.scene.aspect(), view_up=up)
+        pose = look_from(direction, lo, hi, self.scene.aspect(), view_up=up)
+        # a little further back than a tight fit: up close, perspective crops the rack's top
+        eye, focal = np.array(pose.position), np.array(pose.focal_point)
+        return CameraPose(tuple(focal + (eye - focal) * 1.3), pose.focal_point, pose.view_up, pose.view_angle)
 
     # ------------------------------------------------------------------ drawing
     def render(self, camera: str = "iso", overlay: str = registry.NO_OVERLAY,

@@ -16,7 +16,7 @@ from __future__ import annotations
 import string
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 
@@ -191,12 +191,3 @@ def plan_images(session: ReviewSession, pattern: str, views: Sequence[str], over
                 seen[path] = f"{camera}/{overlay}"
                 jobs.append(ImageJob(camera, overlay, path))
     return jobs
-
-
-def render_batch(renderer: ImageRenderer, jobs: Iterable[ImageJob], size: tuple[int, int],
-                 write: Callable[[np.ndarray, Path], Path]) -> list[Path]:
-    """Draw and write every job with one renderer (the caller wraps `jobs` in a progress bar)."""
-    written = []
-    for job in jobs:
-        written.append(write(renderer.render(job.camera, job.overlay, size), job.path))
-    return written

@@ -405,6 +405,11 @@ class Scene:
         grab.SetInput(self.render_window)
         grab.SetInputBufferTypeToRGB()
         grab.ReadFrontBufferOff()
+        if self.render_window.GetOffScreenRendering():
+            # offscreen, the frame just drawn is still in the back buffer: rendering it again for
+            # the grab would double the cost of every exported image. (An on-screen window has
+            # swapped buffers by now, so it must redraw.)
+            grab.ShouldRerenderOff()
         grab.Update()
         image = grab.GetOutput()
         w, h, _ = image.GetDimensions()

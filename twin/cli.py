@@ -137,6 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--iso", type=float, metavar="VALUE", help="also draw the field's isosurface at VALUE")
     e.set_defaults(func=_export_image)
     p.set_defaults(func=lambda _a: (p.print_help(), 2)[1])
+    from twin.cli_review import add_review_commands
+    add_review_commands(sub)
     return parser
 
 

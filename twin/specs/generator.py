@@ -22,7 +22,7 @@ from twin.model import physics
 from twin.specs.layout import RACK_BASE_M, RowPlan, plan_rows
 from twin.specs.spec import load_spec
 from twin.specs.telemetry import make_telemetry
-from twin.store.reviews import carry_reviews, check_replaceable
+from twin.store.reviews import carry_reviews, check_replaceable, replace_design
 from twin.store.writer import write_tables
 
 Progress = Callable[[str], None]
@@ -57,7 +57,7 @@ def build_design(spec_path: str | Path, out_path: str | Path, progress: Progress
         say("writing")
         counts = write_tables(tmp, tables)
         carried, warnings = carry_reviews(out_path, tmp)
-        os.replace(tmp, out_path)
+        replace_design(tmp, out_path)
     finally:
         tmp.unlink(missing_ok=True)
     return BuildSummary(out_path, counts, carried, warnings)

@@ -99,11 +99,11 @@ def _compare(args: argparse.Namespace) -> int:
 
     comparison = compare_files(args.file, args.other, base=args.base)
     if args.image:
-        from twin.export.image import export_diff_image
+        from twin.export.diff import export_diff_image
 
         if args.other is None:
             raise argparse.ArgumentTypeError("--image needs a second design file to show what changed")
-        print(f"wrote {export_diff_image(args.other, args.file, args.image, view=args.view)}", file=sys.stderr)
+        print(f"wrote {export_diff_image(args.file, args.other, args.image, view=args.view)}", file=sys.stderr)
     _print_json(comparison.to_dict()) if args.json else print(format_comparison(comparison, per_rack=args.racks))
     return 0
 

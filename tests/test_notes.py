@@ -233,3 +233,30 @@ def test_viewpoints_saved_and_listed(design, capsys):
     assert views[1]["position"] == [11.0, -5.0, 3.0] and views[1]["focal_point"] == [10.0, 4.0, 1.0]
     assert main(["viewpoints", "list", str(design)]) == 0
     assert "hot aisle  from (11.00, -5.00, 3.00)" in capsys.readouterr().out
+
+
+def test_bcf_export_holds_every_note_verbatim(design, tmp_path):
+    import zipfile
+    from xml.etree import ElementTree as ET
+
+    with ReviewStore(design) as store:
+        for text in NASTY:
+            store.add_note(text, part="A03")
+        store.resolve_note(1)
+        store.save_viewpoint("hot aisle", (10, -5, 3), (10, 4, 1))
+    out = tmp_path / "review.bcfzip"
+    assert main(["notes", "bcf", str(design), "-o", str(out)]) == 0
+    with zipfile.ZipFile(out) as z:
+        names = z.namelist()
+        assert "bcf.version" in names
+        markups = [ET.fromstring(z.read(n)) for n in names if n.endswith("markup.bcf")]
+        views = [ET.fromstring(z.read(n)) for n in names if n.endswith("viewpoint.bcfv")]
+    assert len(markups) == len(views) == len(NASTY) + 1
+    issues = [m for m in markups if m.find("Topic").get("TopicType") == "Issue"]
+    assert sorted(m.findtext("Topic/Description") for m in issues) == sorted(NASTY)
+    assert sum(m.find("Topic").get("TopicStatus") == "Closed" for m in issues) == 1
+    assert {m.findtext("Topic/Labels") for m in issues} == {"A03-frame"}
+    components = {c.get("AuthoringToolId") for v in views for c in v.iter("Component")}
+    assert components == {"A03-frame"}
+    camera = next(v for v in views if v.find("Components") is None).find("PerspectiveCamera")
+    assert [float(camera.findtext(f"CameraViewPoint/{a}")) for a in "XYZ"] == [10.0, -5.0, 3.0]

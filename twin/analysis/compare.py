@@ -240,7 +240,7 @@ def compare_files(path: str | Path, other: str | Path | None = None, base: str |
     return compare_designs(design, load_design(other))
 
 
-def _fmt(key: str, value: float, signed: bool = False) -> str:
+def format_value(key: str, value: float, signed: bool = False) -> str:
     if value is None or not np.isfinite(value):
         return "–"
     scale = next(s for k, _, _, s in METRICS if k == key)
@@ -264,10 +264,10 @@ def format_comparison(c: Comparison, per_rack: bool = False) -> str:
              else f"{c.new} against baseline {c.baseline}")
     out = [title, "", line("rack type (mean rack)", head) + "   racks  longest lead set by"]
     for t in c.types:
-        out.append(line(t.key, [_fmt(k, t.mean[k]) for k, *_ in METRICS]) + f"   {t.racks:>5}  {t.lead_part_type}")
+        out.append(line(t.key, [format_value(k, t.mean[k]) for k, *_ in METRICS]) + f"   {t.racks:>5}  {t.lead_part_type}")
     out += ["", line("Δ new − baseline", head)]
     for a, b, d in c.pairs:
-        out.append(line(f"{b.key}", [_fmt(k, d[k], signed=True) for k, *_ in METRICS]) + f"   vs {a.key}")
+        out.append(line(f"{b.key}", [format_value(k, d[k], signed=True) for k, *_ in METRICS]) + f"   vs {a.key}")
     if not c.pairs:
         out.append("  (no rack types to pair)")
     if c.mode == "designs":
@@ -281,7 +281,7 @@ def format_comparison(c: Comparison, per_rack: bool = False) -> str:
     if per_rack:
         out += ["", line("rack (Δ against baseline)", head)]
         for r in c.racks:
-            out.append(line(r["rack"], [_fmt(k, r["values"][k]) for k, *_ in METRICS]))
+            out.append(line(r["rack"], [format_value(k, r["values"][k]) for k, *_ in METRICS]))
             if r["delta"] is not None and any(abs(v) > 1e-9 for v in r["delta"].values() if np.isfinite(v)):
-                out.append(line("   Δ", [_fmt(k, r["delta"][k], signed=True) for k, *_ in METRICS]))
+                out.append(line("   Δ", [format_value(k, r["delta"][k], signed=True) for k, *_ in METRICS]))
     return "\n".join(out)

@@ -9,12 +9,10 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayo
 
 from twin.app.field_panel import FieldGroup
 from twin.analysis.overlays import Overlay, build_overlay
-from twin.analysis.registry import overlay_availability, overlay_names
+from twin.analysis.registry import overlay_availability, overlay_label, overlay_names
 from twin.model import Design
 from twin.store.telemetry import reading_times
 
-LABELS = {"none": "None", "thermal": "Thermal", "power": "Power", "cabling": "Cabling", "cooling": "Cooling",
-          "supply": "Supply chain"}
 TIME_DEBOUNCE_MS = 120
 
 
@@ -32,7 +30,7 @@ class OverlayPanel(QWidget):
         self.combo = QComboBox()
         self.combo.setObjectName("overlayCombo")
         for name in overlay_names():
-            self.combo.addItem(LABELS.get(name, name.title()), name)
+            self.combo.addItem(overlay_label(name), name)
         self.vmin = QDoubleSpinBox(decimals=1, minimum=-1e9, maximum=1e9, keyboardTracking=False)
         self.vmax = QDoubleSpinBox(decimals=1, minimum=-1e9, maximum=1e9, keyboardTracking=False)
         self.slider = QSlider(Qt.Orientation.Horizontal)
@@ -79,7 +77,7 @@ class OverlayPanel(QWidget):
             reason = self.reasons.get(name)
             item = model.item(i)
             item.setEnabled(reason is None)
-            item.setToolTip(reason or f"colour the scene by {LABELS[name].lower()}" if name != "none"
+            item.setToolTip(reason or f"colour the scene by {overlay_label(name).lower()}" if name != "none"
                             else "natural colours")
         try:
             self.times = reading_times(design.source) if design is not None and len(design.sensors) else []

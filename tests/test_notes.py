@@ -164,13 +164,16 @@ def test_kill_during_a_burst_of_writes_keeps_every_committed_note(design):
 def test_a_locked_file_gives_a_clear_error_and_loses_nothing(design):
     with ReviewStore(design) as store:
         store.add_note("before the lock", part="A01")
+    store = ReviewStore(design, busy_timeout_s=0.3)       # opened before the lock, as a viewer holds it
     blocker = sqlite3.connect(design, isolation_level=None)
     blocker.execute("BEGIN EXCLUSIVE")
     try:
-        with ReviewStore(design, busy_timeout_s=0.3) as store:
-            with pytest.raises(TwinError, match="locked") as err:
-                store.add_note("while locked", part="A01")
+        with pytest.raises(TwinError, match="locked") as err:
+            store.add_note("while locked", part="A01")
         assert str(design) in str(err.value) and "nothing was changed" in str(err.value)
+        store.close()
+        with pytest.raises(TwinError, match="locked"):        # and one opened while it is locked
+            ReviewStore(design, busy_timeout_s=0.3)
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
@@ -260,3 +263,15 @@ def test_bcf_export_holds_every_note_verbatim(design, tmp_path):
     assert components == {"A03-frame"}
     camera = next(v for v in views if v.find("Components") is None).find("PerspectiveCamera")
     assert [float(camera.findtext(f"CameraViewPoint/{a}")) for a in "XYZ"] == [10.0, -5.0, 3.0]
+
+
+def test_reading_notes_leaves_the_file_as_it_was(design):
+    before = design.read_bytes()
+    with ReviewStore(design) as store:
+        assert store.notes() == [] and store.viewpoints() == []
+    assert design.read_bytes() == before and not Path(f"{design}-wal").exists()
+    with ReviewStore(design) as store:
+        store.add_note("one", part="A01")
+    conn = sqlite3.connect(design)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"   # back to a plain file once closed
+    conn.close()

@@ -167,5 +167,5 @@ def add_review_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--racks", action="store_true", help="also print one row per rack")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--image", metavar="PNG", help="with OTHER: render OTHER coloured by added / changed parts")
-    p.add_argument("--view", default="iso", help="view of --image (default iso)")
+    p.add_argument("--view", default="top", help="view of --image (default top)")
     p.set_defaults(func=_compare)

@@ -251,11 +251,18 @@ def format_value(key: str, value: float, signed: bool = False) -> str:
     return f"{v:,.{digits}f}"
 
 
+def type_label(c: Comparison, t: TypeSummary) -> str:
+    """A rack type's row label; between two files, which file it is from."""
+    if c.mode != "designs":
+        return t.key
+    return f"{t.key} ({'baseline' if t.source == c.baseline else 'new'})"
+
+
 def format_comparison(c: Comparison, per_rack: bool = False) -> str:
     """The comparison as aligned terminal tables: rack types, deltas, then (optionally) racks."""
     head = [f"{t} {u}".strip() for _, t, u, _ in METRICS]
     width = [max(9, len(h) + 1) for h in head]
-    name_w = max([30] + [len(t.key) + 2 for t in c.types])
+    name_w = max([30] + [len(type_label(c, t)) + 2 for t in c.types])
 
     def line(label: str, cells: list[str]) -> str:
         return f"{label:<{name_w}}" + "".join(f"{cell:>{w}}" for cell, w in zip(cells, width))
@@ -264,10 +271,12 @@ def format_comparison(c: Comparison, per_rack: bool = False) -> str:
              else f"{c.new} against baseline {c.baseline}")
     out = [title, "", line("rack type (mean rack)", head) + "   racks  longest lead set by"]
     for t in c.types:
-        out.append(line(t.key, [format_value(k, t.mean[k]) for k, *_ in METRICS]) + f"   {t.racks:>5}  {t.lead_part_type}")
-    out += ["", line("Δ new − baseline", head)]
+        out.append(line(type_label(c, t), [format_value(k, t.mean[k]) for k, *_ in METRICS])
+                   + f"   {t.racks:>5}  {t.lead_part_type}")
+    out += ["", line("Δ new − baseline", head) + "   racks"]
     for a, b, d in c.pairs:
-        out.append(line(f"{b.key}", [format_value(k, d[k], signed=True) for k, *_ in METRICS]) + f"   vs {a.key}")
+        out.append(line(f"{b.key}", [format_value(k, d[k], signed=True) for k, *_ in METRICS])
+                   + f"   {b.racks - a.racks:>+5}  vs {a.key}")
     if not c.pairs:
         out.append("  (no rack types to pair)")
     if c.mode == "designs":

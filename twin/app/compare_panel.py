@@ -15,7 +15,8 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (QCheckBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
-from twin.analysis.compare import METRICS, Comparison, format_value, compare_designs, compare_generations
+from twin.analysis.compare import (METRICS, Comparison, compare_designs, compare_generations, format_value,
+                                   type_label)
 from twin.analysis.partdiff import diff_overlay
 from twin.errors import TwinError
 from twin.model import Design
@@ -118,10 +119,11 @@ class ComparePanel(QWidget):
         if c is None:
             return
         rows: list[tuple[list[str], str]] = []         # cells, style
+        for a, b, d in c.pairs:          # the deltas first: they are what a review asks about
+            rows.append(([f"Δ {b.key}  vs  {a.key}", f"{b.racks - a.racks:+d}"]
+                         + [format_value(k, d[k], signed=True) for k, *_ in METRICS], "delta"))
         for t in c.types:
-            rows.append(([t.key, str(t.racks)] + [format_value(k, t.mean[k]) for k, *_ in METRICS], "type"))
-        for a, b, d in c.pairs:
-            rows.append(([f"Δ {b.key}  vs  {a.key}", ""] + [format_value(k, d[k], signed=True) for k, *_ in METRICS], "delta"))
+            rows.append(([type_label(c, t), str(t.racks)] + [format_value(k, t.mean[k]) for k, *_ in METRICS], "type"))
         if self.per_rack.isChecked():
             for r in c.racks:
                 rows.append(([r["rack"], ""] + [format_value(k, r["values"][k]) for k, *_ in METRICS], "rack"))

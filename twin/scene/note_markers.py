@@ -24,6 +24,8 @@ RESOLVED_RGB = (110, 160, 120)
 SELECTED_RGB = (0, 229, 255)
 PIN_RADIUS_M = 0.14
 PICK_RADIUS_PX = 14.0
+#: How far above a rack (or free-standing gear) its pins float: clear of the overhead cable trays.
+RISE_M = 0.9
 
 
 def note_positions(design: Design, part_names: Sequence[str], points: Sequence) -> np.ndarray:
@@ -52,7 +54,7 @@ def note_positions(design: Design, part_names: Sequence[str], points: Sequence) 
             front = np.array([np.sin(yaw), -np.cos(yaw), 0.0])
             out[i] = base + front * (size[1] / 2 + 0.12) + [0, 0, size[2] / 2]
         else:
-            out[i] = base + [0, 0, size[2] + 0.3]
+            out[i] = base + [0, 0, size[2] + RISE_M]
     return out
 
 

@@ -96,9 +96,16 @@ class ReviewStore:
 
     def __init__(self, path: str | Path, busy_timeout_s: float = BUSY_TIMEOUT_S):
         self.path = Path(path)
-        open_database(self.path).conn.close()         # a twin design this version reads, or TwinError
         self.busy_timeout_s = busy_timeout_s
+        try:
+            open_database(self.path).conn.close()     # a twin design this version reads, or TwinError
+        except TwinError as exc:
+            if "locked" in exc.message:
+                raise TwinError(self.path, "cannot read it: another program keeps it locked; nothing was changed",
+                                where="notes") from None
+            raise
         self._conn: sqlite3.Connection | None = None
+        self._wrote = False
 
     # ------------------------------------------------------------------ connection
     def __enter__(self) -> "ReviewStore":
@@ -108,7 +115,15 @@ class ReviewStore:
         self.close()
 
     def close(self) -> None:
+        """Close the connection; if this store wrote and nobody else has the file open, put the
+        file back into rollback-journal mode, so it reads on read-only media without a `-shm`."""
         if self._conn is not None:
+            if self._wrote:
+                try:
+                    self._conn.execute("PRAGMA busy_timeout = 0")
+                    self._conn.execute("PRAGMA journal_mode = DELETE")
+                except sqlite3.OperationalError:
+                    pass                          # another reader or writer still has it open: stays WAL
             self._conn.close()
             self._conn = None
 
@@ -118,14 +133,24 @@ class ReviewStore:
             try:
                 conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_s * 1000)}")
                 conn.execute("PRAGMA foreign_keys = ON")
+            except sqlite3.OperationalError as exc:
+                conn.close()
+                raise self._error(exc, "open it") from None
+            self._conn = conn
+        return self._conn
+
+    def _writer(self) -> sqlite3.Connection:
+        """The connection, in WAL mode (set on the first write: reading never changes the file)."""
+        conn = self._connection()
+        if not self._wrote:
+            try:
                 if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
                     conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")   # WAL + NORMAL: a commit survives a killed process
             except sqlite3.OperationalError as exc:
-                conn.close()
                 raise self._error(exc, "open it for writing") from None
-            self._conn = conn
-        return self._conn
+            self._wrote = True
+        return conn
 
     def _error(self, exc: sqlite3.Error, doing: str) -> TwinError:
         text = str(exc).lower()
@@ -139,7 +164,7 @@ class ReviewStore:
 
     def _write(self, doing: str, statements: Sequence[tuple[str, tuple]]) -> list[sqlite3.Cursor]:
         """Run `statements` in one immediate transaction (all or nothing)."""
-        conn = self._connection()
+        conn = self._writer()
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -155,30 +180,29 @@ class ReviewStore:
             raise self._error(exc, doing) from None
         return cursors
 
-    def _read(self, sql: str, params: tuple = ()) -> list[tuple]:
-        conn = self._connection()
-        if not self._has_review_tables(conn):
-            return []
+    def _query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        """Rows of one read; a locked or unreadable file becomes a TwinError saying so."""
         try:
-            return conn.execute(sql, params).fetchall()
+            return self._connection().execute(sql, params).fetchall()
         except sqlite3.OperationalError as exc:
             raise self._error(exc, "read the notes") from None
 
-    @staticmethod
-    def _has_review_tables(conn: sqlite3.Connection) -> bool:
-        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        return {"notes", "viewpoints"} <= names
+    def _read(self, sql: str, params: tuple = ()) -> list[tuple]:
+        names = {r[0] for r in self._query("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not {"notes", "viewpoints"} <= names:       # a file from before review tables existed
+            return []
+        return self._query(sql, params)
 
     # ------------------------------------------------------------------ parts
     def part_id(self, name: str) -> int:
         """The id of the part called `name`, or of the frame of the rack called `name`;
         TwinError naming `name` when there is neither."""
-        conn = self._connection()
-        row = conn.execute("SELECT id FROM parts WHERE name = ? ORDER BY id LIMIT 1", (name,)).fetchone()
-        if row is None:
-            row = conn.execute("""
+        rows = self._query("SELECT id FROM parts WHERE name = ? ORDER BY id LIMIT 1", (name,))
+        if not rows:
+            rows = self._query("""
                 SELECT p.id FROM parts p JOIN racks r ON r.id = p.rack_id JOIN part_types t ON t.id = p.part_type_id
-                WHERE r.name = ? AND t.kind = 'rack' ORDER BY p.id LIMIT 1""", (name,)).fetchone()
+                WHERE r.name = ? AND t.kind = 'rack' ORDER BY p.id LIMIT 1""", (name,))
+        row = rows[0] if rows else None
         if row is None:
             raise TwinError(self.path, f"no part (or rack) called {name!r} in this design", where="--part")
         return int(row[0])

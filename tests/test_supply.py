@@ -71,3 +71,16 @@ def test_categorical_legend_shows_every_label_in_full(hall):
     long = CategoryLegend("Origin", ("domestic (United States of America)", "imported"))
     short = CategoryLegend("Origin", ("d", "i"))
     assert long.size_px[0] > short.size_px[0] + 150
+
+
+def test_info_summary_gives_the_design_supply_figures(hall, hall_db):
+    from twin.analysis.summary import design_summary
+
+    supply = design_summary(hall)["supply"]
+    conn = sqlite3.connect(hall_db)
+    cost, home_cost, lead = conn.execute("""
+        SELECT SUM(t.unit_cost_usd), SUM(CASE WHEN t.country_of_origin = 'US' THEN t.unit_cost_usd ELSE 0 END),
+               MAX(t.lead_time_days) FROM parts p JOIN part_types t ON t.id = p.part_type_id""").fetchone()
+    conn.close()
+    assert supply["domestic_share"] == pytest.approx(home_cost / cost, abs=1e-4)
+    assert supply["longest_lead_days"] == lead and supply["home_country"] == "US"

@@ -95,9 +95,12 @@ def _bcf(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from twin.analysis.compare import compare_files, format_comparison
+    from twin.analysis.compare import compare_designs, compare_generations, format_comparison
+    from twin.store import load_design
 
-    comparison = compare_files(args.file, args.other, base=args.base)
+    design = load_design(args.file)
+    comparison = (compare_generations(design, args.base) if args.other is None
+                  else compare_designs(design, load_design(args.other)))
     if args.image:
         from twin.export.diff import export_diff_image
 

@@ -17,8 +17,6 @@ fraction, the maximum for lead time) plus totals. Numpy bincounts over parts and
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
-
 import numpy as np
 
 from twin.analysis.partdiff import PartDiff, diff_parts
@@ -228,16 +226,6 @@ def compare_designs(old: Design, new: Design) -> Comparison:
     return Comparison("designs", str(old.source), str(new.source), old_types + new_types, pairs, racks,
                       added_racks=sorted(new_names - set(old_names)), removed_racks=sorted(set(old_names) - new_names),
                       parts=diff, parts_dict=diff.to_dict(old, new))
-
-
-def compare_files(path: str | Path, other: str | Path | None = None, base: str | None = None) -> Comparison:
-    """`twin compare FILE [OTHER]`: generations within FILE, or OTHER against the baseline FILE."""
-    from twin.store import load_design
-
-    design = load_design(path)
-    if other is None:
-        return compare_generations(design, base)
-    return compare_designs(design, load_design(other))
 
 
 def format_value(key: str, value: float, signed: bool = False) -> str:

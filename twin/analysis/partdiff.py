@@ -51,9 +51,14 @@ def diff_parts(old: Design, new: Design) -> PartDiff:
     old_names = old.parts.name.astype(str)
     new_names = new.parts.name.astype(str)
     common, i_old, i_new = np.intersect1d(old_names, new_names, assume_unique=False, return_indices=True)
-    added = np.flatnonzero(~np.isin(new_names, common))
-    removed = np.flatnonzero(~np.isin(old_names, common))
-    type_changed = old.part_types.name[old.parts.type[i_old]].astype(str) != new.part_types.name[new.parts.type[i_new]].astype(str)
+    only_new = np.ones(len(new_names), bool)
+    only_new[i_new] = False
+    only_old = np.ones(len(old_names), bool)
+    only_old[i_old] = False
+    added, removed = np.flatnonzero(only_new), np.flatnonzero(only_old)
+    new_type = {name: i for i, name in enumerate(new.part_types.name.tolist())}      # catalog rows, not parts
+    old_to_new = np.array([new_type.get(name, -1) for name in old.part_types.name.tolist()] + [-1], np.int64)
+    type_changed = old_to_new[old.parts.type[i_old]] != new.parts.type[i_new]
     moved = np.abs(old.parts.position[i_old] - new.parts.position[i_new]).max(axis=1) > POSITION_TOLERANCE_M \
         if len(common) else np.zeros(0, bool)
     turned = np.abs(((old.parts.yaw_deg[i_old] - new.parts.yaw_deg[i_new]) + 180.0) % 360.0 - 180.0) > 1e-6

@@ -23,7 +23,7 @@ run: $(DEMO)
 		echo "  $(BIN)/twin export image $(DEMO) -o out/ai-hall.png --view iso"; \
 	fi
 
-$(BIN)/.installed: pyproject.toml
+$(BIN)/.installed: pyproject.toml setup.py
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e .
@@ -52,7 +52,11 @@ system-deps:
 		echo "missing Debian packages (install them as root):$$missing"; \
 	fi
 
+# Layer contracts (import-linter, see pyproject.toml) and the small ruff rule set run first: fast, and a
+# broken layer is worth knowing before the long suite.
 test: system-deps test-venv
+	$(BIN)/lint-imports
+	$(BIN)/ruff check .
 	xvfb-run -a -s "-screen 0 1920x1080x24" $(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 bench: test-venv

@@ -22,6 +22,7 @@ from PySide6.QtCore import QPoint, QSettings, Qt, QTimer  # noqa: E402
 
 from twin.analysis.registry import overlay_availability, overlay_names  # noqa: E402
 from twin.app.window import MainWindow  # noqa: E402
+from twin.export.image import read_png  # noqa: E402
 
 LOAD_TIMEOUT_MS = 30_000
 
@@ -259,5 +260,6 @@ def test_keys_hide_isolate_fly_and_visibility_panel(qtbot, window, pod_db, tmp_p
     window.visibility.axis.setCurrentIndex(0)
     assert scene.section is None
 
-    out = window.export_image(tmp_path / "view.png")
+    out = window.export_image(tmp_path / "view.png", (400, 300))
     assert out.exists() and out.stat().st_size > 1000
+    assert read_png(out).shape == (300, 400, 3)          # the size asked for, not the viewport's

@@ -42,18 +42,36 @@ def _info(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from twin.analysis import registry
     from twin.analysis.findings import SEVERITIES, findings_to_dicts
-    from twin.analysis.thermal import analyse_thermal_at, thermal_check_lines
+    from twin.session import ReviewSession
     from twin.store import load_design
 
     design = load_design(args.file)
-    result = analyse_thermal_at(design, args.at, ashrae_class=args.ashrae)
-    findings = result.findings
+    session = ReviewSession(design, args.at)
+    if args.ashrae:
+        session.configure("thermal", ashrae_class=args.ashrae)
+    available = session.available()
+    asked = [name for name in registry.analysis_names() if getattr(args, f"run_{name}", False)]
+    for name in asked:
+        if available[name]:
+            raise TwinError(design.source, f"{registry.get_analysis(name).label} cannot run: {available[name]}",
+                            where=f"--{name}")
+    chosen = asked or [name for name, why in available.items() if why is None]
+    skipped = {} if asked else {name: why for name, why in available.items() if why}
+    results = session.results(chosen)
+    findings = session.findings(chosen)
+    reading_ts = next((r.reading_ts for r in results.values() if r.reading_ts), None)
     if args.json:
-        print(json.dumps({"file": str(design.source), "reading_ts": result.reading_ts,
-                          "findings": findings_to_dicts(findings)}, indent=2))
+        print(json.dumps({"file": str(design.source), "reading_ts": reading_ts,
+                          "analyses": {name: {"label": registry.get_analysis(name).label,
+                                              "reading_ts": r.reading_ts, "findings": len(r.findings)}
+                                       for name, r in results.items()},
+                          "skipped": skipped, "findings": findings_to_dicts(findings)}, indent=2))
     else:
-        print("\n".join(thermal_check_lines(design, result)))
+        lines = session.report(chosen)
+        lines += [f"skipped {name}: {why}" for name, why in skipped.items()]
+        print("\n".join(lines))
     if args.fail_on != "never":
         limit = SEVERITIES.index(args.fail_on)
         if any(f.rank <= limit for f in findings):
@@ -78,16 +96,18 @@ def _export_image(args: argparse.Namespace) -> int:
 
 
 def _size(text: str) -> tuple[int, int]:
+    from twin.export.image import parse_size
+
     try:
-        w, h = (int(v) for v in text.lower().split("x"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"size must look like 1920x1080, not {text!r}") from None
-    if not (16 <= w <= 8192 and 16 <= h <= 8192):
-        raise argparse.ArgumentTypeError(f"size {text} is outside 16x16 … 8192x8192")
-    return w, h
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from twin.analysis import registry
+    from twin.scene.views import view_names
+
     parser = argparse.ArgumentParser(prog="twin", description="Digital twin viewer for AI data-center racks and halls.")
     parser.add_argument("--version", action="version", version=f"twin {__version__}")
     parser.add_argument("--debug", action="store_true", help="show the full traceback when something fails")
@@ -106,11 +126,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_info)
 
     p = sub.add_parser("check", help="run design checks and print the findings",
-                       description="Design checks with severities. Exit 1 with --fail-on when a finding is that "
+                       description="Design checks with severities: every analysis that can run on the design, "
+                                   "or only those named by flags. Exit 1 with --fail-on when a finding is that "
                                    "severe or worse.")
     p.add_argument("file", help="design file (.twin.db)")
-    p.add_argument("--thermal", action="store_true", default=True,
-                   help="thermal and cooling checks (ASHRAE inlet, CDU capacity, loop ΔT, coolant flow); the default")
+    for analysis in registry.analyses():        # one flag per registered analysis
+        p.add_argument(f"--{analysis.name}", dest=f"run_{analysis.name}", action="store_true",
+                       help=f"run the {analysis.label.lower()} checks" +
+                            (f" ({analysis.description})" if analysis.description else ""))
     p.add_argument("--at", help="use sensor readings at this UTC time (default: the latest)")
     p.add_argument("--ashrae", help="ASHRAE air class A1–A4 (default: the hall's)")
     p.add_argument("--json", action="store_true", help="print the findings as JSON")
@@ -128,9 +151,10 @@ def build_parser() -> argparse.ArgumentParser:
     e = esub.add_parser("image", help="render the scene to a PNG", description="Render the design offscreen to PNG.")
     e.add_argument("file", help="design file (.twin.db)")
     e.add_argument("-o", "--output", required=True, help="PNG to write")
-    e.add_argument("--view", default="iso", help="iso, top, front, aisle or rack:NAME (default iso)")
+    e.add_argument("--view", default="iso", help=f"{', '.join(view_names())} (default iso)")
     e.add_argument("--size", default="1920x1080", help="WIDTHxHEIGHT in pixels (default 1920x1080)")
-    e.add_argument("--overlay", default="none", help="none, thermal, power, cabling, cooling, supply")
+    e.add_argument("--overlay", default="none", metavar="OVERLAY",
+                   help=f"colour by {', '.join(registry.overlay_names())} (default none)")
     e.add_argument("--select", metavar="RACK", help="highlight this rack")
     e.add_argument("--field", metavar="FILE", help="CFD field to show (.vti, .vtu, .vtk or CSV x,y,z,T)")
     e.add_argument("--field-slice", default="z=1.2", metavar="AXIS=M", help="slice plane of the field (default z=1.2)")

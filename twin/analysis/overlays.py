@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from twin.model import Design
 
 @dataclass
 class Overlay:
@@ -35,18 +34,3 @@ class Overlay:
     @property
     def categorical(self) -> bool:
         return self.colormap == "categorical"
-
-
-def build_overlay(name: str, design: Design, at: str | None = None, **options) -> Overlay | None:
-    """The overlay called `name` for `design` at `at` (None for 'none'), through a one-off review
-    session. ValueError for unknown or unavailable names (the message names the choices)."""
-    from twin.session import ReviewSession
-
-    return ReviewSession(design, at).overlay(name, **options)
-
-
-def overlay_names() -> tuple[str, ...]:
-    """'none' then every registered overlay."""
-    from twin.analysis.registry import overlay_names as names
-
-    return names()

@@ -63,13 +63,18 @@ class AnalysisResult:
 AvailableFn = Callable[[Design], "str | None"]
 RunFn = Callable[[Design, "ReadingSnapshot | None", Mapping[str, Any]], AnalysisResult]
 OverlayFn = Callable[..., "Overlay"]
+ReportFn = Callable[[Design, AnalysisResult], "list[str]"]
+PartRowsFn = Callable[[Design, AnalysisResult, int], "list[tuple[str, str]]"]
 
 
 @dataclass(frozen=True)
 class Analysis:
     """A registered analysis. `available(design)` is None when it can run, else the reason it
     cannot (shown greyed out in menus). `uses_readings`: its result changes with the time
-    slider. `settings`: default values of the settings `run` accepts (e.g. an ASHRAE class)."""
+    slider. `settings`: default values of the settings `run` accepts (e.g. an ASHRAE class).
+    `report(design, result)`: the lines `twin check` prints for it (default: a summary line and
+    the findings). `part_rows(design, result, part)`: (field, value) rows the properties panel
+    shows for one part under the analysis's label (default: none)."""
 
     name: str
     label: str
@@ -78,6 +83,8 @@ class Analysis:
     uses_readings: bool = False
     settings: Mapping[str, Any] = field(default_factory=dict)
     description: str = ""
+    report: ReportFn | None = None
+    part_rows: PartRowsFn | None = None
 
 
 @dataclass(frozen=True)
@@ -114,6 +121,13 @@ def register_overlay(overlay: OverlayDef) -> OverlayDef:
     return overlay
 
 
+def unregister(name: str) -> None:
+    """Remove an analysis and every overlay called `name` or built on it (plug-ins, tests)."""
+    _ANALYSES.pop(name, None)
+    for overlay in [o for o in _OVERLAYS.values() if o.name == name or o.analysis == name]:
+        del _OVERLAYS[overlay.name]
+
+
 def _ensure_builtins() -> None:
     global _loaded
     if _loaded:
@@ -125,6 +139,19 @@ def _ensure_builtins() -> None:
         except ModuleNotFoundError as exc:
             if exc.name != module:      # a real import error inside the module: surface it
                 raise
+    # A built-in module imported earlier by someone else registered out of turn: menus and
+    # `--overlay` choices keep BUILTIN_MODULES order whatever was imported first.
+    for table, fn in ((_ANALYSES, "run"), (_OVERLAYS, "build")):
+        rank = {name: _module_rank(getattr(entry, fn)) for name, entry in table.items()}
+        ordered = sorted(table.items(), key=lambda item: rank[item[0]])     # stable: plug-ins keep their order
+        table.clear()
+        table.update(ordered)
+
+
+def _module_rank(func: Callable) -> int:
+    """Position of the built-in module that defines `func` (plug-ins after every built-in)."""
+    module = getattr(func, "__module__", "")
+    return BUILTIN_MODULES.index(module) if module in BUILTIN_MODULES else len(BUILTIN_MODULES)
 
 
 def analyses() -> list[Analysis]:

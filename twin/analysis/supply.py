@@ -159,8 +159,36 @@ def _lead_available(design: Design) -> str | None:
     return None if (design.part_types.lead_time_days > 0).any() else "no lead times in the catalog"
 
 
+def part_supply_rows(design: Design, result: AnalysisResult, part: int) -> list[tuple[str, str]]:
+    """Properties rows: where the part comes from and how long it takes, then its rack's figures."""
+    s: SupplyResult = result.detail
+    domestic = s.domestic[part]
+    rows = [("country of origin", s.country[part] or "unknown"),
+            ("domestic", "unknown" if np.isnan(domestic) else ("yes" if domestic else "no")),
+            ("lead time", f"{s.lead_days[part]:.0f} days" if np.isfinite(s.lead_days[part]) else "unknown")]
+    rack = int(design.parts.rack[part])
+    return rows + (rack_supply_rows(design, s, rack) if rack >= 0 else [])
+
+
+def supply_report(design: Design, result: AnalysisResult) -> list[str]:
+    """`twin check` lines: the design's domestic share by cost and its longest lead time."""
+    s: SupplyResult = result.detail
+    total = float(s.cost_usd.sum())
+    lines = [f"supply chain of {design.source}"]
+    if total > 0:
+        share = float((s.cost_usd * np.nan_to_num(s.domestic)).sum()) / total
+        lines.append(f"  domestic ({home_country(design) or 'home'}) {share:.0%} of ${total:,.0f} by cost")
+    if np.isfinite(s.lead_days).any():
+        worst = int(np.nanargmax(s.lead_days))
+        lines.append(f"  longest lead time {s.lead_days[worst]:.0f} days: "
+                     f"{design.part_types.name[design.parts.type[worst]]} (e.g. {design.parts.name[worst]})")
+    lines.append(f"  findings: {len(result.findings)}")
+    return lines
+
+
 SUPPLY = register_analysis(Analysis("supply", "Supply chain", _available, _run,
-                                    description="origin, domestic share by cost and longest lead time per rack"))
+                                    description="origin, domestic share by cost and longest lead time per rack",
+                                    report=supply_report, part_rows=part_supply_rows))
 register_overlay(OverlayDef("supply", "Supply: domestic vs imported", supply_overlay, analysis="supply",
                             description="domestic or imported, by each part's country of origin"))
 register_overlay(OverlayDef("supply-country", "Supply: country of origin", country_overlay, analysis="supply",

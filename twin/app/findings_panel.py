@@ -1,9 +1,9 @@
 """Findings panel: every registered analysis's findings at the overlay panel's moment, most severe
 first, filtered by severity, analysis and text.
 
-The panel keeps a `twin.session.ReviewSession` for the open design and lists
-`session.findings()` (thermal, power, cabling… whatever is registered and available), so a
-new analysis shows up here without touching this file. An analysis that fails is named in the
+The panel lists the findings of the window's `twin.session.ReviewSession` (thermal, power,
+cabling… whatever is registered and available; runs cached there and shared with the other
+panels), so a new analysis shows up here without touching this file. An analysis that fails is named in the
 summary and the others still show. Double-click or Enter on a finding emits
 `findingActivated`; the window decides where the camera goes.
 """
@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHBoxLay
                                QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from twin.analysis.findings import SEVERITIES, Finding, sort_findings, summary_line
-from twin.model import Design
 from twin.session import ReviewSession
 
 SEVERITY_COLOURS = {"critical": "#d7301f", "warning": "#f0a202", "info": "#3b7dd8"}
@@ -42,12 +41,10 @@ class FindingsPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.design: Design | None = None
         self.session: ReviewSession | None = None
         self.all_findings: list[Finding] = []
         self.findings: list[Finding] = []        # the ones shown (after filters)
         self.timestamp: str | None = None
-        self.result = None                        # the thermal result (ThermalResult) for Properties
         self.failures: dict[str, str] = {}
         self._icons = {name: _marker(colour) for name, colour in SEVERITY_COLOURS.items()}
         self.summary = QLabel("")
@@ -90,30 +87,28 @@ class FindingsPanel(QWidget):
         layout.addWidget(self.list, 1)
         self.analysis_filter.currentIndexChanged.connect(lambda _i: self._fill())
         self.text_filter.textChanged.connect(lambda _t: self._fill())
-        self.set_design(None)
+        self.set_session(None)
 
     # ------------------------------------------------------------------ content
-    def set_design(self, design: Design | None, ts: str | None = None) -> None:
-        self.design = design
-        self.session = ReviewSession(design) if design is not None else None
-        self.result = None
+    def set_session(self, session: ReviewSession | None) -> None:
+        """Show the findings of `session` (the window's: analysis runs are shared with the other panels)."""
+        self.session = session
         self.analysis_filter.blockSignals(True)
         self.analysis_filter.clear()
         self.analysis_filter.addItem(ALL)
-        if self.session is not None:
-            self.analysis_filter.addItems([n for n, why in self.session.available().items() if why is None])
+        if session is not None:
+            self.analysis_filter.addItems([n for n, why in session.available().items() if why is None])
         self.analysis_filter.blockSignals(False)
-        if design is None:
+        if session is None:
             self._show([], None, "open a design to see its findings", "")
             return
-        self.recompute(ts)
+        self.refresh()
 
-    def recompute(self, ts: str | None = None) -> None:
-        """Run every available analysis at telemetry moment `ts` (None: the latest readings, or estimates)."""
+    def refresh(self) -> None:
+        """List the findings of every available analysis at the session's moment."""
         session = self.session
         if session is None:
             return
-        session.set_time(ts)
         findings: list[Finding] = []
         self.failures = {}
         reading_ts = None
@@ -127,8 +122,6 @@ class FindingsPanel(QWidget):
                 continue
             findings += result.findings
             reading_ts = reading_ts or result.reading_ts
-            if name == "thermal":
-                self.result = result.detail
         summary = summary_line(findings)
         if self.failures:
             summary += "; failed: " + ", ".join(f"{n} ({why})" for n, why in self.failures.items())

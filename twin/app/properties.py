@@ -6,7 +6,7 @@ from PySide6.QtWidgets import QHeaderView, QLabel, QTreeWidget, QTreeWidgetItem,
 
 from twin.store.queries import DesignQueries, Section
 
-OPEN_SECTIONS = ("Part", "Placement", "Power", "Cooling", "Sensors", "Supplier", "Thermal")
+OPEN_SECTIONS = ("Part", "Placement", "Power", "Cooling", "Sensors", "Supplier")
 
 
 class PropertiesPanel(QWidget):
@@ -37,10 +37,11 @@ class PropertiesPanel(QWidget):
 
     def show_part(self, queries: DesignQueries, part_id: int, at: str | None = None, extra: str = "",
                   more: list[Section] | None = None) -> None:
-        """The file's sections for one part, followed by `more` (e.g. the thermal analysis)."""
-        self.show_sections(queries.part_properties(part_id, at=at) + list(more or []), extra)
+        """The file's sections for one part, followed by `more` (the analyses' rows, shown open)."""
+        more = list(more or [])
+        self.show_sections(queries.part_properties(part_id, at=at) + more, extra, opened=[name for name, _ in more])
 
-    def show_sections(self, sections: list[Section], extra: str = "") -> None:
+    def show_sections(self, sections: list[Section], extra: str = "", opened: list[str] = ()) -> None:
         self.sections = sections
         self.tree.clear()
         head = dict(sections[0][1]) if sections else {}
@@ -60,7 +61,7 @@ class PropertiesPanel(QWidget):
                 child.setToolTip(1, value)
                 top.addChild(child)
             self.tree.addTopLevelItem(top)
-            top.setExpanded(name.split(" (")[0] in OPEN_SECTIONS or len(rows) <= 8)
+            top.setExpanded(name.split(" (")[0] in OPEN_SECTIONS or name in opened or len(rows) <= 8)
         self.tree.resizeColumnToContents(0)
 
     def text(self) -> str:

@@ -1,5 +1,5 @@
 """The review tools of the main window: the Notes and Compare docks, note pins in the 3D view,
-"Add note…" on right-click, saved viewpoints, and supply figures in Properties.
+"Add note…" on right-click and saved viewpoints.
 
 Kept out of `window.py` so the window only creates this and tells it when a design opens;
 everything review-specific is wired here.
@@ -10,7 +10,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu
 
-from twin.analysis.supply import analyse_supply, rack_supply_rows
 from twin.app.compare_panel import ComparePanel
 from twin.app.notes_panel import NotesPanel
 from twin.errors import TwinError
@@ -29,7 +28,6 @@ class ReviewTools:
         self.design: Design | None = None
         self.scene: Scene | None = None
         self.markers: NoteMarkers | None = None
-        self.supply = None
         self.context_menu: QMenu | None = None
         self.notes = NotesPanel(report_error=window.report_error)
         self.compare = ComparePanel(report_error=window.report_error)
@@ -64,8 +62,7 @@ class ReviewTools:
         if self.markers is not None and self.scene is not None:
             self.markers.remove()
         self.design, self.scene = design, scene
-        self.markers = NoteMarkers(scene.renderer)
-        self.supply = None
+        self.markers = NoteMarkers(scene)
         try:
             store = ReviewStore(design.source)
         except TwinError as exc:
@@ -73,15 +70,6 @@ class ReviewTools:
             store = None
         self.notes.set_store(store)
         self.compare.set_design(design)
-
-    def supply_rows(self, part: int) -> list[tuple[str, str]]:
-        """Supply figures of the rack the part belongs to (domestic share, longest lead time)."""
-        d = self.design
-        if d is None or d.parts.rack[part] < 0 or not len(d.suppliers):
-            return []
-        if self.supply is None:
-            self.supply = analyse_supply(d)
-        return rack_supply_rows(d, self.supply, int(d.parts.rack[part]))
 
     # ------------------------------------------------------------------ pins
     def _draw_notes(self, notes: list[Note]) -> None:

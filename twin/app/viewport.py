@@ -18,6 +18,7 @@ from vtkmodules.vtkRenderingCore import vtkRenderer
 
 from twin.scene import Scene
 from twin.scene.camera import CameraPose
+from twin.scene.options import INTERACTIVE
 
 CLICK_SLOP_PX = 4
 LOD_DEBOUNCE_MS = 150
@@ -39,9 +40,9 @@ class Viewport(QVTKRenderWindowInteractor):
         self._t0 = 0.0
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         window = self.GetRenderWindow()
-        # multisampling costs ~3x per frame on software GL (llvmpipe): off while interacting;
-        # exports turn it on for their one frame
-        window.SetMultiSamples(0)
+        # the interactive preset: no multisampling (~3x a frame on software GL); exports render
+        # their own antialiased frame through twin.export.image
+        window.SetMultiSamples(INTERACTIVE.multisamples)
         self._placeholder = vtkRenderer()
         self._placeholder.GradientBackgroundOn()
         self._placeholder.SetBackground(0.97, 0.97, 0.98)

@@ -14,6 +14,8 @@ from typing import Iterator
 
 import numpy as np
 
+from twin.model.transform import local_to_world
+
 
 class Columns:
     """A table as equal-length named columns (numpy arrays; 2-D for vectors such as xyz)."""
@@ -39,10 +41,6 @@ class Columns:
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._columns)
-
-    def record(self, index: int) -> dict:
-        """One row as a plain dict (for panels and reports, not for hot loops)."""
-        return {name: col[index] for name, col in self._columns.items()}
 
     def index_of(self, ids: np.ndarray | int) -> np.ndarray:
         """Row indices of database ids (-1 for ids not in the table)."""
@@ -104,11 +102,7 @@ class Design:
 
     def local_to_world(self, part: np.ndarray, offset: np.ndarray) -> np.ndarray:
         """Points given in parts' local frames (yaw about Z, then translate) in world metres."""
-        yaw = np.radians(self.parts.yaw_deg[part])
-        c, s = np.cos(yaw), np.sin(yaw)
-        pos = self.parts.position[part]
-        return np.column_stack([pos[:, 0] + c * offset[:, 0] - s * offset[:, 1],
-                                pos[:, 1] + s * offset[:, 0] + c * offset[:, 1], pos[:, 2] + offset[:, 2]])
+        return local_to_world(self.parts.position[part], self.parts.yaw_deg[part], offset)
 
     def cable_kind(self) -> np.ndarray:
         """Kind name of every cable."""

@@ -11,10 +11,11 @@ from pathlib import Path
 import numpy as np
 
 from twin.geometry import Mesh, box_mesh, load_mesh, part_mesh
+from twin.geometry.assets import bundled_asset_dir
 from twin.geometry.instancing import fit_to_size
 from twin.model import Design
 
-ASSETS_DIR = Path(__file__).resolve().parents[2] / "assets"
+ASSETS_DIR = bundled_asset_dir()
 
 
 def resolve_mesh_path(mesh_path: str, design_source: Path) -> Path | None:

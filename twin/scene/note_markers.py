@@ -59,10 +59,11 @@ def note_positions(design: Design, part_names: Sequence[str], points: Sequence) 
 
 
 class NoteMarkers:
-    """The pins of a list of notes in one renderer. `set_notes` replaces them all."""
+    """The pins of a list of notes in a scene (added as one of its actors, so a section clips
+    them like everything else). `set_notes` replaces them all."""
 
-    def __init__(self, renderer):
-        self.renderer = renderer
+    def __init__(self, scene):
+        self.scene = scene
         self.positions = np.zeros((0, 3))
         self.ids: list[int] = []
         sphere = vtkSphereSource()
@@ -81,7 +82,7 @@ class NoteMarkers:
         self.actor.GetProperty().SetAmbient(0.35)
         self.actor.PickableOff()
         self.actor.SetVisibility(False)
-        renderer.AddActor(self.actor)
+        scene.add_actor(self.actor)
 
     def set_notes(self, ids: Sequence[int], positions: np.ndarray, resolved: Sequence[bool],
                   selected: int | None = None) -> None:
@@ -113,4 +114,4 @@ class NoteMarkers:
         return self.ids[best] if dist[best] <= PICK_RADIUS_PX else None
 
     def remove(self) -> None:
-        self.renderer.RemoveActor(self.actor)
+        self.scene.remove_actor(self.actor)

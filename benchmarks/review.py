@@ -29,11 +29,11 @@ def main() -> None:
     rows = []
     for name in SCENES:
         path = scene_db(name)
-        load = median_time(lambda: load_design(path), 3)
+        load = median_time(lambda p=path: load_design(p), 3)
         design = load_design(path)
-        supply = median_time(lambda: analyse_supply(design))
-        metrics = median_time(lambda: rack_metrics(design), 3)
-        diff = median_time(lambda: diff_parts(design, design), 3)
+        supply = median_time(lambda d=design: analyse_supply(d))
+        metrics = median_time(lambda d=design: rack_metrics(d), 3)
+        diff = median_time(lambda d=design: diff_parts(d, d), 3)
         rows.append([name, f"{len(design.parts):,}", ms(load), ms(supply), ms(metrics), ms(diff)])
     print_table("analyses (median; load_design is the baseline)", ["scene", "parts", "load_design", "supply",
                                                                     "rack metrics (compare)", "part diff"], rows)

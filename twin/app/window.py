@@ -28,6 +28,7 @@ from twin.app.hierarchy import HierarchyPanel
 from twin.app.loader import DesignLoader
 from twin.app.overlay_panel import OverlayPanel
 from twin.app.properties import PropertiesPanel
+from twin.app.review import ReviewTools
 from twin.store.queries import DesignQueries
 from twin.app.viewport import Viewport
 from twin.app.visibility_panel import VisibilityPanel
@@ -93,6 +94,7 @@ class MainWindow(QMainWindow):
         self.hierarchy_dock.raise_()
         self.resizeDocks([self.hierarchy_dock, self.properties_dock], [330, 400], Qt.Orientation.Horizontal)
         self.resizeDocks([self.properties_dock, self.overlay_dock], [520, 330], Qt.Orientation.Vertical)
+        self.review = ReviewTools(self)                 # Notes and Compare docks, note pins, "Add note…"
         self.resizeDocks([self.findings_dock], [190], Qt.Orientation.Vertical)
 
         self.loader = DesignLoader(self)
@@ -172,7 +174,7 @@ class MainWindow(QMainWindow):
         view.addAction(self.warnings_action)
         view.addSeparator()
         for dock in (self.hierarchy_dock, self.visibility_dock, self.properties_dock, self.overlay_dock,
-                     self.findings_dock):
+                     self.findings_dock, *self.review.docks()):
             view.addAction(dock.toggleViewAction())
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self._action("&About twin", self.about))
@@ -304,6 +306,7 @@ class MainWindow(QMainWindow):
         self.findings.set_session(session)
         self._refresh_power()
         self.cables.set_session(session)
+        self.review.set_design(design, scene)
         kinds = sorted(set(design.part_types.kind[np.unique(design.parts.type)].tolist()))
         self.visibility.set_content(kinds, [str(g) for g in design.generations.name.tolist()], scene.bounds)
         name = design.meta.get("design_name") or Path(design.source).name

@@ -108,9 +108,11 @@ def test_search_filters_tree_and_isolates_in_scene(qtbot, window, hall_db):
     assert parts, "the search found nothing"
     with sqlite3.connect(hall_db) as conn:
         serial = dict(conn.execute("SELECT id, serial FROM parts").fetchall())
-    for p in parts:
-        assert ("C02" in d.parts.name[p] or d.racks.name[d.parts.rack[p]] == "C02"
-                or "C02" in serial[int(d.parts.id[p])].upper())
+    # names match whole (or up to a separator); serials only when asked with serial:
+    assert all(d.parts.name[p].startswith("C02") or d.racks.name[d.parts.rack[p]] == "C02" for p in parts)
+    in_serials = [p for p in range(len(d.parts)) if "C02" in serial[int(d.parts.id[p])].upper()
+                  and d.racks.name[d.parts.rack[p]] != "C02"]
+    assert in_serials and not set(in_serials) & set(parts)
     assert (d.parts.rack[parts] == d.rack_index("C02")).sum() >= 40
     model = window.hierarchy.model
     tops = [model.item(i).text() for i in range(model.rowCount())]
@@ -247,7 +249,9 @@ def test_keys_hide_isolate_fly_and_visibility_panel(qtbot, window, pod_db, tmp_p
     window.select_parts([tray + 1])
     qtbot.keyClick(window.viewport, Qt.Key.Key_I)
     assert scene.visible[tray + 1] and scene.visible.sum() <= 2
-    qtbot.keyClick(window.viewport, Qt.Key.Key_Escape)
+    qtbot.keyClick(window.viewport, Qt.Key.Key_Escape)      # Esc clears one thing: the selection first
+    assert not window.selection and scene.visible.sum() <= 2
+    qtbot.keyClick(window.viewport, Qt.Key.Key_Escape)      # then the isolation (and what was hidden)
     assert scene.visible.all() and not window.selection
 
     window.visibility.kind_boxes["compute_tray"].setChecked(False)

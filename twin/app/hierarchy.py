@@ -13,6 +13,7 @@ from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QLabel, QLineEdit, QTreeView, QVBoxLayout, QWidget
 
 from twin.store.queries import DesignQueries
+from twin.store.search import SearchSyntaxError
 from twin.model import Design
 
 ROLE_KIND = Qt.ItemDataRole.UserRole + 1     # "hall", "row", "rack", "part", "group", "more", "placeholder"
@@ -42,7 +43,11 @@ class HierarchyPanel(QWidget):
         self.queries: DesignQueries | None = None
         self.filter_text = ""
         self.filter_count = 0
-        self.search = QLineEdit(placeholderText="Search name, kind, vendor, supplier, serial…", clearButtonEnabled=True)
+        self.search = QLineEdit(placeholderText="Search: C02, name:B05-U36, kind:switch, serial:…",
+                                clearButtonEnabled=True)
+        self.search.setToolTip("Free text finds names (whole, or the start before a '-'), kinds, vendors, models\n"
+                               "and suppliers. Fields: name:, rack: (whole name, * and ? as wildcards),\n"
+                               "kind:, vendor:, model:, supplier:, serial: (anywhere inside). Terms are ANDed.")
         self.search.setObjectName("hierarchySearch")
         self.note = QLabel("")
         self.note.setVisible(False)
@@ -222,7 +227,13 @@ class HierarchyPanel(QWidget):
             self._build_full()
             self.filterChanged.emit(None)
             return
-        ids = self.queries.search_part_ids(text)
+        try:
+            ids = self.queries.search_part_ids(text)
+        except SearchSyntaxError as exc:
+            self.filter_count = 0
+            self.note.setText(str(exc))
+            self.note.setVisible(True)
+            return
         parts = self.design.parts.index_of(ids)
         parts = parts[parts >= 0]
         self.filter_count = len(parts)
@@ -230,7 +241,7 @@ class HierarchyPanel(QWidget):
         mask[parts] = True
         self._build_filtered(parts)
         shown = min(len(parts), MAX_RESULTS)
-        self.note.setText(f"{len(parts):,} parts match “{text}”" +
+        self.note.setText((f"1 part matches “{text}”" if len(parts) == 1 else f"{len(parts):,} parts match “{text}”") +
                           (f" (showing {shown:,})" if shown < len(parts) else ""))
         self.note.setVisible(True)
         self.filterChanged.emit(mask)

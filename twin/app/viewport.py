@@ -3,6 +3,11 @@
 It turns Qt input into scene calls and nothing more: a click without drag picks
 (`Scene.pick`), the end of a camera move refreshes the level of detail (debounced), and
 fly-to animates between two `CameraPose`s with a timer.
+
+Navigation follows CAD viewers and ParaView: a left drag orbits as a Z-up turntable (the
+floor stays down; a free trackball is an option), the wheel zooms toward the point under the
+cursor and refuses a step that would put the camera inside a rack, and an orientation axes
+marker sits in the lower-left corner.
 """
 
 from __future__ import annotations
@@ -14,16 +19,20 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 from vtkmodules.qt.QVTKRenderWindowInteractor import QVTKRenderWindowInteractor
 from vtkmodules.vtkInteractionStyle import vtkInteractorStyleTrackballCamera
+from vtkmodules.vtkInteractionWidgets import vtkOrientationMarkerWidget
+from vtkmodules.vtkRenderingAnnotation import vtkAxesActor
 from vtkmodules.vtkRenderingCore import vtkRenderer
 
 from twin.scene import Scene
-from twin.scene.camera import CameraPose
+from twin.scene.camera import CameraPose, turntable, upright, zoom_about
 from twin.scene.options import INTERACTIVE
 
 CLICK_SLOP_PX = 4
 LOD_DEBOUNCE_MS = 150
 FLY_FRAMES = 12
 FLY_INTERVAL_MS = 16
+ORBIT_DEG_PER_PX = 0.35          # a 300 px drag turns the hall by about 100 degrees
+WHEEL_ZOOM_PER_STEP = 1.2        # one notch (120 eighths of a degree) brings things 1.2x closer
 
 
 class Viewport(QVTKRenderWindowInteractor):
@@ -51,6 +60,7 @@ class Viewport(QVTKRenderWindowInteractor):
         window.AddRenderer(self._placeholder)
         iren = window.GetInteractor()
         iren.SetInteractorStyle(vtkInteractorStyleTrackballCamera())
+        iren.AddObserver("StartInteractionEvent", lambda *_: self.start_moving())
         iren.AddObserver("EndInteractionEvent", lambda *_: self.schedule_lod())
         window.AddObserver("StartEvent", self._frame_start)
         window.AddObserver("EndEvent", self._frame_end)
@@ -59,6 +69,32 @@ class Viewport(QVTKRenderWindowInteractor):
         self._fly_timer = QTimer(self, interval=FLY_INTERVAL_MS)
         self._fly_timer.timeout.connect(self._fly_step)
         self._fly: tuple[CameraPose, CameraPose, int] | None = None
+        self.turntable = True            # False: VTK's free trackball rotation
+        self._orbit_from = None
+        self.axes = self._orientation_axes(iren)
+
+    def _orientation_axes(self, iren) -> vtkOrientationMarkerWidget:
+        axes = vtkAxesActor()
+        axes.SetShaftTypeToCylinder()
+        axes.SetTotalLength(1.0, 1.0, 1.0)
+        for caption in (axes.GetXAxisCaptionActor2D(), axes.GetYAxisCaptionActor2D(),
+                        axes.GetZAxisCaptionActor2D()):
+            caption.GetCaptionTextProperty().SetColor(0.15, 0.17, 0.22)
+            caption.GetCaptionTextProperty().ShadowOff()
+        widget = vtkOrientationMarkerWidget()
+        widget.SetOrientationMarker(axes)
+        widget.SetInteractor(iren)
+        widget.SetViewport(0.0, 0.0, 0.11, 0.17)
+        return widget
+
+    def _attach_axes(self, renderer: vtkRenderer | None) -> None:
+        """Follow `renderer`'s camera with the orientation axes (off while no design is open)."""
+        if self.axes.GetEnabled():
+            self.axes.SetEnabled(0)
+        if renderer is not None:
+            self.axes.SetCurrentRenderer(renderer)
+            self.axes.SetEnabled(1)
+            self.axes.InteractiveOff()
 
     # ------------------------------------------------------------------ scene
     def set_scene(self, scene: Scene | None) -> None:
@@ -74,6 +110,7 @@ class Viewport(QVTKRenderWindowInteractor):
             if window.HasRenderer(self._placeholder):
                 window.RemoveRenderer(self._placeholder)
         self.scene = scene
+        self._attach_axes(scene.renderer if scene is not None else None)
         self.refresh()
 
     def Finalize(self) -> None:  # noqa: N802  (VTK's name)
@@ -98,12 +135,23 @@ class Viewport(QVTKRenderWindowInteractor):
         self.frameRendered.emit(self.last_frame_ms)
 
     # ------------------------------------------------------------------ level of detail
+    def start_moving(self) -> None:
+        """The camera starts moving: draw stand-in boxes until it stops (interactive LOD)."""
+        if self.scene is not None:
+            self._lod_timer.stop()
+            self.scene.set_moving(True)
+
     def schedule_lod(self) -> None:
+        """The camera stopped (or paused): full detail and a fresh level of detail shortly."""
         if self.scene is not None:
             self._lod_timer.start()
 
     def _refresh_lod(self) -> None:
-        if self.scene is not None and self.scene.update_lod():
+        if self.scene is None:
+            return
+        was_moving = self.scene.moving
+        self.scene.set_moving(False)
+        if self.scene.update_lod() or was_moving:
             self.refresh()
 
     # ------------------------------------------------------------------ camera
@@ -111,15 +159,21 @@ class Viewport(QVTKRenderWindowInteractor):
         if self.scene is None:
             return
         self._fly_timer.stop()
+        self.scene.set_moving(False)
         self.scene.set_view(name)
         self.scene.update_lod()
         self.refresh()
+
+    def home(self) -> None:
+        """Back to the whole design seen from the iso corner (the Home key)."""
+        self.set_view("iso")
 
     def fly_to(self, pose: CameraPose) -> None:
         """Animate the camera to `pose` over a few frames, then refresh the detail."""
         if self.scene is None:
             return
         self._fly = (self.scene.camera_pose(), pose, 0)
+        self.start_moving()
         self._fly_timer.start()
 
     @property
@@ -137,6 +191,7 @@ class Viewport(QVTKRenderWindowInteractor):
         if step >= FLY_FRAMES:
             self._fly_timer.stop()
             self._fly = None
+            self.scene.set_moving(False)
             self.scene.update_lod()
         self.refresh()
 
@@ -145,10 +200,29 @@ class Viewport(QVTKRenderWindowInteractor):
         if ev.button() in (Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton):
             self._press_pos = ev.position()
         self._fly_timer.stop()
+        if (self.turntable and self.scene is not None and ev.button() == Qt.MouseButton.LeftButton
+                and ev.modifiers() == Qt.KeyboardModifier.NoModifier):
+            self._orbit_from = (ev.position(), upright(self.scene.camera_pose()))
+            self.start_moving()
+            return                                     # VTK never sees the press: no trackball
         super().mousePressEvent(ev)
 
+    def mouseMoveEvent(self, ev) -> None:
+        if self._orbit_from is not None and self.scene is not None:
+            start, pose = self._orbit_from
+            delta = ev.position() - start
+            self.scene.set_camera_pose(turntable(pose, delta.x() * ORBIT_DEG_PER_PX, delta.y() * ORBIT_DEG_PER_PX))
+            self.refresh()
+            return
+        super().mouseMoveEvent(ev)
+
     def mouseReleaseEvent(self, ev) -> None:
-        super().mouseReleaseEvent(ev)
+        if self._orbit_from is not None and ev.button() == Qt.MouseButton.LeftButton:
+            self._orbit_from = None
+            self.scene.set_moving(False)             # full detail the moment the button is let go
+            self.refresh()
+        else:
+            super().mouseReleaseEvent(ev)
         if ev.button() == Qt.MouseButton.LeftButton and self._press_pos is not None:
             delta = ev.position() - self._press_pos
             self._press_pos = None
@@ -172,8 +246,24 @@ class Viewport(QVTKRenderWindowInteractor):
 
     def wheelEvent(self, ev) -> None:
         self._fly_timer.stop()
-        super().wheelEvent(ev)
-        self.schedule_lod()
+        steps = ev.angleDelta().y() / 120.0
+        if self.scene is None or steps == 0:
+            return
+        ratio = self.devicePixelRatioF()
+        self.start_moving()                          # a run of wheel steps draws light frames...
+        self.zoom_at(ev.position().x() * ratio, ev.position().y() * ratio, WHEEL_ZOOM_PER_STEP ** steps)
+        self.schedule_lod()                          # ...and full detail once it pauses
+
+    def zoom_at(self, x: float, y: float, factor: float) -> bool:
+        """Zoom by `factor` toward the point under pixel (x, y); False (and no move) where the
+        camera would end inside a rack or another solid part."""
+        anchor = self.scene.point_under(x, y)
+        pose = zoom_about(self.scene.camera_pose(), anchor, factor)
+        if self.scene.inside_solid(pose.position):
+            return False
+        self.scene.set_camera_pose(pose)
+        self.refresh()
+        return True
 
     # VTK's own key bindings ('e'/'q' quit, 'w' wireframe, '3' stereo…) are not the app's:
     # let key presses go to the window's shortcuts instead.

@@ -148,8 +148,16 @@ class MainWindow(QMainWindow):
         self.hide_action = self._action("Hide selection", self.hide_selection, "H", "hide the selection (H)")
         self.isolate_action = self._action("Isolate selection", self.isolate_selection, "I",
                                            "show only the selection (I)")
-        self.clear_action = self._action("Clear selection, show all", self.clear_selection, "Esc",
-                                         "clear the selection and show everything (Esc)")
+        self.clear_action = self._action("Clear one step", self.escape, "Esc",
+                                         "clear the selection, then the search, then the isolation (Esc)")
+        self.show_all_action = self._action("Show all", self.show_all, "Shift+H",
+                                            "show every part again: no isolation, nothing hidden, no search "
+                                            "(Shift+H)")
+        self.home_action = self._action("Home", self.viewport.home, "Home", "the whole design from the iso corner "
+                                        "(Home)")
+        self.trackball_action = self._action("Free trackball rotation", self._on_trackball, None,
+                                             "rotate freely instead of keeping the floor down")
+        self.trackball_action.setCheckable(True)
         self.search_action = self._action("Find…", self.hierarchy.focus_search, "Ctrl+F", "search parts (Ctrl+F)")
         self.view_actions = {v.name: self._action(v.label, lambda n=v.name: self.viewport.set_view(n), None,
                                                   f"{v.label} view")
@@ -162,11 +170,14 @@ class MainWindow(QMainWindow):
         menu.addAction(quit_action)
         self._update_recent_menu()
         edit = self.menuBar().addMenu("&Selection")
-        for a in (self.search_action, self.fly_action, self.hide_action, self.isolate_action, self.clear_action):
+        for a in (self.search_action, self.fly_action, self.hide_action, self.isolate_action, self.clear_action,
+                  self.show_all_action):
             edit.addAction(a)
         view = self.menuBar().addMenu("&View")
+        view.addAction(self.home_action)
         for a in self.view_actions.values():
             view.addAction(a)
+        view.addAction(self.trackball_action)
         view.addSeparator()
         self.warnings_action = self._action("Load &warnings…", self.show_warnings, None,
                                             "what could not be read as written (meshes, references)")
@@ -180,9 +191,11 @@ class MainWindow(QMainWindow):
         help_menu.addAction(self._action("&About twin", self.about))
         tools = self.addToolBar("Camera")
         tools.setObjectName("cameraToolbar")
+        tools.addAction(self.home_action)
         for a in self.view_actions.values():
             tools.addAction(a)
         tools.addAction(self.fly_action)
+        tools.addAction(self.show_all_action)
 
     def _connect(self) -> None:
         self.loader.stage.connect(self._on_stage)
@@ -213,7 +226,7 @@ class MainWindow(QMainWindow):
 
     def _set_enabled(self, on: bool) -> None:
         for a in [self.export_action, self.fly_action, self.hide_action, self.isolate_action, self.clear_action,
-                  *self.view_actions.values()]:
+                  self.show_all_action, self.home_action, *self.view_actions.values()]:
             a.setEnabled(on)
         self.overlays.field.set_enabled(on)
 
@@ -420,17 +433,52 @@ class MainWindow(QMainWindow):
         self.view.set_focus("isolate", mask)
         self._apply_visibility()
 
-    def clear_selection(self) -> None:
+    def escape(self) -> str | None:
+        """Esc: undo one thing at a time, as CAD viewers do: the selection first, then the
+        search, then the isolation (and hidden parts). Returns what it cleared."""
+        if self.scene is None:
+            return None
+        if self.selection:
+            self.select_parts([])
+            return "selection"
+        if self.hierarchy.search.text():
+            self._clear_search()
+            return "search"
+        if "isolate" in self.view.focus or "hidden" in self.view.filters:
+            self.view.set_focus("isolate", None)
+            self.view.set_filter("hidden", None)
+            self._apply_visibility()
+            return "isolation"
+        return None
+
+    def _clear_search(self) -> None:
+        self.hierarchy.search.clear()
+        self.hierarchy.run_search()                   # emits the cleared filter
+        self.view.set_focus("search", None)
+        self._apply_visibility()
+        if self.selection:                            # the rebuilt tree shows the selection again
+            self.hierarchy.select_part(self.selection[0])
+
+    def show_all(self) -> None:
+        """Every part again: no isolation, nothing hidden, no search (the selection stays)."""
         if self.scene is None:
             return
         self.view.set_filter("hidden", None)
         self.view.set_focus("isolate", None)
         if self.hierarchy.search.text():
-            self.hierarchy.search.clear()
-            self.hierarchy.run_search()                   # emits the cleared filter
+            self._clear_search()
         self.view.set_focus("search", None)
-        self.select_parts([])
         self._apply_visibility()
+
+    def clear_selection(self) -> None:
+        """Clear the selection and show everything (all of Esc's steps at once)."""
+        if self.scene is None:
+            return
+        self.show_all()
+        self.select_parts([])
+
+    def _on_trackball(self) -> None:
+        self.viewport.turntable = not self.trackball_action.isChecked()
 
     # ------------------------------------------------------------------ visibility
     def _apply_visibility(self) -> None:

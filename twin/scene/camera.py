@@ -58,3 +58,57 @@ def project_ndc(camera, window_size: tuple[int, int], points: np.ndarray) -> np.
     mat = np.array([[m.GetElement(i, j) for j in range(4)] for i in range(4)])
     hom = np.column_stack([points, np.ones(len(points))]) @ mat.T
     return hom[:, :3] / np.where(np.abs(hom[:, 3:4]) < 1e-12, 1e-12, hom[:, 3:4])
+
+
+# ---------------------------------------------------------------------- navigation
+Z_UP = np.array([0.0, 0.0, 1.0])
+MIN_POLAR_DEG = 2.0          # the turntable stops just short of looking straight down...
+MAX_POLAR_DEG = 90.0         # ...and at the horizontal: the camera never sinks below what it looks at
+
+
+def turntable(pose: CameraPose, azimuth_deg: float, elevation_deg: float) -> CameraPose:
+    """Orbit `pose` about its focal point with +Z kept as the view up (a CAD/ParaView turntable).
+
+    Azimuth turns about the world Z axis through the focal point; a positive elevation lifts the
+    camera toward the zenith. The tilt stops `MIN_POLAR_DEG` short of looking straight down
+    and at the horizontal, so the camera can never roll over or pass under the floor the way
+    a free trackball does.
+    """
+    focal = np.asarray(pose.focal_point, float)
+    offset = np.asarray(pose.position, float) - focal
+    distance = float(np.linalg.norm(offset)) or 1.0
+    polar = np.degrees(np.arccos(np.clip(offset[2] / distance, -1.0, 1.0)))
+    azimuth = np.degrees(np.arctan2(offset[1], offset[0]))
+    polar = float(np.clip(polar - elevation_deg, MIN_POLAR_DEG, max(MAX_POLAR_DEG, min(polar, 180 - MIN_POLAR_DEG))))
+    azimuth = azimuth - azimuth_deg
+    p, a = np.radians(polar), np.radians(azimuth)
+    new = focal + distance * np.array([np.sin(p) * np.cos(a), np.sin(p) * np.sin(a), np.cos(p)])
+    return CameraPose(tuple(float(v) for v in new), pose.focal_point, (0.0, 0.0, 1.0), pose.view_angle)
+
+
+def upright(pose: CameraPose) -> CameraPose:
+    """`pose` with +Z as its view up, moved off the pole if it looked straight down or up."""
+    if np.allclose(pose.view_up, Z_UP):
+        return pose
+    return turntable(CameraPose(pose.position, pose.focal_point, (0.0, 0.0, 1.0), pose.view_angle), 0.0, 0.0)
+
+
+def zoom_about(pose: CameraPose, anchor: np.ndarray, factor: float) -> CameraPose:
+    """Scale the camera toward (factor > 1) or away from `anchor` about that point.
+
+    The camera and its focal point both move along their lines to `anchor`, so the point
+    under the cursor stays under the cursor (zoom to the cursor, as CAD viewers do) and the
+    view direction does not change.
+    """
+    anchor = np.asarray(anchor, float)
+    keep = 1.0 / float(factor)
+    position = anchor + (np.asarray(pose.position, float) - anchor) * keep
+    focal = anchor + (np.asarray(pose.focal_point, float) - anchor) * keep
+    return CameraPose(tuple(float(v) for v in position), tuple(float(v) for v in focal), pose.view_up,
+                      pose.view_angle)
+
+
+def inside_boxes(point: np.ndarray, lo: np.ndarray, hi: np.ndarray, margin: float = 0.0) -> np.ndarray:
+    """Which of the boxes [lo, hi] (n, 3) hold `point`, grown by `margin` on every side."""
+    p = np.asarray(point, float)
+    return np.all((lo - margin <= p) & (p <= hi + margin), axis=1)

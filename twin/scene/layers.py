@@ -94,6 +94,12 @@ class Layers:
         """Layers that currently draw something."""
         return [name for name, chunks in self._layers.items() if chunks]
 
+    def show(self, names: tuple[str, ...], on: bool) -> None:
+        """Show or hide whole layers without rebuilding them (interactive level of detail)."""
+        for name in names:
+            for chunk in self._layers.get(name, []):
+                chunk.actor.SetVisibility(on)
+
     def chunks(self) -> list[Chunk]:
         return [chunk for chunks in self._layers.values() for chunk in chunks]
 
@@ -105,7 +111,8 @@ class Layers:
 
     def recolour(self, table: np.ndarray | None, selected: np.ndarray, emphasised: np.ndarray | None) -> None:
         """Colour every chunk from its keys: overlay `table` (None: natural colours), then the
-        selection tint on `selected` keys, then (when `emphasised` is given) dim every other key."""
+        selection tint on `selected` keys (natural colours only: under an overlay the
+        selection is drawn by its outline alone), then (when `emphasised` is given) dim every other key."""
         hi = np.array(colormap.HIGHLIGHT, np.uint16)
         dim = np.array(DIM_RGB, np.uint16) * (100 - DIM_KEEP_PERCENT)
         trace = np.array(TRACE_RGB, np.uint16)
@@ -125,8 +132,10 @@ class Layers:
                 fade = ~keep
                 if fade.any():
                     rgb[fade] = ((rgb[fade].astype(np.uint16) * DIM_KEEP_PERCENT + dim) // 100).astype(np.uint8)
-            sel = selected[key]
-            if sel.any():
+            # under an overlay the selection is the outline only: a tint would hide the very
+            # colour the reviewer is looking at (the hot rack must stay red when selected)
+            sel = selected[key] if table is None else None
+            if sel is not None and sel.any():
                 rgb[sel] = ((rgb[sel].astype(np.uint16) * 35 + hi * 65) // 100).astype(np.uint8)
             vtk_arrays.set_cell_rgb(chunk.mapper.GetInput(), rgb)
 
@@ -173,3 +182,23 @@ def build_rack_layers(layers: Layers, parts: PartGeometry, visible: np.ndarray, 
         hidden = np.flatnonzero(~vis & (g.is_inner | g.is_facility | g.is_free | (g.is_frame & ~in_detail)))
         ghost = g.boxes_batch(hidden, GHOST_RGB)
     layers.build("ghost", ghost, opacity=0.12, pickable=False)
+
+
+#: What a moving camera skips: the full rack meshes, their doors and the facility gear's meshes.
+STILL_ONLY_LAYERS = ("detail", "doors", "facility")
+
+
+def build_moving_layer(layers: Layers, parts: PartGeometry, visible: np.ndarray, detail_racks: np.ndarray) -> None:
+    """The stand-ins drawn while the camera moves (as ParaView's interactive LOD): one box per
+    rack drawn in detail and per facility part, hidden until `Layers.show` turns them on."""
+    g = parts
+    detail = np.zeros(g.n_racks, bool)
+    detail[detail_racks] = True
+    rack_of = g.design.parts.rack
+    frame_batch = g.boxes_batch(np.flatnonzero(g.is_frame & visible & detail[np.maximum(rack_of, 0)]), RACK_BOX_RGB)
+    gear_batch = g.boxes_batch(np.flatnonzero(g.is_facility & visible), FREE_BOX_RGB)
+    batch = Batch.concat([frame_batch, gear_batch])
+    key = np.concatenate([g.n_parts + rack_of[frame_batch.face_part], gear_batch.face_part]) \
+        if batch.triangle_count else None
+    layers.build("moving", batch, key)
+    layers.show(("moving",), False)

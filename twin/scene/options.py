@@ -28,6 +28,7 @@ class RenderOptions:
     detail_min_pixels: a rack gets full meshes only when at least this tall on screen.
     doors:             translucent rack doors (a blending pass: a third of a close-up frame).
     labels:            row labels ("Row A") floating above the racks.
+    interactive_lod:   while the camera moves, boxes stand in for full rack and facility meshes.
     """
 
     multisamples: int = 0
@@ -35,6 +36,7 @@ class RenderOptions:
     detail_min_pixels: float = DETAIL_MIN_PIXELS
     doors: bool = False
     labels: bool = True
+    interactive_lod: bool = True
 
     def but(self, **changes) -> "RenderOptions":
         """A copy with some options changed (unknown names raise TypeError)."""

@@ -42,3 +42,20 @@ def display_ray(renderer, height: int, x: float, y: float) -> tuple[np.ndarray, 
         world = renderer.GetWorldPoint()
         ends.append(np.array(world[:3]) / (world[3] or 1.0))
     return ends[0], ends[1] - ends[0]
+
+
+def surface_point(parts: PartGeometry, visible: np.ndarray, detail_racks: np.ndarray, section: Section | None,
+                  renderer, height: int, x: float, y: float) -> np.ndarray:
+    """The world point under pixel (x, y): on the part drawn there, else on the floor, else at
+    the depth of the camera's focal point."""
+    origin, direction = display_ray(renderer, height, x, y)
+    part = pick_ray(parts, visible, detail_racks, section, origin, direction)
+    if part >= 0:
+        t = float(ray_box_hits(origin, direction, parts.box_lo[[part]], parts.box_hi[[part]])[0])
+        if np.isfinite(t):
+            return origin + direction * t
+    if direction[2] < -1e-9 and origin[2] > 0:
+        return origin + direction * (-origin[2] / direction[2])
+    unit = direction / (np.linalg.norm(direction) or 1.0)
+    depth = float(np.dot(np.asarray(renderer.GetActiveCamera().GetFocalPoint()) - origin, unit))
+    return origin + unit * max(depth, 0.1)

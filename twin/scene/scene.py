@@ -34,14 +34,14 @@ from twin.analysis.overlays import Overlay
 from twin.model import Design
 from twin.scene import views
 from twin.scene.cables import nearest_cable
-from twin.scene.camera import CameraPose, project_ndc
+from twin.scene.camera import CameraPose, inside_boxes, project_ndc
 from twin.scene.decorations import Decorations
 from twin.scene.hall import hall_batch, tile_grid
-from twin.scene.layers import Layers, build_rack_layers, colour_table
+from twin.scene.layers import STILL_ONLY_LAYERS, Layers, build_moving_layer, build_rack_layers, colour_table
 from twin.scene.lod import choose_detail_racks, racks_in_view
 from twin.scene.options import INTERACTIVE, RenderOptions, offscreen_window
 from twin.scene.parts import PartGeometry
-from twin.scene.picking import display_ray, pick_ray
+from twin.scene.picking import display_ray, pick_ray, surface_point
 from twin.viewstate import Section, ViewSnapshot, ViewState
 
 BACKGROUND_TOP = (0.80, 0.84, 0.89)
@@ -79,6 +79,8 @@ class Scene:
         self.state = state if state is not None else ViewState(design)
         self.overlay: Overlay | None = None
         self.detail_racks = np.zeros(0, np.int64)
+        self.moving = False                  # the camera is moving: stand-in boxes (set_moving)
+        self._moving_stale = True
         self._plane: vtkPlane | None = None
         self._applied = ViewSnapshot.empty(self.n_parts)
         self.layers = Layers(self.add_actor, self.remove_actor)
@@ -231,11 +233,32 @@ class Scene:
     def _build_facility(self) -> None:
         g = self.geometry
         self.layers.build("facility", g.parts_batch(np.flatnonzero(g.is_facility & self.visible)))
+        self._moving_stale = True
+        if self.moving:
+            self.layers.show(STILL_ONLY_LAYERS, False)
 
     def _rebuild_racks(self) -> None:
         """Detail meshes for the chosen racks, boxes for the rest, ghosts for hidden parts."""
         build_rack_layers(self.layers, self.geometry, self.visible, self.detail_racks, self.options.doors,
                           self.state.xray)
+        self._moving_stale = True
+        if self.moving:                      # new full meshes arrived mid-move: keep them hidden till it stops
+            self.layers.show(STILL_ONLY_LAYERS, False)
+
+    # ------------------------------------------------------------------ interactive level of detail
+    def set_moving(self, moving: bool) -> None:
+        """While the camera moves, draw boxes in place of full rack and facility meshes (as
+        ParaView's interactive LOD); full detail again once it stops. The stand-ins are built
+        on the first move after the detail changed (boxes: milliseconds)."""
+        if moving == self.moving or not self.options.interactive_lod:
+            return
+        if moving and self._moving_stale:
+            build_moving_layer(self.layers, self.geometry, self.visible, self.detail_racks)
+            self._moving_stale = False
+            self.recolour()
+        self.layers.show(STILL_ONLY_LAYERS, not moving)
+        self.layers.show(("moving",), moving)
+        self.moving = moving
 
     # ------------------------------------------------------------------ level of detail
     def update_lod(self, force: bool = False) -> bool:
@@ -370,6 +393,16 @@ class Scene:
 
     def pick_ray(self, origin: np.ndarray, direction: np.ndarray) -> int:
         return pick_ray(self.geometry, self.visible, self.detail_racks, self.state.section, origin, direction)
+
+    def point_under(self, x: float, y: float) -> np.ndarray:
+        """The world point under pixel (x, y) (what zoom-to-cursor zooms toward)."""
+        return surface_point(self.geometry, self.visible, self.detail_racks, self.state.section, self.renderer,
+                             self.render_window.GetSize()[1], x, y)
+
+    def inside_solid(self, point: np.ndarray, margin: float = 0.05) -> bool:
+        """Whether `point` lies inside a rack or a free-standing part's box (not a place for a camera)."""
+        solid = ~self.is_inner
+        return bool(inside_boxes(point, self.box_lo[solid], self.box_hi[solid], margin).any())
 
     # ------------------------------------------------------------------ CFD field
     def show_field(self, data, axis: str = "z", position: float = 1.2, iso: float | None = None,

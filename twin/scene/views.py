@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from twin.scene.camera import CameraPose, look_from, part_pose
+from twin.scene.camera import CameraPose, fit_distance, inside_boxes, look_from, part_pose
 
 PoseFn = Callable[[Any, str], CameraPose]     # (scene, argument after "name:") -> pose
 
@@ -99,11 +99,11 @@ def rack_pose(scene, rack: str) -> CameraPose:
         r = scene.design.rack_index(rack)
     except KeyError:
         raise ValueError(f"no rack called {rack!r} in this design") from None
-    return fly_to_pose(scene, int(scene.frame_of_rack[r]))
+    return front_close_up(scene, int(scene.frame_of_rack[r]))
 
 
-def fly_to_pose(scene, part: int) -> CameraPose:
-    """Where the camera should end up to look at `part` (the app animates towards it).
+def front_close_up(scene, part: int) -> CameraPose:
+    """A close-up of `part` from its front, filling the view (the rack:NAME view of exports).
 
     From the part's front; in a hall the camera stays in the aisle in front of it (closer,
     with a wider lens) rather than behind the opposite row.
@@ -128,6 +128,49 @@ def fly_to_pose(scene, part: int) -> CameraPose:
     half_height = max(float(scene.size[part, 2]), float(scene.size[part, 0])) / 2 * 1.15
     angle = float(np.clip(np.degrees(2 * np.arctan(half_height / distance)), 30.0, 100.0))
     return CameraPose(tuple(focal + direction * distance), tuple(focal), pose.view_up, angle)
+
+
+FLY_ELEVATIONS_DEG = (20.0, 32.0, 45.0, 60.0, 75.0)
+FLY_VIEW_ANGLE = 40.0
+CONTEXT_MIN_RADIUS_M = 0.9      # a close-up always shows a little of the rack around the part
+
+
+def fly_to_pose(scene, part: int) -> CameraPose:
+    """Where the camera should end up to look at `part` (the app animates towards it).
+
+    It frames the part with its neighbours in context (at least `CONTEXT_MIN_RADIUS_M` around
+    it), from the part's front and a little above. It tries ever steeper elevations until the
+    camera stands outside every box and nothing else blocks the line of sight, so it never
+    ends inside a neighbouring rack; if even the steepest is blocked it rises above the
+    tallest part.
+    """
+    from twin.geometry.raycast import ray_box_hits      # trimesh-free, but keep CLI start-up light
+
+    focal = np.asarray(scene.centre[part], float)
+    size = np.asarray(scene.size[part], float)
+    yaw = np.radians(float(scene.yaw[part]))
+    front = np.array([np.sin(yaw), -np.cos(yaw), 0.0])          # local -Y rotated by yaw
+    radius = max(float(np.linalg.norm(size)) / 2 * 1.6, CONTEXT_MIN_RADIUS_M)
+    distance = fit_distance(radius, FLY_VIEW_ANGLE, scene.aspect())
+    rack_of = scene.design.parts.rack
+    rack = int(rack_of[part])
+    blockers = scene.visible & ~scene.is_inner & ~((rack_of == rack) & (rack >= 0))
+    blockers[part] = False
+    idx = np.flatnonzero(blockers)
+    solid = np.flatnonzero(~scene.is_inner)
+    for elevation in FLY_ELEVATIONS_DEG:
+        e = np.radians(elevation)
+        direction = front * np.cos(e) + np.array([0.0, 0.0, np.sin(e)])
+        eye = focal + direction * distance
+        clear = ray_box_hits(focal, direction, scene.box_lo[idx], scene.box_hi[idx])
+        if (not len(clear) or float(clear.min()) > distance) and \
+                not inside_boxes(eye, scene.box_lo[solid], scene.box_hi[solid], 0.05).any():
+            return CameraPose(tuple(eye), tuple(focal), (0.0, 0.0, 1.0), FLY_VIEW_ANGLE)
+    top = float(scene.box_hi[solid, 2].max()) if len(solid) else focal[2]
+    e = np.radians(FLY_ELEVATIONS_DEG[-1])
+    direction = front * np.cos(e) + np.array([0.0, 0.0, np.sin(e)])
+    far = max(distance, (top + 0.5 - focal[2]) / np.sin(e))
+    return CameraPose(tuple(focal + direction * far), tuple(focal), (0.0, 0.0, 1.0), FLY_VIEW_ANGLE)
 
 
 register_view(View("iso", "Iso", _looking_from((-0.75, -1.0, 0.85))))

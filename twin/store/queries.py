@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from twin.store.search import search_sql
+
 #: (section title, [(field, value), ...])
 Section = tuple[str, list[tuple[str, str]]]
 
@@ -41,21 +43,14 @@ class DesignQueries:
 
     # ------------------------------------------------------------------ search
     def search_part_ids(self, text: str) -> np.ndarray:
-        """Ids of parts whose name, serial, kind, vendor, model, rack or supplier contains `text`."""
-        text = text.strip()
-        if not text:
+        """Ids of parts matching a search (twin.store.search: `name:`, `kind:`, `vendor:`,
+        `serial:`, `rack:` fields, exact names, free text); SearchSyntaxError for a query it
+        cannot read."""
+        query = search_sql(text)
+        if query is None:
             return np.zeros(0, np.int64)
-        like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        sql = """
-            SELECT p.id FROM parts p
-            JOIN part_types t ON t.id = p.part_type_id
-            LEFT JOIN suppliers s ON s.id = t.supplier_id
-            LEFT JOIN racks r ON r.id = p.rack_id
-            WHERE p.name LIKE :q ESCAPE '\\' OR p.serial LIKE :q ESCAPE '\\' OR t.kind LIKE :q ESCAPE '\\'
-               OR t.vendor LIKE :q ESCAPE '\\' OR t.model LIKE :q ESCAPE '\\' OR t.name LIKE :q ESCAPE '\\'
-               OR r.name LIKE :q ESCAPE '\\' OR s.name LIKE :q ESCAPE '\\' OR s.key LIKE :q ESCAPE '\\'
-            ORDER BY p.id"""
-        rows = self.conn.execute(sql, {"q": like}).fetchall()
+        sql, args = query
+        rows = self.conn.execute(sql, args).fetchall()
         return np.fromiter((r[0] for r in rows), np.int64, len(rows))
 
     # ------------------------------------------------------------------ properties

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from vtkmodules.vtkRenderingCore import vtkActor, vtkBillboardTextActor3D, vtkPolyDataMapper
 
-from twin.geometry import part_mesh
+from twin.geometry import box_mesh, part_mesh
 from twin.geometry.instancing import Batch, instance
 from twin.model import Design
 from twin.scene import vtk_arrays
@@ -16,6 +16,7 @@ from twin.scene import vtk_arrays
 TILE_M = 0.6                  # raised-floor tile
 WALL_M = 0.2
 CURB_M = 0.25                 # the near walls are drawn as curbs so iso views see in
+TRAY_RGB = (150, 155, 160)    # a tray drawn as one box while the camera moves
 MAX_ROW_LABELS = 24           # beyond that labels are clutter; the hierarchy names rows
 
 
@@ -24,8 +25,10 @@ def _one(mesh, centre, yaw: float = 0.0, rgb=None) -> Batch:
                     rgb=None if rgb is None else np.array([rgb]))
 
 
-def hall_batch(design: Design, size: tuple[float, float, float]) -> Batch:
-    """Floor, walls (full height at the back, curbs at the front) and cable tray runs."""
+def hall_batch(design: Design, size: tuple[float, float, float], simple: bool = False) -> Batch:
+    """Floor, walls (full height at the back, curbs at the front) and cable tray runs; with
+    `simple`, trays are plain boxes (what a moving camera draws: a tray's rungs are most of
+    the hall's triangles)."""
     w, depth, h = size
     batches = [_one(part_mesh("floor_tile", (w, depth, 0.02)), (w / 2, depth / 2, -0.02), rgb=(214, 217, 221))]
     walls = [((w / 2, depth + WALL_M / 2, 0), (w + 2 * WALL_M, WALL_M, h), (226, 228, 231)),     # north
@@ -38,7 +41,8 @@ def hall_batch(design: Design, size: tuple[float, float, float]) -> Batch:
         a, b = trays.start[i], trays.end[i]
         length = float(np.linalg.norm((b - a)[:2]))
         if length > 0:
-            mesh = part_mesh("cable_tray", (length, float(trays.width_m[i]), float(trays.height_m[i])))
+            tray_size = (length, float(trays.width_m[i]), float(trays.height_m[i]))
+            mesh = box_mesh(tray_size, TRAY_RGB) if simple else part_mesh("cable_tray", tray_size)
             batches.append(_one(mesh, (a + b) / 2, float(np.degrees(np.arctan2(b[1] - a[1], b[0] - a[0])))))
     return Batch.concat(batches)
 

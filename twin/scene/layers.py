@@ -23,7 +23,7 @@ from twin.scene.parts import PartGeometry
 #: Side of the square floor cells that layers are cut into (one actor each, culled as a whole).
 CHUNK_M = 8.0
 #: Layers whose colours never change (context, ghosts).
-FIXED_COLOUR_LAYERS = ("hall", "ghost")
+FIXED_COLOUR_LAYERS = ("hall", "hall_moving", "ghost")
 #: What dimmed parts fade towards while a highlight is shown (the light floor's grey).
 DIM_RGB = (214, 217, 222)
 #: Share of a dimmed part's own colour that remains, in percent.
@@ -107,7 +107,8 @@ class Layers:
         return [chunk.actor for chunk in self.chunks()]
 
     def triangle_count(self) -> int:
-        return int(sum(chunk.mapper.GetInput().GetNumberOfCells() for chunk in self.chunks()))
+        return int(sum(chunk.mapper.GetInput().GetNumberOfCells() for chunk in self.chunks()
+                       if chunk.actor.GetVisibility()))
 
     def recolour(self, table: np.ndarray | None, selected: np.ndarray, emphasised: np.ndarray | None) -> None:
         """Colour every chunk from its keys: overlay `table` (None: natural colours), then the
@@ -184,8 +185,11 @@ def build_rack_layers(layers: Layers, parts: PartGeometry, visible: np.ndarray, 
     layers.build("ghost", ghost, opacity=0.12, pickable=False)
 
 
-#: What a moving camera skips: the full rack meshes, their doors and the facility gear's meshes.
-STILL_ONLY_LAYERS = ("detail", "doors", "facility")
+#: What a moving camera skips: the full rack meshes, their doors, the facility gear's meshes
+#: and the hall with its cable trays' rungs...
+STILL_ONLY_LAYERS = ("detail", "doors", "facility", "hall")
+#: ...and what it draws instead: boxes, and the hall with box trays.
+MOVING_ONLY_LAYERS = ("moving", "hall_moving")
 
 
 def build_moving_layer(layers: Layers, parts: PartGeometry, visible: np.ndarray, detail_racks: np.ndarray) -> None:

@@ -37,7 +37,7 @@ from twin.scene.cables import nearest_cable
 from twin.scene.camera import CameraPose, inside_boxes, project_ndc
 from twin.scene.decorations import Decorations
 from twin.scene.hall import hall_batch, tile_grid
-from twin.scene.layers import STILL_ONLY_LAYERS, Layers, build_moving_layer, build_rack_layers, colour_table
+from twin.scene.layers import MOVING_ONLY_LAYERS, STILL_ONLY_LAYERS, Layers, build_moving_layer, build_rack_layers, colour_table
 from twin.scene.lod import choose_detail_racks, racks_in_view
 from twin.scene.options import INTERACTIVE, RenderOptions, offscreen_window
 from twin.scene.parts import PartGeometry
@@ -228,6 +228,10 @@ class Scene:
         size = tuple(float(v) for v in (d.halls.size[0] if one else np.maximum(self.bounds[1] + [2.0, 2.0, 0.5], 1.0)))
         batch = hall_batch(d, size)
         self.layers.build("hall", batch, np.full(batch.triangle_count, -1), pickable=False)
+        light = hall_batch(d, size, simple=True)
+        self.layers.build("hall_moving", light, np.full(light.triangle_count, -1), pickable=False)
+        self.layers.show(("hall_moving",), self.moving)
+        self.layers.show(("hall",), not self.moving)
         self.add_actor(tile_grid(size[0], size[1]))
 
     def _build_facility(self) -> None:
@@ -257,7 +261,7 @@ class Scene:
             self._moving_stale = False
             self.recolour()
         self.layers.show(STILL_ONLY_LAYERS, not moving)
-        self.layers.show(("moving",), moving)
+        self.layers.show(MOVING_ONLY_LAYERS, moving)
         self.moving = moving
 
     # ------------------------------------------------------------------ level of detail

@@ -132,17 +132,25 @@ def front_close_up(scene, part: int) -> CameraPose:
 
 FLY_ELEVATIONS_DEG = (20.0, 32.0, 45.0, 60.0, 75.0)
 FLY_VIEW_ANGLE = 40.0
+MAX_FLY_VIEW_ANGLE = 90.0
 CONTEXT_MIN_RADIUS_M = 0.9      # a close-up always shows a little of the rack around the part
+AISLE_MIN_DISTANCE_M = 0.9      # nearer than this a camera in the aisle sees only the part
+CLEARANCE_M = 0.3               # how far the camera stays in front of whatever stands behind it
+
+
+def _lifted(front: np.ndarray, elevation_deg: float) -> np.ndarray:
+    e = np.radians(elevation_deg)
+    return front * np.cos(e) + np.array([0.0, 0.0, np.sin(e)])
 
 
 def fly_to_pose(scene, part: int) -> CameraPose:
     """Where the camera should end up to look at `part` (the app animates towards it).
 
     It frames the part with its neighbours in context (at least `CONTEXT_MIN_RADIUS_M` around
-    it), from the part's front and a little above. It tries ever steeper elevations until the
-    camera stands outside every box and nothing else blocks the line of sight, so it never
-    ends inside a neighbouring rack; if even the steepest is blocked it rises above the
-    tallest part.
+    it), from the part's front and a little above, and never ends inside anything: a low
+    view with a clear line of sight at full distance first; in a narrow aisle the camera
+    stands in the aisle, in front of the opposite row, with a wider lens; then steeper
+    views; and only when all are blocked does it rise above the tallest part.
     """
     from twin.geometry.raycast import ray_box_hits      # trimesh-free, but keep CLI start-up light
 
@@ -151,25 +159,65 @@ def fly_to_pose(scene, part: int) -> CameraPose:
     yaw = np.radians(float(scene.yaw[part]))
     front = np.array([np.sin(yaw), -np.cos(yaw), 0.0])          # local -Y rotated by yaw
     radius = max(float(np.linalg.norm(size)) / 2 * 1.6, CONTEXT_MIN_RADIUS_M)
-    distance = fit_distance(radius, FLY_VIEW_ANGLE, scene.aspect())
+    wanted = fit_distance(radius, FLY_VIEW_ANGLE, scene.aspect())
     rack_of = scene.design.parts.rack
     rack = int(rack_of[part])
     blockers = scene.visible & ~scene.is_inner & ~((rack_of == rack) & (rack >= 0))
     blockers[part] = False
     idx = np.flatnonzero(blockers)
     solid = np.flatnonzero(~scene.is_inner)
-    for elevation in FLY_ELEVATIONS_DEG:
-        e = np.radians(elevation)
-        direction = front * np.cos(e) + np.array([0.0, 0.0, np.sin(e)])
-        eye = focal + direction * distance
-        clear = ray_box_hits(focal, direction, scene.box_lo[idx], scene.box_hi[idx])
-        if (not len(clear) or float(clear.min()) > distance) and \
-                not inside_boxes(eye, scene.box_lo[solid], scene.box_hi[solid], 0.05).any():
+
+    def clear_along(direction: np.ndarray) -> float:
+        t = ray_box_hits(focal, direction, scene.box_lo[idx], scene.box_hi[idx])
+        return float(t.min()) if len(t) else np.inf
+
+    def free(eye: np.ndarray) -> bool:
+        return not inside_boxes(eye, scene.box_lo[solid], scene.box_hi[solid], 0.05).any()
+
+    # the part's front face: its centre and corners must all be in sight of the camera
+    half = size / 2
+    face = np.array([[sx * half[0], -half[1], half[2] + sz * half[2] * 0.9] for sx, sz in
+                     ((0, 0), (-0.9, -1), (0.9, -1), (-0.9, 1), (0.9, 1))])
+    c, s_ = np.cos(yaw), np.sin(yaw)
+    face = focal + face @ np.array([[c, s_, 0.0], [-s_, c, 0.0], [0.0, 0.0, 1.0]]) - np.array([0, 0, half[2]])
+
+    def sees(eye: np.ndarray) -> bool:
+        if not free(eye):
+            return False
+        for point in face:
+            t = ray_box_hits(point, eye - point, scene.box_lo[idx], scene.box_hi[idx])
+            if len(t) and float(t.min()) < 1.0:
+                return False
+        return True
+
+    def full(elevation: float) -> CameraPose | None:
+        direction = _lifted(front, elevation)
+        eye = focal + direction * wanted
+        if sees(eye):
             return CameraPose(tuple(eye), tuple(focal), (0.0, 0.0, 1.0), FLY_VIEW_ANGLE)
+        return None
+
+    def in_aisle(elevation: float) -> CameraPose | None:
+        direction = _lifted(front, elevation)
+        for distance in np.arange(min(clear_along(direction), wanted) - CLEARANCE_M, AISLE_MIN_DISTANCE_M - 1e-9,
+                                  -0.15):
+            if sees(focal + direction * distance):
+                angle = float(np.clip(np.degrees(2 * np.arctan(radius / distance)), FLY_VIEW_ANGLE,
+                                      MAX_FLY_VIEW_ANGLE))
+                return CameraPose(tuple(focal + direction * distance), tuple(focal), (0.0, 0.0, 1.0), angle)
+        return None
+
+    # a reviewer stands in front of the part: low and far if the aisle allows, low and near with a
+    # wider lens if not, and only then from steeper above (a low tray is hidden from up there)
+    low, steep = FLY_ELEVATIONS_DEG[:2], FLY_ELEVATIONS_DEG[2:]
+    tries = [(full, e) for e in low] + [(in_aisle, e) for e in low] + [(full, e) for e in steep]
+    for pose_at, elevation in tries:
+        pose = pose_at(elevation)
+        if pose is not None:
+            return pose
     top = float(scene.box_hi[solid, 2].max()) if len(solid) else focal[2]
-    e = np.radians(FLY_ELEVATIONS_DEG[-1])
-    direction = front * np.cos(e) + np.array([0.0, 0.0, np.sin(e)])
-    far = max(distance, (top + 0.5 - focal[2]) / np.sin(e))
+    direction = _lifted(front, FLY_ELEVATIONS_DEG[-1])
+    far = max(wanted, (top + 0.5 - focal[2]) / direction[2])
     return CameraPose(tuple(focal + direction * far), tuple(focal), (0.0, 0.0, 1.0), FLY_VIEW_ANGLE)
 
 

@@ -180,3 +180,19 @@ def test_home_and_axes_and_esc_one_step_at_a_time(qtbot, window):
     assert scene.visible.sum() == n and window.selection == [chosen]
     item = window.hierarchy.current_item()                         # and the tree still shows it
     assert item is not None and str(window.design.parts.name[chosen]) in item.text()
+
+
+def test_loading_bar_shows_stage_and_percentage(qtbot, tmp_path, hall_db):
+    win = MainWindow(settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat),
+                     report_error=lambda *_: None)
+    qtbot.addWidget(win)
+    win.show()
+    seen: list[str] = []
+    win.loader.progress.connect(lambda *_: seen.append(win.progress.text()))
+    win.open_file(hall_db)
+    qtbot.waitUntil(lambda: not win.loading, timeout=LOAD_TIMEOUT_MS)
+    win.loader.wait()
+    assert any(t.startswith("reading parts ") and t.endswith("%") for t in seen), seen
+    percents = [int(t.rsplit(" ", 1)[1].rstrip("%")) for t in seen]
+    assert percents == sorted(percents) and 0 <= percents[0] < percents[-1] <= 80
+    assert win.scene is not None and not win.progress.isVisible()

@@ -18,6 +18,7 @@ from twin.store import load_design
 
 class _JobSignals(QObject):
     finished = Signal(int, object)          # job id, Design
+    progress = Signal(int, str, float)      # job id, stage, fraction read (0..1)
     failed = Signal(int, str)               # job id, message
 
 
@@ -29,7 +30,7 @@ class _LoadJob(QRunnable):
 
     def run(self) -> None:
         try:
-            design = load_design(self.path)
+            design = load_design(self.path, lambda stage, done: self.signals.progress.emit(self.job_id, stage, done))
         except TwinError as exc:
             self.signals.failed.emit(self.job_id, str(exc))
         except Exception as exc:            # a bug or an odd file: still a message, not a crash
@@ -42,6 +43,7 @@ class DesignLoader(QObject):
     """Runs one load at a time; starting a new one cancels the previous."""
 
     stage = Signal(str)                     # "reading file", …
+    progress = Signal(str, float)           # stage ("reading parts"), fraction of the file read (0..1)
     loaded = Signal(object)                 # Design (not emitted for cancelled jobs)
     failed = Signal(str, str)               # path, message
     cancelled = Signal(str)                 # path
@@ -56,6 +58,7 @@ class DesignLoader(QObject):
         self.current_path: Path | None = None
         self._signals = _JobSignals(self)
         self._signals.finished.connect(self._on_finished)
+        self._signals.progress.connect(self._on_progress)
         self._signals.failed.connect(self._on_failed)
 
     @property
@@ -84,6 +87,10 @@ class DesignLoader(QObject):
     def wait(self, msecs: int = 10_000) -> bool:
         """Block until workers are done (for shutdown and tests)."""
         return self.pool.waitForDone(msecs)
+
+    def _on_progress(self, job_id: int, stage: str, done: float) -> None:
+        if job_id == self.current:           # a cancelled job's progress means nothing now
+            self.progress.emit(stage, done)
 
     def _on_finished(self, job_id: int, design) -> None:
         self._jobs.pop(job_id, None)

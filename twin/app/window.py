@@ -44,6 +44,7 @@ from twin.session import ReviewSession
 from twin.viewstate import ViewState
 
 MAX_RECENT = 8
+READ_SHARE_PERCENT = 80           # of the loading bar: reading the file; the rest is building the scene
 #: Sizes offered by "Export image…" (any WIDTHxHEIGHT can be typed).
 EXPORT_SIZES = ("1920x1080", "3840x2160", "2560x1440", "1280x720")
 FILE_FILTER = "twin designs (*.twin.db *.db);;All files (*)"
@@ -199,6 +200,7 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         self.loader.stage.connect(self._on_stage)
+        self.loader.progress.connect(self._on_load_progress)
         self.loader.loaded.connect(self._on_loaded)
         self.loader.failed.connect(self._on_failed)
         self.loader.cancelled.connect(self._on_cancelled)
@@ -261,6 +263,12 @@ class MainWindow(QMainWindow):
     def _on_stage(self, stage: str) -> None:
         self.progress.setFormat(stage)
 
+    def _on_load_progress(self, stage: str, done: float) -> None:
+        """Reading the file is the first 80 % of the bar; building the scene the rest."""
+        self.progress.setRange(0, 100)
+        self.progress.setValue(int(round(done * READ_SHARE_PERCENT)))
+        self.progress.setFormat(f"{stage} %p%")
+
     def _on_cancelled(self, path: str) -> None:
         self._end_progress()
         self.statusBar().showMessage(f"Loading {Path(path).name} cancelled")
@@ -277,9 +285,9 @@ class MainWindow(QMainWindow):
     def _on_loaded(self, design: Design) -> None:
         path = str(design.source)
         self._pending = (path, design)
-        self.progress.setRange(0, 2)
-        self.progress.setValue(1)
-        self.progress.setFormat("building scene")
+        self.progress.setRange(0, 100)
+        self.progress.setValue(READ_SHARE_PERCENT)
+        self.progress.setFormat("building the scene %p%")
         self.statusBar().showMessage(f"Building the scene of {Path(path).name}…")
         QTimer.singleShot(0, self._build_pending)       # let the bar repaint first
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import sqlite_utils
@@ -57,12 +58,15 @@ def open_database(path: str | Path) -> sqlite_utils.Database:
     return db
 
 
-def load_design(path: str | Path) -> Design:
-    """Load the whole design into column tables (no readings: those are read on demand)."""
+def load_design(path: str | Path, progress: Callable[[str, float], None] | None = None) -> Design:
+    """Load the whole design into column tables (no readings: those are read on demand).
+
+    `progress(stage, fraction)` hears what is being read and how far along (0..1, weighted by
+    the rows of each table) so a window can show more than a busy bar."""
     path = Path(path)
     db = open_database(path)
     try:
-        return _Loader(db, path).load()
+        return _Loader(db, path, progress).load()
     except sqlite3.DatabaseError as exc:
         raise TwinError(path, f"cannot read the design ({exc})") from None
     finally:
@@ -70,10 +74,26 @@ def load_design(path: str | Path) -> Design:
 
 
 class _Loader:
-    def __init__(self, db: sqlite_utils.Database, path: Path):
+    def __init__(self, db: sqlite_utils.Database, path: Path, progress: Callable[[str, float], None] | None = None):
         self.db = db
         self.path = path
         self.warnings: list[str] = []
+        self._progress = progress
+        self._weights: dict[str, float] = {}
+        self._done = 0.0
+
+    def stage(self, name: str, table: str) -> None:
+        """Report the stage about to start; the fraction is what the earlier stages' rows weigh."""
+        if self._progress is None:
+            return
+        if not self._weights:
+            tables = ("part_types", "racks", "parts", "power_nodes", "cables", "sensors")
+            rows = {t: float(self.db.execute(f"select count(*) from {t}").fetchone()[0]) if t in self.db.table_names()
+                    else 0.0 for t in tables}
+            total = sum(rows.values()) or 1.0
+            self._weights = {t: n / total for t, n in rows.items()}
+        self._progress(name, min(self._done, 1.0))
+        self._done += self._weights.get(table, 0.0)
 
     def numbers(self, table: str, columns: list[str]) -> dict[str, np.ndarray]:
         """Numeric columns ordered by id; NULL becomes NaN."""
@@ -101,6 +121,7 @@ class _Loader:
 
     def load(self) -> Design:
         meta = {k: v for k, v in self.db.execute("select key, value from meta").fetchall()}
+        self.stage("reading the catalogue", "part_types")
         generations = Columns(**self.ints("generations", ["id"]), **self.texts("generations", ["name", "label"]))
         suppliers = Columns(**self.ints("suppliers", ["id", "domestic"]),
                             **self.texts("suppliers", ["key", "name", "country"]))
@@ -113,11 +134,16 @@ class _Loader:
         cooling_loops = Columns(id=loop_ids, hall=self.ref(c["hall_id"], halls, "cooling_loops", "hall_id", loop_ids),
                                 supply_c=c["supply_c"], design_dt_k=c["design_dt_k"], capacity_w=c["capacity_w"],
                                 flow_lpm=c["flow_lpm"], **self.texts("cooling_loops", ["name", "medium"]))
+        self.stage("reading racks", "racks")
         racks = self.load_racks(halls, part_types, generations, cooling_loops)
+        self.stage("reading parts", "parts")
         parts = self.load_parts(part_types, racks, cooling_loops)
+        self.stage("reading the power chain", "power_nodes")
         power_nodes = self.load_power_nodes(parts)
         self.resolve_part_power(parts, power_nodes)
+        self.stage("reading cables", "cables")
         cables = self.load_cables(parts)
+        self.stage("reading trays and sensors", "sensors")
         t = self.numbers("cable_trays", ["id", "x0", "y0", "z0", "x1", "y1", "z1", "width_m", "height_m", "capacity"])
         cable_trays = Columns(id=t["id"].astype(np.int64), start=np.column_stack([t["x0"], t["y0"], t["z0"]]),
                               end=np.column_stack([t["x1"], t["y1"], t["z1"]]), width_m=t["width_m"],
@@ -129,6 +155,8 @@ class _Loader:
                           rack=self.ref(s["rack_id"], racks, "sensors", "rack_id", sensor_ids),
                           cooling_loop=self.ref(s["cooling_loop_id"], cooling_loops, "sensors", "cooling_loop_id", sensor_ids),
                           **self.texts("sensors", ["name", "kind", "unit"]))
+        if self._progress is not None:
+            self._progress("read", 1.0)
         return Design(source=self.path, meta=meta, generations=generations, suppliers=suppliers,
                       part_types=part_types, halls=halls, racks=racks, parts=parts, cables=cables,
                       cable_trays=cable_trays, power_nodes=power_nodes, cooling_loops=cooling_loops,

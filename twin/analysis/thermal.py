@@ -424,12 +424,22 @@ def thermal_part_rows(design: Design, result: ThermalResult, part: int) -> list[
     def source(flag: bool) -> str:
         return "measured" if flag else "estimated"
 
-    rows = [("heat", f"{result.heat_w[part]:,.0f} W"),
-            ("to air / to liquid", f"{result.air_heat_w[part]:,.0f} W / {result.liquid_heat_w[part]:,.0f} W"),
-            ("inlet air", f"{result.inlet_c[part]:.1f} °C ({source(bool(result.measured[part]))})"),
-            ("outlet air", f"{result.outlet_c[part]:.1f} °C (estimated)"),
-            ("part temperature", f"{result.part_temperature_c[part]:.1f} °C")]
     rack = int(design.parts.rack[part])
+    if rack >= 0 and design.part_types.kind[design.parts.type[part]] == "rack":
+        # the frame stands for its rack: the rack's totals, not the frame's own zero watts
+        r = result.racks
+        budget = float(design.racks.power_budget_w[rack])
+        share = f" of {budget / 1000:,.1f} kW budget ({r.power_w[rack] / budget:.0%})" if budget > 0 else \
+            " (no budget in the file)"
+        rows = [("rack heat", f"{(r.air_heat_w[rack] + r.liquid_heat_w[rack]) / 1000:,.1f} kW"),
+                ("rack power", f"{r.power_w[rack] / 1000:,.1f} kW{share}"),
+                ("to air / to liquid", f"{r.air_heat_w[rack] / 1000:,.1f} kW / {r.liquid_heat_w[rack] / 1000:,.1f} kW")]
+    else:
+        rows = [("heat", f"{result.heat_w[part]:,.0f} W"),
+                ("to air / to liquid", f"{result.air_heat_w[part]:,.0f} W / {result.liquid_heat_w[part]:,.0f} W")]
+    rows += [("inlet air", f"{result.inlet_c[part]:.1f} °C ({source(bool(result.measured[part]))})"),
+             ("outlet air", f"{result.outlet_c[part]:.1f} °C (estimated)"),
+             ("part temperature", f"{result.part_temperature_c[part]:.1f} °C")]
     if rack >= 0:
         r = result.racks
         rows.append(("rack inlet / outlet", f"{r.inlet_c[rack]:.1f} °C ({source(bool(r.measured[rack]))}) / "

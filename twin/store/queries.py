@@ -30,6 +30,15 @@ def _fmt(value) -> str:
     return str(value)
 
 
+#: How units stored in design files are shown: one spelling of each, ° everywhere.
+UNIT_DISPLAY = {"degC": "°C", "degc": "°C", "deg C": "°C", "C": "°C", "degF": "°F", "lpm": "L/min", "l/min": "L/min"}
+
+
+def display_unit(unit: str | None) -> str:
+    """A stored unit as the viewer shows it ("degC" → "°C"); unknown units unchanged."""
+    return UNIT_DISPLAY.get(unit or "", unit or "")
+
+
 class DesignQueries:
     """A read-only connection to one design file."""
 
@@ -178,6 +187,6 @@ class DesignQueries:
                              s["id"], at)
             else:
                 r = self.one("SELECT ts, value FROM readings WHERE sensor_id = ? ORDER BY ts DESC LIMIT 1", s["id"])
-            value = f"{_fmt(r['value'])} {s['unit'] or ''}  @ {r['ts']}" if r else "no reading"
+            value = f"{_fmt(r['value'])} {display_unit(s['unit'])}  @ {r['ts']}" if r else "no reading"
             rows.append((f"{s['name']} ({s['kind']})", value))
         return f"Sensors ({len(rows)})", rows or [("sensors", "none")]

@@ -1,0 +1,73 @@
+"""Screenshots of the viewer at hall, row and rack scale for the README (docs/images/viewer-*.png).
+
+Run under a virtual X display and grab the whole screen the way a reviewer sees it:
+    xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python docs/viewer_screenshots.py build/ai-hall.twin.db
+Needs ImageMagick's `import`.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+
+from twin.app.window import MainWindow
+
+OUT = Path(__file__).resolve().parent / "images"
+
+
+def settle(app: QApplication, seconds: float) -> None:
+    end = time.time() + seconds
+    while time.time() < end:
+        app.processEvents()
+        time.sleep(0.02)
+
+
+def grab(app: QApplication, win: MainWindow, name: str) -> None:
+    win.viewport.refresh()
+    settle(app, 1.5)
+    subprocess.run(["import", "-window", "root", str(OUT / f"{name}.png")], check=True)
+    print("wrote", OUT / f"{name}.png")
+
+
+def main(path: str) -> None:
+    app = QApplication.instance() or QApplication(sys.argv)
+    settings = QSettings(str(OUT / ".screenshots.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(settings=settings, report_error=lambda title, msg: print(title, msg))
+    win.setGeometry(0, 0, 1600, 1000)
+    win.show()
+    win.open_file(path)
+    while win.loading:
+        settle(app, 0.1)
+    win.overlays.choose("thermal")
+    settle(app, 0.5)
+    win.viewport.home()
+    grab(app, win, "viewer-hall-scale")
+    d, scene = win.design, win.scene
+    row = str(d.racks.row[d.rack_index("A06")])
+    racks = np.flatnonzero(d.racks.row == row)
+    frames = scene.frame_of_rack[racks]
+    lo, hi = scene.box_lo[frames].min(axis=0), scene.box_hi[frames].max(axis=0)
+    from twin.scene.camera import look_from
+    from twin.scene.views import tight
+    pose = look_from(np.array([-0.45, -1.0, 0.6]), lo, hi, scene.aspect())
+    scene.set_camera_pose(tight(scene, pose, lo, hi, margin=0.8))
+    scene.update_lod()
+    grab(app, win, "viewer-row-scale")
+    frame = int(scene.frame_of_rack[d.rack_index("A06")])
+    win.select_parts([frame])
+    win.fly_to_selection()
+    while win.viewport.flying:
+        settle(app, 0.05)
+    grab(app, win, "viewer-rack-scale")
+    settings.clear()
+    (OUT / ".screenshots.ini").unlink(missing_ok=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

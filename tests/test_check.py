@@ -61,13 +61,17 @@ def test_the_seeded_faults_are_listed(hall_db):
     by_subject = {(f["subject"], f["code"]) for f in data["findings"]}
     assert ("A06", "inlet-allowable") in by_subject           # the hot spot
     assert ("G-loop1", "cdu-capacity") in by_subject          # the undersized CDU
+    assert ("B04", "rack-over-budget") in by_subject          # the rack over its power budget
+    dac = [f for f in data["findings"] if f["analysis"] == "cabling" and f["code"] == "over-reach"]
+    assert any("C02" in f["message"] and "dac" in f["message"] for f in dac)   # the 4 m DAC at 800G
 
 
 @pytest.mark.parametrize("fail_on, clean, warned, critical", [
     ("never", 0, 0, 0), ("critical", 0, 0, 1), ("warning", 0, 1, 1), ("info", 0, 1, 1)])
 def test_exit_codes_follow_fail_on(pod_db, warning_only, hall_db, fail_on, clean, warned, critical):
-    assert check(str(pod_db), "--fail-on", fail_on).returncode == clean
-    assert check(str(warning_only), "--fail-on", fail_on).returncode == warned
+    # the pod's thermal checks are clean (its busbars are over capacity by catalog, a power finding)
+    assert check(str(pod_db), "--thermal", "--fail-on", fail_on).returncode == clean
+    assert check(str(warning_only), "--thermal", "--fail-on", fail_on).returncode == warned
     assert check(str(hall_db), "--fail-on", fail_on).returncode == critical
 
 

@@ -151,7 +151,10 @@ def _ensure_builtins() -> None:
 def _module_rank(func: Callable) -> int:
     """Position of the built-in module that defines `func` (plug-ins after every built-in)."""
     module = getattr(func, "__module__", "")
-    return BUILTIN_MODULES.index(module) if module in BUILTIN_MODULES else len(BUILTIN_MODULES)
+    for rank, builtin in enumerate(BUILTIN_MODULES):    # twin.analysis.power_overlay ranks with power
+        if module == builtin or module.startswith(builtin + "_"):
+            return rank
+    return len(BUILTIN_MODULES)
 
 
 def analyses() -> list[Analysis]:

@@ -37,6 +37,7 @@ def design_summary(design: Design) -> dict[str, Any]:
         "power_nodes": len(design.power_nodes),
         "sensors": len(design.sensors),
         "power": _power(design),
+        "supply": supply_summary(design),
         "warnings": list(design.warnings),
     }
 
@@ -48,6 +49,22 @@ def _power(design: Design) -> dict[str, Any] | None:
     from twin.analysis.power import power_totals
 
     return power_totals(design)
+def supply_summary(design: Design) -> dict[str, Any]:
+    """Domestic share by cost over every placed part, and the part with the longest lead time."""
+    from twin.analysis.supply import analyse_supply, home_country
+
+    s = analyse_supply(design)
+    total = float(s.cost_usd.sum())
+    lead = np.nan_to_num(s.lead_days, nan=-1.0)
+    worst = int(np.argmax(lead)) if len(lead) and lead.max() >= 0 else -1
+    return {
+        "home_country": home_country(design),
+        "cost_usd": round(total, 2),
+        "domestic_share": round(float((s.cost_usd * np.nan_to_num(s.domestic)).sum()) / total, 4) if total > 0 else None,
+        "longest_lead_days": float(lead[worst]) if worst >= 0 else None,
+        "longest_lead_part": str(design.parts.name[worst]) if worst >= 0 else None,
+        "longest_lead_type": str(design.part_types.name[design.parts.type[worst]]) if worst >= 0 else None,
+    }
 
 
 def format_summary(summary: dict[str, Any]) -> str:
@@ -70,5 +87,10 @@ def format_summary(summary: dict[str, Any]) -> str:
                      f"{share}   IT {p['it_load_kw']:,.1f} kW   losses {p['losses_kw']:,.1f} kW")
         lines.append(f"    nodes over capacity {p['nodes_over_capacity']}   racks over budget {p['racks_over_budget']}   "
                      f"redundancy groups failing {p['redundancy_groups_failing']}")
+    sup = summary.get("supply") or {}
+    if sup.get("domestic_share") is not None:
+        lines.append(f"  supply: {sup['domestic_share']:.0%} domestic ({sup['home_country'] or 'home'}) by cost of "
+                     f"${sup['cost_usd']:,.0f}; longest lead {sup['longest_lead_days']:.0f} days "
+                     f"({sup['longest_lead_type']}, e.g. {sup['longest_lead_part']})")
     lines += [f"  warning: {w}" for w in summary["warnings"]]
     return "\n".join(lines)

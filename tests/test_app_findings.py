@@ -231,12 +231,12 @@ def test_one_time_slider_step_runs_each_analysis_once(qtbot, window, hall_db):  
     window.select_parts([tray])
     assert "[Thermal and cooling]" in window.properties.text()
     before = dict(session.run_counts)
-    # opening, overlay, findings, properties: one run each (cabling reads no sensors)
-    assert before == {"thermal": 1, "cabling": 1}
+    assert before["thermal"] == 1                        # opening, overlay, findings, properties: one run
+    assert set(before.values()) == {1}                   # and one of every other analysis
     times = overlays.times
     overlays.slider.setValue(7)
     qtbot.waitUntil(lambda: window.findings.timestamp == times[7], timeout=5000)
     assert window.scene.overlay.label.endswith(times[7]) and f"at: {times[7]}" in window.properties.text()
-    assert session.run_counts == {"thermal": 2, "cabling": 1}
+    assert session.run_counts == before | {"thermal": 2}       # analyses without readings do not rerun
     overlays.choose("cooling")                           # another overlay on the same analysis: no new run
-    assert window.scene.overlay.name == "cooling" and session.run_counts == {"thermal": 2, "cabling": 1}
+    assert window.scene.overlay.name == "cooling" and session.run_counts == before | {"thermal": 2}

@@ -115,17 +115,17 @@ def test_session_runs_each_analysis_once_per_moment(hall, hall_db):
     session.overlay("thermal")
     session.overlay("cooling")                 # built on the thermal result too
     session.part_rows(0)
-    # every analysis once; cabling reads no sensors, so moving in time never runs it again
-    assert session.run_counts == {"thermal": 1, "cabling": 1}
+    assert session.run_counts["thermal"] == 1 and set(session.run_counts.values()) == {1}   # others: once too
     assert session.result("thermal") is first
     session.set_time(times[3])
     early = session.overlay("thermal")
     session.findings()
-    assert session.run_counts == {"thermal": 2, "cabling": 1} and early.label.endswith(times[3])
+    assert session.run_counts["thermal"] == 2 and early.label.endswith(times[3])
+    assert all(n == 1 for name, n in session.run_counts.items() if name != "thermal")   # no readings: no rerun
     session.set_time(times[-1])                # back again: cached
-    assert session.result("thermal") is first and session.run_counts == {"thermal": 2, "cabling": 1}
+    assert session.result("thermal") is first and session.run_counts["thermal"] == 2
     session.configure("thermal", ashrae_class="A2")       # other settings: a new run
-    assert session.result("thermal") is not first and session.run_counts == {"thermal": 3, "cabling": 1}
+    assert session.result("thermal") is not first and session.run_counts["thermal"] == 3
     with pytest.raises(TwinError, match="unknown setting"):
         session.configure("thermal", colour="red")
 

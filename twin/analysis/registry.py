@@ -139,6 +139,19 @@ def _ensure_builtins() -> None:
         except ModuleNotFoundError as exc:
             if exc.name != module:      # a real import error inside the module: surface it
                 raise
+    # A built-in module imported earlier by someone else registered out of turn: menus and
+    # `--overlay` choices keep BUILTIN_MODULES order whatever was imported first.
+    for table, fn in ((_ANALYSES, "run"), (_OVERLAYS, "build")):
+        rank = {name: _module_rank(getattr(entry, fn)) for name, entry in table.items()}
+        ordered = sorted(table.items(), key=lambda item: rank[item[0]])     # stable: plug-ins keep their order
+        table.clear()
+        table.update(ordered)
+
+
+def _module_rank(func: Callable) -> int:
+    """Position of the built-in module that defines `func` (plug-ins after every built-in)."""
+    module = getattr(func, "__module__", "")
+    return BUILTIN_MODULES.index(module) if module in BUILTIN_MODULES else len(BUILTIN_MODULES)
 
 
 def _builtin_rank(module: str) -> int:

@@ -23,10 +23,12 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QInputDialog, QLabel, Q
 from twin import __version__
 from twin.app.cables_panel import CablesPanel
 from twin.app.findings_panel import FindingsPanel
+from twin.app.power_panel import PowerPanel
 from twin.app.hierarchy import HierarchyPanel
 from twin.app.loader import DesignLoader
 from twin.app.overlay_panel import OverlayPanel
 from twin.app.properties import PropertiesPanel
+from twin.app.review import ReviewTools
 from twin.store.queries import DesignQueries
 from twin.app.viewport import Viewport
 from twin.app.visibility_panel import VisibilityPanel
@@ -73,12 +75,16 @@ class MainWindow(QMainWindow):
         self.overlays = OverlayPanel()
         self.visibility = VisibilityPanel()
         self.findings = FindingsPanel()
+        self.power = PowerPanel()
         self.cables = CablesPanel()
         self.hierarchy_dock = self._dock("Hierarchy", self.hierarchy, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.properties_dock = self._dock("Properties", self.properties, Qt.DockWidgetArea.RightDockWidgetArea)
         self.overlay_dock = self._dock("Overlay", self.overlays, Qt.DockWidgetArea.RightDockWidgetArea)
         self.visibility_dock = self._dock("Visibility", self.visibility, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.findings_dock = self._dock("Findings", self.findings, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.power_dock = self._dock("Power", self.power, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(self.overlay_dock, self.power_dock)
+        self.overlay_dock.raise_()
         self.cables_dock = self._dock("Cables", self.cables, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(self.findings_dock, self.cables_dock)
         self.findings_dock.raise_()
@@ -88,6 +94,7 @@ class MainWindow(QMainWindow):
         self.hierarchy_dock.raise_()
         self.resizeDocks([self.hierarchy_dock, self.properties_dock], [330, 400], Qt.Orientation.Horizontal)
         self.resizeDocks([self.properties_dock, self.overlay_dock], [520, 330], Qt.Orientation.Vertical)
+        self.review = ReviewTools(self)                 # Notes and Compare docks, note pins, "Add note…"
         self.resizeDocks([self.findings_dock], [190], Qt.Orientation.Vertical)
 
         self.loader = DesignLoader(self)
@@ -167,7 +174,7 @@ class MainWindow(QMainWindow):
         view.addAction(self.warnings_action)
         view.addSeparator()
         for dock in (self.hierarchy_dock, self.visibility_dock, self.properties_dock, self.overlay_dock,
-                     self.findings_dock):
+                     self.findings_dock, *self.review.docks()):
             view.addAction(dock.toggleViewAction())
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self._action("&About twin", self.about))
@@ -195,6 +202,7 @@ class MainWindow(QMainWindow):
         self.overlays.field.settingsChanged.connect(self._show_field)
         self.overlays.field.clearRequested.connect(self.clear_field)
         self.findings.findingActivated.connect(self.go_to_finding)
+        self.power.traceRequested.connect(self.show_trace)
         self.cables.traceRequested.connect(self.trace_cable)
         self.cables.flyRequested.connect(self.fly_to_cable)
         self.viewport.cablePicked.connect(self._on_cable_picked)
@@ -296,7 +304,9 @@ class MainWindow(QMainWindow):
         self.field_data = None                         # a field belongs to the design it was loaded for
         self.overlays.field.set_field(None)
         self.findings.set_session(session)
+        self._refresh_power()
         self.cables.set_session(session)
+        self.review.set_design(design, scene)
         kinds = sorted(set(design.part_types.kind[np.unique(design.parts.type)].tolist()))
         self.visibility.set_content(kinds, [str(g) for g in design.generations.name.tolist()], scene.bounds)
         name = design.meta.get("design_name") or Path(design.source).name
@@ -469,7 +479,26 @@ class MainWindow(QMainWindow):
     def _on_time(self, _ts: str) -> None:
         # the overlay panel has moved the session to the slider's moment: results are cached there
         self.findings.refresh()
+        self._refresh_power()
         self._show_properties()
+
+    # ------------------------------------------------------------------ power
+    def _refresh_power(self) -> None:
+        """The Power panel shows the session's power result at the current moment."""
+        if self.session is None or self.session.available().get("power"):
+            self.power.set_design(self.design if self.session is not None else None)
+            return
+        self.power.set_design(self.design, self.session.result("power").detail)
+
+    def show_trace(self, trace) -> None:
+        """Light up a power trace (from the Power panel) in 3D, the rest dimmed, and select the
+        traced node's own part so Properties shows it."""
+        if self.scene is None:
+            return
+        self.scene.highlight(parts=trace.parts, cables=trace.cables)
+        result = self.power.result
+        lead = int(result.nodes.part_shown[trace.upstream[0]]) if result is not None and len(trace.upstream) else -1
+        self.select_parts([lead] if lead >= 0 else [])
 
     # ------------------------------------------------------------------ findings
     def go_to_finding(self, finding: Finding) -> None:

@@ -221,7 +221,9 @@ class Scene:
     # ------------------------------------------------------------------ building layers
     def _build_hall(self) -> None:
         d = self.design
-        size = tuple(float(v) for v in (d.halls.size[0] if len(d.halls) else np.maximum(self.bounds[1], 1.0)))
+        # several halls (an imported campus) stand side by side: one floor under all of them
+        one = len(d.halls) == 1
+        size = tuple(float(v) for v in (d.halls.size[0] if one else np.maximum(self.bounds[1] + [2.0, 2.0, 0.5], 1.0)))
         batch = hall_batch(d, size)
         self.layers.build("hall", batch, np.full(batch.triangle_count, -1), pickable=False)
         self.add_actor(tile_grid(size[0], size[1]))
@@ -403,6 +405,11 @@ class Scene:
         grab.SetInput(self.render_window)
         grab.SetInputBufferTypeToRGB()
         grab.ReadFrontBufferOff()
+        if self.render_window.GetOffScreenRendering():
+            # offscreen, the frame just drawn is still in the back buffer: rendering it again for
+            # the grab would double the cost of every exported image. (An on-screen window has
+            # swapped buffers by now, so it must redraw.)
+            grab.ShouldRerenderOff()
         grab.Update()
         image = grab.GetOutput()
         w, h, _ = image.GetDimensions()

@@ -36,7 +36,7 @@ from twin.specs.placement import place
 from twin.specs.power import power_chain
 from twin.specs.spec import load_spec
 from twin.specs.telemetry import make_telemetry
-from twin.store.reviews import carry_reviews, check_replaceable
+from twin.store.reviews import carry_reviews, check_replaceable, replace_design
 from twin.store.writer import write_tables
 
 Progress = Callable[[str], None]
@@ -70,7 +70,7 @@ def build_design(spec_path: str | Path, out_path: str | Path, progress: Progress
         say("writing")
         counts = write_tables(tmp, tables, source=spec["source"])
         carried, warnings = carry_reviews(out_path, tmp)
-        os.replace(tmp, out_path)
+        replace_design(tmp, out_path)
     finally:
         tmp.unlink(missing_ok=True)
     return BuildSummary(out_path, counts, carried, route_warnings + warnings)

@@ -135,6 +135,14 @@ class _Loader:
                       sensors=sensors, cable_kinds=self.cable_kinds, port_kinds=self.port_kinds,
                       warnings=self.warnings, lazy=_LazyTables(self.path))
 
+    def has_column(self, table: str, column: str) -> bool:
+        """True when `table` has `column` (files written before a column was added lack it)."""
+        if not hasattr(self, "_columns"):
+            self._columns: dict[str, set[str]] = {}
+        if table not in self._columns:
+            self._columns[table] = {row[1] for row in self.db.execute(f"pragma table_info({table})").fetchall()}
+        return column in self._columns[table]
+
     def ints(self, table: str, columns: list[str]) -> dict[str, np.ndarray]:
         return {k: np.nan_to_num(v, nan=0).astype(np.int64) for k, v in self.numbers(table, columns).items()}
 
@@ -144,6 +152,9 @@ class _Loader:
             "mass_kg", "power_nominal_w", "power_max_w", "power_capacity_w", "cooling_capacity_w", "airflow_cfm",
             "coolant_lpm", "liquid_fraction", "lead_time_days", "unit_cost_usd"])
         ids = n.pop("id").astype(np.int64)
+        # efficiency came after schema v1's first files: NaN (no loss modelled) where absent or NULL
+        efficiency = self.numbers("part_types", ["efficiency"])["efficiency"] if self.has_column("part_types", "efficiency") \
+            else np.full(len(ids), np.nan)
         gen = self.ref(n.pop("generation_id"), generations, "part_types", "generation_id", ids)
         sup = self.ref(n.pop("supplier_id"), suppliers, "part_types", "supplier_id", ids)
         size = np.column_stack([n.pop("width_m"), n.pop("depth_m"), n.pop("height_m")])
@@ -154,7 +165,7 @@ class _Loader:
             size[bad] = 0.1
         numbers = {k: np.nan_to_num(v, nan=0.0) for k, v in n.items()}
         numbers["u_height"] = numbers["u_height"].astype(np.int64)
-        return Columns(id=ids, generation=gen, supplier=sup, size=size, **numbers,
+        return Columns(id=ids, generation=gen, supplier=sup, size=size, **numbers, efficiency=efficiency,
                        **self.texts("part_types", ["name", "kind", "vendor", "model", "cooling_mode", "mesh_path",
                                                     "mesh_units", "country_of_origin"]))
 
@@ -199,7 +210,10 @@ class _Loader:
                         capacity_w=np.nan_to_num(n["capacity_w"]), voltage_v=np.nan_to_num(n["voltage_v"]),
                         parent_id=n["parent_id"], **self.texts("power_nodes", ["name", "kind", "redundancy_group"]))
         parent = self.ref(n["parent_id"], nodes, "power_nodes", "parent_id", ids)
-        return Columns(**{k: getattr(nodes, k) for k in nodes if k != "parent_id"}, parent=parent)
+        side = self.texts("power_nodes", ["redundancy_side"])["redundancy_side"] \
+            if self.has_column("power_nodes", "redundancy_side") else np.full(len(ids), "", dtype=object)
+        # parent_id (NaN for NULL) stays beside `parent` so checks can name a dangling id
+        return Columns(**{k: getattr(nodes, k) for k in nodes}, parent=parent, redundancy_side=side)
 
     def resolve_part_power(self, parts: Columns, nodes: Columns) -> None:
         """parts.power_node and parts.parent become row indices once both tables exist."""
@@ -208,7 +222,7 @@ class _Loader:
         parent_ids[parent_ids < 0] = np.nan
         parent = self.ref(parent_ids, parts, "parts", "parent_id", parts.id)
         cols = parts._columns
-        del cols["power_node_id"], cols["parent_id"]
+        del cols["parent_id"]      # power_node_id (NaN for NULL) stays so checks can name a dangling id
         cols["power_node"] = feed
         cols["parent"] = parent
 

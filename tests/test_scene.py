@@ -161,6 +161,13 @@ def test_cabling_overlay_draws_cables(pod):
     scene = Scene(pod, size=SIZE)
     scene.set_overlay(ReviewSession(pod).overlay("cabling"))
     assert scene.cable_actor is not None
+    # from afar, cables that run together (same racks, same kind) are drawn as one line
+    far = scene.cable_actor.GetMapper().GetInput().GetNumberOfCells()
+    assert far == len(scene.decorations.cable_rows) and 0 < far < len(pod.cables) / 4
+    assert set(pod.cable_kind()[scene.decorations.cable_rows]) == set(pod.cable_kind())
+    # up close, every cable
+    scene.set_view(f"rack:{pod.racks.name[0]}")
+    scene.update_lod(force=True)
     assert scene.cable_actor.GetMapper().GetInput().GetNumberOfCells() == len(pod.cables)
     scene.set_overlay(None)
     assert scene.cable_actor is None

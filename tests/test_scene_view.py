@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+
+from twin.analysis.routes import polylines
 import pytest
 
 from twin.export.image import render_view
@@ -108,8 +110,8 @@ def test_highlight_emphasises_parts_and_cables_and_dims_the_rest(hall):
     dim = _pixel(img, h06_px)
     assert dim.mean() > 150 and abs(dim[0] - dim[2]) < 30, dim            # dimmed towards the floor grey
     # the cable itself: drawn bold over the aisle between its racks
-    route = scene.decorations.cable_points(np.array([cable]))
-    mid = scene.project((route[1] + route[2]) / 2)[0]
+    route, _ = polylines(hall, [cable])                  # its run along the tray, from above
+    mid = scene.project((route[2] + route[3]) / 2)[0]
     x, y = (int(round(v)) for v in mid)
     patch = img[y - 3:y + 4, x - 3:x + 4].reshape(-1, 3).astype(int)
     assert ((patch[:, 0] > 200) & (patch[:, 2] < 90)).any(), patch

@@ -86,12 +86,25 @@ def _view(args: argparse.Namespace) -> int:
 
 
 def _export_image(args: argparse.Namespace) -> int:
-    from twin.export.image import export_image
+    from twin.cli_export import export_image
 
-    width, height = _size(args.size)
-    path = export_image(args.file, args.output, view=args.view, size=(width, height), overlay=args.overlay,
-                        select=args.select, field=args.field, field_slice=args.field_slice, iso=args.iso)
-    print(f"wrote {path}")
+    return export_image(args, _size(args.size))
+
+
+def _import(args: argparse.Namespace) -> int:
+    """`twin import device-types DIR -o catalog.toml` and `twin import netbox DUMP.json -o OUT.twin.db`."""
+    from twin.importers.cli_report import run_import
+
+    return run_import(args)
+
+
+def _export_cables(args: argparse.Namespace) -> int:
+    from twin.export.cables import write_schedule
+    from twin.store import load_design
+
+    design = load_design(args.file)
+    path = write_schedule(design, args.output)
+    print(f"wrote {path}: {len(design.cables):,} cables")
     return 0
 
 
@@ -150,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     esub = p.add_subparsers(dest="what", metavar="WHAT")
     e = esub.add_parser("image", help="render the scene to a PNG", description="Render the design offscreen to PNG.")
     e.add_argument("file", help="design file (.twin.db)")
-    e.add_argument("-o", "--output", required=True, help="PNG to write")
+    e.add_argument("-o", "--output", required=True, help="PNG to write (a pattern for batches)")
     e.add_argument("--view", default="iso", help=f"{', '.join(view_names())} (default iso)")
     e.add_argument("--size", default="1920x1080", help="WIDTHxHEIGHT in pixels (default 1920x1080)")
     e.add_argument("--overlay", default="none", metavar="OVERLAY",
@@ -160,7 +173,32 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--field-slice", default="z=1.2", metavar="AXIS=M", help="slice plane of the field (default z=1.2)")
     e.add_argument("--iso", type=float, metavar="VALUE", help="also draw the field's isosurface at VALUE")
     e.set_defaults(func=_export_image)
+    e = esub.add_parser("cables", help="write the cable schedule (CSV)",
+                        description="One CSV row per cable: id, both ends (device, port), kind, rate, catalog "
+                                    "length, routed length and the trays it passes.")
+    e.add_argument("file", help="design file (.twin.db)")
+    e.add_argument("-o", "--output", required=True, help="CSV file to write")
+    e.set_defaults(func=_export_cables)
+    from twin.cli_export import add_export_commands
+
+    add_export_commands(esub, _size)      # image batches, glb, usd, report, csv
     p.set_defaults(func=lambda _a: (p.print_help(), 2)[1])
+
+    p = sub.add_parser("import", help="import NetBox device types or a NetBox site",
+                       description="Bring NetBox data in. Exit 0 (with warnings naming each bad object), "
+                                   "1 when nothing usable was found.")
+    isub = p.add_subparsers(dest="what", metavar="WHAT")
+    i = isub.add_parser("device-types", help="NetBox device-type library folder → catalog TOML")
+    i.add_argument("folder", help="device-type library folder (device-types/, schema/…)")
+    i.add_argument("-o", "--output", required=True, help="catalog TOML to write")
+    i.set_defaults(func=_import)
+    i = isub.add_parser("netbox", help="NetBox dumpdata JSON → design file")
+    i.add_argument("dump", help="Django dumpdata JSON of a NetBox database")
+    i.add_argument("-o", "--output", required=True, help="design file to write (.twin.db)")
+    i.add_argument("--site", metavar="SLUG", help="import only this site (default: every site with racks)")
+    i.set_defaults(func=_import)
+    p.set_defaults(func=lambda _a, p=p: (p.print_help(), 2)[1])
+
     from twin.cli_review import add_review_commands
     add_review_commands(sub)
     return parser

@@ -22,10 +22,12 @@ class Overlay:
     values: np.ndarray
     vmin: float
     vmax: float
-    colormap: str = "thermal"                 # thermal | viridis | categorical
+    colormap: str = "thermal"                 # thermal | viridis | utilization (banded) | categorical
     categories: tuple[str, ...] = ()          # names of integer codes when categorical
+    category_rgb: tuple[tuple[int, int, int], ...] = ()   # own colours per category (default: the palette)
     cable_values: np.ndarray | None = None    # per cable, same colour map; None hides cables
-    rack_reduce: str = "max"                  # how a rack drawn as one box summarises its parts
+    cable_on_top: np.ndarray | None = None    # per cable: drawn again, thicker, over the others (findings)
+    rack_reduce: str = "max"                  # how a rack drawn as one box summarises its parts: max | min | mean | frame
     measured: np.ndarray | None = None        # per part: True where the value is a sensor reading
     pipes: np.ndarray | None = None           # (k, 4, 3) polylines drawn as pipes (cooling loops)
     pipe_values: np.ndarray | None = None     # (k,) value per pipe, same colour map

@@ -219,7 +219,7 @@ def analyse_thermal(design: Design, snapshot: ReadingSnapshot | None = None,
     rack_outlet = np.where(outlet_measured, meas_outlet, rack_inlet + _air_dt(rack_air_heat, rack_cfm))
 
     # -- loops ------------------------------------------------------------------------------
-    loop_heat = np.bincount(part_loop[on_liquid], weights=liquid_heat[on_liquid], minlength=n_loops)
+    loop_heat = np.bincount(part_loop[on_liquid], weights=liquid_heat[on_liquid], minlength=n_loops).astype(float)
     # Air loops: all air heat of their hall goes to the first air loop of that hall.
     air_loop_of_hall = np.full(n_halls, -1, dtype=np.int64)
     air_idx = np.flatnonzero((loops.medium == "air") & (loops.hall >= 0))[::-1]

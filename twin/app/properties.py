@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHeaderView, QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from twin.store.queries import DesignQueries, Section
@@ -10,6 +12,8 @@ OPEN_SECTIONS = ("Part", "Placement", "Power", "Cooling", "Sensors", "Supplier")
 
 
 class PropertiesPanel(QWidget):
+    cableActivated = Signal(str)        # cable name, from a row of the Cables section
+
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.title = QLabel("Nothing selected")
@@ -24,6 +28,7 @@ class PropertiesPanel(QWidget):
         self.tree.setUniformRowHeights(True)
         self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         self.tree.header().setStretchLastSection(True)
+        self.tree.itemClicked.connect(self._on_clicked)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.title)
@@ -56,13 +61,24 @@ class PropertiesPanel(QWidget):
             font = top.font(0)
             font.setBold(True)
             top.setFont(0, font)
+            cables = name.startswith("Cables")
             for key, value in rows:
                 child = QTreeWidgetItem([key, value])
                 child.setToolTip(1, value)
+                if cables and " · " in value:
+                    # cable rows are links: a click traces the cable in 3D
+                    child.setForeground(0, QColor("#1a5fb4"))
+                    child.setToolTip(0, "click to trace this cable")
                 top.addChild(child)
             self.tree.addTopLevelItem(top)
             top.setExpanded(name.split(" (")[0] in OPEN_SECTIONS or name in opened or len(rows) <= 8)
         self.tree.resizeColumnToContents(0)
+
+    def _on_clicked(self, item: QTreeWidgetItem, _column: int) -> None:
+        parent = item.parent()
+        value = item.text(1)
+        if parent is not None and parent.text(0).startswith("Cables") and " · " in value:
+            self.cableActivated.emit(value.split(" · ", 1)[0])
 
     def text(self) -> str:
         """Everything shown, as plain text (for tests and copy)."""

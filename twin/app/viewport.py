@@ -30,6 +30,7 @@ class Viewport(QVTKRenderWindowInteractor):
     picked = Signal(int)                 # part index, or -1 for empty space
     clicked = Signal(float, float)       # pixel position of a click (before `picked`)
     contextRequested = Signal(int, object)   # right-click without drag: part index (-1 none), global QPoint
+    cablePicked = Signal(int)            # cable row, when a drawn cable is under the click
     frameRendered = Signal(float)        # milliseconds of the last frame
 
     def __init__(self, parent: QWidget | None = None):
@@ -155,7 +156,11 @@ class Viewport(QVTKRenderWindowInteractor):
                 ratio = self.devicePixelRatioF()
                 x, y = ev.position().x() * ratio, ev.position().y() * ratio
                 self.clicked.emit(x, y)
-                self.picked.emit(self.scene.pick(x, y))
+                cable = self.scene.pick_cable(x, y)
+                if cable >= 0:
+                    self.cablePicked.emit(cable)
+                else:
+                    self.picked.emit(self.scene.pick(x, y))
         elif ev.button() == Qt.MouseButton.RightButton and self._press_pos is not None:
             delta = ev.position() - self._press_pos
             self._press_pos = None

@@ -21,7 +21,9 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QInputDialog, QLabel, Q
                                QProgressBar, QPushButton, QWidget)
 
 from twin import __version__
+from twin.app.cables_panel import CablesPanel
 from twin.app.findings_panel import FindingsPanel
+from twin.app.power_panel import PowerPanel
 from twin.app.hierarchy import HierarchyPanel
 from twin.app.loader import DesignLoader
 from twin.app.overlay_panel import OverlayPanel
@@ -73,11 +75,19 @@ class MainWindow(QMainWindow):
         self.overlays = OverlayPanel()
         self.visibility = VisibilityPanel()
         self.findings = FindingsPanel()
+        self.power = PowerPanel()
+        self.cables = CablesPanel()
         self.hierarchy_dock = self._dock("Hierarchy", self.hierarchy, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.properties_dock = self._dock("Properties", self.properties, Qt.DockWidgetArea.RightDockWidgetArea)
         self.overlay_dock = self._dock("Overlay", self.overlays, Qt.DockWidgetArea.RightDockWidgetArea)
         self.visibility_dock = self._dock("Visibility", self.visibility, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.findings_dock = self._dock("Findings", self.findings, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.power_dock = self._dock("Power", self.power, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(self.overlay_dock, self.power_dock)
+        self.overlay_dock.raise_()
+        self.cables_dock = self._dock("Cables", self.cables, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.findings_dock, self.cables_dock)
+        self.findings_dock.raise_()
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.tabifyDockWidget(self.hierarchy_dock, self.visibility_dock)
@@ -192,6 +202,11 @@ class MainWindow(QMainWindow):
         self.overlays.field.settingsChanged.connect(self._show_field)
         self.overlays.field.clearRequested.connect(self.clear_field)
         self.findings.findingActivated.connect(self.go_to_finding)
+        self.power.traceRequested.connect(self.show_trace)
+        self.cables.traceRequested.connect(self.trace_cable)
+        self.cables.flyRequested.connect(self.fly_to_cable)
+        self.viewport.cablePicked.connect(self._on_cable_picked)
+        self.properties.cableActivated.connect(self._on_cable_named)
         self.visibility.filtersChanged.connect(self._on_kind_filters)
         self.visibility.xrayChanged.connect(self._on_xray)
         self.visibility.sectionChanged.connect(self._on_section)
@@ -289,6 +304,8 @@ class MainWindow(QMainWindow):
         self.field_data = None                         # a field belongs to the design it was loaded for
         self.overlays.field.set_field(None)
         self.findings.set_session(session)
+        self._refresh_power()
+        self.cables.set_session(session)
         self.review.set_design(design, scene)
         kinds = sorted(set(design.part_types.kind[np.unique(design.parts.type)].tolist()))
         self.visibility.set_content(kinds, [str(g) for g in design.generations.name.tolist()], scene.bounds)
@@ -358,6 +375,8 @@ class MainWindow(QMainWindow):
         if self.scene is None:
             return
         self.selection = [int(p) for p in parts]
+        if len(self.view.highlight_cables):              # a new selection ends a cable trace
+            self.view.highlight(self.view.highlight_parts, None)
         self.view.select(self.selection)
         self.scene.apply()
         if not from_tree:
@@ -460,7 +479,26 @@ class MainWindow(QMainWindow):
     def _on_time(self, _ts: str) -> None:
         # the overlay panel has moved the session to the slider's moment: results are cached there
         self.findings.refresh()
+        self._refresh_power()
         self._show_properties()
+
+    # ------------------------------------------------------------------ power
+    def _refresh_power(self) -> None:
+        """The Power panel shows the session's power result at the current moment."""
+        if self.session is None or self.session.available().get("power"):
+            self.power.set_design(self.design if self.session is not None else None)
+            return
+        self.power.set_design(self.design, self.session.result("power").detail)
+
+    def show_trace(self, trace) -> None:
+        """Light up a power trace (from the Power panel) in 3D, the rest dimmed, and select the
+        traced node's own part so Properties shows it."""
+        if self.scene is None:
+            return
+        self.scene.highlight(parts=trace.parts, cables=trace.cables)
+        result = self.power.result
+        lead = int(result.nodes.part_shown[trace.upstream[0]]) if result is not None and len(trace.upstream) else -1
+        self.select_parts([lead] if lead >= 0 else [])
 
     # ------------------------------------------------------------------ findings
     def go_to_finding(self, finding: Finding) -> None:
@@ -478,6 +516,39 @@ class MainWindow(QMainWindow):
             self.select_parts([])
             self.viewport.fly_to(part_pose(np.array(finding.location), np.ones(3), 0.0, scene.aspect()))
         self.statusBar().showMessage(finding.to_text().strip(), 8000)
+
+    # ------------------------------------------------------------------ cables
+    def trace_cable(self, cable: int) -> None:
+        """Highlight a cable's route end to end and select both its ends."""
+        if self.scene is None or cable < 0:
+            return
+        c = self.design.cables
+        ends = [int(p) for p in (c.a_part[cable], c.b_part[cable]) if p >= 0]
+        self.view.highlight(None, [cable])               # route drawn bold, both ends shown, the rest dimmed
+        self.selection = ends
+        self.view.select(ends)
+        self.scene.apply()
+        self._show_properties()
+        self.viewport.refresh()
+        name = str(self.design.cable_text().name[cable])
+        self.statusBar().showMessage(f"traced cable {name}", 8000)
+
+    def fly_to_cable(self, cable: int) -> None:
+        if self.scene is not None and cable >= 0:
+            part = int(self.design.cables.a_part[cable])
+            if part >= 0:
+                self.viewport.fly_to(self.scene.fly_to_pose(part))
+
+    def _on_cable_picked(self, cable: int) -> None:
+        self.trace_cable(cable)
+        self.cables.select_cable(cable)
+
+    def _on_cable_named(self, name: str) -> None:
+        if self.design is None:
+            return
+        hits = np.flatnonzero(self.design.cable_text().name == name)
+        if len(hits):
+            self._on_cable_picked(int(hits[0]))
 
     # ------------------------------------------------------------------ CFD field
     def load_field(self, path: str | Path) -> bool:

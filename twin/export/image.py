@@ -120,22 +120,25 @@ def parse_size(text: str) -> tuple[int, int]:
     return w, h
 
 
-def write_png(image: np.ndarray, path: str | Path) -> Path:
-    """Write an (h, w, 3) uint8 image as PNG (with VTK's writer: no extra dependency)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+def png_bytes(image: np.ndarray) -> bytes:
+    """Encode an (h, w, 3) uint8 image as PNG in memory (VTK's encoder: no extra dependency)."""
     h, w, _ = image.shape
     data = vtkImageData()
     data.SetDimensions(w, h, 1)
     arr = numpy_to_vtk(np.ascontiguousarray(image[::-1]).reshape(-1, 3), deep=True, array_type=3)
     data.GetPointData().SetScalars(arr)
     writer = vtkPNGWriter()
-    writer.SetFileName(str(path))
+    writer.WriteToMemoryOn()
     writer.SetInputData(data)
     writer.Write()
-    if not path.exists():
-        raise TwinError(path, "could not write the image")
-    return path
+    return bytes(memoryview(vtk_to_numpy(writer.GetResult())))
+
+
+def write_png(image: np.ndarray, path: str | Path) -> Path:
+    """Write an (h, w, 3) uint8 image as PNG, through a temp file and a rename (never half a file)."""
+    from twin.export.files import write_bytes_atomic
+
+    return write_bytes_atomic(path, png_bytes(image))
 
 
 def read_png(path: str | Path) -> np.ndarray:

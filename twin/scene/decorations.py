@@ -14,8 +14,9 @@ from vtkmodules.vtkRenderingAnnotation import vtkScalarBarActor
 from vtkmodules.vtkRenderingCore import vtkActor, vtkProp, vtkRenderer, vtkTextActor
 
 from twin.analysis.overlays import Overlay
-from twin.geometry.routing import overhead_routes
+from twin.analysis.routes import select_polylines
 from twin.scene import colormap, vtk_arrays
+from twin.scene.cables import CABLE_TUBE_DISTANCE_M, cable_colours, cables_to_draw
 from twin.scene.hall import row_labels
 from twin.scene.layers import DIM_KEEP_PERCENT, DIM_RGB, TRACE_RGB, cell_coloured_actor
 from twin.scene.legend import continuous_lut, overlay_legend, scalar_bar
@@ -36,6 +37,18 @@ def lines_actor(points: np.ndarray, per_line: int, rgb: np.ndarray, width: float
     return actor
 
 
+def polyline_actor(points: np.ndarray, counts: np.ndarray, rgb: np.ndarray, width: float,
+                   tubes: bool = False) -> vtkActor:
+    """An actor of polylines of varying point counts, one colour per line, not pickable."""
+    actor = cell_coloured_actor(vtk_arrays.polylines_varying(points, counts, rgb))
+    actor.PickableOff()
+    prop = actor.GetProperty()
+    prop.SetLineWidth(width)
+    prop.SetRenderLinesAsTubes(tubes)
+    prop.SetLighting(tubes)
+    return actor
+
+
 class Decorations:
     """Owns the decoration actors of one scene; each `update_*` replaces its actor."""
 
@@ -45,6 +58,9 @@ class Decorations:
         self.renderer = renderer
         self._add, self._remove = add_actor, remove_actor
         self.cables: vtkActor | None = None
+        self.cables_top: vtkActor | None = None       # cables with a finding, drawn again over the rest
+        self.cable_rows = np.zeros(0, np.int64)        # the cable (or bundle) of each drawn line
+        self.cables_far = True                         # drawn as hall-scale bundles
         self.pipes: vtkActor | None = None
         self.outline: vtkActor | None = None
         self.trace: vtkActor | None = None
@@ -72,39 +88,45 @@ class Decorations:
 
     def actors(self) -> list[vtkActor]:
         """The 3D decoration actors shown now (cables, pipes, outline, trace, field)."""
-        shown = [self.cables, self.pipes, self.outline, self.trace] + [a for a in self.field if a.IsA("vtkActor")]
+        shown = [self.cables, self.cables_top, self.pipes, self.outline, self.trace] + \
+            [a for a in self.field if a.IsA("vtkActor")]
         return [a for a in shown if a is not None]
 
     # ------------------------------------------------------------------ cables and pipes
-    def cable_points(self, cables: np.ndarray) -> np.ndarray:
-        """Overhead routes (4 points each) of these cables, flattened to (4k, 3)."""
-        d = self.parts.design
-        a, b = d.cable_ends()
-        a_part, b_part = d.cables.a_part[cables], d.cables.b_part[cables]
-        parts = self.parts
-        top = np.where(parts.frame_of_rack >= 0, parts.box_hi[np.maximum(parts.frame_of_rack, 0), 2], 2.3)
-        rack = d.parts.rack
-        return overhead_routes(a[cables], b[cables], rack[a_part], rack[b_part], top).reshape(-1, 3)
+    def close_up(self) -> bool:
+        """The camera is near enough that every cable is drawn, as a tube (else: bundled lines)."""
+        cam = self.renderer.GetActiveCamera()
+        return float(np.linalg.norm(np.subtract(cam.GetPosition(), cam.GetFocalPoint()))) < CABLE_TUBE_DISTANCE_M
 
-    def drawable_cables(self, visible: np.ndarray) -> np.ndarray:
-        """Cables with both ends placed and shown."""
-        d = self.parts.design
-        a, b = d.cables.a_part, d.cables.b_part
-        ok = (a >= 0) & (b >= 0)
-        ok &= visible[np.maximum(a, 0)] & visible[np.maximum(b, 0)]
-        return np.flatnonzero(ok)
+    def cables_need_redraw(self) -> bool:
+        """True when the camera crossed between hall scale and close-up since the cables were drawn."""
+        return self.cables is not None and self.close_up() == self.cables_far
 
     def update_cables(self, overlay: Overlay | None, visible: np.ndarray, dimmed: bool) -> None:
-        """Cables coloured by the overlay (when it colours cables), faded while a highlight shows."""
-        actor = None
-        if overlay is not None and overlay.cable_values is not None and len(self.parts.design.cables):
-            idx = self.drawable_cables(visible)
-            rgb = colormap.map_values(np.asarray(overlay.cable_values, float)[idx], overlay.colormap,
-                                      overlay.vmin, overlay.vmax)
+        """Cables along their routes, coloured by the overlay (when it colours cables), faded while a
+        highlight shows: bundled lines at hall scale, every cable as a tube up close (DESIGN.md §5)."""
+        actor = top_actor = None
+        self.cable_rows = np.zeros(0, np.int64)
+        d = self.parts.design
+        if overlay is not None and overlay.cable_values is not None and len(d.cables):
+            self.cables_far = not self.close_up()
+            rows, values = cables_to_draw(d, visible, overlay, self.cables_far)
+            pts, counts = select_polylines(d, rows)
+            keep = counts > 0
+            self.cable_rows = rows[keep]
+            rgb = cable_colours(overlay, values[keep])
             if dimmed:
                 rgb = _dim(rgb)
-            actor = lines_actor(self.cable_points(idx), 4, rgb, width=1.5)
+            actor = polyline_actor(pts, counts[keep], rgb, width=1.5 if self.cables_far else 3.0,
+                                   tubes=not self.cables_far)
+            if overlay.cable_on_top is not None and not dimmed:
+                # cables with a finding, again as wider tubes: a bundle of fine cables cannot hide them
+                top = np.asarray(overlay.cable_on_top, bool)[self.cable_rows]
+                if top.any():
+                    tp, tc = select_polylines(d, self.cable_rows[top])
+                    top_actor = polyline_actor(tp, tc, rgb[top], width=5.0, tubes=True)
         self.cables = self._swap(self.cables, actor)
+        self.cables_top = self._swap(self.cables_top, top_actor)
 
     def update_pipes(self, overlay: Overlay | None, dimmed: bool) -> None:
         actor = None
@@ -114,31 +136,38 @@ class Decorations:
         self.pipes = self._swap(self.pipes, actor)
 
     def update_trace(self, cables: np.ndarray, overlay: Overlay | None) -> None:
-        """Highlighted cables drawn bold, in the overlay's cable colours or the trace colour."""
+        """Highlighted cables drawn bold along their routes, in the overlay's cable colours or the trace colour."""
         actor = None
         d = self.parts.design
         if len(cables):
             cables = cables[(d.cables.a_part[cables] >= 0) & (d.cables.b_part[cables] >= 0)]
         if len(cables):
             if overlay is not None and overlay.cable_values is not None:
-                rgb = colormap.map_values(np.asarray(overlay.cable_values, float)[cables], overlay.colormap,
-                                          overlay.vmin, overlay.vmax)
+                rgb = cable_colours(overlay, np.asarray(overlay.cable_values, float)[cables])
             else:
                 rgb = np.tile(np.array(TRACE_RGB, np.uint8), (len(cables), 1))
-            actor = lines_actor(self.cable_points(cables), 4, rgb, width=4, tubes=True)
+            pts, counts = select_polylines(d, cables)
+            keep = counts > 0
+            actor = polyline_actor(pts, counts[keep], rgb[keep], width=6 if self.close_up() else 4, tubes=True)
         self.trace = self._swap(self.trace, actor)
 
     # ------------------------------------------------------------------ selection outline, title, legend
     def update_outline(self, selected: np.ndarray) -> None:
-        """A cyan box around the selected parts."""
+        """A cyan box around the selected parts: one per part for a few (both ends of a traced
+        cable), one around them all for many."""
         actor = None
         if len(selected):
-            lo = self.parts.box_lo[selected].min(axis=0) - 0.01
-            hi = self.parts.box_hi[selected].max(axis=0) + 0.01
-            c = np.array([[x, y, z] for z in (lo[2], hi[2]) for y in (lo[1], hi[1]) for x in (lo[0], hi[0])])
-            pts = np.concatenate([c[[i, j]] for i, j in OUTLINE_EDGES])
-            rgb = np.tile(np.array(colormap.HIGHLIGHT, np.uint8), (len(OUTLINE_EDGES), 1))
-            actor = lines_actor(pts, 2, rgb, width=3)
+            if len(selected) <= 32:
+                lo, hi = self.parts.box_lo[selected] - 0.01, self.parts.box_hi[selected] + 0.01
+            else:
+                lo = self.parts.box_lo[selected].min(axis=0, keepdims=True) - 0.01
+                hi = self.parts.box_hi[selected].max(axis=0, keepdims=True) + 0.01
+            pts = []
+            for l, h in zip(lo, hi):
+                c = np.array([[x, y, z] for z in (l[2], h[2]) for y in (l[1], h[1]) for x in (l[0], h[0])])
+                pts += [c[[i, j]] for i, j in OUTLINE_EDGES]
+            rgb = np.tile(np.array(colormap.HIGHLIGHT, np.uint8), (len(pts), 1))
+            actor = lines_actor(np.concatenate(pts), 2, rgb, width=3)
         self.outline = self._swap(self.outline, actor)
 
     def update_title(self, overlay: Overlay | None) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+
 from vtkmodules.vtkCommonCore import vtkLookupTable
 from vtkmodules.vtkRenderingAnnotation import vtkScalarBarActor
 from vtkmodules.vtkRenderingCore import (vtkActor2D, vtkCoordinate, vtkPolyDataMapper2D, vtkPropAssembly,
@@ -24,10 +25,10 @@ def continuous_lut(name: str, vmin: float, vmax: float) -> vtkLookupTable:
     return lut
 
 
-def categorical_lut(categories: tuple[str, ...]) -> vtkLookupTable:
-    """An indexed lookup table that names each category in the legend."""
+def categorical_lut(categories: tuple[str, ...], colours: tuple = ()) -> vtkLookupTable:
+    """An indexed lookup table that names each category in the legend (own colours if given)."""
     lut = vtkLookupTable()
-    colours = colormap.lookup_table("categorical")
+    colours = np.array(colours, np.uint8) if len(colours) else colormap.lookup_table("categorical")
     lut.SetNumberOfTableValues(len(categories))
     lut.IndexedLookupOn()
     for i, name in enumerate(categories):
@@ -66,14 +67,17 @@ def scalar_bar(lut: vtkLookupTable, title: str, left: bool = False) -> vtkScalar
 def overlay_legend(overlay: Overlay) -> vtkScalarBarActor | vtkPropAssembly:
     """The legend of an overlay: a colour ramp with its unit, or every category named in full."""
     if overlay.categorical:
-        return CategoryLegend(overlay.label, overlay.categories).assembly
+        return CategoryLegend(overlay.label, overlay.categories, overlay.category_rgb).assembly
     bar = scalar_bar(continuous_lut(overlay.colormap, overlay.vmin, overlay.vmax), overlay.unit or " ")
     bar.SetDrawAnnotations(False)
+    if colormap.is_banded(overlay.colormap):
+        bar.SetNumberOfLabels(7)        # sixths of the range: the band edges get a label
     return bar
 
 
 class CategoryLegend:
-    """A swatch and the full label of every category on a light panel at the top right.
+    """A swatch and the full label of every category on a light panel at the top right
+    (the overlay's own `category_rgb` colours where it gives them, else the palette).
 
     Why not a scalar bar: `vtkScalarBarActor` squeezes annotations into its bar's width, so
     'domestic (US)' came out as '_d'. Here each label is measured with the same font it is
@@ -87,7 +91,7 @@ class CategoryLegend:
     PAD_PX = 8
     MARGIN_PX = 10
 
-    def __init__(self, title: str, categories: tuple[str, ...]):
+    def __init__(self, title: str, categories: tuple[str, ...], colours: tuple = ()):
         self.title = title
         self.labels = tuple(categories)
         self.assembly = vtkPropAssembly()
@@ -96,7 +100,7 @@ class CategoryLegend:
         anchor.SetCoordinateSystemToNormalizedViewport()
         anchor.SetValue(1.0, 1.0)
         self._anchor = anchor
-        colours = colormap.lookup_table("categorical") / 255.0
+        colours = (np.array(colours, float) if len(colours) else colormap.lookup_table("categorical")) / 255.0
         widths = [self._text_width(t, bold=True) for t in [title]] + [self._text_width(t) for t in self.labels]
         inner = max(widths[0], max(widths[1:], default=0) + self.SWATCH_PX + 8)
         width = inner + 2 * self.PAD_PX

@@ -45,6 +45,10 @@ class RenderOptions:
 INTERACTIVE = RenderOptions()
 #: Exported stills are one frame: antialiased, every rack in full detail at any screen size, doors.
 EXPORT = RenderOptions(multisamples=8, detail_budget=6_000_000, detail_min_pixels=0, doors=True)
+#: Batches of stills from one scene (`twin export image --each-rack`, the report): racks under 120 px
+#: tall stay boxes, no multisampling and no door pass; on software GL those cost about 3.5× and 1×
+#: a plain frame of a hall-2000 close-up, and a batch draws hundreds of frames.
+BATCH = RenderOptions(multisamples=0, detail_budget=400_000, detail_min_pixels=120, doors=False)
 #: Default size of an exported image, in pixels.
 EXPORT_SIZE = (1920, 1080)
 

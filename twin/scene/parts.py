@@ -62,9 +62,13 @@ class PartGeometry:
         return self._rack_order[lo:hi]
 
     def rack_summary(self, values: np.ndarray, how: str = "max") -> np.ndarray:
-        """One value per rack from its parts' values (NaN ignored): max, min or mean."""
+        """One value per rack from its parts' values (NaN ignored): max, min, mean, or its frame's."""
         out = np.full(self.n_racks, np.nan)
         if not self.n_racks:
+            return out
+        if how == "frame":
+            has = self.frame_of_rack >= 0
+            out[has] = np.asarray(values, float)[self.frame_of_rack[has]]
             return out
         # parts are pre-sorted by rack; reduce each rack's run at once
         start = self._rack_bounds[:-1]

@@ -33,6 +33,7 @@ from vtkmodules.vtkRenderingCore import vtkActor, vtkRenderer, vtkRenderWindow, 
 from twin.analysis.overlays import Overlay
 from twin.model import Design
 from twin.scene import views
+from twin.scene.cables import nearest_cable
 from twin.scene.camera import CameraPose, project_ndc
 from twin.scene.decorations import Decorations
 from twin.scene.hall import hall_batch, tile_grid
@@ -220,7 +221,9 @@ class Scene:
     # ------------------------------------------------------------------ building layers
     def _build_hall(self) -> None:
         d = self.design
-        size = tuple(float(v) for v in (d.halls.size[0] if len(d.halls) else np.maximum(self.bounds[1], 1.0)))
+        # several halls (an imported campus) stand side by side: one floor under all of them
+        one = len(d.halls) == 1
+        size = tuple(float(v) for v in (d.halls.size[0] if one else np.maximum(self.bounds[1] + [2.0, 2.0, 0.5], 1.0)))
         batch = hall_batch(d, size)
         self.layers.build("hall", batch, np.full(batch.triangle_count, -1), pickable=False)
         self.add_actor(tile_grid(size[0], size[1]))
@@ -243,6 +246,8 @@ class Scene:
                                      np.array(cam.GetPosition()), np.array(cam.GetFocalPoint()), cam.GetViewAngle(),
                                      h, self.state.forced_racks(), self.options.detail_budget,
                                      self.options.detail_min_pixels)
+        if self.decorations.cables_need_redraw():      # hall scale ↔ close-up: bundles ↔ every cable
+            self._update_overlay_lines()
         if not force and np.array_equal(chosen, self.detail_racks):
             return False
         self.detail_racks = chosen
@@ -322,6 +327,14 @@ class Scene:
         """The overlay's cables (None when the overlay colours no cables)."""
         return self.decorations.cables
 
+    def pick_cable(self, x: float, y: float, tolerance_px: float = 6.0) -> int:
+        """Cable row drawn nearest pixel (x, y) (image convention) within `tolerance_px`, or -1.
+
+        Arithmetic on the drawn routes projected to the screen, no render pass; at hall scale
+        it answers with the cable that stands for its bundle."""
+        return nearest_cable(self.design, self.decorations.cable_rows, self.project, self.project_ndc, x, y,
+                             tolerance_px)
+
     # ------------------------------------------------------------------ cameras
     def aspect(self) -> float:
         w, h = self.render_window.GetSize()
@@ -392,6 +405,11 @@ class Scene:
         grab.SetInput(self.render_window)
         grab.SetInputBufferTypeToRGB()
         grab.ReadFrontBufferOff()
+        if self.render_window.GetOffScreenRendering():
+            # offscreen, the frame just drawn is still in the back buffer: rendering it again for
+            # the grab would double the cost of every exported image. (An on-screen window has
+            # swapped buffers by now, so it must redraw.)
+            grab.ShouldRerenderOff()
         grab.Update()
         image = grab.GetOutput()
         w, h, _ = image.GetDimensions()

@@ -12,7 +12,7 @@ PART_TYPE_COLUMNS = (
     "id", "name", "kind", "vendor", "model", "generation_id", "u_height", "width_m", "depth_m", "height_m",
     "u_pitch_m", "mass_kg", "power_nominal_w", "power_max_w", "power_capacity_w", "cooling_capacity_w",
     "airflow_cfm", "coolant_lpm", "cooling_mode", "liquid_fraction", "mesh_path", "mesh_units", "supplier_id",
-    "country_of_origin", "lead_time_days", "unit_cost_usd")
+    "country_of_origin", "lead_time_days", "unit_cost_usd", "efficiency")
 
 
 def catalog_tables(draft: DesignDraft) -> None:
@@ -37,7 +37,8 @@ def catalog_tables(draft: DesignDraft) -> None:
         row = dict(id=catalog.type_id[name], name=name, generation_id=catalog.generation_id.get(pt["generation"]),
                    width_m=pt["size"][0], depth_m=pt["size"][1], height_m=pt["size"][2], mesh_path=pt["mesh"] or None,
                    supplier_id=catalog.supplier_id[pt["supplier"]],
-                   country_of_origin=pt["country_of_origin"] or sup["country"])
+                   country_of_origin=pt["country_of_origin"] or sup["country"],
+                   efficiency=pt["efficiency"] or None)        # 0 in the spec: no efficiency given
         for key in cols:
             cols[key].append(row[key] if key in row else pt[key])
     draft.tables["part_types"] = cols

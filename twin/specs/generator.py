@@ -25,6 +25,7 @@ import numpy as np
 
 from twin import __version__
 from twin.errors import TwinError
+from twin.specs.cable_routes import route_generated_cables
 from twin.specs.cabling import make_cables
 from twin.specs.catalog import catalog_tables
 from twin.specs.cooling import cooling_loops
@@ -60,7 +61,8 @@ def build_design(spec_path: str | Path, out_path: str | Path, progress: Progress
     out_path.parent.mkdir(parents=True, exist_ok=True)
     say("planning")
     tables = generate(spec, say)
-    # Steps that work on the finished tables before they are written (cable routing…) go here.
+    say("routing cables")
+    route_warnings = route_generated_cables(tables)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp", dir=out_path.parent)
     os.close(fd)
     tmp = Path(tmp_name)
@@ -71,7 +73,7 @@ def build_design(spec_path: str | Path, out_path: str | Path, progress: Progress
         replace_design(tmp, out_path)
     finally:
         tmp.unlink(missing_ok=True)
-    return BuildSummary(out_path, counts, carried, warnings)
+    return BuildSummary(out_path, counts, carried, route_warnings + warnings)
 
 
 def generate(spec: dict[str, Any], say: Progress | None = None) -> dict[str, Table]:

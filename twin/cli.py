@@ -198,7 +198,6 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--site", metavar="SLUG", help="import only this site (default: every site with racks)")
     i.set_defaults(func=_import)
     p.set_defaults(func=lambda _a, p=p: (p.print_help(), 2)[1])
-
     from twin.cli_review import add_review_commands
     add_review_commands(sub)
     return parser

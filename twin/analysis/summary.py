@@ -49,8 +49,6 @@ def _power(design: Design) -> dict[str, Any] | None:
     from twin.analysis.power import power_totals
 
     return power_totals(design)
-
-
 def supply_summary(design: Design) -> dict[str, Any]:
     """Domestic share by cost over every placed part, and the part with the longest lead time."""
     from twin.analysis.supply import analyse_supply, home_country

@@ -28,9 +28,9 @@ FLY_INTERVAL_MS = 16
 
 class Viewport(QVTKRenderWindowInteractor):
     picked = Signal(int)                 # part index, or -1 for empty space
+    cablePicked = Signal(int)            # cable row, when a drawn cable is under the click
     clicked = Signal(float, float)       # pixel position of a click (before `picked`)
     contextRequested = Signal(int, object)   # right-click without drag: part index (-1 none), global QPoint
-    cablePicked = Signal(int)            # cable row, when a drawn cable is under the click
     frameRendered = Signal(float)        # milliseconds of the last frame
 
     def __init__(self, parent: QWidget | None = None):

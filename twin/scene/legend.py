@@ -91,7 +91,7 @@ class CategoryLegend:
     PAD_PX = 8
     MARGIN_PX = 10
 
-    def __init__(self, title: str, categories: tuple[str, ...], colours: tuple = ()):
+    def __init__(self, title: str, categories: tuple[str, ...], rgb: tuple[tuple[int, int, int], ...] = ()):
         self.title = title
         self.labels = tuple(categories)
         self.assembly = vtkPropAssembly()
@@ -100,7 +100,8 @@ class CategoryLegend:
         anchor.SetCoordinateSystemToNormalizedViewport()
         anchor.SetValue(1.0, 1.0)
         self._anchor = anchor
-        colours = (np.array(colours, float) if len(colours) else colormap.lookup_table("categorical")) / 255.0
+        colours = (np.asarray(rgb, float) if len(rgb) >= len(self.labels) and len(rgb) else
+                   colormap.lookup_table("categorical")) / 255.0
         widths = [self._text_width(t, bold=True) for t in [title]] + [self._text_width(t) for t in self.labels]
         inner = max(widths[0], max(widths[1:], default=0) + self.SWATCH_PX + 8)
         width = inner + 2 * self.PAD_PX

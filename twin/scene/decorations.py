@@ -18,6 +18,7 @@ from twin.analysis.routes import select_polylines
 from twin.scene import colormap, vtk_arrays
 from twin.scene.cables import CABLE_TUBE_DISTANCE_M, cable_colours, cables_to_draw
 from twin.scene.hall import row_labels
+from twin.scene.labels import ScreenLabels
 from twin.scene.layers import DIM_KEEP_PERCENT, DIM_RGB, TRACE_RGB, cell_coloured_actor
 from twin.scene.legend import continuous_lut, overlay_legend, scalar_bar
 from twin.scene.parts import PartGeometry
@@ -53,7 +54,7 @@ class Decorations:
     """Owns the decoration actors of one scene; each `update_*` replaces its actor."""
 
     def __init__(self, parts: PartGeometry, renderer: vtkRenderer, add_actor: Callable[[vtkActor], None],
-                 remove_actor: Callable[[vtkActor], None], labels: bool = True):
+                 remove_actor: Callable[[vtkActor], None], labels: bool = True, screen_labels: bool = False):
         self.parts = parts
         self.renderer = renderer
         self._add, self._remove = add_actor, remove_actor
@@ -73,7 +74,14 @@ class Decorations:
         self.title.SetPosition(12, 12)
         renderer.AddViewProp(self.title)
         self.labels = []
-        if labels:
+        self.screen_labels: ScreenLabels | None = None
+        if labels and screen_labels:            # placed and decimated in screen space at each camera stop
+            top = float(parts.box_hi[:, 2].max()) + 0.4 if parts.n_parts else 2.6
+            trays = parts.design.cable_trays
+            if len(trays):
+                top = max(top, float(np.maximum(trays.start[:, 2], trays.end[:, 2]).max() + trays.height_m.max()) + 0.3)
+            self.screen_labels = ScreenLabels(parts.design, parts.rack_centre, parts.rack_height, renderer, top)
+        elif labels:
             z = float(parts.box_hi[:, 2].max()) + 0.4 if parts.n_parts else 2.5
             self.labels = row_labels(parts.design, parts.rack_centre, z)
             for label in self.labels:

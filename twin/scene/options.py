@@ -29,6 +29,8 @@ class RenderOptions:
     doors:             translucent rack doors (a blending pass: a third of a close-up frame).
     labels:            row labels ("Row A") floating above the racks.
     interactive_lod:   while the camera moves, boxes stand in for full rack and facility meshes.
+    screen_labels:     row and rack names placed and decimated in screen space at each camera stop
+                       (twin.scene.labels); off: the fixed row labels of exported stills.
     """
 
     multisamples: int = 0
@@ -37,6 +39,7 @@ class RenderOptions:
     doors: bool = False
     labels: bool = True
     interactive_lod: bool = True
+    screen_labels: bool = False
 
     def but(self, **changes) -> "RenderOptions":
         """A copy with some options changed (unknown names raise TypeError)."""
@@ -44,7 +47,7 @@ class RenderOptions:
 
 
 #: Interactive frames on software GL: no multisampling, a modest detail budget, no doors.
-INTERACTIVE = RenderOptions()
+INTERACTIVE = RenderOptions(screen_labels=True)
 #: Exported stills are one frame: antialiased, every rack in full detail at any screen size, doors.
 EXPORT = RenderOptions(multisamples=8, detail_budget=6_000_000, detail_min_pixels=0, doors=True)
 #: Batches of stills from one scene (`twin export image --each-rack`, the report): racks under 120 px

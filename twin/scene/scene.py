@@ -85,7 +85,7 @@ class Scene:
         self._applied = ViewSnapshot.empty(self.n_parts)
         self.layers = Layers(self.add_actor, self.remove_actor)
         self.decorations = Decorations(self.geometry, self.renderer, self.add_actor, self.remove_actor,
-                                       labels=self.options.labels)
+                                       labels=self.options.labels, screen_labels=self.options.screen_labels)
         self._build_hall()
         self.set_view("iso")
         self.apply(force=True)
@@ -275,6 +275,8 @@ class Scene:
                                      self.options.detail_min_pixels)
         if self.decorations.cables_need_redraw():      # hall scale ↔ close-up: bundles ↔ every cable
             self._update_overlay_lines()
+        if self.decorations.screen_labels is not None:
+            self.decorations.screen_labels.update(cam, self.render_window.GetSize())
         if not force and np.array_equal(chosen, self.detail_racks):
             return False
         self.detail_racks = chosen

@@ -1,0 +1,154 @@
+"""Labels that stay legible at every scale: row and rack names placed in screen space.
+
+Every row has a label candidate at every scale; rack names join when a rack stands at least
+`RACK_LABEL_MIN_PX` tall on screen (a close-up). After each camera stop (`Scene.update_lod`)
+the candidates in view are projected and kept greedily, rows first, then racks, nearest the
+point looked at first, skipping any whose screen box would overlap one already kept. So a
+hall with forty rows shows a readable subset at hall scale instead of a pile (or, as before,
+nothing), and a close-up names every row and rack around it. Labels are dark text on a light
+panel, legible over dark racks and the light floor alike.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from vtkmodules.vtkRenderingCore import vtkBillboardTextActor3D, vtkRenderer
+
+from twin.model import Design
+from twin.scene.camera import project_ndc
+
+ROW_FONT_PX = 16
+RACK_FONT_PX = 12
+RACK_LABEL_MIN_PX = 90          # a rack this tall on screen is close enough to carry its name
+MAX_RACK_LABELS = 48            # a pool of actors, reused: never one actor per rack of hall-2000
+LABEL_GAP_PX = 4
+
+
+def _label_actor(font_px: int, bold: bool) -> vtkBillboardTextActor3D:
+    label = vtkBillboardTextActor3D()
+    prop = label.GetTextProperty()
+    prop.SetFontSize(font_px)
+    prop.SetColor(0.08, 0.10, 0.16)
+    prop.SetBold(bold)
+    prop.SetBackgroundColor(1.0, 1.0, 1.0)
+    prop.SetBackgroundOpacity(0.82)
+    prop.SetFrame(True)
+    prop.SetFrameColor(0.55, 0.58, 0.64)
+    prop.SetJustificationToCentered()
+    prop.SetVerticalJustificationToBottom()
+    label.PickableOff()
+    return label
+
+
+def screen_boxes(xy: np.ndarray, texts: list[str], font_px: int) -> np.ndarray:
+    """Approximate pixel boxes (x0, y0, x1, y1) of centred, bottom-anchored labels at `xy`."""
+    widths = np.array([len(t) for t in texts], float) * font_px * 0.62 + 8
+    height = font_px * 1.35 + 4
+    return np.column_stack([xy[:, 0] - widths / 2, xy[:, 1] - height, xy[:, 0] + widths / 2, xy[:, 1]])
+
+
+def keep_without_overlap(boxes: np.ndarray, order: np.ndarray, taken: list[np.ndarray],
+                         limit: int | None = None) -> list[int]:
+    """Greedy decimation: indices of `boxes` in `order` that overlap none kept before (`taken`
+    grows with each kept box)."""
+    kept: list[int] = []
+    for i in order.tolist():
+        b = boxes[i]
+        if taken:
+            t = np.array(taken)
+            if ((t[:, 0] < b[2] + LABEL_GAP_PX) & (b[0] < t[:, 2] + LABEL_GAP_PX) &
+                    (t[:, 1] < b[3] + LABEL_GAP_PX) & (b[1] < t[:, 3] + LABEL_GAP_PX)).any():
+                continue
+        taken.append(b)
+        kept.append(i)
+        if limit is not None and len(kept) >= limit:
+            break
+    return kept
+
+
+class ScreenLabels:
+    """Row and rack name labels of one scene, placed and decimated in screen space."""
+
+    def __init__(self, design: Design, rack_centre: np.ndarray, rack_height: np.ndarray, renderer: vtkRenderer,
+                 row_z: float | None = None):
+        """`row_z`: the height row labels float at (above the tallest thing, cable trays included)."""
+        self.renderer = renderer
+        rack_top = rack_centre[:, 2] + rack_height / 2 if len(rack_centre) else np.zeros(0)
+        rows: dict[str, list[int]] = {}
+        for r, row in enumerate(design.racks.row.tolist()):
+            if row:
+                rows.setdefault(str(row), []).append(r)
+        self.row_text = [f"Row {row}" for row in rows]
+        self.row_pos = np.zeros((len(rows), 3))
+        for i, racks in enumerate(rows.values()):
+            racks_arr = np.array(racks)
+            centre = rack_centre[racks_arr].mean(axis=0)
+            z = row_z if row_z is not None else float(rack_top[racks_arr].max()) + 0.35
+            self.row_pos[i] = (centre[0], centre[1], z)
+        self.rack_text = [str(n) for n in design.racks.name.tolist()]
+        self.rack_pos = np.column_stack([rack_centre[:, :2], rack_top + 0.08]) if len(rack_centre) else \
+            np.zeros((0, 3))
+        self.rack_height = np.asarray(rack_height, float)
+        self.row_actors = [_label_actor(ROW_FONT_PX, True) for _ in self.row_text]
+        for actor, text, pos in zip(self.row_actors, self.row_text, self.row_pos):
+            actor.SetInput(text)
+            actor.SetPosition(*pos)
+            actor.VisibilityOff()
+            renderer.AddActor(actor)
+        self.rack_actors = [_label_actor(RACK_FONT_PX, False) for _ in range(min(MAX_RACK_LABELS, len(self.rack_text)))]
+        for actor in self.rack_actors:
+            actor.VisibilityOff()
+            renderer.AddActor(actor)
+        self.shown_rows: list[int] = []
+        self.shown_racks: list[int] = []
+
+    def actors(self) -> list[vtkBillboardTextActor3D]:
+        return self.row_actors + self.rack_actors
+
+    def update(self, camera, window_size: tuple[int, int]) -> None:
+        """Place the labels for `camera` drawing into `window_size` (call when it stops)."""
+        w, h = window_size
+        eye, focal = np.array(camera.GetPosition()), np.array(camera.GetFocalPoint())
+        scale = h / (2 * np.tan(np.radians(camera.GetViewAngle()) / 2))
+
+        def project_ndc_(points: np.ndarray) -> np.ndarray:
+            return project_ndc(camera, window_size, points)
+
+        def project(points: np.ndarray) -> np.ndarray:
+            ndc = project_ndc_(points)
+            return np.column_stack([(ndc[:, 0] + 1) / 2 * w, (1 - ndc[:, 1]) / 2 * h])
+
+        def px_per_m(points: np.ndarray) -> np.ndarray:
+            return scale / np.maximum(np.linalg.norm(points - eye, axis=1), 1e-3)
+
+        taken: list[np.ndarray] = []
+        self.shown_rows = []
+        if len(self.row_pos):
+            ndc = project_ndc_(self.row_pos)
+            inside = (np.abs(ndc[:, 0]) < 0.97) & (np.abs(ndc[:, 1]) < 0.97) & (ndc[:, 2] > -1) & (ndc[:, 2] < 1)
+            xy = project(self.row_pos)
+            boxes = screen_boxes(xy, self.row_text, ROW_FONT_PX)
+            order = np.flatnonzero(inside)[np.argsort(np.linalg.norm(self.row_pos[inside] - focal, axis=1))]
+            self.shown_rows = keep_without_overlap(boxes, order, taken)
+        for i, actor in enumerate(self.row_actors):
+            actor.SetVisibility(i in set(self.shown_rows))
+        self.shown_racks = []
+        if len(self.rack_pos) and self.rack_actors:
+            ndc = project_ndc_(self.rack_pos)
+            inside = (np.abs(ndc[:, 0]) < 0.97) & (np.abs(ndc[:, 1]) < 0.97) & (ndc[:, 2] > -1) & (ndc[:, 2] < 1)
+            near = inside & (self.rack_height * px_per_m(self.rack_pos) >= RACK_LABEL_MIN_PX)
+            candidates = np.flatnonzero(near)
+            if len(candidates):
+                order = candidates[np.argsort(np.linalg.norm(self.rack_pos[candidates] - focal, axis=1))]
+                order = order[:MAX_RACK_LABELS * 4]
+                xy = np.zeros((len(self.rack_pos), 2))
+                xy[order] = project(self.rack_pos[order])
+                boxes = np.zeros((len(self.rack_pos), 4))
+                boxes[order] = screen_boxes(xy[order], [self.rack_text[i] for i in order.tolist()], RACK_FONT_PX)
+                self.shown_racks = keep_without_overlap(boxes, order, taken, limit=len(self.rack_actors))
+        for actor, rack in zip(self.rack_actors, self.shown_racks):
+            actor.SetInput(self.rack_text[rack])
+            actor.SetPosition(*self.rack_pos[rack])
+            actor.VisibilityOn()
+        for actor in self.rack_actors[len(self.shown_racks):]:
+            actor.VisibilityOff()

@@ -76,11 +76,11 @@ class Decorations:
         self.labels = []
         self.screen_labels: ScreenLabels | None = None
         if labels and screen_labels:            # placed and decimated in screen space at each camera stop
-            top = float(parts.box_hi[:, 2].max()) + 0.4 if parts.n_parts else 2.6
-            trays = parts.design.cable_trays
-            if len(trays):
-                top = max(top, float(np.maximum(trays.start[:, 2], trays.end[:, 2]).max() + trays.height_m.max()) + 0.3)
-            self.screen_labels = ScreenLabels(parts.design, parts.rack_centre, parts.rack_height, renderer, top)
+            frames = np.maximum(parts.frame_of_rack, 0)
+            boxes = (np.where(parts.frame_of_rack[:, None] >= 0, parts.box_lo[frames], np.inf),
+                     np.where(parts.frame_of_rack[:, None] >= 0, parts.box_hi[frames], -np.inf))
+            self.screen_labels = ScreenLabels(parts.design, parts.rack_centre, parts.rack_height, renderer,
+                                              rack_boxes=boxes)
         elif labels:
             z = float(parts.box_hi[:, 2].max()) + 0.4 if parts.n_parts else 2.5
             self.labels = row_labels(parts.design, parts.rack_centre, z)

@@ -6,14 +6,16 @@ the candidates in view are projected and kept greedily, rows first, then racks, 
 point looked at first, skipping any whose screen box would overlap one already kept. So a
 hall with forty rows shows a readable subset at hall scale instead of a pile (or, as before,
 nothing), and a close-up names every row and rack around it. Labels are dark text on a light
-panel, legible over dark racks and the light floor alike.
+panel, legible over dark racks and the light floor alike, drawn over the scene (2D text
+anchored at world points) so trays overhead never hide them.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from vtkmodules.vtkRenderingCore import vtkBillboardTextActor3D, vtkRenderer
+from vtkmodules.vtkRenderingCore import vtkRenderer, vtkTextActor
 
+from twin.geometry.raycast import ray_box_hits
 from twin.model import Design
 from twin.scene.camera import project_ndc
 
@@ -24,8 +26,11 @@ MAX_RACK_LABELS = 48            # a pool of actors, reused: never one actor per 
 LABEL_GAP_PX = 4
 
 
-def _label_actor(font_px: int, bold: bool) -> vtkBillboardTextActor3D:
-    label = vtkBillboardTextActor3D()
+def _label_actor(font_px: int, bold: bool) -> vtkTextActor:
+    """A 2D text anchored at a world point: drawn over the scene, so a cable tray or a rack in
+    front never hides it (which labels show is decided by screen-space decimation instead)."""
+    label = vtkTextActor()
+    label.GetPositionCoordinate().SetCoordinateSystemToWorld()
     prop = label.GetTextProperty()
     prop.SetFontSize(font_px)
     prop.SetColor(0.08, 0.10, 0.16)
@@ -70,8 +75,10 @@ class ScreenLabels:
     """Row and rack name labels of one scene, placed and decimated in screen space."""
 
     def __init__(self, design: Design, rack_centre: np.ndarray, rack_height: np.ndarray, renderer: vtkRenderer,
-                 row_z: float | None = None):
-        """`row_z`: the height row labels float at (above the tallest thing, cable trays included)."""
+                 row_z: float | None = None, rack_boxes: tuple[np.ndarray, np.ndarray] | None = None):
+        """`row_z`: the height row labels stand at (default: just above the row's racks);
+        `rack_boxes` (lo, hi): what hides a rack's name (a rack behind another row is not named)."""
+        self.rack_boxes = rack_boxes
         self.renderer = renderer
         rack_top = rack_centre[:, 2] + rack_height / 2 if len(rack_centre) else np.zeros(0)
         rows: dict[str, list[int]] = {}
@@ -82,9 +89,9 @@ class ScreenLabels:
         self.row_pos = np.zeros((len(rows), 3))
         for i, racks in enumerate(rows.values()):
             racks_arr = np.array(racks)
-            centre = rack_centre[racks_arr].mean(axis=0)
-            z = row_z if row_z is not None else float(rack_top[racks_arr].max()) + 0.35
-            self.row_pos[i] = (centre[0], centre[1], z)
+            first = racks_arr[np.argmin(rack_centre[racks_arr, 0])]       # beside the row's west end
+            z = row_z if row_z is not None else float(rack_top[racks_arr].max()) + 0.2
+            self.row_pos[i] = (rack_centre[first, 0] - 1.0, rack_centre[first, 1], z)
         self.rack_text = [str(n) for n in design.racks.name.tolist()]
         self.rack_pos = np.column_stack([rack_centre[:, :2], rack_top + 0.08]) if len(rack_centre) else \
             np.zeros((0, 3))
@@ -92,17 +99,24 @@ class ScreenLabels:
         self.row_actors = [_label_actor(ROW_FONT_PX, True) for _ in self.row_text]
         for actor, text, pos in zip(self.row_actors, self.row_text, self.row_pos):
             actor.SetInput(text)
-            actor.SetPosition(*pos)
+            actor.GetPositionCoordinate().SetValue(*pos)
             actor.VisibilityOff()
-            renderer.AddActor(actor)
+            renderer.AddViewProp(actor)
         self.rack_actors = [_label_actor(RACK_FONT_PX, False) for _ in range(min(MAX_RACK_LABELS, len(self.rack_text)))]
         for actor in self.rack_actors:
             actor.VisibilityOff()
-            renderer.AddActor(actor)
+            renderer.AddViewProp(actor)
         self.shown_rows: list[int] = []
         self.shown_racks: list[int] = []
 
-    def actors(self) -> list[vtkBillboardTextActor3D]:
+    def _hidden(self, eye: np.ndarray, rack: int) -> bool:
+        """Whether another rack's box stands between the camera and `rack`'s name."""
+        lo, hi = self.rack_boxes
+        t = ray_box_hits(eye, self.rack_pos[rack] - eye, lo, hi)
+        t[rack] = np.inf
+        return bool((t < 0.98).any())
+
+    def actors(self) -> list[vtkTextActor]:
         return self.row_actors + self.rack_actors
 
     def update(self, camera, window_size: tuple[int, int]) -> None:
@@ -141,6 +155,8 @@ class ScreenLabels:
             if len(candidates):
                 order = candidates[np.argsort(np.linalg.norm(self.rack_pos[candidates] - focal, axis=1))]
                 order = order[:MAX_RACK_LABELS * 4]
+                if self.rack_boxes is not None:
+                    order = np.array([r for r in order.tolist() if not self._hidden(eye, r)], np.int64)
                 xy = np.zeros((len(self.rack_pos), 2))
                 xy[order] = project(self.rack_pos[order])
                 boxes = np.zeros((len(self.rack_pos), 4))
@@ -148,7 +164,7 @@ class ScreenLabels:
                 self.shown_racks = keep_without_overlap(boxes, order, taken, limit=len(self.rack_actors))
         for actor, rack in zip(self.rack_actors, self.shown_racks):
             actor.SetInput(self.rack_text[rack])
-            actor.SetPosition(*self.rack_pos[rack])
+            actor.GetPositionCoordinate().SetValue(*self.rack_pos[rack])
             actor.VisibilityOn()
         for actor in self.rack_actors[len(self.shown_racks):]:
             actor.VisibilityOff()

@@ -1,13 +1,16 @@
 """The `twin` command: a thin layer that parses arguments and calls the library.
 
-Exit codes: 0 ok, 1 failed (a clear one-line message on stderr), 2 usage error.
-`--debug` shows the traceback behind a failure.
+Exit codes: 0 ok, 1 failed (a clear one-line message on stderr), 2 usage error, 141 when the
+reader of the output went away (`twin check | head`: quietly, like other command-line tools).
+`--debug` shows the traceback behind a failure. Everything printed passes through
+`terminal_safe`, so a design named with escape sequences cannot drive the terminal.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Callable, Sequence
@@ -16,19 +19,33 @@ from twin import __version__
 from twin.errors import TwinError
 
 
+EXIT_BROKEN_PIPE = 141      # 128 + SIGPIPE, what a shell reports for a tool whose reader left
+_UNSAFE = {c: f"\\x{c:02x}" for c in [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)] if c not in (0x09, 0x0A)}
+
+
+def terminal_safe(text: str) -> str:
+    """`text` with control characters (ESC, CR, BEL, C1 codes…) shown as \\xNN; tabs and newlines kept."""
+    return str(text).translate(_UNSAFE)
+
+
+def _say(*values, file=None) -> None:
+    """print() for everything the command shows: control characters made visible first."""
+    print(*(terminal_safe(v) for v in values), file=file)
+
+
 def _build(args: argparse.Namespace) -> int:
     from twin.specs import build_design
 
     out = Path(args.output) if args.output else Path(args.spec).with_suffix("").with_suffix(".twin.db")
-    progress = None if args.quiet else (lambda msg: print(f"  {msg}…", file=sys.stderr))
+    progress = None if args.quiet else (lambda msg: _say(f"  {msg}…", file=sys.stderr))
     summary = build_design(args.spec, out, progress=progress)
     counts = summary.counts
-    print(f"built {summary.path}: {counts.get('racks', 0):,} racks, {counts.get('parts', 0):,} parts, "
+    _say(f"built {summary.path}: {counts.get('racks', 0):,} racks, {counts.get('parts', 0):,} parts, "
           f"{counts.get('cables', 0):,} cables, {counts.get('readings', 0):,} readings")
     if summary.carried_reviews:
-        print(f"kept {summary.carried_reviews} review rows (reviews, notes, viewpoints) from the previous build")
+        _say(f"kept {summary.carried_reviews} review rows (reviews, notes, viewpoints) from the previous build")
     for warning in summary.warnings:
-        print(f"twin: warning: {warning}", file=sys.stderr)
+        _say(f"twin: warning: {warning}", file=sys.stderr)
     return 0
 
 
@@ -37,7 +54,7 @@ def _info(args: argparse.Namespace) -> int:
     from twin.store import load_design
 
     summary = design_summary(load_design(args.file))
-    print(json.dumps(summary, indent=2) if args.json else format_summary(summary))
+    _say(json.dumps(summary, indent=2) if args.json else format_summary(summary))
     return 0
 
 
@@ -50,10 +67,10 @@ def _check(args: argparse.Namespace) -> int:
     result = analyse_thermal_at(design, args.at, ashrae_class=args.ashrae)
     findings = result.findings
     if args.json:
-        print(json.dumps({"file": str(design.source), "reading_ts": result.reading_ts,
+        _say(json.dumps({"file": str(design.source), "reading_ts": result.reading_ts,
                           "findings": findings_to_dicts(findings)}, indent=2))
     else:
-        print("\n".join(thermal_check_lines(design, result)))
+        _say("\n".join(thermal_check_lines(design, result)))
     if args.fail_on != "never":
         limit = SEVERITIES.index(args.fail_on)
         if any(f.rank <= limit for f in findings):
@@ -73,7 +90,7 @@ def _export_image(args: argparse.Namespace) -> int:
     width, height = _size(args.size)
     path = export_image(args.file, args.output, view=args.view, size=(width, height), overlay=args.overlay,
                         select=args.select, field=args.field, field_slice=args.field_slice, iso=args.iso)
-    print(f"wrote {path}")
+    _say(f"wrote {path}")
     return 0
 
 
@@ -148,23 +165,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     func: Callable[[argparse.Namespace], int] = args.func
     try:
-        return func(args)
+        code = func(args)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
     except TwinError as exc:
         if args.debug:
             raise
-        print(f"twin: error: {exc}", file=sys.stderr)
+        _say(f"twin: error: {exc}", file=sys.stderr)
         return 1
     except argparse.ArgumentTypeError as exc:
-        print(f"twin: error: {exc}", file=sys.stderr)
+        _say(f"twin: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("twin: interrupted", file=sys.stderr)
+        _say("twin: interrupted", file=sys.stderr)
         return 1
     except Exception as exc:  # an unexpected failure: one line unless --debug
         if args.debug:
             raise
-        print(f"twin: error: {type(exc).__name__}: {exc} (run with --debug for details)", file=sys.stderr)
+        _say(f"twin: error: {type(exc).__name__}: {exc} (run with --debug for details)", file=sys.stderr)
         return 1
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not raise again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":

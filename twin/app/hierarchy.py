@@ -12,6 +12,7 @@ from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QLabel, QLineEdit, QTreeView, QVBoxLayout, QWidget
 
+from twin.errors import TwinError
 from twin.store.queries import DesignQueries
 from twin.model import Design
 
@@ -222,7 +223,15 @@ class HierarchyPanel(QWidget):
             self._build_full()
             self.filterChanged.emit(None)
             return
-        ids = self.queries.search_part_ids(text)
+        try:
+            ids = self.queries.search_part_ids(text)
+        except TwinError as exc:     # too long a search, a file gone: say so, show everything
+            self.filter_count = 0
+            self._build_full()
+            self.note.setText(exc.message)
+            self.note.setVisible(True)
+            self.filterChanged.emit(None)
+            return
         parts = self.design.parts.index_of(ids)
         parts = parts[parts >= 0]
         self.filter_count = len(parts)

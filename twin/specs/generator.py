@@ -20,6 +20,7 @@ import numpy as np
 from twin.errors import TwinError
 from twin.model import physics
 from twin.specs.layout import RACK_BASE_M, RowPlan, plan_rows
+from twin.specs.meshcheck import mesh_warnings, spec_folder_meta
 from twin.specs.spec import load_spec
 from twin.specs.telemetry import make_telemetry
 from twin.store.reviews import carry_reviews, check_replaceable
@@ -50,6 +51,8 @@ def build_design(spec_path: str | Path, out_path: str | Path, progress: Progress
     out_path.parent.mkdir(parents=True, exist_ok=True)
     say("planning")
     tables = _Generator(spec).generate(say)
+    for column, value in zip(("key", "value"), spec_folder_meta(spec)):
+        tables["meta"][column].append(value)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp", dir=out_path.parent)
     os.close(fd)
     tmp = Path(tmp_name)
@@ -60,7 +63,7 @@ def build_design(spec_path: str | Path, out_path: str | Path, progress: Progress
         os.replace(tmp, out_path)
     finally:
         tmp.unlink(missing_ok=True)
-    return BuildSummary(out_path, counts, carried, warnings)
+    return BuildSummary(out_path, counts, carried, mesh_warnings(spec, out_path) + warnings)
 
 
 # ----------------------------------------------------------------------------- generation

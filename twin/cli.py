@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -164,6 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     func: Callable[[argparse.Namespace], int] = args.func
+    _show_warnings()
     try:
         code = func(args)
         sys.stdout.flush()
@@ -187,6 +189,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         _say(f"twin: error: {type(exc).__name__}: {exc} (run with --debug for details)", file=sys.stderr)
         return 1
+
+
+class _WarningLine(logging.Handler):
+    """Library warnings (placeholders, dangling rows) as `twin: warning: …` lines on stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            _say(f"twin: warning: {record.getMessage()}", file=sys.stderr)
+        except (BrokenPipeError, ValueError):
+            pass
+
+
+def _show_warnings() -> None:
+    logger = logging.getLogger("twin")
+    if not any(isinstance(h, _WarningLine) for h in logger.handlers):
+        logger.addHandler(_WarningLine(logging.WARNING))
+        logger.propagate = False
 
 
 def _silence_stdout() -> None:

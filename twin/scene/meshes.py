@@ -6,6 +6,7 @@ any unit or origin still lands in its slot; problems become warnings and placeho
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,8 @@ from twin.geometry.meshload import UNIT_SCALES, placeholder_mesh
 from twin.model import Design
 from twin.model.limits import LIMITS, limit
 
+log = logging.getLogger("twin.scene")
+
 
 def type_meshes(design: Design) -> tuple[list[Mesh], list[str]]:
     """Fitted mesh for every part type (index = part type row) and the warnings met.
@@ -25,7 +28,7 @@ def type_meshes(design: Design) -> tuple[list[Mesh], list[str]]:
     a placeholder and one warning naming the table row, and the rest of the design renders.
     Once the design's meshes reach the scene's triangle limit, later types draw procedurally.
     """
-    meshes, warnings = [], []
+    meshes, warnings, own = [], [], []      # own: warnings met here (the loader logs its own)
     pt = design.part_types
     roots = mesh_roots(design)
     scene_left = int(limit("triangles_per_scene"))
@@ -36,28 +39,32 @@ def type_meshes(design: Design) -> tuple[list[Mesh], list[str]]:
         if not mesh_path:
             mesh = part_mesh(str(pt.kind[i]), size)
         elif units not in UNIT_SCALES:
-            warnings.append(f"{where}: mesh_units is {units!r}, not one of {', '.join(UNIT_SCALES)}; "
-                            "using a placeholder box")
+            own.append(f"{where}: mesh_units is {units!r}, not one of {', '.join(UNIT_SCALES)}; "
+                       "using a placeholder box")
             mesh = placeholder_mesh(size)
         else:
             try:
                 path = resolve_contained(mesh_path, roots)
             except AssetRefused as exc:
-                warnings.append(f"{where}: mesh {mesh_path!r}: {exc}; using a placeholder box")
+                own.append(f"{where}: mesh {mesh_path!r}: {exc}; using a placeholder box")
                 mesh = placeholder_mesh(size)
             else:
                 result = load_mesh(path, units, fallback_size=size)
                 warnings += [f"{where}: mesh {mesh_path!r}: {_without_path(w, path)}" for w in result.warnings]
                 mesh = result.mesh
             if mesh.triangle_count > scene_left:
-                warnings.append(f"{where}: the design's meshes reach the limit of {LIMITS['triangles_per_scene'].text()}; "
-                                "this part type is drawn as a simple shape")
+                own.append(f"{where}: the design's meshes reach the limit of {LIMITS['triangles_per_scene'].text()}; "
+                           "this part type is drawn as a simple shape")
                 mesh = part_mesh(str(pt.kind[i]), size)
             scene_left -= mesh.triangle_count
         scale = fit_to_size(mesh, np.asarray(size))
         if not np.allclose(scale, 1.0, atol=1e-3):
             mesh = Mesh(mesh.vertices * scale.astype(np.float32), mesh.faces, mesh.face_colors)
         meshes.append(mesh)
+        for message in own:
+            log.warning(message)
+        warnings += own
+        own.clear()
     return meshes, warnings
 
 

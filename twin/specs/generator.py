@@ -396,6 +396,8 @@ class _Generator:
             mani = mani_of_rack[p["rack"][trays]]
             ok = mani >= 0
             t, m = trays[ok], mani[ok]
+            if not len(t):          # no liquid trays in racks with manifolds: nothing to plumb
+                continue
             tray_port = self.port_index(t, port_name)
             target = self.port_world(tray_port)
             dz = target[:, 2] - p["position"][m, 2]

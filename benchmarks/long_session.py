@@ -55,7 +55,8 @@ class SessionReport:
 
 
 def run_session(window, pump: Callable[[int], None], cycles: int = 200, selections: int = 200,
-                overlay_rounds: int = 3, slider_stride: int = 1, warmup: int = 10, seed: int = 0) -> SessionReport:
+                overlay_rounds: int = 3, slider_stride: int = 1, warmup: int = 10, seed: int = 0,
+                say: Callable[[str], None] = lambda _msg: None) -> SessionReport:
     """Drive an open MainWindow like a reviewer; returns memory figures and what was done.
 
     `pump(ms)` lets Qt run its event loop (timers, deferred renders) for about `ms` ms.
@@ -70,6 +71,8 @@ def run_session(window, pump: Callable[[int], None], cycles: int = 200, selectio
 
     def search_and_clear(n: int) -> None:
         for i in range(n):
+            if i and i % 50 == 0:
+                say(f"  {i} search-and-clear cycles, RSS {rss_mb():.0f} MB")
             text = SEARCHES[i % len(SEARCHES)]
             hierarchy.search.setText(text)
             hierarchy.run_search()                         # Enter in the search box
@@ -120,11 +123,13 @@ def run_session(window, pump: Callable[[int], None], cycles: int = 200, selectio
     slide(max(1, overlays.slider.maximum() // 4 or 1))
     report.rss_warm_mb = _settled_rss()
     report.seconds["warm-up"] = time.perf_counter() - start
+    say(f"warm-up done in {report.seconds['warm-up']:.0f} s, RSS {report.rss_warm_mb:.0f} MB")
     for name, step in (("search+clear", lambda: search_and_clear(cycles)), ("selections", lambda: select(selections)),
                        ("overlays", lambda: every_overlay(overlay_rounds)), ("time slider", lambda: slide(slider_stride))):
         t0 = time.perf_counter()
         step()
         report.seconds[name] = time.perf_counter() - t0
+        say(f"{name} done in {report.seconds[name]:.0f} s, RSS {rss_mb():.0f} MB")
     report.rss_end_mb = _settled_rss()
     return report
 
@@ -193,7 +198,9 @@ def main() -> int:
             return 1
     opened = time.perf_counter() - t0
     QTest.qWait(200)
-    report = run_session(window, lambda ms: QTest.qWait(ms), cycles=args.cycles, selections=args.selections)
+    print(f"opened {db.name} in {opened:.1f} s, RSS {rss_mb():.0f} MB", flush=True)
+    report = run_session(window, lambda ms: QTest.qWait(ms), cycles=args.cycles, selections=args.selections,
+                         say=lambda msg: print(msg, flush=True))
     rows = [("design", db.name), ("parts", f"{len(window.design.parts):,}"), ("open (s)", f"{opened:.1f}"),
             ("RSS before open (MB)", f"{rss_before_open:.0f}"), ("RSS at start, design open (MB)", f"{report.rss_start_mb:.0f}"),
             ("RSS after warm-up (MB)", f"{report.rss_warm_mb:.0f}"), ("RSS at end (MB)", f"{report.rss_end_mb:.0f}"),

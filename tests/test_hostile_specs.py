@@ -84,6 +84,9 @@ NONSENSE = [
     ("negative utility", "utility_kw = 2500", "utility_kw = -2500", ["power.utility_kw", "above 0"]),
     ("negative seed", "seed = 7", "seed = -7", ["design.seed"]),
     ("zero design dT", "design_dt_k = 10.0", "design_dt_k = 0.0", ["cooling.design_dt_k"]),
+    ("hall 400 m high", "size_m = [20.0, 12.0, 4.5]", "size_m = [20.0, 12.0, 400.0]", ["hall.size_m[2]", "200 m"]),
+    ("unknown ASHRAE class", 'ashrae_class = "A1"', 'ashrae_class = "Z9"', ["hall.ashrae_class", "A1, A2"]),
+    ("start not a time", 'start = "2026-11-24T00:00:00Z"', 'start = "yesterday"', ["telemetry.start", "ISO-8601"]),
 ]
 PART_TYPE_NONSENSE = [
     ("NaN nominal power", "power_nominal_w = nan", ["part_types.odd-tray.power_nominal_w", "finite"]),

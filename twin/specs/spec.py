@@ -11,12 +11,14 @@ import copy
 import os
 import stat
 import tomllib
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from twin.errors import TwinError
 from twin.model.limits import LIMITS, limit
+from twin.model.physics import ASHRAE_ALLOWABLE_C
 from twin.specs.bounds import check_number, check_size
 
 NUM = (int, float)
@@ -207,6 +209,17 @@ def _check_references(spec: dict[str, Any], path: Path) -> None:
         need(spec["power"][key], types, "part type", f"power.{key}")
     if spec["hall"]["crah"]:
         need(spec["hall"]["crah"], types, "part type", "hall.crah")
+    if spec["hall"]["ashrae_class"] not in ASHRAE_ALLOWABLE_C:
+        raise TwinError(path, f"ashrae_class must be one of {', '.join(ASHRAE_ALLOWABLE_C)}", where="hall.ashrae_class")
+    if spec["hall"]["size_m"][2] > limit("hall_height_m"):
+        raise TwinError(path, f"{spec['hall']['size_m'][2]:g} is over the limit of {LIMITS['hall_height_m'].text()}",
+                        where="hall.size_m[2]")
+    if spec["telemetry"] is not None:
+        try:
+            datetime.fromisoformat(spec["telemetry"]["start"].replace("Z", "+00:00"))
+        except ValueError:
+            raise TwinError(path, f"start {spec['telemetry']['start']!r} is not an ISO-8601 time such as "
+                            "2026-11-24T00:00:00Z", where="telemetry.start") from None
     row_names = set()
     for i, row in enumerate(spec["rows"]):
         need(row["generation"], generations, "generation", f"rows[{i}].generation")

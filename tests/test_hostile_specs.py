@@ -21,6 +21,10 @@ from twin.model.limits import LIMITS
 from twin.specs import build_design, load_spec
 
 REPO = Path(__file__).resolve().parents[1]
+# Peak resident memory of the child itself. Not getrusage's ru_maxrss: Linux carries that over
+# from the parent across fork and exec, so a child of a 1 GB pytest would report 1 GB.
+PEAK = ("def peak_kb():\n    for line in open('/proc/self/status'):\n"
+        "        if line.startswith('VmHWM:'):\n            return int(line.split()[1])\n")
 POD_SPEC = REPO / "scenes" / "nvl72-pod.toml"
 EXTRA_TYPE = """
 [part_types.odd-tray]
@@ -128,10 +132,10 @@ def test_template_layout_count_is_bounded(tmp_path):
 def test_racks_int64_max_stays_small_in_memory(tmp_path):
     """The issue's worst case (killed by the kernel at 24 GB): refused with memory to spare."""
     path = _edited(tmp_path, "racks = 8", f"racks = {HUGE}")
-    code = ("import resource, sys\nfrom twin.specs import build_design\nfrom twin.errors import TwinError\n"
+    code = (PEAK + "from twin.specs import build_design\nfrom twin.errors import TwinError\n"
             f"try:\n    build_design({str(path)!r}, {str(tmp_path / 'x.twin.db')!r})\n"
             "except TwinError as e:\n    print(e)\n"
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n")
+            "print(peak_kb())\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=REPO)
     lines = done.stdout.strip().splitlines()
     assert "rows[0].racks" in lines[0]

@@ -98,10 +98,11 @@ def design_roots(design_source: Path, spec_folder: str | None = None, spec_name:
 def read_regular(path: Path, cap: int) -> bytes:
     """The bytes of `path`, which must be a regular file of at most `cap` bytes.
 
-    Opened with O_NONBLOCK and checked with fstat on the descriptor: a FIFO or device put in
-    place after resolution is still refused, never waited on or read without end.
+    Opened with O_NONBLOCK and O_NOFOLLOW (callers pass resolved paths) and checked with fstat
+    on the descriptor: a FIFO, device or symlink put in place after resolution is still
+    refused, never waited on or read without end.
     """
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_NOFOLLOW", 0)
     try:
         fd = os.open(path, flags)
     except OSError:

@@ -146,3 +146,17 @@ def test_a_search_of_25k_percent_signs_shows_a_message(qtbot, hall_db):
         assert hierarchy.filter_count > 0 and "match" in hierarchy.note.text()
     finally:
         queries.close()
+
+
+def test_isolating_every_rack_then_clearing_keeps_detail_within_budget(hall_db):
+    """A search matching every rack frame (hall-2000: 'nVent') once forced all racks into full
+    meshes for the rest of the session; clearing it then rebuilt them all (7 GB on hall-2000)."""
+    from twin.scene.scene import Scene
+
+    scene = Scene(load_design(hall_db), size=(320, 240))
+    everything = scene.rack_triangles.sum()
+    assert everything > 2 * scene.detail_budget                  # the control: all racks do not fit
+    scene.isolate(scene.is_frame)
+    scene.show_all()
+    scene.update_lod(force=True)
+    assert scene.rack_triangles[scene.detail_racks].sum() <= scene.detail_budget

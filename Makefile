@@ -3,11 +3,15 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 DEMO   := build/ai-hall.twin.db
-# Debian packages for headless rendering (Mesa EGL/GL), Qt's xcb platform plugin and Xvfb.
+# Debian packages for headless rendering (Mesa EGL/GL), Qt's xcb platform plugin and Xvfb; chromium
+# renders the HTML review report in a test.
 DEB_PACKAGES := xvfb xauth x11-utils libgl1 libegl1 libegl-mesa0 libgl1-mesa-dri libglx-mesa0 \
 	libxrender1 libxext6 libxi6 libxcursor1 libxrandr2 libfontconfig1 libfreetype6 libdbus-1-3 libglib2.0-0 \
 	libxkbcommon0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 \
-	libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxcb-cursor0 libxcb-xfixes0
+	libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxcb-cursor0 libxcb-xfixes0 \
+	chromium
+# The Khronos glTF validator (npm) checks exported GLB files in the tests; node runs it.
+GLTF_VALIDATOR := .npm/node_modules/gltf-validator/package.json
 PYTEST_ARGS ?=
 
 .PHONY: run test bench venv test-venv system-deps demo clean assets
@@ -23,7 +27,7 @@ run: $(DEMO)
 		echo "  $(BIN)/twin export image $(DEMO) -o out/ai-hall.png --view iso"; \
 	fi
 
-$(BIN)/.installed: pyproject.toml
+$(BIN)/.installed: pyproject.toml setup.py
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e .
@@ -52,7 +56,15 @@ system-deps:
 		echo "missing Debian packages (install them as root):$$missing"; \
 	fi
 
-test: system-deps test-venv
+$(GLTF_VALIDATOR):
+	@if command -v npm >/dev/null; then npm install --silent --prefix .npm gltf-validator; \
+	else echo "npm not found: the GLB validator test will say how to install gltf-validator"; fi
+
+# Layer contracts (import-linter, see pyproject.toml) and the small ruff rule set run first: fast, and a
+# broken layer is worth knowing before the long suite.
+test: system-deps test-venv $(GLTF_VALIDATOR)
+	$(BIN)/lint-imports
+	$(BIN)/ruff check .
 	xvfb-run -a -s "-screen 0 1920x1080x24" $(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 bench: test-venv

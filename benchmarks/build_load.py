@@ -25,8 +25,8 @@ def main() -> None:
             out = Path(tmp) / f"{name}.twin.db"
             spec = REPO / "scenes" / f"{name}.toml"
             repeats = 3 if name == "hall-2000" else 5
-            build_s = median_time(lambda: build_design(spec, out), repeats)
-            load_s = median_time(lambda: load_design(out), repeats)
+            build_s = median_time(lambda spec=spec, out=out: build_design(spec, out), repeats)
+            load_s = median_time(lambda out=out: load_design(out), repeats)
             design = load_design(out)
             rows.append([name, f"{len(design.racks):,}", f"{len(design.parts):,}", f"{len(design.cables):,}",
                          f"{out.stat().st_size / 2**20:.1f}", f"{build_s:.2f}", f"{load_s:.3f}"])

@@ -39,8 +39,8 @@ def frame_time(scene, frames: int = 5) -> float:
 def measure_twin(db: str) -> dict:
     import numpy as np
 
-    from twin.analysis.overlays import build_overlay
     from twin.scene import Scene
+    from twin.session import ReviewSession
     from twin.store import load_design
 
     start = time.perf_counter()
@@ -57,7 +57,7 @@ def measure_twin(db: str) -> dict:
     close = frame_time(scene)
     scene.set_view("iso")
     scene.update_lod(force=True)
-    overlay = build_overlay("power", design)
+    overlay = ReviewSession(design).overlay("power")
     recolour = median_time(lambda: scene.set_overlay(overlay), 5)
     frame = frame_time(scene, 3)
     rng = np.random.default_rng(0)
@@ -76,7 +76,7 @@ the batching replaces. It draws boxes only, so it does less work per part than t
     from vtkmodules.vtkFiltersSources import vtkCubeSource
     from vtkmodules.vtkRenderingCore import vtkActor, vtkPolyDataMapper
 
-    from twin.scene.scene import offscreen_window
+    from twin.scene.options import offscreen_window
     from twin.scene.camera import look_from
     from twin.store import load_design
     from vtkmodules.vtkRenderingCore import vtkRenderer

@@ -22,6 +22,7 @@ from PySide6.QtCore import QPoint, QSettings, Qt, QTimer  # noqa: E402
 
 from twin.analysis.registry import overlay_availability, overlay_names  # noqa: E402
 from twin.app.window import MainWindow  # noqa: E402
+from twin.export.image import read_png  # noqa: E402
 
 LOAD_TIMEOUT_MS = 30_000
 
@@ -49,9 +50,11 @@ def open_and_wait(qtbot, win: MainWindow, path) -> None:
     assert win.scene is not None and str(win.design.source) == str(path), win.errors
 
 
-def has_scalar_bar(scene) -> bool:
+def has_legend(scene) -> bool:
+    """A colour-ramp scalar bar, or the panel that names every category, is in the renderer."""
     props = scene.renderer.GetViewProps()
-    return any(props.GetItemAsObject(i).IsA("vtkScalarBarActor") for i in range(props.GetNumberOfItems()))
+    return any(props.GetItemAsObject(i).IsA("vtkScalarBarActor") or props.GetItemAsObject(i).IsA("vtkPropAssembly")
+               for i in range(props.GetNumberOfItems()))
 
 
 def test_click_in_3d_selects_rack_in_tree_and_properties(qtbot, window, hall_db):
@@ -207,11 +210,11 @@ def test_overlays_follow_availability_and_show_a_legend(qtbot, window, pod_db, t
         assert panel.is_enabled(name) == (reasons[name] is None)
     assert panel.reason("cabling") == reasons["cabling"]
     panel.choose("cabling")                          # disabled: stays on none
-    assert scene.overlay is None and not has_scalar_bar(scene)
+    assert scene.overlay is None and not has_legend(scene)
 
     panel.choose("thermal")
     assert scene.overlay is not None and scene.overlay.name == "thermal"
-    assert has_scalar_bar(scene)
+    assert has_legend(scene)
     assert panel.time_row.isVisibleTo(panel) and len(panel.times) > 1
     panel.vmin.setValue(20.0)
     panel.vmax.setValue(30.0)
@@ -222,9 +225,9 @@ def test_overlays_follow_availability_and_show_a_legend(qtbot, window, pod_db, t
     assert scene.overlay.name == "thermal" and (scene.overlay.vmin, scene.overlay.vmax) == (20.0, 30.0)
 
     panel.choose("supply")
-    assert scene.overlay.name == "supply" and has_scalar_bar(scene) and not panel.vmin.isEnabled()
+    assert scene.overlay.name == "supply" and has_legend(scene) and not panel.vmin.isEnabled()
     panel.choose("none")
-    assert scene.overlay is None and not has_scalar_bar(scene)
+    assert scene.overlay is None and not has_legend(scene)
 
 
 def test_keys_hide_isolate_fly_and_visibility_panel(qtbot, window, pod_db, tmp_path):
@@ -257,5 +260,6 @@ def test_keys_hide_isolate_fly_and_visibility_panel(qtbot, window, pod_db, tmp_p
     window.visibility.axis.setCurrentIndex(0)
     assert scene.section is None
 
-    out = window.export_image(tmp_path / "view.png")
+    out = window.export_image(tmp_path / "view.png", (400, 300))
     assert out.exists() and out.stat().st_size > 1000
+    assert read_png(out).shape == (300, 400, 3)          # the size asked for, not the viewport's

@@ -9,17 +9,18 @@ import pytest
 from PySide6.QtCore import Qt
 
 from test_app import open_and_wait, window  # noqa: F401  (the window fixture)
+from twin.analysis import registry
 from twin.analysis.findings import SEVERITIES, summary_line
-from twin.analysis.thermal import analyse_thermal
 from twin.scene.field import FIELD_SUFFIXES
-from twin.store.telemetry import readings_at
+from twin.session import ReviewSession
 
 SCENES = Path(__file__).resolve().parents[1] / "scenes"
 AIR_FIELD = SCENES / "ai-hall-air.vti"
 
 
 def expected_findings(design, ts):
-    return analyse_thermal(design, readings_at(design.source, ts)).findings
+    """Every registered analysis's findings at `ts`, from a session of its own."""
+    return ReviewSession(design, ts).findings()
 
 
 def messages(panel) -> set[str]:
@@ -196,7 +197,7 @@ def test_properties_show_thermal_figures_marked_measured_or_estimated(qtbot, win
     tray = int(np.flatnonzero((d.parts.rack == a06) & (scene.kind == "compute_tray"))[0])
     window.select_parts([tray])
     text = window.properties.text()
-    assert "[Thermal]" in text
+    assert "[Thermal and cooling]" in text
     assert "inlet air: 33." in text and "(measured)" in text          # A06's inlet sensor
     cdu = int(np.flatnonzero(scene.kind == "cdu")[0])
     window.select_parts([cdu])
@@ -218,3 +219,26 @@ def test_load_warnings_are_listed_for_the_reviewer(qtbot, window, pod_db, tmp_pa
     box = window.warnings_box
     assert box.isVisible() and "vendor/cad-tray.glb" in box.detailedText()
     box.close()
+
+
+def test_one_time_slider_step_runs_each_analysis_once(qtbot, window, hall_db):  # noqa: F811
+    """Overlay, findings and properties all look at the slider's moment through one session."""
+    open_and_wait(qtbot, window, hall_db)
+    session, overlays, d = window.session, window.overlays, window.design
+    assert window.overlays.session is session and window.findings.session is session
+    assert window.scene.state is session.view
+    overlays.choose("thermal")
+    tray = int(np.flatnonzero((d.parts.rack == d.rack_index("A06")) & (window.scene.kind == "compute_tray"))[0])
+    window.select_parts([tray])
+    assert "[Thermal and cooling]" in window.properties.text()
+    before = dict(session.run_counts)
+    assert before["thermal"] == 1                        # opening, overlay, findings, properties: one run
+    assert set(before.values()) == {1}                   # and one of every other analysis
+    times = overlays.times
+    overlays.slider.setValue(7)
+    qtbot.waitUntil(lambda: window.findings.timestamp == times[7], timeout=5000)
+    assert window.scene.overlay.label.endswith(times[7]) and f"at: {times[7]}" in window.properties.text()
+    stepped = {name: 2 if registry.get_analysis(name).uses_readings else 1 for name in before}
+    assert stepped["thermal"] == 2 and session.run_counts == stepped     # once more each if it reads sensors
+    overlays.choose("cooling")                           # another overlay on the same analysis: no new run
+    assert window.scene.overlay.name == "cooling" and session.run_counts == stepped

@@ -341,7 +341,7 @@ def test_mesh_dataclass():
     assert m.triangle_count == 12
     np.testing.assert_allclose(m.bounds, [[-0.5, -1.0, 0.0], [0.5, 1.0, 3.0]])
     assert m.face_colors.shape == (12, 3)
-    with pytest.raises(Exception):
+    with pytest.raises(ValueError, match="read-only"):
         m.vertices[0, 0] = 5.0  # read-only arrays keep the frozen dataclass honest
     both = merge_meshes([m, box_mesh((1, 1, 1))])
     assert both.triangle_count == 24 and both.face_colors.shape == (24, 3)

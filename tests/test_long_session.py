@@ -32,6 +32,7 @@ from twin.app.hierarchy import HierarchyPanel  # noqa: E402
 from twin.app.overlay_panel import OverlayPanel  # noqa: E402
 from twin.app.properties import PropertiesPanel  # noqa: E402
 from twin.app.window import MainWindow  # noqa: E402
+from twin.session import ReviewSession  # noqa: E402
 from twin.store import load_design  # noqa: E402
 from twin.store.queries import DesignQueries  # noqa: E402
 
@@ -73,7 +74,7 @@ def test_panels_survive_hundreds_of_search_select_and_overlay_cycles(qtbot, hall
         qtbot.addWidget(widget)
         widget.show()
     hierarchy.set_design(design, queries)
-    overlays.set_design(design)
+    overlays.set_session(ReviewSession(design))
     names = [n for n in overlay_names() if overlays.is_enabled(n)]
     part_ids = design.parts.id[np.random.default_rng(0).integers(0, len(design.parts), 400)]
     none_before = sys.getrefcount(None)
@@ -155,8 +156,8 @@ def test_isolating_every_rack_then_clearing_keeps_detail_within_budget(hall_db):
 
     scene = Scene(load_design(hall_db), size=(320, 240))
     everything = scene.rack_triangles.sum()
-    assert everything > 2 * scene.detail_budget                  # the control: all racks do not fit
+    assert everything > 2 * scene.options.detail_budget                  # the control: all racks do not fit
     scene.isolate(scene.is_frame)
     scene.show_all()
     scene.update_lod(force=True)
-    assert scene.rack_triangles[scene.detail_racks].sum() <= scene.detail_budget
+    assert scene.rack_triangles[scene.detail_racks].sum() <= scene.options.detail_budget

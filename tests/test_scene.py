@@ -8,8 +8,9 @@ import sys
 import numpy as np
 import pytest
 
-from twin.analysis.overlays import Overlay, build_overlay
+from twin.analysis.overlays import Overlay
 from twin.scene import Scene
+from twin.session import ReviewSession
 from twin.store import load_design
 
 SIZE = (640, 360)
@@ -31,7 +32,7 @@ def _pixel(img: np.ndarray, xy: np.ndarray) -> np.ndarray:
 
 
 def test_scene_layers_are_batched_not_one_actor_per_part(hall):
-    from twin.scene.scene import CHUNK_M
+    from twin.scene.layers import CHUNK_M
 
     scene = Scene(hall, size=SIZE, labels=False)
     actors = scene.renderer.GetActors().GetNumberOfItems()
@@ -125,7 +126,7 @@ def test_visibility_filters_and_isolate(hall):
     scene.isolate(trays)
     assert scene.visible.sum() == trays.sum() + 1          # plus the rack frame for context
     scene.set_xray(True)
-    assert "ghost" in scene._layers
+    assert "ghost" in scene.layers.names()
     scene.show_all()
     assert scene.visible.all()
 
@@ -158,11 +159,18 @@ def test_camera_presets_and_fly_to(hall):
 
 def test_cabling_overlay_draws_cables(pod):
     scene = Scene(pod, size=SIZE)
-    scene.set_overlay(build_overlay("cabling", pod))
-    assert scene._cable_actor is not None
-    assert scene._cable_actor.GetMapper().GetInput().GetNumberOfCells() == len(pod.cables)
+    scene.set_overlay(ReviewSession(pod).overlay("cabling"))
+    assert scene.cable_actor is not None
+    # from afar, cables that run together (same racks, same kind) are drawn as one line
+    far = scene.cable_actor.GetMapper().GetInput().GetNumberOfCells()
+    assert far == len(scene.decorations.cable_rows) and 0 < far < len(pod.cables) / 4
+    assert set(pod.cable_kind()[scene.decorations.cable_rows]) == set(pod.cable_kind())
+    # up close, every cable
+    scene.set_view(f"rack:{pod.racks.name[0]}")
+    scene.update_lod(force=True)
+    assert scene.cable_actor.GetMapper().GetInput().GetNumberOfCells() == len(pod.cables)
     scene.set_overlay(None)
-    assert scene._cable_actor is None
+    assert scene.cable_actor is None
 
 
 def test_scene_and_export_do_not_import_qt():
@@ -177,7 +185,6 @@ def test_thermal_colours_follow_the_readings_over_time(hall_db, hall):
     """Two moments of the day: the overlay shows each rack's measured inlet at that time."""
     import sqlite3
 
-    from twin.analysis.overlays import build_overlay
     from twin.scene import colormap
 
     with sqlite3.connect(hall_db) as conn:
@@ -187,14 +194,15 @@ def test_thermal_colours_follow_the_readings_over_time(hall_db, hall):
             return conn.execute("select value from readings r join sensors s on s.id = r.sensor_id "
                                 "where s.name = ? and r.ts = ?", (f"{rack}-inlet", ts)).fetchone()[0]
         a06 = (inlet("A06", early), inlet("A06", late))
-    first, second = build_overlay("thermal", hall, at=early), build_overlay("thermal", hall, at=late)
+    session = ReviewSession(hall)
+    first, second = session.overlay("thermal", at=early), session.overlay("thermal", at=late)
     parts = hall.parts.rack == hall.rack_index("A06")
     assert np.allclose(first.values[parts], a06[0]) and np.allclose(second.values[parts], a06[1])
     scene = Scene(hall, size=SIZE, labels=False, detail_budget=0)
     scene.set_overlay(first)
-    colour_early = scene._colour_table()[scene.n_parts + hall.rack_index("A06")]
+    colour_early = scene.colour_of(rack=hall.rack_index("A06"))
     scene.set_overlay(second)
-    colour_late = scene._colour_table()[scene.n_parts + hall.rack_index("A06")]
+    colour_late = scene.colour_of(rack=hall.rack_index("A06"))
     expected = colormap.map_values(np.array(a06), "thermal", first.vmin, first.vmax)
     assert np.array_equal(colour_early, expected[0]) and np.array_equal(colour_late, expected[1])
     assert a06[1] > a06[0] and not np.array_equal(colour_early, colour_late)
@@ -207,11 +215,10 @@ def test_estimated_values_read_paler_than_measured(hall):
     a01 = hall.rack_index("A01")
     measured[hall.parts.rack == a01] = True
     scene.set_overlay(Overlay("t", "Temperature", "°C", values, 18.0, 45.0, "thermal", measured=measured))
-    table = scene._colour_table()
-    solid = table[scene.n_parts + a01].astype(int)
-    pale = table[scene.n_parts + hall.rack_index("A02")].astype(int)
+    solid = scene.colour_of(rack=a01).astype(int)
+    pale = scene.colour_of(rack=hall.rack_index("A02")).astype(int)
     assert pale.sum() > solid.sum() + 60          # same value, estimated: lighter
-    assert "estimated" in scene._title.GetInput()
+    assert "estimated" in scene.title
 
 
 def test_broken_or_foreign_meshes_become_placeholders_and_the_rest_loads(pod_db, shared_data, tmp_path):

@@ -11,7 +11,8 @@ import pytest
 
 from twin.analysis.findings import (Finding, count_by_severity, findings_to_dicts, findings_to_lines,
                                     sort_findings, worst_severity)
-from twin.analysis.thermal import RECIRCULATION_ESTIMATE_C, analyse_thermal, analyse_thermal_at, thermal_check_lines
+from twin.session import ReviewSession
+from twin.analysis.thermal import RECIRCULATION_ESTIMATE_C, analyse_thermal, thermal_check_lines
 from twin.errors import TwinError
 from twin.model import Columns, Design, physics
 from twin.store import load_design
@@ -312,10 +313,11 @@ def test_ai_hall_unknown_timestamp(hall_db):
 def test_analyse_at_uses_the_readings_of_that_moment(hall_db):
     design = load_design(hall_db)
     times = reading_times(hall_db)
-    latest = analyse_thermal_at(design)
+    session = ReviewSession(design)
+    latest = session.result("thermal").detail
     assert latest.reading_ts == times[-1]
     assert [f.to_text() for f in latest.findings] == \
         [f.to_text() for f in analyse_thermal(design, readings_at(hall_db)).findings]
-    early = analyse_thermal_at(design, times[4])
+    early = session.result("thermal", at=times[4]).detail
     assert early.reading_ts == times[4]
     assert not np.allclose(early.racks.inlet_c, latest.racks.inlet_c)

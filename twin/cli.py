@@ -2,7 +2,7 @@
 
 Exit codes: 0 ok, 1 failed (a clear one-line message on stderr), 2 usage error, 141 when the
 reader of the output went away (`twin check | head`: quietly, like other command-line tools).
-`--debug` shows the traceback behind a failure. Everything printed passes through
+`--debug` shows the traceback behind a failure. Everything a command prints passes through
 `terminal_safe`, so a design named with escape sequences cannot drive the terminal.
 """
 
@@ -29,24 +29,43 @@ def terminal_safe(text: str) -> str:
     return str(text).translate(_UNSAFE)
 
 
-def _say(*values, file=None) -> None:
-    """print() for everything the command shows: control characters made visible first."""
-    print(*(terminal_safe(v) for v in values), file=file)
+class _SafeText:
+    """A text stream that writes `terminal_safe` text: installed on stdout and stderr by main(),
+    so every command module's print() is covered, not only this file's."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._stream.write(terminal_safe(text))
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
+class _WarningLine(logging.Handler):
+    """Library warnings (placeholders, refused mesh paths, dangling rows) as `twin: warning: …` lines."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            print(f"twin: warning: {record.getMessage()}", file=sys.stderr)
+        except (BrokenPipeError, ValueError):
+            pass
 
 
 def _build(args: argparse.Namespace) -> int:
     from twin.specs import build_design
 
     out = Path(args.output) if args.output else Path(args.spec).with_suffix("").with_suffix(".twin.db")
-    progress = None if args.quiet else (lambda msg: _say(f"  {msg}…", file=sys.stderr))
+    progress = None if args.quiet else (lambda msg: print(f"  {msg}…", file=sys.stderr))
     summary = build_design(args.spec, out, progress=progress)
     counts = summary.counts
-    _say(f"built {summary.path}: {counts.get('racks', 0):,} racks, {counts.get('parts', 0):,} parts, "
+    print(f"built {summary.path}: {counts.get('racks', 0):,} racks, {counts.get('parts', 0):,} parts, "
           f"{counts.get('cables', 0):,} cables, {counts.get('readings', 0):,} readings")
     if summary.carried_reviews:
-        _say(f"kept {summary.carried_reviews} review rows (reviews, notes, viewpoints) from the previous build")
+        print(f"kept {summary.carried_reviews} review rows (reviews, notes, viewpoints) from the previous build")
     for warning in summary.warnings:
-        _say(f"twin: warning: {warning}", file=sys.stderr)
+        print(f"twin: warning: {warning}", file=sys.stderr)
     return 0
 
 
@@ -55,23 +74,41 @@ def _info(args: argparse.Namespace) -> int:
     from twin.store import load_design
 
     summary = design_summary(load_design(args.file))
-    _say(json.dumps(summary, indent=2) if args.json else format_summary(summary))
+    print(json.dumps(summary, indent=2) if args.json else format_summary(summary))
     return 0
 
 
 def _check(args: argparse.Namespace) -> int:
+    from twin.analysis import registry
     from twin.analysis.findings import SEVERITIES, findings_to_dicts
-    from twin.analysis.thermal import analyse_thermal_at, thermal_check_lines
+    from twin.session import ReviewSession
     from twin.store import load_design
 
     design = load_design(args.file)
-    result = analyse_thermal_at(design, args.at, ashrae_class=args.ashrae)
-    findings = result.findings
+    session = ReviewSession(design, args.at)
+    if args.ashrae:
+        session.configure("thermal", ashrae_class=args.ashrae)
+    available = session.available()
+    asked = [name for name in registry.analysis_names() if getattr(args, f"run_{name}", False)]
+    for name in asked:
+        if available[name]:
+            raise TwinError(design.source, f"{registry.get_analysis(name).label} cannot run: {available[name]}",
+                            where=f"--{name}")
+    chosen = asked or [name for name, why in available.items() if why is None]
+    skipped = {} if asked else {name: why for name, why in available.items() if why}
+    results = session.results(chosen)
+    findings = session.findings(chosen)
+    reading_ts = next((r.reading_ts for r in results.values() if r.reading_ts), None)
     if args.json:
-        _say(json.dumps({"file": str(design.source), "reading_ts": result.reading_ts,
-                          "findings": findings_to_dicts(findings)}, indent=2))
+        print(json.dumps({"file": str(design.source), "reading_ts": reading_ts,
+                          "analyses": {name: {"label": registry.get_analysis(name).label,
+                                              "reading_ts": r.reading_ts, "findings": len(r.findings)}
+                                       for name, r in results.items()},
+                          "skipped": skipped, "findings": findings_to_dicts(findings)}, indent=2))
     else:
-        _say("\n".join(thermal_check_lines(design, result)))
+        lines = session.report(chosen)
+        lines += [f"skipped {name}: {why}" for name, why in skipped.items()]
+        print("\n".join(lines))
     if args.fail_on != "never":
         limit = SEVERITIES.index(args.fail_on)
         if any(f.rank <= limit for f in findings):
@@ -86,26 +123,41 @@ def _view(args: argparse.Namespace) -> int:
 
 
 def _export_image(args: argparse.Namespace) -> int:
-    from twin.export.image import export_image
+    from twin.cli_export import export_image
 
-    width, height = _size(args.size)
-    path = export_image(args.file, args.output, view=args.view, size=(width, height), overlay=args.overlay,
-                        select=args.select, field=args.field, field_slice=args.field_slice, iso=args.iso)
-    _say(f"wrote {path}")
+    return export_image(args, _size(args.size))
+
+
+def _import(args: argparse.Namespace) -> int:
+    """`twin import device-types DIR -o catalog.toml` and `twin import netbox DUMP.json -o OUT.twin.db`."""
+    from twin.importers.cli_report import run_import
+
+    return run_import(args)
+
+
+def _export_cables(args: argparse.Namespace) -> int:
+    from twin.export.cables import write_schedule
+    from twin.store import load_design
+
+    design = load_design(args.file)
+    path = write_schedule(design, args.output)
+    print(f"wrote {path}: {len(design.cables):,} cables")
     return 0
 
 
 def _size(text: str) -> tuple[int, int]:
+    from twin.export.image import parse_size
+
     try:
-        w, h = (int(v) for v in text.lower().split("x"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"size must look like 1920x1080, not {text!r}") from None
-    if not (16 <= w <= 8192 and 16 <= h <= 8192):
-        raise argparse.ArgumentTypeError(f"size {text} is outside 16x16 … 8192x8192")
-    return w, h
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from twin.analysis import registry
+    from twin.scene.views import view_names
+
     parser = argparse.ArgumentParser(prog="twin", description="Digital twin viewer for AI data-center racks and halls.")
     parser.add_argument("--version", action="version", version=f"twin {__version__}")
     parser.add_argument("--debug", action="store_true", help="show the full traceback when something fails")
@@ -124,11 +176,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_info)
 
     p = sub.add_parser("check", help="run design checks and print the findings",
-                       description="Design checks with severities. Exit 1 with --fail-on when a finding is that "
+                       description="Design checks with severities: every analysis that can run on the design, "
+                                   "or only those named by flags. Exit 1 with --fail-on when a finding is that "
                                    "severe or worse.")
     p.add_argument("file", help="design file (.twin.db)")
-    p.add_argument("--thermal", action="store_true", default=True,
-                   help="thermal and cooling checks (ASHRAE inlet, CDU capacity, loop ΔT, coolant flow); the default")
+    for analysis in registry.analyses():        # one flag per registered analysis
+        p.add_argument(f"--{analysis.name}", dest=f"run_{analysis.name}", action="store_true",
+                       help=f"run the {analysis.label.lower()} checks" +
+                            (f" ({analysis.description})" if analysis.description else ""))
     p.add_argument("--at", help="use sensor readings at this UTC time (default: the latest)")
     p.add_argument("--ashrae", help="ASHRAE air class A1–A4 (default: the hall's)")
     p.add_argument("--json", action="store_true", help="print the findings as JSON")
@@ -145,27 +200,68 @@ def build_parser() -> argparse.ArgumentParser:
     esub = p.add_subparsers(dest="what", metavar="WHAT")
     e = esub.add_parser("image", help="render the scene to a PNG", description="Render the design offscreen to PNG.")
     e.add_argument("file", help="design file (.twin.db)")
-    e.add_argument("-o", "--output", required=True, help="PNG to write")
-    e.add_argument("--view", default="iso", help="iso, top, front, aisle or rack:NAME (default iso)")
+    e.add_argument("-o", "--output", required=True, help="PNG to write (a pattern for batches)")
+    e.add_argument("--view", default="iso", help=f"{', '.join(view_names())} (default iso)")
     e.add_argument("--size", default="1920x1080", help="WIDTHxHEIGHT in pixels (default 1920x1080)")
-    e.add_argument("--overlay", default="none", help="none, thermal, power, cabling, cooling, supply")
+    e.add_argument("--overlay", default="none", metavar="OVERLAY",
+                   help=f"colour by {', '.join(registry.overlay_names())} (default none)")
     e.add_argument("--select", metavar="RACK", help="highlight this rack")
     e.add_argument("--field", metavar="FILE", help="CFD field to show (.vti, .vtu, .vtk or CSV x,y,z,T)")
     e.add_argument("--field-slice", default="z=1.2", metavar="AXIS=M", help="slice plane of the field (default z=1.2)")
     e.add_argument("--iso", type=float, metavar="VALUE", help="also draw the field's isosurface at VALUE")
     e.set_defaults(func=_export_image)
+    e = esub.add_parser("cables", help="write the cable schedule (CSV)",
+                        description="One CSV row per cable: id, both ends (device, port), kind, rate, catalog "
+                                    "length, routed length and the trays it passes.")
+    e.add_argument("file", help="design file (.twin.db)")
+    e.add_argument("-o", "--output", required=True, help="CSV file to write")
+    e.set_defaults(func=_export_cables)
+    from twin.cli_export import add_export_commands
+
+    add_export_commands(esub, _size)      # image batches, glb, usd, report, csv
     p.set_defaults(func=lambda _a: (p.print_help(), 2)[1])
+
+    p = sub.add_parser("import", help="import NetBox device types or a NetBox site",
+                       description="Bring NetBox data in. Exit 0 (with warnings naming each bad object), "
+                                   "1 when nothing usable was found.")
+    isub = p.add_subparsers(dest="what", metavar="WHAT")
+    i = isub.add_parser("device-types", help="NetBox device-type library folder → catalog TOML")
+    i.add_argument("folder", help="device-type library folder (device-types/, schema/…)")
+    i.add_argument("-o", "--output", required=True, help="catalog TOML to write")
+    i.set_defaults(func=_import)
+    i = isub.add_parser("netbox", help="NetBox dumpdata JSON → design file")
+    i.add_argument("dump", help="Django dumpdata JSON of a NetBox database")
+    i.add_argument("-o", "--output", required=True, help="design file to write (.twin.db)")
+    i.add_argument("--site", metavar="SLUG", help="import only this site (default: every site with racks)")
+    i.set_defaults(func=_import)
+    p.set_defaults(func=lambda _a, p=p: (p.print_help(), 2)[1])
+    from twin.cli_review import add_review_commands
+    add_review_commands(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _SafeText(sys.stdout), _SafeText(sys.stderr)
+    logger = logging.getLogger("twin")
+    handler = _WarningLine(logging.WARNING)
+    logger.addHandler(handler)
+    propagate, logger.propagate = logger.propagate, False
+    try:
+        return _run(argv)
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+        sys.stdout, sys.stderr = streams
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
     func: Callable[[argparse.Namespace], int] = args.func
-    _show_warnings()
     try:
         code = func(args)
         sys.stdout.flush()
@@ -176,36 +272,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TwinError as exc:
         if args.debug:
             raise
-        _say(f"twin: error: {exc}", file=sys.stderr)
+        print(f"twin: error: {exc}", file=sys.stderr)
         return 1
     except argparse.ArgumentTypeError as exc:
-        _say(f"twin: error: {exc}", file=sys.stderr)
+        print(f"twin: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        _say("twin: interrupted", file=sys.stderr)
+        print("twin: interrupted", file=sys.stderr)
         return 1
     except Exception as exc:  # an unexpected failure: one line unless --debug
         if args.debug:
             raise
-        _say(f"twin: error: {type(exc).__name__}: {exc} (run with --debug for details)", file=sys.stderr)
+        print(f"twin: error: {type(exc).__name__}: {exc} (run with --debug for details)", file=sys.stderr)
         return 1
-
-
-class _WarningLine(logging.Handler):
-    """Library warnings (placeholders, dangling rows) as `twin: warning: …` lines on stderr."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            _say(f"twin: warning: {record.getMessage()}", file=sys.stderr)
-        except (BrokenPipeError, ValueError):
-            pass
-
-
-def _show_warnings() -> None:
-    logger = logging.getLogger("twin")
-    if not any(isinstance(h, _WarningLine) for h in logger.handlers):
-        logger.addHandler(_WarningLine(logging.WARNING))
-        logger.propagate = False
 
 
 def _silence_stdout() -> None:

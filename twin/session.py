@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Iterable, Mapping
 
 from twin.analysis import registry
-from twin.analysis.findings import Finding, sort_findings
+from twin.analysis.findings import Finding, findings_to_lines, sort_findings, summary_line
 from twin.analysis.registry import AnalysisResult
 from twin.errors import TwinError
 from twin.model import Design
@@ -35,6 +35,16 @@ class ReviewSession:
         self._results: dict[tuple, AnalysisResult] = {}
         self._times: list[str] | None = None
         self.run_counts: dict[str, int] = {}
+        self._view = None
+
+    @property
+    def view(self):
+        """What the reviewer looks at (`twin.viewstate.ViewState`): shared by every panel, the
+        scene that draws it and the exports that render it."""
+        if self._view is None:
+            from twin.viewstate import ViewState
+            self._view = ViewState(self.design)
+        return self._view
 
     # ------------------------------------------------------------------ time
     @property
@@ -114,6 +124,29 @@ class ReviewSession:
         for result in self.results(names, at).values():
             out.extend(result.findings)
         return sort_findings(out)
+
+    def part_rows(self, part: int, at: str | None = None) -> list[tuple[str, list[tuple[str, str]]]]:
+        """(label, rows) of every available analysis that describes single parts, for `part`."""
+        out = []
+        for analysis in registry.analyses():
+            if analysis.part_rows is None or analysis.available(self.design):
+                continue
+            out.append((analysis.label, analysis.part_rows(self.design, self.result(analysis.name, at),
+                                                                          part)))
+        return out
+
+    def report(self, names: Iterable[str] | None = None, at: str | None = None) -> list[str]:
+        """The text `twin check` prints: each analysis's own report, or its summary and findings."""
+        lines: list[str] = []
+        for name, result in self.results(names, at).items():
+            analysis = registry.get_analysis(name)
+            if analysis.report is not None:
+                lines += analysis.report(self.design, result)
+            else:
+                lines.append(f"{analysis.label.lower()} check of {self.design.source}")
+                lines.append(f"  findings: {summary_line(result.findings)}")
+                lines += ["  " + line for line in findings_to_lines(result.findings)]
+        return lines
 
     # ------------------------------------------------------------------ overlays
     def overlay_availability(self) -> dict[str, str | None]:

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from twin.model import Design
 
 @dataclass
 class Overlay:
@@ -23,10 +22,12 @@ class Overlay:
     values: np.ndarray
     vmin: float
     vmax: float
-    colormap: str = "thermal"                 # thermal | viridis | categorical
+    colormap: str = "thermal"                 # thermal | viridis | utilization (banded) | categorical
     categories: tuple[str, ...] = ()          # names of integer codes when categorical
+    category_rgb: tuple[tuple[int, int, int], ...] = ()   # own colours per category (default: the palette)
     cable_values: np.ndarray | None = None    # per cable, same colour map; None hides cables
-    rack_reduce: str = "max"                  # how a rack drawn as one box summarises its parts
+    cable_on_top: np.ndarray | None = None    # per cable: drawn again, thicker, over the others (findings)
+    rack_reduce: str = "max"                  # how a rack drawn as one box summarises its parts: max | min | mean | frame
     measured: np.ndarray | None = None        # per part: True where the value is a sensor reading
     pipes: np.ndarray | None = None           # (k, 4, 3) polylines drawn as pipes (cooling loops)
     pipe_values: np.ndarray | None = None     # (k,) value per pipe, same colour map
@@ -35,18 +36,3 @@ class Overlay:
     @property
     def categorical(self) -> bool:
         return self.colormap == "categorical"
-
-
-def build_overlay(name: str, design: Design, at: str | None = None, **options) -> Overlay | None:
-    """The overlay called `name` for `design` at `at` (None for 'none'), through a one-off review
-    session. ValueError for unknown or unavailable names (the message names the choices)."""
-    from twin.session import ReviewSession
-
-    return ReviewSession(design, at).overlay(name, **options)
-
-
-def overlay_names() -> tuple[str, ...]:
-    """'none' then every registered overlay."""
-    from twin.analysis.registry import overlay_names as names
-
-    return names()

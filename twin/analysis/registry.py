@@ -63,13 +63,18 @@ class AnalysisResult:
 AvailableFn = Callable[[Design], "str | None"]
 RunFn = Callable[[Design, "ReadingSnapshot | None", Mapping[str, Any]], AnalysisResult]
 OverlayFn = Callable[..., "Overlay"]
+ReportFn = Callable[[Design, AnalysisResult], "list[str]"]
+PartRowsFn = Callable[[Design, AnalysisResult, int], "list[tuple[str, str]]"]
 
 
 @dataclass(frozen=True)
 class Analysis:
     """A registered analysis. `available(design)` is None when it can run, else the reason it
     cannot (shown greyed out in menus). `uses_readings`: its result changes with the time
-    slider. `settings`: default values of the settings `run` accepts (e.g. an ASHRAE class)."""
+    slider. `settings`: default values of the settings `run` accepts (e.g. an ASHRAE class).
+    `report(design, result)`: the lines `twin check` prints for it (default: a summary line and
+    the findings). `part_rows(design, result, part)`: (field, value) rows the properties panel
+    shows for one part under the analysis's label (default: none)."""
 
     name: str
     label: str
@@ -78,6 +83,8 @@ class Analysis:
     uses_readings: bool = False
     settings: Mapping[str, Any] = field(default_factory=dict)
     description: str = ""
+    report: ReportFn | None = None
+    part_rows: PartRowsFn | None = None
 
 
 @dataclass(frozen=True)
@@ -114,6 +121,13 @@ def register_overlay(overlay: OverlayDef) -> OverlayDef:
     return overlay
 
 
+def unregister(name: str) -> None:
+    """Remove an analysis and every overlay called `name` or built on it (plug-ins, tests)."""
+    _ANALYSES.pop(name, None)
+    for overlay in [o for o in _OVERLAYS.values() if o.name == name or o.analysis == name]:
+        del _OVERLAYS[overlay.name]
+
+
 def _ensure_builtins() -> None:
     global _loaded
     if _loaded:
@@ -125,12 +139,39 @@ def _ensure_builtins() -> None:
         except ModuleNotFoundError as exc:
             if exc.name != module:      # a real import error inside the module: surface it
                 raise
+    # A built-in module imported earlier by someone else registered out of turn: menus and
+    # `--overlay` choices keep BUILTIN_MODULES order whatever was imported first.
+    for table, fn in ((_ANALYSES, "run"), (_OVERLAYS, "build")):
+        rank = {name: _module_rank(getattr(entry, fn)) for name, entry in table.items()}
+        ordered = sorted(table.items(), key=lambda item: rank[item[0]])     # stable: plug-ins keep their order
+        table.clear()
+        table.update(ordered)
+
+
+def _module_rank(func: Callable) -> int:
+    """Position of the built-in module that defines `func` (plug-ins after every built-in)."""
+    return _builtin_rank(getattr(func, "__module__", ""))
+
+
+def _builtin_rank(module: str) -> int:
+    """Where a registering module stands in BUILTIN_MODULES (twin.analysis.power_overlay ranks
+    with twin.analysis.power; plug-ins after every built-in)."""
+    for rank, builtin in enumerate(BUILTIN_MODULES):
+        if module == builtin or module.startswith(builtin + "_"):
+            return rank
+    return len(BUILTIN_MODULES)
+
+
+def _in_menu_order(items: list, module_of) -> list:
+    """Built-ins in BUILTIN_MODULES order whichever module a program imported first, then the
+    rest in registration order (sorted() is stable)."""
+    return sorted(items, key=lambda item: _builtin_rank(module_of(item)))
 
 
 def analyses() -> list[Analysis]:
-    """Every registered analysis, in registration order."""
+    """Every registered analysis: built-ins in BUILTIN_MODULES order, then the others as registered."""
     _ensure_builtins()
-    return list(_ANALYSES.values())
+    return _in_menu_order(list(_ANALYSES.values()), lambda a: getattr(a.run, "__module__", ""))
 
 
 def analysis_names() -> tuple[str, ...]:
@@ -144,13 +185,14 @@ def get_analysis(name: str) -> Analysis:
     try:
         return _ANALYSES[name]
     except KeyError:
-        raise ValueError(f"unknown analysis {name!r}: choose one of {', '.join(_ANALYSES)}") from None
+        raise ValueError(f"unknown analysis {name!r}: choose one of {', '.join(analysis_names())}") from None
 
 
 def overlays() -> list[OverlayDef]:
-    """Every registered overlay, in registration order ('none' is not among them)."""
+    """Every registered overlay ('none' is not among them): built-ins in BUILTIN_MODULES order,
+    then the others as registered."""
     _ensure_builtins()
-    return list(_OVERLAYS.values())
+    return _in_menu_order(list(_OVERLAYS.values()), lambda o: getattr(o.build, "__module__", ""))
 
 
 def overlay_names() -> tuple[str, ...]:

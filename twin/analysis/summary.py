@@ -36,7 +36,34 @@ def design_summary(design: Design) -> dict[str, Any]:
         "cooling_loops": len(design.cooling_loops),
         "power_nodes": len(design.power_nodes),
         "sensors": len(design.sensors),
+        "power": _power(design),
+        "supply": supply_summary(design),
         "warnings": list(design.warnings),
+    }
+
+
+def _power(design: Design) -> dict[str, Any] | None:
+    """Power totals by nominal power (None for a design without a power chain)."""
+    if not len(design.power_nodes):
+        return None
+    from twin.analysis.power import power_totals
+
+    return power_totals(design)
+def supply_summary(design: Design) -> dict[str, Any]:
+    """Domestic share by cost over every placed part, and the part with the longest lead time."""
+    from twin.analysis.supply import analyse_supply, home_country
+
+    s = analyse_supply(design)
+    total = float(s.cost_usd.sum())
+    lead = np.nan_to_num(s.lead_days, nan=-1.0)
+    worst = int(np.argmax(lead)) if len(lead) and lead.max() >= 0 else -1
+    return {
+        "home_country": home_country(design),
+        "cost_usd": round(total, 2),
+        "domestic_share": round(float((s.cost_usd * np.nan_to_num(s.domestic)).sum()) / total, 4) if total > 0 else None,
+        "longest_lead_days": float(lead[worst]) if worst >= 0 else None,
+        "longest_lead_part": str(design.parts.name[worst]) if worst >= 0 else None,
+        "longest_lead_type": str(design.part_types.name[design.parts.type[worst]]) if worst >= 0 else None,
     }
 
 
@@ -53,5 +80,17 @@ def format_summary(summary: dict[str, Any]) -> str:
     lines += [f"    {kind:<16} {count:>8,}" for kind, count in summary["cables_per_kind"].items()]
     lines.append(f"  cooling loops {summary['cooling_loops']}   power nodes {summary['power_nodes']}   "
                  f"sensors {summary['sensors']}")
+    p = summary.get("power")
+    if p:
+        share = f" ({p['utility_load_kw'] / p['utility_capacity_kw']:.0%})" if p["utility_capacity_kw"] else ""
+        lines.append(f"  power ({p['basis']}): utility {p['utility_load_kw']:,.1f} of {p['utility_capacity_kw']:,.1f} kW"
+                     f"{share}   IT {p['it_load_kw']:,.1f} kW   losses {p['losses_kw']:,.1f} kW")
+        lines.append(f"    nodes over capacity {p['nodes_over_capacity']}   racks over budget {p['racks_over_budget']}   "
+                     f"redundancy groups failing {p['redundancy_groups_failing']}")
+    sup = summary.get("supply") or {}
+    if sup.get("domestic_share") is not None:
+        lines.append(f"  supply: {sup['domestic_share']:.0%} domestic ({sup['home_country'] or 'home'}) by cost of "
+                     f"${sup['cost_usd']:,.0f}; longest lead {sup['longest_lead_days']:.0f} days "
+                     f"({sup['longest_lead_type']}, e.g. {sup['longest_lead_part']})")
     lines += [f"  warning: {w}" for w in summary["warnings"]]
     return "\n".join(lines)

@@ -144,18 +144,6 @@ def _ashrae_limits(design: Design, ashrae_class: str | None) -> tuple[np.ndarray
     return lo, hi, names
 
 
-def analyse_thermal_at(design: Design, at: str | None = None, ashrae_class: str | None = None) -> ThermalResult:
-    """The thermal analysis with the design's sensor readings at `at` (default: the latest).
-
-    A convenience over `twin.session.ReviewSession` for scripts; the session is what the check
-    command, the overlays and the viewer share, so they agree.
-    """
-    from twin.session import ReviewSession
-
-    session = ReviewSession(design, at, settings={"thermal": {"ashrae_class": ashrae_class}})
-    return session.result("thermal").detail
-
-
 def analyse_thermal(design: Design, snapshot: ReadingSnapshot | None = None,
                     ashrae_class: str | None = None) -> ThermalResult:
     """Heat, temperatures and findings for the whole design (see the module doc for the model).
@@ -231,7 +219,7 @@ def analyse_thermal(design: Design, snapshot: ReadingSnapshot | None = None,
     rack_outlet = np.where(outlet_measured, meas_outlet, rack_inlet + _air_dt(rack_air_heat, rack_cfm))
 
     # -- loops ------------------------------------------------------------------------------
-    loop_heat = np.bincount(part_loop[on_liquid], weights=liquid_heat[on_liquid], minlength=n_loops)
+    loop_heat = np.bincount(part_loop[on_liquid], weights=liquid_heat[on_liquid], minlength=n_loops).astype(float)
     # Air loops: all air heat of their hall goes to the first air loop of that hall.
     air_loop_of_hall = np.full(n_halls, -1, dtype=np.int64)
     air_idx = np.flatnonzero((loops.medium == "air") & (loops.hall >= 0))[::-1]
@@ -490,6 +478,8 @@ def thermal_overlay(design: Design, result: AnalysisResult, quantity: str = "inl
 
 THERMAL = register_analysis(Analysis(
     "thermal", "Thermal and cooling", _available, _run, uses_readings=True, settings={"ashrae_class": None},
-    description="ASHRAE inlet envelope, CDU capacity, loop temperature rise, coolant flow"))
+    description="ASHRAE inlet envelope, CDU capacity, loop temperature rise, coolant flow",
+    report=lambda design, result: thermal_check_lines(design, result.detail),
+    part_rows=lambda design, result, part: thermal_part_rows(design, result.detail, part)))
 register_overlay(OverlayDef("thermal", "Thermal", thermal_overlay, analysis="thermal", options=("quantity",),
                             description="inlet air (or part temperature) from sensors and estimates"))

@@ -1,23 +1,27 @@
-"""Findings panel: the thermal analysis's findings at the overlay panel's moment, most severe first.
+"""Findings panel: every registered analysis's findings at the overlay panel's moment, most severe
+first, filtered by severity, analysis and text.
 
-The panel asks `twin.analysis.thermal` for the findings of the open design at a telemetry
-timestamp (`twin.analysis.thermal.analyse_thermal_at`) and lists them. Double-click or Enter on one
-emits `findingActivated`; the window decides where the camera goes.
+The panel lists the findings of the window's `twin.session.ReviewSession` (thermal, power,
+cabling… whatever is registered and available; runs cached there and shared with the other
+panels), so a new analysis shows up here without touching this file. An analysis that fails is named in the
+summary and the others still show. Double-click or Enter on a finding emits
+`findingActivated`; the window decides where the camera goes.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
-from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QTreeWidget,
+                               QTreeWidgetItem, QVBoxLayout, QWidget)
 
-from twin.analysis.findings import Finding, sort_findings, summary_line
-from twin.analysis.thermal import analyse_thermal_at
-from twin.model import Design
+from twin.analysis.findings import SEVERITIES, Finding, sort_findings, summary_line
+from twin.session import ReviewSession
 
 SEVERITY_COLOURS = {"critical": "#d7301f", "warning": "#f0a202", "info": "#3b7dd8"}
-COLUMNS = ("Severity", "Code", "Subject", "Message")
+COLUMNS = ("Severity", "Code", "Subject", "Message", "Analysis")
 FINDING_ROLE = Qt.ItemDataRole.UserRole
+ALL = "all analyses"
 
 
 def _marker(colour: str, size: int = 12) -> QIcon:
@@ -37,15 +41,23 @@ class FindingsPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.design: Design | None = None
-        self.findings: list[Finding] = []
+        self.session: ReviewSession | None = None
+        self.all_findings: list[Finding] = []
+        self.findings: list[Finding] = []        # the ones shown (after filters)
         self.timestamp: str | None = None
+        self.failures: dict[str, str] = {}
         self._icons = {name: _marker(colour) for name, colour in SEVERITY_COLOURS.items()}
         self.summary = QLabel("")
         self.summary.setObjectName("findingsSummary")
         self.time_label = QLabel("")
         self.time_label.setObjectName("findingsTime")
         self.time_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.severity_boxes = {s: QCheckBox(s) for s in SEVERITIES}
+        self.analysis_filter = QComboBox()
+        self.analysis_filter.setObjectName("findingsAnalysis")
+        self.text_filter = QLineEdit()
+        self.text_filter.setObjectName("findingsText")
+        self.text_filter.setPlaceholderText("filter: rack, code, words…")
         self.list = QTreeWidget()
         self.list.setObjectName("findingsList")
         self.list.setColumnCount(len(COLUMNS))
@@ -55,53 +67,109 @@ class FindingsPanel(QWidget):
         self.list.setAlternatingRowColors(True)
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        for column, width in enumerate((90, 130, 110)):
+        for column, width in enumerate((90, 130, 110, 560)):
             self.list.setColumnWidth(column, width)
         self.list.itemActivated.connect(self._on_activated)     # double-click and Enter
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        header = QWidget()
-        h = QHBoxLayout(header)
-        h.setContentsMargins(0, 0, 0, 0)
-        h.addWidget(self.summary, 1)
-        h.addWidget(self.time_label)
-        layout.addWidget(header)
+        header = QHBoxLayout()
+        header.addWidget(self.summary, 1)
+        header.addWidget(self.time_label)
+        filters = QHBoxLayout()
+        for box in self.severity_boxes.values():
+            box.setChecked(True)
+            box.toggled.connect(lambda _on: self._fill())
+            filters.addWidget(box)
+        filters.addWidget(self.analysis_filter)
+        filters.addWidget(self.text_filter, 1)
+        layout.addLayout(header)
+        layout.addLayout(filters)
         layout.addWidget(self.list, 1)
-        self.set_design(None)
+        self.analysis_filter.currentIndexChanged.connect(lambda _i: self._fill())
+        self.text_filter.textChanged.connect(lambda _t: self._fill())
+        self.set_session(None)
 
     # ------------------------------------------------------------------ content
-    def set_design(self, design: Design | None, ts: str | None = None) -> None:
-        self.design = design
-        self.result = None
-        if design is None:
-            self._show([], None, "open a design to see its thermal findings", "")
+    def set_session(self, session: ReviewSession | None) -> None:
+        """Show the findings of `session` (the window's: analysis runs are shared with the other panels)."""
+        self.session = session
+        self.analysis_filter.blockSignals(True)
+        self.analysis_filter.clear()
+        self.analysis_filter.addItem(ALL)
+        if session is not None:
+            self.analysis_filter.addItems([n for n, why in session.available().items() if why is None])
+        self.analysis_filter.blockSignals(False)
+        if session is None:
+            self._show([], None, "open a design to see its findings", "")
             return
-        self.recompute(ts)
+        self.refresh()
 
-    def recompute(self, ts: str | None = None) -> None:
-        """Analyse the design at telemetry moment `ts` (None: the latest reading, or estimates)."""
-        d = self.design
-        if d is None:
+    def refresh(self) -> None:
+        """List the findings of every available analysis at the session's moment."""
+        session = self.session
+        if session is None:
             return
-        try:
-            result = analyse_thermal_at(d, ts)
-        except Exception as exc:              # an odd file must not take the viewer down
-            self._show([], ts, f"thermal analysis failed: {exc}", "")
-            return
-        self.result = result
-        at = result.reading_ts
-        when = f"at {at}" if at else "estimated (no telemetry)"
-        self._show(sort_findings(result.findings), at, summary_line(result.findings), when)
+        findings: list[Finding] = []
+        self.failures = {}
+        reading_ts = None
+        for name, why in session.available().items():
+            if why is not None:
+                continue
+            try:
+                result = session.result(name)
+            except Exception as exc:              # one odd analysis must not take the others (or the viewer) down
+                self.failures[name] = f"{type(exc).__name__}: {exc}"
+                continue
+            findings += result.findings
+            reading_ts = reading_ts or result.reading_ts
+        summary = summary_line(findings)
+        if self.failures:
+            summary += "; failed: " + ", ".join(f"{n} ({why})" for n, why in self.failures.items())
+        when = f"at {reading_ts}" if reading_ts else "estimated (no telemetry)"
+        self._show(sort_findings(findings), reading_ts, summary, when)
 
     def _show(self, findings: list[Finding], ts: str | None, summary: str, when: str) -> None:
-        self.findings = findings
+        self.all_findings = findings
         self.timestamp = ts
         self.summary.setText(summary)
         self.time_label.setText(when)
+        self._fill()
+
+    # ------------------------------------------------------------------ filters
+    def set_filters(self, severities: tuple[str, ...] | None = None, analysis: str | None = None,
+                    text: str | None = None) -> None:
+        """Set the filters in one go (None leaves one as it is)."""
+        if severities is not None:
+            for name, box in self.severity_boxes.items():
+                box.blockSignals(True)
+                box.setChecked(name in severities)
+                box.blockSignals(False)
+        if analysis is not None:
+            self.analysis_filter.blockSignals(True)
+            self.analysis_filter.setCurrentText(analysis or ALL)
+            self.analysis_filter.blockSignals(False)
+        if text is not None:
+            self.text_filter.blockSignals(True)
+            self.text_filter.setText(text)
+            self.text_filter.blockSignals(False)
+        self._fill()
+
+    def _passes(self, f: Finding) -> bool:
+        if not self.severity_boxes[f.severity].isChecked():
+            return False
+        analysis = self.analysis_filter.currentText()
+        if analysis and analysis != ALL and f.analysis != analysis:
+            return False
+        words = self.text_filter.text().strip().lower().split()
+        hay = f"{f.code} {f.subject} {f.message} {f.analysis}".lower()
+        return all(w in hay for w in words)
+
+    def _fill(self) -> None:
+        self.findings = [f for f in self.all_findings if self._passes(f)]
         self.list.clear()
         items = []
-        for i, f in enumerate(findings):
-            item = QTreeWidgetItem([f.severity, f.code, f.subject, f.message])
+        for i, f in enumerate(self.findings):
+            item = QTreeWidgetItem([f.severity, f.code, f.subject, f.message, f.analysis])
             item.setIcon(0, self._icons[f.severity])
             item.setData(0, FINDING_ROLE, i)
             for column in range(len(COLUMNS)):

@@ -1,4 +1,9 @@
-"""Overlay panel: choose what colours the scene, its range, (for thermal) the moment, and a CFD field."""
+"""Overlay panel: choose what colours the scene, its range, the moment (for overlays that
+follow sensor readings), and a CFD field.
+
+The entries come from the analysis registry; the overlays and the moment come from the
+window's `ReviewSession`, so moving the time slider runs each analysis once for every panel.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +13,20 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayo
                                QWidget)
 
 from twin.app.field_panel import FieldGroup
-from twin.analysis.overlays import Overlay, build_overlay
-from twin.analysis.registry import overlay_availability, overlay_names
-from twin.model import Design
-from twin.store.telemetry import reading_times
+from twin.analysis import registry
+from twin.analysis.overlays import Overlay
+from twin.analysis.registry import overlay_label, overlay_names
+from twin.session import ReviewSession
 
-LABELS = {"none": "None", "thermal": "Thermal", "power": "Power", "cabling": "Cabling", "cooling": "Cooling",
-          "supply": "Supply chain"}
 TIME_DEBOUNCE_MS = 120
+
+
+def follows_readings(name: str) -> bool:
+    """Whether an overlay changes with the time slider (its analysis reads sensors)."""
+    if name == registry.NO_OVERLAY:
+        return False
+    analysis = registry.get_overlay(name).analysis
+    return analysis is not None and registry.get_analysis(analysis).uses_readings
 
 
 class OverlayPanel(QWidget):
@@ -25,14 +36,14 @@ class OverlayPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.design: Design | None = None
+        self.session: ReviewSession | None = None
         self.overlay: Overlay | None = None
         self.times: list[str] = []
         self.reasons: dict[str, str | None] = {}
         self.combo = QComboBox()
         self.combo.setObjectName("overlayCombo")
         for name in overlay_names():
-            self.combo.addItem(LABELS.get(name, name.title()), name)
+            self.combo.addItem(overlay_label(name), name)
         self.vmin = QDoubleSpinBox(decimals=1, minimum=-1e9, maximum=1e9, keyboardTracking=False)
         self.vmax = QDoubleSpinBox(decimals=1, minimum=-1e9, maximum=1e9, keyboardTracking=False)
         self.slider = QSlider(Qt.Orientation.Horizontal)
@@ -67,24 +78,27 @@ class OverlayPanel(QWidget):
         self.vmax.valueChanged.connect(self._on_range)
         self.slider.valueChanged.connect(self._on_slider)
         self._quiet = False
-        self.set_design(None)
+        self.set_session(None)
 
     # ------------------------------------------------------------------ design
-    def set_design(self, design: Design | None) -> None:
-        self.design = design
-        self.reasons = overlay_availability(design) if design is not None else \
+    def set_session(self, session: ReviewSession | None) -> None:
+        """Show the overlays of the session's design (None: nothing open)."""
+        self.session = session
+        self.reasons = session.overlay_availability() if session is not None else \
             {n: "open a design first" for n in overlay_names() if n != "none"} | {"none": None}
         model: QStandardItemModel = self.combo.model()
         for i, name in enumerate(overlay_names()):
             reason = self.reasons.get(name)
             item = model.item(i)
             item.setEnabled(reason is None)
-            item.setToolTip(reason or f"colour the scene by {LABELS[name].lower()}" if name != "none"
+            item.setToolTip(reason or f"colour the scene by {overlay_label(name).lower()}" if name != "none"
                             else "natural colours")
         try:
-            self.times = reading_times(design.source) if design is not None and len(design.sensors) else []
+            self.times = session.times() if session is not None else []
         except Exception:     # a telemetry problem must not stop the overlays
             self.times = []
+        if session is not None:
+            session.set_time(self.slider_time_of(len(self.times) - 1))
         self._quiet = True
         self.slider.setRange(0, max(len(self.times) - 1, 0))
         self.slider.setValue(max(len(self.times) - 1, 0))
@@ -102,21 +116,29 @@ class OverlayPanel(QWidget):
     def current_name(self) -> str:
         return self.combo.currentData() or "none"
 
+    @property
+    def design(self):
+        return self.session.design if self.session is not None else None
+
     def current_time(self) -> str | None:
-        if self.current_name() != "thermal" or not self.times:
+        """The moment the shown overlay is drawn at (None: it does not follow readings)."""
+        if not follows_readings(self.current_name()) or not self.times:
             return None
         return self.times[self.slider.value()]
 
+    def slider_time_of(self, index: int) -> str | None:
+        return self.times[index] if self.times and 0 <= index < len(self.times) else None
+
     def slider_time(self) -> str | None:
         """The moment on the time slider whatever the overlay (None: the design has no readings)."""
-        return self.times[self.slider.value()] if self.times else None
+        return self.slider_time_of(self.slider.value())
 
     def choose(self, name: str) -> None:
         self.combo.setCurrentIndex(overlay_names().index(name))
 
     # ------------------------------------------------------------------ changes
     def _on_choice(self, _index: int) -> None:
-        if self._quiet or self.design is None:
+        if self._quiet or self.session is None:
             return
         name = self.current_name()
         if self.reasons.get(name):             # disabled entry chosen from code: fall back
@@ -124,10 +146,7 @@ class OverlayPanel(QWidget):
             self.combo.setCurrentIndex(0)
             self._quiet = False
             name = "none"
-        if name == "thermal" and self.times:
-            self.overlay = build_overlay("thermal", self.design, at=self.times[self.slider.value()])
-        else:
-            self.overlay = build_overlay(name, self.design)
+        self.overlay = self.session.overlay(name)
         self._sync_controls()
         self.overlayChanged.emit(self.overlay)
 
@@ -140,9 +159,9 @@ class OverlayPanel(QWidget):
             box.setValue(float(value))
             box.setSuffix(f" {ov.unit}" if ov is not None and ov.unit else "")
         self._quiet = False
-        thermal = ov is not None and ov.name == "thermal" and bool(self.times)
-        self.time_row.setVisible(thermal)
-        self.form.labelForField(self.time_row).setVisible(thermal)
+        timed = ov is not None and follows_readings(ov.name) and bool(self.times)
+        self.time_row.setVisible(timed)
+        self.form.labelForField(self.time_row).setVisible(timed)
         self.time_label.setText(self.times[self.slider.value()] if self.times else "")
         self.notes.setText("\n".join(ov.notes) if ov is not None and ov.notes else "")
 
@@ -160,14 +179,15 @@ class OverlayPanel(QWidget):
         self._time_timer.start()
 
     def _apply_time(self) -> None:
-        if self.design is None or not self.times:
+        if self.session is None or not self.times:
             return
         ts = self.times[self.slider.value()]
-        if self.overlay is None or self.overlay.name != "thermal":
+        self.session.set_time(ts)
+        if self.overlay is None or not follows_readings(self.overlay.name):
             self.timeChanged.emit(ts)
             return
         lo, hi = self.overlay.vmin, self.overlay.vmax          # keep a range the user set
-        self.overlay = build_overlay("thermal", self.design, at=ts)
+        self.overlay = self.session.overlay(self.overlay.name)
         self.overlay.vmin, self.overlay.vmax = lo, hi
         self.overlayChanged.emit(self.overlay)
         self.timeChanged.emit(ts)

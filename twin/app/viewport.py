@@ -18,6 +18,7 @@ from vtkmodules.vtkRenderingCore import vtkRenderer
 
 from twin.scene import Scene
 from twin.scene.camera import CameraPose
+from twin.scene.options import INTERACTIVE
 
 CLICK_SLOP_PX = 4
 LOD_DEBOUNCE_MS = 150
@@ -27,6 +28,9 @@ FLY_INTERVAL_MS = 16
 
 class Viewport(QVTKRenderWindowInteractor):
     picked = Signal(int)                 # part index, or -1 for empty space
+    cablePicked = Signal(int)            # cable row, when a drawn cable is under the click
+    clicked = Signal(float, float)       # pixel position of a click (before `picked`)
+    contextRequested = Signal(int, object)   # right-click without drag: part index (-1 none), global QPoint
     frameRendered = Signal(float)        # milliseconds of the last frame
 
     def __init__(self, parent: QWidget | None = None):
@@ -37,9 +41,9 @@ class Viewport(QVTKRenderWindowInteractor):
         self._t0 = 0.0
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         window = self.GetRenderWindow()
-        # multisampling costs ~3x per frame on software GL (llvmpipe): off while interacting;
-        # exports turn it on for their one frame
-        window.SetMultiSamples(0)
+        # the interactive preset: no multisampling (~3x a frame on software GL); exports render
+        # their own antialiased frame through twin.export.image
+        window.SetMultiSamples(INTERACTIVE.multisamples)
         self._placeholder = vtkRenderer()
         self._placeholder.GradientBackgroundOn()
         self._placeholder.SetBackground(0.97, 0.97, 0.98)
@@ -138,7 +142,7 @@ class Viewport(QVTKRenderWindowInteractor):
 
     # ------------------------------------------------------------------ input
     def mousePressEvent(self, ev) -> None:
-        if ev.button() == Qt.MouseButton.LeftButton:
+        if ev.button() in (Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton):
             self._press_pos = ev.position()
         self._fly_timer.stop()
         super().mousePressEvent(ev)
@@ -150,8 +154,20 @@ class Viewport(QVTKRenderWindowInteractor):
             self._press_pos = None
             if abs(delta.x()) + abs(delta.y()) < CLICK_SLOP_PX and self.scene is not None:
                 ratio = self.devicePixelRatioF()
+                x, y = ev.position().x() * ratio, ev.position().y() * ratio
+                self.clicked.emit(x, y)
+                cable = self.scene.pick_cable(x, y)
+                if cable >= 0:
+                    self.cablePicked.emit(cable)
+                else:
+                    self.picked.emit(self.scene.pick(x, y))
+        elif ev.button() == Qt.MouseButton.RightButton and self._press_pos is not None:
+            delta = ev.position() - self._press_pos
+            self._press_pos = None
+            if abs(delta.x()) + abs(delta.y()) < CLICK_SLOP_PX and self.scene is not None:
+                ratio = self.devicePixelRatioF()
                 part = self.scene.pick(ev.position().x() * ratio, ev.position().y() * ratio)
-                self.picked.emit(part)
+                self.contextRequested.emit(part, ev.globalPosition().toPoint())
         self.schedule_lod()
 
     def wheelEvent(self, ev) -> None:

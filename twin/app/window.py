@@ -1,8 +1,9 @@
 """The main window: viewport in the middle, dockable panels, menus, toolbar, status bar.
 
 The window only wires widgets to the scene and the data layer: the scene does the drawing,
-picking and colouring; `twin.store` / `twin.analysis` provide the data; the SQL the panels
-need lives in `twin.app.queries`.
+picking and colouring; one `ReviewSession` per open design answers every panel's analysis
+questions and holds the view state (`twin.viewstate`) that panels edit and the scene applies;
+the SQL the panels need lives in `twin.store.queries`.
 """
 
 from __future__ import annotations
@@ -16,28 +17,35 @@ import vtkmodules
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import QSettings, Qt, QTimer, qVersion
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QProgressBar,
-                               QPushButton, QWidget)
+from PySide6.QtWidgets import (QDockWidget, QFileDialog, QInputDialog, QLabel, QMainWindow, QMessageBox,
+                               QProgressBar, QPushButton, QWidget)
 
 from twin import __version__
-from twin.analysis.thermal import thermal_part_rows
+from twin.app.cables_panel import CablesPanel
 from twin.app.findings_panel import FindingsPanel
+from twin.app.power_panel import PowerPanel
 from twin.app.hierarchy import HierarchyPanel
 from twin.app.loader import DesignLoader
 from twin.app.overlay_panel import OverlayPanel
 from twin.app.properties import PropertiesPanel
+from twin.app.review import ReviewTools
 from twin.store.queries import DesignQueries
 from twin.app.viewport import Viewport
 from twin.app.visibility_panel import VisibilityPanel
 from twin.analysis.findings import Finding
-from twin.export.image import write_png
+from twin.export.image import FieldView, parse_size, render_view, write_png
 from twin.model import Design
 from twin.scene import Scene
 from twin.scene.camera import part_pose
 from twin.scene.field import field_range, load_field
+from twin.scene.options import EXPORT_SIZE
+from twin.scene.views import fixed_views
+from twin.session import ReviewSession
+from twin.viewstate import ViewState
 
 MAX_RECENT = 8
-EXPORT_MULTISAMPLES = 8
+#: Sizes offered by "Export image…" (any WIDTHxHEIGHT can be typed).
+EXPORT_SIZES = ("1920x1080", "3840x2160", "2560x1440", "1280x720")
 FILE_FILTER = "twin designs (*.twin.db *.db);;All files (*)"
 
 ErrorReporter = Callable[[str, str], None]      # (title, message)
@@ -53,11 +61,8 @@ class MainWindow(QMainWindow):
         self.design: Design | None = None
         self.scene: Scene | None = None
         self.queries: DesignQueries | None = None
+        self.session: ReviewSession | None = None      # one per open design: analyses, moment, view state
         self.selection: list[int] = []
-        self._kind_mask: np.ndarray | None = None     # from the visibility checkboxes (None: all)
-        self._search_mask: np.ndarray | None = None   # from the hierarchy search
-        self._isolate_mask: np.ndarray | None = None  # from "isolate selection"
-        self._hidden: np.ndarray | None = None        # from "hide selection"
         self._pending: tuple[str, Design] | None = None
         self.field_data = None                         # the CFD field shown (vtkDataSet) or None
         self.setWindowTitle("twin")
@@ -70,17 +75,26 @@ class MainWindow(QMainWindow):
         self.overlays = OverlayPanel()
         self.visibility = VisibilityPanel()
         self.findings = FindingsPanel()
+        self.power = PowerPanel()
+        self.cables = CablesPanel()
         self.hierarchy_dock = self._dock("Hierarchy", self.hierarchy, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.properties_dock = self._dock("Properties", self.properties, Qt.DockWidgetArea.RightDockWidgetArea)
         self.overlay_dock = self._dock("Overlay", self.overlays, Qt.DockWidgetArea.RightDockWidgetArea)
         self.visibility_dock = self._dock("Visibility", self.visibility, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.findings_dock = self._dock("Findings", self.findings, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.power_dock = self._dock("Power", self.power, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(self.overlay_dock, self.power_dock)
+        self.overlay_dock.raise_()
+        self.cables_dock = self._dock("Cables", self.cables, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.findings_dock, self.cables_dock)
+        self.findings_dock.raise_()
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.tabifyDockWidget(self.hierarchy_dock, self.visibility_dock)
         self.hierarchy_dock.raise_()
         self.resizeDocks([self.hierarchy_dock, self.properties_dock], [330, 400], Qt.Orientation.Horizontal)
         self.resizeDocks([self.properties_dock, self.overlay_dock], [520, 330], Qt.Orientation.Vertical)
+        self.review = ReviewTools(self)                 # Notes and Compare docks, note pins, "Add note…"
         self.resizeDocks([self.findings_dock], [190], Qt.Orientation.Vertical)
 
         self.loader = DesignLoader(self)
@@ -137,10 +151,9 @@ class MainWindow(QMainWindow):
         self.clear_action = self._action("Clear selection, show all", self.clear_selection, "Esc",
                                          "clear the selection and show everything (Esc)")
         self.search_action = self._action("Find…", self.hierarchy.focus_search, "Ctrl+F", "search parts (Ctrl+F)")
-        self.view_actions = {name: self._action(label, lambda n=name: self.viewport.set_view(n), None,
-                                                f"{label} view")
-                             for name, label in (("iso", "Iso"), ("top", "Top"), ("front", "Front"),
-                                                 ("aisle", "Aisle"))}
+        self.view_actions = {v.name: self._action(v.label, lambda n=v.name: self.viewport.set_view(n), None,
+                                                  f"{v.label} view")
+                             for v in fixed_views()}
         menu = self.menuBar().addMenu("&File")
         menu.addAction(self.open_action)
         self.recent_menu = menu.addMenu("Recent files")
@@ -161,7 +174,7 @@ class MainWindow(QMainWindow):
         view.addAction(self.warnings_action)
         view.addSeparator()
         for dock in (self.hierarchy_dock, self.visibility_dock, self.properties_dock, self.overlay_dock,
-                     self.findings_dock):
+                     self.findings_dock, *self.review.docks()):
             view.addAction(dock.toggleViewAction())
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self._action("&About twin", self.about))
@@ -189,6 +202,11 @@ class MainWindow(QMainWindow):
         self.overlays.field.settingsChanged.connect(self._show_field)
         self.overlays.field.clearRequested.connect(self.clear_field)
         self.findings.findingActivated.connect(self.go_to_finding)
+        self.power.traceRequested.connect(self.show_trace)
+        self.cables.traceRequested.connect(self.trace_cable)
+        self.cables.flyRequested.connect(self.fly_to_cable)
+        self.viewport.cablePicked.connect(self._on_cable_picked)
+        self.properties.cableActivated.connect(self._on_cable_named)
         self.visibility.filtersChanged.connect(self._on_kind_filters)
         self.visibility.xrayChanged.connect(self._on_xray)
         self.visibility.sectionChanged.connect(self._on_section)
@@ -258,34 +276,37 @@ class MainWindow(QMainWindow):
         path, design = self._pending
         self._pending = None
         try:
-            scene = Scene(design, render_window=self.viewport.GetRenderWindow())
+            session = ReviewSession(design)
+            scene = Scene(design, render_window=self.viewport.GetRenderWindow(), state=session.view)
             queries = DesignQueries(path)
         except Exception as exc:                        # the old scene stays
             self._end_progress()
             self.statusBar().showMessage(f"Could not open {Path(path).name}")
             self.report_error("Cannot open design", f"Could not show {path}\n\n{type(exc).__name__}: {exc}")
             return
-        self._install(design, scene, queries)
+        self._install(design, scene, queries, session)
         self._end_progress()
         self.add_recent(path)
         self.warnings_action.setEnabled(bool(scene.warnings))
         note = f"; {len(scene.warnings)} warnings (View → Load warnings)" if scene.warnings else ""
         self.statusBar().showMessage(f"Opened {Path(path).name}{note}", 8000)
 
-    def _install(self, design: Design, scene: Scene, queries: DesignQueries) -> None:
+    def _install(self, design: Design, scene: Scene, queries: DesignQueries, session: ReviewSession) -> None:
         if self.queries is not None:
             self.queries.close()
-        self.design, self.scene, self.queries = design, scene, queries
+        self.design, self.scene, self.queries, self.session = design, scene, queries, session
         self.selection = []
-        self._kind_mask = self._search_mask = self._isolate_mask = self._hidden = None
         scene.update_lod(force=True)
         self.viewport.set_scene(scene)                 # renders once
         self.hierarchy.set_design(design, queries)
         self.properties.clear()
-        self.overlays.set_design(design)
+        self.overlays.set_session(session)             # sets the session's moment to the slider's
         self.field_data = None                         # a field belongs to the design it was loaded for
         self.overlays.field.set_field(None)
-        self.findings.set_design(design, self.overlays.slider_time())
+        self.findings.set_session(session)
+        self._refresh_power()
+        self.cables.set_session(session)
+        self.review.set_design(design, scene)
         kinds = sorted(set(design.part_types.kind[np.unique(design.parts.type)].tolist()))
         self.visibility.set_content(kinds, [str(g) for g in design.generations.name.tolist()], scene.bounds)
         name = design.meta.get("design_name") or Path(design.source).name
@@ -345,11 +366,19 @@ class MainWindow(QMainWindow):
     def _on_picked(self, part: int) -> None:
         self.select_parts([part] if part >= 0 else [])
 
+    @property
+    def view(self) -> ViewState | None:
+        """What is shown (visible, selected, x-ray, section, highlight): the session's view state."""
+        return self.session.view if self.session is not None else None
+
     def select_parts(self, parts: list[int], from_tree: bool = False) -> None:
         if self.scene is None:
             return
         self.selection = [int(p) for p in parts]
-        self.scene.select(self.selection)
+        if len(self.view.highlight_cables):              # a new selection ends a cable trace
+            self.view.highlight(self.view.highlight_parts, None)
+        self.view.select(self.selection)
+        self.scene.apply()
         if not from_tree:
             self.hierarchy.select_part(self.selection[0] if self.selection else -1)
         self._show_properties()
@@ -363,8 +392,10 @@ class MainWindow(QMainWindow):
             return
         first = self.selection[0]
         extra = f"{len(self.selection)} parts selected, showing the first" if len(self.selection) > 1 else ""
-        result = getattr(self.findings, "result", None)
-        more = [("Thermal", thermal_part_rows(d, result, first))] if result is not None else []
+        try:
+            more = self.session.part_rows(first)
+        except Exception:                 # an analysis failing on an odd file must not hide the file's fields
+            more = []
         self.properties.show_part(self.queries, int(d.parts.id[first]), at=self.overlays.current_time(), extra=extra,
                                   more=more)
         name = str(d.parts.name[first])
@@ -374,78 +405,64 @@ class MainWindow(QMainWindow):
         if self.scene is not None and self.selection:
             self.viewport.fly_to(self.scene.fly_to_pose(self.selection[0]))
 
-    def _selection_mask(self) -> np.ndarray:
-        mask = np.zeros(self.scene.n_parts, bool)
-        mask[self.selection] = True
-        return mask
-
     def hide_selection(self) -> None:
         if self.scene is None or not self.selection:
             return
-        hidden = self._hidden if self._hidden is not None else np.zeros(self.scene.n_parts, bool)
-        self._hidden = hidden | self._selection_mask()
+        self.view.hide(self.selection)
         self.select_parts([])
         self._apply_visibility()
 
     def isolate_selection(self) -> None:
         if self.scene is None or not self.selection:
             return
-        self._isolate_mask = self._selection_mask()
+        mask = np.zeros(self.scene.n_parts, bool)
+        mask[self.selection] = True
+        self.view.set_focus("isolate", mask)
         self._apply_visibility()
 
     def clear_selection(self) -> None:
         if self.scene is None:
             return
-        self._hidden = self._isolate_mask = None
+        self.view.set_filter("hidden", None)
+        self.view.set_focus("isolate", None)
         if self.hierarchy.search.text():
             self.hierarchy.search.clear()
             self.hierarchy.run_search()                   # emits the cleared filter
-        self._search_mask = None
+        self.view.set_focus("search", None)
         self.select_parts([])
         self._apply_visibility()
 
     # ------------------------------------------------------------------ visibility
     def _apply_visibility(self) -> None:
-        scene = self.scene
-        if scene is None:
-            return
-        base = np.ones(scene.n_parts, bool) if self._kind_mask is None else self._kind_mask.copy()
-        if self._hidden is not None:
-            base &= ~self._hidden
-        focus = None
-        for mask in (self._search_mask, self._isolate_mask):
-            if mask is not None:
-                focus = mask.copy() if focus is None else focus & mask
-        if focus is None:
-            scene.set_visible(base)
-        else:
-            scene.isolate(base & focus)
-        self.viewport.refresh()
+        if self.scene is not None:
+            self.scene.apply()
+            self.viewport.refresh()
 
     def _on_search_filter(self, mask) -> None:
-        self._search_mask = mask
-        self._apply_visibility()
+        if self.view is not None:
+            self.view.set_focus("search", mask)
+            self._apply_visibility()
 
     def _on_kind_filters(self, kinds: list[str], generations: list[str]) -> None:
         if self.scene is None:
             return
         if self.visibility.all_shown():
-            self._kind_mask = None
+            self.view.set_filter("kinds", None)
         else:
             kind_mask = self.scene.parts_matching(kinds=kinds) if kinds else np.zeros(self.scene.n_parts, bool)
             gen_mask = self.scene.parts_matching(generations=generations + [""])
-            self._kind_mask = kind_mask & gen_mask
+            self.view.set_filter("kinds", kind_mask & gen_mask)
         self._apply_visibility()
 
     def _on_xray(self, on: bool) -> None:
         if self.scene is not None:
-            self.scene.set_xray(on)
-            self.viewport.refresh()
+            self.view.xray = bool(on)
+            self._apply_visibility()
 
     def _on_section(self, axis, position: float) -> None:
         if self.scene is not None:
-            self.scene.set_section(axis, position, "-")
-            self.viewport.refresh()
+            self.view.set_section(axis, position, "-")
+            self._apply_visibility()
 
     # ------------------------------------------------------------------ overlays
     def _on_overlay(self, overlay) -> None:
@@ -459,9 +476,29 @@ class MainWindow(QMainWindow):
             self.scene.set_overlay_range(vmin, vmax)
             self.viewport.refresh()
 
-    def _on_time(self, ts: str) -> None:
-        self.findings.recompute(ts or None)
+    def _on_time(self, _ts: str) -> None:
+        # the overlay panel has moved the session to the slider's moment: results are cached there
+        self.findings.refresh()
+        self._refresh_power()
         self._show_properties()
+
+    # ------------------------------------------------------------------ power
+    def _refresh_power(self) -> None:
+        """The Power panel shows the session's power result at the current moment."""
+        if self.session is None or self.session.available().get("power"):
+            self.power.set_design(self.design if self.session is not None else None)
+            return
+        self.power.set_design(self.design, self.session.result("power").detail)
+
+    def show_trace(self, trace) -> None:
+        """Light up a power trace (from the Power panel) in 3D, the rest dimmed, and select the
+        traced node's own part so Properties shows it."""
+        if self.scene is None:
+            return
+        self.scene.highlight(parts=trace.parts, cables=trace.cables)
+        result = self.power.result
+        lead = int(result.nodes.part_shown[trace.upstream[0]]) if result is not None and len(trace.upstream) else -1
+        self.select_parts([lead] if lead >= 0 else [])
 
     # ------------------------------------------------------------------ findings
     def go_to_finding(self, finding: Finding) -> None:
@@ -479,6 +516,39 @@ class MainWindow(QMainWindow):
             self.select_parts([])
             self.viewport.fly_to(part_pose(np.array(finding.location), np.ones(3), 0.0, scene.aspect()))
         self.statusBar().showMessage(finding.to_text().strip(), 8000)
+
+    # ------------------------------------------------------------------ cables
+    def trace_cable(self, cable: int) -> None:
+        """Highlight a cable's route end to end and select both its ends."""
+        if self.scene is None or cable < 0:
+            return
+        c = self.design.cables
+        ends = [int(p) for p in (c.a_part[cable], c.b_part[cable]) if p >= 0]
+        self.view.highlight(None, [cable])               # route drawn bold, both ends shown, the rest dimmed
+        self.selection = ends
+        self.view.select(ends)
+        self.scene.apply()
+        self._show_properties()
+        self.viewport.refresh()
+        name = str(self.design.cable_text().name[cable])
+        self.statusBar().showMessage(f"traced cable {name}", 8000)
+
+    def fly_to_cable(self, cable: int) -> None:
+        if self.scene is not None and cable >= 0:
+            part = int(self.design.cables.a_part[cable])
+            if part >= 0:
+                self.viewport.fly_to(self.scene.fly_to_pose(part))
+
+    def _on_cable_picked(self, cable: int) -> None:
+        self.trace_cable(cable)
+        self.cables.select_cable(cable)
+
+    def _on_cable_named(self, name: str) -> None:
+        if self.design is None:
+            return
+        hits = np.flatnonzero(self.design.cable_text().name == name)
+        if len(hits):
+            self._on_cable_picked(int(hits[0]))
 
     # ------------------------------------------------------------------ CFD field
     def load_field(self, path: str | Path) -> bool:
@@ -523,18 +593,29 @@ class MainWindow(QMainWindow):
         if self.scene is None:
             return
         path, _ = QFileDialog.getSaveFileName(self, "Export image", "view.png", "PNG images (*.png)")
-        if path:
-            self.export_image(path)
-
-    def export_image(self, path: str | Path) -> Path:
-        """Write the current view as PNG, antialiased (one slow frame is fine for a still)."""
-        window = self.viewport.GetRenderWindow()
-        interactive = window.GetMultiSamples()
-        window.SetMultiSamples(EXPORT_MULTISAMPLES)
+        if not path:
+            return
+        text, ok = QInputDialog.getItem(self, "Export image", "Size in pixels (WIDTHxHEIGHT):", list(EXPORT_SIZES),
+                                        0, True)
+        if not ok:
+            return
         try:
-            image = self.scene.screenshot()
-        finally:
-            window.SetMultiSamples(interactive)
+            size = parse_size(text)
+        except ValueError as exc:
+            self.report_error("Cannot export image", str(exc))
+            return
+        self.export_image(path, size)
+
+    def export_image(self, path: str | Path, size: tuple[int, int] = EXPORT_SIZE) -> Path:
+        """Write what the window shows (camera, overlay, visibility, selection, section, highlight,
+        field) as a PNG of `size`, through the same export path as `twin export image`."""
+        field = None
+        if self.field_data is not None:
+            group = self.overlays.field
+            field = FieldView(self.field_data, group.axis_name(), group.position_value(), group.iso_level())
+        self.statusBar().showMessage(f"Rendering {size[0]}×{size[1]}…")
+        image, scene = render_view(self.design, size, self.scene.camera_pose(), self.scene.overlay, self.view, field)
+        scene.detach()
         out = write_png(image, path)
         self.statusBar().showMessage(f"Wrote {out}", 8000)
         return out

@@ -1,4 +1,6 @@
-"""Headless exports of a design: images now; glTF/GLB, OpenUSD and reports later.
+"""Headless exports of a design: images and image batches, GLB, OpenUSD, the HTML review
+report and CSV tables (`twin export …` and `twin.open(...)`).
 
-Nothing here imports Qt: exports run in CI with no display.
+Nothing here imports Qt: exports run in CI with no display. Every file is written through
+`twin.export.files` (a temp file beside the target, then a rename).
 """

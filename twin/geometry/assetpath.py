@@ -28,7 +28,11 @@ from twin.model.limits import LIMITS, limit
 REFUSED = ("not found or not allowed (a mesh must be a regular file inside the design's folder, "
            "the spec's folder or assets/, named by a relative path without '..')")
 
-ASSETS_DIR = Path(__file__).resolve().parents[2] / "assets"
+def assets_dir() -> Path:
+    """The packaged part meshes (twin/assets when installed, assets/ in a checkout)."""
+    from .assets import bundled_asset_dir      # not at import: assets imports the mesh loader
+
+    return bundled_asset_dir()
 
 
 class AssetRefused(Exception):
@@ -91,7 +95,7 @@ def design_roots(design_source: Path, spec_folder: str | None = None, spec_name:
                 roots.append(folder)
         except (OSError, ValueError):
             pass
-    roots.append(ASSETS_DIR)
+    roots.append(assets_dir())
     return roots
 
 
@@ -166,5 +170,5 @@ def contained_resolver(folder: Path, roots: Sequence[Path] | None = None):
     return _resolver_class(folder, roots)
 
 
-__all__ = ["ASSETS_DIR", "AssetRefused", "LIMITS", "contained_resolver", "REFUSED", "design_roots", "mesh_roots",
+__all__ = ["assets_dir", "AssetRefused", "LIMITS", "contained_resolver", "REFUSED", "design_roots", "mesh_roots",
            "read_regular", "resolve_contained"]

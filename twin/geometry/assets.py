@@ -19,7 +19,21 @@ import numpy as np
 from .meshload import Y_UP_TO_Z_UP
 from .parts import TYPICAL_SIZES, Mesh, part_mesh
 
-DEFAULT_ASSET_DIR = Path(__file__).resolve().parents[2] / "assets"
+_PACKAGE_DIR = Path(__file__).resolve().parents[1]
+
+
+def bundled_asset_dir() -> Path:
+    """The folder of the part meshes that ship with twin.
+
+    An installed twin carries them inside the package (twin/assets, mapped from the
+    repository's top-level assets/ folder by setup.py); a source checkout or an editable
+    install reads the top-level assets/ folder itself.
+    """
+    installed = _PACKAGE_DIR / "assets"
+    return installed if installed.is_dir() else _PACKAGE_DIR.parent / "assets"
+
+
+DEFAULT_ASSET_DIR = bundled_asset_dir()
 
 
 def mesh_to_glb_bytes(mesh: Mesh) -> bytes:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from twin.geometry.parts import Mesh
+from twin.model.transform import rotate_yaw, yawed_box_half_extent
 
 
 @dataclass
@@ -65,14 +66,6 @@ class Batch:
                      np.concatenate([b.face_rgb for b in batches]))
 
 
-def rotate_yaw(points: np.ndarray, yaw_deg: np.ndarray) -> np.ndarray:
-    """Rotate (n,3) local points about +Z by each row's yaw (degrees)."""
-    yaw = np.radians(yaw_deg)
-    c, s = np.cos(yaw), np.sin(yaw)
-    x, y = points[..., 0], points[..., 1]
-    return np.stack([c * x - s * y, s * x + c * y, points[..., 2]], axis=-1)
-
-
 def instance(mesh: Mesh, parts: np.ndarray, positions: np.ndarray, yaw_deg: np.ndarray,
              scale: np.ndarray | None = None, rgb: np.ndarray | None = None) -> Batch:
     """`mesh` placed at each position (bottom-centre origin), rotated by yaw, scaled per axis.
@@ -108,10 +101,7 @@ def fit_to_size(mesh: Mesh, size: np.ndarray) -> np.ndarray:
 
 def world_boxes(positions: np.ndarray, sizes: np.ndarray, yaw_deg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Axis-aligned world bounds (min, max) of yawed boxes with bottom-centre origins."""
-    yaw = np.radians(yaw_deg)
-    c, s = np.abs(np.cos(yaw)), np.abs(np.sin(yaw))
-    half_x = 0.5 * (c * sizes[:, 0] + s * sizes[:, 1])
-    half_y = 0.5 * (s * sizes[:, 0] + c * sizes[:, 1])
-    lo = np.column_stack([positions[:, 0] - half_x, positions[:, 1] - half_y, positions[:, 2]])
-    hi = np.column_stack([positions[:, 0] + half_x, positions[:, 1] + half_y, positions[:, 2] + sizes[:, 2]])
+    half = yawed_box_half_extent(sizes[:, :2], yaw_deg)
+    lo = np.column_stack([positions[:, :2] - half, positions[:, 2]])
+    hi = np.column_stack([positions[:, :2] + half, positions[:, 2] + sizes[:, 2]])
     return lo, hi

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import numpy as np
+
+from twin.model.transform import local_to_world
 
 
 class Columns:
@@ -39,10 +41,6 @@ class Columns:
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._columns)
-
-    def record(self, index: int) -> dict:
-        """One row as a plain dict (for panels and reports, not for hot loops)."""
-        return {name: col[index] for name, col in self._columns.items()}
 
     def index_of(self, ids: np.ndarray | int) -> np.ndarray:
         """Row indices of database ids (-1 for ids not in the table)."""
@@ -79,6 +77,61 @@ class Design:
     sensors: Columns
     cable_kinds: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    port_kinds: list[str] = field(default_factory=list)
+    lazy: Any = None          # the store's loader of tables read only on demand (ports, cable names)
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def ports(self) -> Columns:
+        """Every port (id, part row, name, kind), read from the file on first use."""
+        if "ports" not in self._cache:
+            raw = self.lazy.ports() if self.lazy is not None else {
+                "id": np.zeros(0, np.int64), "part_id": np.zeros(0, np.int64),
+                "name": np.zeros(0, object), "kind": np.zeros(0, object)}
+            part = self.parts.index_of(raw["part_id"])
+            self._cache["ports"] = Columns(id=raw["id"], part=part, name=raw["name"], kind=raw["kind"])
+        return self._cache["ports"]
+
+    def unconnected_ports(self, names: tuple[str, ...], prefixes: tuple[str, ...]) -> Columns:
+        """Ports named one of `names` (or a prefix + digits) that no cable plugs into: id, part row, name, kind."""
+        key = ("unconnected", names, prefixes)
+        if key not in self._cache:
+            if self.lazy is not None:
+                raw = self.lazy.unconnected_ports(list(names), list(prefixes))
+            else:
+                raw = {"id": np.zeros(0, np.int64), "part_id": np.zeros(0, np.int64),
+                       "name": np.zeros(0, object), "kind": np.zeros(0, object)}
+            self._cache[key] = Columns(id=raw["id"], part=self.parts.index_of(raw["part_id"]), name=raw["name"],
+                                       kind=raw["kind"])
+        return self._cache[key]
+
+    def cable_text(self) -> Columns:
+        """Per cable: `name`, stored `route` text, `a_port_name`, `b_port_name` (read on first use)."""
+        if "cable_text" not in self._cache:
+            n = len(self.cables)
+            if self.lazy is not None:
+                raw = self.lazy.cable_text()
+            else:
+                names = np.array([f"cable {i}" for i in (self.cables.id if "id" in self.cables else range(n))], dtype=object)
+                raw = {"name": names, "route": np.full(n, "", object), "a_port_name": np.full(n, "", object),
+                       "b_port_name": np.full(n, "", object)}
+            self._cache["cable_text"] = Columns(**raw)
+        return self._cache["cable_text"]
+
+    def cable_labels(self, rows: np.ndarray) -> Columns:
+        """`cable_text()` for a few cable rows only (cheap: findings name just the cables they flag)."""
+        rows = np.asarray(rows, np.int64)
+        if "cable_text" in self._cache or self.lazy is None or len(rows) > 20_000:
+            full = self.cable_text()
+            return Columns(**{k: getattr(full, k)[rows] for k in full})
+        order = np.argsort(self.cables.id[rows])
+        raw = self.lazy.cable_text(self.cables.id[rows].tolist())
+        out = {k: np.empty(len(rows), dtype=object) for k in raw}
+        for k, v in raw.items():
+            if len(v) == len(rows):
+                out[k][order] = v
+            else:
+                out[k][:] = ""
+        return Columns(**out)
 
     @property
     def schema_version(self) -> int:
@@ -104,11 +157,7 @@ class Design:
 
     def local_to_world(self, part: np.ndarray, offset: np.ndarray) -> np.ndarray:
         """Points given in parts' local frames (yaw about Z, then translate) in world metres."""
-        yaw = np.radians(self.parts.yaw_deg[part])
-        c, s = np.cos(yaw), np.sin(yaw)
-        pos = self.parts.position[part]
-        return np.column_stack([pos[:, 0] + c * offset[:, 0] - s * offset[:, 1],
-                                pos[:, 1] + s * offset[:, 0] + c * offset[:, 1], pos[:, 2] + offset[:, 2]])
+        return local_to_world(self.parts.position[part], self.parts.yaw_deg[part], offset)
 
     def cable_kind(self) -> np.ndarray:
         """Kind name of every cable."""

@@ -6,6 +6,10 @@ them use the same numbers.
 
 from __future__ import annotations
 
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+
 AIR_DENSITY_KG_M3 = 1.2
 AIR_CP_J_KGK = 1005.0
 CFM_TO_M3_S = 0.000471947
@@ -19,18 +23,17 @@ ASHRAE_ALLOWABLE_C = {"A1": (15.0, 32.0), "A2": (10.0, 35.0), "A3": (5.0, 40.0),
 #: Liquid-cooling rule of thumb: at least this much coolant flow per kW of heat.
 MIN_COOLANT_LPM_PER_KW = 1.0
 
-#: Longest run each cable kind reaches, by line rate in Gb/s (None: any rate).
-#: Passive copper DAC: 2 m at 800G and above, 3 m below; active copper 7 m;
-#: multimode optics 100 m; single-mode 2 km. Power and coolant runs are not rate-bound.
-CABLE_REACH_M = {
-    "dac": ((800, 2.0), (0, 3.0)),
-    "aec": ((0, 7.0),),
-    "fiber": ((0, 100.0),),
-    "smf": ((0, 2000.0),),
-    "utp": ((0, 100.0),),
-    "power": ((0, 30.0),),
-    "coolant": ((0, 10.0),),
-}
+#: Cable media (reach by kind and rate, connectors, required ports) live as data in
+#: cable_media.toml beside this module; `cable_media()` reads it once.
+CABLE_MEDIA_FILE = Path(__file__).with_name("cable_media.toml")
+
+
+@lru_cache(maxsize=None)
+def cable_media(path: str | None = None) -> dict:
+    """The cable media table (see cable_media.toml): {'kinds': {...}, 'mating': {...}, 'required': {...}}."""
+    with open(path or CABLE_MEDIA_FILE, "rb") as fh:
+        return tomllib.load(fh)
+
 
 #: Lengths a cable or hose is bought in, metres.
 STANDARD_LENGTHS_M = (0.5, 0.6, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 7.0, 10.0, 15.0, 20.0,
@@ -42,9 +45,9 @@ CABLE_SLACK_M = 0.3
 
 def cable_reach_m(kind: str, rate_gbps: float) -> float:
     """How far a cable of `kind` at `rate_gbps` can run; infinity for kinds with no limit."""
-    for min_rate, reach in CABLE_REACH_M.get(kind, ()):
-        if rate_gbps >= min_rate:
-            return reach
+    for step in cable_media()["kinds"].get(kind, {}).get("reach", ()):
+        if rate_gbps >= step["min_rate_gbps"]:
+            return float(step["max_m"])
     return float("inf")
 
 

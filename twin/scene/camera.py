@@ -49,3 +49,12 @@ def part_pose(centre: np.ndarray, size: np.ndarray, yaw_deg: float, aspect: floa
     d = direction / np.linalg.norm(direction)
     dist = max(fit_distance(radius, 30.0, aspect) * 1.15, 0.8)
     return CameraPose(tuple(np.asarray(centre) + d * dist), tuple(float(v) for v in centre), (0, 0, 1), 30.0)
+
+
+def project_ndc(camera, window_size: tuple[int, int], points: np.ndarray) -> np.ndarray:
+    """World points to normalised device coordinates of a VTK camera drawing into `window_size`."""
+    w, h = window_size
+    m = camera.GetCompositeProjectionTransformMatrix(w / max(h, 1), -1, 1)
+    mat = np.array([[m.GetElement(i, j) for j in range(4)] for i in range(4)])
+    hom = np.column_stack([points, np.ones(len(points))]) @ mat.T
+    return hom[:, :3] / np.where(np.abs(hom[:, 3:4]) < 1e-12, 1e-12, hom[:, 3:4])

@@ -13,29 +13,54 @@ VIRIDIS = [(68, 1, 84), (72, 40, 120), (62, 74, 137), (49, 104, 142), (38, 130, 
 # Distinct categorical colours (Okabe–Ito, readable by colour-blind reviewers).
 CATEGORICAL = [(0, 114, 178), (230, 159, 0), (0, 158, 115), (204, 121, 167), (86, 180, 233),
                (213, 94, 0), (240, 228, 66), (120, 120, 120)]
+# Banded utilization as DCIM tools draw it: green below the warning threshold, amber up to
+# 100 %, red above. Each band starts at a fraction of the range (the power overlay picks the
+# range so the edges fall on its thresholds); values map by band, not by interpolation.
+UTILIZATION_BANDS = ((0.0, (26, 150, 65)), (2 / 3, (245, 166, 35)), (5 / 6, (215, 25, 28)))
 NO_VALUE = (170, 172, 176)
 HIGHLIGHT = (0, 229, 255)
 
 _MAPS = {"thermal": THERMAL, "viridis": VIRIDIS}
+_BANDED = {"utilization": UTILIZATION_BANDS}
+
+
+def _band_colours(bands, t: np.ndarray) -> np.ndarray:
+    """Colours of positions `t` (fractions of the range): a band runs up to and including the
+    next band's start, so exactly 100 % is still amber and anything above it red."""
+    starts = np.array([b[0] for b in bands])
+    colours = np.array([b[1] for b in bands], np.uint8)
+    return colours[np.clip(np.searchsorted(starts, t, side="left") - 1, 0, len(bands) - 1)]
+
+
+def is_banded(name: str) -> bool:
+    """True for maps drawn in discrete bands (their legends label the band edges)."""
+    return name in _BANDED
 
 
 def lookup_table(name: str, n: int = 256) -> np.ndarray:
     """(n, 3) uint8 table for a continuous map, or the categorical palette."""
     if name == "categorical":
         return np.array(CATEGORICAL, np.uint8)
+    if name in _BANDED:
+        return _band_colours(_BANDED[name], np.linspace(0, 1, n, endpoint=False) + 0.5 / n)
     stops = np.array(_MAPS[name], float)
     x = np.linspace(0, 1, len(stops))
     t = np.linspace(0, 1, n)
     return np.stack([np.interp(t, x, stops[:, c]) for c in range(3)], axis=1).round().astype(np.uint8)
 
 
-def map_values(values: np.ndarray, name: str, vmin: float, vmax: float) -> np.ndarray:
-    """(n, 3) uint8 colours for values; NaN gets the neutral NO_VALUE grey."""
+def map_values(values: np.ndarray, name: str, vmin: float, vmax: float, palette=()) -> np.ndarray:
+    """(n, 3) uint8 colours for values; NaN gets the neutral NO_VALUE grey. `palette`: a
+    categorical overlay's own colours, one per category (default: the categorical palette)."""
     values = np.asarray(values, float)
     out = np.empty((len(values), 3), np.uint8)
     ok = np.isfinite(values)
     out[~ok] = NO_VALUE
-    table = lookup_table(name)
+    if name in _BANDED:
+        span = vmax - vmin if vmax > vmin else 1.0
+        out[ok] = _band_colours(_BANDED[name], (values[ok] - vmin) / span)
+        return out
+    table = np.asarray(palette, np.uint8).reshape(-1, 3) if name == "categorical" and len(palette) else lookup_table(name)
     if name == "categorical":
         idx = np.clip(values[ok].astype(int), 0, None) % len(table)
     else:

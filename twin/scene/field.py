@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 from vtkmodules.util.numpy_support import numpy_to_vtk, vtk_to_numpy
@@ -24,8 +25,33 @@ from twin.errors import TwinError
 from twin.scene import colormap
 from twin.scene.legend import continuous_lut
 
-FIELD_SUFFIXES = (".vti", ".vtu", ".vtk", ".csv")
 MAX_CSV_ROWS = 5_000_000
+
+
+def _read_vtk(reader_class) -> "Callable[[Path, str | None], vtkDataSet]":
+    def read(path: Path, _array: str | None) -> vtkDataSet:
+        reader = reader_class()
+        reader.SetFileName(str(path))
+        reader.Update()
+        data = reader.GetOutput()
+        if data is None or data.GetNumberOfPoints() == 0:
+            raise TwinError(path, "no points could be read (not a valid VTK file of this kind)")
+        return data
+    return read
+
+
+def _read_csv_file(path: Path, array: str | None) -> vtkDataSet:
+    return _read_csv(path, array or "T")
+
+
+#: Field readers by file suffix, listed once: the loader, the file dialog and the CLI derive from it.
+FIELD_READERS: dict[str, Callable[[Path, str | None], vtkDataSet]] = {
+    ".vti": _read_vtk(vtkXMLImageDataReader),
+    ".vtu": _read_vtk(vtkXMLUnstructuredGridReader),
+    ".vtk": _read_vtk(vtkDataSetReader),
+    ".csv": _read_csv_file,
+}
+FIELD_SUFFIXES = tuple(FIELD_READERS)
 
 
 def load_field(path: str | Path, array: str | None = None) -> vtkDataSet:
@@ -36,16 +62,7 @@ def load_field(path: str | Path, array: str | None = None) -> vtkDataSet:
     suffix = path.suffix.lower()
     if suffix not in FIELD_SUFFIXES:
         raise TwinError(path, f"unsupported field format {suffix!r}: use {', '.join(FIELD_SUFFIXES)}")
-    if suffix == ".csv":
-        data = _read_csv(path, array or "T")
-    else:
-        reader = {".vti": vtkXMLImageDataReader, ".vtu": vtkXMLUnstructuredGridReader,
-                  ".vtk": vtkDataSetReader}[suffix]()
-        reader.SetFileName(str(path))
-        reader.Update()
-        data = reader.GetOutput()
-        if data is None or data.GetNumberOfPoints() == 0:
-            raise TwinError(path, "no points could be read (not a valid VTK file of this kind)")
+    data = FIELD_READERS[suffix](path, array)
     pd = data.GetPointData()
     names = [pd.GetArrayName(i) for i in range(pd.GetNumberOfArrays())]
     if not names:
@@ -191,11 +208,12 @@ def field_actors(data: vtkDataSet, axis: str, position: float, iso: float | None
 def write_demo_field(design_path: str | Path, out: str | Path) -> Path:
     """Synthesise the demo air field of a design (see twin.analysis.airfield) and write it as .vti."""
     from twin.analysis.airfield import synthesize_air_field
-    from twin.analysis.thermal import analyse_thermal_at
+    from twin.session import ReviewSession
     from twin.store import load_design
 
     design = load_design(design_path)
-    values, origin, spacing = synthesize_air_field(design, analyse_thermal_at(design))
+    thermal = ReviewSession(design).result("thermal").detail       # with the latest readings
+    values, origin, spacing = synthesize_air_field(design, thermal)
     return write_vti(image_field(values, origin, (spacing,) * 3, name="T"), out)
 
 

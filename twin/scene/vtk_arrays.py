@@ -52,3 +52,17 @@ def set_cell_rgb(poly: vtkPolyData, rgb: np.ndarray) -> None:
     """Replace a polydata's cell colours in place (the fast path of recolouring)."""
     poly.GetCellData().SetScalars(rgb_array(rgb))
     poly.Modified()
+
+
+def polylines_varying(xyz: np.ndarray, counts: np.ndarray, rgb: np.ndarray) -> vtkPolyData:
+    """Polylines of varying point counts (consecutive points, `counts` per line), one RGB colour per line."""
+    counts = np.asarray(counts, np.int64)
+    offsets = np.r_[0, np.cumsum(counts)].astype(np.int64)
+    cells = vtkCellArray()
+    cells.SetData(numpy_to_vtkIdTypeArray(offsets, deep=True),
+                  numpy_to_vtkIdTypeArray(np.arange(len(xyz), dtype=np.int64), deep=True))
+    poly = vtkPolyData()
+    poly.SetPoints(points(xyz))
+    poly.SetLines(cells)
+    poly.GetCellData().SetScalars(rgb_array(rgb))
+    return poly

@@ -35,7 +35,8 @@ PART_TYPE = {
     "cooling_capacity_w": (NUM, 0.0), "airflow_cfm": (NUM, 0.0), "coolant_lpm": (NUM, 0.0),
     "cooling_mode": (str, "none"), "liquid_fraction": (NUM, 0.0), "mesh": (str, ""), "mesh_units": (str, "m"),
     "supplier": (str, REQ), "country_of_origin": (str, ""), "lead_time_days": (int, 0),
-    "unit_cost_usd": (NUM, 0.0), "ports": (("tables", PORT), []),
+    "unit_cost_usd": (NUM, 0.0), "efficiency": (NUM, 0.0), "ports": (("tables", PORT), []),
+    "airflow": (str, ""), "front_image": (str, ""), "rear_image": (str, ""),
 }
 SUPPLIER = {"name": (str, REQ), "country": (str, REQ)}
 TEMPLATE = {"frame": (str, REQ), "budget_w": (NUM, 0.0),
@@ -47,6 +48,7 @@ SPEC = {
               "ashrae_class": (str, "A1"), "recirculation_c": (NUM, 1.0), "crah": (str, ""),
               "crah_count": (int, 0)}, REQ),
     "cooling": ({"design_dt_k": (NUM, 10.0)}, {}),
+    "catalog": ({"netbox_device_types": (str, "")}, {"netbox_device_types": ""}),
     "power": ({"utility_kw": (NUM, REQ), "switchboard": (str, REQ), "ups": (str, REQ), "switchboards": (int, 1),
                "ups_per_switchboard": (int, 2), "mechanical_share": (NUM, 0.3),
                "busway": (str, "busway-tap"), "voltage_v": (NUM, 415.0)}, REQ),
@@ -81,8 +83,9 @@ def load_spec(path: str | Path) -> dict[str, Any]:
     spec = _validate(raw, SPEC, "", path)
     catalog = _validate(_builtin_catalog(), {k: SPEC[k] for k in ("suppliers", "part_types", "rack_templates")},
                         "", Path("twin/specs/catalog.toml"))
+    imported = _imported_catalog(spec["catalog"], path)
     for key in ("suppliers", "part_types", "rack_templates"):
-        spec[key] = {**catalog[key], **spec[key]}
+        spec[key] = {**catalog[key], **imported.get(key, {}), **spec[key]}
     _check_references(spec, path)
     check_size(spec, path)
     spec["source"] = str(path)
@@ -126,6 +129,19 @@ def _check_depth(value: Any, path: Path) -> None:
             raise TwinError(path, f"tables or lists are nested more than {deepest} levels deep")
         children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
         stack.extend((child, depth + 1) for child in children)
+
+def _imported_catalog(section: dict[str, Any], path: Path) -> dict[str, Any]:
+    """Part types from `[catalog] netbox_device_types`: a NetBox library folder or a catalog TOML
+    written by `twin import device-types`, relative to the spec; merged between the built-in
+    catalog and the spec's own part types."""
+    source = section["netbox_device_types"]
+    if not source:
+        return {}
+    from twin.importers.netbox_library import catalog_tables
+
+    where = "catalog.netbox_device_types"
+    tables = catalog_tables(path.parent / source, path, where)
+    return _validate(tables, {k: SPEC[k] for k in ("suppliers", "part_types")}, "", path.parent / source)
 
 
 def _builtin_catalog() -> dict[str, Any]:

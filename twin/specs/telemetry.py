@@ -9,19 +9,16 @@ the heat it carries. The `hot_spot` fault lifts one rack's inlet to the spec's f
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from twin.model import physics
-
-if TYPE_CHECKING:
-    from twin.specs.generator import _Generator
-    from twin.specs.layout import RowPlan
+from twin.specs.draft import DesignDraft, Table
 
 
-def make_telemetry(gen: "_Generator", rows: "list[RowPlan]") -> dict[str, dict[str, Any]]:
-    spec, p, rng = gen.spec, gen.parts, gen.rng
+def make_telemetry(draft: DesignDraft) -> dict[str, Table]:
+    """Sensors and their readings for `draft` (needs placement, cooling and faults done); uses `draft.rng`."""
+    spec, p, rng, catalog = draft.spec, draft.parts, draft.rng, draft.catalog
     tel = spec["telemetry"]
     start = datetime.fromisoformat(tel["start"].replace("Z", "+00:00")).astimezone(timezone.utc)
     steps = tel["hours"] * 60 // tel["interval_min"]
@@ -30,10 +27,10 @@ def make_telemetry(gen: "_Generator", rows: "list[RowPlan]") -> dict[str, dict[s
     hour = np.array([t.hour + t.minute / 60 for t in times])
     daily = np.sin(2 * np.pi * (hour - 9.0) / 24.0)          # peaks mid-afternoon
 
-    nominal = gen.type_attr("power_nominal_w")[p["type"]]
-    power = np.where(gen.part_power >= 0, gen.part_power, nominal)
-    liquid_fraction = gen.type_attr("liquid_fraction")[p["type"]]
-    cfm = gen.type_attr("airflow_cfm")[p["type"]]
+    nominal = catalog.attr("power_nominal_w")[p.type]
+    power = np.where(draft.part_power >= 0, draft.part_power, nominal)
+    liquid_fraction = catalog.attr("liquid_fraction")[p.type]
+    cfm = catalog.attr("airflow_cfm")[p.type]
     hot = {f["rack"]: f["inlet_c"] for f in spec["faults"] if f["kind"] == "hot_spot"}
 
     sensors: dict[str, list] = {k: [] for k in ("id", "name", "kind", "unit", "part_id", "rack_id", "cooling_loop_id")}
@@ -48,10 +45,10 @@ def make_telemetry(gen: "_Generator", rows: "list[RowPlan]") -> dict[str, dict[s
 
     supply_air = spec["hall"]["supply_air_c"]
     recirc = spec["hall"]["recirculation_c"]
-    loop_heat = np.zeros((len(gen.tables["cooling_loops"]["id"]) + 1, steps))
-    for r, rack in enumerate(gen.rack_plans):
-        members = gen.rack_members[r]
-        frame = members[p["role"][members] == "frame"][0]
+    loop_heat = np.zeros((len(draft.tables["cooling_loops"]["id"]) + 1, steps))
+    for r, rack in enumerate(draft.racks.plans):
+        members = draft.racks.members[r]
+        frame = members[p.role[members] == "frame"][0]
         load = np.clip(0.82 + 0.10 * daily + rng.normal(0, 0.02, steps), 0.3, 1.0)
         rack_w = power[members].sum() * load
         air_w = (power[members] * (1 - liquid_fraction[members])).sum() * load
@@ -64,14 +61,14 @@ def make_telemetry(gen: "_Generator", rows: "list[RowPlan]") -> dict[str, dict[s
         sensor(f"{rack.name}-inlet", "inlet_temp", "degC", fid, rid, None, inlet)
         sensor(f"{rack.name}-outlet", "outlet_temp", "degC", fid, rid, None, outlet)
         sensor(f"{rack.name}-power", "power", "W", fid, rid, None, rack_w)
-        loop = gen.tables["racks"]["cooling_loop_id"][r]
+        loop = draft.tables["racks"]["cooling_loop_id"][r]
         if loop > 0:
             loop_heat[loop] += (power[members] * liquid_fraction[members]).sum() * load
-    loops = gen.tables["cooling_loops"]
+    loops = draft.tables["cooling_loops"]
     for i, lid in enumerate(loops["id"]):
         if loops["medium"][i] != "liquid":
             continue
-        cdu = int(gen.cdu_parts[gen.part_loop[gen.cdu_parts] == lid][0])
+        cdu = int(draft.gear.cdu_parts[draft.part_loop[draft.gear.cdu_parts] == lid][0])
         flow = loops["flow_lpm"][i] * (0.9 + rng.normal(0, 0.005, steps))
         supply = loops["supply_c"][i] + rng.normal(0, 0.1, steps)
         ret = supply + physics.liquid_delta_t_c(loop_heat[lid], flow)

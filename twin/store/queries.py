@@ -150,7 +150,7 @@ class DesignQueries:
         for r in rows[:MAX_LISTED]:
             rate = f" {r['rate_gbps']:.0f}G" if r["rate_gbps"] else ""
             out.append((f"{r['port'] or '?'} → {r['other']}:{r['other_port'] or '?'}",
-                        f"{r['kind']}{rate}, {_fmt(r['length_m'])} m"))
+                        f"{r['name']} · {r['kind']}{rate}, {_fmt(r['length_m'])} m"))
         if len(rows) > MAX_LISTED:
             out.append(("…", f"{len(rows) - MAX_LISTED} more"))
         return f"Cables ({len(rows)})", out

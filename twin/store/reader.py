@@ -17,10 +17,12 @@ import sqlite_utils
 
 from twin.errors import TwinError
 from twin.model.design import Columns, Design
+from twin.geometry.routing import STATUS_CODES
 from twin.model.limits import LIMITS, limit, over
 from twin.store.schema import REQUIRED_TABLES, SCHEMA_VERSION
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
+CABLE_SLICE = 20_000        # cable rows read per slice
 
 
 def open_database(path: str | Path) -> sqlite_utils.Database:
@@ -175,6 +177,7 @@ class _Loader:
         cable_trays = Columns(id=t["id"].astype(np.int64), start=np.column_stack([t["x0"], t["y0"], t["z0"]]),
                               end=np.column_stack([t["x1"], t["y1"], t["z1"]]), width_m=t["width_m"],
                               height_m=t["height_m"], capacity=t["capacity"], **self.texts("cable_trays", ["name"]))
+        cable_trays._columns["fill"] = self.tray_fill(cable_trays)
         s = self.numbers("sensors", ["id", "part_id", "rack_id", "cooling_loop_id"])
         sensor_ids = s["id"].astype(np.int64)
         sensors = Columns(id=sensor_ids, part=self.ref(s["part_id"], parts, "sensors", "part_id", sensor_ids),
@@ -184,8 +187,16 @@ class _Loader:
         return Design(source=self.path, meta=meta, generations=generations, suppliers=suppliers,
                       part_types=part_types, halls=halls, racks=racks, parts=parts, cables=cables,
                       cable_trays=cable_trays, power_nodes=power_nodes, cooling_loops=cooling_loops,
-                      sensors=sensors, cable_kinds=self.cable_kinds,
-                      warnings=self.warnings)
+                      sensors=sensors, cable_kinds=self.cable_kinds, port_kinds=self.port_kinds,
+                      warnings=self.warnings, lazy=_LazyTables(self.path))
+
+    def has_column(self, table: str, column: str) -> bool:
+        """True when `table` has `column` (files written before a column was added lack it)."""
+        if not hasattr(self, "_columns"):
+            self._columns: dict[str, set[str]] = {}
+        if table not in self._columns:
+            self._columns[table] = {row[1] for row in self.db.execute(f"pragma table_info({table})").fetchall()}
+        return column in self._columns[table]
 
     def ints(self, table: str, columns: list[str]) -> dict[str, np.ndarray]:
         return {k: np.nan_to_num(v, nan=0).astype(np.int64) for k, v in self.numbers(table, columns).items()}
@@ -196,6 +207,9 @@ class _Loader:
             "mass_kg", "power_nominal_w", "power_max_w", "power_capacity_w", "cooling_capacity_w", "airflow_cfm",
             "coolant_lpm", "liquid_fraction", "lead_time_days", "unit_cost_usd"])
         ids = n.pop("id").astype(np.int64)
+        # efficiency came after schema v1's first files: NaN (no loss modelled) where absent or NULL
+        efficiency = self.numbers("part_types", ["efficiency"])["efficiency"] if self.has_column("part_types", "efficiency") \
+            else np.full(len(ids), np.nan)
         gen = self.ref(n.pop("generation_id"), generations, "part_types", "generation_id", ids)
         sup = self.ref(n.pop("supplier_id"), suppliers, "part_types", "supplier_id", ids)
         size = np.column_stack([n.pop("width_m"), n.pop("depth_m"), n.pop("height_m")])
@@ -207,7 +221,7 @@ class _Loader:
             size[bad] = 0.1
         numbers = {k: np.nan_to_num(v, nan=0.0) for k, v in n.items()}
         numbers["u_height"] = numbers["u_height"].astype(np.int64)
-        return Columns(id=ids, generation=gen, supplier=sup, size=size, **numbers,
+        return Columns(id=ids, generation=gen, supplier=sup, size=size, **numbers, efficiency=efficiency,
                        **self.texts("part_types", ["name", "kind", "vendor", "model", "cooling_mode", "mesh_path",
                                                     "mesh_units", "country_of_origin"]))
 
@@ -259,7 +273,10 @@ class _Loader:
                         capacity_w=np.nan_to_num(n["capacity_w"]), voltage_v=np.nan_to_num(n["voltage_v"]),
                         parent_id=n["parent_id"], **self.texts("power_nodes", ["name", "kind", "redundancy_group"]))
         parent = self.ref(n["parent_id"], nodes, "power_nodes", "parent_id", ids)
-        return Columns(**{k: getattr(nodes, k) for k in nodes if k != "parent_id"}, parent=parent)
+        side = self.texts("power_nodes", ["redundancy_side"])["redundancy_side"] \
+            if self.has_column("power_nodes", "redundancy_side") else np.full(len(ids), "", dtype=object)
+        # parent_id (NaN for NULL) stays beside `parent` so checks can name a dangling id
+        return Columns(**{k: getattr(nodes, k) for k in nodes}, parent=parent, redundancy_side=side)
 
     def resolve_part_power(self, parts: Columns, nodes: Columns) -> None:
         """parts.power_node and parts.parent become row indices once both tables exist."""
@@ -268,28 +285,44 @@ class _Loader:
         parent_ids[parent_ids < 0] = np.nan
         parent = self.ref(parent_ids, parts, "parts", "parent_id", parts.id)
         cols = parts._columns
-        del cols["power_node_id"], cols["parent_id"]
+        del cols["parent_id"]      # power_node_id (NaN for NULL) stays so checks can name a dangling id
         cols["power_node"] = feed
         cols["parent"] = parent
 
     def load_cables(self, parts: Columns) -> Columns:
-        """Cables with both ends resolved to (part, local offset) in one join.
+        """Cables with both ends resolved to (part, local offset, port id, port kind) in one join.
 
-        Ports themselves (about three per cable end, most of them unused) stay in the file:
-        panels query them by part; the scene only needs where each cable starts and ends.
+        Ports themselves (about three per cable end, most of them unused) stay in the file
+        until asked for (`Design.ports()`); names and routes of cables likewise
+        (`Design.cable_text()`): the scene and the checks need only numbers.
         """
         kinds = [r[0] for r in self.db.execute("select distinct kind from cables order by kind")]
         case = " ".join(f"when ? then {i}" for i in range(len(kinds)))
         kind_sql = f"case c.kind {case} else -1 end" if kinds else "-1"
-        rows = self.db.execute(f"""
+        port_kinds = [r[0] or "" for r in self.db.execute("select kind from ports group by kind order by kind")]
+        pcase = " ".join(f"when ? then {i}" for i in range(len(port_kinds)))
+        a_kind = f"case a.kind {pcase} else -1 end" if port_kinds else "-1"
+        b_kind = f"case b.kind {pcase} else -1 end" if port_kinds else "-1"
+        cable_columns = {r[1] for r in self.db.execute("pragma table_info(cables)")}
+        routed = "c.routed_length_m" if "routed_length_m" in cable_columns else "null"
+        status_case = " ".join(f"when '{code}' then {i}" for i, code in enumerate(STATUS_CODES))
+        status = f"case c.route_status {status_case} else -1 end" if "route_status" in cable_columns else "-1"
+        cursor = self.db.execute(f"""
             select c.id, {kind_sql}, c.rate_gbps, c.length_m,
-                   a.part_id, a.dx, a.dy, a.dz, b.part_id, b.dx, b.dy, b.dz, a.id, b.id
+                   a.part_id, a.dx, a.dy, a.dz, b.part_id, b.dx, b.dy, b.dz, a.id, b.id,
+                   {routed}, {a_kind}, {b_kind}, c.a_port_id, c.b_port_id, {status}
             from cables c left join ports a on a.id = c.a_port_id left join ports b on b.id = c.b_port_id
-            order by c.id""", kinds).fetchall()
-        try:
-            block = np.array(rows, dtype=np.float64).reshape(len(rows), 14)
-        except (ValueError, TypeError):
-            raise self.not_a_number("cables", ["id", "rate_gbps", "length_m", "a_port_id", "b_port_id"]) from None
+            order by c.id""", kinds + port_kinds + port_kinds)
+        # in slices, so a viewer loading in a worker thread gets the GIL back between them
+        blocks = []
+        while rows := cursor.fetchmany(CABLE_SLICE):
+            try:
+                blocks.append(np.array(rows, dtype=np.float64).reshape(len(rows), 20))
+            except (ValueError, TypeError):
+                raise self.not_a_number("cables", ["id", "rate_gbps", "length_m", "a_port_id", "b_port_id",
+                                                   "routed_length_m"] if "routed_length_m" in cable_columns else
+                                        ["id", "rate_gbps", "length_m", "a_port_id", "b_port_id"]) from None
+        block = np.concatenate(blocks) if blocks else np.zeros((0, 20))
         ids = block[:, 0].astype(np.int64)
         for column, port_id in (("a_port_id", block[:, 12]), ("b_port_id", block[:, 13])):
             dangling = np.isnan(port_id)
@@ -300,7 +333,93 @@ class _Loader:
         a_part = self.ref(block[:, 4], parts, "cables", "a_port_id (its part)", ids)
         b_part = self.ref(block[:, 8], parts, "cables", "b_port_id (its part)", ids)
         self.cable_kinds = [k or "" for k in kinds]
+        self.port_kinds = port_kinds
         return Columns(id=ids, kind=block[:, 1].astype(np.int32), rate_gbps=np.nan_to_num(block[:, 2]),
                        length_m=np.nan_to_num(block[:, 3]), a_part=a_part, b_part=b_part,
-                       a_offset=np.nan_to_num(block[:, 5:8]), b_offset=np.nan_to_num(block[:, 9:12]))
+                       a_offset=np.nan_to_num(block[:, 5:8]), b_offset=np.nan_to_num(block[:, 9:12]),
+                       routed_m=block[:, 14], a_port_kind=np.nan_to_num(block[:, 15], nan=-1).astype(np.int32),
+                       b_port_kind=np.nan_to_num(block[:, 16], nan=-1).astype(np.int32),
+                       a_port_id=np.nan_to_num(block[:, 17], nan=-1).astype(np.int64),
+                       b_port_id=np.nan_to_num(block[:, 18], nan=-1).astype(np.int64),
+                       a_port_found=~np.isnan(block[:, 12]), b_port_found=~np.isnan(block[:, 13]),
+                       route_status=block[:, 19].astype(np.int8))
 
+    def tray_fill(self, trays: Columns) -> np.ndarray:
+        """Cables routed through each tray, from the stored routes (counted per distinct route)."""
+        from twin.geometry.routing import parse_route_texts
+
+        fill = np.zeros(len(trays), np.int64)
+        rows = self.db.execute("select coalesce(route, ''), count(*) from cables group by 1").fetchall()
+        if not rows or not len(trays):
+            return fill
+        code, paths, problems = parse_route_texts(np.array([r[0] for r in rows], dtype=object), trays.id)
+        for problem in problems:
+            self.warnings.append(f"{self.path}: table cables: {problem}")
+        for c, (_, count) in zip(code.tolist(), rows):
+            if c >= 0:
+                for t in set(paths[c]):
+                    fill[t] += count
+        return fill
+
+
+class _LazyTables:
+    """Tables a design loads only when asked: every port, and cable names and routes.
+
+    Why lazy: hall-2000 has ~960,000 ports and ~300,000 cable names; reading them costs
+    seconds that opening the design, drawing it or recolouring it never needs.
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def _query(self, sql: str, args: tuple = ()) -> list[tuple]:
+        try:
+            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+        except sqlite3.Error as exc:
+            raise TwinError(self.path, f"cannot read the design ({exc})") from None
+        try:
+            return conn.execute(sql, args).fetchall()
+        finally:
+            conn.close()
+
+    def ports(self) -> dict[str, np.ndarray]:
+        """Every port: id, part id, name, kind."""
+        rows = self._query("select id, part_id, name, kind from ports order by id")
+        if not rows:
+            return {"id": np.zeros(0, np.int64), "part_id": np.zeros(0, np.int64),
+                    "name": np.zeros(0, object), "kind": np.zeros(0, object)}
+        ids, part_ids, names, kinds = zip(*rows)
+        return {"id": np.array(ids, np.int64), "part_id": np.array([p if p is not None else -1 for p in part_ids], np.int64),
+                "name": np.array([n or "" for n in names], dtype=object), "kind": np.array([k or "" for k in kinds], dtype=object)}
+
+    def unconnected_ports(self, names: list[str], prefixes: list[str]) -> dict[str, np.ndarray]:
+        """Ports called one of `names` (or a prefix followed by digits) that no cable plugs into.
+
+        Asked of SQLite rather than by loading ~1 million ports: the answer is usually empty.
+        """
+        glob = [f"{p}[0-9]*" for p in prefixes]
+        terms = [f"p.name in ({','.join('?' * len(names))})"] if names else []
+        terms += ["p.name glob ?"] * len(glob)
+        if not terms:
+            rows = []
+        else:
+            rows = self._query(f"""select p.id, p.part_id, p.name, p.kind from ports p
+                                   where ({' or '.join(terms)})
+                                   and not exists (select 1 from cables c where c.a_port_id = p.id)
+                                   and not exists (select 1 from cables c where c.b_port_id = p.id)
+                                   order by p.id""", tuple(names) + tuple(glob))
+        rows = [r for r in rows if r[2] in names or any(r[2].startswith(p) and r[2][len(p):].isdigit()
+                                                         for p in prefixes)]
+        cols = list(zip(*rows)) if rows else [(), (), (), ()]
+        return {"id": np.array(cols[0], np.int64), "part_id": np.array([v if v is not None else -1 for v in cols[1]], np.int64),
+                "name": np.array(cols[2], dtype=object), "kind": np.array([v or "" for v in cols[3]], dtype=object)}
+
+    def cable_text(self, ids: list[int] | None = None) -> dict[str, np.ndarray]:
+        """Per cable (in id order; only `ids` when given): name, stored route text, both ports' names."""
+        where = f"where c.id in ({','.join(str(int(i)) for i in ids)})" if ids is not None else ""
+        rows = self._query(f"""select c.name, c.route, a.name, b.name from cables c
+                               left join ports a on a.id = c.a_port_id left join ports b on b.id = c.b_port_id
+                               {where} order by c.id""")
+        cols = list(zip(*rows)) if rows else [(), (), (), ()]
+        keys = ("name", "route", "a_port_name", "b_port_name")
+        return {k: np.array([v if v is not None else "" for v in col], dtype=object) for k, col in zip(keys, cols)}

@@ -7,6 +7,7 @@ its 3D position (taken from where the part stood) and is reported.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -33,6 +34,7 @@ def carry_reviews(old: Path, new: Path) -> tuple[int, list[str]]:
     """
     if not old.exists():
         return 0, []
+    settle_wal(old)
     conn = sqlite3.connect(new)
     try:
         conn.execute("ATTACH DATABASE ? AS old", (str(old),))
@@ -59,3 +61,31 @@ def carry_reviews(old: Path, new: Path) -> tuple[int, list[str]]:
         return carried, warnings
     finally:
         conn.close()
+
+
+def settle_wal(path: Path) -> None:
+    """Fold a design file's write-ahead log into the file itself and empty the log.
+
+    Notes are written in WAL mode: the newest ones may still sit in `FILE-wal`. Before the file
+    is read for carrying or replaced by a rebuild, checkpoint it so the main file holds every
+    committed note and the log is empty.
+    """
+    conn = sqlite3.connect(path, timeout=10.0)
+    try:
+        if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except sqlite3.DatabaseError:
+        pass                        # read-only or not ours: the ATTACH that follows reads the log as is
+    finally:
+        conn.close()
+
+
+def replace_design(new: Path, target: Path) -> None:
+    """Move the freshly built `new` over `target`, dropping `target`'s old WAL sidecar files.
+
+    A log left beside the target belongs to the old file; if it stayed, SQLite would replay
+    its pages into the new one. `carry_reviews` has already folded it into the old file.
+    """
+    os.replace(new, target)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)

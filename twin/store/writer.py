@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import sqlite_utils
 
+from twin.errors import TwinError
 from twin.store.schema import create_schema
 
 #: Columns whose -1 means NULL.
@@ -24,8 +25,12 @@ ORDER = ("meta", "generations", "suppliers", "part_types", "halls", "cooling_loo
          "parts", "ports", "cable_trays", "cables", "sensors", "readings")
 
 
-def write_tables(path: Path, tables: dict[str, dict[str, Any]]) -> dict[str, int]:
-    """Create schema v1 in a new file at `path` and insert every table; returns row counts."""
+def write_tables(path: Path, tables: dict[str, dict[str, Any]], source: str | Path | None = None) -> dict[str, int]:
+    """Create schema v1 in a new file at `path` and insert every table; returns row counts.
+
+    A reference to a row that does not exist is a TwinError naming `source` (the spec the
+    tables came from), the table, the row id and the column.
+    """
     db = sqlite_utils.Database(path, recreate=True)
     create_schema(db)
     conn: sqlite3.Connection = db.conn
@@ -46,13 +51,25 @@ def write_tables(path: Path, tables: dict[str, dict[str, Any]]) -> dict[str, int
             sql = f"insert into {name} ({', '.join(names)}) values ({', '.join('?' * len(names))})"
             conn.executemany(sql, zip(*values))
             counts[name] = len(values[0])
-    problems = conn.execute("PRAGMA foreign_key_check").fetchmany(5)
+    problem = conn.execute("PRAGMA foreign_key_check").fetchone()
+    if problem:
+        message, where = _dangling_reference(conn, *problem)
+        conn.close()
+        raise TwinError(source, message, where=where)
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("ANALYZE")
     conn.close()
-    if problems:
-        raise AssertionError(f"generator wrote dangling references: {problems}")
     return counts
+
+
+def _dangling_reference(conn: sqlite3.Connection, table: str, rowid: int, parent: str, fk_id: int) -> tuple[str, str]:
+    """A foreign_key_check row as a message and the `table[row id].column` it is about."""
+    columns = {row[0]: (row[3], row[4] or "id") for row in conn.execute(f"PRAGMA foreign_key_list({table})")}
+    column, target = columns.get(fk_id, ("?", "id"))
+    value = conn.execute(f"select {column} from {table} where rowid = ?", (rowid,)).fetchone() if column != "?" else None
+    shown = value[0] if value else "?"
+    return (f"refers to {parent} {target} {shown}, which does not exist",
+            f"{table} row {rowid}, column {column}")
 
 
 def _column_values(name: str, values: Any) -> list:

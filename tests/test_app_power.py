@@ -1,0 +1,58 @@
+"""The viewer's Power dock: the chain as a tree, red where capacity or redundancy fails, click to trace."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPoint, Qt
+
+from test_app import open_and_wait, window  # noqa: F401  (the window fixture)
+
+
+def node(design, name: str) -> int:
+    return int(np.flatnonzero(design.power_nodes.name == name)[0])
+
+
+def test_power_panel_tree_colours_and_trace(qtbot, window, hall_db):  # noqa: F811
+    open_and_wait(qtbot, window, hall_db)
+    d, panel = window.design, window.power
+    result = panel.result
+    assert result is not None and panel.tree.topLevelItemCount() == 1          # the utility at the top
+    assert panel.tree.topLevelItem(0).text(0) == "Utility"
+    assert len(panel.items) < len(d.power_nodes)                                 # deep rows wait for expansion
+    # SWB-2 over capacity and every member of a failing UPS group are red, with the reason
+    swb2 = node(d, "SWB-2")
+    assert panel.row_colour(swb2) == "#c62828" and "over capacity" in panel.ensure_item(swb2).toolTip(0)
+    text = panel.row_text(swb2)
+    assert text[2] == f"{result.nodes.load_w[swb2] / 1000:,.1f}" and text[3] == "3,500.0" and text[1].startswith("10")
+    ups = node(d, "UPS-2B")
+    assert panel.row_colour(ups) == "#c62828" and "SWB-2 UPS N+1" in panel.ensure_item(ups).toolTip(0)
+    assert panel.row_colour(node(d, "UPS-3C")) == ""                              # idle UPS in a group that holds
+    assert "33 over capacity" in panel.summary.text()
+
+    # clicking A06's busbar row traces it: its rack's trays and the chain's gear are selected
+    window.power_dock.raise_()
+    qtbot.waitUntil(panel.tree.isVisible, timeout=5000)
+    busbar = node(d, "A06-busbar")
+    shelves = panel.ensure_item(node(d, "A06-shelves"))
+    shelves.setExpanded(True)
+    item = panel.ensure_item(busbar)
+    assert panel.row_colour(busbar) == "#c62828" and item.text(1) == "166.9%"
+    panel.tree.scrollToItem(item)
+    rect = panel.tree.visualItemRect(item)
+    assert rect.isValid(), (rect, item.parent().isExpanded(), panel.tree.isVisible())
+    with qtbot.waitSignal(panel.traceRequested, timeout=5000):
+        qtbot.mouseClick(panel.tree.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(rect.left() + 8, rect.center().y()))
+    qtbot.waitUntil(lambda: bool(window.selection), timeout=5000)
+    assert list(d.parts.name[window.selection]) == ["A06-busbar"]          # Properties shows the node's part
+    assert "A06-busbar" in window.properties.title.text()
+    lit = set(d.parts.name[window.view.highlight_parts])
+    assert {"A06-busbar", "UPS-1A", "SWB-1"} <= lit
+    trays = set(d.parts.name[(d.parts.rack == d.rack_index("A06")) & (d.part_kind() == "compute_tray")])
+    assert trays <= lit and not any(n.startswith("B0") for n in lit)
+    assert "166.9%" in window.properties.text()                            # the busbar's own node
+
+    # Properties shows the rack's kW against its budget
+    window.select_parts([int(np.flatnonzero(d.parts.rack == d.rack_index("B04"))[0])])
+    props = window.properties.text()
+    assert "[Power chain]" in props
+    assert "rack load / budget: 137.9 / 132.0 kW (104.5%)" in props

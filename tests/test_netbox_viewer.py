@@ -1,0 +1,48 @@
+"""An imported NetBox site in the real desktop viewer (Xvfb): it opens, and a device's properties read right."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+if not os.environ.get("DISPLAY"):
+    raise RuntimeError("the viewer tests need an X display: run them with `make test` (it starts Xvfb) "
+                       "or under xvfb-run")
+
+from PySide6.QtCore import QSettings  # noqa: E402
+
+from twin.app.window import MainWindow  # noqa: E402
+from twin.importers.netbox_site import import_netbox_dump  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def mdf_db(shared_data, tmp_path_factory):
+    dump = shared_data / "netbox-demo" / "netbox-demo-v3.6.json"
+    return import_netbox_dump(dump, tmp_path_factory.mktemp("nbv") / "mdf.twin.db", site="ncsu-065").path
+
+
+def test_imported_site_opens_and_shows_a_device(qtbot, tmp_path, mdf_db) -> None:
+    errors: list[tuple[str, str]] = []
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(settings=settings, report_error=lambda title, msg: errors.append((title, msg)))
+    qtbot.addWidget(win)
+    win.resize(1400, 900)
+    win.show()
+    qtbot.waitExposed(win)
+    try:
+        win.open_file(mdf_db)
+        qtbot.waitUntil(lambda: not win.loading, timeout=30_000)
+        assert win.scene is not None and not errors, errors
+        assert win.counts_label.text().startswith("26 racks")
+        part = int(np.flatnonzero(win.design.parts.name == "ncsu-coreswitch1")[0])
+        win.select_parts([part])
+        text = win.properties.text()
+        assert "ncsu-coreswitch1" in win.properties.title.text()
+        assert "rack: R103" in text and "Juniper" in text and "EX9214" in text
+        image = win.export_image(tmp_path / "shot.png")
+        assert image.is_file() and image.stat().st_size > 10_000
+    finally:
+        win.loader.cancel()
+        win.loader.wait()

@@ -1,0 +1,112 @@
+"""Power in pictures: the banded overlay exported headlessly, and a trace lit up in the 3D scene."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from twin.analysis.power import analyse_power
+from twin.export.image import read_png, render_design
+from twin.scene import colormap
+from twin.store import load_design
+
+
+def _roof_colour(design, scene, image, rack: str, toward_front: float = 0.15) -> np.ndarray:
+    """Mean colour of a 3×3 patch on a rack's roof, between the strips drawn over it."""
+    r = design.rack_index(rack)
+    frame = scene.frame_of_rack[r]
+    yaw = np.radians(design.parts.yaw_deg[frame])
+    ly = -toward_front * design.part_size()[frame][1]
+    point = scene.rack_centre[r] + np.array([-np.sin(yaw) * ly, np.cos(yaw) * ly, 1.2])
+    x, y = scene.project(point)[0].round().astype(int)
+    return image[y - 1:y + 2, x - 1:x + 2].reshape(-1, 3).astype(int).mean(axis=0)
+
+
+def is_red(c) -> bool:
+    return c[0] > 150 and c[1] < 110 and c[2] < 110
+
+
+def is_amber(c) -> bool:
+    return c[0] > 150 and c[1] > 130 and c[2] < 110
+
+
+def test_utilization_bands_are_exact_at_80_and_100_percent() -> None:
+    rgb = colormap.map_values(np.array([0.0, 79.9, 80.0, 80.1, 99.9, 100.0, 100.1, 150.0, np.nan]),
+                              "utilization", 0.0, 120.0)
+    green, amber, red = (np.array(c, np.uint8) for _, c in colormap.UTILIZATION_BANDS)
+    expected = [green, green, green, amber, amber, amber, red, red, np.array(colormap.NO_VALUE, np.uint8)]
+    assert (rgb == np.array(expected)).all()
+    table = colormap.lookup_table("utilization", 120)          # the legend's table: bands at 80 and 100
+    assert (table[79] == green).all() and (table[81] == amber).all() and (table[101] == red).all()
+
+
+def test_cli_power_export_shows_b04_red_among_amber_neighbours(hall_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "power.png"
+    env = dict(os.environ)
+    env.pop("DISPLAY", None)
+    result = subprocess.run([sys.executable, "-m", "twin", "export", "image", str(hall_db), "-o", str(out), "--view",
+                             "top", "--overlay", "power", "--size", "1280x720"], capture_output=True, text=True,
+                            env=env, timeout=300)
+    assert result.returncode == 0, result.stderr
+    image = read_png(out)
+    design = load_design(hall_db)
+    _, scene = render_design(design, view="top", size=(1280, 720), overlay="power")
+    assert is_red(_roof_colour(design, scene, image, "B04"))
+    for neighbour in ("B03", "B05", "A04", "C04"):
+        assert is_amber(_roof_colour(design, scene, image, neighbour)), neighbour
+    # the overloaded switchboard SWB-2 is red, so are the UPSs of groups that lost N+1; UPS-3C,
+    # idle, is amber because its group holds with only 1 % to spare; SWB-3 at 74 % is green
+    for name, test in (("SWB-2", is_red), ("UPS-1B", is_red), ("UPS-3C", is_amber),
+                       ("SWB-3", lambda c: c[1] > 120 and c[1] > c[0] + 30)):
+        part = int(np.flatnonzero(design.parts.name == name)[0])
+        top = scene.centre[part] + np.array([0, 0, design.part_size()[part][2] / 2])
+        x, y = scene.project(top)[0].round().astype(int)
+        colour = image[y - 1:y + 2, x - 1:x + 2].reshape(-1, 3).astype(int).mean(axis=0)
+        assert test(colour), (name, colour)
+
+
+def test_trace_of_a_tray_lights_up_its_chain_in_3d(hall_db: Path) -> None:
+    design = load_design(hall_db)
+    result = analyse_power(design)
+    tray = int(np.flatnonzero((design.part_kind() == "compute_tray") & (design.parts.rack == design.rack_index("A06")))[0])
+    trace = result.trace(design, part=tray)
+    image, scene = render_design(design, view="top", size=(1280, 720))
+    scene.highlight(parts=trace.parts, cables=trace.cables)
+    scene.update_lod(force=True)
+    lit = scene.screenshot()
+
+    def colour(name: str) -> np.ndarray:
+        part = int(np.flatnonzero(design.parts.name == name)[0])
+        top = scene.centre[part] + np.array([0, 0, design.part_size()[part][2] / 2])
+        x, y = scene.project(top)[0].round().astype(int)
+        return lit[y - 1:y + 2, x - 1:x + 2].reshape(-1, 3).astype(int).mean(axis=0)
+
+    def traced(c) -> bool:                  # leaning to the trace orange
+        return c[0] > 150 and c[0] - c[2] > 100
+
+    def dimmed(c) -> bool:                  # faded towards the floor's light grey
+        return abs(c[0] - c[2]) < 45 and c.mean() > 150
+
+    for name in ("UPS-1A", "SWB-1", "A06-busway-tap"):
+        assert traced(colour(name)), (name, colour(name))
+    for name in ("UPS-1B", "SWB-2", "UPS-2A", "A05-busway-tap", "B06-busway-tap"):
+        assert dimmed(colour(name)), (name, colour(name))
+
+
+def test_rack_boxes_take_the_rack_frame_colour_under_the_power_overlay(hall_db: Path) -> None:
+    from twin.scene import Scene
+    from twin.session import ReviewSession
+
+    design = load_design(hall_db)
+    overlay = ReviewSession(design).overlay("power")
+    scene = Scene(design, size=(320, 180))
+    summary = scene.rack_summary(overlay.values, overlay.rack_reduce)
+    b04, a06 = design.rack_index("B04"), design.rack_index("A06")
+    assert summary[b04] == pytest.approx(104.45, abs=0.05)       # its budget share, not its 198 % busbar
+    assert 80 < summary[a06] < 100
+    scene.detach()

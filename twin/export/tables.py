@@ -1,0 +1,114 @@
+"""Tables for spreadsheets and scripts: parts and findings as CSV, plain rows, review notes.
+
+The columns come from `twin.export.parts_table` (one gather per column) and from the
+session's findings, so the CSV says what the GLB extras, the USD attributes and the HTML
+report say. CSV files go through the `csv` module (quoting is its job) and are written
+atomically.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import sqlite3
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+
+from twin.analysis.findings import findings_to_dicts
+from twin.export.files import write_text_atomic
+from twin.export.parts_table import PART_COLUMNS, parts_table
+from twin.session import ReviewSession
+
+FINDING_COLUMNS = ("severity", "code", "analysis", "subject", "message", "value", "limit", "unit", "part_name",
+                   "rack_name", "x", "y", "z")
+NOTE_COLUMNS = ("id", "part", "author", "status", "text", "created", "updated")
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars to Python; NaN to None."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def records(columns: dict[str, np.ndarray]) -> list[dict[str, Any]]:
+    """Named columns as a list of plain dicts (one per row)."""
+    names = list(columns)
+    lists = [[_plain(v) for v in np.asarray(columns[n]).tolist()] for n in names]
+    return [dict(zip(names, row)) for row in zip(*lists)]
+
+
+def finding_rows(session: ReviewSession) -> list[dict[str, Any]]:
+    """Every finding of every available analysis, with part and rack names spelled out."""
+    d = session.design
+    rows = []
+    for f in findings_to_dicts(session.findings()):
+        loc = f["location"] or [None, None, None]
+        rows.append({**{k: f[k] for k in ("severity", "code", "analysis", "subject", "message", "value", "limit",
+                                          "unit")},
+                     "part_name": str(d.parts.name[f["part"]]) if 0 <= f["part"] < len(d.parts) else "",
+                     "rack_name": str(d.racks.name[f["rack"]]) if 0 <= f["rack"] < len(d.racks) else "",
+                     "x": loc[0], "y": loc[1], "z": loc[2]})
+    return rows
+
+
+def review_notes(design_path: str | Path) -> list[dict[str, Any]]:
+    """Review notes stored in the design file (empty when the file has no notes table or rows).
+
+    Read straight from SQLite (read-only): notes are reviewers' work, not part of the model.
+    """
+    path = Path(design_path)
+    if not path.is_file():
+        return []
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "notes" not in tables:
+            return []
+        has_parts = "parts" in tables
+        part = "(SELECT p.name FROM parts p WHERE p.id = n.part_id)" if has_parts else "n.part_id"
+        cursor = conn.execute(f"SELECT n.id, {part}, n.author, n.status, n.text, n.created, n.updated "
+                              "FROM notes n ORDER BY n.id")
+        return [dict(zip(NOTE_COLUMNS, ("" if v is None else v for v in row))) for row in cursor]
+    except sqlite3.DatabaseError:
+        return []
+    finally:
+        conn.close()
+
+
+def csv_text(columns: Iterable[str], rows: Iterable[dict[str, Any]]) -> str:
+    """Rows as CSV text with a header line (None as an empty cell)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
+    return buffer.getvalue()
+
+
+def parts_csv(session: ReviewSession) -> str:
+    """The parts table as CSV text."""
+    table = parts_table(session.design)
+    return csv_text(PART_COLUMNS, records({k: table[k] for k in PART_COLUMNS}))
+
+
+def write_csv_tables(session: ReviewSession, folder: str | Path, which: Iterable[str] = ("parts", "findings")
+                     ) -> list[Path]:
+    """Write `<folder>/parts.csv` and/or `<folder>/findings.csv`; returns the paths written."""
+    folder = Path(folder)
+    out = []
+    for name in which:
+        if name == "parts":
+            out.append(write_text_atomic(folder / "parts.csv", parts_csv(session)))
+        elif name == "findings":
+            out.append(write_text_atomic(folder / "findings.csv", csv_text(FINDING_COLUMNS, finding_rows(session))))
+        else:
+            from twin.errors import TwinError
+
+            raise TwinError(None, f"unknown table {name!r}: use parts, findings", where="--tables")
+    return out

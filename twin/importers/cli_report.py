@@ -1,0 +1,53 @@
+"""What `twin import` prints: counts, every problem (grouped), the facts it defaulted, an exit code.
+
+Exit 0 when something usable was imported (warnings or not), 1 when nothing was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from twin.importers.report import ImportReport
+
+
+def run_import(args: argparse.Namespace) -> int:
+    if args.what == "device-types":
+        from twin.importers.netbox_library import load_device_type_library, write_catalog_toml
+
+        catalog = load_device_type_library(args.folder)
+        counts = catalog.report.counts
+        if catalog.part_types:
+            write_catalog_toml(catalog, args.output)
+            print(f"wrote {args.output}: {counts['device types']} device types, {counts['rack types']} rack types "
+                  f"({counts['module types']} module types validated, not placed); {counts['failed']} files failed")
+        _print_report(catalog.report)
+        return 0 if catalog.part_types else _nothing(catalog.report)
+    from twin.importers.netbox_site import import_netbox_dump
+
+    summary = import_netbox_dump(args.dump, args.output, site=args.site)
+    c = summary.counts
+    if summary.usable:
+        print(f"imported {summary.path}: {c.get('halls', 0)} halls, {c.get('racks', 0)} racks, "
+              f"{c.get('parts', 0) - c.get('racks', 0)} devices, {c.get('ports', 0):,} ports, "
+              f"{c.get('cables', 0)} cables, {c.get('power_nodes', 0)} power nodes")
+    _print_report(summary.report)
+    return 0 if summary.usable else _nothing(summary.report)
+
+
+def _print_report(report: ImportReport) -> None:
+    for note in report.notes:
+        print(f"  note: {note}")
+    if report.defaulted:
+        print("  defaulted (NetBox does not say; twin filled in):")
+        for line in report.defaulted_lines():
+            print(f"  {line}")
+    for line in report.lines():
+        print(f"twin: warning: {line}", file=sys.stderr)
+    if report.issues:
+        print(f"  {len(report.issues)} warnings", file=sys.stderr)
+
+
+def _nothing(report: ImportReport) -> int:
+    print(f"twin: error: {report.source}: nothing usable to import", file=sys.stderr)
+    return 1

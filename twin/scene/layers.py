@@ -1,0 +1,176 @@
+"""Batched layers and recolouring: every triangle knows its colour key, colours are a gather.
+
+A layer (detail meshes, rack boxes, facility gear…) is cut into square floor cells, one
+actor per cell, so whole cells outside the view are culled and no layer is ever one actor
+per part. Each triangle keeps a colour key: its part, or `n_parts + rack` for a rack drawn
+as one box. Recolouring (an overlay, a selection, a highlight) is then one numpy gather per
+chunk into a colour table indexed by key: milliseconds, not a scene rebuild.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+from vtkmodules.vtkRenderingCore import vtkActor, vtkPolyDataMapper
+
+from twin.analysis.overlays import Overlay
+from twin.geometry.instancing import Batch
+from twin.scene import colormap, vtk_arrays
+from twin.scene.parts import PartGeometry
+
+#: Side of the square floor cells that layers are cut into (one actor each, culled as a whole).
+CHUNK_M = 8.0
+#: Layers whose colours never change (context, ghosts).
+FIXED_COLOUR_LAYERS = ("hall", "ghost")
+#: What dimmed parts fade towards while a highlight is shown (the light floor's grey).
+DIM_RGB = (214, 217, 222)
+#: Share of a dimmed part's own colour that remains, in percent.
+DIM_KEEP_PERCENT = 22
+#: Colour emphasised parts lean towards when no overlay colours them.
+TRACE_RGB = (255, 140, 0)
+RACK_BOX_RGB = (58, 61, 67)
+FREE_BOX_RGB = (140, 128, 110)
+GHOST_RGB = (120, 150, 190)
+
+
+@dataclass
+class Chunk:
+    """One actor of one layer: its triangles' colour keys and their natural colours."""
+
+    layer: str
+    actor: vtkActor
+    mapper: vtkPolyDataMapper
+    face_key: np.ndarray
+    base_rgb: np.ndarray
+
+
+def cell_coloured_actor(poly) -> vtkActor:
+    """An actor drawing `poly` with its per-cell RGB."""
+    mapper = vtkPolyDataMapper()
+    mapper.SetInputData(poly)
+    mapper.SetScalarModeToUseCellData()
+    mapper.SetColorModeToDirectScalars()
+    actor = vtkActor()
+    actor.SetMapper(mapper)
+    return actor
+
+
+class Layers:
+    """The scene's batched layers. `add_actor` / `remove_actor` put actors into the renderer
+    (the scene's, which also applies its section plane to every new actor)."""
+
+    def __init__(self, add_actor: Callable[[vtkActor], None], remove_actor: Callable[[vtkActor], None]):
+        self._add, self._remove = add_actor, remove_actor
+        self._layers: dict[str, list[Chunk]] = {}
+
+    def build(self, name: str, batch: Batch, face_key: np.ndarray | None = None, opacity: float = 1.0,
+              pickable: bool = True) -> None:
+        """(Re)build one layer: its triangles cut into spatial chunks, one actor per chunk."""
+        for old in self._layers.pop(name, []):
+            self._remove(old.actor)
+        if batch.triangle_count == 0:
+            return
+        key = batch.face_part if face_key is None else face_key
+        chunks = []
+        for faces in batch.spatial_chunks(CHUNK_M):
+            part = batch.subset(faces)
+            actor = cell_coloured_actor(vtk_arrays.triangles(part.points, part.faces, part.face_rgb))
+            actor.SetPickable(pickable)
+            prop = actor.GetProperty()
+            prop.SetAmbient(0.25)
+            prop.SetDiffuse(0.8)
+            prop.SetSpecular(0.05)
+            if opacity < 1:
+                prop.SetOpacity(opacity)
+            else:
+                prop.BackfaceCullingOn()        # meshes are closed boxes facing out: skip their backs
+            self._add(actor)
+            chunks.append(Chunk(name, actor, actor.GetMapper(), key[faces], part.face_rgb.copy()))
+        self._layers[name] = chunks
+
+    def names(self) -> list[str]:
+        """Layers that currently draw something."""
+        return [name for name, chunks in self._layers.items() if chunks]
+
+    def chunks(self) -> list[Chunk]:
+        return [chunk for chunks in self._layers.values() for chunk in chunks]
+
+    def actors(self) -> list[vtkActor]:
+        return [chunk.actor for chunk in self.chunks()]
+
+    def triangle_count(self) -> int:
+        return int(sum(chunk.mapper.GetInput().GetNumberOfCells() for chunk in self.chunks()))
+
+    def recolour(self, table: np.ndarray | None, selected: np.ndarray, emphasised: np.ndarray | None) -> None:
+        """Colour every chunk from its keys: overlay `table` (None: natural colours), then the
+        selection tint on `selected` keys, then (when `emphasised` is given) dim every other key."""
+        hi = np.array(colormap.HIGHLIGHT, np.uint16)
+        dim = np.array(DIM_RGB, np.uint16) * (100 - DIM_KEEP_PERCENT)
+        trace = np.array(TRACE_RGB, np.uint16)
+        for chunk in self.chunks():
+            if chunk.layer in FIXED_COLOUR_LAYERS:
+                continue
+            key = chunk.face_key
+            if table is None:
+                rgb = chunk.base_rgb.copy()
+            else:
+                # keep some of the mesh shading so parts stay recognisable under an overlay
+                rgb = ((table[key].astype(np.uint16) * 4 + chunk.base_rgb.astype(np.uint16)) // 5).astype(np.uint8)
+            if emphasised is not None:
+                keep = emphasised[key]
+                if table is None and keep.any():
+                    rgb[keep] = ((rgb[keep].astype(np.uint16) * 40 + trace * 60) // 100).astype(np.uint8)
+                fade = ~keep
+                if fade.any():
+                    rgb[fade] = ((rgb[fade].astype(np.uint16) * DIM_KEEP_PERCENT + dim) // 100).astype(np.uint8)
+            sel = selected[key]
+            if sel.any():
+                rgb[sel] = ((rgb[sel].astype(np.uint16) * 35 + hi * 65) // 100).astype(np.uint8)
+            vtk_arrays.set_cell_rgb(chunk.mapper.GetInput(), rgb)
+
+
+def colour_table(parts: PartGeometry, overlay: Overlay | None) -> np.ndarray | None:
+    """Colours by key (parts first, then one summary colour per rack box); None: natural colours."""
+    if overlay is None:
+        return None
+    n = parts.n_parts
+    table = np.zeros((n + parts.n_racks, 3), np.uint8)
+    values = np.asarray(overlay.values, float)
+    palette = overlay.category_rgb
+    table[:n] = colormap.map_values(values, overlay.colormap, overlay.vmin, overlay.vmax, palette)
+    table[n:] = colormap.map_values(parts.rack_summary(values, overlay.rack_reduce), overlay.colormap,
+                                    overlay.vmin, overlay.vmax, palette)
+    if overlay.measured is not None:
+        # estimates read paler than sensor readings, so reviewers see which is which
+        measured = np.asarray(overlay.measured, float)
+        measured = np.concatenate([measured, np.nan_to_num(parts.rack_summary(measured, "max"))])
+        estimated = (measured < 0.5) & np.isfinite(np.concatenate([values, np.zeros(parts.n_racks)]))
+        table[estimated] = (table[estimated].astype(np.uint16) * 55 // 100 + 255 * 45 // 100).astype(np.uint8)
+    return table
+
+
+def build_rack_layers(layers: Layers, parts: PartGeometry, visible: np.ndarray, detail_racks: np.ndarray,
+                      doors: bool, xray: bool) -> None:
+    """The racks' layers: full meshes (and doors) for `detail_racks`, one box per other rack,
+    boxes for free parts, and translucent ghost boxes for hidden parts when `xray` is on."""
+    g, vis = parts, visible
+    detail = np.zeros(g.n_racks, bool)
+    detail[detail_racks] = True
+    rack_of = g.design.parts.rack
+    in_detail = (g.is_frame | g.is_inner) & detail[np.maximum(rack_of, 0)]
+    layers.build("detail", g.parts_batch(np.flatnonzero(in_detail & vis)))
+    frames = np.flatnonzero(in_detail & vis & g.is_frame) if doors else np.zeros(0, np.int64)
+    layers.build("doors", g.doors_batch(frames), opacity=0.22, pickable=False)
+    frame_batch = g.boxes_batch(np.flatnonzero(g.is_frame & ~in_detail & vis), RACK_BOX_RGB)
+    free_batch = g.boxes_batch(np.flatnonzero(g.is_free & vis), FREE_BOX_RGB)
+    batch = Batch.concat([frame_batch, free_batch])
+    key = np.concatenate([g.n_parts + rack_of[frame_batch.face_part], free_batch.face_part]) \
+        if batch.triangle_count else None
+    layers.build("boxes", batch, key)
+    ghost = Batch.empty()
+    if xray:
+        hidden = np.flatnonzero(~vis & (g.is_inner | g.is_facility | g.is_free | (g.is_frame & ~in_detail)))
+        ghost = g.boxes_batch(hidden, GHOST_RGB)
+    layers.build("ghost", ghost, opacity=0.12, pickable=False)

@@ -1,0 +1,62 @@
+"""Render options, declared once: what an interactive frame and an exported still each draw.
+
+Why: the viewport, the headless export, the app's "Export image…" and the benchmarks all
+render the same scene; what differs between them (antialiasing, how much full-mesh detail
+a frame may afford, translucent doors) is a handful of settings. Declaring them here, with
+one preset per use, keeps those choices from being scattered over the scene, the export and
+the window (as f3d declares every option once).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+
+from vtkmodules.vtkRenderingCore import vtkRenderWindow
+from vtkmodules.vtkRenderingOpenGL2 import vtkEGLRenderWindow  # the OpenGL backend; offscreen EGL
+
+#: Racks shorter than this on screen stay boxes: their trays would be a few pixels each.
+DETAIL_MIN_PIXELS = 200
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """How a scene draws.
+
+    multisamples:      MSAA samples; smooth edges, but ~3× the frame cost on software GL.
+    detail_budget:     triangles of full rack meshes a frame may draw (the rest are boxes).
+    detail_min_pixels: a rack gets full meshes only when at least this tall on screen.
+    doors:             translucent rack doors (a blending pass: a third of a close-up frame).
+    labels:            row labels ("Row A") floating above the racks.
+    """
+
+    multisamples: int = 0
+    detail_budget: int = 100_000
+    detail_min_pixels: float = DETAIL_MIN_PIXELS
+    doors: bool = False
+    labels: bool = True
+
+    def but(self, **changes) -> "RenderOptions":
+        """A copy with some options changed (unknown names raise TypeError)."""
+        return replace(self, **changes)
+
+
+#: Interactive frames on software GL: no multisampling, a modest detail budget, no doors.
+INTERACTIVE = RenderOptions()
+#: Exported stills are one frame: antialiased, every rack in full detail at any screen size, doors.
+EXPORT = RenderOptions(multisamples=8, detail_budget=6_000_000, detail_min_pixels=0, doors=True)
+#: Batches of stills from one scene (`twin export image --each-rack`, the report): racks under 120 px
+#: tall stay boxes, no multisampling and no door pass; on software GL those cost about 3.5× and 1×
+#: a plain frame of a hall-2000 close-up, and a batch draws hundreds of frames.
+BATCH = RenderOptions(multisamples=0, detail_budget=400_000, detail_min_pixels=120, doors=False)
+#: Default size of an exported image, in pixels.
+EXPORT_SIZE = (1920, 1080)
+
+
+def offscreen_window(size: tuple[int, int], multisamples: int = 0) -> vtkRenderWindow:
+    """An offscreen render window: EGL (Mesa or a GPU) when there is no X display."""
+    window = vtkEGLRenderWindow() if not os.environ.get("DISPLAY") else vtkRenderWindow()
+    window.SetOffScreenRendering(1)
+    window.SetMultiSamples(multisamples)
+    window.SetSize(*size)
+    return window

@@ -1,0 +1,137 @@
+"""Named views, listed once: iso, top, front, aisle and rack:NAME, and fly-to poses.
+
+Why: the CLI's `--view`, the app's View menu and toolbar, and the README name the same
+views. They all read this registry (`view_names()`, `VIEWS`), so a new view is one
+`register_view` call. This module imports no VTK: pose functions get the scene (anything
+with `content_bounds()`, `aspect()`, `project_ndc()` and `set_camera_pose()`) when called.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from twin.scene.camera import CameraPose, look_from, part_pose
+
+PoseFn = Callable[[Any, str], CameraPose]     # (scene, argument after "name:") -> pose
+
+
+@dataclass(frozen=True)
+class View:
+    """A named view. `argument` names what follows 'name:' for views that take one (rack:NAME)."""
+
+    name: str
+    label: str
+    pose: PoseFn
+    argument: str = ""
+
+    @property
+    def usage(self) -> str:
+        return f"{self.name}:{self.argument}" if self.argument else self.name
+
+
+VIEWS: dict[str, View] = {}
+
+
+def register_view(view: View) -> View:
+    VIEWS[view.name] = view
+    return view
+
+
+def view_names() -> tuple[str, ...]:
+    """How each view is written on the command line: iso, top, front, aisle, rack:NAME."""
+    return tuple(v.usage for v in VIEWS.values())
+
+
+def fixed_views() -> list[View]:
+    """The views that need no argument (menu and toolbar entries)."""
+    return [v for v in VIEWS.values() if not v.argument]
+
+
+def view_pose(scene, name: str) -> CameraPose:
+    """The pose of view `name` in `scene`; ValueError naming the choices otherwise."""
+    key, sep, arg = name.partition(":")
+    view = VIEWS.get(key)
+    if view is None or bool(sep) != bool(view.argument):
+        raise ValueError(f"unknown view {name!r}: use {', '.join(view_names())}")
+    return view.pose(scene, arg)
+
+
+# ---------------------------------------------------------------------- poses
+def tight(scene, pose: CameraPose, lo: np.ndarray, hi: np.ndarray, margin: float = 0.92) -> CameraPose:
+    """Move the camera along its view direction until the box's corners just fill the frame."""
+    corners = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
+    focal, eye = np.array(pose.focal_point), np.array(pose.position)
+    for _ in range(3):
+        scene.set_camera_pose(CameraPose(tuple(eye), tuple(focal), pose.view_up, pose.view_angle))
+        extent = np.abs(scene.project_ndc(corners)[:, :2]).max()
+        eye = focal + (eye - focal) * max(extent / margin, 0.05)
+    return CameraPose(tuple(eye), tuple(focal), pose.view_up, pose.view_angle)
+
+
+def _looking_from(direction: tuple[float, float, float], view_up=(0.0, 0.0, 1.0)) -> PoseFn:
+    def pose(scene, _arg: str) -> CameraPose:
+        lo, hi = scene.content_bounds()
+        return tight(scene, look_from(np.array(direction), lo, hi, scene.aspect(), view_up=view_up), lo, hi)
+    return pose
+
+
+def aisle_pose(scene, _arg: str = "") -> CameraPose:
+    """Stand in the first cold aisle at eye height, looking down the row."""
+    d = scene.design
+    if not scene.n_racks:
+        return view_pose(scene, "front")
+    first = int(np.lexsort((d.racks.position[:, 0], d.racks.position[:, 1]))[0])
+    yaw = np.radians(d.racks.yaw_deg[first])
+    front = np.array([np.sin(yaw), -np.cos(yaw), 0.0])
+    frame = scene.frame_of_rack[first]
+    depth = scene.size[frame, 1] if frame >= 0 else 1.2
+    eye = scene.rack_centre[first] + front * (depth / 2 + 0.9) + np.array([-1.5, 0, 0])
+    eye[2] = 1.7
+    focal = eye + np.array([6.0, 0.0, -0.25]) - front * 0.6
+    return CameraPose(tuple(eye), tuple(focal), (0.0, 0.0, 1.0), 60.0)
+
+
+def rack_pose(scene, rack: str) -> CameraPose:
+    try:
+        r = scene.design.rack_index(rack)
+    except KeyError:
+        raise ValueError(f"no rack called {rack!r} in this design") from None
+    return fly_to_pose(scene, int(scene.frame_of_rack[r]))
+
+
+def fly_to_pose(scene, part: int) -> CameraPose:
+    """Where the camera should end up to look at `part` (the app animates towards it).
+
+    From the part's front; in a hall the camera stays in the aisle in front of it (closer,
+    with a wider lens) rather than behind the opposite row.
+    """
+    from twin.geometry.raycast import ray_box_hits      # trimesh-free, but keep CLI start-up light
+
+    pose = part_pose(scene.centre[part], scene.size[part], float(scene.yaw[part]), scene.aspect())
+    focal = np.array(pose.focal_point)
+    offset = np.array(pose.position) - focal
+    wanted = float(np.linalg.norm(offset))
+    direction = offset / wanted
+    rack_of = scene.design.parts.rack
+    rack = int(rack_of[part])
+    others = scene.visible & ~((rack_of == rack) & (rack >= 0))
+    others[part] = False
+    idx = np.flatnonzero(others & ~scene.is_inner)
+    t = ray_box_hits(focal, direction, scene.box_lo[idx], scene.box_hi[idx])
+    clear = float(t.min()) if len(t) else np.inf
+    if clear >= wanted + 0.2:
+        return pose
+    distance = max(clear - 0.25, 0.5)
+    half_height = max(float(scene.size[part, 2]), float(scene.size[part, 0])) / 2 * 1.15
+    angle = float(np.clip(np.degrees(2 * np.arctan(half_height / distance)), 30.0, 100.0))
+    return CameraPose(tuple(focal + direction * distance), tuple(focal), pose.view_up, angle)
+
+
+register_view(View("iso", "Iso", _looking_from((-0.75, -1.0, 0.85))))
+register_view(View("top", "Top", _looking_from((0.0, 0.0, 1.0), view_up=(0.0, 1.0, 0.0))))
+register_view(View("front", "Front", _looking_from((0.0, -1.0, 0.18))))
+register_view(View("aisle", "Aisle", aisle_pose))
+register_view(View("rack", "Rack", rack_pose, argument="NAME"))

@@ -1,0 +1,335 @@
+"""Review notes and saved viewpoints, written into the design file while others read or write it.
+
+Why this module is careful: two viewers, or a viewer and the CLI, may add notes to one file
+at the same time, and a reviewer's note must never be lost. So every write is one short
+`BEGIN IMMEDIATE` transaction on a connection in WAL mode with a busy timeout: writers queue
+instead of failing, readers never block writers, and a process killed mid-write leaves the
+file as it was after the last commit (SQLite's journal rolls the rest back). A file that is
+read-only or stays locked gives one `TwinError` that says so; nothing is half-written.
+
+Notes are pinned to a part (by name; a rack name pins to its frame) or to a 3D point, or
+both (a point on a part). Text is stored exactly as given (quotes, SQL, HTML, emoji, a
+megabyte): it only ever travels as a bound parameter.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sqlite3
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+from twin.errors import TwinError
+from twin.store.reader import open_database
+
+#: Statuses a note can have.
+NOTE_STATUSES = ("open", "resolved")
+#: How long a writer waits for another one to finish before giving up, seconds.
+BUSY_TIMEOUT_S = 10.0
+
+_REVIEW_DDL = (
+    "CREATE TABLE IF NOT EXISTS reviews (id INTEGER PRIMARY KEY, name TEXT, status TEXT, created TEXT)",
+    "CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY, review_id INTEGER REFERENCES reviews(id), "
+    "part_id INTEGER REFERENCES parts(id), x FLOAT, y FLOAT, z FLOAT, author TEXT, text TEXT, status TEXT, "
+    "created TEXT, updated TEXT)",
+    "CREATE INDEX IF NOT EXISTS idx_notes_part_id ON notes (part_id)",
+    "CREATE TABLE IF NOT EXISTS viewpoints (id INTEGER PRIMARY KEY, name TEXT, px FLOAT, py FLOAT, pz FLOAT, "
+    "fx FLOAT, fy FLOAT, fz FLOAT, ux FLOAT, uy FLOAT, uz FLOAT, view_angle FLOAT)",
+)
+
+
+@dataclass(frozen=True)
+class Note:
+    """One review note. `part` is the part's name ('' when pinned to a point only); `point`
+    the 3D pin in world metres (None when pinned to the part as a whole)."""
+
+    id: int
+    part: str
+    point: tuple[float, float, float] | None
+    author: str
+    text: str
+    status: str
+    created: str
+    updated: str
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["point"] = list(self.point) if self.point is not None else None
+        return d
+
+
+@dataclass(frozen=True)
+class Viewpoint:
+    """A named camera: position, focal point, view-up and view angle (degrees)."""
+
+    id: int
+    name: str
+    position: tuple[float, float, float]
+    focal_point: tuple[float, float, float]
+    view_up: tuple[float, float, float]
+    view_angle: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "position": list(self.position),
+                "focal_point": list(self.focal_point), "view_up": list(self.view_up), "view_angle": self.view_angle}
+
+
+def now_utc() -> str:
+    """The current UTC time as the file's timestamps are written (`2026-11-24T15:00:00Z`)."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def login_name() -> str:
+    """Who is writing: the login name, the default author of a note."""
+    try:
+        return getpass.getuser()
+    except Exception:                     # no passwd entry (containers): fall back to the environment
+        return os.environ.get("USER") or os.environ.get("USERNAME") or "unknown"
+
+
+class ReviewStore:
+    """Notes and viewpoints of one design file. Reads and writes each open a short transaction;
+    the connection stays open until `close()` (or the end of a `with` block)."""
+
+    def __init__(self, path: str | Path, busy_timeout_s: float = BUSY_TIMEOUT_S):
+        self.path = Path(path)
+        self.busy_timeout_s = busy_timeout_s
+        try:
+            open_database(self.path).conn.close()     # a twin design this version reads, or TwinError
+        except TwinError as exc:
+            if "locked" in exc.message:
+                raise TwinError(self.path, "cannot read it: another program keeps it locked; nothing was changed",
+                                where="notes") from None
+            raise
+        self._conn: sqlite3.Connection | None = None
+        self._wrote = False
+
+    # ------------------------------------------------------------------ connection
+    def __enter__(self) -> "ReviewStore":
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection; if this store wrote and nobody else has the file open, put the
+        file back into rollback-journal mode, so it reads on read-only media without a `-shm`."""
+        if self._conn is not None:
+            if self._wrote:
+                try:
+                    self._conn.execute("PRAGMA busy_timeout = 0")
+                    self._conn.execute("PRAGMA journal_mode = DELETE")
+                except sqlite3.OperationalError:
+                    pass                          # another reader or writer still has it open: stays WAL
+            self._conn.close()
+            self._conn = None
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            conn = sqlite3.connect(self.path, timeout=self.busy_timeout_s, isolation_level=None)
+            try:
+                conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_s * 1000)}")
+                conn.execute("PRAGMA foreign_keys = ON")
+            except sqlite3.OperationalError as exc:
+                conn.close()
+                raise self._error(exc, "open it") from None
+            self._conn = conn
+        return self._conn
+
+    def _writer(self) -> sqlite3.Connection:
+        """The connection, in WAL mode (set on the first write: reading never changes the file)."""
+        conn = self._connection()
+        if not self._wrote:
+            try:
+                if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                    conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = NORMAL")   # WAL + NORMAL: a commit survives a killed process
+            except sqlite3.OperationalError as exc:
+                raise self._error(exc, "open it for writing") from None
+            self._wrote = True
+        return conn
+
+    def _error(self, exc: sqlite3.Error, doing: str) -> TwinError:
+        text = str(exc).lower()
+        if "readonly" in text or "read-only" in text or "unable to open" in text:
+            why = "the file (or its folder) is read-only"
+        elif "locked" in text or "busy" in text:
+            why = f"another program kept it locked for over {self.busy_timeout_s:g} s"
+        else:
+            why = str(exc)
+        return TwinError(self.path, f"cannot {doing}: {why}; nothing was changed", where="notes")
+
+    def _write(self, doing: str, statements: Sequence[tuple[str, tuple]]) -> list[sqlite3.Cursor]:
+        """Run `statements` in one immediate transaction (all or nothing)."""
+        conn = self._writer()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for ddl in _REVIEW_DDL:
+                    conn.execute(ddl)
+                cursors = [conn.execute(sql, params) for sql, params in statements]
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        except sqlite3.OperationalError as exc:
+            raise self._error(exc, doing) from None
+        return cursors
+
+    def _query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        """Rows of one read; a locked or unreadable file becomes a TwinError saying so."""
+        try:
+            return self._connection().execute(sql, params).fetchall()
+        except sqlite3.OperationalError as exc:
+            raise self._error(exc, "read the notes") from None
+
+    def _read(self, sql: str, params: tuple = ()) -> list[tuple]:
+        names = {r[0] for r in self._query("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not {"notes", "viewpoints"} <= names:       # a file from before review tables existed
+            return []
+        return self._query(sql, params)
+
+    # ------------------------------------------------------------------ parts
+    def part_id(self, name: str) -> int:
+        """The id of the part called `name`, or of the frame of the rack called `name`;
+        TwinError naming `name` when there is neither."""
+        rows = self._query("SELECT id FROM parts WHERE name = ? ORDER BY id LIMIT 1", (name,))
+        if not rows:
+            rows = self._query("""
+                SELECT p.id FROM parts p JOIN racks r ON r.id = p.rack_id JOIN part_types t ON t.id = p.part_type_id
+                WHERE r.name = ? AND t.kind = 'rack' ORDER BY p.id LIMIT 1""", (name,))
+        row = rows[0] if rows else None
+        if row is None:
+            raise TwinError(self.path, f"no part (or rack) called {name!r} in this design", where="--part")
+        return int(row[0])
+
+    # ------------------------------------------------------------------ notes
+    def add_note(self, text: str, part: str | None = None, point: Sequence[float] | None = None,
+                 author: str | None = None, status: str = "open") -> Note:
+        """Add a note pinned to `part` (a part or rack name) and/or `point` (x, y, z in metres)."""
+        if not isinstance(text, str) or not text.strip():
+            raise TwinError(self.path, "a note needs some text", where="--text")
+        if part is None and point is None:
+            raise TwinError(self.path, "pin the note to a part (--part) or a point (--at X,Y,Z)", where="notes")
+        _check_status(self.path, status)
+        part_id = self.part_id(part) if part is not None else None
+        xyz = _point(self.path, point) if point is not None else (None, None, None)
+        stamp = now_utc()
+        (cur,) = self._write("add the note", [(
+            "INSERT INTO notes (part_id, x, y, z, author, text, status, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (part_id, *xyz, author or login_name(), text, status, stamp, stamp))])
+        return self.note(int(cur.lastrowid))
+
+    def note(self, note_id: int) -> Note:
+        """The note with `note_id`; TwinError naming the id when there is none."""
+        rows = self._read(_NOTE_SQL + " WHERE n.id = ?", (int(note_id),))
+        if not rows:
+            raise TwinError(self.path, f"no note with id {note_id}", where="notes")
+        return _note(rows[0])
+
+    def notes(self, status: str | None = None, part: str | None = None) -> list[Note]:
+        """Every note, oldest first; only those of `status` and/or on the part called `part` if given."""
+        where, params = [], []
+        if status is not None:
+            _check_status(self.path, status)
+            where.append("n.status = ?")
+            params.append(status)
+        if part is not None:
+            where.append("p.name = ?")
+            params.append(part)
+        sql = _NOTE_SQL + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY n.id"
+        return [_note(r) for r in self._read(sql, tuple(params))]
+
+    def edit_note(self, note_id: int, text: str | None = None, status: str | None = None,
+                  author: str | None = None) -> Note:
+        """Change a note's text, status and/or author; its `updated` time moves to now."""
+        self.note(note_id)                                   # TwinError if it does not exist
+        sets, params = ["updated = ?"], [now_utc()]
+        if text is not None:
+            if not text.strip():
+                raise TwinError(self.path, "a note needs some text", where="--text")
+            sets.append("text = ?")
+            params.append(text)
+        if status is not None:
+            _check_status(self.path, status)
+            sets.append("status = ?")
+            params.append(status)
+        if author is not None:
+            sets.append("author = ?")
+            params.append(author)
+        self._write("change the note", [(f"UPDATE notes SET {', '.join(sets)} WHERE id = ?", (*params, int(note_id)))])
+        return self.note(note_id)
+
+    def resolve_note(self, note_id: int) -> Note:
+        return self.edit_note(note_id, status="resolved")
+
+    def delete_note(self, note_id: int) -> None:
+        self.note(note_id)
+        self._write("delete the note", [("DELETE FROM notes WHERE id = ?", (int(note_id),))])
+
+    # ------------------------------------------------------------------ viewpoints
+    def save_viewpoint(self, name: str, position: Sequence[float], focal_point: Sequence[float],
+                       view_up: Sequence[float] = (0.0, 0.0, 1.0), view_angle: float = 30.0) -> Viewpoint:
+        """Save a named camera; a viewpoint of the same name is replaced."""
+        if not name.strip():
+            raise TwinError(self.path, "a viewpoint needs a name", where="viewpoints")
+        values = (*_point(self.path, position), *_point(self.path, focal_point), *_point(self.path, view_up),
+                  float(view_angle))
+        self._write("save the viewpoint", [
+            ("DELETE FROM viewpoints WHERE name = ?", (name,)),
+            ("INSERT INTO viewpoints (name, px, py, pz, fx, fy, fz, ux, uy, uz, view_angle) "
+             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (name, *values))])
+        return next(v for v in self.viewpoints() if v.name == name)
+
+    def viewpoints(self) -> list[Viewpoint]:
+        rows = self._read("SELECT id, name, px, py, pz, fx, fy, fz, ux, uy, uz, view_angle FROM viewpoints ORDER BY id")
+        return [Viewpoint(int(r[0]), r[1] or "", _xyz(r[2:5]), _xyz(r[5:8]), _xyz(r[8:11]),
+                          float(r[11]) if r[11] is not None else 30.0) for r in rows]
+
+    def delete_viewpoint(self, name: str) -> None:
+        (cur,) = self._write("delete the viewpoint", [("DELETE FROM viewpoints WHERE name = ?", (name,))])
+        if cur.rowcount == 0:
+            raise TwinError(self.path, f"no viewpoint called {name!r}", where="viewpoints")
+
+
+_NOTE_SQL = ("SELECT n.id, COALESCE(p.name, ''), n.x, n.y, n.z, n.author, n.text, n.status, n.created, n.updated "
+             "FROM notes n LEFT JOIN parts p ON p.id = n.part_id")
+
+
+def _note(row: tuple) -> Note:
+    point = None if row[2] is None else _xyz(row[2:5])
+    return Note(int(row[0]), row[1], point, row[5] or "", row[6] or "", row[7] or "open", row[8] or "", row[9] or "")
+
+
+def _xyz(values: Sequence) -> tuple[float, float, float]:
+    return tuple(float(v) if v is not None else 0.0 for v in values)  # type: ignore[return-value]
+
+
+def _point(path: Path, values: Sequence[float]) -> tuple[float, float, float]:
+    try:
+        xyz = tuple(float(v) for v in values)
+    except (TypeError, ValueError):
+        raise TwinError(path, f"a point is three numbers x,y,z, not {values!r}", where="--at") from None
+    if len(xyz) != 3 or not all(v == v and abs(v) != float("inf") for v in xyz):
+        raise TwinError(path, f"a point is three finite numbers x,y,z, not {values!r}", where="--at")
+    return xyz  # type: ignore[return-value]
+
+
+def _check_status(path: Path, status: str) -> None:
+    if status not in NOTE_STATUSES:
+        raise TwinError(path, f"status must be {' or '.join(NOTE_STATUSES)}, not {status!r}", where="--status")
+
+
+def iter_note_rows(notes: Sequence[Note]) -> Iterator[str]:
+    """Notes as terminal text: a header line per note, then its text verbatim, indented."""
+    for n in notes:
+        pin = n.part or ""
+        if n.point is not None:
+            pin += ("@" if pin else "") + ",".join(f"{v:.2f}" for v in n.point)
+        yield f"#{n.id}  [{n.status}]  {pin}  {n.author}  {n.created}" + (f" (edited {n.updated})" if n.updated != n.created else "")
+        for line in n.text.splitlines() or [""]:
+            yield f"    {line}"

@@ -155,8 +155,12 @@ def _module_rank(func: Callable) -> int:
 
 
 def _builtin_rank(module: str) -> int:
-    """Where a registering module stands in BUILTIN_MODULES (plug-ins after every built-in)."""
-    return BUILTIN_MODULES.index(module) if module in BUILTIN_MODULES else len(BUILTIN_MODULES)
+    """Where a module stands in BUILTIN_MODULES: a built-in module or one of its helpers
+    (`twin.analysis.power_overlay` belongs to `twin.analysis.power`); plug-ins after every built-in."""
+    for rank, builtin in enumerate(BUILTIN_MODULES):
+        if module == builtin or module.startswith((builtin + "_", builtin + ".")):
+            return rank
+    return len(BUILTIN_MODULES)
 
 
 def _in_menu_order(items: list, module_of) -> list:

@@ -154,10 +154,10 @@ def _module_rank(func: Callable) -> int:
 
 
 def _builtin_rank(module: str) -> int:
-    """Where a registering module stands in BUILTIN_MODULES (twin.analysis.power_overlay ranks
-    with twin.analysis.power; plug-ins after every built-in)."""
+    """Where a module stands in BUILTIN_MODULES: a built-in module or one of its helpers
+    (`twin.analysis.power_overlay` belongs to `twin.analysis.power`); plug-ins after every built-in."""
     for rank, builtin in enumerate(BUILTIN_MODULES):
-        if module == builtin or module.startswith(builtin + "_"):
+        if module == builtin or module.startswith((builtin + "_", builtin + ".")):
             return rank
     return len(BUILTIN_MODULES)
 

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from twin.store.search import search_sql
+from twin.errors import TwinError
+from twin.model.limits import LIMITS, limit
+from twin.store.search import SearchSyntaxError, search_sql
 
 #: (section title, [(field, value), ...])
 Section = tuple[str, list[tuple[str, str]]]
@@ -53,13 +55,27 @@ class DesignQueries:
     # ------------------------------------------------------------------ search
     def search_part_ids(self, text: str) -> np.ndarray:
         """Ids of parts matching a search (twin.store.search: `name:`, `kind:`, `vendor:`,
-        `serial:`, `rack:` fields, exact names, free text); SearchSyntaxError for a query it
-        cannot read."""
-        query = search_sql(text)
+        `serial:`, `rack:`, `model:`, `supplier:` fields, whole names, free text).
+
+        A query that cannot be read (an unknown field) or is longer than the search limit is a
+        TwinError (SQLite refuses LIKE patterns over 50,000 bytes, and no name is that long):
+        the panel shows the message, not a traceback.
+        """
+        text = text.strip()
+        if len(text) > limit("search_chars"):
+            raise TwinError(self.path, f"the search is {len(text):,} characters long, over the limit of "
+                            f"{LIMITS['search_chars'].text()}", where="search")
+        try:
+            query = search_sql(text)
+        except SearchSyntaxError as exc:
+            raise TwinError(self.path, str(exc), where="search") from None
         if query is None:
             return np.zeros(0, np.int64)
         sql, args = query
-        rows = self.conn.execute(sql, args).fetchall()
+        try:
+            rows = self.conn.execute(sql, args).fetchall()
+        except sqlite3.Error as exc:
+            raise TwinError(self.path, f"the search failed ({exc})", where="search") from None
         return np.fromiter((r[0] for r in rows), np.int64, len(rows))
 
     # ------------------------------------------------------------------ properties

@@ -6,10 +6,10 @@ A query is a list of terms, all of which must match (AND). A term is either free
 - `name:B05-U36`, `rack:C02` match the whole name (case-insensitive); `*` and `?` in the
   value make it a wildcard pattern (`name:C02-U*`).
 - `kind:`, `vendor:`, `model:`, `supplier:`, `serial:` match anywhere inside that field.
-- Free text matches a part or rack name that is the term or starts with it followed by a
-  separator ("C02" finds C02-frame and C02-U05, never C06-U07), or the kind, vendor, model
-  or supplier containing it. Serials are searched only when asked (`serial:`): a short
-  term like "dac" would otherwise hit random letters inside them.
+- Free text matches a part or rack name, kind, vendor, model or supplier containing it
+  ("C02" finds C02-frame and C02-U05; B05-U36, whose serial holds C02, is not found).
+  Serials are searched only when asked (`serial:`): a short term like "dac" would
+  otherwise hit random letters inside them. `name:` asks for the whole name.
 - Quotes keep spaces inside one term: `vendor:"Lite-On"`, `"power shelf"`; an unpaired
   quote is just a character.
 
@@ -25,8 +25,7 @@ EXACT_FIELDS = {"name": "p.name", "rack": "r.name"}
 CONTAINS_FIELDS = {"kind": "t.kind", "vendor": "t.vendor", "model": "t.model", "supplier": "s.name",
                    "serial": "p.serial"}
 FIELDS = tuple(EXACT_FIELDS) + tuple(CONTAINS_FIELDS)
-NAME_SEPARATORS = ("-", "_", ".", " ", "/")
-FREE_TEXT_CONTAINS = ("t.kind", "t.vendor", "t.model", "t.name", "s.name")
+FREE_TEXT_CONTAINS = ("p.name", "r.name", "t.kind", "t.vendor", "t.model", "t.name", "s.name")
 
 SEARCH_SQL = """
     SELECT p.id FROM parts p
@@ -77,12 +76,6 @@ def _term_sql(field: str | None, value: str) -> tuple[str, list[str]]:
     if field in CONTAINS_FIELDS:
         return f"{CONTAINS_FIELDS[field]} LIKE ? ESCAPE '\\'", ["%" + _escape_like(value) + "%"]
     clauses, args = [], []
-    for column in ("p.name", "r.name"):
-        clauses.append(f"{column} = ? COLLATE NOCASE")
-        args.append(value)
-        for sep in NAME_SEPARATORS:
-            clauses.append(f"{column} LIKE ? ESCAPE '\\'")
-            args.append(_escape_like(value + sep) + "%")
     for column in FREE_TEXT_CONTAINS:
         clauses.append(f"{column} LIKE ? ESCAPE '\\'")
         args.append("%" + _escape_like(value) + "%")

@@ -185,6 +185,8 @@ def test_check_reports_the_seeded_faults_and_fails_on_request(hall_db) -> None:
     data = _json.loads(twin("check", str(hall_db), "--thermal", "--json").stdout)
     critical = {f["subject"] for f in data["findings"] if f["severity"] == "critical"}
     assert critical == {"A06", "G-loop1"}
+    cabling = _json.loads(twin("check", str(hall_db), "--cabling", "--json").stdout)
+    assert "C006417" in {f["subject"] for f in cabling["findings"] if f["severity"] == "critical"}   # the C02 DAC
     power = _json.loads(twin("check", str(hall_db), "--power", "--json").stdout)
     assert {"B04"} == {f["subject"] for f in power["findings"] if f["code"] == "rack-over-budget"}
     assert {"SWB-2", "SWB-2 UPS N+1"} <= {f["subject"] for f in power["findings"] if f["severity"] == "critical"}

@@ -183,7 +183,7 @@ def test_check_reports_the_seeded_faults_and_fails_on_request(hall_db) -> None:
     assert strict.returncode == 1
     data = _json.loads(twin("check", str(hall_db), "--json").stdout)
     critical = {f["subject"] for f in data["findings"] if f["severity"] == "critical"}
-    assert critical == {"A06", "G-loop1"}
+    assert {"A06", "G-loop1"} <= critical          # thermal's; power and cabling add their own
     early = twin("check", str(hall_db), "--at", "2026-11-24T03:00:00Z", "--json")
     assert _json.loads(early.stdout)["reading_ts"] == "2026-11-24T03:00:00Z"
     _one_line_error(twin("check", str(hall_db), "--at", "yesterday"), "yesterday", str(hall_db))

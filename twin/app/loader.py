@@ -13,7 +13,25 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from twin.errors import TwinError
+from twin.session import ReviewSession
 from twin.store import load_design
+
+
+def prepare_session(design) -> ReviewSession:
+    """A review session with every available analysis already run, and the cable names read.
+
+    Why here: on hall-2000 these take seconds (the cabling check's SQL, 297,440 cable names for
+    the Cables panel); done in the worker they cost the UI thread nothing. A failure here is
+    not fatal: the panels run what they need again on the UI thread and report it there.
+    """
+    session = ReviewSession(design)
+    try:
+        session.findings()
+        if len(design.cables):
+            design.cable_text()
+    except Exception:       # the panels show the error when they ask again
+        pass
+    return session
 
 
 class _JobSignals(QObject):
@@ -31,12 +49,14 @@ class _LoadJob(QRunnable):
     def run(self) -> None:
         try:
             design = load_design(self.path, lambda stage, done: self.signals.progress.emit(self.job_id, stage, done))
+            self.signals.progress.emit(self.job_id, "checking the design", 0.97)
+            session = prepare_session(design)
         except TwinError as exc:
             self.signals.failed.emit(self.job_id, str(exc))
         except Exception as exc:            # a bug or an odd file: still a message, not a crash
             self.signals.failed.emit(self.job_id, f"{self.path}: cannot open ({type(exc).__name__}: {exc})")
         else:
-            self.signals.finished.emit(self.job_id, design)
+            self.signals.finished.emit(self.job_id, (design, session))
 
 
 class DesignLoader(QObject):
@@ -57,6 +77,7 @@ class DesignLoader(QObject):
         self.current: int | None = None
         self.current_path: Path | None = None
         self._signals = _JobSignals(self)
+        self._sessions: dict[int, ReviewSession] = {}
         self._signals.finished.connect(self._on_finished)
         self._signals.progress.connect(self._on_progress)
         self._signals.failed.connect(self._on_failed)
@@ -92,11 +113,18 @@ class DesignLoader(QObject):
         if job_id == self.current:           # a cancelled job's progress means nothing now
             self.progress.emit(stage, done)
 
-    def _on_finished(self, job_id: int, design) -> None:
+    def session_for(self, design) -> ReviewSession | None:
+        """The review session the worker prepared for `design` (None if it made none)."""
+        session = self._sessions.pop(id(design), None)
+        return session if session is not None and session.design is design else None
+
+    def _on_finished(self, job_id: int, payload) -> None:
+        design, session = payload
         self._jobs.pop(job_id, None)
         if job_id != self.current:
             return                           # cancelled or superseded: drop it
         self.current, self.current_path = None, None
+        self._sessions = {id(design): session}      # only the newest design's session is kept
         self.loaded.emit(design)
 
     def _on_failed(self, job_id: int, message: str) -> None:

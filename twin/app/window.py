@@ -297,7 +297,7 @@ class MainWindow(QMainWindow):
         path, design = self._pending
         self._pending = None
         try:
-            session = ReviewSession(design)
+            session = self.loader.session_for(design) or ReviewSession(design)
             scene = Scene(design, render_window=self.viewport.GetRenderWindow(), state=session.view)
             queries = DesignQueries(path)
         except Exception as exc:                        # the old scene stays

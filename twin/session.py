@@ -105,9 +105,12 @@ class ReviewSession:
             raise TwinError(self.design.source, f"{analysis.label} is not available: {reason}", where=name)
         moment = (self._at if at is None else at) if analysis.uses_readings else None
         settings = self.settings(name)
-        key = (name, moment, tuple(sorted((k, repr(v)) for k, v in settings.items())))
+        snapshot = self.snapshot(moment) if analysis.uses_readings else None
+        # keyed by the moment the readings are really from, so "latest" and the latest timestamp
+        # spelled out share one run
+        when = snapshot.ts if snapshot is not None else moment
+        key = (name, when, tuple(sorted((k, repr(v)) for k, v in settings.items())))
         if key not in self._results:
-            snapshot = self.snapshot(moment) if analysis.uses_readings else None
             self._results[key] = analysis.run(self.design, snapshot, settings)
             self.run_counts[name] = self.run_counts.get(name, 0) + 1
         return self._results[key]

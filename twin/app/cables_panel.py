@@ -165,8 +165,12 @@ class CablesPanel(QWidget):
             self.model.rows = np.zeros(0, np.int64)
             self.model.endResetModel()
             self.count.setText("")
-        elif self.isVisible():
+        elif self.on_screen():
             self.load()
+
+    def on_screen(self) -> bool:
+        """True when the panel is really seen (a dock tab behind another counts as visible to Qt)."""
+        return self.isVisible() and not self.visibleRegion().isEmpty()
 
     def load(self) -> None:
         if self.design is None or self._loaded:
@@ -183,7 +187,8 @@ class CablesPanel(QWidget):
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
-        self.load()
+        if self.on_screen():
+            self.load()
 
     def refilter(self) -> None:
         self.load()

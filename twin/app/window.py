@@ -87,6 +87,8 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.overlay_dock, self.power_dock)
         self.overlay_dock.raise_()
         self.cables_dock = self._dock("Cables", self.cables, Qt.DockWidgetArea.BottomDockWidgetArea)
+        # the cable table (297,440 rows on hall-2000) is read when its tab is first brought up
+        self.cables_dock.visibilityChanged.connect(lambda shown: shown and self.cables.load())
         self.tabifyDockWidget(self.findings_dock, self.cables_dock)
         self.findings_dock.raise_()
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)

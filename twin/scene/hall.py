@@ -24,16 +24,30 @@ def _one(mesh, centre, yaw: float = 0.0, rgb=None) -> Batch:
                     rgb=None if rgb is None else np.array([rgb]))
 
 
-def hall_batch(design: Design, size: tuple[float, float, float]) -> Batch:
-    """Floor, walls (full height at the back, curbs at the front) and cable tray runs."""
+def hall_batch(design: Design, size: tuple[float, float, float], origin: tuple[float, float] = (0.0, 0.0),
+               trays: bool = True) -> Batch:
+    """Floor, walls (full height at the back, curbs at the front) and, with `trays`, every cable tray run.
+
+    `origin` is the hall's south-west corner on the site (halls of a campus stand apart).
+    """
     w, depth, h = size
-    batches = [_one(part_mesh("floor_tile", (w, depth, 0.02)), (w / 2, depth / 2, -0.02), rgb=(214, 217, 221))]
+    ox, oy = origin
+    batches = [_one(part_mesh("floor_tile", (w, depth, 0.02)), (ox + w / 2, oy + depth / 2, -0.02),
+                    rgb=(214, 217, 221))]
     walls = [((w / 2, depth + WALL_M / 2, 0), (w + 2 * WALL_M, WALL_M, h), (226, 228, 231)),     # north
              ((w + WALL_M / 2, depth / 2, 0), (WALL_M, depth, h), (220, 222, 226)),              # east
              ((w / 2, -WALL_M / 2, 0), (w + 2 * WALL_M, WALL_M, CURB_M), (200, 203, 208)),       # south
              ((-WALL_M / 2, depth / 2, 0), (WALL_M, depth, CURB_M), (200, 203, 208))]            # west
-    batches += [_one(part_mesh("wall", size), centre, rgb=rgb) for centre, size, rgb in walls]
+    batches += [_one(part_mesh("wall", size), (ox + c[0], oy + c[1], c[2]), rgb=rgb) for c, size, rgb in walls]
+    if trays:
+        batches.append(tray_batch(design))
+    return Batch.concat(batches)
+
+
+def tray_batch(design: Design) -> Batch:
+    """Every cable tray and campus duct as a flat box along its centre line."""
     trays = design.cable_trays
+    batches = []
     for i in range(len(trays)):
         a, b = trays.start[i], trays.end[i]
         length = float(np.linalg.norm((b - a)[:2]))
@@ -43,14 +57,14 @@ def hall_batch(design: Design, size: tuple[float, float, float]) -> Batch:
     return Batch.concat(batches)
 
 
-def tile_grid(width: float, depth: float) -> vtkActor:
+def tile_grid(width: float, depth: float, origin: tuple[float, float] = (0.0, 0.0)) -> vtkActor:
     """The raised-floor tile grid as faint lines."""
     xs = np.arange(0, width + 1e-6, TILE_M)
     ys = np.arange(0, depth + 1e-6, TILE_M)
     starts = np.concatenate([np.column_stack([xs, np.zeros_like(xs)]), np.column_stack([np.zeros_like(ys), ys])])
     ends = np.concatenate([np.column_stack([xs, np.full_like(xs, depth)]), np.column_stack([np.full_like(ys, width), ys])])
     pts = np.stack([starts, ends], axis=1).reshape(-1, 2)
-    pts = np.column_stack([pts, np.full(len(pts), 0.001)])
+    pts = np.column_stack([pts + np.asarray(origin, float), np.full(len(pts), 0.001)])
     mapper = vtkPolyDataMapper()
     mapper.SetInputData(vtk_arrays.polylines(pts, 2, np.full((len(starts), 3), 200, np.uint8)))
     actor = vtkActor()

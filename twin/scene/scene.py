@@ -31,12 +31,13 @@ from vtkmodules.vtkRenderingAnnotation import vtkScalarBarActor
 from vtkmodules.vtkRenderingCore import vtkActor, vtkRenderer, vtkRenderWindow, vtkWindowToImageFilter
 
 from twin.analysis.overlays import Overlay
+from twin.geometry.instancing import Batch
 from twin.model import Design
 from twin.scene import views
 from twin.scene.cables import nearest_cable
 from twin.scene.camera import CameraPose, project_ndc
 from twin.scene.decorations import Decorations
-from twin.scene.hall import hall_batch, tile_grid
+from twin.scene.hall import hall_batch, tile_grid, tray_batch
 from twin.scene.layers import Layers, build_rack_layers, colour_table
 from twin.scene.lod import choose_detail_racks, racks_in_view
 from twin.scene.options import INTERACTIVE, RenderOptions, offscreen_window
@@ -45,6 +46,7 @@ from twin.scene.picking import display_ray, pick_ray
 from twin.viewstate import Section, ViewSnapshot, ViewState
 
 BACKGROUND_TOP = (0.80, 0.84, 0.89)
+MAX_TILED_HALLS = 8           # beyond that the floor tile grids are sub-pixel clutter
 BACKGROUND_BOTTOM = (0.97, 0.97, 0.98)
 #: Per-part arrays and helpers of `PartGeometry` that a scene answers for directly.
 _PART_ATTRIBUTES = frozenset((
@@ -221,12 +223,20 @@ class Scene:
     # ------------------------------------------------------------------ building layers
     def _build_hall(self) -> None:
         d = self.design
-        # several halls (an imported campus) stand side by side: one floor under all of them
-        one = len(d.halls) == 1
-        size = tuple(float(v) for v in (d.halls.size[0] if one else np.maximum(self.bounds[1] + [2.0, 2.0, 0.5], 1.0)))
-        batch = hall_batch(d, size)
+        origin = d.hall_origin()
+        if len(d.halls) > 1 and not origin.any():
+            # several halls with no place on the site (an old import): one floor under all of them
+            size = tuple(float(v) for v in np.maximum(self.bounds[1] + [2.0, 2.0, 0.5], 1.0))
+            batch = hall_batch(d, size)
+            self.add_actor(tile_grid(size[0], size[1]))
+        else:
+            # each hall at its own place on the site, trays and campus ducts drawn once
+            sizes = [tuple(float(v) for v in d.halls.size[h]) for h in range(len(d.halls))]
+            batch = Batch.concat([hall_batch(d, sizes[h], tuple(origin[h]), trays=False)
+                                  for h in range(len(d.halls))] + [tray_batch(d)])
+            for h in range(len(d.halls) if len(d.halls) <= MAX_TILED_HALLS else 0):
+                self.add_actor(tile_grid(sizes[h][0], sizes[h][1], tuple(origin[h])))
         self.layers.build("hall", batch, np.full(batch.triangle_count, -1), pickable=False)
-        self.add_actor(tile_grid(size[0], size[1]))
 
     def _build_facility(self) -> None:
         g = self.geometry

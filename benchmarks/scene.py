@@ -8,6 +8,10 @@ naive / twin. Medians of several frames; the camera moves a little between frame
 frame is a cached redraw.
 Targets (hall-2000, 1280x720): first frame ≤ 3 s, overview ≤ 0.2 s and ≥ 10x faster than
 naive, close-up ≤ 0.05 s, recolour ≤ 10 ms + one frame, pick ≤ 10 ms, peak RSS ≤ 1.5 GB.
+Campus (four halls, ~6,000 racks): first frame ≤ 4 s, site overview ≤ 100 ms, pick ≤ 5 ms,
+recolour ≤ 30 ms, peak RSS ≤ 1.5 GB.
+
+Usage: `python benchmarks/scene.py [SCENE ...]` (default: the sample scenes and the campus).
 """
 
 from __future__ import annotations
@@ -120,12 +124,12 @@ the batching replaces. It draws boxes only, so it does less work per part than t
 
 
 def main() -> None:
-    if len(sys.argv) == 3:          # child process: measure one scene one way
+    if len(sys.argv) == 3 and sys.argv[1] in ("twin", "naive"):     # child process: one scene one way
         how, db = sys.argv[1], sys.argv[2]
         print(json.dumps(measure_twin(db) if how == "twin" else measure_naive(db)))
         return
     rows = []
-    for name in SCENES:
+    for name in sys.argv[1:] or (*SCENES, "campus"):
         db = str(scene_db(name))
         results = {}
         for how in ("twin", "naive"):

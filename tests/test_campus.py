@@ -147,3 +147,13 @@ def test_hall_and_site_views_frame_what_they_name(site):
         assert np.ptp(inside[:, 0]) > 1.5 * site_span                  # closer than the site view: the hall fills the frame
     with pytest.raises(ValueError, match="halls: North, South"):
         scene.set_view("hall:East")
+
+
+def test_each_hall_of_a_site_is_labelled_above_its_back_wall(site):
+    scene = Scene(site, size=SIZE)
+    labels = {label.GetInput(): label.GetPosition() for label in scene.decorations.labels}
+    for hall in ("North", "South"):
+        lo, hi = site.hall_box(site.hall_named(hall))
+        x, y, z = labels[hall]
+        assert lo[0] < x < hi[0] and y == pytest.approx(hi[1]) and z > hi[2]
+    assert {"Row NA", "Row SA", "Row SS"} <= set(labels)

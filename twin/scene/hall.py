@@ -74,12 +74,30 @@ def tile_grid(width: float, depth: float, origin: tuple[float, float] = (0.0, 0.
     return actor
 
 
+def hall_labels(design: Design) -> list[vtkBillboardTextActor3D]:
+    """The hall's name above the middle of its back wall, one per hall of a site (none for one hall)."""
+    if len(design.halls) < 2:
+        return []
+    labels = []
+    for h, name in enumerate(design.halls.name.tolist()):
+        lo, hi = design.hall_box(h)
+        label = vtkBillboardTextActor3D()
+        label.SetInput(str(name))
+        label.SetPosition((lo[0] + hi[0]) / 2, hi[1], hi[2] + 2.0)
+        label.GetTextProperty().SetFontSize(22)
+        label.GetTextProperty().SetColor(0.05, 0.1, 0.25)
+        label.GetTextProperty().SetBold(True)
+        label.PickableOff()
+        labels.append(label)
+    return labels
+
+
 def row_labels(design: Design, rack_centre: np.ndarray, z: float) -> list[vtkBillboardTextActor3D]:
     """'Row A' beside the first rack of each row (none for halls with many rows)."""
     rows: dict[str, list[int]] = {}
     for r, row in enumerate(design.racks.row.tolist()):
         rows.setdefault(row, []).append(r)
-    if not rows or len(rows) > MAX_ROW_LABELS:
+    if not rows or len(rows) > MAX_ROW_LABELS * max(len(design.halls), 1):
         return []
     labels = []
     for row, racks in rows.items():

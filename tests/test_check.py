@@ -53,7 +53,7 @@ def test_json_schema_is_the_documented_one(hall_db):
     for name, entry in data["analyses"].items():
         assert set(entry) >= {"label", "reading_ts", "findings"}
         assert entry["findings"] == sum(f["analysis"] == name for f in data["findings"])
-    assert "thermal" in data["analyses"]
+    assert {"thermal", "power", "cabling", "supply"} <= set(data["analyses"])
 
 
 def test_the_seeded_faults_are_listed(hall_db):
@@ -61,14 +61,19 @@ def test_the_seeded_faults_are_listed(hall_db):
     by_subject = {(f["subject"], f["code"]) for f in data["findings"]}
     assert ("A06", "inlet-allowable") in by_subject           # the hot spot
     assert ("G-loop1", "cdu-capacity") in by_subject          # the undersized CDU
+    assert ("B04", "rack-over-budget") in by_subject          # the rack over its power budget
+    dac = [f for f in data["findings"] if f["code"] == "over-reach" and "C02-" in f["message"]]
+    assert dac and " dac " in f" {dac[0]['message']} " and dac[0]["severity"] == "critical"   # the 4 m DAC
 
 
 @pytest.mark.parametrize("fail_on, clean, warned, critical", [
     ("never", 0, 0, 0), ("critical", 0, 0, 1), ("warning", 0, 1, 1), ("info", 0, 1, 1)])
 def test_exit_codes_follow_fail_on(pod_db, warning_only, hall_db, fail_on, clean, warned, critical):
-    assert check(str(pod_db), "--fail-on", fail_on).returncode == clean
-    assert check(str(warning_only), "--fail-on", fail_on).returncode == warned
-    assert check(str(hall_db), "--fail-on", fail_on).returncode == critical
+    # thermal only: the pod is clean there, its low-flow copy has one warning, the hall criticals
+    assert check(str(pod_db), "--thermal", "--fail-on", fail_on).returncode == clean
+    assert check(str(warning_only), "--thermal", "--fail-on", fail_on).returncode == warned
+    assert check(str(hall_db), "--thermal", "--fail-on", fail_on).returncode == critical
+    assert check(str(hall_db), "--fail-on", fail_on).returncode == critical      # every analysis
 
 
 def test_default_exit_is_zero_and_errors_are_one_and_usage_two(hall_db, tmp_path):

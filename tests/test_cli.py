@@ -179,11 +179,17 @@ def test_check_reports_the_seeded_faults_and_fails_on_request(hall_db) -> None:
     result = twin("check", str(hall_db))
     assert result.returncode == 0, result.stderr
     assert "A06" in result.stdout and "G-loop1" in result.stdout and "2 critical" in result.stdout
+    assert "B04" in result.stdout and "SWB-2" in result.stdout          # the power check runs too
     strict = twin("check", str(hall_db), "--fail-on", "critical")
     assert strict.returncode == 1
-    data = _json.loads(twin("check", str(hall_db), "--json").stdout)
+    data = _json.loads(twin("check", str(hall_db), "--thermal", "--json").stdout)
     critical = {f["subject"] for f in data["findings"] if f["severity"] == "critical"}
     assert critical == {"A06", "G-loop1"}
+    cabling = _json.loads(twin("check", str(hall_db), "--cabling", "--json").stdout)
+    assert "C006417" in {f["subject"] for f in cabling["findings"] if f["severity"] == "critical"}   # the C02 DAC
+    power = _json.loads(twin("check", str(hall_db), "--power", "--json").stdout)
+    assert {"B04"} == {f["subject"] for f in power["findings"] if f["code"] == "rack-over-budget"}
+    assert {"SWB-2", "SWB-2 UPS N+1"} <= {f["subject"] for f in power["findings"] if f["severity"] == "critical"}
     early = twin("check", str(hall_db), "--at", "2026-11-24T03:00:00Z", "--json")
     assert _json.loads(early.stdout)["reading_ts"] == "2026-11-24T03:00:00Z"
     _one_line_error(twin("check", str(hall_db), "--at", "yesterday"), "yesterday", str(hall_db))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 import shutil
 import sqlite3
 
@@ -130,3 +131,28 @@ def test_two_files_diff_parts_and_racks(hall_db, tmp_path):
     assert overlay.categories == DIFF_CATEGORIES
     coloured = np.flatnonzero(np.isfinite(overlay.values))
     assert sorted(old_d.parts.name[coloured].tolist()) == ["A01-U05", "CRAH-1", "E02-U07"]
+
+
+def test_diff_image_colours_added_and_changed_parts(pod_db, tmp_path):
+    """A pod with one rack fewer as the baseline: the new rack is drawn in the 'added' colour on
+    the right, nothing in it on the left; the leaf rack that moved is 'changed' on both sides."""
+    from twin.analysis.partdiff import DIFF_RGB
+    from twin.export.image import read_png
+    from twin.specs import build_design
+
+    spec = (Path(__file__).resolve().parents[1] / "scenes" / "nvl72-pod.toml").read_text()
+    smaller = tmp_path / "pod7.toml"
+    smaller.write_text(spec.replace("racks = 8", "racks = 7", 1))
+    baseline = tmp_path / "pod7.twin.db"
+    build_design(smaller, baseline)
+    out = tmp_path / "diff.png"
+    assert main(["compare", str(baseline), str(pod_db), "--image", str(out), "--view", "top"]) == 0
+    image = read_png(out).astype(int)
+    left, right = image[:, : image.shape[1] // 2], image[:, image.shape[1] // 2:]
+
+    def near(region, rgb):          # overlay colours keep a fifth of the mesh shading
+        return int((np.abs(region - np.array(rgb)).sum(axis=2) < 90).sum())
+    legend_px = 14 * 14            # each half's legend shows one swatch of every colour
+    assert near(right, DIFF_RGB[0]) > legend_px + 500          # the added rack, seen from above
+    assert near(left, DIFF_RGB[0]) <= legend_px + 20           # the baseline has no added parts
+    assert near(right, DIFF_RGB[2]) > legend_px + 200 and near(left, DIFF_RGB[2]) > legend_px + 200

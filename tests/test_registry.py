@@ -76,7 +76,8 @@ def test_one_registration_reaches_every_consumer(weight_plugin, hall, hall_db, c
     assert cli.main(["check", str(hall_db), "--json"]) == 0
     everything = json.loads(capsys.readouterr().out)
     assert {"thermal", "weight"} <= set(everything["analyses"])
-    assert len(everything["findings"]) == expected + everything["analyses"]["thermal"]["findings"]
+    others = sum(a["findings"] for name, a in everything["analyses"].items() if name != "weight")
+    assert len(everything["findings"]) == expected + others
     assert cli.main(["check", str(hall_db)]) == 0
     assert "rack weight check" in capsys.readouterr().out
     with pytest.raises(SystemExit):
@@ -120,9 +121,11 @@ def test_session_runs_each_analysis_once_per_moment(hall, hall_db):
     early = session.overlay("thermal")
     session.findings()
     assert session.run_counts["thermal"] == 2 and early.label.endswith(times[3])
-    assert all(n == 1 for name, n in session.run_counts.items() if name != "thermal")   # no readings: no rerun
+    for name, n in session.run_counts.items():             # once per moment when it reads sensors, else once
+        assert n == (2 if registry.get_analysis(name).uses_readings else 1), name
     session.set_time(times[-1])                # back again: cached
     assert session.result("thermal") is first and session.run_counts["thermal"] == 2
+    assert all(n <= 2 for n in session.run_counts.values())
     session.configure("thermal", ashrae_class="A2")       # other settings: a new run
     assert session.result("thermal") is not first and session.run_counts["thermal"] == 3
     with pytest.raises(TwinError, match="unknown setting"):
@@ -140,6 +143,6 @@ def test_analyses_that_ignore_readings_run_once_for_every_moment(weight_plugin, 
 
 def test_overlay_errors_name_the_choices(hall):
     session = ReviewSession(hall)
-    with pytest.raises(ValueError, match="choose one of none, thermal"):
+    with pytest.raises(ValueError, match="choose one of none, .*thermal"):
         session.overlay("sparkle")
     assert session.overlay("none") is None

@@ -229,12 +229,14 @@ def test_broken_or_foreign_meshes_become_placeholders_and_the_rest_loads(pod_db,
     db = tmp_path / "pod.twin.db"
     shutil.copy(pod_db, db)
     corpus = shared_data / "meshes" / "trimesh-models"
+    (tmp_path / "vendor").mkdir()
+    for name in ("empty.stl", "20mm-xyz-cube.stl"):          # meshes live beside the design file
+        shutil.copy(corpus / name, tmp_path / "vendor" / name)
     with sqlite3.connect(db) as conn:
         conn.execute("UPDATE part_types SET mesh_path = 'missing/tray.glb' WHERE name = 'gb200-compute-tray'")
-        conn.execute("UPDATE part_types SET mesh_path = ? WHERE name = 'nvlink5-switch-tray'",
-                     (str(corpus / "empty.stl"),))
-        conn.execute("UPDATE part_types SET mesh_path = ?, mesh_units = 'mm' WHERE name = 'power-shelf-33kw'",
-                     (str(corpus / "20mm-xyz-cube.stl"),))
+        conn.execute("UPDATE part_types SET mesh_path = 'vendor/empty.stl' WHERE name = 'nvlink5-switch-tray'")
+        conn.execute("UPDATE part_types SET mesh_path = 'vendor/20mm-xyz-cube.stl', mesh_units = 'mm' "
+                     "WHERE name = 'power-shelf-33kw'")
     design = load_design(db)
     scene = Scene(design, size=SIZE)
     text = "\n".join(scene.warnings)

@@ -1,19 +1,56 @@
 """The `twin` command: a thin layer that parses arguments and calls the library.
 
-Exit codes: 0 ok, 1 failed (a clear one-line message on stderr), 2 usage error.
-`--debug` shows the traceback behind a failure.
+Exit codes: 0 ok, 1 failed (a clear one-line message on stderr), 2 usage error, 141 when the
+reader of the output went away (`twin check | head`: quietly, like other command-line tools).
+`--debug` shows the traceback behind a failure. Everything a command prints passes through
+`terminal_safe`, so a design named with escape sequences cannot drive the terminal.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
+import os
 import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
 from twin import __version__
 from twin.errors import TwinError
+
+
+EXIT_BROKEN_PIPE = 141      # 128 + SIGPIPE, what a shell reports for a tool whose reader left
+_UNSAFE = {c: f"\\x{c:02x}" for c in [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)] if c not in (0x09, 0x0A)}
+
+
+def terminal_safe(text: str) -> str:
+    """`text` with control characters (ESC, CR, BEL, C1 codes…) shown as \\xNN; tabs and newlines kept."""
+    return str(text).translate(_UNSAFE)
+
+
+class _SafeText:
+    """A text stream that writes `terminal_safe` text: installed on stdout and stderr by main(),
+    so every command module's print() is covered, not only this file's."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._stream.write(terminal_safe(text))
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
+class _WarningLine(logging.Handler):
+    """Library warnings (placeholders, refused mesh paths, dangling rows) as `twin: warning: …` lines."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            print(f"twin: warning: {record.getMessage()}", file=sys.stderr)
+        except (BrokenPipeError, ValueError):
+            pass
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -204,6 +241,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _SafeText(sys.stdout), _SafeText(sys.stderr)
+    logger = logging.getLogger("twin")
+    handler = _WarningLine(logging.WARNING)
+    logger.addHandler(handler)
+    propagate, logger.propagate = logger.propagate, False
+    try:
+        return _run(argv)
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+        sys.stdout, sys.stderr = streams
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
@@ -211,7 +263,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     func: Callable[[argparse.Namespace], int] = args.func
     try:
-        return func(args)
+        code = func(args)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
     except TwinError as exc:
         if args.debug:
             raise
@@ -228,6 +285,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"twin: error: {type(exc).__name__}: {exc} (run with --debug for details)", file=sys.stderr)
         return 1
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not raise again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":

@@ -153,8 +153,11 @@ class ViewState:
         focus = self.focused()
         if focus is not None:
             inner = focus & (self._rack_of >= 0)
-            if inner.sum() < FOCUS_DETAIL_LIMIT:
-                racks.append(self._rack_of[inner])
+            focus_racks = np.unique(self._rack_of[inner])
+            # a search matching every rack frame (hall-2000: 'nVent', 2,024 parts) would otherwise
+            # force all racks into full meshes: over 7 GB
+            if inner.sum() < FOCUS_DETAIL_LIMIT and len(focus_racks) <= HIGHLIGHT_DETAIL_RACKS:
+                racks.append(focus_racks)
         out = np.unique(np.concatenate(racks))
         return out[out >= 0]
 

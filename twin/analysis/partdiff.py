@@ -17,6 +17,8 @@ from twin.model import Design
 
 #: Legend order of the diff overlay (the same on both sides, so colours mean one thing).
 DIFF_CATEGORIES = ("added", "removed", "changed")
+#: Their colours (Okabe–Ito: bluish green, vermillion, blue), told apart by colour-blind reviewers too.
+DIFF_RGB = ((0, 158, 115), (213, 94, 0), (0, 114, 178))
 POSITION_TOLERANCE_M = 1e-3
 
 
@@ -87,4 +89,5 @@ def diff_overlay(design: Design, diff: PartDiff, side: str) -> Overlay:
         values[diff.removed] = DIFF_CATEGORIES.index("removed")
         values[diff.changed_old] = DIFF_CATEGORIES.index("changed")
         label = f"Baseline {design.source.name}"
-    return Overlay("diff", label, "", values, 0, len(DIFF_CATEGORIES) - 1, "categorical", DIFF_CATEGORIES)
+    return Overlay("diff", label, "", values, 0, len(DIFF_CATEGORIES) - 1, "categorical", DIFF_CATEGORIES,
+                   category_rgb=DIFF_RGB)

@@ -150,14 +150,28 @@ def _ensure_builtins() -> None:
 
 def _module_rank(func: Callable) -> int:
     """Position of the built-in module that defines `func` (plug-ins after every built-in)."""
-    module = getattr(func, "__module__", "")
-    return BUILTIN_MODULES.index(module) if module in BUILTIN_MODULES else len(BUILTIN_MODULES)
+    return _builtin_rank(getattr(func, "__module__", ""))
+
+
+def _builtin_rank(module: str) -> int:
+    """Where a module stands in BUILTIN_MODULES: a built-in module or one of its helpers
+    (`twin.analysis.power_overlay` belongs to `twin.analysis.power`); plug-ins after every built-in."""
+    for rank, builtin in enumerate(BUILTIN_MODULES):
+        if module == builtin or module.startswith((builtin + "_", builtin + ".")):
+            return rank
+    return len(BUILTIN_MODULES)
+
+
+def _in_menu_order(items: list, module_of) -> list:
+    """Built-ins in BUILTIN_MODULES order whichever module a program imported first, then the
+    rest in registration order (sorted() is stable)."""
+    return sorted(items, key=lambda item: _builtin_rank(module_of(item)))
 
 
 def analyses() -> list[Analysis]:
-    """Every registered analysis, in registration order."""
+    """Every registered analysis: built-ins in BUILTIN_MODULES order, then the others as registered."""
     _ensure_builtins()
-    return list(_ANALYSES.values())
+    return _in_menu_order(list(_ANALYSES.values()), lambda a: getattr(a.run, "__module__", ""))
 
 
 def analysis_names() -> tuple[str, ...]:
@@ -171,13 +185,14 @@ def get_analysis(name: str) -> Analysis:
     try:
         return _ANALYSES[name]
     except KeyError:
-        raise ValueError(f"unknown analysis {name!r}: choose one of {', '.join(_ANALYSES)}") from None
+        raise ValueError(f"unknown analysis {name!r}: choose one of {', '.join(analysis_names())}") from None
 
 
 def overlays() -> list[OverlayDef]:
-    """Every registered overlay, in registration order ('none' is not among them)."""
+    """Every registered overlay ('none' is not among them): built-ins in BUILTIN_MODULES order,
+    then the others as registered."""
     _ensure_builtins()
-    return list(_OVERLAYS.values())
+    return _in_menu_order(list(_OVERLAYS.values()), lambda o: getattr(o.build, "__module__", ""))
 
 
 def overlay_names() -> tuple[str, ...]:

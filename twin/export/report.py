@@ -1,7 +1,7 @@
 """`twin export report`: one self-contained HTML file for the design review meeting.
 
-Summary, findings of every registered analysis (through the review session; analyses that
-cannot run say why), one image per available overlay, review notes from the design file
+Summary, one image per available overlay, findings of every registered analysis (through the review session; analyses that
+cannot run say why), review notes from the design file
 and any extra tables (e.g. a generation compare) the caller passes. Images are PNGs
 embedded as base64 and the CSS is inline, so the file can be mailed and opened offline.
 Every text from the design goes through `html.escape`.
@@ -115,6 +115,17 @@ def report_html(session: ReviewSession, images: Sequence[tuple[str, str, bytes]]
     out.append("<h3>Parts per kind</h3>" + html_table(("kind", "count"), kinds, numeric=("count",)))
     out.append("<h3>Racks per generation</h3>" + html_table(("generation", "racks"), gens, numeric=("racks",)))
 
+    if images:
+        out.append('<h2>Views</h2><div class="grid">')
+        for overlay, caption, png in images:
+            out.append(f'<figure><img alt="{_e(caption)}" data-overlay="{_e(overlay)}" src="{png_data_uri(png)}">'
+                       f"<figcaption>{_e(caption)}</figcaption></figure>")
+        out.append("</div>")
+        skipped = [(n, why) for n, why in session.overlay_availability().items() if why]
+        if skipped:
+            out.append('<p class="muted">Overlays not shown: ' +
+                       "; ".join(f"{_e(registry.overlay_label(n))} ({_e(why)})" for n, why in skipped) + "</p>")
+
     out.append("<h2>Findings</h2>")
     availability = session.available()
     by_analysis: dict[str, list[dict]] = {}
@@ -133,17 +144,6 @@ def report_html(session: ReviewSession, images: Sequence[tuple[str, str, bytes]]
             out.append(html_table(columns, rows, numeric=("value", "limit")))
     for analysis, rows in by_analysis.items():       # findings tagged with an unregistered name
         out.append(f"<h3>{_e(analysis or 'other')}</h3>" + html_table(columns, rows, numeric=("value", "limit")))
-
-    if images:
-        out.append('<h2>Views</h2><div class="grid">')
-        for overlay, caption, png in images:
-            out.append(f'<figure><img alt="{_e(caption)}" data-overlay="{_e(overlay)}" src="{png_data_uri(png)}">'
-                       f"<figcaption>{_e(caption)}</figcaption></figure>")
-        out.append("</div>")
-        skipped = [(n, why) for n, why in session.overlay_availability().items() if why]
-        if skipped:
-            out.append('<p class="muted">Overlays not shown: ' +
-                       "; ".join(f"{_e(registry.overlay_label(n))} ({_e(why)})" for n, why in skipped) + "</p>")
 
     if notes:
         out.append("<h2>Review notes</h2>" + html_table(("id", "part", "author", "status", "text", "created",

@@ -10,6 +10,7 @@ warning naming the file and the reason, so one bad asset cannot take down a hall
 
 from __future__ import annotations
 
+import io
 import logging
 import threading
 import zipfile
@@ -18,19 +19,26 @@ from pathlib import Path
 
 import numpy as np
 
+from twin.model.limits import LIMITS, limit
+
+from .assetpath import REFUSED, AssetRefused, contained_resolver, read_regular
+from .decimate import cluster_decimate
 from .parts import GREY, Mesh, box_mesh
 
 log = logging.getLogger("twin.geometry")
 
-MAX_INFLATED_BYTES = 256 * 1024 * 1024  # total uncompressed size allowed inside a zip container
-MAX_FILE_BYTES = 512 * 1024 * 1024  # largest file handed to a loader
-LARGE_MESH_TRIANGLES = 2_000_000  # above this a mesh still loads, with a warning
+MAX_INFLATED_BYTES = int(limit("mesh_inflated_bytes"))  # total uncompressed size allowed inside a zip container
+MAX_FILE_BYTES = int(limit("mesh_file_bytes"))  # largest binary file handed to a loader
+MAX_TEXT_BYTES = int(limit("mesh_text_bytes"))  # largest text file (text parsers take ~6x its size in memory)
+MAX_TRIANGLES = int(limit("triangles_per_mesh"))  # above this a mesh is decimated (or refused before parsing)
+LARGE_MESH_TRIANGLES = MAX_TRIANGLES  # kept for callers of the old name
 DEFAULT_PLACEHOLDER_SIZE = (0.1, 0.1, 0.1)
 PLACEHOLDER_COLOR = (200, 60, 160)  # muted magenta: visibly "missing asset", not a real part
 
 UNIT_SCALES = {"m": 1.0, "mm": 0.001}
 MESH_SUFFIXES = (".glb", ".gltf", ".stl", ".obj", ".ply", ".off", ".3mf", ".dae")
 _YUP_SUFFIXES = (".glb", ".gltf")
+_TEXT_SUFFIXES = (".obj", ".off", ".gltf", ".dae")
 _OPTIONAL_DEPS = {".3mf": "networkx and lxml", ".dae": "pycollada"}
 
 # glTF (x, y, z) -> twin (x, -z, y): +90 degrees about X. glTF up (+Y) becomes +Z and the
@@ -87,18 +95,17 @@ def load_mesh(
     try:
         resolved = source.resolve()
         st = resolved.stat()
-    except (OSError, RuntimeError, ValueError) as exc:
-        reason = "file not found" if isinstance(exc, FileNotFoundError) else f"cannot access file ({exc})"
-        return _placeholder(source, reason, fallback_size)
+    except (OSError, RuntimeError, ValueError):
+        return _placeholder(source, REFUSED, fallback_size)
     if not resolved.is_file():
-        return _placeholder(source, "not a regular file", fallback_size)
+        return _placeholder(source, REFUSED, fallback_size)
     fb = None if fallback_size is None else tuple(float(v) for v in fallback_size)
     key = (str(resolved), st.st_mtime_ns, st.st_size, units, fb)
     with _cache_lock:
         hit = _cache.get(key)
     if hit is not None:
         return hit
-    result = _load_uncached(source, resolved, st.st_size, units, fallback_size)
+    result = _load_uncached(source, resolved, units, fallback_size)
     with _cache_lock:
         _cache[key] = result
     return result
@@ -110,11 +117,13 @@ def _placeholder(source: Path, reason: str, fallback_size) -> MeshLoad:
     return MeshLoad(placeholder_mesh(fallback_size), [msg], True, source)
 
 
-def _load_uncached(source: Path, resolved: Path, nbytes: int, units: str, fallback_size) -> MeshLoad:
+def _load_uncached(source: Path, resolved: Path, units: str, fallback_size) -> MeshLoad:
     warnings: list[str] = []
     try:
-        mesh = _read(resolved, nbytes, UNIT_SCALES[units], warnings, source)
+        mesh = _read(resolved, UNIT_SCALES[units], warnings, source)
     except _Unusable as exc:
+        return _placeholder(source, str(exc), fallback_size)
+    except AssetRefused as exc:
         return _placeholder(source, str(exc), fallback_size)
     except MemoryError:
         return _placeholder(source, "out of memory while loading", fallback_size)
@@ -125,52 +134,82 @@ def _load_uncached(source: Path, resolved: Path, nbytes: int, units: str, fallba
     return MeshLoad(mesh, warnings, False, source)
 
 
-def _read(path: Path, nbytes: int, scale: float, warnings: list[str], source: Path) -> Mesh:
+def _read(path: Path, scale: float, warnings: list[str], source: Path) -> Mesh:
+    """Read the file (regular, size-capped), check its triangle count, parse, clean and frame it."""
     suffix = path.suffix.lower()
-    if nbytes == 0:
+    data = read_regular(path, MAX_FILE_BYTES)
+    if not data:
         raise _Unusable("file is empty")
-    if nbytes > MAX_FILE_BYTES:
-        raise _Unusable(f"file is {nbytes} bytes, over the {MAX_FILE_BYTES} byte limit")
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(4)
-    except OSError as exc:
-        raise _Unusable(f"cannot read file ({exc})") from None
-    if suffix == ".3mf" or head == b"PK\x03\x04":
-        _check_zip(path)
-    loaded = _trimesh_load(path, suffix)
+    if suffix in _TEXT_SUFFIXES or (suffix in (".stl", ".ply") and _looks_text(data, suffix)):
+        if len(data) > MAX_TEXT_BYTES:
+            raise _Unusable(f"text mesh file is {len(data):,} bytes, over the limit of "
+                            f"{LIMITS['mesh_text_bytes'].text()}; convert it to binary STL or GLB")
+    declared = _declared_triangles(data, suffix)
+    if declared is not None and declared > MAX_TRIANGLES:
+        raise _Unusable(f"declares {declared:,} triangles, over the limit of {LIMITS['triangles_per_mesh'].text()}; "
+                        "decimate it in the CAD tool")
+    if suffix == ".3mf" or data[:4] == b"PK\x03\x04":
+        _check_zip(data)
+    resolver = contained_resolver(path.parent)
+    loaded = _trimesh_load(data, suffix, resolver)
+    if resolver.refused:
+        warnings.append(f"{source}: side file(s) {', '.join(sorted(set(resolver.refused)))}: {REFUSED}")
     try:
         verts, faces, colors = loaded if isinstance(loaded, tuple) else _flatten(loaded)
     except _Unusable as exc:
-        if "point cloud" in str(exc) and suffix == ".obj" and _obj_has_lines(path):
+        if "point cloud" in str(exc) and suffix == ".obj" and _obj_has_lines(data):
             raise _Unusable("has no triangles (lines only)") from None
         raise
     if suffix in _YUP_SUFFIXES:
         verts = verts @ Y_UP_TO_Z_UP.T
     verts, faces, colors = _clean(verts, faces, colors, warnings, source)
+    if len(faces) > MAX_TRIANGLES:
+        before = len(faces)
+        verts, faces, colors = cluster_decimate(verts, faces, colors, MAX_TRIANGLES)
+        warnings.append(f"{source}: {before:,} triangles is over the limit of {LIMITS['triangles_per_mesh'].text()}; "
+                        f"decimated to {len(faces):,}")
     verts = verts * scale
     lo, hi = verts.min(axis=0), verts.max(axis=0)
     origin = np.array([(lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2, lo[2]])
     verts = verts - origin
-    if len(faces) > LARGE_MESH_TRIANGLES:
-        warnings.append(f"{source}: very large mesh ({len(faces)} triangles); rendering may be slow")
     return Mesh(verts.astype(np.float32), faces.astype(np.int32), colors)
 
 
-def _obj_has_lines(path: Path, limit: int = 8 * 1024 * 1024) -> bool:
-    """Whether an OBJ declares polyline ("l") records in its first `limit` bytes (trimesh drops them)."""
-    try:
-        with open(path, "rb") as fh:
-            text = fh.read(limit)
-    except OSError:
+def _looks_text(data: bytes, suffix: str) -> bool:
+    """ASCII STL ("solid" without a matching binary size) or ASCII PLY."""
+    if suffix == ".ply":
+        return b"format ascii" in data[:512]
+    if len(data) >= 84 and 84 + 50 * int.from_bytes(data[80:84], "little") == len(data):
         return False
-    return any(line.lstrip().startswith(b"l ") for line in text.splitlines())
+    return data[:5].lower() == b"solid"
 
 
-def _check_zip(path: Path) -> None:
+def _declared_triangles(data: bytes, suffix: str) -> int | None:
+    """Triangles the file says it holds, read from its header or by counting records (no parsing)."""
+    if suffix == ".stl":
+        if len(data) >= 84 and 84 + 50 * int.from_bytes(data[80:84], "little") == len(data):
+            return int.from_bytes(data[80:84], "little")
+        return data.count(b"facet") // 2 if data[:5].lower() == b"solid" else None
+    if suffix == ".obj":
+        return data.count(b"\nf ")
+    if suffix == ".ply":
+        head = data[:4096].split(b"end_header")[0]
+        for line in head.splitlines():
+            words = line.split()
+            if len(words) == 3 and words[:2] == [b"element", b"face"] and words[2].isdigit():
+                return int(words[2])
+    return None
+
+
+def _obj_has_lines(data: bytes, head: int = 8 * 1024 * 1024) -> bool:
+    """Whether an OBJ declares polyline ("l") records in its first `head` bytes (trimesh drops them)."""
+    return any(line.lstrip().startswith(b"l ") for line in data[:head].splitlines())
+
+
+def _check_zip(data: bytes) -> None:
     """Refuse zip containers whose entries would inflate past MAX_INFLATED_BYTES (read from the directory only)."""
     try:
-        with zipfile.ZipFile(path) as zf:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
             total = sum(max(0, info.file_size) for info in zf.infolist())
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
         raise _Unusable(f"corrupt zip container ({exc})") from None
@@ -180,12 +219,12 @@ def _check_zip(path: Path) -> None:
         )
 
 
-def _trimesh_load(path: Path, suffix: str):
+def _trimesh_load(data: bytes, suffix: str, resolver):
     import trimesh
 
     file_type = suffix.lstrip(".") or None
     try:
-        return trimesh.load(str(path), file_type=file_type, process=False)
+        return trimesh.load(io.BytesIO(data), file_type=file_type, resolver=resolver, process=False)
     except ImportError as exc:
         if suffix in _OPTIONAL_DEPS:
             dep = _OPTIONAL_DEPS[suffix]
@@ -196,7 +235,7 @@ def _trimesh_load(path: Path, suffix: str):
         if suffix == ".obj":
             # trimesh's OBJ reader gives up on a face index out of range; read it plainly so
             # the good faces survive and _clean drops (and reports) the bad ones
-            return _read_obj_plain(path)
+            return _read_obj_plain(data)
         raise _Unusable(f"unreadable or corrupt (IndexError: {exc})") from None
     except Exception as exc:  # any loader failure means the file is unusable, not that twin is
         text = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
@@ -207,7 +246,7 @@ def _trimesh_load(path: Path, suffix: str):
         raise _Unusable(f"unreadable or corrupt ({type(exc).__name__}: {text})") from None
 
 
-def _read_obj_plain(path: Path):
+def _read_obj_plain(data: bytes):
     """Minimal OBJ reader (v and f records, polygons fanned) used when trimesh rejects a file.
 
     Returns raw (vertices, faces, None) without index checks; _clean drops and reports bad faces.
@@ -215,20 +254,19 @@ def _read_obj_plain(path: Path):
     verts: list[list[float]] = []
     faces: list[list[int]] = []
     try:
-        with open(path, "r", encoding="utf-8", errors="replace") as fh:
-            for line in fh:
-                parts = line.split()
-                if not parts:
-                    continue
-                if parts[0] == "v" and len(parts) >= 4:
-                    verts.append([float(x) for x in parts[1:4]])
-                elif parts[0] == "f" and len(parts) >= 4:
-                    idx = []
-                    for tok in parts[1:]:
-                        i = int(tok.split("/")[0])
-                        idx.append(i - 1 if i > 0 else len(verts) + i)
-                    faces.extend([idx[0], idx[k], idx[k + 1]] for k in range(1, len(idx) - 1))
-    except (ValueError, OSError) as exc:
+        for line in data.decode("utf-8", errors="replace").splitlines():
+            parts = line.split()
+            if not parts:
+                continue
+            if parts[0] == "v" and len(parts) >= 4:
+                verts.append([float(x) for x in parts[1:4]])
+            elif parts[0] == "f" and len(parts) >= 4:
+                idx = []
+                for tok in parts[1:]:
+                    i = int(tok.split("/")[0])
+                    idx.append(i - 1 if i > 0 else len(verts) + i)
+                faces.extend([idx[0], idx[k], idx[k + 1]] for k in range(1, len(idx) - 1))
+    except ValueError as exc:
         raise _Unusable(f"unreadable or corrupt OBJ ({exc})") from None
     v = np.asarray(verts, dtype=np.float64).reshape(-1, 3)
     f = np.asarray(faces, dtype=np.int64).reshape(-1, 3)

@@ -49,8 +49,9 @@ def lookup_table(name: str, n: int = 256) -> np.ndarray:
     return np.stack([np.interp(t, x, stops[:, c]) for c in range(3)], axis=1).round().astype(np.uint8)
 
 
-def map_values(values: np.ndarray, name: str, vmin: float, vmax: float) -> np.ndarray:
-    """(n, 3) uint8 colours for values; NaN gets the neutral NO_VALUE grey."""
+def map_values(values: np.ndarray, name: str, vmin: float, vmax: float, palette=()) -> np.ndarray:
+    """(n, 3) uint8 colours for values; NaN gets the neutral NO_VALUE grey. `palette`: a
+    categorical overlay's own colours, one per category (default: the categorical palette)."""
     values = np.asarray(values, float)
     out = np.empty((len(values), 3), np.uint8)
     ok = np.isfinite(values)
@@ -59,7 +60,7 @@ def map_values(values: np.ndarray, name: str, vmin: float, vmax: float) -> np.nd
         span = vmax - vmin if vmax > vmin else 1.0
         out[ok] = _band_colours(_BANDED[name], (values[ok] - vmin) / span)
         return out
-    table = lookup_table(name)
+    table = np.asarray(palette, np.uint8).reshape(-1, 3) if name == "categorical" and len(palette) else lookup_table(name)
     if name == "categorical":
         idx = np.clip(values[ok].astype(int), 0, None) % len(table)
     else:

@@ -11,12 +11,14 @@ from vtkmodules.vtkRenderingCore import vtkActor, vtkBillboardTextActor3D, vtkPo
 from twin.geometry import part_mesh
 from twin.geometry.instancing import Batch, instance
 from twin.model import Design
+from twin.model.limits import limit
 from twin.scene import vtk_arrays
 
 TILE_M = 0.6                  # raised-floor tile
 WALL_M = 0.2
 CURB_M = 0.25                 # the near walls are drawn as curbs so iso views see in
-MAX_ROW_LABELS = 24           # beyond that labels are clutter; the hierarchy names rows
+MAX_ROW_LABELS = int(limit("row_labels"))   # beyond that labels are clutter; the hierarchy names rows
+MAX_GRID_LINES = int(limit("grid_lines_per_axis"))
 
 
 def _one(mesh, centre, yaw: float = 0.0, rgb=None) -> Batch:
@@ -57,10 +59,17 @@ def tray_batch(design: Design) -> Batch:
     return Batch.concat(batches)
 
 
+def grid_step(width: float, depth: float) -> float:
+    """Tile pitch, or a whole multiple of it so neither axis gets more lines than a screen can show."""
+    longest = max(float(width), float(depth), TILE_M)
+    return TILE_M * max(1, int(np.ceil(longest / TILE_M / MAX_GRID_LINES)))
+
+
 def tile_grid(width: float, depth: float, origin: tuple[float, float] = (0.0, 0.0)) -> vtkActor:
-    """The raised-floor tile grid as faint lines."""
-    xs = np.arange(0, width + 1e-6, TILE_M)
-    ys = np.arange(0, depth + 1e-6, TILE_M)
+    """The raised-floor tile grid as faint lines (every k-th tile line in very large halls)."""
+    step = grid_step(width, depth)
+    xs = np.arange(0, width + 1e-6, step)
+    ys = np.arange(0, depth + 1e-6, step)
     starts = np.concatenate([np.column_stack([xs, np.zeros_like(xs)]), np.column_stack([np.zeros_like(ys), ys])])
     ends = np.concatenate([np.column_stack([xs, np.full_like(xs, depth)]), np.column_stack([np.full_like(ys, width), ys])])
     pts = np.stack([starts, ends], axis=1).reshape(-1, 2)

@@ -138,9 +138,10 @@ def colour_table(parts: PartGeometry, overlay: Overlay | None) -> np.ndarray | N
     n = parts.n_parts
     table = np.zeros((n + parts.n_racks, 3), np.uint8)
     values = np.asarray(overlay.values, float)
-    table[:n] = colormap.map_values(values, overlay.colormap, overlay.vmin, overlay.vmax)
+    palette = overlay.category_rgb
+    table[:n] = colormap.map_values(values, overlay.colormap, overlay.vmin, overlay.vmax, palette)
     table[n:] = colormap.map_values(parts.rack_summary(values, overlay.rack_reduce), overlay.colormap,
-                                    overlay.vmin, overlay.vmax)
+                                    overlay.vmin, overlay.vmax, palette)
     if overlay.measured is not None:
         # estimates read paler than sensor readings, so reviewers see which is which
         measured = np.asarray(overlay.measured, float)

@@ -76,7 +76,8 @@ def overlay_legend(overlay: Overlay) -> vtkScalarBarActor | vtkPropAssembly:
 
 
 class CategoryLegend:
-    """A swatch and the full label of every category on a light panel at the top right.
+    """A swatch and the full label of every category on a light panel at the top right
+    (the overlay's own `category_rgb` colours where it gives them, else the palette).
 
     Why not a scalar bar: `vtkScalarBarActor` squeezes annotations into its bar's width, so
     'domestic (US)' came out as '_d'. Here each label is measured with the same font it is

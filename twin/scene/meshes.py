@@ -6,49 +6,72 @@ any unit or origin still lands in its slot; problems become warnings and placeho
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
 
 from twin.geometry import Mesh, box_mesh, load_mesh, part_mesh
-from twin.geometry.assets import bundled_asset_dir
+from twin.geometry.assetpath import AssetRefused, mesh_roots, resolve_contained
 from twin.geometry.instancing import fit_to_size
+from twin.geometry.meshload import UNIT_SCALES, placeholder_mesh
 from twin.model import Design
+from twin.model.limits import LIMITS, limit
 
-ASSETS_DIR = bundled_asset_dir()
-
-
-def resolve_mesh_path(mesh_path: str, design_source: Path) -> Path | None:
-    """A mesh path as written in the catalog: absolute, next to the design file, or in assets/."""
-    if not mesh_path:
-        return None
-    candidate = Path(mesh_path)
-    if candidate.is_absolute():
-        return candidate
-    for base in (design_source.parent, ASSETS_DIR):
-        if (base / candidate).exists():
-            return base / candidate
-    return design_source.parent / candidate
+log = logging.getLogger("twin.scene")
 
 
 def type_meshes(design: Design) -> tuple[list[Mesh], list[str]]:
-    """Fitted mesh for every part type (index = part type row) and the warnings met."""
-    meshes, warnings = [], []
+    """Fitted mesh for every part type (index = part type row) and the warnings met.
+
+    Each part type stands alone: a refused path, a bad unit or a broken file gives that type
+    a placeholder and one warning naming the table row, and the rest of the design renders.
+    Once the design's meshes reach the scene's triangle limit, later types draw procedurally.
+    """
+    meshes, warnings, own = [], [], []      # own: warnings met here (the loader logs its own)
     pt = design.part_types
+    roots = mesh_roots(design)
+    scene_left = int(limit("triangles_per_scene"))
     for i in range(len(pt)):
         size = tuple(float(v) for v in pt.size[i])
-        path = resolve_mesh_path(str(pt.mesh_path[i]), Path(design.source))
-        if path is None:
+        where = f"{design.source}: table part_types, row id {int(pt.id[i])} ({pt.name[i]})"
+        mesh_path, units = str(pt.mesh_path[i]), str(pt.mesh_units[i]) or "m"
+        if not mesh_path:
             mesh = part_mesh(str(pt.kind[i]), size)
+        elif units not in UNIT_SCALES:
+            own.append(f"{where}: mesh_units is {units!r}, not one of {', '.join(UNIT_SCALES)}; "
+                       "using a placeholder box")
+            mesh = placeholder_mesh(size)
         else:
-            result = load_mesh(path, str(pt.mesh_units[i]) or "m", fallback_size=size)
-            warnings += [f"part type {pt.name[i]}: {w}" for w in result.warnings]
-            mesh = result.mesh
+            try:
+                path = resolve_contained(mesh_path, roots)
+            except AssetRefused as exc:
+                own.append(f"{where}: mesh {mesh_path!r}: {exc}; using a placeholder box")
+                mesh = placeholder_mesh(size)
+            else:
+                result = load_mesh(path, units, fallback_size=size)
+                warnings += [f"{where}: mesh {mesh_path!r}: {_without_path(w, path)}" for w in result.warnings]
+                mesh = result.mesh
+            if mesh.triangle_count > scene_left:
+                own.append(f"{where}: the design's meshes reach the limit of {LIMITS['triangles_per_scene'].text()}; "
+                           "this part type is drawn as a simple shape")
+                mesh = part_mesh(str(pt.kind[i]), size)
+            scene_left -= mesh.triangle_count
         scale = fit_to_size(mesh, np.asarray(size))
         if not np.allclose(scale, 1.0, atol=1e-3):
             mesh = Mesh(mesh.vertices * scale.astype(np.float32), mesh.faces, mesh.face_colors)
         meshes.append(mesh)
+        for message in own:
+            log.warning(message)
+        warnings += own
+        own.clear()
     return meshes, warnings
+
+
+def _without_path(warning: str, path: Path) -> str:
+    """A loader warning without the resolved path in front (the row and the written path say where)."""
+    prefix = f"{path}: "
+    return warning[len(prefix):] if warning.startswith(prefix) else warning
 
 
 def unit_box() -> Mesh:

@@ -14,6 +14,7 @@ import numpy as np
 
 from twin.geometry.routing import STATUS_CODES, route_between_parts, route_texts
 from twin.geometry.trays import build_tray_network
+from twin.model.transform import local_to_world
 
 
 def route_generated_cables(tables: dict[str, dict[str, Any]]) -> list[str]:
@@ -25,7 +26,7 @@ def route_generated_cables(tables: dict[str, dict[str, Any]]) -> list[str]:
     type_row = np.asarray(parts["part_type_id"]) - 1
     height = np.asarray(types["height_m"], float)[type_row]
     xyz = np.column_stack([parts["x"], parts["y"], parts["z"]]).astype(float)
-    yaw = np.radians(np.asarray(parts["yaw_deg"], float))
+    yaw = np.asarray(parts["yaw_deg"], float)
     rack = np.asarray(parts["rack_id"], np.int64)
     rack = np.where(rack > 0, rack - 1, -1)
     port_part = np.asarray(ports["part_id"], np.int64) - 1
@@ -34,10 +35,7 @@ def route_generated_cables(tables: dict[str, dict[str, Any]]) -> list[str]:
     def ends(port_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         port = np.asarray(port_ids, np.int64) - 1
         part = port_part[port]
-        c, s = np.cos(yaw[part]), np.sin(yaw[part])
-        o = offset[port]
-        world = xyz[part] + np.column_stack([c * o[:, 0] - s * o[:, 1], s * o[:, 0] + c * o[:, 1], o[:, 2]])
-        return world, part
+        return local_to_world(xyz[part], yaw[part], offset[port]), part
 
     a, a_part = ends(cables["a_port_id"])
     b, b_part = ends(cables["b_port_id"])

@@ -63,6 +63,8 @@ def _coolant(draft: DesignDraft) -> list[CableColumns]:
         mani = mani_of_rack[p.rack[trays]]
         ok = mani >= 0
         t, m = trays[ok], mani[ok]
+        if not len(t):          # no liquid trays in racks with manifolds: nothing to plumb
+            continue
         tray_port = ports.index(t, port_name)
         target = ports.world(tray_port)
         dz = target[:, 2] - p.position[m, 2]

@@ -33,6 +33,7 @@ from twin.specs.cooling import cooling_loops
 from twin.specs.draft import Catalog, DesignDraft, Table
 from twin.specs.faults import apply_part_faults, apply_row_faults
 from twin.specs.layout import plan_rows
+from twin.specs.meshcheck import mesh_warnings, spec_folder_meta
 from twin.specs.placement import place
 from twin.specs.power import power_chain
 from twin.specs.spec import load_spec
@@ -62,6 +63,8 @@ def build_design(spec_path: str | Path, out_path: str | Path, progress: Progress
     out_path.parent.mkdir(parents=True, exist_ok=True)
     say("planning")
     tables = generate(spec, say)
+    for column, value in zip(("key", "value"), spec_folder_meta(spec)):
+        tables["meta"][column].append(value)
     say("routing cables")
     route_warnings = route_generated_cables(tables)
     size_campus_fibre(tables)
@@ -75,7 +78,7 @@ def build_design(spec_path: str | Path, out_path: str | Path, progress: Progress
         replace_design(tmp, out_path)
     finally:
         tmp.unlink(missing_ok=True)
-    return BuildSummary(out_path, counts, carried, route_warnings + warnings)
+    return BuildSummary(out_path, counts, carried, mesh_warnings(spec, out_path) + route_warnings + warnings)
 
 
 def generate(spec: dict[str, Any], say: Progress | None = None) -> dict[str, Table]:

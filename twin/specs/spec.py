@@ -8,12 +8,18 @@ part types, templates, generations, racks or rows that do not exist.
 from __future__ import annotations
 
 import copy
+import os
+import stat
 import tomllib
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from twin.errors import TwinError
+from twin.model.limits import LIMITS, limit
+from twin.model.physics import ASHRAE_ALLOWABLE_C
+from twin.specs.bounds import check_number, check_size
 
 NUM = (int, float)
 REQ = "required"
@@ -74,11 +80,12 @@ def load_spec(path: str | Path) -> dict[str, Any]:
     """Parse, validate and complete a spec; the built-in catalog is merged underneath it."""
     path = Path(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise TwinError(path, "no such file") from None
+        raw = tomllib.loads(read_spec_text(path))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise TwinError(path, f"not valid TOML ({exc})") from None
+    except RecursionError:
+        raise TwinError(path, "not valid TOML (tables or lists nested too deeply)") from None
+    _check_depth(raw, path)
     spec = _validate(raw, SPEC, "", path)
     _gather_halls(spec, path)
     catalog = _validate(_builtin_catalog(), {k: SPEC[k] for k in ("suppliers", "part_types", "rack_templates")},
@@ -87,6 +94,7 @@ def load_spec(path: str | Path) -> dict[str, Any]:
     for key in ("suppliers", "part_types", "rack_templates"):
         spec[key] = {**catalog[key], **imported.get(key, {}), **spec[key]}
     _check_references(spec, path)
+    check_size(spec, path)
     spec["source"] = str(path)
     return spec
 
@@ -126,6 +134,44 @@ def _gather_halls(spec: dict[str, Any], path: Path) -> None:
     spec["hall"] = halls[0]
 
 
+def read_spec_text(path: Path) -> str:
+    """The spec's text: only a regular file, read with the size cap (never a FIFO or /dev/zero).
+
+    The file is opened without blocking and checked with fstat on the open descriptor, so a
+    FIFO cannot hang the build and a device cannot feed it without end.
+    """
+    cap = int(limit("spec_file_bytes"))
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise TwinError(path, "no such file") from None
+    except IsADirectoryError:
+        raise TwinError(path, "is a folder, not a spec file") from None
+    except OSError as exc:
+        raise TwinError(path, f"cannot open the spec ({exc.strerror or exc})") from None
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        if stat.S_ISDIR(st.st_mode):
+            raise TwinError(path, "is a folder, not a spec file")
+        if not stat.S_ISREG(st.st_mode):
+            raise TwinError(path, "is not a regular file (a pipe, device or socket); give a .toml spec file")
+        data = fh.read(cap + 1)
+    if len(data) > cap:
+        raise TwinError(path, f"the spec is over the limit of {LIMITS['spec_file_bytes'].text()}")
+    return data.decode("utf-8")
+
+
+def _check_depth(value: Any, path: Path) -> None:
+    """Refuse tables or lists nested deeper than any spec needs (the schema is 5 levels deep)."""
+    deepest = int(limit("spec_nesting"))
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > deepest:
+            raise TwinError(path, f"tables or lists are nested more than {deepest} levels deep")
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        stack.extend((child, depth + 1) for child in children)
+
 def _imported_catalog(section: dict[str, Any], path: Path) -> dict[str, Any]:
     """Part types from `[catalog] netbox_device_types`: a NetBox library folder or a catalog TOML
     written by `twin import device-types`, relative to the spec; merged between the built-in
@@ -145,7 +191,7 @@ def _builtin_catalog() -> dict[str, Any]:
     return tomllib.loads(text)
 
 
-def _validate(value: Any, schema: dict, where: str, path: Path) -> dict[str, Any]:
+def _validate(value: Any, schema: dict, where: str, path: Path, pattern: str = "") -> dict[str, Any]:
     if not isinstance(value, dict):
         raise TwinError(path, f"expected a table, got {type(value).__name__}", where=where or None)
     out: dict[str, Any] = {}
@@ -161,30 +207,34 @@ def _validate(value: Any, schema: dict, where: str, path: Path) -> dict[str, Any
             out[key] = _validate({}, kind, here, path) if isinstance(kind, dict) and default == {} \
                 else copy.deepcopy(default)
             continue
-        out[key] = _coerce(value[key], kind, here, path)
+        out[key] = _coerce(value[key], kind, here, path, _join(pattern, key))
     return out
 
 
-def _coerce(value: Any, kind: Any, where: str, path: Path) -> Any:
+def _coerce(value: Any, kind: Any, where: str, path: Path, pattern: str) -> Any:
+    """`value` as `kind` (see the schemas above); numbers also within their range (bounds.RANGES)."""
     if isinstance(kind, dict):
-        return _validate(value, {k: v for k, v in kind.items()}, where, path)
+        return _validate(value, {k: v for k, v in kind.items()}, where, path, pattern)
     if isinstance(kind, tuple) and kind and kind[0] in ("list", "tables", "named"):
         if kind[0] == "named":
             if not isinstance(value, dict):
                 raise TwinError(path, "expected a table of named entries", where=where)
-            return {name: _validate(entry, kind[1], f"{where}.{name}", path) for name, entry in value.items()}
+            return {name: _validate(entry, kind[1], f"{where}.{name}", path, f"{pattern}.*")
+                    for name, entry in value.items()}
         if not isinstance(value, list):
             raise TwinError(path, f"expected a list, got {_type_name(value)}", where=where)
         if kind[0] == "tables":
-            return [_validate(item, kind[1], f"{where}[{i}]", path) for i, item in enumerate(value)]
+            return [_validate(item, kind[1], f"{where}[{i}]", path, f"{pattern}[]") for i, item in enumerate(value)]
         if len(kind) > 2 and len(value) != kind[2]:
             raise TwinError(path, f"expected {kind[2]} values, got {len(value)}", where=where)
-        return [_coerce(item, kind[1], f"{where}[{i}]", path) for i, item in enumerate(value)]
+        return [_coerce(item, kind[1], f"{where}[{i}]", path, f"{pattern}[]") for i, item in enumerate(value)]
     allowed = kind if isinstance(kind, tuple) else (kind,)
     if isinstance(value, bool) and bool not in allowed:
         raise TwinError(path, f"expected {_names(allowed)}, got a boolean", where=where)
     if not isinstance(value, allowed):
         raise TwinError(path, f"expected {_names(allowed)}, got {_type_name(value)} {value!r}", where=where)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        check_number(pattern, value, where, path)
     return float(value) if float in allowed and int in allowed else value
 
 
@@ -219,8 +269,21 @@ def _check_references(spec: dict[str, Any], path: Path) -> None:
         need(spec["power"][key], types, "part type", f"power.{key}")
     several = len(spec["halls"]) > 1 or spec["campus"] is not None
     for h, hall in enumerate(spec["halls"]):
+        at = f"halls[{h}]" if several else "hall"
         if hall["crah"]:
-            need(hall["crah"], types, "part type", f"halls[{h}].crah" if several else "hall.crah")
+            need(hall["crah"], types, "part type", f"{at}.crah")
+        if hall["ashrae_class"] not in ASHRAE_ALLOWABLE_C:
+            raise TwinError(path, f"ashrae_class must be one of {', '.join(ASHRAE_ALLOWABLE_C)}",
+                            where=f"{at}.ashrae_class")
+        if hall["size_m"][2] > limit("hall_height_m"):
+            raise TwinError(path, f"{hall['size_m'][2]:g} is over the limit of {LIMITS['hall_height_m'].text()}",
+                            where=f"{at}.size_m[2]")
+    if spec["telemetry"] is not None:
+        try:
+            datetime.fromisoformat(spec["telemetry"]["start"].replace("Z", "+00:00"))
+        except ValueError:
+            raise TwinError(path, f"start {spec['telemetry']['start']!r} is not an ISO-8601 time such as "
+                            "2026-11-24T00:00:00Z", where="telemetry.start") from None
     row_names = set()
     for row in spec["rows"]:
         where = row["where"]

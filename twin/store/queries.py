@@ -12,6 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
+from twin.errors import TwinError
+from twin.model.limits import LIMITS, limit
+
 #: (section title, [(field, value), ...])
 Section = tuple[str, list[tuple[str, str]]]
 
@@ -41,10 +44,17 @@ class DesignQueries:
 
     # ------------------------------------------------------------------ search
     def search_part_ids(self, text: str) -> np.ndarray:
-        """Ids of parts whose name, serial, kind, vendor, model, rack or supplier contains `text`."""
+        """Ids of parts whose name, serial, kind, vendor, model, rack or supplier contains `text`.
+
+        Text longer than the search limit is a TwinError (SQLite refuses LIKE patterns over
+        50,000 bytes, and no name is that long): the panel shows the message, not a traceback.
+        """
         text = text.strip()
         if not text:
             return np.zeros(0, np.int64)
+        if len(text) > limit("search_chars"):
+            raise TwinError(self.path, f"the search is {len(text):,} characters long, over the limit of "
+                            f"{LIMITS['search_chars'].text()}", where="search")
         like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         sql = """
             SELECT p.id FROM parts p
@@ -55,7 +65,10 @@ class DesignQueries:
                OR t.vendor LIKE :q ESCAPE '\\' OR t.model LIKE :q ESCAPE '\\' OR t.name LIKE :q ESCAPE '\\'
                OR r.name LIKE :q ESCAPE '\\' OR s.name LIKE :q ESCAPE '\\' OR s.key LIKE :q ESCAPE '\\'
             ORDER BY p.id"""
-        rows = self.conn.execute(sql, {"q": like}).fetchall()
+        try:
+            rows = self.conn.execute(sql, {"q": like}).fetchall()
+        except sqlite3.Error as exc:
+            raise TwinError(self.path, f"the search failed ({exc})", where="search") from None
         return np.fromiter((r[0] for r in rows), np.int64, len(rows))
 
     # ------------------------------------------------------------------ properties

@@ -7,7 +7,9 @@ readable design do not stop the load: they become warnings and the rest of the s
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +18,7 @@ import sqlite_utils
 from twin.errors import TwinError
 from twin.model.design import Columns, Design
 from twin.geometry.routing import STATUS_CODES
+from twin.model.limits import LIMITS, limit, over
 from twin.store.schema import REQUIRED_TABLES, SCHEMA_VERSION
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -29,8 +32,7 @@ def open_database(path: str | Path) -> sqlite_utils.Database:
         raise TwinError(path, "no such file")
     if path.is_dir():
         raise TwinError(path, "is a folder, not a design file")
-    with path.open("rb") as fh:
-        head = fh.read(len(SQLITE_MAGIC))
+    head = _read_head(path)
     if head != SQLITE_MAGIC:
         raise TwinError(path, "not a twin design: the file is not an SQLite database")
     try:
@@ -57,6 +59,23 @@ def open_database(path: str | Path) -> sqlite_utils.Database:
     return db
 
 
+def _read_head(path: Path) -> bytes:
+    """The first bytes of a design file, which must be a regular file (never wait on a FIFO)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise TwinError(path, f"cannot open the file ({exc.strerror or exc})") from None
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            raise TwinError(path, "is not a regular file (a pipe, device or socket); give a .twin.db design file")
+        return fh.read(len(SQLITE_MAGIC))
+
+
+#: Tables whose rows are held in memory, and the limit each is checked against before reading.
+ROW_LIMITS = {"racks": "racks", "parts": "parts", "cables": "cables", "part_types": "part_types",
+              "sensors": "sensors", "ports": "ports"}
+
+
 def load_design(path: str | Path) -> Design:
     """Load the whole design into column tables (no readings: those are read on demand)."""
     path = Path(path)
@@ -76,11 +95,45 @@ class _Loader:
         self.warnings: list[str] = []
 
     def numbers(self, table: str, columns: list[str]) -> dict[str, np.ndarray]:
-        """Numeric columns ordered by id; NULL becomes NaN."""
+        """Numeric columns ordered by id; NULL becomes NaN; text where a number belongs is a TwinError."""
         sql = f"select {', '.join(columns)} from {table} order by {'rowid' if table == 'readings' else 'id'}"
         rows = self.db.execute(sql).fetchall()
-        block = np.array(rows, dtype=np.float64).reshape(len(rows), len(columns))
+        try:
+            block = np.array(rows, dtype=np.float64).reshape(len(rows), len(columns))
+        except (ValueError, TypeError):
+            raise self.not_a_number(table, columns) from None
         return {name: block[:, i] for i, name in enumerate(columns)}
+
+    def not_a_number(self, table: str, columns: list[str]) -> TwinError:
+        """The error for the first cell of `columns` that holds text or bytes instead of a number."""
+        key = "rowid" if table == "readings" else "id"
+        for column in columns:
+            hit = self.db.execute(f"select {key}, {column} from {table} where typeof({column}) in ('text', 'blob') "
+                                  f"order by {key} limit 1").fetchone()
+            if hit is not None:
+                shown = repr(hit[1] if isinstance(hit[1], str) else bytes(hit[1]))[:60]
+                return TwinError(self.path, f"column {column} holds {shown}, not a number",
+                                 where=f"table {table}, row {key} {hit[0]!r}")
+        return TwinError(self.path, f"a column of {', '.join(columns)} does not hold numbers", where=f"table {table}")
+
+    def check_sizes(self) -> None:
+        """Refuse a design bigger than twin's limits before reading its rows into memory."""
+        for table, key in ROW_LIMITS.items():
+            count = self.db.execute(f"select count(*) from {table}").fetchone()[0]
+            problem = over(key, count)
+            if problem:
+                raise TwinError(self.path, f"{count:,} rows: {problem}", where=f"table {table}")
+
+    def check_halls(self, ids: np.ndarray, size: np.ndarray) -> None:
+        """Every hall has a finite, positive size within the hall limits (it sets the floor grid and camera)."""
+        caps = np.array([limit("hall_size_m"), limit("hall_size_m"), limit("hall_height_m")])
+        bad = ~np.isfinite(size) | (size <= 0) | (size > caps)
+        if bad.any():
+            row, col = (int(v) for v in np.argwhere(bad)[0])
+            column = ("width_m", "depth_m", "height_m")[col]
+            cap = LIMITS["hall_height_m" if col == 2 else "hall_size_m"].text()
+            raise TwinError(self.path, f"{column} is {size[row, col]:g}: a hall side must be a positive number "
+                            f"of at most {cap}", where=f"table halls, row id {int(ids[row])}")
 
     def texts(self, table: str, columns: list[str]) -> dict[str, np.ndarray]:
         rows = self.db.execute(f"select {', '.join(columns)} from {table} order by id").fetchall()
@@ -100,6 +153,7 @@ class _Loader:
         return index
 
     def load(self) -> Design:
+        self.check_sizes()
         meta = {k: v for k, v in self.db.execute("select key, value from meta").fetchall()}
         generations = Columns(**self.ints("generations", ["id"]), **self.texts("generations", ["name", "label"]))
         suppliers = Columns(**self.ints("suppliers", ["id", "domestic"]),
@@ -107,6 +161,7 @@ class _Loader:
         part_types = self.load_part_types(generations, suppliers)
         h = self.numbers("halls", ["id", "width_m", "depth_m", "height_m", "supply_air_c", "recirculation_c",
                                    "origin_x_m", "origin_y_m"])
+        self.check_halls(h["id"], np.column_stack([h["width_m"], h["depth_m"], h["height_m"]]))
         halls = Columns(id=h["id"].astype(np.int64), size=np.column_stack([h["width_m"], h["depth_m"], h["height_m"]]),
                         origin=np.nan_to_num(np.column_stack([h["origin_x_m"], h["origin_y_m"]])),
                         supply_air_c=h["supply_air_c"], recirculation_c=h["recirculation_c"], **self.texts("halls", ["name", "ashrae_class"]))
@@ -160,10 +215,11 @@ class _Loader:
         gen = self.ref(n.pop("generation_id"), generations, "part_types", "generation_id", ids)
         sup = self.ref(n.pop("supplier_id"), suppliers, "part_types", "supplier_id", ids)
         size = np.column_stack([n.pop("width_m"), n.pop("depth_m"), n.pop("height_m")])
-        bad = ~np.isfinite(size).all(axis=1) | (size <= 0).any(axis=1)
+        bad = ~np.isfinite(size).all(axis=1) | (size <= 0).any(axis=1) | (size > limit("part_size_m")).any(axis=1)
         if bad.any():
             self.warnings.append(f"{self.path}: table part_types, row id {int(ids[np.flatnonzero(bad)[0]])}: "
-                                 "size missing or not positive; drawn as a 0.1 m box")
+                                 f"size missing, not positive or over {LIMITS['part_size_m'].text()}; "
+                                 "drawn as a 0.1 m box")
             size[bad] = 0.1
         numbers = {k: np.nan_to_num(v, nan=0.0) for k, v in n.items()}
         numbers["u_height"] = numbers["u_height"].astype(np.int64)
@@ -175,8 +231,10 @@ class _Loader:
         n = self.numbers("racks", ["id", "hall_id", "slot", "x", "y", "yaw_deg", "part_type_id", "generation_id",
                                    "power_budget_w", "cooling_loop_id"])
         ids = n["id"].astype(np.int64)
+        position = np.column_stack([n["x"], n["y"]])
+        self.place_finite(position, ids, "racks")
         return Columns(id=ids, hall=self.ref(n["hall_id"], halls, "racks", "hall_id", ids),
-                       slot=np.nan_to_num(n["slot"]).astype(np.int64), position=np.column_stack([n["x"], n["y"]]),
+                       slot=np.nan_to_num(n["slot"]).astype(np.int64), position=position,
                        yaw_deg=np.nan_to_num(n["yaw_deg"]),
                        type=self.ref(n["part_type_id"], part_types, "racks", "part_type_id", ids),
                        generation=self.ref(n["generation_id"], generations, "racks", "generation_id", ids),
@@ -184,16 +242,21 @@ class _Loader:
                        cooling_loop=self.ref(n["cooling_loop_id"], loops, "racks", "cooling_loop_id", ids),
                        **self.texts("racks", ["name", "row"]))
 
+    def place_finite(self, position: np.ndarray, ids: np.ndarray, table: str) -> None:
+        """Positions that are not numbers or lie absurdly far away move to the origin, with a warning."""
+        bad = ~np.isfinite(position).all(axis=1) | (np.abs(np.nan_to_num(position)) > limit("coordinate_m")).any(axis=1)
+        if bad.any():
+            self.warnings.append(f"{self.path}: table {table}, row id {int(ids[np.flatnonzero(bad)[0]])}: "
+                                 f"position is not a number or over {LIMITS['coordinate_m'].text()} "
+                                 f"({int(bad.sum())} rows like this; placed at the origin)")
+            position[bad] = 0.0
+
     def load_parts(self, part_types: Columns, racks: Columns, loops: Columns) -> Columns:
         n = self.numbers("parts", ["id", "part_type_id", "rack_id", "u_position", "x", "y", "z", "yaw_deg",
                                    "parent_id", "power_w", "power_node_id", "cooling_loop_id"])
         ids = n["id"].astype(np.int64)
         position = np.column_stack([n["x"], n["y"], n["z"]])
-        bad = ~np.isfinite(position).all(axis=1)
-        if bad.any():
-            self.warnings.append(f"{self.path}: table parts, row id {int(ids[np.flatnonzero(bad)[0]])}: "
-                                 f"position is not a number ({int(bad.sum())} parts like this; placed at the origin)")
-            position[bad] = 0.0
+        self.place_finite(position, ids, "parts")
         type_index = self.ref(n["part_type_id"], part_types, "parts", "part_type_id", ids)
         if (type_index < 0).any():
             raise TwinError(self.path, "part type missing", where=f"table parts, row id {int(ids[type_index < 0][0])}")
@@ -255,7 +318,12 @@ class _Loader:
         # in slices, so a viewer loading in a worker thread gets the GIL back between them
         blocks = []
         while rows := cursor.fetchmany(CABLE_SLICE):
-            blocks.append(np.array(rows, dtype=np.float64).reshape(len(rows), 20))
+            try:
+                blocks.append(np.array(rows, dtype=np.float64).reshape(len(rows), 20))
+            except (ValueError, TypeError):
+                raise self.not_a_number("cables", ["id", "rate_gbps", "length_m", "a_port_id", "b_port_id",
+                                                   "routed_length_m"] if "routed_length_m" in cable_columns else
+                                        ["id", "rate_gbps", "length_m", "a_port_id", "b_port_id"]) from None
         block = np.concatenate(blocks) if blocks else np.zeros((0, 20))
         ids = block[:, 0].astype(np.int64)
         for column, port_id in (("a_port_id", block[:, 12]), ("b_port_id", block[:, 13])):

@@ -182,7 +182,7 @@ def main() -> int:
 
     from twin.app.window import MainWindow
 
-    app = QApplication.instance() or QApplication([])  # noqa: F841  (kept alive for the whole run)
+    _app = QApplication.instance() or QApplication([])   # kept alive for the whole session
     settings = QSettings(str(REPO / "build" / "bench" / "long-session.ini"), QSettings.Format.IniFormat)
     errors: list[tuple[str, str]] = []
     window = MainWindow(settings=settings, report_error=lambda title, msg: errors.append((title, msg)))

@@ -174,7 +174,7 @@ def test_report_embeds_an_image_per_overlay_escapes_text_and_renders_in_chromium
         pytest.fail("chromium is missing: `make test` installs it (apt-get install chromium)")
     shot = tmp_path / "shot.png"
     subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                    "--window-size=1280,3200", f"--screenshot={shot}", out.as_uri()],
+                    "--window-size=1280,12000", f"--screenshot={shot}", out.as_uri()],
                    capture_output=True, timeout=180)
     pixels = read_png(shot)
     # the scene's sky gradient (≈ 204,214,227 at the top) shows once per loaded image

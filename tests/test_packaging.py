@@ -55,8 +55,11 @@ def test_wheel_holds_every_part_mesh(wheel: Path) -> None:
         assert "twin/specs/catalog.toml" in names
 
 
-def test_wheel_holds_every_module_and_the_version(wheel: Path) -> None:
-    modules = {p.relative_to(REPO).as_posix() for p in (REPO / "twin").rglob("*.py")}
+def test_wheel_holds_every_module_data_file_and_the_version(wheel: Path) -> None:
+    """Every file of the package (modules, catalogs, data tables) is in the wheel, not only the editable tree."""
+    modules = {p.relative_to(REPO).as_posix() for p in (REPO / "twin").rglob("*")
+               if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"}
+    assert "twin/specs/catalog.toml" in modules
     with zipfile.ZipFile(wheel) as zf:
         names = set(zf.namelist())
         metadata = next(zf.read(n).decode() for n in names if n.endswith(".dist-info/METADATA"))

@@ -35,7 +35,7 @@ import numpy as np
 from twin.analysis import power_tree
 from twin.analysis.findings import Finding, sort_findings
 from twin.analysis.power_tree import PowerTree
-from twin.analysis.registry import Analysis, AnalysisResult, register_analysis
+from twin.analysis.registry import Analysis, AnalysisResult, OverlayDef, register_analysis, register_overlay
 from twin.model import Columns, Design
 from twin.model.readings import ReadingSnapshot
 
@@ -306,5 +306,15 @@ POWER = register_analysis(Analysis(
     report=lambda design, result: power_check_lines(design, result.detail),
     part_rows=lambda design, result, part: power_part_rows(design, result.detail, part)))
 
-# the overlay registers itself beside the analysis it colours by
-from twin.analysis import power_overlay as _power_overlay  # noqa: E402,F401
+
+def power_overlay(design: Design, result: AnalysisResult):
+    """The banded utilization overlay (built in `twin.analysis.power_overlay`; registered here so
+    menus list it in this module's place)."""
+    from twin.analysis.power_overlay import power_overlay as build
+
+    return build(design, result)
+
+
+register_overlay(OverlayDef("power", "Power", power_overlay, analysis="power",
+                            description="utilization of racks (against budget) and of every node of the power "
+                                        "chain, banded green / amber / red"))

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from twin.analysis.overlays import Overlay
-from twin.analysis.registry import AnalysisResult, OverlayDef, register_overlay
+from twin.analysis.registry import AnalysisResult
 from twin.model import Design
 
 #: Where the `utilization` colour map's bands start, as fractions of its range (see colormap).
@@ -135,12 +135,3 @@ def _rack_strips(design: Design, power) -> tuple[np.ndarray, np.ndarray]:
     roof = np.maximum(pos[:, 2] + size[:, 2], top[which]) + 0.3
     z = np.repeat(roof[:, None], 4, axis=1)
     return np.stack([x, y, z], axis=2), values
-
-
-def _available(design: Design) -> str | None:
-    return None if len(design.power_nodes) else "this design has no power chain (power_nodes is empty)"
-
-
-register_overlay(OverlayDef("power", "Power", power_overlay, analysis="power", available=_available,
-                            description="utilization of racks (against budget) and of every node of the power "
-                                        "chain, banded green / amber / red"))

@@ -15,16 +15,17 @@ from twin.model import Design
 
 
 def synthesize_air_field(design: Design, result: ThermalResult, spacing: float = 0.4,
-                         height: float = 3.2) -> tuple[np.ndarray, tuple[float, float, float], float]:
-    """(nz, ny, nx) temperatures in °C, the grid origin and its spacing in metres."""
-    w, d, _ = (float(v) for v in design.halls.size[0])
-    xs = np.arange(0.0, w + 1e-9, spacing)
-    ys = np.arange(0.0, d + 1e-9, spacing)
+                         height: float = 3.2, hall: int = 0) -> tuple[np.ndarray, tuple[float, float, float], float]:
+    """(nz, ny, nx) temperatures in °C over hall `hall` (row index), the grid origin and its spacing in metres."""
+    w, d, _ = (float(v) for v in design.halls.size[hall])
+    ox, oy = (float(v) for v in design.hall_origin()[hall])
+    xs = ox + np.arange(0.0, w + 1e-9, spacing)
+    ys = oy + np.arange(0.0, d + 1e-9, spacing)
     zs = np.arange(0.0, height + 1e-9, spacing)
     z, y, x = np.meshgrid(zs, ys, xs, indexing="ij")
     pts = np.stack([x, y, z], axis=-1).reshape(-1, 3)
-    supply = float(design.halls.supply_air_c[0])
-    recirc = float(design.halls.recirculation_c[0]) if "recirculation_c" in design.halls else 1.0
+    supply = float(design.halls.supply_air_c[hall])
+    recirc = float(design.halls.recirculation_c[hall]) if "recirculation_c" in design.halls else 1.0
     temp = supply + recirc + 0.6 * np.clip(pts[:, 2] - 2.4, 0, None)
     racks = design.racks
     yaw = np.radians(racks.yaw_deg)
@@ -33,7 +34,7 @@ def synthesize_air_field(design: Design, result: ThermalResult, spacing: float =
     centre = racks.position
     inlet = np.asarray(result.racks.inlet_c, float)
     outlet = np.asarray(result.racks.outlet_c, float)
-    for r in range(len(racks)):
+    for r in np.flatnonzero(racks.hall == hall):
         f = centre[r] + front[r] * (depth[r] / 2 + 0.4)
         b = centre[r] - front[r] * (depth[r] / 2 + 0.5)
         zf = np.clip(pts[:, 2], 0, 2.2)
@@ -43,4 +44,4 @@ def synthesize_air_field(design: Design, result: ThermalResult, spacing: float =
         dist_b = np.hypot(pts[:, 0] - b[0], pts[:, 1] - b[1]) ** 2 + (np.clip(1.4 - pts[:, 2], 0, None)) ** 2
         plume = (outlet[r] - temp) * np.exp(-dist_b / 0.9)
         temp = temp + np.clip(plume, 0, None)
-    return temp.reshape(z.shape).astype(np.float32), (0.0, 0.0, 0.0), spacing
+    return temp.reshape(z.shape).astype(np.float32), (ox, oy, 0.0), spacing

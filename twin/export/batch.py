@@ -176,14 +176,16 @@ def plan_images(session: ReviewSession, pattern: str, views: Sequence[str], over
                                   + ("" if racks != [None] else " or rack:NAME"), where="--views")
     check_pattern(pattern, len(racks) * len(views) * len(overlays) > 1)
     rack_row = dict(zip(d.racks.name.tolist(), d.racks.row.tolist()))
-    hall = str(d.halls.name[0]) if len(d.halls) else ""
+    hall_names = [str(n) for n in d.halls.name.tolist()]
+    rack_hall = dict(zip(d.racks.name.tolist(), (hall_names[h] if h >= 0 else "" for h in d.racks.hall.tolist())))
+    site = hall_names[0] if len(hall_names) == 1 else "site"
     jobs, seen = [], {}
     for overlay in overlays:
         for view in views:
             for name in racks:
                 camera = view if name is None else f"rack:{name}:{view}"
                 fields = {"rack": name or "hall", "row": rack_row.get(name, "") if name else "", "view": view,
-                          "overlay": overlay, "hall": hall, "index": len(jobs) + 1}
+                          "overlay": overlay, "hall": rack_hall.get(name, site) if name else site, "index": len(jobs) + 1}
                 path = Path(pattern.format(**fields))
                 if path in seen:
                     raise TwinError(None, f"images {seen[path]} and {camera}/{overlay} would both be written to "

@@ -324,9 +324,12 @@ def export_glb(design: Design, output: str | Path, overlay: Overlay | None = Non
         meshes[int(t)], doors[int(t)] = split_doors(meshes[int(t)], float(design.part_types.size[int(t), 1]))
     hall = None
     if hall_context and len(design.halls):
-        from twin.scene.hall import hall_batch
+        from twin.geometry.instancing import Batch
+        from twin.scene.hall import hall_batch, tray_batch
 
-        batch = hall_batch(design, tuple(float(v) for v in design.halls.size[0]))
+        origin = design.hall_origin()
+        batch = Batch.concat([hall_batch(design, tuple(float(v) for v in design.halls.size[h]), tuple(origin[h]),
+                                         trays=False) for h in range(len(design.halls))] + [tray_batch(design)])
         hall = (batch.points, batch.faces, batch.face_rgb)
     say("nodes")
     doc, blob = build_gltf(design, meshes, doors, overlay, hall)

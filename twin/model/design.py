@@ -175,3 +175,40 @@ class Design:
         inside = self.parts.rack >= 0
         return np.bincount(self.parts.rack[inside], weights=self.part_power_w()[inside],
                            minlength=len(self.racks))
+
+    # ------------------------------------------------------------------ halls of a site
+    def hall_origin(self) -> np.ndarray:
+        """(halls, 2) where each hall's south-west corner stands on the site (0, 0 for one hall)."""
+        if "origin" in self.halls:
+            return np.nan_to_num(np.asarray(self.halls.origin, float).reshape(-1, 2))
+        return np.zeros((len(self.halls), 2))
+
+    def hall_box(self, hall: int) -> tuple[np.ndarray, np.ndarray]:
+        """Lowest and highest corner (x, y, z) of hall `hall`'s room in site coordinates."""
+        origin = self.hall_origin()[hall]
+        size = np.asarray(self.halls.size[hall], float)
+        return np.r_[origin, 0.0], np.r_[origin + size[:2], size[2]]
+
+    def hall_named(self, name: str) -> int:
+        """Row index of the hall called `name`; KeyError if there is none."""
+        hits = np.flatnonzero(np.asarray(self.halls.name, object) == name)
+        if not len(hits):
+            raise KeyError(name)
+        return int(hits[0])
+
+    def part_hall(self) -> np.ndarray:
+        """Hall row of every part: its rack's hall, else the hall whose floor it stands on
+        (facility gear: CDUs, CRAHs, switchboards), else -1. Cached: designs do not change."""
+        if "part_hall" not in self._cache:
+            n = len(self.parts)
+            out = np.full(n, -1, np.int64)
+            in_rack = self.parts.rack >= 0
+            out[in_rack] = self.racks.hall[self.parts.rack[in_rack]]
+            xy = self.parts.position[:, :2]
+            origin = self.hall_origin()
+            for h in range(len(self.halls)):
+                size = np.asarray(self.halls.size[h, :2], float)
+                inside = (out < 0) & np.all((xy >= origin[h] - 1e-6) & (xy <= origin[h] + size + 1e-6), axis=1)
+                out[inside] = h
+            self._cache["part_hall"] = out
+        return self._cache["part_hall"]

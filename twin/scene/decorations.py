@@ -17,7 +17,7 @@ from twin.analysis.overlays import Overlay
 from twin.analysis.routes import select_polylines
 from twin.scene import colormap, vtk_arrays
 from twin.scene.cables import CABLE_TUBE_DISTANCE_M, cable_colours, cables_to_draw
-from twin.scene.hall import row_labels
+from twin.scene.hall import hall_labels, row_labels
 from twin.scene.labels import ScreenLabels
 from twin.scene.layers import DIM_KEEP_PERCENT, DIM_RGB, TRACE_RGB, cell_coloured_actor
 from twin.scene.legend import continuous_lut, overlay_legend, scalar_bar
@@ -81,9 +81,12 @@ class Decorations:
                      np.where(parts.frame_of_rack[:, None] >= 0, parts.box_hi[frames], -np.inf))
             self.screen_labels = ScreenLabels(parts.design, parts.rack_centre, parts.rack_height, renderer,
                                               rack_boxes=boxes)
+            self.labels = hall_labels(parts.design)         # one per hall of a site, over its back wall
+            for label in self.labels:
+                renderer.AddActor(label)
         elif labels:
             z = float(parts.box_hi[:, 2].max()) + 0.4 if parts.n_parts else 2.5
-            self.labels = row_labels(parts.design, parts.rack_centre, z)
+            self.labels = row_labels(parts.design, parts.rack_centre, z) + hall_labels(parts.design)
             for label in self.labels:
                 renderer.AddActor(label)
 

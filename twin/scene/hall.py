@@ -27,18 +27,32 @@ def _one(mesh, centre, yaw: float = 0.0, rgb=None) -> Batch:
                     rgb=None if rgb is None else np.array([rgb]))
 
 
-def hall_batch(design: Design, size: tuple[float, float, float], simple: bool = False) -> Batch:
-    """Floor, walls (full height at the back, curbs at the front) and cable tray runs; with
-    `simple`, trays are plain boxes (what a moving camera draws: a tray's rungs are most of
-    the hall's triangles)."""
+def hall_batch(design: Design, size: tuple[float, float, float], origin: tuple[float, float] = (0.0, 0.0),
+               trays: bool = True, simple: bool = False) -> Batch:
+    """Floor, walls (full height at the back, curbs at the front) and, with `trays`, every cable tray run.
+
+    `origin` is the hall's south-west corner on the site (halls of a campus stand apart). With
+    `simple`, trays are plain boxes (what a moving camera draws: a tray's rungs are most of the
+    hall's triangles).
+    """
     w, depth, h = size
-    batches = [_one(part_mesh("floor_tile", (w, depth, 0.02)), (w / 2, depth / 2, -0.02), rgb=(214, 217, 221))]
+    ox, oy = origin
+    batches = [_one(part_mesh("floor_tile", (w, depth, 0.02)), (ox + w / 2, oy + depth / 2, -0.02),
+                    rgb=(214, 217, 221))]
     walls = [((w / 2, depth + WALL_M / 2, 0), (w + 2 * WALL_M, WALL_M, h), (226, 228, 231)),     # north
              ((w + WALL_M / 2, depth / 2, 0), (WALL_M, depth, h), (220, 222, 226)),              # east
              ((w / 2, -WALL_M / 2, 0), (w + 2 * WALL_M, WALL_M, CURB_M), (200, 203, 208)),       # south
              ((-WALL_M / 2, depth / 2, 0), (WALL_M, depth, CURB_M), (200, 203, 208))]            # west
-    batches += [_one(part_mesh("wall", size), centre, rgb=rgb) for centre, size, rgb in walls]
+    batches += [_one(part_mesh("wall", size), (ox + c[0], oy + c[1], c[2]), rgb=rgb) for c, size, rgb in walls]
+    if trays:
+        batches.append(tray_batch(design, simple))
+    return Batch.concat(batches)
+
+
+def tray_batch(design: Design, simple: bool = False) -> Batch:
+    """Every cable tray and campus duct along its centre line (plain boxes with `simple`)."""
     trays = design.cable_trays
+    batches = []
     for i in range(len(trays)):
         a, b = trays.start[i], trays.end[i]
         length = float(np.linalg.norm((b - a)[:2]))
@@ -55,7 +69,7 @@ def grid_step(width: float, depth: float) -> float:
     return TILE_M * max(1, int(np.ceil(longest / TILE_M / MAX_GRID_LINES)))
 
 
-def tile_grid(width: float, depth: float) -> vtkActor:
+def tile_grid(width: float, depth: float, origin: tuple[float, float] = (0.0, 0.0)) -> vtkActor:
     """The raised-floor tile grid as faint lines (every k-th tile line in very large halls)."""
     step = grid_step(width, depth)
     xs = np.arange(0, width + 1e-6, step)
@@ -63,7 +77,7 @@ def tile_grid(width: float, depth: float) -> vtkActor:
     starts = np.concatenate([np.column_stack([xs, np.zeros_like(xs)]), np.column_stack([np.zeros_like(ys), ys])])
     ends = np.concatenate([np.column_stack([xs, np.full_like(xs, depth)]), np.column_stack([np.full_like(ys, width), ys])])
     pts = np.stack([starts, ends], axis=1).reshape(-1, 2)
-    pts = np.column_stack([pts, np.full(len(pts), 0.001)])
+    pts = np.column_stack([pts + np.asarray(origin, float), np.full(len(pts), 0.001)])
     mapper = vtkPolyDataMapper()
     mapper.SetInputData(vtk_arrays.polylines(pts, 2, np.full((len(starts), 3), 200, np.uint8)))
     actor = vtkActor()
@@ -73,12 +87,30 @@ def tile_grid(width: float, depth: float) -> vtkActor:
     return actor
 
 
+def hall_labels(design: Design) -> list[vtkBillboardTextActor3D]:
+    """The hall's name above the middle of its back wall, one per hall of a site (none for one hall)."""
+    if len(design.halls) < 2:
+        return []
+    labels = []
+    for h, name in enumerate(design.halls.name.tolist()):
+        lo, hi = design.hall_box(h)
+        label = vtkBillboardTextActor3D()
+        label.SetInput(str(name))
+        label.SetPosition((lo[0] + hi[0]) / 2, hi[1], hi[2] + 2.0)
+        label.GetTextProperty().SetFontSize(22)
+        label.GetTextProperty().SetColor(0.05, 0.1, 0.25)
+        label.GetTextProperty().SetBold(True)
+        label.PickableOff()
+        labels.append(label)
+    return labels
+
+
 def row_labels(design: Design, rack_centre: np.ndarray, z: float) -> list[vtkBillboardTextActor3D]:
     """'Row A' beside the first rack of each row (none for halls with many rows)."""
     rows: dict[str, list[int]] = {}
     for r, row in enumerate(design.racks.row.tolist()):
         rows.setdefault(row, []).append(r)
-    if not rows or len(rows) > MAX_ROW_LABELS:
+    if not rows or len(rows) > MAX_ROW_LABELS * max(len(design.halls), 1):
         return []
     labels = []
     for row, racks in rows.items():

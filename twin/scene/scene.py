@@ -31,12 +31,13 @@ from vtkmodules.vtkRenderingAnnotation import vtkScalarBarActor
 from vtkmodules.vtkRenderingCore import vtkActor, vtkRenderer, vtkRenderWindow, vtkWindowToImageFilter
 
 from twin.analysis.overlays import Overlay
+from twin.geometry.instancing import Batch
 from twin.model import Design
 from twin.scene import views
 from twin.scene.cables import nearest_cable
 from twin.scene.camera import CameraPose, inside_boxes, project_ndc
 from twin.scene.decorations import Decorations
-from twin.scene.hall import hall_batch, tile_grid
+from twin.scene.hall import hall_batch, tile_grid, tray_batch
 from twin.scene.layers import MOVING_ONLY_LAYERS, STILL_ONLY_LAYERS, Layers, build_moving_layer, build_rack_layers, colour_table
 from twin.scene.lod import choose_detail_racks, racks_in_view
 from twin.scene.options import INTERACTIVE, RenderOptions, offscreen_window
@@ -45,6 +46,7 @@ from twin.scene.picking import display_ray, pick_ray, surface_point
 from twin.viewstate import Section, ViewSnapshot, ViewState
 
 BACKGROUND_TOP = (0.80, 0.84, 0.89)
+MAX_TILED_HALLS = 8           # beyond that the floor tile grids are sub-pixel clutter
 BACKGROUND_BOTTOM = (0.97, 0.97, 0.98)
 #: Per-part arrays and helpers of `PartGeometry` that a scene answers for directly.
 _PART_ATTRIBUTES = frozenset((
@@ -222,17 +224,33 @@ class Scene:
 
     # ------------------------------------------------------------------ building layers
     def _build_hall(self) -> None:
-        d = self.design
-        # several halls (an imported campus) stand side by side: one floor under all of them
-        one = len(d.halls) == 1
-        size = tuple(float(v) for v in (d.halls.size[0] if one else np.maximum(self.bounds[1] + [2.0, 2.0, 0.5], 1.0)))
-        batch = hall_batch(d, size)
-        self.layers.build("hall", batch, np.full(batch.triangle_count, -1), pickable=False)
-        light = hall_batch(d, size, simple=True)
+        still = self._hall_batch(simple=False)
+        self.layers.build("hall", still, np.full(still.triangle_count, -1), pickable=False)
+        light = self._hall_batch(simple=True)          # what a moving camera draws: trays as boxes
         self.layers.build("hall_moving", light, np.full(light.triangle_count, -1), pickable=False)
         self.layers.show(("hall_moving",), self.moving)
         self.layers.show(("hall",), not self.moving)
-        self.add_actor(tile_grid(size[0], size[1]))
+        d = self.design
+        origin = d.hall_origin()
+        if len(d.halls) > 1 and not origin.any():
+            size = np.maximum(self.bounds[1] + [2.0, 2.0, 0.5], 1.0)
+            self.add_actor(tile_grid(float(size[0]), float(size[1])))
+        else:
+            for h in range(len(d.halls) if len(d.halls) <= MAX_TILED_HALLS else 0):
+                self.add_actor(tile_grid(float(d.halls.size[h][0]), float(d.halls.size[h][1]), tuple(origin[h])))
+
+    def _hall_batch(self, simple: bool) -> Batch:
+        """Floors and walls of every hall, trays and campus ducts once (plain boxes with `simple`)."""
+        d = self.design
+        origin = d.hall_origin()
+        if len(d.halls) > 1 and not origin.any():
+            # several halls with no place on the site (an old import): one floor under all of them
+            size = tuple(float(v) for v in np.maximum(self.bounds[1] + [2.0, 2.0, 0.5], 1.0))
+            return hall_batch(d, size, simple=simple)
+        # each hall at its own place on the site
+        sizes = [tuple(float(v) for v in d.halls.size[h]) for h in range(len(d.halls))]
+        return Batch.concat([hall_batch(d, sizes[h], tuple(origin[h]), trays=False) for h in range(len(d.halls))]
+                            + [tray_batch(d, simple)])
 
     def _build_facility(self) -> None:
         g = self.geometry

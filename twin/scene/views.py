@@ -1,4 +1,4 @@
-"""Named views, listed once: iso, top, front, aisle and rack:NAME, and fly-to poses.
+"""Named views, listed once: iso, top, front, aisle, site, hall:NAME and rack:NAME, and fly-to poses.
 
 Why: the CLI's `--view`, the app's View menu and toolbar, and the README name the same
 views. They all read this registry (`view_names()`, `VIEWS`), so a new view is one
@@ -92,6 +92,25 @@ def aisle_pose(scene, _arg: str = "") -> CameraPose:
     eye[2] = 1.7
     focal = eye + np.array([6.0, 0.0, -0.25]) - front * 0.6
     return CameraPose(tuple(eye), tuple(focal), (0.0, 0.0, 1.0), 60.0)
+
+
+def site_pose(scene, _arg: str = "") -> CameraPose:
+    """The whole site from high up and a little south-west: every hall, the ducts between them."""
+    lo, hi = scene.content_bounds()
+    return tight(scene, look_from(np.array((-0.45, -0.8, 1.6)), lo, hi, scene.aspect()), lo, hi)
+
+
+def hall_pose(scene, hall: str) -> CameraPose:
+    """One hall of a site from the iso direction, framed on its room."""
+    design = scene.design
+    try:
+        h = design.hall_named(hall)
+    except KeyError:
+        names = ", ".join(str(n) for n in design.halls.name.tolist())
+        raise ValueError(f"no hall called {hall!r} in this design (halls: {names})") from None
+    lo, hi = design.hall_box(h)
+    hi = np.r_[hi[:2], min(float(hi[2]), float(scene.content_bounds()[1][2]) + 0.5)]
+    return tight(scene, look_from(np.array((-0.75, -1.0, 0.85)), lo, hi, scene.aspect()), lo, hi)
 
 
 def rack_pose(scene, rack: str) -> CameraPose:
@@ -225,4 +244,6 @@ register_view(View("iso", "Iso", _looking_from((-0.75, -1.0, 0.85))))
 register_view(View("top", "Top", _looking_from((0.0, 0.0, 1.0), view_up=(0.0, 1.0, 0.0))))
 register_view(View("front", "Front", _looking_from((0.0, -1.0, 0.18))))
 register_view(View("aisle", "Aisle", aisle_pose))
+register_view(View("site", "Site", site_pose))
+register_view(View("hall", "Hall", hall_pose, argument="NAME"))
 register_view(View("rack", "Rack", rack_pose, argument="NAME"))

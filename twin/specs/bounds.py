@@ -68,6 +68,18 @@ RANGES: dict[str, Range] = {
     "rows[].cdus": Range(1, limit="cdus_per_row"),
     "rows[].repeat[]": Range(1, limit="repeat"),
     "rows[].pitch_m[]": COORDINATE,
+    **{f"halls[].{key}": r for key, r in (("size_m[]", Range(0, above=True, limit="hall_size_m")),
+                                          ("supply_air_c", TEMPERATURE_C), ("recirculation_c", Range(0, 100)),
+                                          ("crah_count", Range(0, limit="crah_count")), ("origin_m[]", COORDINATE),
+                                          ("utility_kw", Range(0, 1e7)),
+                                          ("rows[].racks", Range(1, limit="racks")),
+                                          ("rows[].origin_m[]", COORDINATE),
+                                          ("rows[].cdus", Range(1, limit="cdus_per_row")),
+                                          ("rows[].repeat[]", Range(1, limit="repeat")),
+                                          ("rows[].pitch_m[]", COORDINATE))},
+    "campus.duct_y_m": COORDINATE,
+    "campus.tray_z_m": Range(0, 100),
+    "campus.uplinks_per_leaf": Range(1, 4_096),
     "faults[].power_factor": Range(0, 100),
     "faults[].length_m": Range(0, 10_000, above=True),
     "faults[].inlet_c": TEMPERATURE_C,
@@ -127,7 +139,7 @@ def check_size(spec: dict[str, Any], path: Path) -> None:
     generations = {g["name"]: g for g in spec["generations"]}
     busway = spec["power"]["busway"]
     rows = racks = parts = ports = sensors = 0
-    for i, row in enumerate(spec["rows"]):
+    for row in spec["rows"]:
         copies = row["repeat"][0] * row["repeat"][1]
         gen = generations[row["generation"]]
         compute, network = gen["rack_template"], gen["network_template"]
@@ -139,13 +151,14 @@ def check_size(spec: dict[str, Any], path: Path) -> None:
         ports += copies * (row["racks"] * (per_rack[compute][1] + ports_of[busway])
                            + n_net * (per_rack[network][1] + ports_of[busway]) + row["cdus"] * ports_of[row["cdu"]])
         sensors += copies * (3 * (row["racks"] + n_net) + 3 * row["cdus"])
-        where = f"rows[{i}]"
+        where = row["where"]
         _over("rows", rows, path, where)
         _over("racks", racks, path, where)
         _over("parts", parts, path, where)
         _over("ports", ports, path, where)
     power = spec["power"]
-    gear = power["switchboards"] * (1 + power["ups_per_switchboard"]) + spec["hall"]["crah_count"]
+    halls = spec["halls"]
+    gear = len(halls) * power["switchboards"] * (1 + power["ups_per_switchboard"]) + sum(h["crah_count"] for h in halls)
     _over("parts", parts + gear, path, "power")
     _over("part_types", len(types), path, "part_types")
     tel = spec["telemetry"]

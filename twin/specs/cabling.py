@@ -14,6 +14,7 @@ import numpy as np
 
 from twin.errors import TwinError
 from twin.model import physics
+from twin.specs.campus import campus_trays, site_tray_z, spine_cables
 from twin.specs.draft import CableColumns, DesignDraft, PortTable, expand_ports
 
 TRAY_Z_ABOVE_RACK_M = 0.40
@@ -24,6 +25,8 @@ def make_cables(draft: DesignDraft) -> None:
     draft.ports = PortTable(draft.catalog, draft.parts, draft.source)
     blocks = [*_coolant(draft), *_management(draft), _power(draft)]
     blocks += _fabric(draft)
+    if draft.spec["campus"] is not None:
+        blocks += [b for b in [spine_cables(draft)] if b is not None]
     draft.cables = CableColumns.concat(blocks)
 
 
@@ -141,23 +144,32 @@ def _fabric(draft: DesignDraft) -> list[CableColumns]:
 
 
 def _cable_trays(draft: DesignDraft) -> list[float]:
-    """One overhead tray along the front of each row (the cable_trays table); returns each row's tray height."""
+    """One overhead tray along the front of each row (the cable_trays table); returns each row's tray height.
+
+    On a campus every row tray sits at the site's one tray height and the campus trays join them.
+    """
     racks = draft.racks
+    campus = draft.spec["campus"] is not None
+    site_z = site_tray_z(draft) if campus else 0.0
     tray_rows = []
     for ri, row in enumerate(draft.rows):
         front = -1.0 if row.yaw_deg == 0 else 1.0
         first = [racks.index[r.name] for r in row.racks[:1]]
         depth = max(racks.depth[first]) if row.racks else 1.2
         height = max(racks.height[first]) if row.racks else 2.3
-        z = height + TRAY_Z_ABOVE_RACK_M
+        z = site_z if campus else height + TRAY_Z_ABOVE_RACK_M
         y = row.y + front * (depth / 2 - 0.15)
-        tray_rows.append((ri + 1, f"{row.name}-tray", row.x_start, y, z, row.x_end, y, z))
+        tray_rows.append((ri + 1, f"{row.name}-tray", row.x_start, y, z, row.x_end, y, z, row.hall + 1, 0.6, 1200))
+    row_z = [t[4] for t in tray_rows]
+    if campus:
+        tray_rows += campus_trays(draft, tray_rows, site_z)
     draft.tables["cable_trays"] = {
-        "id": [t[0] for t in tray_rows], "name": [t[1] for t in tray_rows], "hall_id": [1] * len(tray_rows),
+        "id": [t[0] for t in tray_rows], "name": [t[1] for t in tray_rows], "hall_id": [t[8] for t in tray_rows],
         "x0": [t[2] for t in tray_rows], "y0": [t[3] for t in tray_rows], "z0": [t[4] for t in tray_rows],
         "x1": [t[5] for t in tray_rows], "y1": [t[6] for t in tray_rows], "z1": [t[7] for t in tray_rows],
-        "width_m": [0.6] * len(tray_rows), "height_m": [0.15] * len(tray_rows), "capacity": [1200] * len(tray_rows)}
-    return [t[4] for t in tray_rows]
+        "width_m": [t[9] for t in tray_rows], "height_m": [0.15] * len(tray_rows),
+        "capacity": [t[10] for t in tray_rows]}
+    return row_z
 
 
 def _osfp_ports(draft: DesignDraft, trays: np.ndarray) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Catalog tables of a build: suppliers, generations, part types and the hall itself.
+"""Catalog tables of a build: suppliers, generations, part types and the halls themselves.
 
 These come straight from the validated spec (the built-in catalog merged under it); ids
 follow the spec's order so the same spec always gives the same ids.
@@ -42,8 +42,12 @@ def catalog_tables(draft: DesignDraft) -> None:
         for key in cols:
             cols[key].append(row[key] if key in row else pt[key])
     draft.tables["part_types"] = cols
-    hall = spec["hall"]
-    draft.tables["halls"] = {"id": [1], "name": [hall["name"]], "width_m": [hall["size_m"][0]],
-                             "depth_m": [hall["size_m"][1]], "height_m": [hall["size_m"][2]],
-                             "supply_air_c": [hall["supply_air_c"]], "recirculation_c": [hall["recirculation_c"]],
-                             "ashrae_class": [hall["ashrae_class"]]}
+    halls = spec["halls"]
+    draft.tables["halls"] = {"id": list(range(1, len(halls) + 1)), "name": [h["name"] for h in halls],
+                             "width_m": [h["size_m"][0] for h in halls], "depth_m": [h["size_m"][1] for h in halls],
+                             "height_m": [h["size_m"][2] for h in halls],
+                             "supply_air_c": [h["supply_air_c"] for h in halls],
+                             "recirculation_c": [h["recirculation_c"] for h in halls],
+                             "ashrae_class": [h["ashrae_class"] for h in halls],
+                             "origin_x_m": [h["origin_m"][0] for h in halls],
+                             "origin_y_m": [h["origin_m"][1] for h in halls]}

@@ -64,6 +64,7 @@ class PartColumns:
     yaw: np.ndarray             # degrees
     name: np.ndarray            # object
     parent: np.ndarray
+    hall: np.ndarray            # hall index (into spec["halls"]) of every part
 
     def __len__(self) -> int:
         return len(self.type)
@@ -108,7 +109,8 @@ class FacilityGear:
     crah_parts: np.ndarray
     switchboard_parts: np.ndarray
     ups_parts: np.ndarray
-    ups_board: np.ndarray                   # switchboard number of each UPS
+    ups_board: np.ndarray                   # switchboard number of each UPS (counted across the site)
+    board_hall: np.ndarray                  # hall index of each switchboard
 
 
 @dataclass

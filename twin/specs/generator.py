@@ -26,6 +26,7 @@ import numpy as np
 from twin import __version__
 from twin.errors import TwinError
 from twin.specs.cable_routes import route_generated_cables
+from twin.specs.campus import size_campus_fibre
 from twin.specs.cabling import make_cables
 from twin.specs.catalog import catalog_tables
 from twin.specs.cooling import cooling_loops
@@ -66,6 +67,7 @@ def build_design(spec_path: str | Path, out_path: str | Path, progress: Progress
         tables["meta"][column].append(value)
     say("routing cables")
     route_warnings = route_generated_cables(tables)
+    size_campus_fibre(tables)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp", dir=out_path.parent)
     os.close(fd)
     tmp = Path(tmp_name)

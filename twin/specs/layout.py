@@ -29,6 +29,8 @@ class RackPlan:
     generation: str
     network: bool
     cdu_group: int          # index into RowPlan.cdus; -1 for network racks
+    hall: int = 0           # index into spec["halls"]
+    spine: bool = False     # a campus spine rack (its switches take the leaves' uplinks)
 
 
 @dataclass
@@ -41,14 +43,20 @@ class RowPlan:
     x_end: float
     racks: list[RackPlan] = field(default_factory=list)
     cdus: list[tuple[str, float, float]] = field(default_factory=list)   # (part type, x, y)
+    hall: int = 0
 
 
 def plan_rows(spec: dict[str, Any]) -> list[RowPlan]:
-    """Expand the spec's rows (with `repeat`) into concrete rows of placed racks."""
+    """Expand the spec's rows (with `repeat`) into concrete rows of placed racks.
+
+    Positions are site coordinates: a hall's rows are laid out in the hall (where they must
+    fit) and then moved by the hall's `origin_m`.
+    """
     types, templates = spec["part_types"], spec["rack_templates"]
     generations = {g["name"]: g for g in spec["generations"]}
     rows: list[RowPlan] = []
-    for i, row in enumerate(spec["rows"]):
+    for row in spec["rows"]:
+        hall = spec["halls"][row.get("hall", 0)]
         gen = generations[row["generation"]]
         nx, ny = row["repeat"]
         for iy in range(ny):
@@ -59,7 +67,9 @@ def plan_rows(spec: dict[str, Any]) -> list[RowPlan]:
                 if row["alternate"] and iy % 2 == 1:
                     facing = "+y" if facing == "-y" else "-y"
                 origin = (row["origin_m"][0] + ix * row["pitch_m"][0], row["origin_m"][1] + iy * row["pitch_m"][1])
-                rows.append(_plan_row(name, row, gen, facing, origin, types, templates, f"rows[{i}]", spec))
+                plan = _plan_row(name, row, gen, facing, origin, types, templates, row["where"], spec, hall)
+                _move(plan, row.get("hall", 0), hall["origin_m"])
+                rows.append(plan)
     _check_unique([r.name for r in rows], "row", spec)
     _check_unique([rack.name for r in rows for rack in r.racks], "rack", spec)
     return rows
@@ -82,40 +92,51 @@ def _port_count(part_type: dict, prefix: str = "", name: str = "") -> int:
                if (prefix and p["kind"].startswith(prefix)) or (name and p["name"] == name))
 
 
+def _move(plan: RowPlan, hall: int, origin: list[float]) -> None:
+    """Shift a row planned in hall coordinates to the hall's place on the site."""
+    ox, oy = origin
+    plan.hall, plan.y, plan.x_start, plan.x_end = hall, plan.y + oy, plan.x_start + ox, plan.x_end + ox
+    plan.cdus = [(t, x + ox, y + oy) for t, x, y in plan.cdus]
+    for rack in plan.racks:
+        rack.hall, rack.x, rack.y = hall, rack.x + ox, rack.y + oy
+
+
 def _plan_row(name: str, row: dict, gen: dict, facing: str, origin: tuple[float, float], types: dict,
-              templates: dict, where: str, spec: dict) -> RowPlan:
+              templates: dict, where: str, spec: dict, hall: dict) -> RowPlan:
     yaw = 0.0 if facing == "-y" else 180.0
     compute_tpl = templates[gen["rack_template"]]
     network_tpl = templates[gen["network_template"]]
-    n_network = network_racks_needed(compute_tpl, network_tpl, types, row["racks"])
+    spine = row.get("role") == "spine"
+    n_network = row["racks"] if spine else network_racks_needed(compute_tpl, network_tpl, types, row["racks"])
+    n_compute = 0 if spine else row["racks"]
     cdu_width = types[row["cdu"]]["size"][0]
     plan = RowPlan(name=name, generation=gen["name"], yaw_deg=yaw, y=origin[1], x_start=origin[0], x_end=origin[0])
     x = origin[0]
     # CDUs split the row: with two CDUs one stands at each end, each serving its half.
-    if row["cdus"] > 1:
+    if row["cdus"] > 1 and not spine:
         plan.cdus.append((row["cdu"], x + cdu_width / 2, origin[1]))
         x += cdu_width + CDU_GAP_M
     per_cdu = math.ceil(row["racks"] / row["cdus"])
-    for slot in range(row["racks"]):
+    for slot in range(n_compute):
         width = types[compute_tpl["frame"]]["size"][0]
         plan.racks.append(RackPlan(f"{name}{slot + 1:02d}", name, slot + 1, x + width / 2, origin[1], yaw,
                                    gen["rack_template"], gen["name"], False, slot // per_cdu))
         x += width
     for k in range(n_network):
         width = types[network_tpl["frame"]]["size"][0]
-        plan.racks.append(RackPlan(f"{name}-N{k + 1}", name, row["racks"] + k + 1, x + width / 2, origin[1], yaw,
-                                   gen["network_template"], gen["name"], True, -1))
+        plan.racks.append(RackPlan(f"{name}-{'S' if spine else 'N'}{k + 1}", name, n_compute + k + 1, x + width / 2,
+                                   origin[1], yaw, gen["network_template"], gen["name"], True, -1, spine=spine))
         x += width
-    for _ in range(row["cdus"] - len(plan.cdus)):
+    for _ in range(0 if spine else row["cdus"] - len(plan.cdus)):
         plan.cdus.append((row["cdu"], x + cdu_width / 2, origin[1]))
         x += cdu_width
     plan.x_end = x
-    hall_w, hall_d, _ = spec["hall"]["size_m"]
+    hall_w, hall_d, _ = hall["size_m"]
     depth = max(types[compute_tpl["frame"]]["size"][1], types[network_tpl["frame"]]["size"][1])
     if plan.x_start < 0 or x > hall_w or origin[1] - depth / 2 < 0 or origin[1] + depth / 2 > hall_d:
         raise TwinError(spec["source"] if "source" in spec else None,
                         f"row {name} (x {plan.x_start:.1f}–{x:.1f} m, y {origin[1]:.1f} m) does not fit in the "
-                        f"{hall_w:g} × {hall_d:g} m hall", where=where)
+                        f"{hall_w:g} × {hall_d:g} m hall {hall['name']}", where=where)
     return plan
 
 

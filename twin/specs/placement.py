@@ -71,7 +71,7 @@ def _place_racks(draft: DesignDraft) -> None:
     size = catalog.attr("size")[rack_type] if n else np.zeros((0, 3))
     draft.racks = RackLayout(racks, rack_xy, rack_yaw, size[:, 1], size[:, 2])
     draft.tables["racks"] = {
-        "id": np.arange(1, n + 1), "name": [r.name for r in racks], "hall_id": np.ones(n, int),
+        "id": np.arange(1, n + 1), "name": [r.name for r in racks], "hall_id": np.array([r.hall + 1 for r in racks], int),
         "row": [r.row for r in racks], "slot": [r.slot for r in racks], "x": rack_xy[:, 0], "y": rack_xy[:, 1],
         "yaw_deg": rack_yaw, "part_type_id": rack_type,
         "generation_id": [catalog.generation_id[r.generation] for r in racks],
@@ -108,24 +108,29 @@ def _place_racks(draft: DesignDraft) -> None:
         rack=rack_of, type=np.concatenate([merged["type"], np.full(n, catalog.type_id[busway])]),
         u=np.concatenate([merged["u"], np.zeros(n, int)]), offset=offset, role=role, is_frame=is_frame,
         position=local_to_world(rack_origin[rack_of], rack_yaw[rack_of], offset), yaw=rack_yaw[rack_of],
-        name=rack_names[rack_of] + "-" + role, parent=parent)
+        name=rack_names[rack_of] + "-" + role, parent=parent,
+        hall=np.array([r.hall for r in racks], int).reshape(n)[rack_of])
 
 
 def add_parts(draft: DesignDraft, type_names: list[str], xyz: np.ndarray, yaw: np.ndarray,
-              names: list[str]) -> np.ndarray:
+              names: list[str], hall: np.ndarray | int = 0) -> np.ndarray:
     """Append free-standing parts (no rack); returns their part indices."""
     m = len(type_names)
     return draft.parts.extend(PartColumns(
         rack=np.full(m, -1), type=np.array([draft.catalog.type_id[t] for t in type_names]), u=np.zeros(m, int),
         offset=np.zeros((m, 3)), role=np.array(["facility"] * m, dtype=object), is_frame=np.zeros(m, bool),
         position=np.asarray(xyz, float).reshape(m, 3), yaw=np.asarray(yaw, float),
-        name=np.array(names, dtype=object), parent=np.full(m, -1)))
+        name=np.array(names, dtype=object), parent=np.full(m, -1), hall=np.broadcast_to(np.asarray(hall, int), (m,)).copy()))
+
+
+def hall_prefix(spec: dict[str, Any], hall: int) -> str:
+    """What facility part names start with in hall `hall`: nothing on a one-hall site, 'NAME/' on several."""
+    return f"{spec['halls'][hall]['name']}/" if len(spec["halls"]) > 1 else ""
 
 
 def _place_facility(draft: DesignDraft) -> None:
     spec, types = draft.spec, draft.catalog.types
-    hall_w, hall_d, _ = spec["hall"]["size_m"]
-    cdu_types, cdu_xyz, cdu_yaw, cdu_names, cdu_row = [], [], [], [], []
+    cdu_types, cdu_xyz, cdu_yaw, cdu_names, cdu_row, cdu_hall = [], [], [], [], [], []
     for row in draft.rows:
         for k, (t, x, y) in enumerate(row.cdus):
             cdu_types.append(t)
@@ -133,40 +138,53 @@ def _place_facility(draft: DesignDraft) -> None:
             cdu_yaw.append(row.yaw_deg)
             cdu_names.append(f"{row.name}-CDU{k + 1}")
             cdu_row.append((row.name, k))
-    cdu_parts = add_parts(draft, cdu_types, np.array(cdu_xyz), np.array(cdu_yaw), cdu_names)
-    boards, ups, ups_board = _place_power_gear(draft)
-    crah, count = spec["hall"]["crah"], spec["hall"]["crah_count"]
-    crah_parts = np.zeros(0, int)
-    if crah and count:
+            cdu_hall.append(row.hall)
+    cdu_parts = add_parts(draft, cdu_types, np.array(cdu_xyz).reshape(-1, 3), np.array(cdu_yaw), cdu_names,
+                          np.array(cdu_hall, int))
+    gear = [_place_power_gear(draft, h) for h in range(len(spec["halls"]))]
+    boards = np.concatenate([g[0] for g in gear])
+    ups = np.concatenate([g[1] for g in gear])
+    ups_board = np.concatenate([g[2] + sum(len(x[0]) for x in gear[:h]) for h, g in enumerate(gear)])
+    board_hall = np.concatenate([np.full(len(g[0]), h) for h, g in enumerate(gear)])
+    crah_parts = [np.zeros(0, int)]
+    for h, hall in enumerate(spec["halls"]):
+        crah, count = hall["crah"], hall["crah_count"]
+        if not (crah and count):
+            continue
+        hall_w, hall_d, _ = hall["size_m"]
+        ox, oy = hall["origin_m"]
         cd = types[crah]["size"][1]
         per_side = (count + 1) // 2
         ys = np.linspace(0, hall_d, per_side + 2)[1:-1]
         xyz, yaws, names = [], [], []
         for i in range(count):
             left = i % 2 == 0
-            xyz.append((cd / 2 + 0.3 if left else hall_w - cd / 2 - 0.3, ys[i // 2], 0.0))
+            xyz.append((ox + (cd / 2 + 0.3 if left else hall_w - cd / 2 - 0.3), oy + ys[i // 2], 0.0))
             yaws.append(-90.0 if left else 90.0)
-            names.append(f"CRAH-{i + 1}")
-        crah_parts = add_parts(draft, [crah] * count, np.array(xyz), np.array(yaws), names)
-    draft.gear = FacilityGear(cdu_parts, cdu_row, crah_parts, boards, ups, ups_board)
+            names.append(f"{hall_prefix(spec, h)}CRAH-{i + 1}")
+        crah_parts.append(add_parts(draft, [crah] * count, np.array(xyz), np.array(yaws), names, h))
+    draft.gear = FacilityGear(cdu_parts, cdu_row, np.concatenate(crah_parts), boards, ups, ups_board, board_hall)
 
 
-def _place_power_gear(draft: DesignDraft) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _place_power_gear(draft: DesignDraft, hall: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Switchboards, each followed by its UPS units, in lines along the back wall.
 
     A line that reaches the side wall wraps to a new line 2.5 m further in, so large
     halls get an electrical gallery; the spec leaves room for it behind the rows.
-    Returns the switchboard parts, the UPS parts and each UPS's switchboard number.
+    Each hall of a site has its own line-up (the `[power]` counts are per hall).
+    Returns the switchboard parts, the UPS parts and each UPS's switchboard number in the hall.
     """
     types = draft.catalog.types
-    power, (hall_w, hall_d, _) = draft.spec["power"], draft.spec["hall"]["size_m"]
+    power, (hall_w, hall_d, _) = draft.spec["power"], draft.spec["halls"][hall]["size_m"]
+    ox, oy = draft.spec["halls"][hall]["origin_m"]
+    prefix = hall_prefix(draft.spec, hall)
     gear, names = [], []
     for k in range(power["switchboards"]):
         gear.append(power["switchboard"])
-        names.append(f"SWB-{k + 1}")
+        names.append(f"{prefix}SWB-{k + 1}")
         for u in range(power["ups_per_switchboard"]):
             gear.append(power["ups"])
-            names.append(f"UPS-{k + 1}{chr(ord('A') + u)}")
+            names.append(f"{prefix}UPS-{k + 1}{chr(ord('A') + u)}")
     depth = max(types[t]["size"][1] for t in gear)
     xyz, x, line = [], 1.5, 0
     for t in gear:
@@ -177,7 +195,8 @@ def _place_power_gear(draft: DesignDraft) -> tuple[np.ndarray, np.ndarray, np.nd
         x += w + 0.8
     if xyz[-1][1] - depth / 2 < 0:
         raise TwinError(draft.source, "the switchboard and UPS line-up does not fit in the hall", where="power")
-    idx = add_parts(draft, gear, np.array(xyz), np.full(len(gear), 180.0), names)
+    xyz = [(x + ox, y + oy, z) for x, y, z in xyz]
+    idx = add_parts(draft, gear, np.array(xyz), np.full(len(gear), 180.0), names, hall)
     kinds = [types[t]["kind"] for t in gear]
     boards = idx[[k == "switchboard" for k in kinds]]
     ups = idx[[k == "ups" for k in kinds]]

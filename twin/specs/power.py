@@ -1,5 +1,9 @@
 """The power chain of a build: utility → switchboards → UPS → row busways → rack shelves → busbar.
 
+On a site of several halls a substation (the utility connection, `[power] utility_kw`) feeds
+one utility feed per hall (`halls.utility_kw`, or an equal share), and each hall's
+switchboards hang off its own feed; the `[power]` counts are per hall.
+
 Every part that draws or passes power gets the id of the node feeding it; mechanical
 load (CDUs, CRAHs) hangs off a panel on each switchboard. A rack's power-shelf group is
 sized N+1 (the largest shelf failed); a rack without shelves gets a PDU at its budget.
@@ -10,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from twin.specs.draft import DesignDraft
+from twin.specs.placement import hall_prefix
 
 NODE_COLUMNS = ("id", "name", "kind", "parent_id", "part_id", "capacity_w", "voltage_v", "redundancy_group")
 UTILITY_VOLTAGE_V = 13800.0
@@ -30,25 +35,41 @@ def power_chain(draft: DesignDraft) -> None:
     power = spec["power"]
     feed = np.full(len(p), -1)
     cap = catalog.attr("power_capacity_w")
-    utility = node("Utility", "utility", None, None, power["utility_kw"] * 1000.0, UTILITY_VOLTAGE_V)
-    ups_nodes, mech_nodes = [], []
+    halls = spec["halls"]
+    site_w = power["utility_kw"] * 1000.0
+    if len(halls) == 1:
+        hall_feeds = [node("Utility", "utility", None, None, site_w, UTILITY_VOLTAGE_V)]
+    else:
+        substation = node("Substation", "utility", None, None, site_w, UTILITY_VOLTAGE_V)
+        hall_feeds = [node(f"{h['name']} utility feed", "feed", substation, None,
+                           (h["utility_kw"] * 1000.0) or site_w / len(halls), UTILITY_VOLTAGE_V) for h in halls]
+    ups_nodes: list[list[int]] = [[] for _ in halls]
+    mech_nodes: list[list[int]] = [[] for _ in halls]
     for k, board in enumerate(gear.switchboard_parts):
-        swb = node(str(p.name[board]), "switchboard", utility, board + 1, cap[p.type[board]], power["voltage_v"])
-        feed[board] = utility
+        h = int(gear.board_hall[k])
+        swb = node(str(p.name[board]), "switchboard", hall_feeds[h], board + 1, cap[p.type[board]],
+                   power["voltage_v"])
+        feed[board] = hall_feeds[h]
         for part in gear.ups_parts[gear.ups_board == k]:
-            ups_nodes.append(node(str(p.name[part]), "ups", swb, part + 1, cap[p.type[part]],
-                                  power["voltage_v"], f"{p.name[board]} UPS N+1"))
+            ups_nodes[h].append(node(str(p.name[part]), "ups", swb, part + 1, cap[p.type[part]],
+                                     power["voltage_v"], f"{p.name[board]} UPS N+1"))
             feed[part] = swb
-        mech_nodes.append(node(f"MECH-{k + 1}", "panel", swb, None,
-                               power["mechanical_share"] * cap[p.type[board]], power["voltage_v"]))
+        mech_nodes[h].append(node(f"{hall_prefix(spec, h)}MECH-{len(mech_nodes[h]) + 1}", "panel", swb, None,
+                                  power["mechanical_share"] * cap[p.type[board]], power["voltage_v"]))
     mechanical = np.concatenate([gear.cdu_parts, gear.crah_parts])
-    feed[mechanical] = np.array(mech_nodes)[np.arange(len(mechanical)) % len(mech_nodes)]
+    mech_hall = p.hall[mechanical]
+    for h in range(len(halls)):
+        sel = mechanical[mech_hall == h]
+        feed[sel] = np.array(mech_nodes[h])[np.arange(len(sel)) % len(mech_nodes[h])]
+    row_index = {h: 0 for h in range(len(halls))}
     kinds = catalog.attr("kind")[p.type]
     busway_cap = cap[catalog.type_id[power["busway"]]]
     budgets = draft.tables["racks"]["power_budget_w"]
-    for ri, row in enumerate(draft.rows):
-        bw = node(f"{row.name}-busway", "busway", ups_nodes[ri % len(ups_nodes)], None, busway_cap,
+    for row in draft.rows:
+        hall_ups = ups_nodes[row.hall]
+        bw = node(f"{row.name}-busway", "busway", hall_ups[row_index[row.hall] % len(hall_ups)], None, busway_cap,
                   power["voltage_v"])
+        row_index[row.hall] += 1
         for rack in row.racks:
             r = racks.index[rack.name]
             members = racks.members[r]

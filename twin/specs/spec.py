@@ -42,11 +42,20 @@ SUPPLIER = {"name": (str, REQ), "country": (str, REQ)}
 TEMPLATE = {"frame": (str, REQ), "budget_w": (NUM, 0.0),
             "layout": (("tables", {"type": (str, REQ), "count": (int, 1)}), REQ),
             "busbar": (str, ""), "manifold": (str, "")}
+ROW = {"name": (str, REQ), "generation": (str, REQ), "racks": (int, REQ),
+       "origin_m": (("list", NUM, 2), REQ), "facing": (str, "-y"), "cdu": (str, REQ),
+       "cdus": (int, 1), "repeat": (("list", int, 2), [1, 1]),
+       "pitch_m": (("list", NUM, 2), [0.0, 2.4]), "alternate": (bool, True), "role": (str, "compute")}
+HALL = {"name": (str, REQ), "size_m": (("list", NUM, 3), REQ), "supply_air_c": (NUM, 22.0),
+        "ashrae_class": (str, "A1"), "recirculation_c": (NUM, 1.0), "crah": (str, ""), "crah_count": (int, 0)}
+# `[[halls]]`: several halls on one site, each at its own position with its own rows.
+SITE_HALL = {**HALL, "origin_m": (("list", NUM, 2), [0.0, 0.0]), "utility_kw": (NUM, 0.0), "rows": (("tables", ROW), REQ)}
 SPEC = {
     "design": ({"name": (str, REQ), "description": (str, ""), "seed": (int, 0), "home_country": (str, "US")}, REQ),
-    "hall": ({"name": (str, REQ), "size_m": (("list", NUM, 3), REQ), "supply_air_c": (NUM, 22.0),
-              "ashrae_class": (str, "A1"), "recirculation_c": (NUM, 1.0), "crah": (str, ""),
-              "crah_count": (int, 0)}, REQ),
+    "hall": (HALL, None),
+    "halls": (("tables", SITE_HALL), None),
+    "campus": ({"spine_hall": (str, REQ), "uplinks_per_leaf": (int, 2), "duct_y_m": (NUM, REQ),
+                "tray_z_m": (NUM, 0.0)}, None),
     "cooling": ({"design_dt_k": (NUM, 10.0)}, {}),
     "catalog": ({"netbox_device_types": (str, "")}, {"netbox_device_types": ""}),
     "power": ({"utility_kw": (NUM, REQ), "switchboard": (str, REQ), "ups": (str, REQ), "switchboards": (int, 1),
@@ -56,10 +65,7 @@ SPEC = {
     "generations": (("tables", {"name": (str, REQ), "label": (str, ""), "description": (str, ""),
                                 "rack_template": (str, REQ), "network_template": (str, REQ),
                                 "liquid_supply_c": (NUM, 32.0)}), REQ),
-    "rows": (("tables", {"name": (str, REQ), "generation": (str, REQ), "racks": (int, REQ),
-                         "origin_m": (("list", NUM, 2), REQ), "facing": (str, "-y"), "cdu": (str, REQ),
-                         "cdus": (int, 1), "repeat": (("list", int, 2), [1, 1]),
-                         "pitch_m": (("list", NUM, 2), [0.0, 2.4]), "alternate": (bool, True)}), REQ),
+    "rows": (("tables", ROW), None),
     "faults": (("tables", {"kind": (str, REQ), "rack": (str, ""), "row": (str, ""), "power_factor": (NUM, 1.2),
                            "length_m": (NUM, 4.0), "cdu": (str, ""), "inlet_c": (NUM, 34.0)}), []),
     "suppliers": (("named", SUPPLIER), {}),
@@ -81,6 +87,7 @@ def load_spec(path: str | Path) -> dict[str, Any]:
         raise TwinError(path, "not valid TOML (tables or lists nested too deeply)") from None
     _check_depth(raw, path)
     spec = _validate(raw, SPEC, "", path)
+    _gather_halls(spec, path)
     catalog = _validate(_builtin_catalog(), {k: SPEC[k] for k in ("suppliers", "part_types", "rack_templates")},
                         "", Path("twin/specs/catalog.toml"))
     imported = _imported_catalog(spec["catalog"], path)
@@ -90,6 +97,41 @@ def load_spec(path: str | Path) -> dict[str, Any]:
     check_size(spec, path)
     spec["source"] = str(path)
     return spec
+
+
+def _gather_halls(spec: dict[str, Any], path: Path) -> None:
+    """One list `spec["halls"]` whether the spec has one `[hall]` (with top-level `[[rows]]`) or
+    several `[[halls]]` (each with its own rows); `spec["rows"]` becomes every row of the site,
+    each knowing its hall (`hall`) and where it was written (`where`, for errors)."""
+    if spec["hall"] is not None and spec["halls"] is not None:
+        raise TwinError(path, "give either one [hall] with [[rows]] or several [[halls]], not both", where="halls")
+    if spec["hall"] is None and spec["halls"] is None:
+        raise TwinError(path, "missing required key ([hall] or [[halls]])", where="hall")
+    if spec["hall"] is not None:
+        if spec["rows"] is None:
+            raise TwinError(path, "missing required key", where="rows")
+        halls = [{**spec["hall"], "origin_m": [0.0, 0.0], "utility_kw": 0.0, "rows": spec["rows"]}]
+        wheres = [f"rows[{i}]" for i in range(len(spec["rows"]))]
+    else:
+        if spec["rows"] is not None:
+            raise TwinError(path, "with [[halls]] each hall lists its own rows ([[halls.rows]])", where="rows")
+        halls = spec["halls"]
+        if not halls:
+            raise TwinError(path, "at least one hall is needed", where="halls")
+        wheres = [f"halls[{h}].rows[{i}]" for h, hall in enumerate(halls) for i in range(len(hall["rows"]))]
+    names = [h["name"] for h in halls]
+    for h, name in enumerate(names):
+        if name in names[:h]:
+            raise TwinError(path, f"two halls are called '{name}'", where=f"halls[{h}].name")
+    rows = []
+    for h, hall in enumerate(halls):
+        for row in hall["rows"]:
+            row["hall"] = h
+            rows.append(row)
+    for row, where in zip(rows, wheres):
+        row["where"] = where
+    spec["halls"], spec["rows"] = halls, rows
+    spec["hall"] = halls[0]
 
 
 def read_spec_text(path: Path) -> str:
@@ -161,7 +203,9 @@ def _validate(value: Any, schema: dict, where: str, path: Path, pattern: str = "
         if key not in value:
             if default is REQ:
                 raise TwinError(path, "missing required key", where=here)
-            out[key] = copy.deepcopy(default)
+            # an omitted section with defaults gets them filled in ({} → every key's default)
+            out[key] = _validate({}, kind, here, path) if isinstance(kind, dict) and default == {} \
+                else copy.deepcopy(default)
             continue
         out[key] = _coerce(value[key], kind, here, path, _join(pattern, key))
     return out
@@ -223,13 +267,17 @@ def _check_references(spec: dict[str, Any], path: Path) -> None:
         need(gen["network_template"], templates, "rack template", f"generations[{i}].network_template")
     for key in ("switchboard", "ups", "busway"):
         need(spec["power"][key], types, "part type", f"power.{key}")
-    if spec["hall"]["crah"]:
-        need(spec["hall"]["crah"], types, "part type", "hall.crah")
-    if spec["hall"]["ashrae_class"] not in ASHRAE_ALLOWABLE_C:
-        raise TwinError(path, f"ashrae_class must be one of {', '.join(ASHRAE_ALLOWABLE_C)}", where="hall.ashrae_class")
-    if spec["hall"]["size_m"][2] > limit("hall_height_m"):
-        raise TwinError(path, f"{spec['hall']['size_m'][2]:g} is over the limit of {LIMITS['hall_height_m'].text()}",
-                        where="hall.size_m[2]")
+    several = len(spec["halls"]) > 1 or spec["campus"] is not None
+    for h, hall in enumerate(spec["halls"]):
+        at = f"halls[{h}]" if several else "hall"
+        if hall["crah"]:
+            need(hall["crah"], types, "part type", f"{at}.crah")
+        if hall["ashrae_class"] not in ASHRAE_ALLOWABLE_C:
+            raise TwinError(path, f"ashrae_class must be one of {', '.join(ASHRAE_ALLOWABLE_C)}",
+                            where=f"{at}.ashrae_class")
+        if hall["size_m"][2] > limit("hall_height_m"):
+            raise TwinError(path, f"{hall['size_m'][2]:g} is over the limit of {LIMITS['hall_height_m'].text()}",
+                            where=f"{at}.size_m[2]")
     if spec["telemetry"] is not None:
         try:
             datetime.fromisoformat(spec["telemetry"]["start"].replace("Z", "+00:00"))
@@ -237,14 +285,27 @@ def _check_references(spec: dict[str, Any], path: Path) -> None:
             raise TwinError(path, f"start {spec['telemetry']['start']!r} is not an ISO-8601 time such as "
                             "2026-11-24T00:00:00Z", where="telemetry.start") from None
     row_names = set()
-    for i, row in enumerate(spec["rows"]):
-        need(row["generation"], generations, "generation", f"rows[{i}].generation")
-        need(row["cdu"], types, "part type", f"rows[{i}].cdu")
+    for row in spec["rows"]:
+        where = row["where"]
+        need(row["generation"], generations, "generation", f"{where}.generation")
+        need(row["cdu"], types, "part type", f"{where}.cdu")
         if row["facing"] not in ("-y", "+y"):
-            raise TwinError(path, "facing must be '-y' or '+y'", where=f"rows[{i}].facing")
+            raise TwinError(path, "facing must be '-y' or '+y'", where=f"{where}.facing")
         if row["racks"] < 1 or row["cdus"] < 1 or min(row["repeat"]) < 1:
-            raise TwinError(path, "racks, cdus and repeat must be at least 1", where=f"rows[{i}]")
+            raise TwinError(path, "racks, cdus and repeat must be at least 1", where=where)
+        if row["role"] not in ("compute", "spine"):
+            raise TwinError(path, "role must be 'compute' or 'spine'", where=f"{where}.role")
         row_names.add(row["name"])
+    campus = spec["campus"]
+    if campus is not None:
+        hall_names = [h["name"] for h in spec["halls"]]
+        need(campus["spine_hall"], set(hall_names), "hall", "campus.spine_hall")
+        spine_hall = hall_names.index(campus["spine_hall"])
+        if not any(r["role"] == "spine" and r["hall"] == spine_hall for r in spec["rows"]):
+            raise TwinError(path, f"hall '{campus['spine_hall']}' has no row with role = \"spine\"",
+                            where="campus.spine_hall")
+        if campus["uplinks_per_leaf"] < 1:
+            raise TwinError(path, "uplinks_per_leaf must be at least 1", where="campus.uplinks_per_leaf")
     for i, fault in enumerate(spec["faults"]):
         target = FAULT_KINDS.get(fault["kind"])
         if target is None:

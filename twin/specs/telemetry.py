@@ -1,6 +1,6 @@
 """Plausible sensor readings for a generated design (seeded, physics-consistent).
 
-Rack inlet follows the hall supply air plus a recirculation term and a daily swing; rack
+Rack inlet follows its hall's supply air plus a recirculation term and a daily swing; rack
 power follows a daily load curve; outlet is inlet plus the air-side ΔT of what the rack
 actually rejects to air; each CDU loop's return is its supply plus the liquid-side ΔT of
 the heat it carries. The `hot_spot` fault lifts one rack's inlet to the spec's figure.
@@ -43,8 +43,8 @@ def make_telemetry(draft: DesignDraft) -> dict[str, Table]:
             sensors[key].append(value)
         series.append(np.round(values, 2))
 
-    supply_air = spec["hall"]["supply_air_c"]
-    recirc = spec["hall"]["recirculation_c"]
+    hall_supply = [h["supply_air_c"] for h in spec["halls"]]
+    hall_recirc = [h["recirculation_c"] for h in spec["halls"]]
     loop_heat = np.zeros((len(draft.tables["cooling_loops"]["id"]) + 1, steps))
     for r, rack in enumerate(draft.racks.plans):
         members = draft.racks.members[r]
@@ -53,6 +53,7 @@ def make_telemetry(draft: DesignDraft) -> dict[str, Table]:
         rack_w = power[members].sum() * load
         air_w = (power[members] * (1 - liquid_fraction[members])).sum() * load
         airflow = max(cfm[members].sum(), 1.0)
+        supply_air, recirc = hall_supply[rack.hall], hall_recirc[rack.hall]
         inlet = supply_air + recirc * rng.uniform(0.5, 1.5) + 0.8 * daily + rng.normal(0, 0.15, steps)
         if rack.name in hot:
             inlet = hot[rack.name] + 0.6 * daily + rng.normal(0, 0.15, steps)

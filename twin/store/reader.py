@@ -180,9 +180,11 @@ class _Loader:
         suppliers = Columns(**self.ints("suppliers", ["id", "domestic"]),
                             **self.texts("suppliers", ["key", "name", "country"]))
         part_types = self.load_part_types(generations, suppliers)
-        h = self.numbers("halls", ["id", "width_m", "depth_m", "height_m", "supply_air_c", "recirculation_c"])
+        h = self.numbers("halls", ["id", "width_m", "depth_m", "height_m", "supply_air_c", "recirculation_c",
+                                   "origin_x_m", "origin_y_m"])
         self.check_halls(h["id"], np.column_stack([h["width_m"], h["depth_m"], h["height_m"]]))
         halls = Columns(id=h["id"].astype(np.int64), size=np.column_stack([h["width_m"], h["depth_m"], h["height_m"]]),
+                        origin=np.nan_to_num(np.column_stack([h["origin_x_m"], h["origin_y_m"]])),
                         supply_air_c=h["supply_air_c"], recirculation_c=h["recirculation_c"], **self.texts("halls", ["name", "ashrae_class"]))
         c = self.numbers("cooling_loops", ["id", "hall_id", "supply_c", "design_dt_k", "capacity_w", "flow_lpm"])
         loop_ids = c["id"].astype(np.int64)

@@ -193,8 +193,9 @@ def test_a_read_only_file_gives_a_clear_error(pod_db, tmp_path):
     command = [sys.executable, "-m", "twin", "notes", "add", str(path), "--part", "A01", "--text", "nope"]
     if os.geteuid() == 0:
         # root writes through file modes: run the CLI without the capability that allows it
-        if not shutil.which("setpriv"):
-            pytest.skip("running as root without setpriv: cannot make a file read-only for this process")
+        if not shutil.which("setpriv"):             # util-linux is essential on Debian: never missing there
+            pytest.fail("running as root without setpriv (util-linux): cannot drop the capability that "
+                        "writes through read-only files; install util-linux")
         command = ["setpriv", "--bounding-set", "-dac_override", "--inh-caps", "-dac_override"] + command
     try:
         result = subprocess.run(command, capture_output=True, text=True, cwd=REPO)

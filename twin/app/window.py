@@ -15,7 +15,7 @@ from typing import Callable
 import numpy as np
 import vtkmodules
 from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import QSettings, Qt, QTimer, qVersion
+from PySide6.QtCore import QSettings, Qt, qVersion
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QInputDialog, QLabel, QMainWindow, QMessageBox,
                                QProgressBar, QPushButton, QWidget)
@@ -26,6 +26,7 @@ from twin.app.findings_panel import FindingsPanel
 from twin.app.power_panel import PowerPanel
 from twin.app.hierarchy import HierarchyPanel
 from twin.app.loader import DesignLoader
+from twin.app.opening import DesignOpening
 from twin.app.overlay_panel import OverlayPanel
 from twin.app.properties import PropertiesPanel
 from twin.app.review import ReviewTools
@@ -43,16 +44,13 @@ from twin.scene.views import fixed_views
 from twin.session import ReviewSession
 from twin.viewstate import ViewState
 
-MAX_RECENT = 8
-READ_SHARE_PERCENT = 80           # of the loading bar: reading the file; the rest is building the scene
 #: Sizes offered by "Export image…" (any WIDTHxHEIGHT can be typed).
 EXPORT_SIZES = ("1920x1080", "3840x2160", "2560x1440", "1280x720")
-FILE_FILTER = "twin designs (*.twin.db *.db);;All files (*)"
 
 ErrorReporter = Callable[[str, str], None]      # (title, message)
 
 
-class MainWindow(QMainWindow):
+class MainWindow(DesignOpening, QMainWindow):
     def __init__(self, settings: QSettings | None = None, report_error: ErrorReporter | None = None,
                  parent: QWidget | None = None):
         super().__init__(parent)
@@ -234,86 +232,6 @@ class MainWindow(QMainWindow):
             a.setEnabled(on)
         self.overlays.field.set_enabled(on)
 
-    # ------------------------------------------------------------------ opening
-    def open_dialog(self) -> None:
-        start = str(Path(self.recent_files()[0]).parent) if self.recent_files() else ""
-        path, _ = QFileDialog.getOpenFileName(self, "Open design", start, FILE_FILTER)
-        if path:
-            self.open_file(path)
-
-    def open_file(self, path: str | Path) -> None:
-        """Start loading `path` in the background; the current design stays until it arrives."""
-        self._pending = None
-        self.loader.start(str(path))
-        self.progress.setRange(0, 0)                     # busy: load_design reports no progress
-        self.progress.setFormat("reading file")
-        self.progress.setVisible(True)
-        self.cancel_button.setVisible(True)
-        self.statusBar().showMessage(f"Loading {Path(path).name}…")
-
-    @property
-    def loading(self) -> bool:
-        return self.loader.busy or self._pending is not None
-
-    def cancel_load(self) -> None:
-        if self._pending is not None:
-            path = self._pending[0]
-            self._pending = None
-            self._on_cancelled(path)
-        self.loader.cancel()
-
-    def _on_stage(self, stage: str) -> None:
-        self.progress.setFormat(stage)
-
-    def _on_load_progress(self, stage: str, done: float) -> None:
-        """Reading the file is the first 80 % of the bar; building the scene the rest."""
-        self.progress.setRange(0, 100)
-        self.progress.setValue(int(round(done * READ_SHARE_PERCENT)))
-        self.progress.setFormat(f"{stage} %p%")
-
-    def _on_cancelled(self, path: str) -> None:
-        self._end_progress()
-        self.statusBar().showMessage(f"Loading {Path(path).name} cancelled")
-
-    def _end_progress(self) -> None:
-        self.progress.setVisible(False)
-        self.cancel_button.setVisible(False)
-
-    def _on_failed(self, path: str, message: str) -> None:
-        self._end_progress()
-        self.statusBar().showMessage(f"Could not open {Path(path).name}")
-        self.report_error("Cannot open design", f"Could not open {path}\n\n{message}")
-
-    def _on_loaded(self, design: Design) -> None:
-        path = str(design.source)
-        self._pending = (path, design)
-        self.progress.setRange(0, 100)
-        self.progress.setValue(READ_SHARE_PERCENT)
-        self.progress.setFormat("building the scene %p%")
-        self.statusBar().showMessage(f"Building the scene of {Path(path).name}…")
-        QTimer.singleShot(0, self._build_pending)       # let the bar repaint first
-
-    def _build_pending(self) -> None:
-        if self._pending is None:                       # cancelled meanwhile
-            return
-        path, design = self._pending
-        self._pending = None
-        try:
-            session = self.loader.session_for(design) or ReviewSession(design)
-            scene = Scene(design, render_window=self.viewport.GetRenderWindow(), state=session.view)
-            queries = DesignQueries(path)
-        except Exception as exc:                        # the old scene stays
-            self._end_progress()
-            self.statusBar().showMessage(f"Could not open {Path(path).name}")
-            self.report_error("Cannot open design", f"Could not show {path}\n\n{type(exc).__name__}: {exc}")
-            return
-        self._install(design, scene, queries, session)
-        self._end_progress()
-        self.add_recent(path)
-        self.warnings_action.setEnabled(bool(scene.warnings))
-        note = f"; {len(scene.warnings)} warnings (View → Load warnings)" if scene.warnings else ""
-        self.statusBar().showMessage(f"Opened {Path(path).name}{note}", 8000)
-
     def _install(self, design: Design, scene: Scene, queries: DesignQueries, session: ReviewSession) -> None:
         if self.queries is not None:
             self.queries.close()
@@ -346,27 +264,6 @@ class MainWindow(QMainWindow):
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.error_box = box
         box.open()
-
-    def recent_files(self) -> list[str]:
-        value = self.settings.value("recent_files", [])
-        if isinstance(value, str):
-            value = [value]
-        return [str(v) for v in (value or [])]
-
-    def add_recent(self, path: str) -> None:
-        path = str(Path(path).resolve())
-        files = [path] + [f for f in self.recent_files() if f != path]
-        self.settings.setValue("recent_files", files[:MAX_RECENT])
-        self._update_recent_menu()
-
-    def _update_recent_menu(self) -> None:
-        self.recent_menu.clear()
-        files = self.recent_files()
-        for f in files:
-            action = self.recent_menu.addAction(Path(f).name)
-            action.setToolTip(f)
-            action.triggered.connect(lambda _c=False, f=f: self.open_file(f))
-        self.recent_menu.setEnabled(bool(files))
 
     def show_warnings(self) -> None:
         """List what the open design could not use as written (placeholders, dangling rows)."""

@@ -14,7 +14,8 @@ from .meshload import (
     load_mesh,
     placeholder_mesh,
 )
-from .parts import PART_KINDS, TYPICAL_SIZES, Mesh, box_mesh, boxes_mesh, merge_meshes, part_mesh
+from .mesh import Mesh, box_mesh, boxes_mesh, merge_meshes
+from .parts import PART_KINDS, TYPICAL_SIZES, part_mesh
 
 __all__ = [
     "MAX_FILE_BYTES",

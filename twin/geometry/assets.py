@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from .meshload import Y_UP_TO_Z_UP
-from .parts import TYPICAL_SIZES, Mesh, part_mesh
+from .mesh import Mesh
+from .parts import TYPICAL_SIZES, part_mesh
 
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]
 

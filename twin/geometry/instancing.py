@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from twin.geometry.parts import Mesh
+from twin.geometry.mesh import Mesh
 from twin.model.transform import rotate_yaw, yawed_box_half_extent
 
 

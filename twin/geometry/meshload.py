@@ -23,7 +23,7 @@ from twin.model.limits import LIMITS, limit
 
 from .assetpath import REFUSED, AssetRefused, contained_resolver, read_regular
 from .decimate import cluster_decimate
-from .parts import GREY, Mesh, box_mesh
+from .mesh import GREY, Mesh, box_mesh
 
 log = logging.getLogger("twin.geometry")
 

@@ -8,7 +8,7 @@ it is model-level, and the only place outside `twin.store` that asks for reading
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from twin.analysis import registry
 from twin.analysis.findings import Finding, findings_to_lines, sort_findings, summary_line
@@ -16,6 +16,12 @@ from twin.analysis.registry import AnalysisResult
 from twin.errors import TwinError
 from twin.model import Design
 from twin.model.readings import ReadingSnapshot
+
+if TYPE_CHECKING:
+    from twin.model.history import SensorHistory, Subject
+
+#: Sensor histories a session keeps (a reviewer clicks back and forth between a few racks).
+HISTORY_CACHE = 16
 
 
 class ReviewSession:
@@ -34,6 +40,7 @@ class ReviewSession:
         self._snapshots: dict[str | None, ReadingSnapshot | None] = {}
         self._results: dict[tuple, AnalysisResult] = {}
         self._times: list[str] | None = None
+        self._histories: dict[tuple, Any] = {}
         self.run_counts: dict[str, int] = {}
         self._view = None
 
@@ -76,6 +83,25 @@ class ReviewSession:
                 from twin.store.telemetry import readings_at
                 self._snapshots[at] = readings_at(self.design.source, at)
         return self._snapshots[at]
+
+    def history(self, subject: "Subject") -> "SensorHistory":
+        """The readings over time of the sensors of a part, rack or loop (`twin.model.history`),
+        with their limits; the last few subjects are kept, since readings do not change."""
+        from twin.model.history import build_history, plotted_sensors
+        key = (subject, self.settings("thermal").get("ashrae_class") if "thermal" in registry.analysis_names()
+               else None)
+        if key not in self._histories:
+            rows, title = plotted_sensors(self.design, subject)
+            readings = []
+            if len(rows) and self.design.source.is_file():
+                from twin.store.telemetry import sensor_histories
+                readings = sensor_histories(self.design.source, self.design.sensors.id[rows])
+            else:
+                rows = rows[:0]
+            if len(self._histories) >= HISTORY_CACHE:
+                self._histories.pop(next(iter(self._histories)))
+            self._histories[key] = build_history(self.design, subject, rows, title, readings, key[1])
+        return self._histories[key]
 
     # ------------------------------------------------------------------ settings
     def settings(self, analysis: str) -> dict[str, Any]:

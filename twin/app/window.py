@@ -25,6 +25,7 @@ from twin.app.cables_panel import CablesPanel
 from twin.app.findings_panel import FindingsPanel
 from twin.app.power_panel import PowerPanel
 from twin.app.hierarchy import HierarchyPanel
+from twin.app.history_panel import HistoryPanel
 from twin.app.loader import DesignLoader
 from twin.app.opening import DesignOpening
 from twin.app.overlay_panel import OverlayPanel
@@ -82,6 +83,9 @@ class MainWindow(DesignOpening, QMainWindow):
         self.visibility_dock = self._dock("Visibility", self.visibility, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.findings_dock = self._dock("Findings", self.findings, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.power_dock = self._dock("Power", self.power, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.history = HistoryPanel()                   # the selection's sensors over time, beside Findings
+        self.history_dock = self._dock("History", self.history, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.splitDockWidget(self.findings_dock, self.history_dock, Qt.Orientation.Horizontal)
         self.tabifyDockWidget(self.overlay_dock, self.power_dock)
         self.overlay_dock.raise_()
         self.cables_dock = self._dock("Cables", self.cables, Qt.DockWidgetArea.BottomDockWidgetArea)
@@ -96,7 +100,7 @@ class MainWindow(DesignOpening, QMainWindow):
         self.resizeDocks([self.hierarchy_dock, self.properties_dock], [330, 400], Qt.Orientation.Horizontal)
         self.resizeDocks([self.properties_dock, self.overlay_dock], [520, 330], Qt.Orientation.Vertical)
         self.review = ReviewTools(self)                 # Notes and Compare docks, note pins, "Add note…"
-        self.resizeDocks([self.findings_dock], [190], Qt.Orientation.Vertical)
+        self.resizeDocks([self.findings_dock], [240], Qt.Orientation.Vertical)
 
         self.loader = DesignLoader(self)
         self._build_status_bar()
@@ -186,7 +190,7 @@ class MainWindow(DesignOpening, QMainWindow):
         view.addAction(self.warnings_action)
         view.addSeparator()
         for dock in (self.hierarchy_dock, self.visibility_dock, self.properties_dock, self.overlay_dock,
-                     self.findings_dock, *self.review.docks()):
+                     self.findings_dock, self.history_dock, *self.review.docks()):
             view.addAction(dock.toggleViewAction())
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self._action("&About twin", self.about))
@@ -217,6 +221,8 @@ class MainWindow(DesignOpening, QMainWindow):
         self.overlays.field.settingsChanged.connect(self._show_field)
         self.overlays.field.clearRequested.connect(self.clear_field)
         self.findings.findingActivated.connect(self.go_to_finding)
+        self.overlays.slider.valueChanged.connect(lambda _v: self.history.set_moment(self.overlays.slider_time()))
+        self.history.momentPicked.connect(lambda ts: self.overlays.slider.setValue(self.overlays.times.index(ts)))
         self.power.traceRequested.connect(self.show_trace)
         self.cables.traceRequested.connect(self.trace_cable)
         self.cables.flyRequested.connect(self.fly_to_cable)
@@ -245,6 +251,7 @@ class MainWindow(DesignOpening, QMainWindow):
         self.field_data = None                         # a field belongs to the design it was loaded for
         self.overlays.field.set_field(None)
         self.findings.set_session(session)
+        self.history.set_session(session)
         self._refresh_power()
         self.cables.set_session(session)
         self.review.set_design(design, scene)
@@ -302,6 +309,7 @@ class MainWindow(DesignOpening, QMainWindow):
         if not from_tree:
             self.hierarchy.select_part(self.selection[0] if self.selection else -1)
         self._show_properties()
+        self.history.show_parts(self.selection)
         self.viewport.refresh()
 
     def _show_properties(self) -> None:
@@ -470,6 +478,8 @@ class MainWindow(DesignOpening, QMainWindow):
         elif finding.location is not None:
             self.select_parts([])
             self.viewport.fly_to(part_pose(np.array(finding.location), np.ones(3), 0.0, scene.aspect()))
+        if finding.loop >= 0:                              # a loop's finding plots the loop's sensors
+            self.history.show_loop(finding.loop)
         self.statusBar().showMessage(finding.to_text().strip(), 8000)
 
     # ------------------------------------------------------------------ cables
@@ -484,6 +494,7 @@ class MainWindow(DesignOpening, QMainWindow):
         self.view.select(ends)
         self.scene.apply()
         self._show_properties()
+        self.history.show_parts(ends)
         self.viewport.refresh()
         name = str(self.design.cable_text().name[cable])
         self.statusBar().showMessage(f"traced cable {name}", 8000)

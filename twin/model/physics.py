@@ -20,6 +20,9 @@ WATER_KG_PER_L = 1.0
 ASHRAE_RECOMMENDED_C = (18.0, 27.0)
 ASHRAE_ALLOWABLE_C = {"A1": (15.0, 32.0), "A2": (10.0, 35.0), "A3": (5.0, 40.0), "A4": (5.0, 45.0)}
 
+#: How units stored in design files are shown: one spelling of each, ° everywhere.
+UNIT_DISPLAY = {"degC": "°C", "degc": "°C", "deg C": "°C", "C": "°C", "degF": "°F", "lpm": "L/min", "l/min": "L/min"}
+
 #: Liquid-cooling rule of thumb: at least this much coolant flow per kW of heat.
 MIN_COOLANT_LPM_PER_KW = 1.0
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from twin.errors import TwinError
 from twin.model.limits import LIMITS, limit
+from twin.model.physics import UNIT_DISPLAY
 from twin.store.search import SearchSyntaxError, search_sql
 
 #: (section title, [(field, value), ...])
@@ -32,8 +33,6 @@ def _fmt(value) -> str:
     return str(value)
 
 
-#: How units stored in design files are shown: one spelling of each, ° everywhere.
-UNIT_DISPLAY = {"degC": "°C", "degc": "°C", "deg C": "°C", "C": "°C", "degF": "°F", "lpm": "L/min", "l/min": "L/min"}
 
 
 def display_unit(unit: str | None) -> str:

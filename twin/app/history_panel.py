@@ -1,0 +1,225 @@
+"""History dock: the selected part's, rack's or cooling loop's sensors over time, with the
+time slider's moment marked as a vertical line.
+
+The data (which sensors, their readings in display units, their limits) come from
+`ReviewSession.history` (`twin.model.history`); this panel only draws them with matplotlib's
+Qt canvas: one small plot per quantity (°C, kW, L/min) sharing the time axis, one line per
+sensor, limits as dashed lines. Moving the slider moves the marker lines only (their x data),
+without plotting the data again. A click on the plot asks the window to move the slider there.
+
+No pyplot: the figure is a plain `matplotlib.figure.Figure` on its own canvas, so nothing
+global changes for the headless exports.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num, num2date
+from matplotlib.figure import Figure
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
+
+from twin.model.history import SensorHistory, Subject, related_subjects
+from twin.session import ReviewSession
+
+NOTHING_SELECTED = "Select a part, a rack or a cooling loop to plot its sensors over time."
+NO_DESIGN = "Open a design to plot sensor readings over time."
+MARKER_COLOUR = "#00838f"
+#: limit lines: "recommended"/"design" in amber, "allowable"/"budget" in red
+LIMIT_COLOURS = (("recommended", "#b26a00"), ("design", "#b26a00"), ("allowable", "#c62828"),
+                 ("budget", "#c62828"))
+
+
+def _limit_colour(label: str) -> str:
+    return next((colour for word, colour in LIMIT_COLOURS if word in label), "#555555")
+
+
+def _short_names(names: list[str]) -> dict[str, str]:
+    """Legend labels without the prefix every sensor shares ("A06-inlet" → "inlet" when all
+    start with "A06-"); whole names when there is one sensor or no shared prefix."""
+    if len(names) < 2:
+        return {n: n for n in names}
+    prefix = names[0][:len(names[0]) - len(names[0].split("-")[-1])]
+    while prefix and not all(n.startswith(prefix) and len(n) > len(prefix) for n in names):
+        prefix = prefix[:prefix.rstrip("-").rfind("-") + 1]
+    return {n: n[len(prefix):] for n in names}
+
+
+def _moment(ts: str | None) -> np.datetime64 | None:
+    return np.datetime64(ts.rstrip("Zz"), "s") if ts else None
+
+
+class HistoryPanel(QWidget):
+    momentPicked = Signal(str)            # a reading timestamp clicked on the plot
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.session: ReviewSession | None = None
+        self.subjects: list[Subject] = []
+        self.history: SensorHistory | None = None
+        self.moment: np.datetime64 | None = None
+        self.axes: list = []
+        self.lines: dict[str, object] = {}        # sensor name → Line2D
+        self.markers: list = []                   # one vertical Line2D per axes
+        self.draws = 0                            # full plots made (tests: a slider step makes none)
+        self.choice = QComboBox()
+        self.choice.setObjectName("historySubject")
+        self.choice.setToolTip("the part, its rack or its cooling loop")
+        self.message = QLabel(NO_DESIGN)
+        self.message.setObjectName("historyMessage")
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message.setWordWrap(True)
+        self.title = QLabel("")
+        self.title.setObjectName("historyTitle")
+        self.title.setWordWrap(True)
+        self.title.setStyleSheet("font-weight: bold;")
+        self.figure = Figure(figsize=(6, 3), layout="constrained")
+        self.canvas = FigureCanvasQTAgg(self.figure)
+        self.canvas.setObjectName("historyCanvas")
+        self.canvas.setToolTip("click to move the time slider to that moment")
+        self.canvas.mpl_connect("button_press_event", self._on_click)
+        self.plot_page = QWidget()
+        page = QVBoxLayout(self.plot_page)
+        page.setContentsMargins(0, 0, 0, 0)
+        page.setSpacing(0)
+        page.addWidget(self.title)
+        page.addWidget(self.canvas, 1)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.message)
+        self.stack.addWidget(self.plot_page)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Show"))
+        top.addWidget(self.choice, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(top)
+        layout.addWidget(self.stack, 1)
+        self.choice.currentIndexChanged.connect(self._on_choice)
+        self._quiet = False
+
+    # ------------------------------------------------------------------ what to show
+    def set_session(self, session: ReviewSession | None) -> None:
+        """A design was opened (None: closed): nothing selected, the marker at the session's moment."""
+        self.session = session
+        times = session.times() if session is not None else []
+        self.moment = _moment(session.at if session is not None and session.at else (times[-1] if times else None))
+        self._set_subjects([])
+
+    def show_parts(self, parts: list[int]) -> None:
+        """The selection changed: plot its first part's sensors (or its rack's), offering its
+        rack and cooling loop in the Show box."""
+        if self.session is None or not parts:
+            self._set_subjects([])
+            return
+        self._set_subjects(related_subjects(self.session.design, int(parts[0])))
+
+    def show_loop(self, loop: int) -> None:
+        """Plot a cooling loop's supply and return temperatures and flow."""
+        if self.session is not None and 0 <= loop < len(self.session.design.cooling_loops):
+            self._set_subjects([Subject("loop", int(loop))])
+
+    def _set_subjects(self, subjects: list[Subject]) -> None:
+        if subjects == self.subjects and self.history is not None:
+            return                                 # same selection: the plot stays as it is
+        self.subjects = subjects
+        self._quiet = True
+        self.choice.clear()
+        d = self.session.design if self.session is not None else None
+        for s in subjects:
+            self.choice.addItem(s.label(d))
+        self.choice.setEnabled(len(subjects) > 1)
+        self._quiet = False
+        self._on_choice(0)
+
+    def _on_choice(self, index: int) -> None:
+        if self._quiet:
+            return
+        if self.session is None or not self.subjects:
+            self.history = None
+            self._show_message(NO_DESIGN if self.session is None else NOTHING_SELECTED)
+            return
+        self.plot(self.session.history(self.subjects[max(index, 0)]))
+
+    def _show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.stack.setCurrentWidget(self.message)
+
+    # ------------------------------------------------------------------ drawing
+    def plot(self, history: SensorHistory) -> None:
+        """Draw `history` from scratch: one axes per unit, a line per sensor, dashed limits."""
+        self.history = history
+        self.figure.clear()
+        self.axes, self.lines, self.markers = [], {}, []
+        if history.message or not history.series:
+            self._show_message(history.message or f"{history.title}: nothing to plot")
+            return
+        units = history.units()
+        first = None
+        short = _short_names([s.name for s in history.series])
+        for i, unit in enumerate(units):
+            ax = self.figure.add_subplot(len(units), 1, i + 1, sharex=first)
+            first = first or ax
+            for s in (s for s in history.series if s.unit == unit):
+                (self.lines[s.name],) = ax.plot(s.times, s.values, label=short[s.name], linewidth=1.4)
+            for limit in (lim for lim in history.limits if lim.unit == unit):
+                ax.axhline(limit.value, linestyle="--", linewidth=1.0, color=_limit_colour(limit.label),
+                           label=f"{limit.label} {limit.value:g} {unit}")
+            ax.set_ylabel(unit, fontsize=8)
+            ax.grid(True, alpha=0.3)
+            ax.tick_params(labelsize=7)
+            ax.legend(fontsize=6.5, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, frameon=False,
+                      handlelength=1.5)
+            if i < len(units) - 1:
+                ax.tick_params(labelbottom=False)
+            self.axes.append(ax)
+        locator = AutoDateLocator(minticks=3, maxticks=5)
+        first.xaxis.set_major_locator(locator)
+        first.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+        self.axes[-1].xaxis.get_offset_text().set_fontsize(7)
+        spans = [(s.times[0], s.times[-1]) for s in history.series if len(s.times)]
+        first.set_xlim(min(a for a, _ in spans), max(b for _, b in spans))
+        self.title.setText(f"{history.title}  ·  times in UTC")
+        x = self.moment if self.moment is not None else history.series[0].times[-1]
+        self.markers = [ax.axvline(x, color=MARKER_COLOUR, linewidth=1.2, linestyle="-") for ax in self.axes]
+        for marker in self.markers:
+            marker.set_visible(self.moment is not None)
+        self.stack.setCurrentWidget(self.plot_page)
+        self.draws += 1
+        self.canvas.draw_idle()
+
+    def set_moment(self, ts: str | None) -> None:
+        """The time slider moved: move the marker lines (the data are not plotted again)."""
+        self.moment = _moment(ts)
+        for marker in self.markers:
+            if self.moment is not None:
+                marker.set_xdata([self.moment, self.moment])
+            marker.set_visible(self.moment is not None)
+        if self.markers:
+            self.canvas.draw_idle()
+
+    def marker_time(self) -> np.datetime64 | None:
+        """Where the marker stands (None: no marker), as datetime64[s]."""
+        if not self.markers or not self.markers[0].get_visible():
+            return None
+        x = self.markers[0].get_xdata()[0]
+        return x if isinstance(x, np.datetime64) else np.datetime64(num2date(x).replace(tzinfo=None), "s")
+
+    def point_of(self, moment: np.datetime64, axes: int = 0) -> tuple[int, int]:
+        """Widget pixel (x, y) of `moment` at mid-height of `axes` (tests click there)."""
+        ax = self.axes[axes]
+        y = float(np.mean(ax.get_ylim()))
+        px, py = ax.transData.transform((date2num(moment), y))
+        ratio = self.canvas.device_pixel_ratio or 1.0
+        return int(round(px / ratio)), int(round(self.canvas.height() - py / ratio))
+
+    def _on_click(self, event) -> None:
+        if event.inaxes is None or event.xdata is None or self.session is None:
+            return
+        times = self.session.times()
+        if not times:
+            return
+        clicked = np.datetime64(num2date(event.xdata).replace(tzinfo=None), "s")
+        stamps = np.array([t.rstrip("Zz") for t in times], dtype="datetime64[s]")
+        nearest = int(np.argmin(np.abs(stamps - clicked)))
+        self.momentPicked.emit(times[nearest])

@@ -13,10 +13,14 @@ global changes for the headless exports.
 
 from __future__ import annotations
 
+from html import escape
+
 import numpy as np
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+from matplotlib.colors import to_hex
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num, num2date
 from matplotlib.figure import Figure
+from matplotlib.transforms import blended_transform_factory
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
@@ -33,6 +37,11 @@ LIMIT_COLOURS = (("recommended", "#b26a00"), ("design", "#b26a00"), ("allowable"
 
 def _limit_colour(label: str) -> str:
     return next((colour for word, colour in LIMIT_COLOURS if word in label), "#555555")
+
+
+def _entry(colour: str, stroke: str, text: str) -> str:
+    """One legend entry as rich text that wraps between entries, never inside one."""
+    return f'<span style="color:{colour}">{stroke}</span>&nbsp;' + escape(text).replace(" ", "&nbsp;")
 
 
 def _short_names(names: list[str]) -> dict[str, str]:
@@ -73,7 +82,7 @@ class HistoryPanel(QWidget):
         self.title = QLabel("")
         self.title.setObjectName("historyTitle")
         self.title.setWordWrap(True)
-        self.title.setStyleSheet("font-weight: bold;")
+        self.title.setTextFormat(Qt.TextFormat.RichText)
         self.figure = Figure(figsize=(6, 3), layout="constrained")
         self.canvas = FigureCanvasQTAgg(self.figure)
         self.canvas.setObjectName("historyCanvas")
@@ -147,7 +156,9 @@ class HistoryPanel(QWidget):
 
     # ------------------------------------------------------------------ drawing
     def plot(self, history: SensorHistory) -> None:
-        """Draw `history` from scratch: one axes per unit, a line per sensor, dashed limits."""
+        """Draw `history` from scratch: two quantities per plot (left and right axis: °C and kW
+        for a rack, °C and L/min for a loop), a line per sensor, dashed limits, and the legend
+        as text above the plot so the lines get the dock's whole width."""
         self.history = history
         self.figure.clear()
         self.axes, self.lines, self.markers = [], {}, []
@@ -155,38 +166,62 @@ class HistoryPanel(QWidget):
             self._show_message(history.message or f"{history.title}: nothing to plot")
             return
         units = history.units()
-        first = None
+        pairs = [units[i:i + 2] for i in range(0, len(units), 2)]
         short = _short_names([s.name for s in history.series])
-        for i, unit in enumerate(units):
-            ax = self.figure.add_subplot(len(units), 1, i + 1, sharex=first)
-            first = first or ax
-            for s in (s for s in history.series if s.unit == unit):
-                (self.lines[s.name],) = ax.plot(s.times, s.values, label=short[s.name], linewidth=1.4)
-            for limit in (lim for lim in history.limits if lim.unit == unit):
-                ax.axhline(limit.value, linestyle="--", linewidth=1.0, color=_limit_colour(limit.label),
-                           label=f"{limit.label} {limit.value:g} {unit}")
-            ax.set_ylabel(unit, fontsize=8)
-            ax.grid(True, alpha=0.3)
-            ax.tick_params(labelsize=7)
-            ax.legend(fontsize=6.5, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, frameon=False,
-                      handlelength=1.5)
-            if i < len(units) - 1:
-                ax.tick_params(labelbottom=False)
-            self.axes.append(ax)
+        legend: list[str] = []
+        hosts: list = []
+        for row, pair in enumerate(pairs):
+            host = self.figure.add_subplot(len(pairs), 1, row + 1, sharex=hosts[0] if hosts else None)
+            hosts.append(host)
+            host.grid(True, alpha=0.3)
+            names: list[tuple] = []
+            for side, unit in enumerate(pair):
+                ax = host if side == 0 else host.twinx()
+                names += self._draw_quantity(ax, history, unit, short, legend)
+            top = self.axes[-1]                     # drawn last, so its lines would hide the host's labels
+            for ax, value, text, colour in names:
+                # named on the line itself: with two quantities on one plot, the unit tells the axis
+                top.text(0.995, value, text, transform=blended_transform_factory(top.transAxes, ax.transData),
+                         ha="right", va="bottom", fontsize=6.5, color=colour,
+                         bbox=dict(facecolor="white", alpha=0.75, edgecolor="none", pad=0.4))
+            if row < len(pairs) - 1:
+                host.tick_params(labelbottom=False)
+        first = hosts[0]
         locator = AutoDateLocator(minticks=3, maxticks=5)
         first.xaxis.set_major_locator(locator)
-        first.xaxis.set_major_formatter(ConciseDateFormatter(locator))
-        self.axes[-1].xaxis.get_offset_text().set_fontsize(7)
+        first.xaxis.set_major_formatter(ConciseDateFormatter(locator, show_offset=False))   # ticks carry the day
         spans = [(s.times[0], s.times[-1]) for s in history.series if len(s.times)]
-        first.set_xlim(min(a for a, _ in spans), max(b for _, b in spans))
-        self.title.setText(f"{history.title}  ·  times in UTC")
+        start, end = min(a for a, _ in spans), max(b for _, b in spans)
+        pad = max((end - start) / 50, np.timedelta64(1, "s"))        # the marker at the ends stays visible
+        first.set_xlim(start - pad, end + pad)
+        self.title.setText(f"<b>{escape(history.title)}</b> &nbsp;·&nbsp; times in UTC<br>" + " &nbsp; ".join(legend))
         x = self.moment if self.moment is not None else history.series[0].times[-1]
-        self.markers = [ax.axvline(x, color=MARKER_COLOUR, linewidth=1.2, linestyle="-") for ax in self.axes]
+        self.markers = [ax.axvline(x, color=MARKER_COLOUR, linewidth=1.2, linestyle="-") for ax in hosts]
         for marker in self.markers:
             marker.set_visible(self.moment is not None)
         self.stack.setCurrentWidget(self.plot_page)
         self.draws += 1
         self.canvas.draw_idle()
+
+    def _draw_quantity(self, ax, history: SensorHistory, unit: str, short: dict[str, str],
+                       legend: list[str]) -> list[tuple]:
+        """The lines and limits of one unit on `ax`, their legend entries appended to `legend`;
+        returns (axes, value, text, colour) of each limit for its label on the line."""
+        names = []
+        for s in (s for s in history.series if s.unit == unit):
+            colour = f"C{len(self.lines)}"
+            (self.lines[s.name],) = ax.plot(s.times, s.values, linewidth=1.4, color=colour)
+            legend.append(_entry(to_hex(colour), "━━", f"{short[s.name]} ({unit})"))
+        for limit in (lim for lim in history.limits if lim.unit == unit):
+            colour = _limit_colour(limit.label)
+            text = f"{limit.label} {limit.value:g} {unit}"
+            ax.axhline(limit.value, linestyle="--", linewidth=1.0, color=colour)
+            names.append((ax, limit.value, f"{limit.value:g} {unit}", colour))
+            legend.append(_entry(colour, "╍╍", text))
+        ax.set_ylabel(unit, fontsize=8)
+        ax.tick_params(labelsize=7)
+        self.axes.append(ax)
+        return names
 
     def set_moment(self, ts: str | None) -> None:
         """The time slider moved: move the marker lines (the data are not plotted again)."""

@@ -30,6 +30,7 @@ from twin.session import ReviewSession
 NOTHING_SELECTED = "Select a part, a rack or a cooling loop to plot its sensors over time."
 NO_DESIGN = "Open a design to plot sensor readings over time."
 MARKER_COLOUR = "#00838f"
+MARGIN_PX = (46, 46, 22, 6)                      # left, right (second axis), bottom (times), top
 #: limit lines: "recommended"/"design" in amber, "allowable"/"budget" in red
 LIMIT_COLOURS = (("recommended", "#b26a00"), ("design", "#b26a00"), ("allowable", "#c62828"),
                  ("budget", "#c62828"))
@@ -83,11 +84,14 @@ class HistoryPanel(QWidget):
         self.title.setObjectName("historyTitle")
         self.title.setWordWrap(True)
         self.title.setTextFormat(Qt.TextFormat.RichText)
-        self.figure = Figure(figsize=(6, 3), layout="constrained")
-        self.canvas = FigureCanvasQTAgg(self.figure)
+        self.figure = Figure(figsize=(6, 3))     # margins set in pixels (_fit_margins): a layout engine
+        self.canvas = FigureCanvasQTAgg(self.figure)   # would cost more than the whole plot on each draw
         self.canvas.setObjectName("historyCanvas")
         self.canvas.setToolTip("click to move the time slider to that moment")
         self.canvas.mpl_connect("button_press_event", self._on_click)
+        self.canvas.mpl_connect("resize_event", lambda _e: self._fit_margins())
+        self.canvas.mpl_connect("draw_event", self._on_drawn)
+        self._background = None                  # the plot without the marker, for blitting
         self.plot_page = QWidget()
         page = QVBoxLayout(self.plot_page)
         page.setContentsMargins(0, 0, 0, 0)
@@ -161,7 +165,7 @@ class HistoryPanel(QWidget):
         as text above the plot so the lines get the dock's whole width."""
         self.history = history
         self.figure.clear()
-        self.axes, self.lines, self.markers = [], {}, []
+        self.axes, self.lines, self.markers, self._background = [], {}, [], None
         if history.message or not history.series:
             self._show_message(history.message or f"{history.title}: nothing to plot")
             return
@@ -196,12 +200,32 @@ class HistoryPanel(QWidget):
         first.set_xlim(start - pad, end + pad)
         self.title.setText(f"<b>{escape(history.title)}</b> &nbsp;·&nbsp; times in UTC<br>" + " &nbsp; ".join(legend))
         x = self.moment if self.moment is not None else history.series[0].times[-1]
-        self.markers = [ax.axvline(x, color=MARKER_COLOUR, linewidth=1.2, linestyle="-") for ax in hosts]
+        # animated: left out of full draws and drawn over a saved background when the slider moves
+        self.markers = [ax.axvline(x, color=MARKER_COLOUR, linewidth=1.2, linestyle="-", animated=True)
+                        for ax in hosts]
         for marker in self.markers:
             marker.set_visible(self.moment is not None)
+        self._fit_margins()
         self.stack.setCurrentWidget(self.plot_page)
         self.draws += 1
         self.canvas.draw_idle()
+
+    def _fit_margins(self) -> None:
+        """Room for the axis labels, in pixels whatever the dock's size."""
+        w, h = self.figure.bbox.width, self.figure.bbox.height
+        if w > 120 and h > 60:
+            self.figure.subplots_adjust(left=MARGIN_PX[0] / w, right=1 - MARGIN_PX[1] / w,
+                                        bottom=MARGIN_PX[2] / h, top=1 - MARGIN_PX[3] / h, hspace=0.15)
+
+    def _on_drawn(self, _event) -> None:
+        """After a full draw: keep the picture without the marker, then draw the marker on it."""
+        self._background = self.canvas.copy_from_bbox(self.figure.bbox)
+        self._draw_markers()
+
+    def _draw_markers(self) -> None:
+        for marker in self.markers:
+            if marker.get_visible():
+                marker.axes.draw_artist(marker)
 
     def _draw_quantity(self, ax, history: SensorHistory, unit: str, short: dict[str, str],
                        legend: list[str]) -> list[tuple]:
@@ -230,8 +254,14 @@ class HistoryPanel(QWidget):
             if self.moment is not None:
                 marker.set_xdata([self.moment, self.moment])
             marker.set_visible(self.moment is not None)
-        if self.markers:
+        if not self.markers:
+            return
+        if self._background is None:
             self.canvas.draw_idle()
+            return
+        self.canvas.restore_region(self._background)
+        self._draw_markers()
+        self.canvas.blit(self.figure.bbox)
 
     def marker_time(self) -> np.datetime64 | None:
         """Where the marker stands (None: no marker), as datetime64[s]."""

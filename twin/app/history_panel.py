@@ -92,6 +92,8 @@ class HistoryPanel(QWidget):
         self.canvas.mpl_connect("resize_event", lambda _e: self._fit_margins())
         self.canvas.mpl_connect("draw_event", self._on_drawn)
         self._background = None                  # the plot without the marker, for blitting
+        self._shape: tuple[int, ...] | None = None   # quantities per plot of the axes shown
+        self._pairs: list[list] = []
         self.plot_page = QWidget()
         page = QVBoxLayout(self.plot_page)
         page.setContentsMargins(0, 0, 0, 0)
@@ -160,44 +162,36 @@ class HistoryPanel(QWidget):
 
     # ------------------------------------------------------------------ drawing
     def plot(self, history: SensorHistory) -> None:
-        """Draw `history` from scratch: two quantities per plot (left and right axis: °C and kW
-        for a rack, °C and L/min for a loop), a line per sensor, dashed limits, and the legend
-        as text above the plot so the lines get the dock's whole width."""
+        """Draw `history`: two quantities per plot (left and right axis: °C and kW for a rack,
+        °C and L/min for a loop), a line per sensor, dashed limits, and the legend as text above
+        the plot so the lines get the dock's whole width. Axes of the same shape are reused."""
         self.history = history
-        self.figure.clear()
-        self.axes, self.lines, self.markers, self._background = [], {}, [], None
+        self.lines, self.markers, self._background = {}, [], None
         if history.message or not history.series:
+            self.figure.clear()
+            self.axes, self._pairs, self._shape = [], [], None
             self._show_message(history.message or f"{history.title}: nothing to plot")
             return
         units = history.units()
         pairs = [units[i:i + 2] for i in range(0, len(units), 2)]
+        frames = self._frame(tuple(len(pair) for pair in pairs))
         short = _short_names([s.name for s in history.series])
         legend: list[str] = []
-        hosts: list = []
-        for row, pair in enumerate(pairs):
-            host = self.figure.add_subplot(len(pairs), 1, row + 1, sharex=hosts[0] if hosts else None)
-            hosts.append(host)
-            host.grid(True, alpha=0.3)
+        for axes, pair in zip(frames, pairs):
             names: list[tuple] = []
-            for side, unit in enumerate(pair):
-                ax = host if side == 0 else host.twinx()
+            for ax, unit in zip(axes, pair):
                 names += self._draw_quantity(ax, history, unit, short, legend)
-            top = self.axes[-1]                     # drawn last, so its lines would hide the host's labels
+            top = axes[-1]                          # drawn last, so its lines would hide the host's labels
             for ax, value, text, colour in names:
                 # named on the line itself: with two quantities on one plot, the unit tells the axis
                 top.text(0.995, value, text, transform=blended_transform_factory(top.transAxes, ax.transData),
                          ha="right", va="bottom", fontsize=6.5, color=colour,
                          bbox=dict(facecolor="white", alpha=0.75, edgecolor="none", pad=0.4))
-            if row < len(pairs) - 1:
-                host.tick_params(labelbottom=False)
-        first = hosts[0]
-        locator = AutoDateLocator(minticks=3, maxticks=5)
-        first.xaxis.set_major_locator(locator)
-        first.xaxis.set_major_formatter(ConciseDateFormatter(locator, show_offset=False))   # ticks carry the day
+        hosts = [axes[0] for axes in frames]
         spans = [(s.times[0], s.times[-1]) for s in history.series if len(s.times)]
         start, end = min(a for a, _ in spans), max(b for _, b in spans)
         pad = max((end - start) / 50, np.timedelta64(1, "s"))        # the marker at the ends stays visible
-        first.set_xlim(start - pad, end + pad)
+        hosts[0].set_xlim(start - pad, end + pad)
         self.title.setText(f"<b>{escape(history.title)}</b> &nbsp;·&nbsp; times in UTC<br>" + " &nbsp; ".join(legend))
         x = self.moment if self.moment is not None else history.series[0].times[-1]
         # animated: left out of full draws and drawn over a saved background when the slider moves
@@ -227,6 +221,36 @@ class HistoryPanel(QWidget):
             if marker.get_visible():
                 marker.axes.draw_artist(marker)
 
+    def _frame(self, shape: tuple[int, ...]) -> list[list]:
+        """Axes for plots of `shape` (quantities per plot: 1 or 2), sharing the time axis.
+        The last ones are emptied and reused when the shape is the same (a rack after a rack):
+        making axes costs about as much as drawing them."""
+        if shape == self._shape:
+            for ax in self.axes:
+                for artist in [*ax.lines, *ax.texts]:
+                    artist.remove()
+                ax.relim()
+                ax.set_autoscaley_on(True)
+            return self._pairs
+        self.figure.clear()
+        pairs: list[list] = []
+        for row, count in enumerate(shape):
+            host = self.figure.add_subplot(len(shape), 1, row + 1, sharex=pairs[0][0] if pairs else None)
+            host.grid(True, alpha=0.3)
+            axes = [host] + ([host.twinx()] if count == 2 else [])
+            for ax in axes:
+                ax.tick_params(labelsize=7)
+            if row < len(shape) - 1:
+                host.tick_params(labelbottom=False)
+            pairs.append(axes)
+        locator = AutoDateLocator(minticks=3, maxticks=5)
+        pairs[0][0].xaxis.set_major_locator(locator)
+        pairs[0][0].xaxis.set_major_formatter(ConciseDateFormatter(locator, show_offset=False))   # ticks say the day
+        self._shape, self._pairs = shape, pairs
+        self.axes = [ax for axes in pairs for ax in axes]
+        self._fit_margins()
+        return pairs
+
     def _draw_quantity(self, ax, history: SensorHistory, unit: str, short: dict[str, str],
                        legend: list[str]) -> list[tuple]:
         """The lines and limits of one unit on `ax`, their legend entries appended to `legend`;
@@ -243,8 +267,6 @@ class HistoryPanel(QWidget):
             names.append((ax, limit.value, f"{limit.value:g} {unit}", colour))
             legend.append(_entry(colour, "╍╍", text))
         ax.set_ylabel(unit, fontsize=8)
-        ax.tick_params(labelsize=7)
-        self.axes.append(ax)
         return names
 
     def set_moment(self, ts: str | None) -> None:

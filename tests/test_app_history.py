@@ -124,3 +124,21 @@ def test_a_loop_finding_plots_the_loop(qtbot, window, hall_db):  # noqa: F811
     assert dashed == [supply + dt]
     # the return runs above its design return at the undersized CDU: the data show the finding
     assert np.max(panel.lines["G-loop1-return"].get_ydata()) > supply + dt
+
+
+def test_a_damaged_reading_is_named_in_the_dock(qtbot, window, hall_db, tmp_path):  # noqa: F811
+    path = tmp_path / "damaged.twin.db"
+    path.write_bytes(hall_db.read_bytes())
+    with sqlite3.connect(path) as conn:
+        (sensor,) = conn.execute("select id from sensors where name = 'A06-outlet'").fetchone()
+        # mid-day, so the latest moment (the one the window opens at) still reads
+        conn.execute("update readings set ts = '2026-11-24T16:00:00Q' where sensor_id = ? "
+                     "and ts = '2026-11-24T16:00:00Z'", [sensor])
+    open_and_wait(qtbot, window, path)
+    panel, d = window.history, window.design
+    window.select_parts([int(window.scene.frame_of_rack[d.rack_index("A06")])])
+    assert panel.stack.currentWidget() is panel.message
+    text = panel.message.text()
+    assert "rack A06" in text and str(path) in text and f"sensor_id {sensor}" in text and "16:00:00Q" in text
+    window.select_parts([int(window.scene.frame_of_rack[d.rack_index("A05")])])     # the rest still plots
+    assert panel.stack.currentWidget() is panel.plot_page and "A05-inlet" in panel.lines

@@ -12,7 +12,7 @@ import pytest
 
 from twin.errors import TwinError
 from twin.model import physics
-from twin.model.history import Subject, display_unit, plotted_sensors, related_subjects, subject_of_part
+from twin.model.history import Subject, plot_unit, plotted_sensors, related_subjects, subject_of_part
 from twin.session import ReviewSession
 from twin.store import load_design
 from twin.store import telemetry
@@ -45,7 +45,7 @@ def test_rack_history_is_its_sensors_readings_as_in_the_file(hall_db, hall):
         factor = 1e-3 if unit == "W" else 1.0
         assert series.times.tolist() == stamps([r[0] for r in rows]).tolist()
         np.testing.assert_allclose(series.values, [r[1] * factor for r in rows])
-        assert series.unit == display_unit(unit)[0]
+        assert series.unit == plot_unit(unit)[0]
     assert history.units() == ["°C", "kW"]
     inlet = next(s for s in history.series if s.kind == "inlet_temp")
     (top,) = sql(hall_db, "select max(value) from readings join sensors s on s.id = sensor_id "

@@ -24,6 +24,7 @@ from matplotlib.transforms import blended_transform_factory
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
+from twin.errors import TwinError
 from twin.model.history import SensorHistory, Subject, related_subjects
 from twin.session import ReviewSession
 
@@ -57,7 +58,11 @@ def _short_names(names: list[str]) -> dict[str, str]:
 
 
 def _moment(ts: str | None) -> np.datetime64 | None:
-    return np.datetime64(ts.rstrip("Zz"), "s") if ts else None
+    """A reading timestamp as datetime64[s]; None for none or one that does not parse (no marker)."""
+    try:
+        return np.datetime64(ts.rstrip("Zz"), "s") if ts else None
+    except ValueError:
+        return None
 
 
 class HistoryPanel(QWidget):
@@ -154,7 +159,14 @@ class HistoryPanel(QWidget):
             self.history = None
             self._show_message(NO_DESIGN if self.session is None else NOTHING_SELECTED)
             return
-        self.plot(self.session.history(self.subjects[max(index, 0)]))
+        subject = self.subjects[max(index, 0)]
+        try:
+            history = self.session.history(subject)
+        except TwinError as exc:                   # a damaged readings table: say where, keep the window
+            self.history = None
+            self._show_message(f"Cannot plot {subject.label(self.session.design)}: {exc}")
+            return
+        self.plot(history)
 
     def _show_message(self, text: str) -> None:
         self.message.setText(text)
@@ -307,6 +319,8 @@ class HistoryPanel(QWidget):
         if not times:
             return
         clicked = np.datetime64(num2date(event.xdata).replace(tzinfo=None), "s")
-        stamps = np.array([t.rstrip("Zz") for t in times], dtype="datetime64[s]")
-        nearest = int(np.argmin(np.abs(stamps - clicked)))
-        self.momentPicked.emit(times[nearest])
+        stamps = [(t, _moment(t)) for t in times]
+        stamps = [(t, m) for t, m in stamps if m is not None]
+        if stamps:
+            nearest = min(stamps, key=lambda tm: abs(tm[1] - clicked))
+            self.momentPicked.emit(nearest[0])

@@ -26,7 +26,7 @@ import numpy as np
 from twin.model import physics
 from twin.model.design import Design
 
-def display_unit(unit: str) -> tuple[str, float]:
+def plot_unit(unit: str) -> tuple[str, float]:
     """How a stored unit is plotted: ("°C", 1.0) for "degC", ("kW", 0.001) for "W" (rack
     powers are read in kW); other units in their one spelling (`physics.UNIT_DISPLAY`)."""
     if unit in ("W", "w"):
@@ -176,7 +176,7 @@ def build_history(design: Design, subject: Subject, rows: np.ndarray, title: str
     s = design.sensors
     series = []
     for row, (times, values) in zip(rows.tolist(), readings):
-        unit, factor = display_unit(str(s.unit[row]))
+        unit, factor = plot_unit(str(s.unit[row]))
         series.append(SensorSeries(int(row), str(s.name[row]), str(s.kind[row]), unit, times,
                                    np.asarray(values, np.float64) * factor))
     message = ""

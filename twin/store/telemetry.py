@@ -19,6 +19,7 @@ reports its last value, and `ReadingSnapshot.reading_ts` shows how old each valu
 
 from __future__ import annotations
 
+import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -124,8 +125,10 @@ def sensor_histories(path: str | Path, sensor_ids: np.ndarray) -> list[tuple[np.
         db.conn.close()
     got = np.fromiter((r[0] for r in rows), np.int64, len(rows))
     try:
-        times = np.array([str(r[1]).rstrip("Zz") for r in rows], dtype="datetime64[s]")
-    except ValueError:
+        with warnings.catch_warnings():         # numpy only warns on a zone suffix: not the stored form
+            warnings.simplefilter("error")
+            times = np.array([str(r[1]).rstrip("Zz") for r in rows], dtype="datetime64[s]")
+    except (ValueError, UserWarning):
         bad = next(r for r in rows if not _parses(r[1]))
         raise TwinError(path, f"timestamp {bad[1]!r} is not an ISO-8601 time",
                         where=f"table readings, sensor_id {bad[0]}") from None
@@ -139,7 +142,9 @@ def sensor_histories(path: str | Path, sensor_ids: np.ndarray) -> list[tuple[np.
 
 def _parses(ts) -> bool:
     try:
-        np.datetime64(str(ts).rstrip("Zz"), "s")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            np.datetime64(str(ts).rstrip("Zz"), "s")
         return True
-    except ValueError:
+    except (ValueError, UserWarning):
         return False

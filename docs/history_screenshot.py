@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -31,8 +31,7 @@ def main(path: str) -> None:
         settle(app, 0.1)
     win.overlays.choose("thermal")
     settle(app, 0.3)
-    win.resizeDocks([win.history_dock], [300], Qt.Orientation.Vertical)
-    win.resizeDocks([win.findings_dock, win.history_dock], [380, 600], Qt.Orientation.Horizontal)
+    win.history_dock.raise_()                         # the History tab beside Findings
     frame = int(win.scene.frame_of_rack[win.design.rack_index("A06")])
     win.select_parts([frame])
     win.fly_to_selection()

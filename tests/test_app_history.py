@@ -43,10 +43,11 @@ def lines_by_label(panel) -> dict[str, object]:
 
 
 def test_history_follows_the_selection_and_the_time_slider(qtbot, window, hall_db):  # noqa: F811
-    window.resize(1800, 1000)          # a reviewer's screen: the History dock beside Findings gets ~600 px
     open_and_wait(qtbot, window, hall_db)
     panel, d = window.history, window.design
-    assert window.history_dock.isVisible() and panel.isVisible()
+    assert panel.visibleRegion().isEmpty()              # a tab behind Findings until brought up
+    window.history_dock.raise_()
+    qtbot.waitUntil(lambda: not panel.visibleRegion().isEmpty(), timeout=3000)
     # nothing selected: a sentence, not empty axes
     assert panel.stack.currentWidget() is panel.message and panel.message.text() == NOTHING_SELECTED
 

@@ -89,7 +89,7 @@ class HistoryPanel(QWidget):
         self.title.setObjectName("historyTitle")
         self.title.setWordWrap(True)
         self.title.setTextFormat(Qt.TextFormat.RichText)
-        self.figure = Figure(figsize=(6, 3))     # margins set in pixels (_fit_margins): a layout engine
+        self.figure = Figure(figsize=(4, 1.6))   # margins set in pixels (_fit_margins): a layout engine
         self.canvas = FigureCanvasQTAgg(self.figure)   # would cost more than the whole plot on each draw
         self.canvas.setObjectName("historyCanvas")
         self.canvas.setToolTip("click to move the time slider to that moment")

@@ -83,15 +83,15 @@ class MainWindow(DesignOpening, QMainWindow):
         self.visibility_dock = self._dock("Visibility", self.visibility, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.findings_dock = self._dock("Findings", self.findings, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.power_dock = self._dock("Power", self.power, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.history = HistoryPanel()                   # the selection's sensors over time, beside Findings
-        self.history_dock = self._dock("History", self.history, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.splitDockWidget(self.findings_dock, self.history_dock, Qt.Orientation.Horizontal)
         self.tabifyDockWidget(self.overlay_dock, self.power_dock)
         self.overlay_dock.raise_()
         self.cables_dock = self._dock("Cables", self.cables, Qt.DockWidgetArea.BottomDockWidgetArea)
         # the cable table (297,440 rows on hall-2000) is read when its tab is first brought up
         self.cables_dock.visibilityChanged.connect(lambda shown: shown and self.cables.load())
         self.tabifyDockWidget(self.findings_dock, self.cables_dock)
+        self.history = HistoryPanel()                   # the selection's sensors over time, a tab beside Findings
+        self.history_dock = self._dock("History", self.history, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.findings_dock, self.history_dock)
         self.findings_dock.raise_()
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)

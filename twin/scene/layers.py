@@ -66,15 +66,17 @@ class Layers:
         self._layers: dict[str, list[Chunk]] = {}
 
     def build(self, name: str, batch: Batch, face_key: np.ndarray | None = None, opacity: float = 1.0,
-              pickable: bool = True) -> None:
-        """(Re)build one layer: its triangles cut into spatial chunks, one actor per chunk."""
+              pickable: bool = True, chunk_m: float | None = CHUNK_M) -> None:
+        """(Re)build one layer: its triangles cut into spatial chunks, one actor per chunk
+        (`chunk_m` None: the whole layer in one actor)."""
         for old in self._layers.pop(name, []):
             self._remove(old.actor)
         if batch.triangle_count == 0:
             return
         key = batch.face_part if face_key is None else face_key
         chunks = []
-        for faces in batch.spatial_chunks(CHUNK_M):
+        cells = batch.spatial_chunks(chunk_m) if chunk_m else [np.arange(batch.triangle_count)]
+        for faces in cells:
             part = batch.subset(faces)
             actor = cell_coloured_actor(vtk_arrays.triangles(part.points, part.faces, part.face_rgb))
             actor.SetPickable(pickable)
@@ -193,17 +195,34 @@ STILL_ONLY_LAYERS = ("detail", "doors", "facility", "hall")
 MOVING_ONLY_LAYERS = ("moving", "hall_moving")
 
 
-def build_moving_layer(layers: Layers, parts: PartGeometry, visible: np.ndarray, detail_racks: np.ndarray) -> None:
-    """The stand-ins drawn while the camera moves (as ParaView's interactive LOD): one box per
-    rack drawn in detail and per facility part, hidden until `Layers.show` turns them on."""
+def moving_layer_swap(merged: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(layers hidden, layers shown) while the camera moves. Merged stand-ins replace the
+    per-floor-cell rack boxes too, since they hold a box for every rack."""
+    return (STILL_ONLY_LAYERS + ("boxes",) if merged else STILL_ONLY_LAYERS), MOVING_ONLY_LAYERS
+
+
+def build_moving_layer(layers: Layers, parts: PartGeometry, visible: np.ndarray, detail_racks: np.ndarray,
+                       merged: bool = True) -> None:
+    """The stand-ins drawn while the camera moves (as ParaView's interactive LOD), hidden until
+    `Layers.show` turns them on.
+
+    merged: one box per visible rack, free part and facility part, all in one actor. Software
+    GL pays a fixed cost per actor (state, uniforms, a draw call), which at hall scale outweighs
+    the culling that per-floor-cell actors buy (DESIGN.md §5). Not merged: boxes only for the
+    racks drawn in detail and the facility gear, cut into floor cells; the still frame's
+    per-cell rack boxes stay drawn beside them."""
     g = parts
-    detail = np.zeros(g.n_racks, bool)
-    detail[detail_racks] = True
     rack_of = g.design.parts.rack
-    frame_batch = g.boxes_batch(np.flatnonzero(g.is_frame & visible & detail[np.maximum(rack_of, 0)]), RACK_BOX_RGB)
+    frames = g.is_frame & visible
+    if not merged:
+        detail = np.zeros(g.n_racks, bool)
+        detail[detail_racks] = True
+        frames &= detail[np.maximum(rack_of, 0)]
+    frame_batch = g.boxes_batch(np.flatnonzero(frames), RACK_BOX_RGB)
+    free_batch = g.boxes_batch(np.flatnonzero(g.is_free & visible), FREE_BOX_RGB) if merged else Batch.empty()
     gear_batch = g.boxes_batch(np.flatnonzero(g.is_facility & visible), FREE_BOX_RGB)
-    batch = Batch.concat([frame_batch, gear_batch])
-    key = np.concatenate([g.n_parts + rack_of[frame_batch.face_part], gear_batch.face_part]) \
+    batch = Batch.concat([frame_batch, free_batch, gear_batch])
+    key = np.concatenate([g.n_parts + rack_of[frame_batch.face_part], free_batch.face_part, gear_batch.face_part]) \
         if batch.triangle_count else None
-    layers.build("moving", batch, key)
+    layers.build("moving", batch, key, chunk_m=None if merged else CHUNK_M)
     layers.show(("moving",), False)

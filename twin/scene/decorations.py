@@ -91,8 +91,8 @@ class Decorations:
                 renderer.AddActor(label)
 
     def label_actors(self) -> list[vtkProp]:
-        """Row, rack and hall name labels (what a moving camera may leave out)."""
-        return list(self.labels) + (self.screen_labels.actors() if self.screen_labels is not None else [])
+        """Row, rack and hall name labels and the title (what a moving camera may leave out)."""
+        return [self.title] + list(self.labels) + (self.screen_labels.actors() if self.screen_labels is not None else [])
 
     def _swap(self, old: vtkActor | None, new: vtkActor | None) -> vtkActor | None:
         if old is not None:

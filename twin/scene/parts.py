@@ -137,6 +137,18 @@ class PartGeometry:
                                       self.yaw[frames[types == t]]) for t in np.unique(types)])
 
     def boxes_batch(self, parts: np.ndarray, rgb: Sequence[int]) -> Batch:
-        """One box per part, of its size, in one colour."""
+        """One box per part, of its size, in one colour (or one (k, 3) colour per part)."""
+        rgb = np.asarray(rgb, np.uint8)
         return instance(unit_box(), parts, self.position[parts], self.yaw[parts], scale=self.size[parts],
-                        rgb=np.tile(np.asarray(rgb, np.uint8), (len(parts), 1)))
+                        rgb=rgb if rgb.ndim == 2 else np.tile(rgb, (len(parts), 1)))
+
+    def mesh_rgb(self, parts: np.ndarray, fallback: Sequence[int]) -> np.ndarray:
+        """(k, 3) average face colour of each part's mesh (`fallback` for uncoloured meshes): what a
+        box standing in for the part is painted, so a white CDU stays white when drawn as a box."""
+        types = self.design.parts.type[parts]
+        rgb = np.tile(np.asarray(fallback, np.uint8), (len(parts), 1))
+        for t in np.unique(types):                        # one step per part type, not per part
+            colors = self.meshes[t].face_colors
+            if colors is not None and len(colors):
+                rgb[types == t] = colors.mean(axis=0).astype(np.uint8)
+        return rgb

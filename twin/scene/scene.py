@@ -50,6 +50,7 @@ from twin.viewstate import Section, ViewSnapshot, ViewState
 BACKGROUND_TOP = (0.80, 0.84, 0.89)
 MAX_TILED_HALLS = 8           # beyond that the floor tile grids are sub-pixel clutter
 BACKGROUND_BOTTOM = (0.97, 0.97, 0.98)
+BACKGROUND_MOVING = tuple((a + b) / 2 for a, b in zip(BACKGROUND_TOP, BACKGROUND_BOTTOM))
 #: Per-part arrays and helpers of `PartGeometry` that a scene answers for directly.
 _PART_ATTRIBUTES = frozenset((
     "n_parts", "n_racks", "kind", "size", "position", "yaw", "centre", "box_lo", "box_hi", "is_frame",
@@ -245,7 +246,7 @@ class Scene:
         """The hall a moving camera draws: trays as plain boxes (one actor when merged)."""
         light = self._hall_batch(simple=True)
         self.layers.build("hall_moving", light, np.full(light.triangle_count, -1), pickable=False,
-                          chunk_m=None if self.options.moving_merged else CHUNK_M)
+                          chunk_m=None if self.options.moving_merged else CHUNK_M, baked=self.options.moving_merged)
         self.layers.show(("hall_moving",), self.moving)
 
     def _hall_batch(self, simple: bool) -> Batch:
@@ -300,6 +301,9 @@ class Scene:
             if not moving:
                 self._labels_while_still = []
         self.reduced.set_factor(opts.moving_reduction if moving else 1)
+        if opts.moving_merged:               # a plain background: the gradient is a full-window pass
+            self.renderer.SetGradientBackground(not moving)
+            self.renderer.SetBackground(*(BACKGROUND_MOVING if moving else BACKGROUND_BOTTOM))
         self.moving = moving
 
     def set_moving_options(self, **changes) -> None:

@@ -48,7 +48,7 @@ class Chunk:
 
 
 #: Fixed light of unlit (baked) layers: from above, a little south-west, like the iso view's camera.
-BAKED_LIGHT = np.array((-0.4, -0.6, 1.0)) / np.linalg.norm((-0.4, -0.6, 1.0))
+BAKED_LIGHT = np.array((-0.3, -0.45, 1.0)) / np.linalg.norm((-0.3, -0.45, 1.0))
 
 
 def baked_shade(points: np.ndarray, faces: np.ndarray) -> np.ndarray:
@@ -58,7 +58,7 @@ def baked_shade(points: np.ndarray, faces: np.ndarray) -> np.ndarray:
     p = points[faces].astype(np.float64)
     normal = np.cross(p[:, 1] - p[:, 0], p[:, 2] - p[:, 0])
     normal /= np.maximum(np.linalg.norm(normal, axis=1, keepdims=True), 1e-12)
-    return (0.45 + 0.55 * np.abs(normal @ BAKED_LIGHT))[:, None]
+    return np.minimum(0.5 + 0.55 * np.abs(normal @ BAKED_LIGHT), 1.0)[:, None]
 
 
 def shaded(rgb: np.ndarray, shade: np.ndarray | None) -> np.ndarray:

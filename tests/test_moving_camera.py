@@ -13,7 +13,7 @@ from twin.store import load_design
 
 SIZE = (640, 360)
 #: The moving level as it was before merged boxes, hidden labels and reduced resolution.
-BEFORE = dict(moving_reduction=1, moving_merged=False, moving_labels=True)
+BEFORE = dict(moving_reduction=1, moving_merged=False, moving_labels=True, moving_detail_budget=0)
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +45,12 @@ def test_moving_draws_less_and_the_still_frame_comes_back(hall):
     scene.set_moving(True)
     moving = scene.screenshot()
     assert scene.triangle_count() < triangles / 2           # boxes stand in for the full meshes
-    layer_actors = [c.actor for c in scene.layers.chunks() if c.actor.GetVisibility()]
-    assert len(layer_actors) == 2                            # one merged box actor and the hall
+    drawn = [c for c in scene.layers.chunks() if c.actor.GetVisibility()]
+    # one merged box actor, the hall, and the full meshes of the rack looked at (a close-up keeps its trays)
+    assert sorted(c.layer for c in drawn) == ["hall_moving", "moving", "moving_detail"]
+    kept = next(c for c in drawn if c.layer == "moving_detail")
+    assert set(hall.parts.rack[kept.face_key].tolist()) == {hall.rack_index("A03")}
+    assert scene.n_parts + hall.rack_index("A03") not in next(c for c in drawn if c.layer == "moving").face_key
     assert not any(shown_labels(scene))                      # no labels, no title while moving
     assert scene.reduced.factor == 2
     # half resolution, scaled up: neighbouring pixel columns repeat far more than in the still

@@ -214,7 +214,7 @@ def build_rack_layers(layers: Layers, parts: PartGeometry, visible: np.ndarray, 
 #: and the hall with its cable trays' rungs...
 STILL_ONLY_LAYERS = ("detail", "doors", "facility", "hall")
 #: ...and what it draws instead: boxes, and the hall with box trays.
-MOVING_ONLY_LAYERS = ("moving", "hall_moving")
+MOVING_ONLY_LAYERS = ("moving", "moving_detail", "hall_moving")
 
 
 def moving_layer_swap(merged: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -224,7 +224,7 @@ def moving_layer_swap(merged: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 def build_moving_layer(layers: Layers, parts: PartGeometry, visible: np.ndarray, detail_racks: np.ndarray,
-                       merged: bool = True) -> None:
+                       merged: bool = True, kept: np.ndarray | None = None) -> None:
     """The stand-ins drawn while the camera moves (as ParaView's interactive LOD), hidden until
     `Layers.show` turns them on.
 
@@ -232,10 +232,18 @@ def build_moving_layer(layers: Layers, parts: PartGeometry, visible: np.ndarray,
     GL pays a fixed cost per actor (state, uniforms, a draw call), which at hall scale outweighs
     the culling that per-floor-cell actors buy (DESIGN.md §5). Not merged: boxes only for the
     racks drawn in detail and the facility gear, cut into floor cells; the still frame's
-    per-cell rack boxes stay drawn beside them."""
+    per-cell rack boxes stay drawn beside them. `kept`: racks drawn in full meshes instead of
+    boxes (`lod.moving_detail_racks`), in one more actor."""
     g = parts
     rack_of = g.design.parts.rack
-    frames = g.is_frame & visible
+    in_kept = np.zeros(g.n_racks, bool)
+    if kept is not None:
+        in_kept[kept] = True
+    in_kept = in_kept[np.maximum(rack_of, 0)] & (rack_of >= 0)
+    layers.build("moving_detail", g.parts_batch(np.flatnonzero((g.is_frame | g.is_inner) & visible & in_kept)),
+                 chunk_m=None)
+    layers.show(("moving_detail",), False)
+    frames = g.is_frame & visible & ~in_kept
     if not merged:
         detail = np.zeros(g.n_racks, bool)
         detail[detail_racks] = True

@@ -39,6 +39,9 @@ class RenderOptions:
                        Off: the still frame's per-floor-cell box actors stay, stand-ins only replace
                        detailed racks and facility gear (the moving level before this option).
     moving_labels:     keep row and rack labels while the camera moves (off: they return when it stops).
+    moving_detail_budget: triangles of full rack meshes kept while the camera moves: the detailed racks
+                       nearest what it looks at (selected ones first), so a close-up orbit keeps its
+                       rack's trays in view; 0: every rack is a box while moving.
     """
 
     multisamples: int = 0
@@ -51,6 +54,7 @@ class RenderOptions:
     moving_reduction: int = 2
     moving_merged: bool = True
     moving_labels: bool = False
+    moving_detail_budget: int = 30_000
 
     def but(self, **changes) -> "RenderOptions":
         """A copy with some options changed (unknown names raise TypeError)."""

@@ -148,7 +148,11 @@ class PartGeometry:
         types = self.design.parts.type[parts]
         rgb = np.tile(np.asarray(fallback, np.uint8), (len(parts), 1))
         for t in np.unique(types):                        # one step per part type, not per part
-            colors = self.meshes[t].face_colors
-            if colors is not None and len(colors):
-                rgb[types == t] = colors.mean(axis=0).astype(np.uint8)
+            mesh = self.meshes[t]
+            if mesh.face_colors is None or not len(mesh.face_colors):
+                continue
+            v = mesh.vertices[mesh.faces].astype(np.float64)
+            area = np.linalg.norm(np.cross(v[:, 1] - v[:, 0], v[:, 2] - v[:, 0]), axis=1)
+            if area.sum() > 0:                            # what the eye sees: colours weighed by area
+                rgb[types == t] = (mesh.face_colors.T @ area / area.sum()).astype(np.uint8)
         return rgb

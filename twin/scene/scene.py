@@ -40,7 +40,7 @@ from twin.scene.decorations import Decorations
 from twin.scene.hall import hall_batch, tile_grid, tray_batch
 from twin.scene.layers import (CHUNK_M, Layers, build_moving_layer, build_rack_layers, colour_table,
                                moving_layer_swap)
-from twin.scene.lod import choose_detail_racks, racks_in_view
+from twin.scene.lod import choose_detail_racks, moving_detail_racks, racks_in_view
 from twin.scene.options import INTERACTIVE, RenderOptions, offscreen_window
 from twin.scene.parts import PartGeometry
 from twin.scene.picking import display_ray, pick_ray, surface_point
@@ -86,6 +86,7 @@ class Scene:
         self.detail_racks = np.zeros(0, np.int64)
         self.moving = False                  # the camera is moving: stand-in boxes (set_moving)
         self._moving_stale = True
+        self._moving_kept = np.zeros(0, np.int64)   # racks whose full meshes a moving camera keeps
         self._labels_while_still: list = []  # labels hidden while the camera moves, shown again when it stops
         self.reduced = ReducedFrames(self.renderer)
         self._plane: vtkPlane | None = None
@@ -243,10 +244,12 @@ class Scene:
                 self.add_actor(tile_grid(float(d.halls.size[h][0]), float(d.halls.size[h][1]), tuple(origin[h])))
 
     def _build_hall_moving(self) -> None:
-        """The hall a moving camera draws: trays as plain boxes (one actor when merged)."""
+        """The hall a moving camera draws: trays as plain boxes (one actor when merged). It stays
+        lit by the headlight, as in the still frame: a baked light would turn the floor of a
+        close-up from grey to white and back at every move, and its few triangles cost little."""
         light = self._hall_batch(simple=True)
         self.layers.build("hall_moving", light, np.full(light.triangle_count, -1), pickable=False,
-                          chunk_m=None if self.options.moving_merged else CHUNK_M, baked=self.options.moving_merged)
+                          chunk_m=None if self.options.moving_merged else CHUNK_M)
         self.layers.show(("hall_moving",), self.moving)
 
     def _hall_batch(self, simple: bool) -> Batch:
@@ -286,9 +289,12 @@ class Scene:
         if moving == self.moving or not self.options.interactive_lod:
             return
         opts = self.options
-        if moving and self._moving_stale:
-            build_moving_layer(self.layers, self.geometry, self.visible, self.detail_racks, opts.moving_merged)
-            self._moving_stale = False
+        kept = moving_detail_racks(self.geometry, self.detail_racks, self.state.forced_racks(),
+                                   np.array(self.renderer.GetActiveCamera().GetFocalPoint()),
+                                   opts.moving_detail_budget) if moving else self._moving_kept
+        if moving and (self._moving_stale or not np.array_equal(kept, self._moving_kept)):
+            build_moving_layer(self.layers, self.geometry, self.visible, self.detail_racks, opts.moving_merged, kept)
+            self._moving_stale, self._moving_kept = False, kept
             self.recolour()
         still_only, moving_only = moving_layer_swap(opts.moving_merged)
         self.layers.show(still_only, not moving)
@@ -308,8 +314,9 @@ class Scene:
 
     def set_moving_options(self, **changes) -> None:
         """Change how a moving camera draws (`RenderOptions.moving_reduction`, `moving_merged`,
-        `moving_labels`; the app's View menu, the orbit benchmark); applies from the next move."""
-        unknown = set(changes) - {"moving_reduction", "moving_merged", "moving_labels"}
+        `moving_labels`, `moving_detail_budget`; the app's View menu, the orbit benchmark); applies
+        from the next move."""
+        unknown = set(changes) - {"moving_reduction", "moving_merged", "moving_labels", "moving_detail_budget"}
         if unknown:
             raise TypeError(f"not a moving-camera option: {', '.join(sorted(unknown))}")
         self.set_moving(False)

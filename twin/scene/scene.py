@@ -44,13 +44,12 @@ from twin.scene.lod import choose_detail_racks, moving_detail_racks, racks_in_vi
 from twin.scene.options import INTERACTIVE, RenderOptions, offscreen_window
 from twin.scene.parts import PartGeometry
 from twin.scene.picking import display_ray, pick_ray, surface_point
-from twin.scene.reduced import ReducedFrames
+from twin.scene.moving_frame import MovingFrame
 from twin.viewstate import Section, ViewSnapshot, ViewState
 
 BACKGROUND_TOP = (0.80, 0.84, 0.89)
 MAX_TILED_HALLS = 8           # beyond that the floor tile grids are sub-pixel clutter
 BACKGROUND_BOTTOM = (0.97, 0.97, 0.98)
-BACKGROUND_MOVING = tuple((a + b) / 2 for a, b in zip(BACKGROUND_TOP, BACKGROUND_BOTTOM))
 #: Per-part arrays and helpers of `PartGeometry` that a scene answers for directly.
 _PART_ATTRIBUTES = frozenset((
     "n_parts", "n_racks", "kind", "size", "position", "yaw", "centre", "box_lo", "box_hi", "is_frame",
@@ -87,8 +86,9 @@ class Scene:
         self.moving = False                  # the camera is moving: stand-in boxes (set_moving)
         self._moving_stale = True
         self._moving_kept = np.zeros(0, np.int64)   # racks whose full meshes a moving camera keeps
-        self._labels_while_still: list = []  # labels hidden while the camera moves, shown again when it stops
-        self.reduced = ReducedFrames(self.renderer)
+        self.moving_frame = MovingFrame(self.renderer, lambda: self.decorations.label_actors(),
+                                        (BACKGROUND_BOTTOM, BACKGROUND_TOP))
+        self.reduced = self.moving_frame.reduced
         self._plane: vtkPlane | None = None
         self._applied = ViewSnapshot.empty(self.n_parts)
         self.layers = Layers(self.add_actor, self.remove_actor)
@@ -299,17 +299,7 @@ class Scene:
         still_only, moving_only = moving_layer_swap(opts.moving_merged)
         self.layers.show(still_only, not moving)
         self.layers.show(moving_only, moving)
-        if not opts.moving_labels:
-            if moving:
-                self._labels_while_still = [a for a in self.decorations.label_actors() if a.GetVisibility()]
-            for label in self._labels_while_still:
-                label.SetVisibility(not moving)
-            if not moving:
-                self._labels_while_still = []
-        self.reduced.set_factor(opts.moving_reduction if moving else 1)
-        if opts.moving_merged:               # a plain background: the gradient is a full-window pass
-            self.renderer.SetGradientBackground(not moving)
-            self.renderer.SetBackground(*(BACKGROUND_MOVING if moving else BACKGROUND_BOTTOM))
+        self.moving_frame.set(moving, opts)
         self.moving = moving
 
     def set_moving_options(self, **changes) -> None:

@@ -1,4 +1,7 @@
-"""Reduced-resolution frames while the camera moves, as ParaView's "image reduction factor".
+"""What a frame drawn while the camera moves leaves out besides geometry: resolution, labels and
+the gradient background (the stand-in geometry itself is `twin.scene.layers`).
+
+Reduced resolution, as ParaView's "image reduction factor":
 
 Software GL (llvmpipe) pays for every pixel it shades, so a moving close-up whose boxes fill the
 window costs about as much per frame as the pixels it covers. While the camera moves, the
@@ -11,9 +14,13 @@ renderer only while the camera moves, so still frames and exports never go throu
 
 from __future__ import annotations
 
+from typing import Callable
+
 from vtkmodules.vtkParallelCore import vtkDummyController
 from vtkmodules.vtkRenderingCore import vtkRenderer
 from vtkmodules.vtkRenderingParallel import vtkSynchronizedRenderers
+
+from twin.scene.options import RenderOptions
 
 
 class ReducedFrames:
@@ -39,3 +46,31 @@ class ReducedFrames:
             self._sync.SetImageReductionFactor(factor)
             self._sync.SetRenderer(self.renderer)
         self.factor = factor
+
+
+class MovingFrame:
+    """Switches a renderer's moving-frame extras on and off: reduced resolution, name labels
+    (hidden while moving, the same ones shown again when it stops: they are placed for the
+    camera's stop, not for every frame) and a plain background in place of the gradient."""
+
+    def __init__(self, renderer: vtkRenderer, label_actors: Callable[[], list],
+                 background: tuple[tuple[float, float, float], tuple[float, float, float]]):
+        self.renderer = renderer
+        self.reduced = ReducedFrames(renderer)
+        self._label_actors = label_actors
+        self._background = background                 # (bottom, top) of the still frame's gradient
+        self._hidden_labels: list = []
+
+    def set(self, moving: bool, options: RenderOptions) -> None:
+        if not options.moving_labels:
+            if moving:
+                self._hidden_labels = [a for a in self._label_actors() if a.GetVisibility()]
+            for label in self._hidden_labels:
+                label.SetVisibility(not moving)
+            if not moving:
+                self._hidden_labels = []
+        self.reduced.set_factor(options.moving_reduction if moving else 1)
+        if options.moving_merged:               # a plain background: the gradient is a full-window pass
+            bottom, top = self._background
+            self.renderer.SetGradientBackground(not moving)
+            self.renderer.SetBackground(*(tuple((a + b) / 2 for a, b in zip(bottom, top)) if moving else bottom))

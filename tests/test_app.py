@@ -151,6 +151,29 @@ def test_bad_file_keeps_the_open_scene_and_names_the_file(qtbot, tmp_path, pod_d
     assert win.recent_files() == [str(pod_db.resolve())]
 
 
+def test_damaged_reading_times_open_with_a_warning_and_lose_nothing_else(qtbot, window, hall_db, tmp_path):
+    # one latest reading and one mid-day reading carry text that is not a time
+    design = tmp_path / "damaged.twin.db"
+    shutil.copy(hall_db, design)
+    with sqlite3.connect(design) as conn:
+        last, = conn.execute("select max(ts) from readings").fetchone()
+        middle, = conn.execute("select ts from readings group by ts order by ts limit 1 offset 40").fetchone()
+        good_times = [r[0] for r in conn.execute("select distinct ts from readings order by ts")]
+        sensor, = conn.execute("select min(sensor_id) from readings where ts = ?", (last,)).fetchone()
+        conn.execute("update readings set ts = '2026-13-45Tzz' where ts = ? and sensor_id = ?", (last, sensor))
+        conn.execute("update readings set ts = 'yesterday' where ts = ? and sensor_id = ?", (middle, sensor))
+    open_and_wait(qtbot, window, design)
+    assert window.statusBar().currentMessage().startswith("Opened damaged.twin.db"), window.statusBar().currentMessage()
+    assert not window.errors
+    damaged = [w for w in window.scene.warnings if "table readings" in w]
+    assert len(damaged) == 2 and any("'2026-13-45Tzz'" in w and f"sensor_id {sensor}" in w for w in damaged)
+    assert window.warnings_action.isEnabled()
+    # the rest is all there: every good moment on the slider, the power tree, the findings
+    assert window.overlays.times == good_times
+    assert window.power.summary.text() and window.power.tree.topLevelItemCount() == 1
+    assert any(f.code == "inlet-allowable" and f.subject == "A06" for f in window.session.findings())
+
+
 def test_loading_keeps_ui_alive_and_cancel_restores(qtbot, window, pod_db, hall2000_db):
     open_and_wait(qtbot, window, pod_db)
     pod_scene = window.scene

@@ -40,6 +40,7 @@ class ReviewSession:
         self._snapshots: dict[str | None, ReadingSnapshot | None] = {}
         self._results: dict[tuple, AnalysisResult] = {}
         self._times: list[str] | None = None
+        self._reading_warnings: list[str] | None = None
         self._histories: dict[tuple, Any] = {}
         self.run_counts: dict[str, int] = {}
         self._view = None
@@ -72,6 +73,16 @@ class ReviewSession:
                 from twin.store.telemetry import reading_times
                 self._times = reading_times(self.design.source)
         return self._times
+
+    def reading_warnings(self) -> list[str]:
+        """Stored readings left out because their timestamp is not a time, one line per timestamp
+        (read once: a scan of the readings table)."""
+        if self._reading_warnings is None:
+            self._reading_warnings = []
+            if len(self.design.sensors) and self.design.source.is_file():
+                from twin.store.telemetry import damaged_readings
+                self._reading_warnings = damaged_readings(self.design.source)
+        return self._reading_warnings
 
     def snapshot(self, at: str | None = None) -> ReadingSnapshot | None:
         """The readings at `at` (default: the session's moment); None for a design without sensors."""

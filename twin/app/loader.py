@@ -28,6 +28,7 @@ def prepare_session(design) -> ReviewSession:
     """
     session = ReviewSession(design)
     try:
+        session.reading_warnings()
         session.findings()
     except Exception:       # the panels show the error when they ask again
         pass

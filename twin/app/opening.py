@@ -97,6 +97,7 @@ class DesignOpening:
             self.statusBar().showMessage(f"Could not open {Path(path).name}")
             self.report_error("Cannot open design", f"Could not show {path}\n\n{type(exc).__name__}: {exc}")
             return
+        scene.warnings.extend(session.reading_warnings())
         self._install(design, scene, queries, session)
         self._end_progress()
         self.add_recent(path)

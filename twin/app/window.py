@@ -35,6 +35,7 @@ from twin.store.queries import DesignQueries
 from twin.app.viewport import Viewport
 from twin.app.visibility_panel import VisibilityPanel
 from twin.analysis.findings import Finding
+from twin.errors import TwinError
 from twin.export.image import FieldView, parse_size, render_view, write_png
 from twin.model import Design
 from twin.scene import Scene
@@ -460,7 +461,13 @@ class MainWindow(DesignOpening, QMainWindow):
         if self.session is None or self.session.available().get("power"):
             self.power.set_design(self.design if self.session is not None else None)
             return
-        self.power.set_design(self.design, self.session.result("power").detail)
+        try:
+            result = self.session.result("power")
+        except TwinError as exc:                  # e.g. readings the check cannot use: the rest still opens
+            self.power.set_design(self.design)
+            self.statusBar().showMessage(f"Power check: {exc}", 10000)
+            return
+        self.power.set_design(self.design, result.detail)
 
     def show_trace(self, trace) -> None:
         """Light up a power trace (from the Power panel) in 3D, the rest dimmed, and select the

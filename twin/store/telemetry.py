@@ -12,8 +12,10 @@ order and SQLite compares timestamps as strings.
 - `sensor_histories(path, sensor_ids)` gives several sensors' histories in one query (the
   viewer's History dock: a rack's or a loop's sensors), by index seeks on the primary key.
 
-A timestamp that does not parse, or that lies before the first reading, is a `TwinError`
-naming the file and the timestamp. A time after the last reading is allowed: each sensor then
+A timestamp asked for that does not parse, or that lies before the first reading, is a
+`TwinError` naming the file and the timestamp. A stored reading whose timestamp is not in the
+canonical form is left out of the times and the snapshots (`damaged_readings` names them), so
+one bad row does not stop a design from opening. A time after the last reading is allowed: each sensor then
 reports its last value, and `ReadingSnapshot.reading_ts` shows how old each value is.
 """
 
@@ -30,6 +32,8 @@ from twin.model.readings import ReadingSnapshot
 from twin.store.reader import open_database
 
 TS_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+#: The stored form as an SQLite GLOB: text order is time order only for timestamps of this shape.
+TS_GLOB = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z"
 
 
 def canonical_ts(source: str | Path, ts: str) -> str:
@@ -45,13 +49,39 @@ def canonical_ts(source: str | Path, ts: str) -> str:
     return moment.astimezone(timezone.utc).strftime(TS_FORMAT)
 
 
+def _is_time(ts: str) -> bool:
+    try:
+        datetime.strptime(ts, TS_FORMAT)
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
 def reading_times(path: str | Path) -> list[str]:
-    """Distinct reading timestamps in the file, oldest first (empty when there are none)."""
+    """Distinct reading timestamps in the file, oldest first (empty when there are none);
+    timestamps that are not real times in the stored form are left out (see `damaged_readings`)."""
     db = open_database(path)
     try:
-        return [r[0] for r in db.execute("select distinct ts from readings order by ts")]
+        stamps = [r[0] for r in db.execute("select distinct ts from readings where ts glob ? order by ts", [TS_GLOB])]
     finally:
         db.conn.close()
+    return [ts for ts in stamps if _is_time(ts)]
+
+
+def damaged_readings(path: str | Path, most: int = 20) -> list[str]:
+    """One line per distinct stored timestamp that is not a time in the stored form, naming the
+    file, the text, how many readings carry it and one sensor id: the readings left out."""
+    db = open_database(path)
+    try:
+        rows = db.execute("select ts, count(*), min(sensor_id) from readings where ts is null or ts not glob ? "
+                          "group by ts order by ts limit ?", [TS_GLOB, most]).fetchall()
+        rows += [r for r in db.execute("select ts, count(*), min(sensor_id) from readings where ts glob ? group by ts",
+                                       [TS_GLOB]).fetchall() if not _is_time(r[0])][:most]
+    finally:
+        db.conn.close()
+    return [f"{path}: table readings, sensor_id {sensor}: timestamp {ts!r} is not a time such as "
+            f"2026-11-24T13:45:00Z; {count:,} reading{'s' if count != 1 else ''} at it left out"
+            for ts, count, sensor in rows[:most]]
 
 
 def readings_at(path: str | Path, ts: str | None = None) -> ReadingSnapshot:
@@ -59,7 +89,7 @@ def readings_at(path: str | Path, ts: str | None = None) -> ReadingSnapshot:
     path = Path(path)
     db = open_database(path)
     try:
-        first, last = db.execute("select min(ts), max(ts) from readings").fetchone()
+        first, last = _first_and_last(db)
         if ts is None:
             at = last
         else:
@@ -76,14 +106,26 @@ def readings_at(path: str | Path, ts: str | None = None) -> ReadingSnapshot:
                 select s.id, r.ts, r.value
                 from sensors s
                 left join readings r on r.sensor_id = s.id and r.ts = (
-                    select ts from readings where sensor_id = s.id and ts <= :at order by ts desc limit 1)
-                order by s.id""", {"at": at}).fetchall()
+                    select ts from readings where sensor_id = s.id and ts <= :at and ts glob :shape
+                    order by ts desc limit 1)
+                order by s.id""", {"at": at, "shape": TS_GLOB}).fetchall()
     finally:
         db.conn.close()
     ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
     values = np.fromiter((np.nan if r[2] is None else r[2] for r in rows), dtype=np.float64, count=len(rows))
     stamps = np.array([r[1] or "" for r in rows], dtype=object)
     return ReadingSnapshot(source=path, ts=at, sensor_id=ids, value=values, reading_ts=stamps)
+
+
+def _first_and_last(db) -> tuple[str | None, str | None]:
+    """The first and last stored timestamps that are real times (None, None without readings).
+
+    Two index seeks on `ts` in the usual case; a damaged end walks on to the next good one."""
+    ends = []
+    for order in ("asc", "desc"):
+        cursor = db.execute(f"select distinct ts from readings where ts glob ? order by ts {order}", [TS_GLOB])
+        ends.append(next((row[0] for row in cursor if _is_time(row[0])), None))
+    return ends[0], ends[1]
 
 
 def sensor_series(path: str | Path, sensor_id: int) -> tuple[list[str], np.ndarray]:

@@ -49,11 +49,11 @@ def hall_batch(design: Design, size: tuple[float, float, float], origin: tuple[f
     return Batch.concat(batches)
 
 
-def tray_batch(design: Design, simple: bool = False) -> Batch:
-    """Every cable tray and campus duct along its centre line (plain boxes with `simple`)."""
+def tray_batch(design: Design, simple: bool = False, rows: np.ndarray | None = None) -> Batch:
+    """Every cable tray and campus duct (or those at `rows`) along its centre line (plain boxes with `simple`)."""
     trays = design.cable_trays
     batches = []
-    for i in range(len(trays)):
+    for i in range(len(trays)) if rows is None else rows.tolist():
         a, b = trays.start[i], trays.end[i]
         length = float(np.linalg.norm((b - a)[:2]))
         if length > 0:

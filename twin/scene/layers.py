@@ -67,15 +67,15 @@ class Layers:
         self._layers: dict[str, list[Chunk]] = {}
 
     def build(self, name: str, batch: Batch, face_key: np.ndarray | None = None, opacity: float = 1.0,
-              pickable: bool = True) -> None:
-        """(Re)build one layer: its triangles cut into spatial chunks, one actor per chunk."""
+              pickable: bool = True, cell_m: float = CHUNK_M) -> None:
+        """(Re)build one layer: its triangles cut into spatial chunks of `cell_m`, one actor per chunk."""
         for old in self._layers.pop(name, []):
             self._remove(old.actor)
         if batch.triangle_count == 0:
             return
         key = batch.face_part if face_key is None else face_key
         chunks = []
-        for faces in batch.spatial_chunks(CHUNK_M):
+        for faces in batch.spatial_chunks(cell_m):
             part = batch.subset(faces)
             actor = cell_coloured_actor(vtk_arrays.triangles(part.points, part.faces, part.face_rgb))
             actor.SetPickable(pickable)
@@ -142,9 +142,12 @@ class Layers:
             vtk_arrays.set_cell_rgb(chunk.mapper.GetInput(), rgb)
 
 
-def colour_table(parts: PartGeometry, overlay: Overlay | None, blocks: RowBlocks | None = None) -> np.ndarray | None:
+def colour_table(parts: PartGeometry, overlay: Overlay | None, blocks: RowBlocks | None = None,
+                 drawn: np.ndarray | None = None) -> np.ndarray | None:
     """Colours by key (parts first, then one summary colour per rack box, then, with `blocks`,
-    one per row block of a far hall: its racks' aggregate); None: natural colours."""
+    one per row block of a far hall: its racks' aggregate); None: natural colours. With
+    `drawn` (a part mask), only those parts get colours: the others are drawn as blocks,
+    and a site of 200,000 parts recolours in the time of the few it draws."""
     if overlay is None:
         return None
     n, n_racks = parts.n_parts, parts.n_racks
@@ -156,7 +159,10 @@ def colour_table(parts: PartGeometry, overlay: Overlay | None, blocks: RowBlocks
     def colours(v: np.ndarray) -> np.ndarray:
         return colormap.map_values(v, overlay.colormap, overlay.vmin, overlay.vmax, palette)
     rack_values = parts.rack_summary(values, overlay.rack_reduce)
-    table[:n] = colours(values)
+    if drawn is None:
+        table[:n] = colours(values)
+    else:
+        table[np.flatnonzero(drawn)] = colours(values[drawn])
     table[n:n + n_racks] = colours(rack_values)
     block_values = np.zeros(0)
     if n_blocks:

@@ -233,7 +233,8 @@ class Scene:
         tray meshes of halls gone far stay cached for a few halls, then are released."""
         blocks = self.site.far_blocks()
         batch = self.site.blocks.batch(blocks)
-        self.layers.build("blocks", batch, self.n_parts + self.n_racks + batch.face_part)
+        # twelve triangles a row: one actor for them all (per-actor cost, not triangles, is what counts)
+        self.layers.build("blocks", batch, self.n_parts + self.n_racks + batch.face_part, cell_m=1e6)
         self._build_hall()
         wanted = [-1] + np.flatnonzero(self.site.near).tolist()
         self.site.cache.keep_only({(h, simple) for h in wanted for simple in (False, True)})
@@ -376,7 +377,7 @@ class Scene:
         emphasised = self._emphasised_keys() if s.highlighting else None
         n_keys = g.n_parts + g.n_racks
         emphasised = None if emphasised is None else self.site.with_blocks(emphasised, n_keys)
-        self.layers.recolour(colour_table(g, self.overlay, self.site.blocks),
+        self.layers.recolour(colour_table(g, self.overlay, self.site.blocks, self.site.parts_near()),
                              self.site.with_blocks(g.rack_keys(s.selected_mask()), n_keys), emphasised)
         self.decorations.update_title(self.overlay)
 
@@ -459,8 +460,8 @@ class Scene:
 
     def pick_ray(self, origin: np.ndarray, direction: np.ndarray) -> int:
         """The part the ray meets first, or -1 (also when a far hall's row block is in front)."""
-        part = pick_ray(self.geometry, self._pickable(origin, direction), self.detail_racks, self.state.section,
-                        origin, direction)
+        part = pick_ray(self.geometry, self.visible, self.detail_racks, self.state.section, origin, direction,
+                        self.site.parts_under_ray(origin, direction))
         block, t_block = self.site.pick(origin, direction)
         if part >= 0 and block >= 0:
             t_part = float(ray_box_hits(origin, direction, self.box_lo[[part]], self.box_hi[[part]])[0])
@@ -471,18 +472,13 @@ class Scene:
         """(hall, row) of the far hall's row block under pixel (x, y), or None (a part, or nothing)."""
         origin, direction = display_ray(self.renderer, self.render_window.GetSize()[1], x, y)
         block, t_block = self.site.pick(origin, direction)
-        part = pick_ray(self.geometry, self._pickable(origin, direction), self.detail_racks, self.state.section,
-                        origin, direction)
+        part = pick_ray(self.geometry, self.visible, self.detail_racks, self.state.section, origin, direction,
+                        self.site.parts_under_ray(origin, direction))
         if block < 0 or (part >= 0 and ray_box_hits(origin, direction, self.box_lo[[part]],
                                                      self.box_hi[[part]])[0] < t_block):
             return None
         blocks = self.site.blocks
         return str(self.design.halls.name[blocks.hall[block]]), str(blocks.row[block])
-
-    def _pickable(self, origin: np.ndarray, direction: np.ndarray) -> np.ndarray:
-        """Parts a ray may hit: drawn, and in a near hall the ray passes through (or in no hall)."""
-        halls = np.r_[self.site.halls_hit(origin, direction), True]      # index -1: parts in no hall
-        return self.visible & halls[self.site.part_hall]
 
     @property
     def drawn(self) -> np.ndarray:

@@ -186,6 +186,9 @@ class SiteLevel:
         self.tray_hall = tray_halls(d, self.lo, self.hi)
         self.near = np.ones(self.n_halls, bool)
         self.cache = HallCache()
+        # parts grouped by hall (no hall first): picking tests only the halls a ray passes through
+        self._hall_order = np.argsort(self.part_hall, kind="stable")
+        self._hall_bounds = np.searchsorted(self.part_hall[self._hall_order], np.arange(-1, self.n_halls + 1))
 
     def choose(self, eye: np.ndarray, view_angle_deg: float, window_height: int,
                project_ndc: Callable[[np.ndarray], np.ndarray], forced_racks: np.ndarray) -> np.ndarray:
@@ -229,9 +232,12 @@ class SiteLevel:
         """The block of a far hall the ray hits first and the ray parameter there, or (-1, inf)."""
         return self.blocks.pick(self.far_blocks(), origin, direction)
 
-    def halls_hit(self, origin: np.ndarray, direction: np.ndarray) -> np.ndarray:
-        """Mask of near halls whose room the ray passes through (what picking tests part by part)."""
-        if not self.n_halls:
-            return np.zeros(0, bool)
-        t = ray_box_hits(origin, direction, self.lo - [0.5, 0.5, 0.5], self.hi + [0.5, 0.5, 0.5])
-        return np.isfinite(t) & self.near
+    def parts_under_ray(self, origin: np.ndarray, direction: np.ndarray) -> np.ndarray:
+        """Indices of the parts a ray may hit: those in no hall, and those of the near halls
+        whose room (with a margin) the ray passes through."""
+        halls = [-1]
+        if self.n_halls:
+            t = ray_box_hits(origin, direction, self.lo - [0.5, 0.5, 0.5], self.hi + [0.5, 0.5, 1.0])
+            halls += np.flatnonzero(np.isfinite(t) & self.near).tolist()
+        b = self._hall_bounds
+        return np.concatenate([self._hall_order[b[h + 1]:b[h + 2]] for h in halls])

@@ -157,3 +157,22 @@ def test_a_block_answers_a_pick_with_its_hall_and_row(site):
     part = scene.pick(x, y)
     assert part >= 0 and site.racks.hall[site.parts.rack[part]] == site.hall_named("North")
     assert scene.pick_row(x, y) is None
+
+
+def test_picking_through_the_cell_index_finds_what_testing_every_drawn_part_finds(site):
+    from twin.scene.picking import display_ray, pick_ray
+
+    scene = Scene(site, size=SIZE, labels=False, hall_min_pixels=12)
+    scene.set_camera_pose(OVER_NORTH)
+    scene.update_lod()
+    scene.render()
+    hits = 0
+    for x in range(0, SIZE[0], 16):
+        for y in range(0, SIZE[1], 16):
+            origin, direction = display_ray(scene.renderer, SIZE[1], x, y)
+            every = pick_ray(scene.geometry, scene.drawn, scene.detail_racks, None, origin, direction)
+            block, _ = scene.site.pick(origin, direction)
+            got = scene.pick(x, y)
+            assert got == every or (got == -1 and block >= 0)
+            hits += got >= 0
+    assert hits > 50                                         # the racks of the north hall fill much of the frame

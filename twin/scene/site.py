@@ -27,6 +27,8 @@ HALL_RACK_MIN_PIXELS = 4.0
 RACK_WIDTH_M = 0.6
 #: Halls whose tray meshes stay cached after they went far (the rest are released).
 CACHED_HALLS = 2
+#: Side of the floor cells picking sorts parts into (as the layers' chunks).
+PICK_CELL_M = 8.0
 #: Colour of a block under no overlay (the rack boxes' dark grey).
 BLOCK_RGB = (58, 61, 67)
 
@@ -186,9 +188,30 @@ class SiteLevel:
         self.tray_hall = tray_halls(d, self.lo, self.hi)
         self.near = np.ones(self.n_halls, bool)
         self.cache = HallCache()
-        # parts grouped by hall (no hall first): picking tests only the halls a ray passes through
-        self._hall_order = np.argsort(self.part_hall, kind="stable")
-        self._hall_bounds = np.searchsorted(self.part_hall[self._hall_order], np.arange(-1, self.n_halls + 1))
+        self._index_cells()
+
+    def _index_cells(self) -> None:
+        """Sort the parts into floor cells per hall, each with the box around its parts: a pick
+        tests the cells its ray crosses, then only their parts (a spatial index, numpy only)."""
+        g = self.parts
+        if not g.n_parts:
+            self._cell_order, self._cell_bounds = np.zeros(0, np.int64), np.zeros(1, np.int64)
+            self._cell_lo = self._cell_hi = np.zeros((0, 3))
+            self._cell_hall = np.zeros(0, np.int64)
+            return
+        xy = np.floor(g.centre[:, :2] / PICK_CELL_M).astype(np.int64)
+        xy -= xy.min(axis=0)
+        span = xy.max(axis=0) + 1
+        key = ((self.part_hall + 1) * span[0] + xy[:, 0]) * span[1] + xy[:, 1]
+        cells, cell_of = np.unique(key, return_inverse=True)
+        cell_of = cell_of.reshape(-1)
+        self._cell_order = np.argsort(cell_of, kind="stable")
+        self._cell_bounds = np.searchsorted(cell_of[self._cell_order], np.arange(len(cells) + 1))
+        self._cell_lo = np.full((len(cells), 3), np.inf)
+        self._cell_hi = np.full((len(cells), 3), -np.inf)
+        np.minimum.at(self._cell_lo, cell_of, g.box_lo)
+        np.maximum.at(self._cell_hi, cell_of, g.box_hi)
+        self._cell_hall = cells // (span[0] * span[1]) - 1
 
     def choose(self, eye: np.ndarray, view_angle_deg: float, window_height: int,
                project_ndc: Callable[[np.ndarray], np.ndarray], forced_racks: np.ndarray) -> np.ndarray:
@@ -233,11 +256,12 @@ class SiteLevel:
         return self.blocks.pick(self.far_blocks(), origin, direction)
 
     def parts_under_ray(self, origin: np.ndarray, direction: np.ndarray) -> np.ndarray:
-        """Indices of the parts a ray may hit: those in no hall, and those of the near halls
-        whose room (with a margin) the ray passes through."""
-        halls = [-1]
-        if self.n_halls:
-            t = ray_box_hits(origin, direction, self.lo - [0.5, 0.5, 0.5], self.hi + [0.5, 0.5, 1.0])
-            halls += np.flatnonzero(np.isfinite(t) & self.near).tolist()
-        b = self._hall_bounds
-        return np.concatenate([self._hall_order[b[h + 1]:b[h + 2]] for h in halls])
+        """Indices of the parts a ray may hit: those in the cells it crosses, of near halls or
+        of no hall (the parts of far halls are drawn as row blocks)."""
+        t = ray_box_hits(origin, direction, self._cell_lo, self._cell_hi)
+        near = np.r_[self.near, True][self._cell_hall]          # index -1: parts standing in no hall
+        hit = np.flatnonzero(np.isfinite(t) & near)
+        if not len(hit):
+            return np.zeros(0, np.int64)
+        b = self._cell_bounds
+        return np.concatenate([self._cell_order[b[c]:b[c + 1]] for c in hit.tolist()])

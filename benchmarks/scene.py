@@ -98,9 +98,10 @@ def site_levels(scene, design, overlay, pts) -> list[dict]:
         scene.update_lod()
         frame = frame_time(scene)
         recolour = median_time(lambda: scene.set_overlay(overlay), 5)
-        it = iter(pts.tolist() * 2)
+        at = iter(pts.tolist() * 2)
+        pick = median_time(lambda at=at: scene.pick(*next(at)), 50)
         out.append({"view": view, "near": int(scene.site.near.sum()), "tris": scene.triangle_count(),
-                    "frame_s": frame, "recolour_s": recolour, "pick_s": median_time(lambda: scene.pick(*next(it)), 50),
+                    "frame_s": frame, "recolour_s": recolour, "pick_s": pick,
                     "actors": len(scene.actors())})
     return out
 

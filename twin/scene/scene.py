@@ -43,7 +43,7 @@ from twin.scene.lod import choose_detail_racks, racks_in_view
 from twin.scene.options import INTERACTIVE, RenderOptions, offscreen_window
 from twin.scene.parts import PartGeometry
 from twin.scene.picking import display_ray, pick_ray, surface_point
-from twin.scene.site import SiteLevel
+from twin.scene.site import FAR_GEAR_RGB, SiteLevel
 from twin.geometry.raycast import ray_box_hits
 from twin.viewstate import Section, ViewSnapshot, ViewState
 
@@ -277,7 +277,10 @@ class Scene:
 
     def _build_facility(self) -> None:
         g = self.geometry
-        self.layers.build("facility", g.parts_batch(np.flatnonzero(g.is_facility & self.drawn)))
+        gear, near = g.is_facility & self.visible, self.site.parts_near()
+        self.layers.build("facility", g.parts_batch(np.flatnonzero(gear & near)))
+        # gear of far halls as plain boxes in one actor: the galleries and CRAHs still show where they stand
+        self.layers.build("gear_far", g.boxes_batch(np.flatnonzero(gear & ~near), FAR_GEAR_RGB), cell_m=1e6)
         self._moving_stale = True
         if self.moving:
             self.layers.show(STILL_ONLY_LAYERS, False)
@@ -377,7 +380,7 @@ class Scene:
         emphasised = self._emphasised_keys() if s.highlighting else None
         n_keys = g.n_parts + g.n_racks
         emphasised = None if emphasised is None else self.site.with_blocks(emphasised, n_keys)
-        self.layers.recolour(colour_table(g, self.overlay, self.site.blocks, self.site.parts_near()),
+        self.layers.recolour(colour_table(g, self.overlay, self.site.blocks, self.site.parts_near() | g.is_facility),
                              self.site.with_blocks(g.rack_keys(s.selected_mask()), n_keys), emphasised)
         self.decorations.update_title(self.overlay)
 

@@ -31,6 +31,8 @@ CACHED_HALLS = 2
 PICK_CELL_M = 8.0
 #: Colour of a block under no overlay (the rack boxes' dark grey).
 BLOCK_RGB = (58, 61, 67)
+#: Colour of a far hall's facility gear drawn as boxes (its meshes' grey, a shade lighter than the rows).
+FAR_GEAR_RGB = (104, 108, 116)
 
 
 class RowBlocks:
@@ -157,15 +159,17 @@ class HallCache:
 
 
 def tray_halls(design, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """Hall of every cable tray (the one its middle stands in), -1 for campus ducts between halls."""
+    """Hall of every cable tray (the one holding both its ends), -1 for the campus ducts and
+    leads that run between halls (drawn at every distance: they join the site together)."""
     trays = design.cable_trays
     out = np.full(len(trays), -1, np.int64)
     if not len(trays):
         return out
-    mid = (np.asarray(trays.start, float)[:, :2] + np.asarray(trays.end, float)[:, :2]) / 2
+    a, b = np.asarray(trays.start, float)[:, :2], np.asarray(trays.end, float)[:, :2]
     for h in range(len(lo)):                  # a handful of halls: a loop over halls, not trays
-        inside = (out < 0) & np.all((mid >= lo[h, :2] - 1e-6) & (mid <= hi[h, :2] + 1e-6), axis=1)
-        out[inside] = h
+        a_in = np.all((a >= lo[h, :2] - 1e-6) & (a <= hi[h, :2] + 1e-6), axis=1)
+        b_in = np.all((b >= lo[h, :2] - 1e-6) & (b <= hi[h, :2] + 1e-6), axis=1)
+        out[(out < 0) & a_in & b_in] = h
     return out
 
 

@@ -176,3 +176,18 @@ def test_picking_through_the_cell_index_finds_what_testing_every_drawn_part_find
             assert got == every or (got == -1 and block >= 0)
             hits += got >= 0
     assert hits > 50                                         # the racks of the north hall fill much of the frame
+
+
+def test_a_hall_name_shows_from_the_site_and_not_through_the_racks_of_a_close_up(site):
+    scene = Scene(site, size=SIZE)
+    names = {label.GetInput(): label for label in scene.decorations.hall_labels}
+    scene.set_camera_pose(FAR)
+    scene.update_lod()
+    assert all(label.GetVisibility() for label in names.values())
+    # from inside the south hall, facing its racks: the north hall's name stands behind them
+    rack = site.rack_index("SA02")
+    front = scene.rack_centre[rack] + [0.0, -2.5, 0.2]
+    north = np.array(names["North"].GetPositionCoordinate().GetValue())
+    scene.set_camera_pose(CameraPose(tuple(front), tuple(north), (0.0, 0.0, 1.0), 60.0))
+    scene.update_lod()
+    assert not names["North"].GetVisibility()

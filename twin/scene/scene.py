@@ -43,7 +43,7 @@ from twin.scene.lod import choose_detail_racks, racks_in_view
 from twin.scene.options import INTERACTIVE, RenderOptions, offscreen_window
 from twin.scene.parts import PartGeometry
 from twin.scene.picking import display_ray, pick_ray, surface_point
-from twin.scene.site import FAR_GEAR_RGB, SiteLevel
+from twin.scene.site import FAR_GEAR_RGB, SiteLevel, label_in_sight
 from twin.geometry.raycast import ray_box_hits
 from twin.viewstate import Section, ViewSnapshot, ViewState
 
@@ -335,6 +335,10 @@ class Scene:
             self._update_overlay_lines()
         if self.decorations.screen_labels is not None:
             self.decorations.screen_labels.update(cam, self.render_window.GetSize())
+        eye, drawn = np.array(cam.GetPosition()), self.drawn
+        for label in self.decorations.hall_labels:
+            anchor = np.array(label.GetPositionCoordinate().GetValue())
+            label.SetVisibility(label_in_sight(anchor, eye, self.project_ndc, self.site, drawn))
         if not force and not site_changed and np.array_equal(chosen, self.detail_racks):
             return False
         self.detail_racks = chosen

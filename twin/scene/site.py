@@ -269,3 +269,18 @@ class SiteLevel:
             return np.zeros(0, np.int64)
         b = self._cell_bounds
         return np.concatenate([self._cell_order[b[c]:b[c + 1]] for c in hit.tolist()])
+
+
+def label_in_sight(anchor: np.ndarray, eye: np.ndarray, project_ndc: Callable[[np.ndarray], np.ndarray],
+                   site: SiteLevel, drawn: np.ndarray) -> bool:
+    """Whether a label anchored at world point `anchor` is in front of the camera, in frame, and
+    seen: no drawn part box or row block stands between the eye and it (2D text draws over the
+    scene, so a hall's name would otherwise show through the racks of a close-up)."""
+    ndc = project_ndc(np.asarray(anchor, float)[None])[0]
+    if not (abs(ndc[2]) < 1 and abs(ndc[0]) < 1.1 and abs(ndc[1]) < 1.1):
+        return False
+    direction = np.asarray(anchor, float) - eye            # the ray reaches the anchor at t = 1
+    parts = site.parts_under_ray(eye, direction)
+    parts = parts[drawn[parts]]
+    t = ray_box_hits(eye, direction, site.parts.box_lo[parts], site.parts.box_hi[parts])
+    return not (t < 0.999).any() and site.pick(eye, direction)[1] >= 0.999

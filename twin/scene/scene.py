@@ -467,25 +467,26 @@ class Scene:
 
     def pick_ray(self, origin: np.ndarray, direction: np.ndarray) -> int:
         """The part the ray meets first, or -1 (also when a far hall's row block is in front)."""
+        return self._first_hit(origin, direction)[0]
+
+    def pick_row(self, x: float, y: float) -> tuple[str, str] | None:
+        """(hall, row) of the far hall's row block under pixel (x, y), or None (a part, or nothing)."""
+        _, block = self._first_hit(*display_ray(self.renderer, self.render_window.GetSize()[1], x, y))
+        if block < 0:
+            return None
+        blocks = self.site.blocks
+        return str(self.design.halls.name[blocks.hall[block]]), str(blocks.row[block])
+
+    def _first_hit(self, origin: np.ndarray, direction: np.ndarray) -> tuple[int, int]:
+        """(part, -1) or (-1, row block) for what the ray meets first among the drawn parts of
+        near halls (through the pick cell index) and the row blocks of far halls; (-1, -1): nothing."""
         part = pick_ray(self.geometry, self.visible, self.detail_racks, self.state.section, origin, direction,
                         self.site.parts_under_ray(origin, direction))
         block, t_block = self.site.pick(origin, direction)
         if part >= 0 and block >= 0:
             t_part = float(ray_box_hits(origin, direction, self.box_lo[[part]], self.box_hi[[part]])[0])
-            return part if t_part <= t_block else -1
-        return part if block < 0 else -1
-
-    def pick_row(self, x: float, y: float) -> tuple[str, str] | None:
-        """(hall, row) of the far hall's row block under pixel (x, y), or None (a part, or nothing)."""
-        origin, direction = display_ray(self.renderer, self.render_window.GetSize()[1], x, y)
-        block, t_block = self.site.pick(origin, direction)
-        part = pick_ray(self.geometry, self.visible, self.detail_racks, self.state.section, origin, direction,
-                        self.site.parts_under_ray(origin, direction))
-        if block < 0 or (part >= 0 and ray_box_hits(origin, direction, self.box_lo[[part]],
-                                                     self.box_hi[[part]])[0] < t_block):
-            return None
-        blocks = self.site.blocks
-        return str(self.design.halls.name[blocks.hall[block]]), str(blocks.row[block])
+            return (part, -1) if t_part <= t_block else (-1, block)
+        return part, block
 
     @property
     def drawn(self) -> np.ndarray:

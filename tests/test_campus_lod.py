@@ -126,6 +126,8 @@ def test_coming_close_swaps_in_racks_then_meshes_and_going_far_releases_them(sit
     scene.update_lod()
     assert site.rack_index("NA02") in scene.detail_racks.tolist()
     assert "detail" in scene.layers.names()
+    scene.set_moving(True)                                   # a move builds the stand-in boxes of the near hall
+    scene.set_moving(False)
     close_actors = len(scene.actors())
 
     # far again: the racks, meshes and trays of the north hall are gone from the renderer

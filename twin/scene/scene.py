@@ -360,6 +360,8 @@ class Scene:
             self.site.near = near
             self._build_site()
             self._build_facility()
+            for stand_in in ("moving", "moving_detail"):      # rebuilt on the next move, for the new halls
+                self.layers.build(stand_in, Batch.empty())
         in_view = racks_in_view(self.geometry, self.project_ndc) & self.site.racks_near()
         chosen = choose_detail_racks(self.geometry, in_view,
                                      np.array(cam.GetPosition()), np.array(cam.GetFocalPoint()), cam.GetViewAngle(),

@@ -151,7 +151,7 @@ def test_hall_and_site_views_frame_what_they_name(site):
 
 def test_each_hall_of_a_site_is_labelled_above_its_back_wall(site):
     scene = Scene(site, size=SIZE)
-    labels = {label.GetInput(): label.GetPosition() for label in scene.decorations.labels}
+    labels = {label.GetInput(): label.GetPositionCoordinate().GetValue() for label in scene.decorations.labels}
     for hall in ("North", "South"):
         lo, hi = site.hall_box(site.hall_named(hall))
         x, y, z = labels[hall]

@@ -245,7 +245,11 @@ class Viewport(QVTKRenderWindowInteractor):
                 if cable >= 0:
                     self.cablePicked.emit(cable)
                 else:
-                    self.picked.emit(self.scene.pick(x, y))
+                    part = self.scene.pick(x, y)
+                    self.picked.emit(part)
+                    row = self.scene.pick_row(x, y) if part < 0 else None
+                    if row is not None:                  # a far hall's row block: fly into that hall
+                        self.fly_to(self.scene.view_pose(f"hall:{row[0]}"))
         elif ev.button() == Qt.MouseButton.RightButton and self._press_pos is not None:
             delta = ev.position() - self._press_pos
             self._press_pos = None

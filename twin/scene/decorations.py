@@ -74,6 +74,7 @@ class Decorations:
         self.title.SetPosition(12, 12)
         renderer.AddViewProp(self.title)
         self.labels = []
+        self.hall_labels = []                      # 2D text at world points: hidden where something stands in front
         self.screen_labels: ScreenLabels | None = None
         if labels and screen_labels:            # placed and decimated in screen space at each camera stop
             frames = np.maximum(parts.frame_of_rack, 0)
@@ -81,12 +82,14 @@ class Decorations:
                      np.where(parts.frame_of_rack[:, None] >= 0, parts.box_hi[frames], -np.inf))
             self.screen_labels = ScreenLabels(parts.design, parts.rack_centre, parts.rack_height, renderer,
                                               rack_boxes=boxes)
-            self.labels = hall_labels(parts.design)         # one per hall of a site, over its back wall
+            self.hall_labels = hall_labels(parts.design)    # one per hall of a site, over its back wall
+            self.labels = list(self.hall_labels)
             for label in self.labels:
                 renderer.AddActor(label)
         elif labels:
             z = float(parts.box_hi[:, 2].max()) + 0.4 if parts.n_parts else 2.5
-            self.labels = row_labels(parts.design, parts.rack_centre, z) + hall_labels(parts.design)
+            self.hall_labels = hall_labels(parts.design)
+            self.labels = row_labels(parts.design, parts.rack_centre, z) + self.hall_labels
             for label in self.labels:
                 renderer.AddActor(label)
 

@@ -19,6 +19,7 @@ from twin.analysis.overlays import Overlay
 from twin.geometry.instancing import Batch
 from twin.scene import colormap, vtk_arrays
 from twin.scene.parts import PartGeometry
+from twin.scene.site import RowBlocks
 
 #: Side of the square floor cells that layers are cut into (one actor each, culled as a whole).
 CHUNK_M = 8.0
@@ -165,31 +166,53 @@ class Layers:
             vtk_arrays.set_cell_rgb(chunk.mapper.GetInput(), shaded(rgb, chunk.shade))
 
 
-def colour_table(parts: PartGeometry, overlay: Overlay | None) -> np.ndarray | None:
-    """Colours by key (parts first, then one summary colour per rack box); None: natural colours."""
+def colour_table(parts: PartGeometry, overlay: Overlay | None, blocks: RowBlocks | None = None,
+                 drawn: np.ndarray | None = None) -> np.ndarray | None:
+    """Colours by key (parts first, then one summary colour per rack box, then, with `blocks`,
+    one per row block of a far hall: its racks' aggregate); None: natural colours. With
+    `drawn` (a part mask), only those parts get colours: the others are drawn as blocks,
+    and a site of 200,000 parts recolours in the time of the few it draws."""
     if overlay is None:
         return None
-    n = parts.n_parts
-    table = np.zeros((n + parts.n_racks, 3), np.uint8)
+    n, n_racks = parts.n_parts, parts.n_racks
+    n_blocks = blocks.n if blocks is not None else 0
+    table = np.zeros((n + n_racks + n_blocks, 3), np.uint8)
     values = np.asarray(overlay.values, float)
     palette = overlay.category_rgb
-    table[:n] = colormap.map_values(values, overlay.colormap, overlay.vmin, overlay.vmax, palette)
-    table[n:] = colormap.map_values(parts.rack_summary(values, overlay.rack_reduce), overlay.colormap,
-                                    overlay.vmin, overlay.vmax, palette)
+
+    def colours(v: np.ndarray) -> np.ndarray:
+        return colormap.map_values(v, overlay.colormap, overlay.vmin, overlay.vmax, palette)
+    rack_values = parts.rack_summary(values, overlay.rack_reduce)
+    if drawn is None:
+        table[:n] = colours(values)
+    else:
+        table[np.flatnonzero(drawn)] = colours(values[drawn])
+    table[n:n + n_racks] = colours(rack_values)
+    block_values = np.zeros(0)
+    if n_blocks:
+        # the row shows its worst rack: the hottest, the busiest, the highest category code
+        block_values = blocks.summary(rack_values, "min" if overlay.rack_reduce == "min" else "max")
+        table[n + n_racks:] = colours(block_values)
     if overlay.measured is not None:
         # estimates read paler than sensor readings, so reviewers see which is which
         measured = np.asarray(overlay.measured, float)
-        measured = np.concatenate([measured, np.nan_to_num(parts.rack_summary(measured, "max"))])
-        estimated = (measured < 0.5) & np.isfinite(np.concatenate([values, np.zeros(parts.n_racks)]))
+        rack_measured = np.nan_to_num(parts.rack_summary(measured, "max"))
+        measured = np.concatenate([measured, rack_measured] +
+                                  ([np.nan_to_num(blocks.summary(rack_measured, "max"))] if n_blocks else []))
+        value_known = np.isfinite(np.concatenate([values, np.zeros(n_racks), np.zeros(len(block_values))]))
+        estimated = (measured < 0.5) & value_known
         table[estimated] = (table[estimated].astype(np.uint16) * 55 // 100 + 255 * 45 // 100).astype(np.uint8)
     return table
 
 
 def build_rack_layers(layers: Layers, parts: PartGeometry, visible: np.ndarray, detail_racks: np.ndarray,
-                      doors: bool, xray: bool) -> None:
+                      doors: bool, xray: bool, drawn: np.ndarray | None = None) -> None:
     """The racks' layers: full meshes (and doors) for `detail_racks`, one box per other rack,
-    boxes for free parts, and translucent ghost boxes for hidden parts when `xray` is on."""
-    g, vis = parts, visible
+    boxes for free parts, and translucent ghost boxes for hidden parts when `xray` is on.
+    With `drawn`, parts outside it (those of far halls, drawn as row blocks) get nothing."""
+    g = parts
+    drawn = np.ones(g.n_parts, bool) if drawn is None else drawn
+    vis = visible & drawn
     detail = np.zeros(g.n_racks, bool)
     detail[detail_racks] = True
     rack_of = g.design.parts.rack
@@ -205,7 +228,7 @@ def build_rack_layers(layers: Layers, parts: PartGeometry, visible: np.ndarray, 
     layers.build("boxes", batch, key)
     ghost = Batch.empty()
     if xray:
-        hidden = np.flatnonzero(~vis & (g.is_inner | g.is_facility | g.is_free | (g.is_frame & ~in_detail)))
+        hidden = np.flatnonzero(~vis & drawn & (g.is_inner | g.is_facility | g.is_free | (g.is_frame & ~in_detail)))
         ghost = g.boxes_batch(hidden, GHOST_RGB)
     layers.build("ghost", ghost, opacity=0.12, pickable=False)
 

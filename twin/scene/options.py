@@ -15,6 +15,8 @@ from dataclasses import dataclass, replace
 from vtkmodules.vtkRenderingCore import vtkRenderWindow
 from vtkmodules.vtkRenderingOpenGL2 import vtkEGLRenderWindow  # the OpenGL backend; offscreen EGL
 
+from twin.scene.site import HALL_RACK_MIN_PIXELS
+
 #: Racks shorter than this on screen stay boxes: their trays would be a few pixels each.
 DETAIL_MIN_PIXELS = 200
 
@@ -29,6 +31,8 @@ class RenderOptions:
     doors:             translucent rack doors (a blending pass: a third of a close-up frame).
     labels:            row labels ("Row A") floating above the racks.
     interactive_lod:   while the camera moves, boxes stand in for full rack and facility meshes.
+    hall_min_pixels:   a hall is drawn rack by rack only where its racks are at least this wide on
+                       screen; farther, one block per row (twin.scene.site).
     screen_labels:     row and rack names placed and decimated in screen space at each camera stop
                        (twin.scene.labels); off: the fixed row labels of exported stills.
     moving_reduction:  while the camera moves, draw at 1/N of the window's resolution and scale the
@@ -51,6 +55,7 @@ class RenderOptions:
     labels: bool = True
     interactive_lod: bool = True
     screen_labels: bool = False
+    hall_min_pixels: float = HALL_RACK_MIN_PIXELS
     moving_reduction: int = 2
     moving_merged: bool = True
     moving_labels: bool = False

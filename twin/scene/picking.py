@@ -12,13 +12,16 @@ from twin.viewstate import Section
 
 
 def pick_ray(parts: PartGeometry, visible: np.ndarray, detail_racks: np.ndarray, section: Section | None,
-             origin: np.ndarray, direction: np.ndarray) -> int:
-    """The first visible part the ray hits, or -1."""
+             origin: np.ndarray, direction: np.ndarray, candidates: np.ndarray | None = None) -> int:
+    """The first visible part the ray hits, or -1. With `candidates` (part indices: those of
+    the halls the ray passes through), only those are tested."""
     detail = np.zeros(parts.n_racks, bool)
     detail[detail_racks] = True
     rack = parts.design.parts.rack
-    in_detail = detail[np.maximum(rack, 0)] & (rack >= 0)
-    idx = np.flatnonzero(visible & ~(parts.is_inner & ~in_detail))
+    idx = np.arange(parts.n_parts) if candidates is None else np.asarray(candidates, np.int64)
+    in_detail = np.zeros(parts.n_parts, bool)
+    in_detail[idx] = detail[np.maximum(rack[idx], 0)] & (rack[idx] >= 0)
+    idx = idx[visible[idx] & ~(parts.is_inner[idx] & ~in_detail[idx])]
     t = ray_box_hits(origin, direction, parts.box_lo[idx], parts.box_hi[idx])
     if section is not None:
         hit_points = origin + np.outer(np.where(np.isfinite(t), t, 0), direction)

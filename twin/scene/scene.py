@@ -44,6 +44,8 @@ from twin.scene.lod import choose_detail_racks, moving_detail_racks, racks_in_vi
 from twin.scene.options import INTERACTIVE, RenderOptions, offscreen_window
 from twin.scene.parts import PartGeometry
 from twin.scene.picking import display_ray, pick_ray, surface_point
+from twin.scene.site import FAR_GEAR_RGB, SiteLevel, label_in_sight
+from twin.geometry.raycast import ray_box_hits
 from twin.scene.moving_frame import MovingFrame
 from twin.viewstate import Section, ViewSnapshot, ViewState
 
@@ -72,6 +74,7 @@ class Scene:
         self.options = options.but(**overrides) if overrides else options
         self.geometry = PartGeometry(design)
         self.warnings = self.geometry.warnings
+        self.site = SiteLevel(self.geometry, self.options.hall_min_pixels)   # far halls: row blocks
         self.renderer = vtkRenderer()
         self.renderer.GradientBackgroundOn()
         self.renderer.SetBackground(*BACKGROUND_BOTTOM)
@@ -90,12 +93,14 @@ class Scene:
                                         (BACKGROUND_BOTTOM, BACKGROUND_TOP))
         self.reduced = self.moving_frame.reduced
         self._plane: vtkPlane | None = None
+        self._grids: list[vtkActor] = []
         self._applied = ViewSnapshot.empty(self.n_parts)
         self.layers = Layers(self.add_actor, self.remove_actor)
         self.decorations = Decorations(self.geometry, self.renderer, self.add_actor, self.remove_actor,
                                        labels=self.options.labels, screen_labels=self.options.screen_labels)
-        self._build_hall()
         self.set_view("iso")
+        self.site.near = self._choose_halls()
+        self._build_site()
         self.apply(force=True)
 
     def __getattr__(self, name: str):
@@ -229,6 +234,17 @@ class Scene:
         self.apply()
 
     # ------------------------------------------------------------------ building layers
+    def _build_site(self) -> None:
+        """The hall layers (rooms, the near halls' trays) and the row blocks of the far halls;
+        tray meshes of halls gone far stay cached for a few halls, then are released."""
+        blocks = self.site.far_blocks()
+        batch = self.site.blocks.batch(blocks)
+        # twelve triangles a row: one actor for them all (per-actor cost, not triangles, is what counts)
+        self.layers.build("blocks", batch, self.n_parts + self.n_racks + batch.face_part, chunk_m=None)
+        self._build_hall()
+        wanted = [-1] + np.flatnonzero(self.site.near).tolist()
+        self.site.cache.keep_only({(h, simple) for h in wanted for simple in (False, True)})
+
     def _build_hall(self) -> None:
         still = self._hall_batch(simple=False)
         self.layers.build("hall", still, np.full(still.triangle_count, -1), pickable=False)
@@ -236,12 +252,16 @@ class Scene:
         self.layers.show(("hall",), not self.moving)
         d = self.design
         origin = d.hall_origin()
+        if self._grids:
+            return                              # the tile grids are lines: drawn once, near or far
         if len(d.halls) > 1 and not origin.any():
             size = np.maximum(self.bounds[1] + [2.0, 2.0, 0.5], 1.0)
-            self.add_actor(tile_grid(float(size[0]), float(size[1])))
+            self._grids = [tile_grid(float(size[0]), float(size[1]))]
         else:
-            for h in range(len(d.halls) if len(d.halls) <= MAX_TILED_HALLS else 0):
-                self.add_actor(tile_grid(float(d.halls.size[h][0]), float(d.halls.size[h][1]), tuple(origin[h])))
+            self._grids = [tile_grid(float(d.halls.size[h][0]), float(d.halls.size[h][1]), tuple(origin[h]))
+                           for h in range(len(d.halls) if len(d.halls) <= MAX_TILED_HALLS else 0)]
+        for grid in self._grids:
+            self.add_actor(grid)
 
     def _build_hall_moving(self) -> None:
         """The hall a moving camera draws: trays as plain boxes (one actor when merged). It stays
@@ -260,14 +280,20 @@ class Scene:
             # several halls with no place on the site (an old import): one floor under all of them
             size = tuple(float(v) for v in np.maximum(self.bounds[1] + [2.0, 2.0, 0.5], 1.0))
             return hall_batch(d, size, simple=simple)
-        # each hall at its own place on the site
+        # each hall at its own place on the site; trays of the near halls and the ducts between them
         sizes = [tuple(float(v) for v in d.halls.size[h]) for h in range(len(d.halls))]
+        site = self.site
+        trays = [site.cache.get((h, simple), lambda h=h: tray_batch(d, simple, np.flatnonzero(site.tray_hall == h)))
+                 for h in [-1] + np.flatnonzero(site.near).tolist()]
         return Batch.concat([hall_batch(d, sizes[h], tuple(origin[h]), trays=False) for h in range(len(d.halls))]
-                            + [tray_batch(d, simple)])
+                            + trays)
 
     def _build_facility(self) -> None:
         g = self.geometry
-        self.layers.build("facility", g.parts_batch(np.flatnonzero(g.is_facility & self.visible)))
+        gear, near = g.is_facility & self.visible, self.site.parts_near()
+        self.layers.build("facility", g.parts_batch(np.flatnonzero(gear & near)))
+        # gear of far halls as plain boxes in one actor: the galleries and CRAHs still show where they stand
+        self.layers.build("gear_far", g.boxes_batch(np.flatnonzero(gear & ~near), FAR_GEAR_RGB), chunk_m=None)
         self._moving_stale = True
         if self.moving:
             self.layers.show(moving_layer_swap(self.options.moving_merged)[0], False)
@@ -275,7 +301,7 @@ class Scene:
     def _rebuild_racks(self) -> None:
         """Detail meshes for the chosen racks, boxes for the rest, ghosts for hidden parts."""
         build_rack_layers(self.layers, self.geometry, self.visible, self.detail_racks, self.options.doors,
-                          self.state.xray)
+                          self.state.xray, self.site.parts_near())
         self._moving_stale = True
         if self.moving:                      # new full meshes arrived mid-move: keep them hidden till it stops
             self.layers.show(moving_layer_swap(self.options.moving_merged)[0], False)
@@ -293,7 +319,7 @@ class Scene:
                                    np.array(self.renderer.GetActiveCamera().GetFocalPoint()),
                                    opts.moving_detail_budget) if moving else self._moving_kept
         if moving and (self._moving_stale or not np.array_equal(kept, self._moving_kept)):
-            build_moving_layer(self.layers, self.geometry, self.visible, self.detail_racks, opts.moving_merged, kept)
+            build_moving_layer(self.layers, self.geometry, self.drawn, self.detail_racks, opts.moving_merged, kept)
             self._moving_stale, self._moving_kept = False, kept
             self.recolour()
         still_only, moving_only = moving_layer_swap(opts.moving_merged)
@@ -317,19 +343,39 @@ class Scene:
             self._build_hall_moving()
 
     # ------------------------------------------------------------------ level of detail
+    def _choose_halls(self) -> np.ndarray:
+        """Mask of the halls this camera draws rack by rack (`twin.scene.site`)."""
+        cam = self.renderer.GetActiveCamera()
+        return self.site.choose(np.array(cam.GetPosition()), cam.GetViewAngle(), self.render_window.GetSize()[1],
+                                self.project_ndc, self.state.forced_racks())
+
     def update_lod(self, force: bool = False) -> bool:
-        """Choose which racks get full meshes from the camera; rebuild only if that changed."""
+        """Choose which halls are drawn rack by rack and which racks get full meshes from the
+        camera; rebuild only what changed."""
         cam = self.renderer.GetActiveCamera()
         _, h = self.render_window.GetSize()
-        chosen = choose_detail_racks(self.geometry, racks_in_view(self.geometry, self.project_ndc),
+        near = self._choose_halls()
+        site_changed = not np.array_equal(near, self.site.near)
+        if site_changed:                    # a hall came near or went far: its racks, trays, gear, cables
+            self.site.near = near
+            self._build_site()
+            self._build_facility()
+            for stand_in in ("moving", "moving_detail"):      # rebuilt on the next move, for the new halls
+                self.layers.build(stand_in, Batch.empty())
+        in_view = racks_in_view(self.geometry, self.project_ndc) & self.site.racks_near()
+        chosen = choose_detail_racks(self.geometry, in_view,
                                      np.array(cam.GetPosition()), np.array(cam.GetFocalPoint()), cam.GetViewAngle(),
                                      h, self.state.forced_racks(), self.options.detail_budget,
                                      self.options.detail_min_pixels)
-        if self.decorations.cables_need_redraw():      # hall scale ↔ close-up: bundles ↔ every cable
+        if site_changed or self.decorations.cables_need_redraw():   # hall scale ↔ close-up: bundles ↔ every cable
             self._update_overlay_lines()
         if self.decorations.screen_labels is not None and not (self.moving and not self.options.moving_labels):
             self.decorations.screen_labels.update(cam, self.render_window.GetSize())
-        if not force and np.array_equal(chosen, self.detail_racks):
+        eye, drawn = np.array(cam.GetPosition()), self.drawn
+        for label in self.decorations.hall_labels:
+            anchor = np.array(label.GetPositionCoordinate().GetValue())
+            label.SetVisibility(label_in_sight(anchor, eye, self.project_ndc, self.site, drawn))
+        if not force and not site_changed and np.array_equal(chosen, self.detail_racks):
             return False
         self.detail_racks = chosen
         self._rebuild_racks()
@@ -365,14 +411,17 @@ class Scene:
 
     def _update_overlay_lines(self) -> None:
         dimmed = self.state.highlighting
-        self.decorations.update_cables(self.overlay, self.visible, dimmed)
+        self.decorations.update_cables(self.overlay, self.drawn, dimmed)
         self.decorations.update_pipes(self.overlay, dimmed)
 
     def recolour(self) -> None:
         """Apply overlay, highlight and selection colours to every layer: one gather per layer."""
         g, s = self.geometry, self.state
         emphasised = self._emphasised_keys() if s.highlighting else None
-        self.layers.recolour(colour_table(g, self.overlay), g.rack_keys(s.selected_mask()), emphasised)
+        n_keys = g.n_parts + g.n_racks
+        emphasised = None if emphasised is None else self.site.with_blocks(emphasised, n_keys)
+        self.layers.recolour(colour_table(g, self.overlay, self.site.blocks, self.site.parts_near() | g.is_facility),
+                             self.site.with_blocks(g.rack_keys(s.selected_mask()), n_keys), emphasised)
         self.decorations.update_title(self.overlay)
 
     def _emphasised_keys(self) -> np.ndarray:
@@ -386,11 +435,14 @@ class Scene:
         keys[frames[frames >= 0]] = True
         return keys
 
-    def colour_of(self, part: int | None = None, rack: int | None = None) -> np.ndarray:
-        """The overlay colour (RGB) a part, or a rack drawn as one box, gets (before shading mixes in)."""
-        table = colour_table(self.geometry, self.overlay)
+    def colour_of(self, part: int | None = None, rack: int | None = None, block: int | None = None) -> np.ndarray:
+        """The overlay colour (RGB) a part, a rack drawn as one box, or a far hall's row block
+        gets (before shading mixes in)."""
+        table = colour_table(self.geometry, self.overlay, self.site.blocks)
         if table is None:
             raise ValueError("no overlay is shown")
+        if block is not None:
+            return table[self.n_parts + self.n_racks + block]
         return table[part] if rack is None else table[self.n_parts + rack]
 
     @property
@@ -450,11 +502,36 @@ class Scene:
         return self.pick_ray(*display_ray(self.renderer, self.render_window.GetSize()[1], x, y))
 
     def pick_ray(self, origin: np.ndarray, direction: np.ndarray) -> int:
-        return pick_ray(self.geometry, self.visible, self.detail_racks, self.state.section, origin, direction)
+        """The part the ray meets first, or -1 (also when a far hall's row block is in front)."""
+        return self._first_hit(origin, direction)[0]
+
+    def pick_row(self, x: float, y: float) -> tuple[str, str] | None:
+        """(hall, row) of the far hall's row block under pixel (x, y), or None (a part, or nothing)."""
+        _, block = self._first_hit(*display_ray(self.renderer, self.render_window.GetSize()[1], x, y))
+        if block < 0:
+            return None
+        blocks = self.site.blocks
+        return str(self.design.halls.name[blocks.hall[block]]), str(blocks.row[block])
+
+    def _first_hit(self, origin: np.ndarray, direction: np.ndarray) -> tuple[int, int]:
+        """(part, -1) or (-1, row block) for what the ray meets first among the drawn parts of
+        near halls (through the pick cell index) and the row blocks of far halls; (-1, -1): nothing."""
+        part = pick_ray(self.geometry, self.visible, self.detail_racks, self.state.section, origin, direction,
+                        self.site.parts_under_ray(origin, direction))
+        block, t_block = self.site.pick(origin, direction)
+        if part >= 0 and block >= 0:
+            t_part = float(ray_box_hits(origin, direction, self.box_lo[[part]], self.box_hi[[part]])[0])
+            return (part, -1) if t_part <= t_block else (-1, block)
+        return part, block
+
+    @property
+    def drawn(self) -> np.ndarray:
+        """Mask of the parts drawn one by one: shown, and not in a far hall (drawn as row blocks)."""
+        return self.visible & self.site.parts_near()
 
     def point_under(self, x: float, y: float) -> np.ndarray:
         """The world point under pixel (x, y) (what zoom-to-cursor zooms toward)."""
-        return surface_point(self.geometry, self.visible, self.detail_racks, self.state.section, self.renderer,
+        return surface_point(self.geometry, self.drawn, self.detail_racks, self.state.section, self.renderer,
                              self.render_window.GetSize()[1], x, y)
 
     def inside_solid(self, point: np.ndarray, margin: float = 0.05) -> bool:

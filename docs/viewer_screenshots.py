@@ -1,4 +1,5 @@
-"""Screenshots of the viewer at hall, row and rack scale for the README (docs/images/viewer-*.png).
+"""Screenshots of the viewer at hall, row and rack scale for the README (docs/images/viewer-*.png),
+and of the legend strip with a categorical overlay and in a smaller window (viewer-legend-*.png).
 
 Run under a virtual X display and grab the whole screen the way a reviewer sees it:
     xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python docs/viewer_screenshots.py build/ai-hall.twin.db
@@ -28,10 +29,14 @@ def settle(app: QApplication, seconds: float) -> None:
         time.sleep(0.02)
 
 
-def grab(app: QApplication, win: MainWindow, name: str) -> None:
+def grab(app: QApplication, win: MainWindow, name: str, window_only: bool = False) -> None:
     win.viewport.refresh()
     settle(app, 1.5)
-    subprocess.run(["import", "-window", "root", str(OUT / f"{name}.png")], check=True)
+    crop = []
+    if window_only:                   # just the window, not the rest of the screen
+        g = win.frameGeometry()
+        crop = ["-crop", f"{g.width()}x{g.height()}+{g.x()}+{g.y()}", "+repage"]
+    subprocess.run(["import", "-window", "root", *crop, str(OUT / f"{name}.png")], check=True)
     print("wrote", OUT / f"{name}.png")
 
 
@@ -65,6 +70,17 @@ def main(path: str) -> None:
     while win.viewport.flying:
         settle(app, 0.05)
     grab(app, win, "viewer-rack-scale")
+    # the country-of-origin legend (every name in full) beside the hall seen from above
+    win.select_parts([int(np.flatnonzero(d.parts.name == "E02-U31")[0])])
+    win.overlays.choose("supply-country")
+    win.viewport.set_view("top")
+    grab(app, win, "viewer-supply")
+    # a smaller window: the strip is laid out again and the Home view framed beside it
+    win.overlays.choose("power")
+    win.setGeometry(0, 0, 1280, 760)
+    settle(app, 1.0)
+    win.viewport.home()
+    grab(app, win, "viewer-legend-small", window_only=True)
     settings.clear()
     (OUT / ".screenshots.ini").unlink(missing_ok=True)
 

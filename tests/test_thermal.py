@@ -151,7 +151,7 @@ def test_capacity_flow_and_dt_findings():
     codes = {f.code: f for f in r.findings}
     cap = codes["cdu-capacity"]
     assert cap.severity == "critical" and cap.subject == "L1" and cap.loop == 1 and cap.part == 14
-    assert cap.value == pytest.approx(140_000) and cap.limit == 100_000
+    assert cap.value == pytest.approx(140.0) and cap.limit == 100.0 and cap.unit == "kW"   # as power findings
     assert "140 kW" in cap.message and "100 kW" in cap.message
     assert cap.location == pytest.approx((6.0, 3.0, 1.1))
     assert codes["loop-dt"].severity == "warning" and codes["loop-dt"].value > 10

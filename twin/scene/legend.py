@@ -164,8 +164,8 @@ class LegendBlock:
     wraps = False           # True: given less height, it wraps into columns (else it keeps its shortest)
 
     def title_text(self, style: LegendStyle, content_width: int) -> str:
-        """The title, wrapped at spaces when wider than the content (and than 11 characters' room)."""
-        return wrap_words(self.title, style, max(content_width, style.font_px * 11), bold=True)
+        """The title, wrapped at spaces when wider than the content (and than 14 characters' room)."""
+        return wrap_words(self.title, style, max(content_width, style.font_px * 14), bold=True)
 
     def min_height(self, style: LegendStyle) -> int:
         raise NotImplementedError

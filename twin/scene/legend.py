@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+import vtkmodules.vtkRenderingFreeType  # noqa: F401  (the text renderer that measures labels)
 from vtkmodules.util.numpy_support import numpy_to_vtk, numpy_to_vtkIdTypeArray
 from vtkmodules.vtkCommonCore import vtkLookupTable, vtkPoints
 from vtkmodules.vtkCommonDataModel import vtkCellArray, vtkPolyData
@@ -114,6 +115,8 @@ def text_actor(text: str, style: LegendStyle, x: float, y: float, bold: bool = F
 
 def rectangles_actor(rects: list[tuple[float, float, float, float, tuple]]) -> vtkActor2D:
     """One 2D actor of filled rectangles (x, y, w, h, rgb 0–1), in pixels of the legend area."""
+    if not rects:
+        return vtkActor2D()
     q = np.array([r[:4] for r in rects], float).reshape(-1, 4)
     corners = np.stack([q[:, :2], q[:, :2] + q[:, [2]] * [1, 0], q[:, :2] + q[:, 2:4], q[:, :2] + q[:, [3]] * [0, 1]], 1)
     points = vtkPoints()
@@ -233,26 +236,33 @@ class CategoryLegend(LegendBlock):
         return Drawn([rectangles_actor(rects)] + texts, texts)
 
 
+def nice_step(vmin: float, vmax: float, most: int = 7) -> float:
+    """A round step (1, 2, 2.5 or 5 × 10^k) giving at most `most` ticks over [vmin, vmax]."""
+    raw = (vmax - vmin) / max(most - 1, 1)
+    power = 10.0 ** math.floor(math.log10(raw))
+    return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw * (1 - 1e-9))
+
+
 def nice_ticks(vmin: float, vmax: float, most: int = 7) -> np.ndarray:
-    """Round tick values (steps of 1, 2, 2.5 or 5 × 10^k) over [vmin, vmax], ends included."""
+    """Round tick values over [vmin, vmax], its ends included."""
     span = vmax - vmin
     if not np.isfinite(span) or span <= 0:
         return np.array([vmin])
-    raw = span / max(most - 1, 1)
-    power = 10.0 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    step = nice_step(vmin, vmax, most)
     inner = np.arange(math.ceil(vmin / step) * step, vmax + step * 1e-9, step)
     ticks = [t for t in inner if min(abs(t - vmin), abs(t - vmax)) > 0.35 * step]
     return np.array([vmin, *ticks, vmax])
 
 
-def tick_label(value: float, ticks: np.ndarray) -> str:
-    """A tick value with as many decimals as the ticks need to tell apart (and no '-0')."""
-    steps = np.diff(np.unique(ticks))
-    smallest = float(steps.min()) if len(steps) else 1.0
-    decimals = 0 if smallest >= 1 or not np.isfinite(smallest) else min(int(math.ceil(-math.log10(smallest))) + 1, 4)
-    text = f"{value:.{decimals}f}"
-    return "0" if float(text) == 0 else text
+def decimals_of(value: float, most: int = 3) -> int:
+    """The fewest decimals (up to `most`) that write `value` exactly."""
+    return next((d for d in range(most + 1) if abs(round(value, d) - value) <= 1e-9 * max(1.0, abs(value))), most)
+
+
+def tick_label(value: float) -> str:
+    """A tick value as written on a legend: no more decimals than it needs, thousands grouped, no '-0'."""
+    text = f"{value:,.{decimals_of(value)}f}"
+    return "0" if float(text.replace(",", "")) == 0 else text
 
 
 class RampLegend(LegendBlock):
@@ -271,7 +281,7 @@ class RampLegend(LegendBlock):
             edges = self.vmin + np.array(colormap.band_starts(colormap_name)) * (self.vmax - self.vmin)
             ticks = np.union1d(np.round(ticks, 9), np.round(edges, 9))
         self.ticks = ticks
-        self.labels = tuple(tick_label(t, ticks) for t in ticks)
+        self.labels = tuple(tick_label(t) for t in ticks)
 
     def _label_width(self, style: LegendStyle) -> int:
         return max(style.text_size(t)[0] for t in self.labels)

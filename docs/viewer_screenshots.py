@@ -74,6 +74,10 @@ def main(path: str) -> None:
     win.select_parts([int(np.flatnonzero(d.parts.name == "E02-U31")[0])])
     win.overlays.choose("supply-country")
     win.viewport.set_view("top")
+    tree = win.properties.tree
+    for i in range(tree.topLevelItemCount()):        # Properties opened on the rack's supply figures
+        item = tree.topLevelItem(i)
+        item.setExpanded(item.text(0).startswith("Supply"))
     grab(app, win, "viewer-supply")
     # a smaller window: the strip is laid out again and the Home view framed beside it
     win.overlays.choose("power")

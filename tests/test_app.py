@@ -20,6 +20,7 @@ if not os.environ.get("DISPLAY"):
 
 from PySide6.QtCore import QPoint, QSettings, Qt, QTimer  # noqa: E402
 
+from tests.support import shown_window  # noqa: E402
 from twin.analysis.registry import overlay_availability, overlay_names  # noqa: E402
 from twin.app.window import MainWindow  # noqa: E402
 from twin.export.image import read_png  # noqa: E402
@@ -29,16 +30,7 @@ LOAD_TIMEOUT_MS = 30_000
 
 @pytest.fixture
 def window(qtbot, tmp_path):
-    errors: list[tuple[str, str]] = []
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    win = MainWindow(settings=settings, report_error=lambda title, msg: errors.append((title, msg)))
-    win.errors = errors
-    qtbot.addWidget(win)
-    win.resize(1400, 900)
-    win.show()
-    qtbot.waitExposed(win)
-    win.activateWindow()
-    qtbot.waitActive(win)
+    win = shown_window(qtbot, tmp_path)
     yield win
     win.loader.cancel()
     win.loader.wait()

@@ -16,6 +16,7 @@ from PySide6.QtGui import QMouseEvent, QWheelEvent  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from tests.support import shown_window  # noqa: E402
 from twin.app.window import MainWindow  # noqa: E402
 from twin.scene.camera import inside_boxes  # noqa: E402
 
@@ -24,18 +25,10 @@ LOAD_TIMEOUT_MS = 30_000
 
 @pytest.fixture
 def window(qtbot, tmp_path, hall_db):
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    errors: list = []
-    win = MainWindow(settings=settings, report_error=lambda title, msg: errors.append((title, msg)))
-    qtbot.addWidget(win)
-    win.resize(1400, 900)
-    win.show()
-    qtbot.waitExposed(win)
-    win.activateWindow()
-    qtbot.waitActive(win)
+    win = shown_window(qtbot, tmp_path)
     win.open_file(hall_db)
     qtbot.waitUntil(lambda: not win.loading, timeout=LOAD_TIMEOUT_MS)
-    assert win.scene is not None, errors
+    assert win.scene is not None, win.errors
     yield win
     win.loader.cancel()
     win.loader.wait()

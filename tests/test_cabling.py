@@ -11,10 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import twin
 from twin.analysis.cabling import run_cabling
 from twin.analysis.routes import design_routes, polylines, trace
 from twin.cli import main
 from twin.export.cables import schedule_rows
+from twin.export.tables import spreadsheet_safe
 from twin.geometry.routing import NO_PATH, TRAYS, route_cables
 from twin.geometry.trays import build_tray_network
 from twin.session import ReviewSession
@@ -212,7 +214,46 @@ def test_cable_schedule_round_trips_through_csv(hall_db, hall, tmp_path) -> None
     assert header[:3] == ["cable", "kind", "rate_gbps"]
     dac = next(r for r in body if r[1] == "dac")
     assert dac[3] == "C02-U05" and dac[4] == "osfp1" and dac[-1] == "C-tray" and float(dac[8]) > 4.0
-    assert not list(tmp_path.glob(".schedule.csv.*"))                  # no temporary file left behind
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["schedule.csv"]   # no temporary file left behind
+
+
+HOSTILE_NAME = '=HYPERLINK("http://x.test","open")'
+SAFE_NAME = "'" + HOSTILE_NAME                                      # shown as text, never run
+
+
+def test_csv_cells_never_start_a_spreadsheet_formula(pod_db, tmp_path) -> None:
+    # someone's inventory names a device and a port so that a spreadsheet would run them
+    design = tmp_path / "hostile.twin.db"
+    shutil.copy(pod_db, design)
+    with sqlite3.connect(design) as conn:
+        part_id, port_id = conn.execute("SELECT p.part_id, p.id FROM cables c JOIN ports p ON p.id = c.a_port_id "
+                                        "ORDER BY c.id LIMIT 1").fetchone()
+        conn.execute("UPDATE parts SET name = ? WHERE id = ?", (HOSTILE_NAME, part_id))
+        conn.execute("UPDATE ports SET name = '@SUM(A1:A9)' WHERE id = ?", (port_id,))
+    out = tmp_path / "schedule.csv"
+    assert main(["export", "cables", str(design), "-o", str(out)]) == 0
+    with open(out, newline="", encoding="utf-8-sig") as fh:
+        rows = list(csv.reader(fh))
+    hostile = [r for r in rows if r[3].endswith('"open")')]
+    assert hostile and all(r[3] == SAFE_NAME for r in hostile)
+    assert any(r[4] == "'@SUM(A1:A9)" for r in hostile)
+    cells = [cell for row in rows for cell in row]
+    assert not any(cell.startswith(("=", "+", "@")) for cell in cells)
+    assert not any(cell.startswith("-") and not _is_number(cell) for cell in cells)
+    # the parts table through the Python API gets the same guard
+    parts_csv = twin.open(design).export_csv(tmp_path / "tables")[0]
+    with open(parts_csv, newline="", encoding="utf-8") as fh:
+        names = [r["name"] for r in csv.DictReader(fh)]
+    assert SAFE_NAME in names and not any(n.startswith("=") for n in names)
+    assert spreadsheet_safe("-3.5") == "-3.5" and spreadsheet_safe(-3.5) == -3.5 and spreadsheet_safe("-x") == "'-x"
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
 
 
 def test_cabling_overlays_come_from_the_registry(hall) -> None:

@@ -74,8 +74,8 @@ def test_exit_codes_follow_fail_on(pod_db, warning_only, hall_db, fail_on, clean
     assert check(str(warning_only), "--thermal", "--fail-on", fail_on).returncode == warned
     assert check(str(hall_db), "--thermal", "--fail-on", fail_on).returncode == critical
     assert check(str(hall_db), "--fail-on", fail_on).returncode == critical      # every analysis
-    # with the power check the pod is not clean: its 67 kW busbars carry ~112 kW racks
-    assert check(str(pod_db), "--power", "--fail-on", fail_on).returncode == (fail_on != "never")
+    # the pod's power chain is sized for its racks (busbars at 83 %, above the 80 % warning line)
+    assert check(str(pod_db), "--power", "--fail-on", fail_on).returncode == (fail_on in ("warning", "info"))
 
 
 def test_default_exit_is_zero_and_errors_are_one_and_usage_two(hall_db, tmp_path):

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import signal
 import sys
 import time
 import zipfile
@@ -18,6 +16,7 @@ _REPO = Path(__file__).resolve().parents[1]
 if str(_REPO) not in sys.path:  # run straight from a checkout, installed or not
     sys.path.insert(0, str(_REPO))
 
+from tests.support import time_limit  # noqa: E402
 from twin.geometry import (  # noqa: E402
     MAX_INFLATED_BYTES,
     MESH_SUFFIXES,
@@ -55,24 +54,6 @@ def _require_corpus() -> None:
             f"shared mesh corpus not found at {MESH_DIR}; set TWIN_SHARED_DATA to the folder holding meshes/",
             pytrace=False,
         )
-
-
-class LoadTimeout(BaseException):
-    """BaseException so load_mesh's own `except Exception` cannot swallow it."""
-
-
-@contextlib.contextmanager
-def time_limit(seconds: int):
-    def _expired(signum, frame):
-        raise LoadTimeout(f"took longer than {seconds} s")
-
-    old = signal.signal(signal.SIGALRM, _expired)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
 
 
 def _load(path, **kw):

@@ -11,17 +11,16 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from tests.support import time_limit
 from twin.geometry import load_mesh
 from twin.geometry.assetpath import REFUSED, AssetRefused, design_roots, resolve_contained
 from twin.geometry.decimate import cluster_decimate
@@ -36,24 +35,6 @@ REPO = Path(__file__).resolve().parents[1]
 PEAK = ("def peak_kb():\n    for line in open('/proc/self/status'):\n"
         "        if line.startswith('VmHWM:'):\n            return int(line.split()[1])\n")
 TRAY = "gb200-compute-tray"
-
-
-class Hung(BaseException):
-    """Raised by the alarm when a load waits on a FIFO (BaseException: no `except Exception` eats it)."""
-
-
-@contextmanager
-def deadline(seconds: int = 10):
-    def expired(signum, frame):
-        raise Hung(f"still running after {seconds} s")
-
-    old = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
 
 
 def stl_bytes(tris: np.ndarray) -> bytes:
@@ -143,7 +124,7 @@ def test_a_folder_or_fifo_named_as_mesh_is_refused(design_dir):
 def test_load_mesh_on_a_fifo_does_not_hang(tmp_path):
     fifo = tmp_path / "pipe.glb"
     os.mkfifo(fifo)
-    with deadline():
+    with time_limit(10):
         result = load_mesh(fifo)
     assert result.placeholder and REFUSED in result.warnings[0]
 
@@ -187,7 +168,7 @@ def test_gltf_buffer_that_is_a_fifo_or_outside_is_refused_without_hanging(tmp_pa
     if uri == "fifo.bin":
         os.mkfifo(folder / uri)
     (tmp_path / "outside.bin").write_bytes(np.zeros(9, np.float32).tobytes())
-    with deadline():
+    with time_limit(10):
         result = load_mesh(_gltf_with_buffer(folder, uri))
     assert result.placeholder
     assert len(result.warnings) == 1
@@ -197,7 +178,7 @@ def test_obj_mtllib_fifo_is_skipped_and_the_geometry_kept(tmp_path):
     os.mkfifo(tmp_path / "materials.mtl")
     path = tmp_path / "part.obj"
     path.write_text("mtllib materials.mtl\nv 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n")
-    with deadline():
+    with time_limit(10):
         result = load_mesh(path)
     assert not result.placeholder and result.mesh.triangle_count == 1
     assert any("materials.mtl" in w and REFUSED in w for w in result.warnings)

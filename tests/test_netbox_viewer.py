@@ -11,9 +11,7 @@ if not os.environ.get("DISPLAY"):
     raise RuntimeError("the viewer tests need an X display: run them with `make test` (it starts Xvfb) "
                        "or under xvfb-run")
 
-from PySide6.QtCore import QSettings  # noqa: E402
-
-from twin.app.window import MainWindow  # noqa: E402
+from tests.support import shown_window  # noqa: E402
 from twin.importers.netbox_site import import_netbox_dump  # noqa: E402
 
 
@@ -24,13 +22,8 @@ def mdf_db(shared_data, tmp_path_factory):
 
 
 def test_imported_site_opens_and_shows_a_device(qtbot, tmp_path, mdf_db) -> None:
-    errors: list[tuple[str, str]] = []
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    win = MainWindow(settings=settings, report_error=lambda title, msg: errors.append((title, msg)))
-    qtbot.addWidget(win)
-    win.resize(1400, 900)
-    win.show()
-    qtbot.waitExposed(win)
+    win = shown_window(qtbot, tmp_path, active=False)
+    errors = win.errors
     try:
         win.open_file(mdf_db)
         qtbot.waitUntil(lambda: not win.loading, timeout=30_000)

@@ -249,7 +249,7 @@ def test_ai_hall_every_node_over_capacity_is_found(hall_db: Path, hall_result) -
     expected = {name for name, (load, cap) in truth.items() if cap and load > cap}
     found = {f.subject for f in hall_result.findings if f.code == "node-over-capacity"}
     assert found == expected
-    assert {"A06-busbar", "B04-busbar", "SWB-2"} <= found           # the examples
+    assert "SWB-2" in found and not any(n.endswith("-busbar") for n in found)   # busbars sized for their racks
     for f in hall_result.findings:
         if f.code == "node-over-capacity":
             assert f.value == pytest.approx(truth[f.subject][0] / KW, rel=1e-9)
@@ -327,4 +327,4 @@ def test_power_overlay_bands_b04_red_among_amber(hall) -> None:
     assert overlay.values[b04][0] == pytest.approx(104.45, abs=0.05)
     assert 80 < overlay.values[b03][0] < 100
     busbar = hall.parts.name == "A06-busbar"
-    assert overlay.values[busbar][0] == pytest.approx(166.9, abs=0.5)
+    assert overlay.values[busbar][0] == pytest.approx(83.2, abs=0.5)

@@ -12,6 +12,7 @@ import numpy as np
 
 from twin.analysis.thermal import ThermalResult
 from twin.model import Design
+from twin.model.transform import front_direction
 
 
 def synthesize_air_field(design: Design, result: ThermalResult, spacing: float = 0.4,
@@ -28,8 +29,7 @@ def synthesize_air_field(design: Design, result: ThermalResult, spacing: float =
     recirc = float(design.halls.recirculation_c[hall]) if "recirculation_c" in design.halls else 1.0
     temp = supply + recirc + 0.6 * np.clip(pts[:, 2] - 2.4, 0, None)
     racks = design.racks
-    yaw = np.radians(racks.yaw_deg)
-    front = np.column_stack([np.sin(yaw), -np.cos(yaw)])
+    front = front_direction(racks.yaw_deg)[:, :2]
     depth = design.part_types.size[racks.type, 1]
     centre = racks.position
     inlet = np.asarray(result.racks.inlet_c, float)

@@ -23,6 +23,7 @@ import numpy as np
 from twin.analysis.overlays import Overlay
 from twin.analysis.registry import AnalysisResult
 from twin.model import Design
+from twin.model.transform import local_to_world
 
 #: Where the `utilization` colour map's bands start, as fractions of its range (see colormap).
 BAND_EDGES = (2 / 3, 5 / 6)
@@ -124,12 +125,10 @@ def _rack_strips(design: Design, power) -> tuple[np.ndarray, np.ndarray]:
     f = frame_of[which]
     size = design.part_types.size[parts.type[f]]
     pos = parts.position[f]
-    yaw = np.radians(parts.yaw_deg[f])
-    ly = side * size[:, 1]
-    lx = np.linspace(-0.36, 0.36, 4)[None, :] * size[:, :1]          # (k, 4)
-    c, s = np.cos(yaw)[:, None], np.sin(yaw)[:, None]
-    x = pos[:, :1] + c * lx - s * ly[:, None]
-    y = pos[:, 1:2] + s * lx + c * ly[:, None]
+    lx = np.linspace(-0.36, 0.36, 4)[None, :] * size[:, :1]          # (k, 4) along the rack's width
+    ly = np.repeat((side * size[:, 1])[:, None], 4, axis=1)
+    xy = local_to_world(pos[:, None, :], parts.yaw_deg[f][:, None], np.stack([lx, ly, np.zeros_like(lx)], axis=2))
+    x, y = xy[..., 0], xy[..., 1]
     top = np.full(len(design.racks), -np.inf)
     np.maximum.at(top, nodes.rack[inside], nodes.hi[inside, 2])
     roof = np.maximum(pos[:, 2] + size[:, 2], top[which]) + 0.3

@@ -22,6 +22,7 @@ import numpy as np
 
 from twin.analysis import registry
 from twin.errors import TwinError
+from twin.model.transform import front_direction, rotate_yaw
 from twin.session import ReviewSession
 
 #: Views of a single rack: its front close-up, three-quarter from above-left, plan, rear.
@@ -96,11 +97,10 @@ class ImageRenderer:
             raise TwinError(self.design.source, f"rack {rack_name!r} has no frame to look at", where="rack")
         if view == "front":
             return self.scene.fly_to_pose(frame)
-        yaw = np.radians(float(self.scene.yaw[frame]))
-        c, s = np.cos(yaw), np.sin(yaw)
+        yaw = float(self.scene.yaw[frame])
         local = {"iso": (-0.75, -1.0, 0.85), "top": (0.0, -0.02, 1.0), "rear": (0.0, 1.0, 0.18)}[view]
-        direction = np.array([c * local[0] - s * local[1], s * local[0] + c * local[1], local[2]])
-        up = (0.0, 0.0, 1.0) if view != "top" else (-s, c, 0.0)
+        direction = rotate_yaw(np.array(local), yaw)
+        up = (0.0, 0.0, 1.0) if view != "top" else tuple(-front_direction(yaw))    # the rack's back is up
         lo, hi = self.scene.box_lo[frame], self.scene.box_hi[frame]
         pose = look_from(direction, lo, hi, self.scene.aspect(), view_up=up)
         # a little further back than a tight fit: up close, perspective crops the rack's top

@@ -7,14 +7,12 @@ place at the end, so a failed export never leaves half a schedule behind.
 
 from __future__ import annotations
 
-import csv
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from twin.errors import TwinError
+from twin.export.files import write_bytes_atomic
+from twin.export.tables import csv_lines
 from twin.geometry.routing import STATUS_CODES, parse_route_texts
 from twin.model import Design
 
@@ -45,17 +43,5 @@ def schedule_rows(design: Design) -> list[list[str]]:
 
 def write_schedule(design: Design, path: str | Path) -> Path:
     """Write the cable schedule of `design` to `path` (CSV); returns the path."""
-    path = Path(path)
-    if path.is_dir():
-        raise TwinError(path, "is a folder; give a file name such as schedule.csv", where="-o")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    rows = schedule_rows(design)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8-sig") as fh:
-            csv.writer(fh).writerows(rows)
-        os.replace(tmp_name, path)
-    finally:
-        if os.path.exists(tmp_name):
-            os.unlink(tmp_name)
-    return path
+    text = csv_lines(schedule_rows(design))
+    return write_bytes_atomic(path, text.encode("utf-8-sig"))

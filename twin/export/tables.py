@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-import sqlite3
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -21,6 +20,7 @@ from twin.analysis.findings import findings_to_dicts
 from twin.export.files import write_text_atomic
 from twin.export.parts_table import PART_COLUMNS, parts_table
 from twin.session import ReviewSession
+from twin.store.notes import ReviewStore
 
 FINDING_COLUMNS = ("severity", "code", "analysis", "subject", "message", "value", "limit", "unit", "part_name",
                    "rack_name", "x", "y", "z")
@@ -58,37 +58,51 @@ def finding_rows(session: ReviewSession) -> list[dict[str, Any]]:
 
 
 def review_notes(design_path: str | Path) -> list[dict[str, Any]]:
-    """Review notes stored in the design file (empty when the file has no notes table or rows).
+    """Review notes stored in the design file as table rows (empty when the file has none).
 
-    Read straight from SQLite (read-only): notes are reviewers' work, not part of the model.
+    Read through the review store, the one reader of notes, so the report shows what
+    `twin notes list` shows; a file that cannot be read raises its TwinError.
     """
     path = Path(design_path)
     if not path.is_file():
         return []
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    with ReviewStore(path) as store:
+        notes = store.notes()
+    return [{"id": n.id, "part": n.part, "author": n.author, "status": n.status, "text": n.text,
+             "created": n.created, "updated": n.updated} for n in notes]
+
+
+# A cell a spreadsheet would run as a formula begins with one of these (OWASP "CSV injection").
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """`value` as a CSV cell that a spreadsheet shows as text: a string that would start a
+    formula (a part named "=HYPERLINK(…)" in someone's NetBox) gets a leading apostrophe.
+    Numbers, and strings that are plain numbers such as "-3.5", are left as they are."""
+    if not isinstance(value, str) or not value.startswith(FORMULA_LEADS):
+        return value
     try:
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if "notes" not in tables:
-            return []
-        has_parts = "parts" in tables
-        part = "(SELECT p.name FROM parts p WHERE p.id = n.part_id)" if has_parts else "n.part_id"
-        cursor = conn.execute(f"SELECT n.id, {part}, n.author, n.status, n.text, n.created, n.updated "
-                              "FROM notes n ORDER BY n.id")
-        return [dict(zip(NOTE_COLUMNS, ("" if v is None else v for v in row))) for row in cursor]
-    except sqlite3.DatabaseError:
-        return []
-    finally:
-        conn.close()
+        float(value)
+        return value
+    except ValueError:
+        return "'" + value
+
+
+def csv_lines(rows: Iterable[Iterable[Any]]) -> str:
+    """Rows of cells as CSV text, quoted by the csv module, None as an empty cell and every
+    cell made spreadsheet-safe."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    for row in rows:
+        writer.writerow(["" if v is None else spreadsheet_safe(v) for v in row])
+    return buffer.getvalue()
 
 
 def csv_text(columns: Iterable[str], rows: Iterable[dict[str, Any]]) -> str:
-    """Rows as CSV text with a header line (None as an empty cell)."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
-    return buffer.getvalue()
+    """Dict rows as CSV text under a header line of `columns` (other keys are left out)."""
+    columns = list(columns)
+    return csv_lines([columns, *([row.get(k) for k in columns] for row in rows)])
 
 
 def parts_csv(session: ReviewSession) -> str:

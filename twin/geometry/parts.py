@@ -78,6 +78,13 @@ class _Parts:
         hi = np.column_stack([xs1, np.full(n, y1), np.full(n, z1)])
         self.many(lo, hi, color)
 
+    def grid_z(self, x0: float, x1: float, y0: float, y1: float, zs0: np.ndarray, zs1: np.ndarray, color: Color) -> None:
+        """A stack of boxes spread along Z (slats, louvres, shelves), sharing the same x/y span."""
+        n = len(zs0)
+        lo = np.column_stack([np.full(n, x0), np.full(n, y0), zs0])
+        hi = np.column_stack([np.full(n, x1), np.full(n, y1), zs1])
+        self.many(lo, hi, color)
+
     def mesh(self) -> Mesh:
         return boxes_mesh(np.concatenate(self._lo), np.concatenate(self._hi), np.concatenate(self._col))
 
@@ -151,10 +158,7 @@ def _rack(w: float, d: float, h: float) -> Mesh:
         pitch_z = (gz1 - gz0) / rows
         bar_h = pitch_z * 0.35
         zs = gz0 + pitch_z * np.arange(1, rows)
-        n = len(zs)
-        lo = np.column_stack([np.full(n, gx0), np.full(n, bar_y0), zs - bar_h / 2])
-        hi = np.column_stack([np.full(n, gx1), np.full(n, bar_y1), zs + bar_h / 2])
-        p.many(lo, hi, CHASSIS)
+        p.grid_z(gx0, gx1, bar_y0, bar_y1, zs - bar_h / 2, zs + bar_h / 2, CHASSIS)
         # handle on the latch side
         hx = dx1 - stile * 0.5
         hz = h * 0.5
@@ -194,6 +198,13 @@ def _slots(p: _Parts, x0: float, x1: float, yface: float, depth: float, z0: floa
     p.grid_x(s0, s1, yface - depth, yface, z0, z1, color)
 
 
+
+def _status_leds(p: _Parts, x: float, yf: float, proud: float, h: float, lower: tuple) -> None:
+    """Two status LEDs stacked on a tray's bezel at `x`: green above, `lower` below."""
+    led = min(0.004, h * 0.1)
+    for z, colour in ((h * 0.6, LED_GREEN), (h * 0.3, lower)):
+        p.box(x - led / 2, x + led / 2, yf - proud * 0.6, yf, z, z + led, colour)
+
 def _compute_tray(w: float, d: float, h: float) -> Mesh:
     p = _Parts()
     yf, x0, x1 = _front_tray(w, d, h, p)
@@ -208,9 +219,7 @@ def _compute_tray(w: float, d: float, h: float) -> Mesh:
     p.grid_x(c0 + cw * 0.12, c1 - cw * 0.12, yf - proud * 1.2, yf - proud, h * 0.3, h * 0.7, PORT)
     # status LEDs and a small label plate
     lx = x0 + span * 0.97
-    led = min(0.004, h * 0.1)
-    p.box(lx - led / 2, lx + led / 2, yf - proud * 0.6, yf, h * 0.6, h * 0.6 + led, LED_GREEN)
-    p.box(lx - led / 2, lx + led / 2, yf - proud * 0.6, yf, h * 0.3, h * 0.3 + led, LED_AMBER)
+    _status_leds(p, lx, yf, proud, h, lower=LED_AMBER)
     # rear: power/liquid connectors
     p.box(-w * 0.2, -w * 0.05, d / 2 - d * 0.001, d / 2, h * 0.25, h * 0.75, CAGE)
     for cx, col in ((w * 0.1, PIPE_BLUE), (w * 0.2, PIPE_RED)):
@@ -231,9 +240,7 @@ def _switch_tray(w: float, d: float, h: float) -> Mesh:
         dz = (zb - za) * 0.2
         p.grid_x(c0 + cw * 0.12, c1 - cw * 0.12, yf - proud * 1.2, yf - proud, za + dz, zb - dz, PORT)
     lx = x0 + span * 0.97
-    led = min(0.004, h * 0.1)
-    p.box(lx - led / 2, lx + led / 2, yf - proud * 0.6, yf, h * 0.6, h * 0.6 + led, LED_GREEN)
-    p.box(lx - led / 2, lx + led / 2, yf - proud * 0.6, yf, h * 0.3, h * 0.3 + led, LED_GREEN)
+    _status_leds(p, lx, yf, proud, h, lower=LED_GREEN)
     # rear: NVLink spine connectors
     c0, c1 = _spread(-w * 0.4, w * 0.4, 4, 0.7)
     p.grid_x(c0, c1, d / 2 - d * 0.001, d / 2, h * 0.15, h * 0.85, CAGE)
@@ -259,9 +266,7 @@ def _network_switch(w: float, d: float, h: float) -> Mesh:
     p.box(mx - pw, mx + pw, yf - proud, yf, h * 0.55, h * 0.85, PORT)
     p.box(mx - pw, mx + pw, yf - proud, yf, h * 0.15, h * 0.45, PORT)
     lx = x0 + span * 0.985
-    led = min(0.004, h * 0.1)
-    p.box(lx - led / 2, lx + led / 2, yf - proud * 0.6, yf, h * 0.6, h * 0.6 + led, LED_GREEN)
-    p.box(lx - led / 2, lx + led / 2, yf - proud * 0.6, yf, h * 0.3, h * 0.3 + led, LED_AMBER)
+    _status_leds(p, lx, yf, proud, h, lower=LED_AMBER)
     # rear fans and PSUs
     f0, f1 = _spread(-w * 0.45, w * 0.45, 6, 0.85)
     p.grid_x(f0, f1, d / 2 - d * 0.002, d / 2, h * 0.08, h * 0.92, CHASSIS_DARK)
@@ -309,10 +314,7 @@ def _busbar(w: float, d: float, h: float) -> Mesh:
     p.box(gap / 2, w / 2 - w * 0.05, -d / 2 + d * 0.1, d / 2 - d * 0.1, h * 0.03, h * 0.97, COPPER)
     # insulating spacer brackets along the run
     zs = np.linspace(h * 0.15, h * 0.85, 5)
-    n = len(zs)
-    lo = np.column_stack([np.full(n, -w / 2), np.full(n, -d / 2), zs - h * 0.01])
-    hi = np.column_stack([np.full(n, w / 2), np.full(n, d / 2), zs + h * 0.01])
-    p.many(lo, hi, INSULATOR)
+    p.grid_z(-w / 2, w / 2, -d / 2, d / 2, zs - h * 0.01, zs + h * 0.01, INSULATOR)
     return p.mesh()
 
 
@@ -327,13 +329,9 @@ def _manifold(w: float, d: float, h: float, color: Color = PIPE_BLUE) -> Mesh:
     zs = np.linspace(h * 0.06, h * 0.94, n)
     sw = w * 0.5
     sh = min(h * 0.01, w * 0.5)
-    lo = np.column_stack([np.full(n, -sw / 2), np.full(n, -d / 2 + d * 0.15), zs - sh / 2])
-    hi = np.column_stack([np.full(n, sw / 2), np.full(n, pipe_y0), zs + sh / 2])
-    p.many(lo, hi, STAINLESS)
+    p.grid_z(-sw / 2, sw / 2, -d / 2 + d * 0.15, pipe_y0, zs - sh / 2, zs + sh / 2, STAINLESS)
     tw = sw * 0.7
-    lo = np.column_stack([np.full(n, -tw / 2), np.full(n, -d / 2), zs - sh * 0.35])
-    hi = np.column_stack([np.full(n, tw / 2), np.full(n, -d / 2 + d * 0.15), zs + sh * 0.35])
-    p.many(lo, hi, CHASSIS_DARK)  # QD couplers
+    p.grid_z(-tw / 2, tw / 2, -d / 2, -d / 2 + d * 0.15, zs - sh * 0.35, zs + sh * 0.35, CHASSIS_DARK)  # QD couplers
     return p.mesh()
 
 
@@ -356,10 +354,7 @@ def _cdu(w: float, d: float, h: float) -> Mesh:
     p.box(-w * 0.3, w * 0.3, fy, yf, top * 0.72, top * 0.85, CHASSIS)
     p.box(-w * 0.25, w * 0.25, fy, fy + (yf - fy) * 0.3, top * 0.74, top * 0.83, DISPLAY)
     z0, z1 = _spread(top * 0.1, top * 0.6, 14, 0.5)  # grille louvres
-    n = len(z0)
-    lo = np.column_stack([np.full(n, -w * 0.4), np.full(n, fy), z0])
-    hi = np.column_stack([np.full(n, w * 0.4), np.full(n, yf), z1])
-    p.many(lo, hi, CABINET_DARK)
+    p.grid_z(-w * 0.4, w * 0.4, fy, yf, z0, z1, CABINET_DARK)
     p.box(w * 0.36, w * 0.4, fy, yf, top * 0.62, top * 0.7, HANDLE)
     # pipe stubs on top: supply (blue) and return (red) pairs for facility and rack loops
     r = min(0.05, w * 0.08)
@@ -381,10 +376,7 @@ def _crah(w: float, d: float, h: float) -> Mesh:
         gz0, gz1 = h * 0.35, h * 0.92
         p.box(a, b, fy + (yf - fy) * 0.5, yf, gz0, gz1, CHASSIS_DARK)
         z0, z1 = _spread(gz0, gz1, 12, 0.4)
-        n = len(z0)
-        lo = np.column_stack([np.full(n, a), np.full(n, fy), z0])
-        hi = np.column_stack([np.full(n, b), np.full(n, yf), z1])
-        p.many(lo, hi, CABINET_DARK)
+        p.grid_z(a, b, fy, yf, z0, z1, CABINET_DARK)
     # control panel and lower access panels
     p.box(-w * 0.08, w * 0.08, fy, yf, h * 0.22, h * 0.3, DISPLAY)
     a0, a1 = _spread(-w / 2, w / 2, nf, 0.9)
@@ -403,10 +395,7 @@ def _ups(w: float, d: float, h: float) -> Mesh:
     p.box(a0[0] + (a1[0] - a0[0]) * 0.2, a1[0] - (a1[0] - a0[0]) * 0.2, fy, yf, h * 0.72, h * 0.8, DISPLAY)
     for a, b in zip(a0, a1):
         z0, z1 = _spread(h * 0.08, h * 0.3, 6, 0.45)
-        k = len(z0)
-        lo = np.column_stack([np.full(k, a + (b - a) * 0.15), np.full(k, fy), z0])
-        hi = np.column_stack([np.full(k, b - (b - a) * 0.15), np.full(k, yf), z1])
-        p.many(lo, hi, SLOT)
+        p.grid_z(a + (b - a) * 0.15, b - (b - a) * 0.15, fy, yf, z0, z1, SLOT)
         p.box(b - (b - a) * 0.1, b - (b - a) * 0.06, fy, yf, h * 0.5, h * 0.6, HANDLE)
     led = 0.02
     p.box(a0[0] + 0.05, a0[0] + 0.05 + led, fy, yf, h * 0.84, h * 0.84 + led, LED_GREEN)
@@ -451,10 +440,7 @@ def _pdu(w: float, d: float, h: float) -> Mesh:
     # outlets along the front face
     n = max(1, int(h / 0.045))
     z0, z1 = _spread(h * 0.08, h * 0.95, n, 0.6)
-    k = len(z0)
-    lo = np.column_stack([np.full(k, -w * 0.3), np.full(k, -d / 2), z0])
-    hi = np.column_stack([np.full(k, w * 0.3), np.full(k, -d / 2 + d * 0.1), z1])
-    p.many(lo, hi, OUTLET)
+    p.grid_z(-w * 0.3, w * 0.3, -d / 2, -d / 2 + d * 0.1, z0, z1, OUTLET)
     # metering display near the bottom
     p.box(-w * 0.35, w * 0.35, -d / 2, -d / 2 + d * 0.1, h * 0.02, h * 0.06, DISPLAY)
     return p.mesh()

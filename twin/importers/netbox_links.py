@@ -16,12 +16,15 @@
 from __future__ import annotations
 
 import math
+
+import numpy as np
 from typing import TYPE_CHECKING, Any
 
 from twin.importers.port_kinds import cable_kind
 from twin.importers.netbox_dump import COMPONENT_TABLES
 from twin.importers.netbox_types import port_rows
 from twin.model import physics
+from twin.model.transform import local_to_world
 
 if TYPE_CHECKING:
     from twin.importers.netbox_site import SiteMapper
@@ -157,10 +160,7 @@ class LinkBuilder:
     def world(self, port: int) -> tuple[float, float, float]:
         p = self.ports[port]
         part = self.m.parts[p["part"]]
-        c, s = math.cos(math.radians(part["yaw"])), math.sin(math.radians(part["yaw"]))
-        dx, dy, dz = p["offset"]
-        x, y, z = part["xyz"]
-        return (x + c * dx - s * dy, y + s * dx + c * dy, z + dz)
+        return tuple(local_to_world(np.array(part["xyz"], float), part["yaw"], np.array(p["offset"], float)).tolist())
 
     # ------------------------------------------------------------------ power
     def make_power(self) -> None:

@@ -20,11 +20,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from twin.errors import TwinError
 from twin.importers.netbox_dump import NetBoxRecords, device_type_dict, read_dumpdata
 from twin.importers.netbox_links import LinkBuilder
 from twin.importers.netbox_types import EIA_U_M, FULL_DEPTH_M, part_type_from_netbox
 from twin.importers.report import ImportReport
+from twin.model.transform import local_to_world
 from twin.store.reviews import carry_reviews, check_replaceable
 from twin.store.writer import write_tables
 
@@ -259,8 +262,7 @@ class SiteMapper:
             self.report.warn("no-position", label, f"in rack {r['name']} with no U position; placed on the floor "
                                                    "beside the rack")
             slot, yaw = -1, r["yaw"]
-        c, s = math.cos(math.radians(r["yaw"])), math.sin(math.radians(r["yaw"]))
-        xyz = (r["x"] + c * local[0] - s * local[1], r["y"] + s * local[0] + c * local[1], local[2])
+        xyz = tuple(local_to_world(np.array([r["x"], r["y"], 0.0]), r["yaw"], np.array(local)).tolist())
         self.device_part[pk] = len(self.parts)
         self.parts.append(self._part(self.device_name(pk), type_name, rack, slot, xyz, yaw, r["frame"],
                                      str(dev.get("serial") or "")))

@@ -18,6 +18,13 @@ def yaw_cos_sin(yaw_deg: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
     return np.cos(yaw), np.sin(yaw)
 
 
+def front_direction(yaw_deg: np.ndarray | float) -> np.ndarray:
+    """Unit vector(s) (..., 3) that a thing turned by `yaw_deg` faces: its local -Y, the side
+    its ports, bezels and cold-aisle inlet are on."""
+    c, s = yaw_cos_sin(yaw_deg)
+    return np.stack([s, -c, np.zeros_like(c)], axis=-1)
+
+
 def rotate_yaw(points: np.ndarray, yaw_deg: np.ndarray | float) -> np.ndarray:
     """Rotate (..., 3) points about +Z by `yaw_deg` (broadcast against the points' leading axes)."""
     c, s = yaw_cos_sin(yaw_deg)

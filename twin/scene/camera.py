@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from twin.model.transform import rotate_yaw
+
 
 @dataclass(frozen=True)
 class CameraPose:
@@ -77,9 +79,8 @@ def look_from(direction: np.ndarray, lo: np.ndarray, hi: np.ndarray, aspect: flo
 
 def part_pose(centre: np.ndarray, size: np.ndarray, yaw_deg: float, aspect: float) -> CameraPose:
     """Look at a part from its front, a little above, close enough to fill the view."""
-    yaw = np.radians(yaw_deg)
-    front = np.array([np.sin(yaw), -np.cos(yaw), 0.0])        # local −Y rotated by yaw
-    direction = front * 1.0 + np.array([0.25 * np.cos(yaw), 0.25 * np.sin(yaw), 0.3])
+    # from the front, a little to the part's right and above it
+    direction = rotate_yaw(np.array([0.25, -1.0, 0.3]), yaw_deg)
     radius = max(float(max(size[0], size[2])) / 2, 0.25)
     d = direction / np.linalg.norm(direction)
     dist = max(fit_distance(radius, 30.0, aspect) * 1.15, 0.8)

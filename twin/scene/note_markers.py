@@ -18,6 +18,7 @@ from vtkmodules.vtkFiltersSources import vtkSphereSource
 from vtkmodules.vtkRenderingCore import vtkActor, vtkGlyph3DMapper
 
 from twin.model import Design
+from twin.model.transform import front_direction
 
 OPEN_RGB = (240, 110, 20)
 RESOLVED_RGB = (110, 160, 120)
@@ -50,8 +51,7 @@ def note_positions(design: Design, part_names: Sequence[str], points: Sequence) 
         base = design.parts.position[p]
         inner = design.parts.rack[p] >= 0 and kinds[p] != "rack" and design.parts.u[p] > 0
         if inner:
-            yaw = np.radians(design.parts.yaw_deg[p])
-            front = np.array([np.sin(yaw), -np.cos(yaw), 0.0])
+            front = front_direction(design.parts.yaw_deg[p])
             out[i] = base + front * (size[1] / 2 + 0.12) + [0, 0, size[2] / 2]
         else:
             out[i] = base + [0, 0, size[2] + RISE_M]

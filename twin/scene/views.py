@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from twin.model.transform import front_direction, rotate_yaw
 from twin.scene.camera import CameraPose, fit_distance, inside_boxes, look_from, part_pose
 
 PoseFn = Callable[[Any, str], CameraPose]     # (scene, argument after "name:") -> pose
@@ -84,8 +85,7 @@ def aisle_pose(scene, _arg: str = "") -> CameraPose:
     if not scene.n_racks:
         return view_pose(scene, "front")
     first = int(np.lexsort((d.racks.position[:, 0], d.racks.position[:, 1]))[0])
-    yaw = np.radians(d.racks.yaw_deg[first])
-    front = np.array([np.sin(yaw), -np.cos(yaw), 0.0])
+    front = front_direction(d.racks.yaw_deg[first])
     frame = scene.frame_of_rack[first]
     depth = scene.size[frame, 1] if frame >= 0 else 1.2
     eye = scene.rack_centre[first] + front * (depth / 2 + 0.9) + np.array([-1.5, 0, 0])
@@ -175,8 +175,8 @@ def fly_to_pose(scene, part: int) -> CameraPose:
 
     focal = np.asarray(scene.centre[part], float)
     size = np.asarray(scene.size[part], float)
-    yaw = np.radians(float(scene.yaw[part]))
-    front = np.array([np.sin(yaw), -np.cos(yaw), 0.0])          # local -Y rotated by yaw
+    yaw = float(scene.yaw[part])
+    front = front_direction(yaw)
     radius = max(float(np.linalg.norm(size)) / 2 * 1.6, CONTEXT_MIN_RADIUS_M)
     wanted = fit_distance(radius, FLY_VIEW_ANGLE, scene.aspect())
     rack_of = scene.design.parts.rack
@@ -197,8 +197,7 @@ def fly_to_pose(scene, part: int) -> CameraPose:
     half = size / 2
     face = np.array([[sx * half[0], -half[1], half[2] + sz * half[2] * 0.9] for sx, sz in
                      ((0, 0), (-0.9, -1), (0.9, -1), (-0.9, 1), (0.9, 1))])
-    c, s_ = np.cos(yaw), np.sin(yaw)
-    face = focal + face @ np.array([[c, s_, 0.0], [-s_, c, 0.0], [0.0, 0.0, 1.0]]) - np.array([0, 0, half[2]])
+    face = focal + rotate_yaw(face, yaw) - np.array([0, 0, half[2]])
 
     def sees(eye: np.ndarray) -> bool:
         if not free(eye):

@@ -233,14 +233,9 @@ class ReviewStore:
 
     def notes(self, status: str | None = None, part: str | None = None) -> list[Note]:
         """Every note, oldest first; only those of `status` and/or on the part called `part` if given."""
-        where, params = [], []
         if status is not None:
             _check_status(self.path, status)
-            where.append("n.status = ?")
-            params.append(status)
-        if part is not None:
-            where.append("p.name = ?")
-            params.append(part)
+        where, params = _equals_terms({"n.status": status, "p.name": part})
         sql = _NOTE_SQL + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY n.id"
         return [_note(r) for r in self._read(sql, tuple(params))]
 
@@ -248,19 +243,11 @@ class ReviewStore:
                   author: str | None = None) -> Note:
         """Change a note's text, status and/or author; its `updated` time moves to now."""
         self.note(note_id)                                   # TwinError if it does not exist
-        sets, params = ["updated = ?"], [now_utc()]
-        if text is not None:
-            if not text.strip():
-                raise TwinError(self.path, "a note needs some text", where="--text")
-            sets.append("text = ?")
-            params.append(text)
+        if text is not None and not text.strip():
+            raise TwinError(self.path, "a note needs some text", where="--text")
         if status is not None:
             _check_status(self.path, status)
-            sets.append("status = ?")
-            params.append(status)
-        if author is not None:
-            sets.append("author = ?")
-            params.append(author)
+        sets, params = _equals_terms({"updated": now_utc(), "text": text, "status": status, "author": author})
         self._write("change the note", [(f"UPDATE notes SET {', '.join(sets)} WHERE id = ?", (*params, int(note_id)))])
         return self.note(note_id)
 
@@ -317,6 +304,12 @@ def _point(path: Path, values: Sequence[float]) -> tuple[float, float, float]:
     if len(xyz) != 3 or not all(v == v and abs(v) != float("inf") for v in xyz):
         raise TwinError(path, f"a point is three finite numbers x,y,z, not {values!r}", where="--at")
     return xyz  # type: ignore[return-value]
+
+
+def _equals_terms(columns: dict[str, object]) -> tuple[list[str], list[object]]:
+    """`column = ?` terms and their values for the columns given a value (None leaves one out)."""
+    given = {column: value for column, value in columns.items() if value is not None}
+    return [f"{column} = ?" for column in given], list(given.values())
 
 
 def _check_status(path: Path, status: str) -> None:

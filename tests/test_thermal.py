@@ -255,7 +255,7 @@ def test_ai_hall_latest_readings_find_the_seeded_faults(hall_db):
     assert inlet[0].location is not None and "A06" in inlet[0].to_text()
     cap = [f for f in result.findings if f.code == "cdu-capacity"]
     assert [f.subject for f in cap] == ["G-loop1"] and cap[0].severity == "critical"
-    assert cap[0].limit == 600_000 and cap[0].value > 600_000 and cap[0].location is not None
+    assert cap[0].limit == 600.0 and cap[0].value > 600.0 and cap[0].unit == "kW" and cap[0].location is not None
     g = int(np.flatnonzero(design.cooling_loops.name == "G-loop1")[0])
     over = np.flatnonzero(np.where(result.loops.liquid, result.loops.utilisation, 0) > 1)
     assert over.tolist() == [g]

@@ -1,11 +1,16 @@
 """Frames while the camera moves: a scripted turntable orbit on hall-2000 at 1280x720.
 
-Two views: the hall overview (iso) and a close-up (the fly-to pose of a compute tray in the
-middle of the hall, racks around it in full detail). Each orbits 60 frames, 3 degrees a
-frame, with interactive level of detail on (boxes stand in for full rack and facility
-meshes while moving, as ParaView does) and off (full detail every frame: the viewer before
-this option), in the same process and run. Prints the median and 95th percentile frame
-times, the frames per second they give, and the ratio off / on.
+Three views: the hall overview (iso), a row (one row of racks filling the view) and a close-up
+(the fly-to pose of a compute tray in the middle of the hall, racks around it in full detail).
+Each orbits 60 frames, 3 degrees a frame, drawn three ways in the same process and run:
+- still:    no interactive level of detail, full detail every frame (the viewer before it);
+- before:   the moving level as it was (boxes stand in for detailed racks and facility gear,
+            the still frame's per-floor-cell box actors stay, labels stay, full resolution);
+- now:      the moving level of `RenderOptions` (one merged box actor, no labels, half resolution,
+            the full meshes of the rack nearest the focal point kept).
+Each way orbits twice, interleaved with the others (still, before, now, now, before, still), so
+a load change on a shared machine touches all three alike; the 120 frames of each give the median
+and 95th percentile wall time, and the median process CPU time (llvmpipe's threads included).
 Target: >= 20 frames/s (<= 50 ms median) while moving at every view, close-ups included.
 """
 
@@ -25,25 +30,42 @@ from common import print_table, scene_db  # noqa: E402
 SIZE = (1280, 720)
 FRAMES = 60
 STEP_DEG = 3.0
+#: The moving level before reduced resolution, merged boxes and hidden labels.
+BEFORE = dict(moving_reduction=1, moving_merged=False, moving_labels=True, moving_detail_budget=0)
 
 
-def orbit(scene, moving: bool) -> list[float]:
-    """Frame times (s) of a 60-frame turntable orbit from the scene's current pose."""
+def orbit(scene, moving: bool) -> tuple[list[float], list[float]]:
+    """Wall and CPU frame times (s) of a 60-frame turntable orbit from the scene's current pose."""
     from twin.scene.camera import turntable
 
     start = scene.camera_pose()
     scene.update_lod(force=True)
     scene.set_moving(moving)
     scene.render()
-    times = []
+    wall, cpu = [], []
     for i in range(FRAMES):
         scene.set_camera_pose(turntable(start, STEP_DEG * (i + 1), 0.0))
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         scene.render()
-        times.append(time.perf_counter() - t)
+        wall.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
     scene.set_moving(False)
     scene.set_camera_pose(start)
-    return times
+    return wall, cpu
+
+
+def row_pose(scene):
+    """One row of racks (the middle rack's) seen from the iso direction, filling the view."""
+    from twin.scene.camera import look_from
+    from twin.scene.views import tight
+
+    design = scene.design
+    rows = design.racks.row
+    racks = np.flatnonzero(rows == rows[len(rows) // 2])
+    frames = scene.frame_of_rack[racks]
+    frames = frames[frames >= 0]
+    lo, hi = scene.box_lo[frames].min(axis=0), scene.box_hi[frames].max(axis=0)
+    return tight(scene, look_from(np.array((-0.75, -1.0, 0.85)), lo, hi, scene.aspect()), lo, hi)
 
 
 def main() -> None:
@@ -52,23 +74,35 @@ def main() -> None:
 
     design = load_design(scene_db("hall-2000"))
     scene = Scene(design, size=SIZE)
+    now = {k: getattr(scene.options, k) for k in BEFORE}
     trays = np.flatnonzero(scene.kind == "compute_tray")
     tray = int(trays[len(trays) // 2]) if len(trays) else int(scene.frame_of_rack[len(design.racks) // 2])
-    views = {"overview (iso)": scene.view_pose("iso"), "close-up (fly-to)": scene.fly_to_pose(tray)}
+    views = {"overview (iso)": scene.view_pose("iso"), "row": row_pose(scene),
+             "close-up (fly-to)": scene.fly_to_pose(tray)}
+    ways = {"still": (False, BEFORE), "before": (True, BEFORE), "now": (True, now)}
     rows = []
     for label, pose in views.items():
-        result = {}
-        for moving in (False, True):
+        wall = {w: [] for w in ways}
+        cpu = {w: [] for w in ways}
+        for way in list(ways) + list(reversed(ways)):
+            moving, options = ways[way]
+            scene.set_moving_options(**options)
             scene.set_camera_pose(pose)
-            times = sorted(orbit(scene, moving))
-            result[moving] = (statistics.median(times), times[int(0.95 * (len(times) - 1))])
-        (off_med, off_p95), (on_med, on_p95) = result[False], result[True]
-        rows.append([label, f"{off_med * 1e3:.1f}", f"{off_p95 * 1e3:.1f}", f"{on_med * 1e3:.1f}",
-                     f"{on_p95 * 1e3:.1f}", f"{1 / on_med:.1f}", f"{off_med / on_med:.2f}x"])
-    print_table(f"Orbit of {FRAMES} frames on hall-2000 at {SIZE[0]}x{SIZE[1]} (ms a frame; LOD = interactive "
-                "level of detail)",
-                ["view", "LOD off median", "LOD off p95", "LOD on median", "LOD on p95", "fps (on)", "off/on"],
-                rows)
+            w, c = orbit(scene, moving)
+            wall[way] += w
+            cpu[way] += c
+        med = {w: statistics.median(wall[w]) for w in ways}
+        p95 = {w: sorted(wall[w])[int(0.95 * (len(wall[w]) - 1))] for w in ways}
+        cpu_med = {w: statistics.median(cpu[w]) for w in ways}
+        rows.append([label] + [f"{med[w] * 1e3:.1f} / {p95[w] * 1e3:.1f}" for w in ways]
+                    + [f"{cpu_med[w] * 1e3:.1f}" for w in ways]
+                    + [f"{1 / med['now']:.1f}", f"{med['still'] / med['now']:.2f}x", f"{med['before'] / med['now']:.2f}x",
+                       f"{cpu_med['before'] / cpu_med['now']:.2f}x"])
+    print_table(f"Orbit of {FRAMES} frames (x2, interleaved) on hall-2000 at {SIZE[0]}x{SIZE[1]}, ms a frame. "
+                "still: full detail; before: the moving level as it was; now: merged boxes, no labels, "
+                f"1/{now['moving_reduction']} resolution",
+                ["view", "still med/p95", "before med/p95", "now med/p95", "still cpu", "before cpu", "now cpu",
+                 "fps now", "still/now", "before/now", "before/now cpu"], rows)
 
 
 if __name__ == "__main__":

@@ -189,3 +189,50 @@ def test_loading_bar_shows_stage_and_percentage(qtbot, tmp_path, hall_db):
     percents = [int(t.rsplit(" ", 1)[1].rstrip("%")) for t in seen]
     assert percents == sorted(percents) and 0 <= percents[0] < percents[-1] <= 80
     assert win.scene is not None and not win.progress.isVisible()
+
+
+def test_moving_frames_are_light_and_full_detail_returns_when_the_camera_stops(qtbot, window):
+    """Drags, wheel steps and fly-to draw the moving level (boxes, half resolution); each
+    returns to full detail when it ends. The View menu turns reduced resolution off."""
+    vp, scene = window.viewport, window.scene
+    vp.set_view("iso")
+    frames: list[tuple[bool, int]] = []
+    vp.frameRendered.connect(lambda _ms: frames.append((scene.moving, scene.reduced.factor)))
+    centre = vp.rect().center()
+
+    def repeats(img: np.ndarray) -> float:
+        """Share of pixel pairs that repeat: near 1 in a frame drawn at half resolution and scaled up."""
+        return float((np.abs(img[:, 0:-1:2].astype(int) - img[:, 1::2]).max(axis=2) <= 2).mean())
+
+    QTest.mousePress(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, centre)
+    for i in range(1, 6):
+        pos = QPointF(centre + QPoint(20 * i, 0))
+        QApplication.sendEvent(vp, QMouseEvent(QEvent.Type.MouseMove, pos, QPointF(vp.mapToGlobal(pos)),
+                                               Qt.MouseButton.NoButton, Qt.MouseButton.LeftButton,
+                                               Qt.KeyboardModifier.NoModifier))
+    assert scene.moving and scene.reduced.factor == 2 and (True, 2) in frames
+    moving_repeats = repeats(scene.screenshot())
+    assert moving_repeats > 0.9                               # what the widget shows is half resolution
+    assert not any(a.GetVisibility() for a in scene.decorations.label_actors())
+    QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, centre + QPoint(100, 0))
+    assert not scene.moving and scene.reduced.factor == 1 and frames[-1] == (False, 1)
+    assert repeats(scene.screenshot()) < moving_repeats - 0.02   # full resolution again
+    assert "moving" not in [c.layer for c in scene.layers.chunks() if c.actor.GetVisibility()]
+
+    frames.clear()
+    wheel(vp, centre, 1)
+    assert scene.moving and (True, 2) in frames                # a run of wheel steps draws light frames
+    qtbot.waitUntil(lambda: not scene.moving, timeout=3000)   # full detail once it pauses
+    qtbot.waitUntil(lambda: frames[-1] == (False, 1), timeout=3000)
+
+    frames.clear()
+    window.select_parts([int(np.flatnonzero(scene.kind == "compute_tray")[0])])
+    QTest.keyClick(vp, Qt.Key.Key_F)
+    qtbot.waitUntil(lambda: not vp.flying, timeout=5000)
+    assert (True, 2) in frames and frames[-1] == (False, 1) and not scene.moving
+
+    window.reduced_action.trigger()                           # View > Reduced resolution while moving: off
+    assert not window.reduced_action.isChecked()
+    frames.clear()
+    drag(vp, centre, centre + QPoint(80, 0))
+    assert (True, 1) in frames and (True, 2) not in frames and frames[-1] == (False, 1)

@@ -117,3 +117,16 @@ def test_nothing_is_picked_over_the_strip_and_projection_uses_the_3d_view(hall):
     scene.set_overlay(ReviewSession(hall).overlay("thermal"))
     scene.render()
     assert np.allclose(scene.camera_pose().position, moved.position)
+
+
+def test_the_legend_stays_whole_while_the_camera_moves(hall):
+    """A moving frame draws the 3D view at reduced resolution; the strip beside it is untouched."""
+    scene = Scene(hall, size=(1280, 720))
+    overlay = ReviewSession(hall).overlay("thermal")
+    scene.set_overlay(overlay)
+    still = scene.screenshot()
+    scene.set_moving(True)
+    assert scene.reduced.factor > 1
+    check_legend(scene, scene.screenshot(), overlay)
+    scene.set_moving(False)
+    assert (scene.screenshot() == still).all()

@@ -33,6 +33,7 @@ FLY_FRAMES = 12
 FLY_INTERVAL_MS = 16
 ORBIT_DEG_PER_PX = 0.35          # a 300 px drag turns the hall by about 100 degrees
 WHEEL_ZOOM_PER_STEP = 1.2        # one notch (120 eighths of a degree) brings things 1.2x closer
+MOVING_REDUCTION = INTERACTIVE.moving_reduction   # moving frames at 1/N resolution unless turned off
 
 
 class Viewport(QVTKRenderWindowInteractor):
@@ -70,6 +71,7 @@ class Viewport(QVTKRenderWindowInteractor):
         self._fly_timer.timeout.connect(self._fly_step)
         self._fly: tuple[CameraPose, CameraPose, int] | None = None
         self.turntable = True            # False: VTK's free trackball rotation
+        self.reduced_while_moving = True     # moving frames at 1/MOVING_REDUCTION resolution (View menu)
         self._orbit_from = None
         self.axes = self._orientation_axes(iren)
 
@@ -110,6 +112,8 @@ class Viewport(QVTKRenderWindowInteractor):
             if window.HasRenderer(self._placeholder):
                 window.RemoveRenderer(self._placeholder)
         self.scene = scene
+        if scene is not None:
+            scene.set_moving_options(moving_reduction=MOVING_REDUCTION if self.reduced_while_moving else 1)
         self._attach_axes(scene.renderer if scene is not None else None)
         self.refresh()
 
@@ -135,6 +139,13 @@ class Viewport(QVTKRenderWindowInteractor):
         self.frameRendered.emit(self.last_frame_ms)
 
     # ------------------------------------------------------------------ level of detail
+    def set_reduced_while_moving(self, on: bool) -> None:
+        """Draw moving frames at reduced resolution, scaled up (ParaView's image reduction),
+        or at full resolution; the frame after the camera stops is always full resolution."""
+        self.reduced_while_moving = bool(on)
+        if self.scene is not None:
+            self.scene.set_moving_options(moving_reduction=MOVING_REDUCTION if on else 1)
+
     def start_moving(self) -> None:
         """The camera starts moving: draw stand-in boxes until it stops (interactive LOD)."""
         if self.scene is not None:

@@ -159,6 +159,11 @@ class MainWindow(DesignOpening, QMainWindow):
         self.trackball_action = self._action("Free trackball rotation", self._on_trackball, None,
                                              "rotate freely instead of keeping the floor down")
         self.trackball_action.setCheckable(True)
+        self.reduced_action = self._action("Reduced resolution while moving", self._on_reduced, None,
+                                           "draw half-resolution frames while the camera moves (faster on "
+                                           "software GL); full resolution when it stops")
+        self.reduced_action.setCheckable(True)
+        self.reduced_action.setChecked(self.viewport.reduced_while_moving)
         self.search_action = self._action("Find…", self.hierarchy.focus_search, "Ctrl+F", "search parts (Ctrl+F)")
         self.view_actions = {v.name: self._action(v.label, lambda n=v.name: self.viewport.set_view(n), None,
                                                   f"{v.label} view")
@@ -179,6 +184,7 @@ class MainWindow(DesignOpening, QMainWindow):
         for a in self.view_actions.values():
             view.addAction(a)
         view.addAction(self.trackball_action)
+        view.addAction(self.reduced_action)
         view.addSeparator()
         self.warnings_action = self._action("Load &warnings…", self.show_warnings, None,
                                             "what could not be read as written (meshes, references)")
@@ -386,6 +392,9 @@ class MainWindow(DesignOpening, QMainWindow):
 
     def _on_trackball(self) -> None:
         self.viewport.turntable = not self.trackball_action.isChecked()
+
+    def _on_reduced(self) -> None:
+        self.viewport.set_reduced_while_moving(self.reduced_action.isChecked())
 
     # ------------------------------------------------------------------ visibility
     def _apply_visibility(self) -> None:

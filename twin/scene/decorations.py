@@ -95,6 +95,10 @@ class Decorations:
             for label in self.labels:
                 renderer.AddActor(label)
 
+    def label_actors(self) -> list[vtkProp]:
+        """Row, rack and hall name labels and the title (what a moving camera may leave out)."""
+        return [self.title] + list(self.labels) + (self.screen_labels.actors() if self.screen_labels is not None else [])
+
     def _swap(self, old: vtkActor | None, new: vtkActor | None) -> vtkActor | None:
         if old is not None:
             self._remove(old)

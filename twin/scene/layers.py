@@ -44,6 +44,25 @@ class Chunk:
     mapper: vtkPolyDataMapper
     face_key: np.ndarray
     base_rgb: np.ndarray
+    shade: np.ndarray | None = None     # (n, 1) baked light factor of an unlit layer, None: lit by VTK
+
+
+#: Fixed light of unlit (baked) layers: from above, a little south-west, like the iso view's camera.
+BAKED_LIGHT = np.array((-0.3, -0.45, 1.0)) / np.linalg.norm((-0.3, -0.45, 1.0))
+
+
+def baked_shade(points: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """(n, 1) brightness of each triangle under `BAKED_LIGHT`, two-sided: tops brightest, walls
+    told apart by their facing. Drawn unlit, a moving frame skips per-pixel lighting, which costs
+    software GL a fifth of a frame; a moving camera needs shape cues, not a headlight."""
+    p = points[faces].astype(np.float64)
+    normal = np.cross(p[:, 1] - p[:, 0], p[:, 2] - p[:, 0])
+    normal /= np.maximum(np.linalg.norm(normal, axis=1, keepdims=True), 1e-12)
+    return np.minimum(0.5 + 0.55 * np.abs(normal @ BAKED_LIGHT), 1.0)[:, None]
+
+
+def shaded(rgb: np.ndarray, shade: np.ndarray | None) -> np.ndarray:
+    return rgb if shade is None else (rgb * shade).astype(np.uint8)
 
 
 def cell_coloured_actor(poly) -> vtkActor:
@@ -66,28 +85,33 @@ class Layers:
         self._layers: dict[str, list[Chunk]] = {}
 
     def build(self, name: str, batch: Batch, face_key: np.ndarray | None = None, opacity: float = 1.0,
-              pickable: bool = True) -> None:
-        """(Re)build one layer: its triangles cut into spatial chunks, one actor per chunk."""
+              pickable: bool = True, chunk_m: float | None = CHUNK_M, baked: bool = False) -> None:
+        """(Re)build one layer: its triangles cut into spatial chunks, one actor per chunk
+        (`chunk_m` None: the whole layer in one actor). `baked`: drawn unlit, with a fixed light's
+        shading baked into the colours (`baked_shade`)."""
         for old in self._layers.pop(name, []):
             self._remove(old.actor)
         if batch.triangle_count == 0:
             return
         key = batch.face_part if face_key is None else face_key
         chunks = []
-        for faces in batch.spatial_chunks(CHUNK_M):
+        cells = batch.spatial_chunks(chunk_m) if chunk_m else [np.arange(batch.triangle_count)]
+        for faces in cells:
             part = batch.subset(faces)
-            actor = cell_coloured_actor(vtk_arrays.triangles(part.points, part.faces, part.face_rgb))
+            shade = baked_shade(part.points, part.faces) if baked else None
+            actor = cell_coloured_actor(vtk_arrays.triangles(part.points, part.faces, shaded(part.face_rgb, shade)))
             actor.SetPickable(pickable)
             prop = actor.GetProperty()
             prop.SetAmbient(0.25)
             prop.SetDiffuse(0.8)
             prop.SetSpecular(0.05)
+            prop.SetLighting(not baked)
             if opacity < 1:
                 prop.SetOpacity(opacity)
             else:
                 prop.BackfaceCullingOn()        # meshes are closed boxes facing out: skip their backs
             self._add(actor)
-            chunks.append(Chunk(name, actor, actor.GetMapper(), key[faces], part.face_rgb.copy()))
+            chunks.append(Chunk(name, actor, actor.GetMapper(), key[faces], part.face_rgb.copy(), shade))
         self._layers[name] = chunks
 
     def names(self) -> list[str]:
@@ -138,7 +162,7 @@ class Layers:
             sel = selected[key] if table is None else None
             if sel is not None and sel.any():
                 rgb[sel] = ((rgb[sel].astype(np.uint16) * 35 + hi * 65) // 100).astype(np.uint8)
-            vtk_arrays.set_cell_rgb(chunk.mapper.GetInput(), rgb)
+            vtk_arrays.set_cell_rgb(chunk.mapper.GetInput(), shaded(rgb, chunk.shade))
 
 
 def colour_table(parts: PartGeometry, overlay: Overlay | None) -> np.ndarray | None:
@@ -190,20 +214,46 @@ def build_rack_layers(layers: Layers, parts: PartGeometry, visible: np.ndarray, 
 #: and the hall with its cable trays' rungs...
 STILL_ONLY_LAYERS = ("detail", "doors", "facility", "hall")
 #: ...and what it draws instead: boxes, and the hall with box trays.
-MOVING_ONLY_LAYERS = ("moving", "hall_moving")
+MOVING_ONLY_LAYERS = ("moving", "moving_detail", "hall_moving")
 
 
-def build_moving_layer(layers: Layers, parts: PartGeometry, visible: np.ndarray, detail_racks: np.ndarray) -> None:
-    """The stand-ins drawn while the camera moves (as ParaView's interactive LOD): one box per
-    rack drawn in detail and per facility part, hidden until `Layers.show` turns them on."""
+def moving_layer_swap(merged: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(layers hidden, layers shown) while the camera moves. Merged stand-ins replace the
+    per-floor-cell rack boxes too, since they hold a box for every rack."""
+    return (STILL_ONLY_LAYERS + ("boxes",) if merged else STILL_ONLY_LAYERS), MOVING_ONLY_LAYERS
+
+
+def build_moving_layer(layers: Layers, parts: PartGeometry, visible: np.ndarray, detail_racks: np.ndarray,
+                       merged: bool = True, kept: np.ndarray | None = None) -> None:
+    """The stand-ins drawn while the camera moves (as ParaView's interactive LOD), hidden until
+    `Layers.show` turns them on.
+
+    merged: one box per visible rack, free part and facility part, all in one actor. Software
+    GL pays a fixed cost per actor (state, uniforms, a draw call), which at hall scale outweighs
+    the culling that per-floor-cell actors buy (DESIGN.md §5). Not merged: boxes only for the
+    racks drawn in detail and the facility gear, cut into floor cells; the still frame's
+    per-cell rack boxes stay drawn beside them. `kept`: racks drawn in full meshes instead of
+    boxes (`lod.moving_detail_racks`), in one more actor."""
     g = parts
-    detail = np.zeros(g.n_racks, bool)
-    detail[detail_racks] = True
     rack_of = g.design.parts.rack
-    frame_batch = g.boxes_batch(np.flatnonzero(g.is_frame & visible & detail[np.maximum(rack_of, 0)]), RACK_BOX_RGB)
-    gear_batch = g.boxes_batch(np.flatnonzero(g.is_facility & visible), FREE_BOX_RGB)
-    batch = Batch.concat([frame_batch, gear_batch])
-    key = np.concatenate([g.n_parts + rack_of[frame_batch.face_part], gear_batch.face_part]) \
+    in_kept = np.zeros(g.n_racks, bool)
+    if kept is not None:
+        in_kept[kept] = True
+    in_kept = in_kept[np.maximum(rack_of, 0)] & (rack_of >= 0)
+    layers.build("moving_detail", g.parts_batch(np.flatnonzero((g.is_frame | g.is_inner) & visible & in_kept)),
+                 chunk_m=None)
+    layers.show(("moving_detail",), False)
+    frames = g.is_frame & visible & ~in_kept
+    if not merged:
+        detail = np.zeros(g.n_racks, bool)
+        detail[detail_racks] = True
+        frames &= detail[np.maximum(rack_of, 0)]
+    frame_batch = g.boxes_batch(np.flatnonzero(frames), RACK_BOX_RGB)
+    free_batch = g.boxes_batch(np.flatnonzero(g.is_free & visible), FREE_BOX_RGB) if merged else Batch.empty()
+    gear = np.flatnonzero(g.is_facility & visible)
+    gear_batch = g.boxes_batch(gear, g.mesh_rgb(gear, FREE_BOX_RGB) if merged else FREE_BOX_RGB)
+    batch = Batch.concat([frame_batch, free_batch, gear_batch])
+    key = np.concatenate([g.n_parts + rack_of[frame_batch.face_part], free_batch.face_part, gear_batch.face_part]) \
         if batch.triangle_count else None
-    layers.build("moving", batch, key)
+    layers.build("moving", batch, key, chunk_m=None if merged else CHUNK_M, baked=merged)
     layers.show(("moving",), False)

@@ -43,3 +43,18 @@ def choose_detail_racks(parts: PartGeometry, in_view: np.ndarray, eye: np.ndarra
     left = budget - int(parts.rack_triangles[forced].sum()) if len(forced) else budget
     fits = np.cumsum(parts.rack_triangles[candidates]) <= max(left, 0)
     return np.union1d(candidates[fits], forced).astype(np.int64)
+
+
+def moving_detail_racks(parts: PartGeometry, detail_racks: np.ndarray, forced: np.ndarray, focal: np.ndarray,
+                        budget: int) -> np.ndarray:
+    """Sorted indices of the detailed racks whose full meshes stay while the camera moves: the
+    forced (selected) ones first, then the nearest to what the camera looks at, within `budget`
+    triangles. A moving close-up then still shows the rack it orbits, not a grey box."""
+    detail = np.asarray(detail_racks, np.int64)
+    if budget <= 0 or not len(detail):
+        return np.zeros(0, np.int64)
+    first = np.isin(detail, forced)
+    dist = np.linalg.norm(parts.rack_centre[detail] - focal, axis=1)
+    order = detail[np.lexsort((dist, ~first))]
+    fits = np.cumsum(parts.rack_triangles[order]) <= budget
+    return np.sort(order[fits])

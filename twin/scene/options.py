@@ -31,6 +31,17 @@ class RenderOptions:
     interactive_lod:   while the camera moves, boxes stand in for full rack and facility meshes.
     screen_labels:     row and rack names placed and decimated in screen space at each camera stop
                        (twin.scene.labels); off: the fixed row labels of exported stills.
+    moving_reduction:  while the camera moves, draw at 1/N of the window's resolution and scale the
+                       frame up (ParaView's image reduction factor); 1: full resolution. Software GL
+                       pays per pixel, so 2 makes a close-up frame about twice as cheap.
+    moving_merged:     while the camera moves, every rack, free part and facility part is a box in one
+                       actor (and the hall in one more): per-actor costs dominate an overview frame.
+                       Off: the still frame's per-floor-cell box actors stay, stand-ins only replace
+                       detailed racks and facility gear (the moving level before this option).
+    moving_labels:     keep row and rack labels while the camera moves (off: they return when it stops).
+    moving_detail_budget: triangles of full rack meshes kept while the camera moves: the detailed racks
+                       nearest what it looks at (selected ones first), so a close-up orbit keeps its
+                       rack's trays in view; 0: every rack is a box while moving.
     """
 
     multisamples: int = 0
@@ -40,6 +51,10 @@ class RenderOptions:
     labels: bool = True
     interactive_lod: bool = True
     screen_labels: bool = False
+    moving_reduction: int = 2
+    moving_merged: bool = True
+    moving_labels: bool = False
+    moving_detail_budget: int = 30_000
 
     def but(self, **changes) -> "RenderOptions":
         """A copy with some options changed (unknown names raise TypeError)."""

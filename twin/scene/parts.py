@@ -137,6 +137,22 @@ class PartGeometry:
                                       self.yaw[frames[types == t]]) for t in np.unique(types)])
 
     def boxes_batch(self, parts: np.ndarray, rgb: Sequence[int]) -> Batch:
-        """One box per part, of its size, in one colour."""
+        """One box per part, of its size, in one colour (or one (k, 3) colour per part)."""
+        rgb = np.asarray(rgb, np.uint8)
         return instance(unit_box(), parts, self.position[parts], self.yaw[parts], scale=self.size[parts],
-                        rgb=np.tile(np.asarray(rgb, np.uint8), (len(parts), 1)))
+                        rgb=rgb if rgb.ndim == 2 else np.tile(rgb, (len(parts), 1)))
+
+    def mesh_rgb(self, parts: np.ndarray, fallback: Sequence[int]) -> np.ndarray:
+        """(k, 3) average face colour of each part's mesh (`fallback` for uncoloured meshes): what a
+        box standing in for the part is painted, so a white CDU stays white when drawn as a box."""
+        types = self.design.parts.type[parts]
+        rgb = np.tile(np.asarray(fallback, np.uint8), (len(parts), 1))
+        for t in np.unique(types):                        # one step per part type, not per part
+            mesh = self.meshes[t]
+            if mesh.face_colors is None or not len(mesh.face_colors):
+                continue
+            v = mesh.vertices[mesh.faces].astype(np.float64)
+            area = np.linalg.norm(np.cross(v[:, 1] - v[:, 0], v[:, 2] - v[:, 0]), axis=1)
+            if area.sum() > 0:                            # what the eye sees: colours weighed by area
+                rgb[types == t] = (mesh.face_colors.T @ area / area.sum()).astype(np.uint8)
+        return rgb

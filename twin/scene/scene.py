@@ -39,13 +39,15 @@ from twin.scene.cables import nearest_cable
 from twin.scene.camera import CameraPose, FramedView, inside_boxes, project_ndc
 from twin.scene.decorations import Decorations
 from twin.scene.hall import hall_batch, tile_grid, tray_batch
+from twin.scene.layers import (CHUNK_M, Layers, build_moving_layer, build_rack_layers, colour_table,
+                               moving_layer_swap)
 from twin.scene.legend import LegendBlock
 from twin.scene.legend_area import LegendArea
-from twin.scene.layers import MOVING_ONLY_LAYERS, STILL_ONLY_LAYERS, Layers, build_moving_layer, build_rack_layers, colour_table
-from twin.scene.lod import choose_detail_racks, racks_in_view
+from twin.scene.lod import choose_detail_racks, moving_detail_racks, racks_in_view
 from twin.scene.options import INTERACTIVE, RenderOptions, offscreen_window
 from twin.scene.parts import PartGeometry
 from twin.scene.picking import display_ray, pick_ray, surface_point
+from twin.scene.moving_frame import MovingFrame
 from twin.viewstate import Section, ViewSnapshot, ViewState
 
 BACKGROUND_TOP = (0.80, 0.84, 0.89)
@@ -89,6 +91,10 @@ class Scene:
         self.detail_racks = np.zeros(0, np.int64)
         self.moving = False                  # the camera is moving: stand-in boxes (set_moving)
         self._moving_stale = True
+        self._moving_kept = np.zeros(0, np.int64)   # racks whose full meshes a moving camera keeps
+        self.moving_frame = MovingFrame(self.renderer, lambda: self.decorations.label_actors(),
+                                        (BACKGROUND_BOTTOM, BACKGROUND_TOP))
+        self.reduced = self.moving_frame.reduced
         self._plane: vtkPlane | None = None
         self._applied = ViewSnapshot.empty(self.n_parts)
         self.layers = Layers(self.add_actor, self.remove_actor)
@@ -232,9 +238,7 @@ class Scene:
     def _build_hall(self) -> None:
         still = self._hall_batch(simple=False)
         self.layers.build("hall", still, np.full(still.triangle_count, -1), pickable=False)
-        light = self._hall_batch(simple=True)          # what a moving camera draws: trays as boxes
-        self.layers.build("hall_moving", light, np.full(light.triangle_count, -1), pickable=False)
-        self.layers.show(("hall_moving",), self.moving)
+        self._build_hall_moving()
         self.layers.show(("hall",), not self.moving)
         d = self.design
         origin = d.hall_origin()
@@ -244,6 +248,15 @@ class Scene:
         else:
             for h in range(len(d.halls) if len(d.halls) <= MAX_TILED_HALLS else 0):
                 self.add_actor(tile_grid(float(d.halls.size[h][0]), float(d.halls.size[h][1]), tuple(origin[h])))
+
+    def _build_hall_moving(self) -> None:
+        """The hall a moving camera draws: trays as plain boxes (one actor when merged). It stays
+        lit by the headlight, as in the still frame: a baked light would turn the floor of a
+        close-up from grey to white and back at every move, and its few triangles cost little."""
+        light = self._hall_batch(simple=True)
+        self.layers.build("hall_moving", light, np.full(light.triangle_count, -1), pickable=False,
+                          chunk_m=None if self.options.moving_merged else CHUNK_M)
+        self.layers.show(("hall_moving",), self.moving)
 
     def _hall_batch(self, simple: bool) -> Batch:
         """Floors and walls of every hall, trays and campus ducts once (plain boxes with `simple`)."""
@@ -263,7 +276,7 @@ class Scene:
         self.layers.build("facility", g.parts_batch(np.flatnonzero(g.is_facility & self.visible)))
         self._moving_stale = True
         if self.moving:
-            self.layers.show(STILL_ONLY_LAYERS, False)
+            self.layers.show(moving_layer_swap(self.options.moving_merged)[0], False)
 
     def _rebuild_racks(self) -> None:
         """Detail meshes for the chosen racks, boxes for the rest, ghosts for hidden parts."""
@@ -271,22 +284,43 @@ class Scene:
                           self.state.xray)
         self._moving_stale = True
         if self.moving:                      # new full meshes arrived mid-move: keep them hidden till it stops
-            self.layers.show(STILL_ONLY_LAYERS, False)
+            self.layers.show(moving_layer_swap(self.options.moving_merged)[0], False)
 
     # ------------------------------------------------------------------ interactive level of detail
     def set_moving(self, moving: bool) -> None:
-        """While the camera moves, draw boxes in place of full rack and facility meshes (as
-        ParaView's interactive LOD); full detail again once it stops. The stand-ins are built
-        on the first move after the detail changed (boxes: milliseconds)."""
+        """While the camera moves, draw less (as ParaView's interactive LOD): boxes in place of
+        full rack and facility meshes, no name labels, and at reduced resolution
+        (`RenderOptions.moving_*`); full detail again once it stops. The stand-ins are built on
+        the first move after the detail changed (boxes: milliseconds)."""
         if moving == self.moving or not self.options.interactive_lod:
             return
-        if moving and self._moving_stale:
-            build_moving_layer(self.layers, self.geometry, self.visible, self.detail_racks)
-            self._moving_stale = False
+        opts = self.options
+        kept = moving_detail_racks(self.geometry, self.detail_racks, self.state.forced_racks(),
+                                   np.array(self.renderer.GetActiveCamera().GetFocalPoint()),
+                                   opts.moving_detail_budget) if moving else self._moving_kept
+        if moving and (self._moving_stale or not np.array_equal(kept, self._moving_kept)):
+            build_moving_layer(self.layers, self.geometry, self.visible, self.detail_racks, opts.moving_merged, kept)
+            self._moving_stale, self._moving_kept = False, kept
             self.recolour()
-        self.layers.show(STILL_ONLY_LAYERS, not moving)
-        self.layers.show(MOVING_ONLY_LAYERS, moving)
+        still_only, moving_only = moving_layer_swap(opts.moving_merged)
+        self.layers.show(still_only, not moving)
+        self.layers.show(moving_only, moving)
+        self.moving_frame.set(moving, opts)
         self.moving = moving
+
+    def set_moving_options(self, **changes) -> None:
+        """Change how a moving camera draws (`RenderOptions.moving_reduction`, `moving_merged`,
+        `moving_labels`, `moving_detail_budget`; the app's View menu, the orbit benchmark); applies
+        from the next move."""
+        unknown = set(changes) - {"moving_reduction", "moving_merged", "moving_labels", "moving_detail_budget"}
+        if unknown:
+            raise TypeError(f"not a moving-camera option: {', '.join(sorted(unknown))}")
+        self.set_moving(False)
+        merged_before = self.options.moving_merged
+        self.options = self.options.but(**changes)
+        if self.options.moving_merged != merged_before:
+            self._moving_stale = True
+            self._build_hall_moving()
 
     # ------------------------------------------------------------------ level of detail
     def update_lod(self, force: bool = False) -> bool:
@@ -299,7 +333,7 @@ class Scene:
                                      self.options.detail_min_pixels)
         if self.decorations.cables_need_redraw():      # hall scale ↔ close-up: bundles ↔ every cable
             self._update_overlay_lines()
-        if self.decorations.screen_labels is not None:
+        if self.decorations.screen_labels is not None and not (self.moving and not self.options.moving_labels):
             self.decorations.screen_labels.update(cam, self.view_size())
         if not force and np.array_equal(chosen, self.detail_racks):
             return False

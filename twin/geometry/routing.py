@@ -27,6 +27,8 @@ from twin.geometry.trays import TrayNetwork
 
 OVER_RACK_M = 0.35        # height above the taller rack's top where direct runs cross between racks
 ENTRY_CELL_M = 0.25      # ports in one cell of this size drop from the same tray piece
+TILE_M = 4.0             # cells in one floor tile of this size weigh the same candidate tray pieces
+FIT_SLACK = 1e-6         # room for rounding in the bounds that prune candidate pieces
 
 #: Route status per cable.
 LOCAL, TRAYS, DIRECT, NO_PATH, UNROUTED = 0, 1, 2, 3, 4
@@ -108,13 +110,14 @@ def _direct_length(a: np.ndarray, b: np.ndarray, over_z: np.ndarray, overhead: n
     return np.linalg.norm(np.diff(pts, axis=1), axis=2).sum(axis=1)
 
 
-def tray_entries(points: np.ndarray, network: TrayNetwork, chunk: int = 20_000) -> tuple[np.ndarray, np.ndarray]:
+def tray_entries(points: np.ndarray, network: TrayNetwork, chunk: int = 500_000) -> tuple[np.ndarray, np.ndarray]:
     """For each port point, the tray piece it drops from and where it meets that piece.
 
     The piece chosen is the one above the port whose footprint (centre line ± half width) is
     nearest horizontally; a port under the tray meets it straight above itself. The choice is
     made once per ENTRY_CELL_M cell of ports (the ports of a rack share a few cells), then each
-    port meets its cell's piece at its own point.
+    port meets its cell's piece at its own point. Each cell weighs only the pieces that can win
+    anywhere in its floor tile (`_candidate_pieces`), not every piece of the site.
     """
     m = len(points)
     best = np.full(m, -1, np.int64)
@@ -124,13 +127,58 @@ def tray_entries(points: np.ndarray, network: TrayNetwork, chunk: int = 20_000) 
     key = row_keys(np.round(points / ENTRY_CELL_M))
     _, first, cell = np.unique(key, return_index=True, return_inverse=True)
     reps = points[first]
+    tile, candidates = _candidate_pieces(reps, network)
     choice = np.empty(len(reps), np.int64)
-    for lo in range(0, len(reps), chunk):
-        _, score, _ = _piece_fit(reps[lo:lo + chunk, None, :], network, np.arange(len(network.piece_tray))[None])
-        choice[lo:lo + chunk] = np.argmin(score, axis=1)
+    step = max(1, chunk // candidates.shape[1])
+    for lo in range(0, len(reps), step):
+        pieces = candidates[tile[lo:lo + step]]
+        _, score, _ = _piece_fit(reps[lo:lo + step, None, :], network, np.maximum(pieces, 0))
+        score[pieces < 0] = np.inf
+        choice[lo:lo + step] = pieces[np.arange(len(pieces)), np.argmin(score, axis=1)]
     best = choice[cell.reshape(-1)]
     entry, _, _ = _piece_fit(points[:, None, :], network, best[:, None])
     return best, entry[:, 0]
+
+
+def _candidate_pieces(points: np.ndarray, network: TrayNetwork, chunk: int = 1_000_000) -> tuple[np.ndarray, np.ndarray]:
+    """Group points into TILE_M floor tiles; per tile, the pieces that can be the best choice of one of them.
+
+    Returns the tile of each point and (tiles, K) piece rows in ascending order, padded with -1.
+    A piece is kept when its lowest possible score over the tile is at most the lowest of all
+    pieces' highest possible scores; the best piece of every point always passes, and so does
+    every piece tied with it (ties go to the lowest row, as over all pieces). The bounds: the
+    horizontal distance to a piece changes by at most the distance moved from the tile's
+    centre, and the height term lies between the piece's and the points' height ranges.
+    """
+    tile_key = row_keys(np.floor(points[:, :2] / TILE_M))
+    _, first, tile = np.unique(tile_key, return_index=True, return_inverse=True)
+    tile = tile.reshape(-1)
+    n_tiles = len(first)
+    order = np.argsort(tile, kind="stable")
+    starts = np.searchsorted(tile[order], np.arange(n_tiles))
+    low = np.minimum.reduceat(points[order], starts, axis=0)
+    high = np.maximum.reduceat(points[order], starts, axis=0)
+    centre = np.column_stack([(low[:, :2] + high[:, :2]) / 2, high[:, 2]])
+    radius = np.linalg.norm((high[:, :2] - low[:, :2]) / 2, axis=1)
+    n_pieces = len(network.piece_tray)
+    half = network.width[network.piece_tray] / 2
+    z0 = np.minimum(network.piece_a[:, 2], network.piece_b[:, 2])
+    z1 = np.maximum(network.piece_a[:, 2], network.piece_b[:, 2])
+    keep = np.zeros((n_tiles, n_pieces), bool)
+    step = max(1, chunk // n_pieces)
+    for lo in range(0, n_tiles, step):
+        hi = min(n_tiles, lo + step)
+        _, _, lateral = _piece_fit(centre[lo:hi, None, :], network, np.arange(n_pieces)[None])
+        r, pz0, pz1 = radius[lo:hi, None], low[lo:hi, 2:3], high[lo:hi, 2:3]
+        lower = (np.maximum(lateral - r - half, 0.0) + 1e-3 * np.maximum(np.maximum(z0 - pz1, pz0 - z1), 0.0)
+                 + np.where(z1 < pz0 - 1e-6 - FIT_SLACK, 1e6, 0.0))
+        upper = (np.maximum(lateral + r - half, 0.0) + 1e-3 * np.maximum(z1 - pz0, pz1 - z0)
+                 + np.where(z0 < pz1 - 1e-6 + FIT_SLACK, 1e6, 0.0))
+        bar = upper.min(axis=1, keepdims=True)
+        keep[lo:hi] = (lower <= bar + FIT_SLACK * (1.0 + np.abs(bar))) | np.isnan(lower)
+    width = int(keep.sum(axis=1).max())
+    ranked = np.argsort(~keep, axis=1, kind="stable")[:, :width]
+    return tile, np.where(np.take_along_axis(keep, ranked, axis=1), ranked, -1)
 
 
 def _piece_fit(p: np.ndarray, network: TrayNetwork, piece: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

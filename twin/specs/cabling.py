@@ -119,13 +119,17 @@ def _fabric(draft: DesignDraft) -> list[CableColumns]:
     kinds = draft.catalog.attr("kind")[p.type]
     in_rack = p.rack >= 0
     rack_net = np.array([r.network for r in racks.plans])
-    rack_row = np.array([r.row for r in racks.plans], dtype=object)
+    # rows by name as codes, so that picking a row's parts compares integers, not ~200,000 strings per row
+    row_names, rack_row = np.unique(np.array([r.row for r in racks.plans], dtype=object).astype(str),
+                                    return_inverse=True)
+    row_code = {name: code for code, name in enumerate(row_names.tolist())}
+    part_row = rack_row[np.maximum(p.rack, 0)]
     tray_z = _cable_trays(draft)
     compute = in_rack & (kinds == "compute_tray")
     leaves = in_rack & (kinds == "network_switch") & rack_net[np.maximum(p.rack, 0)]
     fabric = []
     for ri, row in enumerate(draft.rows):
-        in_row = rack_row[np.maximum(p.rack, 0)] == row.name
+        in_row = part_row == row_code.get(str(row.name), -1)
         row_trays = np.flatnonzero(compute & in_row)
         row_leaves = np.flatnonzero(leaves & in_row)
         if not len(row_trays) or not len(row_leaves):
@@ -180,7 +184,7 @@ def _osfp_ports(draft: DesignDraft, trays: np.ndarray) -> np.ndarray:
     for tid in np.unique(types):
         names = [n for n, kind, _ in expand_ports(catalog.of(tid)["ports"]) if kind.startswith("osfp")]
         sel = np.flatnonzero(types == tid)
-        blocks.append((sel, np.stack([ports.base[(int(tid), n)][trays[sel]] for n in names], axis=1)))
+        blocks.append((sel, np.stack([ports.catalog_port(int(tid), n, trays[sel]) for n in names], axis=1)))
     width = max(b.shape[1] for _, b in blocks)
     if any(b.shape[1] != width for _, b in blocks):
         raise TwinError(draft.source, "compute trays of one row have different OSFP port counts", where="part_types")

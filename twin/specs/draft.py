@@ -135,7 +135,10 @@ class PortTable:
     def __init__(self, catalog: Catalog, parts: PartColumns, source: Any):
         self.catalog, self.parts, self.source = catalog, parts, source
         self.blocks: list[dict[str, np.ndarray]] = []
-        self.base: dict[tuple[int, str], np.ndarray] = {}   # (type id, port name) -> port index per part
+        # Port `j` of the k catalog ports of the r-th part of a type is port start + r * k + j:
+        # one rank per part and one (start, k, j) per (type id, port name), not an array per port name.
+        self.rank = np.full(len(parts), -1)
+        self.slots: dict[tuple[int, str], tuple[int, int, int]] = {}
         self.count = 0
         self._columns: dict[str, Any] = {}
         for name in catalog.names:
@@ -150,11 +153,20 @@ class PortTable:
                                 "name": np.tile(np.array([t[0] for t in templ], dtype=object), len(owners)),
                                 "kind": np.tile(np.array([t[1] for t in templ], dtype=object), len(owners)),
                                 "offset": offs})
-            rank = np.full(len(parts), -1)
-            rank[owners] = np.arange(len(owners))
+            self.rank[owners] = np.arange(len(owners))
             for j, (pname, _, _) in enumerate(templ):
-                self.base[(tid, pname)] = np.where(rank >= 0, self.count + rank * k + j, -1)
+                self.slots[(tid, pname)] = (self.count, k, j)
             self.count += k * len(owners)
+
+    def catalog_port(self, type_id: int, port_name: str, parts: np.ndarray) -> np.ndarray | None:
+        """Global index of catalog port `port_name` on each of `parts` (-1 for a part of another type);
+        None when type `type_id` has no such port."""
+        slot = self.slots.get((int(type_id), port_name))
+        if slot is None:
+            return None
+        start, k, j = slot
+        mine = self.parts.type[parts] == type_id
+        return np.where(mine, start + self.rank[parts] * k + j, -1)
 
     def index(self, parts: np.ndarray, port_name: str) -> np.ndarray:
         """Global port index of `port_name` on each of `parts`."""
@@ -162,12 +174,12 @@ class PortTable:
         out = np.full(len(parts), -1)
         for tid in np.unique(types):
             sel = types == tid
-            base = self.base.get((int(tid), port_name))
-            if base is None:
+            found = self.catalog_port(int(tid), port_name, parts[sel])
+            if found is None:
                 type_name = self.catalog.names[tid - 1]
                 raise TwinError(self.source, f"has no port '{port_name}', which the generator connects",
                                 where=f"part_types.{type_name}.ports")
-            out[sel] = base[parts[sel]]
+            out[sel] = found
         return out
 
     def numbered(self, parts: np.ndarray, base_name: str, k: np.ndarray) -> np.ndarray:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -50,6 +51,8 @@ class BuildSummary:
     counts: dict[str, int]
     carried_reviews: int = 0
     warnings: list[str] = field(default_factory=list)
+    #: wall seconds per stage: generation, routing, writing (the rows), indexing (indexes, key check)
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 def build_design(spec_path: str | Path, out_path: str | Path, progress: Progress | None = None) -> BuildSummary:
@@ -61,24 +64,29 @@ def build_design(spec_path: str | Path, out_path: str | Path, progress: Progress
         raise TwinError(out_path, "is a folder; give a file name such as hall.twin.db", where="-o")
     check_replaceable(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
+    timings: dict[str, float] = {}
+    start = time.perf_counter()
     say("planning")
     tables = generate(spec, say)
     for column, value in zip(("key", "value"), spec_folder_meta(spec)):
         tables["meta"][column].append(value)
+    routed = time.perf_counter()
+    timings["generation"] = routed - start
     say("routing cables")
     route_warnings = route_generated_cables(tables)
     size_campus_fibre(tables)
+    timings["routing"] = time.perf_counter() - routed
     fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp", dir=out_path.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
         say("writing")
-        counts = write_tables(tmp, tables, source=spec["source"])
+        counts = write_tables(tmp, tables, source=spec["source"], timings=timings)
         carried, warnings = carry_reviews(out_path, tmp)
         replace_design(tmp, out_path)
     finally:
         tmp.unlink(missing_ok=True)
-    return BuildSummary(out_path, counts, carried, mesh_warnings(spec, out_path) + route_warnings + warnings)
+    return BuildSummary(out_path, counts, carried, mesh_warnings(spec, out_path) + route_warnings + warnings, timings)
 
 
 def generate(spec: dict[str, Any], say: Progress | None = None) -> dict[str, Table]:

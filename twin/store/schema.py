@@ -82,11 +82,13 @@ NOT_NULL = {
 }
 
 
-def create_schema(db: sqlite_utils.Database) -> None:
-    """Create every table of schema v1 (empty) with its keys and indexes.
+def create_schema(db: sqlite_utils.Database, indexes: bool = True) -> None:
+    """Create every table of schema v1 (empty) with its keys and (unless `indexes` is False) indexes.
 
     Foreign keys that point at a table not created yet (or at the table itself) are added
-    once all tables exist, since sqlite-utils checks that the target is there.
+    once all tables exist, since sqlite-utils checks that the target is there. A bulk writer
+    passes `indexes=False` and calls `create_indexes` after inserting: building an index from
+    the finished rows is one sort, keeping it up to date row by row is millions of B-tree updates.
     """
     later: list[tuple[str, str, str, str]] = []
     for name, (columns, pk, fks, _) in TABLES.items():
@@ -95,7 +97,13 @@ def create_schema(db: sqlite_utils.Database) -> None:
         db[name].create(columns, pk=pk, foreign_keys=now, not_null=NOT_NULL.get(name, set()))
     if later:
         db.add_foreign_keys(later)
+    if indexes:
+        create_indexes(db)
+    db["meta"].insert_all([{"key": "schema_version", "value": str(SCHEMA_VERSION)}])
+
+
+def create_indexes(db: sqlite_utils.Database) -> None:
+    """Create every index of schema v1 (the tables must exist)."""
     for name, (_, _, _, indexes) in TABLES.items():
         for columns in indexes:
             db[name].create_index(list(columns))
-    db["meta"].insert_all([{"key": "schema_version", "value": str(SCHEMA_VERSION)}])

@@ -1,4 +1,6 @@
-"""Screenshots of the viewer at hall, row and rack scale for the README (docs/images/viewer-*.png).
+"""Screenshots of the viewer at hall, row and rack scale for the README (docs/images/viewer-*.png),
+with the findings dock and a CFD field (its legend under the overlay's), and of the legend strip
+with a categorical overlay and in a smaller window (viewer-supply.png, viewer-legend-small.png).
 
 Run under a virtual X display and grab the whole screen the way a reviewer sees it:
     xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python docs/viewer_screenshots.py build/ai-hall.twin.db
@@ -28,11 +30,19 @@ def settle(app: QApplication, seconds: float) -> None:
         time.sleep(0.02)
 
 
-def grab(app: QApplication, win: MainWindow, name: str) -> None:
+def grab(app: QApplication, win: MainWindow, name: str, window_only: bool = False) -> None:
     win.viewport.refresh()
     settle(app, 1.5)
-    subprocess.run(["import", "-window", "root", str(OUT / f"{name}.png")], check=True)
+    crop = []
+    if window_only:                   # just the window, not the rest of the screen
+        g = win.frameGeometry()
+        crop = ["-crop", f"{g.width()}x{g.height()}+{g.x()}+{g.y()}", "+repage"]
+    subprocess.run(["import", "-window", "root", *crop, str(OUT / f"{name}.png")], check=True)
     print("wrote", OUT / f"{name}.png")
+
+
+def scene_frame(win: MainWindow, rack: str) -> int:
+    return int(win.scene.frame_of_rack[win.design.rack_index(rack)])
 
 
 def main(path: str) -> None:
@@ -48,6 +58,9 @@ def main(path: str) -> None:
     settle(app, 0.5)
     win.viewport.home()
     grab(app, win, "viewer-hall-scale")
+    win.select_parts([int(scene_frame(win, "A04"))])
+    grab(app, win, "viewer")
+    win.select_parts([])
     d, scene = win.design, win.scene
     row = str(d.racks.row[d.rack_index("A06")])
     racks = np.flatnonzero(d.racks.row == row)
@@ -65,6 +78,30 @@ def main(path: str) -> None:
     while win.viewport.flying:
         settle(app, 0.05)
     grab(app, win, "viewer-rack-scale")
+    # a CFD field's legend under the thermal one; double-clicking A06's finding flies there
+    win.load_field(OUT.parent.parent / "scenes" / "ai-hall-air.vti")
+    item = win.findings.item_for("A06", "critical")
+    win.findings.list.setCurrentItem(item)
+    win.findings.findingActivated.emit(win.findings.finding(item))
+    while win.viewport.flying:
+        settle(app, 0.05)
+    grab(app, win, "viewer-findings")
+    win.clear_field()
+    # the country-of-origin legend (every name in full) beside the hall seen from above
+    win.select_parts([int(np.flatnonzero(d.parts.name == "E02-U31")[0])])
+    win.overlays.choose("supply-country")
+    win.viewport.set_view("top")
+    tree = win.properties.tree
+    for i in range(tree.topLevelItemCount()):        # Properties opened on the rack's supply figures
+        item = tree.topLevelItem(i)
+        item.setExpanded(item.text(0).startswith("Supply"))
+    grab(app, win, "viewer-supply")
+    # a smaller window: the strip is laid out again and the Home view framed beside it
+    win.overlays.choose("power")
+    win.setGeometry(0, 0, 1280, 760)
+    settle(app, 1.0)
+    win.viewport.home()
+    grab(app, win, "viewer-legend-small", window_only=True)
     settings.clear()
     (OUT / ".screenshots.ini").unlink(missing_ok=True)
 

@@ -43,10 +43,9 @@ def open_and_wait(qtbot, win: MainWindow, path) -> None:
 
 
 def has_legend(scene) -> bool:
-    """A colour-ramp scalar bar, or the panel that names every category, is in the renderer."""
-    props = scene.renderer.GetViewProps()
-    return any(props.GetItemAsObject(i).IsA("vtkScalarBarActor") or props.GetItemAsObject(i).IsA("vtkPropAssembly")
-               for i in range(props.GetNumberOfItems()))
+    """The legend strip is on the render window and names something."""
+    return scene.legend_box() is not None and bool(scene.legend_area.text_actors()) and \
+        scene.render_window.HasRenderer(scene.legend_area.renderer)
 
 
 def test_click_in_3d_selects_rack_in_tree_and_properties(qtbot, window, hall_db):

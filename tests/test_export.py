@@ -73,7 +73,7 @@ def test_thermal_export_shows_the_hot_rack_red(hall_db, tmp_path):
     assert result.returncode == 0, result.stderr
     image = read_png(out)
     design = load_design(hall_db)
-    _, scene = render_design(design, view="top", size=(480, 270))
+    _, scene = render_design(design, view="top", size=(480, 270), overlay="thermal")   # framed beside its legend
     def colour(rack: str) -> np.ndarray:
         x, y = scene.project(scene.rack_centre[design.rack_index(rack)] + np.array([0, 0, 1.2]))[0].round().astype(int)
         return image[y - 1:y + 2, x - 1:x + 2].reshape(-1, 3).astype(int).mean(axis=0)

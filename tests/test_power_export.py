@@ -50,12 +50,13 @@ def test_cli_power_export_shows_b04_red_among_amber_neighbours(hall_db: Path, tm
     env = dict(os.environ)
     env.pop("DISPLAY", None)
     result = subprocess.run([sys.executable, "-m", "twin", "export", "image", str(hall_db), "-o", str(out), "--view",
-                             "top", "--overlay", "power", "--size", "1280x720"], capture_output=True, text=True,
+                             "top", "--overlay", "power", "--size", "1920x1080"], capture_output=True, text=True,
                             env=env, timeout=300)
     assert result.returncode == 0, result.stderr
     image = read_png(out)
     design = load_design(hall_db)
-    _, scene = render_design(design, view="top", size=(1280, 720), overlay="power")
+    # 1920x1080: racks wide enough on screen that a 3x3 patch lands on the roof between its strips
+    _, scene = render_design(design, view="top", size=(1920, 1080), overlay="power")
     assert is_red(_roof_colour(design, scene, image, "B04"))
     for neighbour in ("B03", "B05", "A04", "C04"):
         assert is_amber(_roof_colour(design, scene, image, neighbour)), neighbour

@@ -46,5 +46,6 @@ def test_selected_hot_rack_stays_red_with_an_outline(hall_db):
     assert _outline_pixels(after, around) > 20                                   # and the outline is drawn
 
     scene.set_overlay(None)                       # natural colours: the selection is still tinted
+    centre = scene.project(scene.rack_centre[r] + np.array([0, 0, 1.0]))[0].round().astype(int)   # framed wider
     tinted = scene.screenshot()[centre[1], centre[0]].astype(int)
     assert tinted[2] > 150 and tinted[1] > 150 and tinted[0] < 120, tinted

@@ -9,6 +9,7 @@ import pytest
 
 from twin.analysis.supply import analyse_supply, rack_supply_rows
 from twin.export.image import render_design
+from legend_readback import check_legend
 from twin.scene import colormap
 from twin.scene.legend import CategoryLegend
 from twin.session import ReviewSession
@@ -56,21 +57,20 @@ def test_supply_overlays_are_registered_and_coloured(hall):
 
 def test_categorical_legend_shows_every_label_in_full(hall):
     image, scene = render_design(hall, view="top", size=(900, 520), overlay="supply-country")
-    parts = scene.legend.GetParts()
-    props = [parts.GetItemAsObject(i) for i in range(parts.GetNumberOfItems())]
-    texts = [p.GetInput() for p in props if hasattr(p, "GetInput")]
-    assert texts == ["Country of origin", *scene.overlay.categories]
-    # the panel lies inside the image and every swatch colour is drawn there
-    w, h = CategoryLegend("Country of origin", scene.overlay.categories).size_px
-    region = image[: 60 + h, -(20 + w):]
+    check_legend(scene, image, scene.overlay)
+    # every swatch colour is drawn in the legend strip
+    x0, y0, x1, y1 = scene.legend_box()
+    region = image[y0:y1, x0:x1]
     palette = colormap.lookup_table("categorical")
+    swatch = scene.legend_area.style.swatch_px
     for i in range(len(scene.overlay.categories)):
         hits = np.all(np.abs(region.astype(int) - palette[i].astype(int)) <= 2, axis=2).sum()
-        assert hits >= 100, scene.overlay.categories[i]       # a 14 × 14 swatch
-    # long labels widen the panel instead of being cut
+        assert hits >= (swatch - 2) ** 2, scene.overlay.categories[i]
+    # long labels widen the legend instead of being cut
+    style = scene.legend_area.style
     long = CategoryLegend("Origin", ("domestic (United States of America)", "imported"))
     short = CategoryLegend("Origin", ("d", "i"))
-    assert long.size_px[0] > short.size_px[0] + 150
+    assert long.size(style, 500)[0] > short.size(style, 500)[0] + 150
 
 
 def test_info_summary_gives_the_design_supply_figures(hall, hall_db):

@@ -151,7 +151,7 @@ def test_capacity_flow_and_dt_findings():
     codes = {f.code: f for f in r.findings}
     cap = codes["cdu-capacity"]
     assert cap.severity == "critical" and cap.subject == "L1" and cap.loop == 1 and cap.part == 14
-    assert cap.value == pytest.approx(140_000) and cap.limit == 100_000
+    assert cap.value == pytest.approx(140.0) and cap.limit == 100.0 and cap.unit == "kW"   # as power findings
     assert "140 kW" in cap.message and "100 kW" in cap.message
     assert cap.location == pytest.approx((6.0, 3.0, 1.1))
     assert codes["loop-dt"].severity == "warning" and codes["loop-dt"].value > 10
@@ -255,7 +255,7 @@ def test_ai_hall_latest_readings_find_the_seeded_faults(hall_db):
     assert inlet[0].location is not None and "A06" in inlet[0].to_text()
     cap = [f for f in result.findings if f.code == "cdu-capacity"]
     assert [f.subject for f in cap] == ["G-loop1"] and cap[0].severity == "critical"
-    assert cap[0].limit == 600_000 and cap[0].value > 600_000 and cap[0].location is not None
+    assert cap[0].limit == 600.0 and cap[0].value > 600.0 and cap[0].unit == "kW" and cap[0].location is not None
     g = int(np.flatnonzero(design.cooling_loops.name == "G-loop1")[0])
     over = np.flatnonzero(np.where(result.loops.liquid, result.loops.utilisation, 0) > 1)
     assert over.tolist() == [g]

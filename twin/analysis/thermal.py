@@ -354,12 +354,12 @@ def _loop_findings(design: Design, result: ThermalResult) -> list[Finding]:
         if over[i] and L.liquid[i]:
             out.append(Finding("critical", "cdu-capacity",
                                f"{heat[i] / 1e3:,.0f} kW of liquid heat on a CDU rated {cap[i] / 1e3:,.0f} kW "
-                               f"({heat[i] / cap[i]:.0%})", value=float(heat[i]), limit=float(cap[i]), unit="W", **common))
+                               f"({heat[i] / cap[i]:.0%})", value=float(heat[i]) / 1e3, limit=float(cap[i]) / 1e3, unit="kW", **common))
         elif over[i]:
             out.append(Finding("info", "air-capacity",
                                f"{heat[i] / 1e3:,.0f} kW of heat to air (estimate: every air-cooled part in the hall) "
                                f"on {cap[i] / 1e3:,.0f} kW of air cooling ({heat[i] / cap[i]:.0%})",
-                               value=float(heat[i]), limit=float(cap[i]), unit="W", **common))
+                               value=float(heat[i]) / 1e3, limit=float(cap[i]) / 1e3, unit="kW", **common))
         if hot[i]:
             out.append(Finding("warning", "loop-dt",
                                f"coolant rises {dt[i]:.1f} K ({L.supply_c[i]:.1f} → {L.return_c[i]:.1f} °C), "
@@ -389,12 +389,12 @@ def _stranded_findings(design: Design, stranded: np.ndarray, cold_plate_w: np.nd
         out.append(Finding("warning", "liquid-unassigned",
                            f"{counts[i]} liquid-cooled parts ({watts[i] / 1e3:,.1f} kW of cold-plate heat) are on no "
                            "liquid cooling loop; counted as air heat", rack=i, location=tuple(where[i]),
-                           value=float(watts[i]), unit="W", subject=str(design.racks.name[i]), analysis="thermal"))
+                           value=float(watts[i]) / 1e3, unit="kW", subject=str(design.racks.name[i]), analysis="thermal"))
     for p in np.flatnonzero(stranded & (rack < 0)).tolist():
         out.append(Finding("warning", "liquid-unassigned",
                            f"liquid-cooled part ({cold_plate_w[p] / 1e3:,.1f} kW of cold-plate heat) is on no liquid "
                            "cooling loop; counted as air heat", part=p, location=_part_location(design, p),
-                           value=float(cold_plate_w[p]), unit="W", subject=str(design.parts.name[p]), analysis="thermal"))
+                           value=float(cold_plate_w[p]) / 1e3, unit="kW", subject=str(design.parts.name[p]), analysis="thermal"))
     return out
 
 

@@ -24,6 +24,41 @@ class CameraPose:
                           mix(self.view_up, other.view_up), self.view_angle * (1 - s) + other.view_angle * s)
 
 
+class FramedView:
+    """The named view a scene last framed, the pose it gave and the view size it was framed for.
+
+    Why: the 3D view changes size when a legend comes or goes or the window is resized. A
+    camera still standing where a named view put it is then framed again for the new size
+    (so an export's iso view fits beside its legend); once the reviewer moves, it is left be.
+    """
+
+    def __init__(self):
+        self.name: str | None = None
+        self.pose: CameraPose | None = None
+        self.size: tuple[int, int] = (0, 0)
+
+    def remember(self, name: str, pose: CameraPose, size: tuple[int, int]) -> None:
+        self.name, self.pose, self.size = name, pose, tuple(size)
+
+    def forget(self) -> None:
+        self.name = self.pose = None
+
+    def due(self, pose: CameraPose, size: tuple[int, int]) -> str | None:
+        """The view to frame again for `size`, if the camera has not left it; None otherwise."""
+        if self.name is None or tuple(size) == self.size:
+            return None
+        if not same_pose(pose, self.pose):
+            self.forget()
+            return None
+        return self.name
+
+
+def same_pose(a: CameraPose, b: CameraPose) -> bool:
+    """Two camera poses equal up to float noise."""
+    return bool(np.allclose(np.r_[a.position, a.focal_point, a.view_up, a.view_angle],
+                            np.r_[b.position, b.focal_point, b.view_up, b.view_angle], rtol=1e-9, atol=1e-9))
+
+
 def fit_distance(radius: float, view_angle: float, aspect: float = 16 / 9) -> float:
     """Camera distance at which a sphere of `radius` fills the view."""
     half = np.radians(view_angle) / 2

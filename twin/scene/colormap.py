@@ -37,6 +37,11 @@ def is_banded(name: str) -> bool:
     return name in _BANDED
 
 
+def band_starts(name: str) -> tuple[float, ...]:
+    """Where each band of a banded map starts, as fractions of the range (legend ticks go there)."""
+    return tuple(b[0] for b in _BANDED[name])
+
+
 def lookup_table(name: str, n: int = 256) -> np.ndarray:
     """(n, 3) uint8 table for a continuous map, or the categorical palette."""
     if name == "categorical":

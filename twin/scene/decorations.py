@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Callable
 
 import numpy as np
-from vtkmodules.vtkRenderingAnnotation import vtkScalarBarActor
 from vtkmodules.vtkRenderingCore import vtkActor, vtkProp, vtkRenderer, vtkTextActor
 
 from twin.analysis.overlays import Overlay
@@ -20,9 +19,11 @@ from twin.scene.cables import CABLE_TUBE_DISTANCE_M, cable_colours, cables_to_dr
 from twin.scene.hall import hall_labels, row_labels
 from twin.scene.labels import ScreenLabels
 from twin.scene.layers import DIM_KEEP_PERCENT, DIM_RGB, TRACE_RGB, cell_coloured_actor
-from twin.scene.legend import continuous_lut, overlay_legend, scalar_bar
+from twin.scene.legend import LegendBlock, RampLegend, overlay_legend, text_size
+from twin.scene.legend_area import LegendArea
 from twin.scene.parts import PartGeometry
 
+TITLE_FONT_PX, MIN_TITLE_FONT_PX = 18, 10
 OUTLINE_EDGES = ((0, 1), (2, 3), (4, 5), (6, 7), (0, 2), (1, 3), (4, 6), (5, 7), (0, 4), (1, 5), (2, 6), (3, 7))
 
 
@@ -54,9 +55,11 @@ class Decorations:
     """Owns the decoration actors of one scene; each `update_*` replaces its actor."""
 
     def __init__(self, parts: PartGeometry, renderer: vtkRenderer, add_actor: Callable[[vtkActor], None],
-                 remove_actor: Callable[[vtkActor], None], labels: bool = True, screen_labels: bool = False):
+                 remove_actor: Callable[[vtkActor], None], legend_area: LegendArea, labels: bool = True,
+                 screen_labels: bool = False):
         self.parts = parts
         self.renderer = renderer
+        self.legend_area = legend_area
         self._add, self._remove = add_actor, remove_actor
         self.cables: vtkActor | None = None
         self.cables_top: vtkActor | None = None       # cables with a finding, drawn again over the rest
@@ -65,11 +68,13 @@ class Decorations:
         self.pipes: vtkActor | None = None
         self.outline: vtkActor | None = None
         self.trace: vtkActor | None = None
-        self.legend: vtkScalarBarActor | None = None
+        self.legend: LegendBlock | None = None        # the overlay's, in the legend area
+        self.field_legend: LegendBlock | None = None  # the CFD field's, below it
         self.field: list[vtkProp] = []
         self.field_range: tuple[float, float] | None = None
         self.title = vtkTextActor()
-        self.title.GetTextProperty().SetFontSize(18)
+        self.title.GetTextProperty().SetFontSize(TITLE_FONT_PX)
+        self._title_fitted: tuple[str, int] = ("", 0)
         self.title.GetTextProperty().SetColor(0.12, 0.13, 0.15)
         self.title.SetPosition(12, 12)
         renderer.AddViewProp(self.title)
@@ -197,18 +202,26 @@ class Decorations:
                 text += "  (pale: estimated)" if np.any(overlay.measured) else "  (all estimated)"
         self.title.SetInput(text)
 
+    def fit_title(self, view_width: int) -> None:
+        """Shrink the caption's font (down to `MIN_TITLE_FONT_PX`) until it fits the 3D view's width."""
+        text = self.title.GetInput() or ""
+        if (text, view_width) == self._title_fitted:
+            return
+        self._title_fitted = (text, view_width)
+        font = TITLE_FONT_PX
+        while font > MIN_TITLE_FONT_PX and text_size(text, font)[0] > view_width - 24:
+            font -= 1
+        self.title.GetTextProperty().SetFontSize(font)
+
     def update_legend(self, overlay: Overlay | None) -> None:
-        if self.legend is not None:
-            self.renderer.RemoveViewProp(self.legend)
-            self.legend = None
-        if overlay is not None:
-            self.legend = overlay_legend(overlay)
-            self.renderer.AddViewProp(self.legend)
+        """The overlay's legend (none without an overlay) in the legend area, above a field's."""
+        self.legend = overlay_legend(overlay) if overlay is not None else None
+        self.legend_area.set_blocks([self.legend, self.field_legend])
 
     # ------------------------------------------------------------------ CFD field
     def show_field(self, data, axis: str, position: float, iso: float | None, vmin: float | None,
                    vmax: float | None) -> None:
-        """A scalar field as a slice plane and an isosurface, with its own legend at the left."""
+        """A scalar field as a slice plane and an isosurface, with its own legend under the overlay's."""
         from twin.scene.field import field_actors, field_range
 
         self.clear_field()
@@ -220,10 +233,10 @@ class Decorations:
         actors = field_actors(data, axis, position, iso, vmin, vmax)
         for actor in actors:
             self._add(actor)
-        bar = scalar_bar(continuous_lut("thermal", vmin, vmax), "field °C", left=True)
-        self.renderer.AddViewProp(bar)
-        self.field = actors + [bar]
+        self.field = actors
         self.field_range = (vmin, vmax)
+        self.field_legend = RampLegend("Field °C", "thermal", vmin, vmax)
+        self.legend_area.set_blocks([self.legend, self.field_legend])
 
     def clear_field(self) -> None:
         for prop in self.field:
@@ -232,6 +245,9 @@ class Decorations:
             else:
                 self.renderer.RemoveViewProp(prop)
         self.field = []
+        if self.field_legend is not None:
+            self.field_legend = None
+            self.legend_area.set_blocks([self.legend])
 
 
 def _dim(rgb: np.ndarray) -> np.ndarray:

@@ -1,16 +1,35 @@
-"""Legends: VTK lookup tables and scalar bars for overlays and fields, one style for all."""
+"""Legends: what an overlay's (or a field's) legend says, measured and drawn in pixels.
+
+A legend is a block: a title, then either a colour ramp with tick labels (continuous and
+banded overlays, CFD fields) or a swatch and the full name of every category. A block is
+measured with the font it is drawn in, so `twin.scene.legend_area` can give it a screen
+area of its own beside the 3D view: nothing is cut at the window edge and nothing covers
+the design, in the app and in exports alike.
+
+Why not `vtkScalarBarActor`: it squeezes category names into its bar's width ('domestic
+(US)' came out as '_d'), places its title outside its own box (the '°C' was cut at the top
+of the view), and draws over the 3D scene.
+"""
 
 from __future__ import annotations
 
-import numpy as np
+import math
+from dataclasses import dataclass
+from functools import lru_cache
 
-from vtkmodules.vtkCommonCore import vtkLookupTable
-from vtkmodules.vtkRenderingAnnotation import vtkScalarBarActor
-from vtkmodules.vtkRenderingCore import (vtkActor2D, vtkCoordinate, vtkPolyDataMapper2D, vtkPropAssembly,
-                                         vtkTextActor, vtkTextProperty, vtkTextRenderer)
+import numpy as np
+import vtkmodules.vtkRenderingFreeType  # noqa: F401  (the text renderer that measures labels)
+from vtkmodules.util.numpy_support import numpy_to_vtk, numpy_to_vtkIdTypeArray
+from vtkmodules.vtkCommonCore import vtkLookupTable, vtkPoints
+from vtkmodules.vtkCommonDataModel import vtkCellArray, vtkPolyData
+from vtkmodules.vtkRenderingCore import (vtkActor2D, vtkPolyDataMapper2D, vtkProp, vtkTextActor, vtkTextProperty,
+                                         vtkTextRenderer)
 
 from twin.analysis.overlays import Overlay
 from twin.scene import colormap
+
+TEXT_RGB = (0.1, 0.1, 0.12)
+FRAME_RGB = (0.35, 0.36, 0.40)
 
 
 def continuous_lut(name: str, vmin: float, vmax: float) -> vtkLookupTable:
@@ -25,150 +44,288 @@ def continuous_lut(name: str, vmin: float, vmax: float) -> vtkLookupTable:
     return lut
 
 
-def categorical_lut(categories: tuple[str, ...], colours: tuple = ()) -> vtkLookupTable:
-    """An indexed lookup table that names each category in the legend (own colours if given)."""
-    lut = vtkLookupTable()
-    colours = np.array(colours, np.uint8) if len(colours) else colormap.lookup_table("categorical")
-    lut.SetNumberOfTableValues(len(categories))
-    lut.IndexedLookupOn()
-    for i, name in enumerate(categories):
-        c = colours[i % len(colours)] / 255.0
-        lut.SetTableValue(i, c[0], c[1], c[2], 1.0)
-        lut.SetAnnotation(i, name)
-    lut.Build()
-    return lut
+# ---------------------------------------------------------------------- text and rectangles
+@dataclass(frozen=True)
+class LegendStyle:
+    """Sizes in pixels, all derived from one font size (the legend area picks it from the window)."""
+
+    font_px: int
+    dpi: int = 72
+
+    @property
+    def row_px(self) -> int:
+        return round(self.font_px * 1.6)
+
+    @property
+    def swatch_px(self) -> int:
+        return self.font_px
+
+    @property
+    def gap_px(self) -> int:
+        return max(round(self.font_px * 0.55), 4)
+
+    @property
+    def bar_px(self) -> int:
+        return round(self.font_px * 1.3)
+
+    def text_size(self, text: str, bold: bool = False) -> tuple[int, int]:
+        """Width and height, in pixels, of `text` drawn in this style (several lines allowed)."""
+        return _text_size(text, self.font_px, bold, self.dpi)
 
 
-def scalar_bar(lut: vtkLookupTable, title: str, left: bool = False) -> vtkScalarBarActor:
-    """A legend on a light panel at the right (or left) edge of the view."""
-    bar = vtkScalarBarActor()
-    bar.SetLookupTable(lut)
-    bar.SetTitle(title)
-    bar.SetNumberOfLabels(5)
-    bar.UnconstrainedFontSizeOn()
-    bar.SetLabelFormat("%.0f")
-    bar.SetMaximumWidthInPixels(90)
-    bar.SetMaximumHeightInPixels(360)
-    bar.SetPosition(0.01 if left else 0.9, 0.12)
-    bar.SetWidth(0.08)
-    bar.SetHeight(0.7)
-    bar.SetTextPositionToPrecedeScalarBar()
-    bar.DrawBackgroundOn()
-    bar.GetBackgroundProperty().SetColor(1.0, 1.0, 1.0)
-    bar.GetBackgroundProperty().SetOpacity(0.85)
-    for prop in (bar.GetTitleTextProperty(), bar.GetLabelTextProperty(), bar.GetAnnotationTextProperty()):
-        prop.SetColor(0.1, 0.1, 0.12)
-        prop.ShadowOff()
-        prop.ItalicOff()
-        prop.SetFontSize(14)
-    return bar
+def text_property(font_px: int, bold: bool = False) -> vtkTextProperty:
+    prop = vtkTextProperty()
+    prop.SetFontSize(font_px)
+    prop.SetColor(*TEXT_RGB)
+    prop.SetBold(bold)
+    prop.ItalicOff()
+    prop.ShadowOff()
+    return prop
 
 
-def overlay_legend(overlay: Overlay) -> vtkScalarBarActor | vtkPropAssembly:
-    """The legend of an overlay: a colour ramp with its unit, or every category named in full."""
-    if overlay.categorical:
-        return CategoryLegend(overlay.label, overlay.categories, overlay.category_rgb).assembly
-    bar = scalar_bar(continuous_lut(overlay.colormap, overlay.vmin, overlay.vmax), overlay.unit or " ")
-    bar.SetDrawAnnotations(False)
-    if colormap.is_banded(overlay.colormap):
-        bar.SetNumberOfLabels(7)        # sixths of the range: the band edges get a label
-    return bar
+def text_size(text: str, font_px: int, bold: bool = False, dpi: int = 72) -> tuple[int, int]:
+    """Width and height, in pixels, of `text` drawn at `font_px` (several lines allowed)."""
+    return _text_size(text, font_px, bold, dpi)
 
 
-class CategoryLegend:
-    """A swatch and the full label of every category on a light panel at the top right
-    (the overlay's own `category_rgb` colours where it gives them, else the palette).
+@lru_cache(maxsize=4096)
+def _text_size(text: str, font_px: int, bold: bool, dpi: int) -> tuple[int, int]:
+    box = [0, 0, 0, 0]
+    vtkTextRenderer().GetBoundingBox(text_property(font_px, bold), text or " ", box, dpi)
+    return int(box[1] - box[0]) + 2, int(box[3] - box[2]) + 1
 
-    Why not a scalar bar: `vtkScalarBarActor` squeezes annotations into its bar's width, so
-    'domestic (US)' came out as '_d'. Here each label is measured with the same font it is
-    drawn in and the panel is made wide enough, in the app and in exports alike. Everything
-    is placed in pixels from the viewport's top-right corner, so resizing keeps it tidy.
-    """
 
-    FONT_SIZE = 14
-    ROW_PX = 22
-    SWATCH_PX = 14
-    PAD_PX = 8
-    MARGIN_PX = 10
+def text_actor(text: str, style: LegendStyle, x: float, y: float, bold: bool = False,
+               valign: str = "top") -> vtkTextActor:
+    """A label whose left edge is at x and whose top (or middle, `valign="centre"`) is at y,
+    in pixels of the legend area."""
+    actor = vtkTextActor()
+    actor.SetInput(text)
+    prop = actor.GetTextProperty()
+    prop.ShallowCopy(text_property(style.font_px, bold))
+    prop.SetJustificationToLeft()
+    if valign == "centre":
+        prop.SetVerticalJustificationToCentered()
+    else:
+        prop.SetVerticalJustificationToTop()
+    actor.SetPosition(x, y)
+    actor.PickableOff()
+    return actor
+
+
+def rectangles_actor(rects: list[tuple[float, float, float, float, tuple]]) -> vtkActor2D:
+    """One 2D actor of filled rectangles (x, y, w, h, rgb 0–1), in pixels of the legend area."""
+    if not rects:
+        return vtkActor2D()
+    q = np.array([r[:4] for r in rects], float).reshape(-1, 4)
+    corners = np.stack([q[:, :2], q[:, :2] + q[:, [2]] * [1, 0], q[:, :2] + q[:, 2:4], q[:, :2] + q[:, [3]] * [0, 1]], 1)
+    points = vtkPoints()
+    points.SetData(numpy_to_vtk(np.column_stack([corners.reshape(-1, 2), np.zeros(len(q) * 4)]), deep=True))
+    cells = vtkCellArray()
+    cells.SetData(numpy_to_vtkIdTypeArray(np.arange(0, len(q) * 4 + 1, 4, dtype=np.int64), deep=True),
+                  numpy_to_vtkIdTypeArray(np.arange(len(q) * 4, dtype=np.int64), deep=True))
+    poly = vtkPolyData()
+    poly.SetPoints(points)
+    poly.SetPolys(cells)
+    rgb = (np.array([r[4] for r in rects], float).reshape(-1, 3) * 255).round().astype(np.uint8)
+    colours = numpy_to_vtk(rgb, deep=True)
+    colours.SetName("rgb")
+    poly.GetCellData().SetScalars(colours)
+    mapper = vtkPolyDataMapper2D()
+    mapper.SetInputData(poly)
+    mapper.SetColorModeToDirectScalars()
+    actor = vtkActor2D()
+    actor.SetMapper(mapper)
+    actor.PickableOff()
+    return actor
+
+
+def wrap_words(text: str, style: LegendStyle, width: int, bold: bool = False) -> str:
+    """`text` broken at spaces into lines no wider than `width` where a word allows it."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and style.text_size(f"{lines[-1]} {word}", bold)[0] <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return "\n".join(lines) or text
+
+
+# ---------------------------------------------------------------------- blocks
+@dataclass
+class Drawn:
+    """What a block drew: every prop, and the text actors among them (titles and labels)."""
+
+    props: list[vtkProp]
+    texts: list[vtkTextActor]
+
+
+class LegendBlock:
+    """A legend measured and drawn in pixels: `size` for a height it may use, `draw` at a place."""
+
+    title: str
+    wraps = False           # True: given less height, it wraps into columns (else it keeps its shortest)
+
+    def title_text(self, style: LegendStyle, content_width: int) -> str:
+        """The title, wrapped at spaces when wider than the content (and than 14 characters' room)."""
+        return wrap_words(self.title, style, max(content_width, style.font_px * 14), bold=True)
+
+    def min_height(self, style: LegendStyle) -> int:
+        raise NotImplementedError
+
+    def size(self, style: LegendStyle, max_height: int) -> tuple[int, int]:
+        raise NotImplementedError
+
+    def draw(self, style: LegendStyle, x: float, top: float, max_height: int) -> Drawn:
+        raise NotImplementedError
+
+
+class CategoryLegend(LegendBlock):
+    """A swatch and the full name of every category (the overlay's own colours where it gives
+    them, else the palette), wrapped into columns when there are more than fit one under another."""
+
+    wraps = True
 
     def __init__(self, title: str, categories: tuple[str, ...], rgb: tuple[tuple[int, int, int], ...] = ()):
         self.title = title
-        self.labels = tuple(categories)
-        self.assembly = vtkPropAssembly()
-        self.text_actors: list[vtkTextActor] = []
-        anchor = vtkCoordinate()
-        anchor.SetCoordinateSystemToNormalizedViewport()
-        anchor.SetValue(1.0, 1.0)
-        self._anchor = anchor
-        colours = (np.asarray(rgb, float) if len(rgb) >= len(self.labels) and len(rgb) else
-                   colormap.lookup_table("categorical")) / 255.0
-        widths = [self._text_width(t, bold=True) for t in [title]] + [self._text_width(t) for t in self.labels]
-        inner = max(widths[0], max(widths[1:], default=0) + self.SWATCH_PX + 8)
-        width = inner + 2 * self.PAD_PX
-        height = (len(self.labels) + 1) * self.ROW_PX + 2 * self.PAD_PX - 4
-        self.size_px = (width, height)
-        left, top = -self.MARGIN_PX - width, -self.MARGIN_PX - 40
-        quads = [(left, top - height, width, height, (1.0, 1.0, 1.0))]
-        self._text(title, left + self.PAD_PX, top - self.PAD_PX - self.ROW_PX + 5, bold=True)
+        self.labels = tuple(str(c) for c in categories)
+        colours = np.asarray(rgb, float) if len(rgb) >= len(self.labels) and len(rgb) else \
+            colormap.lookup_table("categorical").astype(float)
+        self.colours = colours / 255.0
+
+    def _columns(self, style: LegendStyle, max_height: int, title_h: int) -> tuple[int, int]:
+        """(columns, rows) for the labels in `max_height` (at least one row a column)."""
+        n = max(len(self.labels), 1)
+        per_column = max(1, (max_height - title_h - style.gap_px) // style.row_px)
+        columns = math.ceil(n / per_column)
+        return columns, math.ceil(n / columns)
+
+    def _column_width(self, style: LegendStyle) -> int:
+        widest = max((style.text_size(t)[0] for t in self.labels), default=0)
+        return style.swatch_px + style.gap_px + widest
+
+    def _layout(self, style: LegendStyle, max_height: int) -> tuple[str, int, int, int, int]:
+        """(title text, title height, columns, rows, width)."""
+        title = self.title_text(style, self._column_width(style))
+        title_h = style.text_size(title, bold=True)[1]
+        columns, rows = self._columns(style, max_height, title_h)
+        content = columns * self._column_width(style) + (columns - 1) * style.font_px
+        title = self.title_text(style, content)
+        title_w, title_h = style.text_size(title, bold=True)
+        return title, title_h, columns, rows, max(content, title_w)
+
+    def min_height(self, style: LegendStyle) -> int:
+        return style.text_size(self.title, bold=True)[1] + style.gap_px + style.row_px
+
+    def size(self, style: LegendStyle, max_height: int) -> tuple[int, int]:
+        _, title_h, _, rows, width = self._layout(style, max_height)
+        return width, title_h + style.gap_px + rows * style.row_px
+
+    def draw(self, style: LegendStyle, x: float, top: float, max_height: int) -> Drawn:
+        title, title_h, _, rows, _ = self._layout(style, max_height)
+        texts = [text_actor(title, style, x, top, bold=True)]
+        rects = []
+        column_w = self._column_width(style) + style.font_px
         for i, label in enumerate(self.labels):
-            y = top - self.PAD_PX - (i + 2) * self.ROW_PX + 5
-            quads.append((left + self.PAD_PX, y + 1, self.SWATCH_PX, self.SWATCH_PX,
-                          tuple(colours[i % len(colours)])))
-            self._text(label, left + self.PAD_PX + self.SWATCH_PX + 8, y)
-        panel = self._quads(quads)
-        self.assembly.AddPart(panel)
-        for actor in self.text_actors:          # text after the panel so it draws on top
-            self.assembly.AddPart(actor)
+            column, row = divmod(i, rows)
+            left = x + column * column_w
+            middle = top - title_h - style.gap_px - (row + 0.5) * style.row_px
+            rects.append((left, middle - style.swatch_px / 2, style.swatch_px, style.swatch_px,
+                          tuple(self.colours[i % len(self.colours)])))
+            texts.append(text_actor(label, style, left + style.swatch_px + style.gap_px, middle, valign="centre"))
+        return Drawn([rectangles_actor(rects)] + texts, texts)
 
-    def _prop(self, bold: bool = False) -> vtkTextProperty:
-        prop = vtkTextProperty()
-        prop.SetFontSize(self.FONT_SIZE)
-        prop.SetColor(0.1, 0.1, 0.12)
-        prop.SetBold(bold)
-        prop.ShadowOff()
-        return prop
 
-    def _text_width(self, text: str, bold: bool = False) -> int:
-        box = [0, 0, 0, 0]
-        vtkTextRenderer().GetBoundingBox(self._prop(bold), text or " ", box, 72)
-        return int(box[1] - box[0]) + 2
+def nice_step(vmin: float, vmax: float, most: int = 7) -> float:
+    """A round step (1, 2, 2.5 or 5 × 10^k) giving at most `most` ticks over [vmin, vmax]."""
+    raw = (vmax - vmin) / max(most - 1, 1)
+    power = 10.0 ** math.floor(math.log10(raw))
+    return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw * (1 - 1e-9))
 
-    def _place(self, coordinate: vtkCoordinate, x: float, y: float) -> None:
-        coordinate.SetCoordinateSystemToDisplay()
-        coordinate.SetReferenceCoordinate(self._anchor)
-        coordinate.SetValue(x, y)
 
-    def _text(self, text: str, x: float, y: float, bold: bool = False) -> None:
-        actor = vtkTextActor()
-        actor.SetInput(text)
-        actor.GetTextProperty().ShallowCopy(self._prop(bold))
-        self._place(actor.GetPositionCoordinate(), x, y)
-        self.text_actors.append(actor)
+def nice_ticks(vmin: float, vmax: float, most: int = 7) -> np.ndarray:
+    """Round tick values over [vmin, vmax], its ends included."""
+    span = vmax - vmin
+    if not np.isfinite(span) or span <= 0:
+        return np.array([vmin])
+    step = nice_step(vmin, vmax, most)
+    inner = np.arange(math.ceil(vmin / step) * step, vmax + step * 1e-9, step)
+    ticks = [t for t in inner if min(abs(t - vmin), abs(t - vmax)) > 0.35 * step]
+    return np.array([vmin, *ticks, vmax])
 
-    def _quads(self, quads: list[tuple[float, float, float, float, tuple]]) -> vtkActor2D:
-        """One 2D actor of filled rectangles (x, y, w, h, rgb) in pixels from the anchor."""
-        from vtkmodules.util.numpy_support import numpy_to_vtk, numpy_to_vtkIdTypeArray
-        from vtkmodules.vtkCommonCore import vtkPoints
-        from vtkmodules.vtkCommonDataModel import vtkCellArray, vtkPolyData
 
-        q = np.array([(x, y, w, h) for x, y, w, h, _ in quads], float)
-        corners = np.stack([q[:, :2], q[:, :2] + q[:, [2]] * [1, 0], q[:, :2] + q[:, 2:4], q[:, :2] + q[:, [3]] * [0, 1]], 1)
-        points = vtkPoints()
-        points.SetData(numpy_to_vtk(np.column_stack([corners.reshape(-1, 2), np.zeros(len(q) * 4)]), deep=True))
-        cells = vtkCellArray()
-        cells.SetData(numpy_to_vtkIdTypeArray(np.arange(0, len(q) * 4 + 1, 4, dtype=np.int64), deep=True),
-                      numpy_to_vtkIdTypeArray(np.arange(len(q) * 4, dtype=np.int64), deep=True))
-        poly = vtkPolyData()
-        poly.SetPoints(points)
-        poly.SetPolys(cells)
-        rgb = (np.array([c for *_, c in quads]) * 255).round().astype(np.uint8)
-        colours = numpy_to_vtk(rgb, deep=True)
-        colours.SetName("rgb")
-        poly.GetCellData().SetScalars(colours)
-        mapper = vtkPolyDataMapper2D()
-        mapper.SetInputData(poly)
-        mapper.SetColorModeToDirectScalars()
-        actor = vtkActor2D()
-        actor.SetMapper(mapper)
-        self._place(actor.GetPositionCoordinate(), 0, 0)
-        return actor
+def decimals_of(value: float, most: int = 3) -> int:
+    """The fewest decimals (up to `most`) that write `value` exactly."""
+    return next((d for d in range(most + 1) if abs(round(value, d) - value) <= 1e-9 * max(1.0, abs(value))), most)
+
+
+def tick_label(value: float) -> str:
+    """A tick value as written on a legend: no more decimals than it needs, thousands grouped, no '-0'."""
+    text = f"{value:,.{decimals_of(value)}f}"
+    return "0" if float(text.replace(",", "")) == 0 else text
+
+
+class RampLegend(LegendBlock):
+    """A vertical colour ramp (or the bands of a banded map) with round tick values; the title
+    is the unit ('°C', '%', 'days')."""
+
+    CELLS = 120             # bands at sixths of the range (the power overlay's 80 / 100 %) fall on cell edges
+    MIN_ROWS, MAX_ROWS = 5, 13
+
+    def __init__(self, title: str, colormap_name: str, vmin: float, vmax: float):
+        self.title = title
+        self.colormap = colormap_name
+        self.vmin, self.vmax = float(vmin), float(vmax)
+        ticks = nice_ticks(self.vmin, self.vmax)
+        if colormap.is_banded(colormap_name):     # the band edges always get a label
+            edges = self.vmin + np.array(colormap.band_starts(colormap_name)) * (self.vmax - self.vmin)
+            ticks = np.union1d(np.round(ticks, 9), np.round(edges, 9))
+        self.ticks = ticks
+        self.labels = tuple(tick_label(t) for t in ticks)
+
+    def _label_width(self, style: LegendStyle) -> int:
+        return max(style.text_size(t)[0] for t in self.labels)
+
+    def _content_width(self, style: LegendStyle) -> int:
+        return style.bar_px + style.gap_px + style.gap_px + self._label_width(style)
+
+    def _bar_height(self, style: LegendStyle, max_height: int, title_h: int) -> int:
+        text_h = style.text_size("0")[1]
+        room = max_height - title_h - style.gap_px - text_h
+        return int(np.clip(room, self.MIN_ROWS * style.row_px, self.MAX_ROWS * style.row_px))
+
+    def min_height(self, style: LegendStyle) -> int:
+        return style.text_size(self.title, bold=True)[1] + style.gap_px + style.text_size("0")[1] + \
+            self.MIN_ROWS * style.row_px
+
+    def size(self, style: LegendStyle, max_height: int) -> tuple[int, int]:
+        content = self._content_width(style)
+        title = self.title_text(style, content)
+        title_w, title_h = style.text_size(title, bold=True)
+        bar = self._bar_height(style, max_height, title_h)
+        return max(content, title_w), title_h + style.gap_px + style.text_size("0")[1] + bar
+
+    def draw(self, style: LegendStyle, x: float, top: float, max_height: int) -> Drawn:
+        title = self.title_text(style, self._content_width(style))
+        title_h = style.text_size(title, bold=True)[1]
+        texts = [text_actor(title, style, x, top, bold=True)]
+        bar_h = self._bar_height(style, max_height, title_h)
+        bar_top = top - title_h - style.gap_px - style.text_size("0")[1] / 2
+        bottom = bar_top - bar_h
+        table = colormap.lookup_table(self.colormap, self.CELLS) / 255.0
+        cell = bar_h / self.CELLS
+        rects = [(x - 1, bottom - 1, style.bar_px + 2, bar_h + 2, FRAME_RGB)]
+        rects += [(x, bottom + i * cell, style.bar_px, cell + 0.5, tuple(table[i])) for i in range(self.CELLS)]
+        span = self.vmax - self.vmin or 1.0
+        for value, label in zip(self.ticks, self.labels):
+            y = bottom + (value - self.vmin) / span * bar_h
+            rects.append((x + style.bar_px, y - 0.5, style.gap_px, 1.0, FRAME_RGB))
+            texts.append(text_actor(label, style, x + style.bar_px + 2 * style.gap_px, y, valign="centre"))
+        return Drawn([rectangles_actor(rects)] + texts, texts)
+
+
+def overlay_legend(overlay: Overlay) -> LegendBlock:
+    """The legend of an overlay: every category named in full, or a colour ramp titled by its unit."""
+    if overlay.categorical:
+        return CategoryLegend(overlay.label, overlay.categories, overlay.category_rgb)
+    return RampLegend(overlay.unit or overlay.label, overlay.colormap, overlay.vmin, overlay.vmax)

@@ -11,7 +11,9 @@ Layers (each one actor per floor cell, never one actor per part; `twin.scene.lay
 - ghost:    hidden parts as translucent boxes when x-ray is on;
 - hall:     floor, walls and cable trays (not pickable), and the tile grid.
 Decorations (`twin.scene.decorations`): cables, cooling pipes, the selection outline,
-highlighted cables, title, legend, row labels, a CFD field.
+highlighted cables, title, legend, row labels, a CFD field. Legends are drawn in a strip of
+their own at the right of the window (`twin.scene.legend_area`); the 3D renderer draws in the
+rest, and every camera framing, projection and pick is made in that rest.
 
 What is shown (visible, selected, x-ray, section, highlight) is a `twin.viewstate.ViewState`:
 the convenience methods below edit `scene.state` and call `apply()`, which does only the
@@ -27,7 +29,6 @@ import vtkmodules.vtkInteractionStyle  # noqa: F401  (interactor styles for wind
 import vtkmodules.vtkRenderingFreeType  # noqa: F401  (text)
 from vtkmodules.util.numpy_support import vtk_to_numpy
 from vtkmodules.vtkCommonDataModel import vtkPlane
-from vtkmodules.vtkRenderingAnnotation import vtkScalarBarActor
 from vtkmodules.vtkRenderingCore import vtkActor, vtkRenderer, vtkRenderWindow, vtkWindowToImageFilter
 
 from twin.analysis.overlays import Overlay
@@ -35,11 +36,13 @@ from twin.geometry.instancing import Batch
 from twin.model import Design
 from twin.scene import views
 from twin.scene.cables import nearest_cable
-from twin.scene.camera import CameraPose, inside_boxes, project_ndc
+from twin.scene.camera import CameraPose, FramedView, inside_boxes, project_ndc
 from twin.scene.decorations import Decorations
 from twin.scene.hall import hall_batch, tile_grid, tray_batch
 from twin.scene.layers import (CHUNK_M, Layers, build_moving_layer, build_rack_layers, colour_table,
                                moving_layer_swap)
+from twin.scene.legend import LegendBlock
+from twin.scene.legend_area import LegendArea
 from twin.scene.lod import choose_detail_racks, moving_detail_racks, racks_in_view
 from twin.scene.options import INTERACTIVE, RenderOptions, offscreen_window
 from twin.scene.parts import PartGeometry
@@ -83,6 +86,9 @@ class Scene:
             render_window = offscreen_window(size, self.options.multisamples)
         self.render_window = render_window
         render_window.AddRenderer(self.renderer)
+        self.legend_area = LegendArea(render_window, self.renderer)
+        self._framed = FramedView()
+        self._frame_observer = render_window.AddObserver("StartEvent", self._before_frame)
         self.state = state if state is not None else ViewState(design)
         self.overlay: Overlay | None = None
         self.detail_racks = np.zeros(0, np.int64)
@@ -97,7 +103,7 @@ class Scene:
         self._applied = ViewSnapshot.empty(self.n_parts)
         self.layers = Layers(self.add_actor, self.remove_actor)
         self.decorations = Decorations(self.geometry, self.renderer, self.add_actor, self.remove_actor,
-                                       labels=self.options.labels, screen_labels=self.options.screen_labels)
+                                       self.legend_area, labels=self.options.labels, screen_labels=self.options.screen_labels)
         self.set_view("iso")
         self.site.near = self._choose_halls()
         self._build_site()
@@ -346,14 +352,14 @@ class Scene:
     def _choose_halls(self) -> np.ndarray:
         """Mask of the halls this camera draws rack by rack (`twin.scene.site`)."""
         cam = self.renderer.GetActiveCamera()
-        return self.site.choose(np.array(cam.GetPosition()), cam.GetViewAngle(), self.render_window.GetSize()[1],
+        return self.site.choose(np.array(cam.GetPosition()), cam.GetViewAngle(), self.view_size()[1],
                                 self.project_ndc, self.state.forced_racks())
 
     def update_lod(self, force: bool = False) -> bool:
         """Choose which halls are drawn rack by rack and which racks get full meshes from the
         camera; rebuild only what changed."""
         cam = self.renderer.GetActiveCamera()
-        _, h = self.render_window.GetSize()
+        _, h = self.view_size()
         near = self._choose_halls()
         site_changed = not np.array_equal(near, self.site.near)
         if site_changed:                    # a hall came near or went far: its racks, trays, gear, cables
@@ -370,7 +376,7 @@ class Scene:
         if site_changed or self.decorations.cables_need_redraw():   # hall scale ↔ close-up: bundles ↔ every cable
             self._update_overlay_lines()
         if self.decorations.screen_labels is not None and not (self.moving and not self.options.moving_labels):
-            self.decorations.screen_labels.update(cam, self.render_window.GetSize())
+            self.decorations.screen_labels.update(cam, self.view_size())
         eye, drawn = np.array(cam.GetPosition()), self.drawn
         for label in self.decorations.hall_labels:
             anchor = np.array(label.GetPositionCoordinate().GetValue())
@@ -383,14 +389,50 @@ class Scene:
         return True
 
     def project_ndc(self, points: np.ndarray) -> np.ndarray:
-        """World points to normalised device coordinates of the current camera."""
-        return project_ndc(self.renderer.GetActiveCamera(), self.render_window.GetSize(), points)
+        """World points to normalised device coordinates of the current camera (of the 3D view)."""
+        return project_ndc(self.renderer.GetActiveCamera(), self.view_size(), points)
 
     def project(self, points: np.ndarray) -> np.ndarray:
-        """World points to pixel coordinates (x right, y down from the top-left, like an image)."""
+        """World points to window pixel coordinates (x right, y down from the top-left, like an image)."""
         ndc = self.project_ndc(np.atleast_2d(points))
-        w, h = self.render_window.GetSize()
-        return np.column_stack([(ndc[:, 0] + 1) / 2 * w, (1 - (ndc[:, 1] + 1) / 2) * h])
+        (x0, y0), (w, h) = self.renderer.GetOrigin(), self.view_size()
+        height = self.render_window.GetSize()[1]
+        return np.column_stack([x0 + (ndc[:, 0] + 1) / 2 * w, height - y0 - (ndc[:, 1] + 1) / 2 * h])
+
+    # ------------------------------------------------------------------ the 3D view's part of the window
+    def view_size(self) -> tuple[int, int]:
+        """Pixels of the window the 3D view draws in: all of it but the legend strip."""
+        return self.legend_area.view_size()
+
+    def view_box(self) -> tuple[int, int, int, int]:
+        """The 3D view as (x0, y0, x1, y1) window pixels, image convention (y down from the top)."""
+        return self.legend_area.view_box()
+
+    def legend_box(self) -> tuple[int, int, int, int] | None:
+        """The legend strip as (x0, y0, x1, y1) window pixels, image convention; None when hidden."""
+        return self.legend_area.strip_box()
+
+    def in_view(self, x: float, y: float) -> bool:
+        """Whether window pixel (x, y) (image convention) lies in the 3D view, not on the legend strip."""
+        x0, y0, x1, y1 = self.view_box()
+        return x0 <= x < x1 and y0 <= y < y1
+
+    def _before_frame(self, *_) -> None:
+        """Before each frame: lay the legend strip out for the window's size (it may have been
+        resized) and keep a named view framed in what is left."""
+        self.legend_area.layout()
+        self._keep_framed()
+        self.decorations.fit_title(self.view_size()[0])
+
+    def _keep_framed(self) -> None:
+        """Frame the named view again when the 3D view changed size (a legend came or went, the
+        window was resized) while the camera still stands where that view put it."""
+        name = self._framed.due(self.camera_pose(), self.view_size())
+        if name is not None:
+            try:
+                self.set_view(name)
+            except ValueError:                  # the view's rack is gone
+                self._framed.forget()
 
     # ------------------------------------------------------------------ colour
     def set_overlay(self, overlay: Overlay | None) -> None:
@@ -400,6 +442,7 @@ class Scene:
         self._update_overlay_lines()
         self.decorations.update_trace(self.state.highlight_cables, overlay)
         self.decorations.update_legend(overlay)
+        self._keep_framed()
         self.recolour()
 
     def set_overlay_range(self, vmin: float, vmax: float) -> None:
@@ -446,8 +489,8 @@ class Scene:
         return table[part] if rack is None else table[self.n_parts + rack]
 
     @property
-    def legend(self) -> vtkScalarBarActor | None:
-        """The overlay's scalar bar, or None when no overlay is shown."""
+    def legend(self) -> LegendBlock | None:
+        """The overlay's legend (drawn in the legend strip), or None when no overlay is shown."""
         return self.decorations.legend
 
     @property
@@ -465,13 +508,16 @@ class Scene:
 
         Arithmetic on the drawn routes projected to the screen, no render pass; at hall scale
         it answers with the cable that stands for its bundle."""
+        if not self.in_view(x, y):
+            return -1
         return nearest_cable(self.design, self.decorations.cable_rows, self.project, self.project_ndc, x, y,
                              tolerance_px)
 
     # ------------------------------------------------------------------ cameras
     def aspect(self) -> float:
-        w, h = self.render_window.GetSize()
-        return w / max(h, 1)
+        """Width over height of the 3D view (the window less the legend strip)."""
+        w, h = self.view_size()
+        return w / h
 
     def view_pose(self, name: str) -> CameraPose:
         """Pose of a named view (twin.scene.views: iso, top, front, aisle, rack:NAME); ValueError otherwise."""
@@ -494,11 +540,17 @@ class Scene:
         self.renderer.ResetCameraClippingRange()
 
     def set_view(self, name: str) -> None:
+        """Frame the named view in the 3D view (kept framed if the legend strip or window changes
+        before the camera moves)."""
         self.set_camera_pose(self.view_pose(name))
+        self._framed.remember(name, self.camera_pose(), self.view_size())
 
     # ------------------------------------------------------------------ picking
     def pick(self, x: float, y: float) -> int:
-        """Part under pixel (x, y) (image convention: y down from the top), or -1. No render pass."""
+        """Part under pixel (x, y) (image convention: y down from the top), or -1 (also over the
+        legend strip). No render pass."""
+        if not self.in_view(x, y):
+            return -1
         return self.pick_ray(*display_ray(self.renderer, self.render_window.GetSize()[1], x, y))
 
     def pick_ray(self, origin: np.ndarray, direction: np.ndarray) -> int:
@@ -506,7 +558,10 @@ class Scene:
         return self._first_hit(origin, direction)[0]
 
     def pick_row(self, x: float, y: float) -> tuple[str, str] | None:
-        """(hall, row) of the far hall's row block under pixel (x, y), or None (a part, or nothing)."""
+        """(hall, row) of the far hall's row block under pixel (x, y), or None (a part, nothing,
+        or the legend strip)."""
+        if not self.in_view(x, y):
+            return None
         _, block = self._first_hit(*display_ray(self.renderer, self.render_window.GetSize()[1], x, y))
         if block < 0:
             return None
@@ -530,7 +585,10 @@ class Scene:
         return self.visible & self.site.parts_near()
 
     def point_under(self, x: float, y: float) -> np.ndarray:
-        """The world point under pixel (x, y) (what zoom-to-cursor zooms toward)."""
+        """The world point under pixel (x, y) (what zoom-to-cursor zooms toward); over the legend
+        strip, under the nearest pixel of the 3D view."""
+        x0, y0, x1, y1 = self.view_box()
+        x, y = min(max(x, x0), x1 - 1), min(max(y, y0), y1 - 1)
         return surface_point(self.geometry, self.drawn, self.detail_racks, self.state.section, self.renderer,
                              self.render_window.GetSize()[1], x, y)
 
@@ -544,9 +602,11 @@ class Scene:
                    vmin: float | None = None, vmax: float | None = None) -> None:
         """Draw a scalar field (twin.scene.field.load_field) as a slice plane and an isosurface."""
         self.decorations.show_field(data, axis, position, iso, vmin, vmax)
+        self._keep_framed()
 
     def clear_field(self) -> None:
         self.decorations.clear_field()
+        self._keep_framed()
 
     @property
     def field_actors(self) -> list:
@@ -559,6 +619,8 @@ class Scene:
 
     def detach(self) -> None:
         """Take the scene off its render window (before another scene replaces it)."""
+        self.render_window.RemoveObserver(self._frame_observer)
+        self.legend_area.detach()
         self.render_window.RemoveRenderer(self.renderer)
 
     # ------------------------------------------------------------------ output
@@ -587,3 +649,4 @@ class Scene:
     def triangle_count(self) -> int:
         """Triangles in the layers currently drawn (what a frame costs on software GL)."""
         return self.layers.triangle_count()
+

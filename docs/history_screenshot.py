@@ -11,24 +11,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from viewer_screenshots import OUT, grab, settle  # noqa: E402
+from viewer_screenshots import OUT, grab, open_window, settle  # noqa: E402
 
-from twin.app.window import MainWindow  # noqa: E402
 
 
 def main(path: str) -> None:
-    app = QApplication.instance() or QApplication(sys.argv)
-    settings = QSettings(str(OUT / ".screenshots.ini"), QSettings.Format.IniFormat)
-    win = MainWindow(settings=settings, report_error=lambda title, msg: print(title, msg))
-    win.setGeometry(0, 0, 1600, 1000)
-    win.show()
-    win.open_file(path)
-    while win.loading:
-        settle(app, 0.1)
+    app, win, settings = open_window(path)
     win.overlays.choose("thermal")
     settle(app, 0.3)
     win.history_dock.raise_()                         # the History tab beside Findings

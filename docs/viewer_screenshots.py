@@ -45,7 +45,8 @@ def scene_frame(win: MainWindow, rack: str) -> int:
     return int(win.scene.frame_of_rack[win.design.rack_index(rack)])
 
 
-def main(path: str) -> None:
+def open_window(path: str) -> tuple[QApplication, MainWindow, QSettings]:
+    """The viewer at 1600x1000 on the screen's corner with `path` open (settings of its own)."""
     app = QApplication.instance() or QApplication(sys.argv)
     settings = QSettings(str(OUT / ".screenshots.ini"), QSettings.Format.IniFormat)
     win = MainWindow(settings=settings, report_error=lambda title, msg: print(title, msg))
@@ -54,6 +55,11 @@ def main(path: str) -> None:
     win.open_file(path)
     while win.loading:
         settle(app, 0.1)
+    return app, win, settings
+
+
+def main(path: str) -> None:
+    app, win, settings = open_window(path)
     win.overlays.choose("thermal")
     settle(app, 0.5)
     win.viewport.home()

@@ -31,6 +31,7 @@ from twin.app.opening import DesignOpening
 from twin.app.overlay_panel import OverlayPanel
 from twin.app.properties import PropertiesPanel
 from twin.app.review import ReviewTools
+from twin.app.selection import SelectionActions
 from twin.store.queries import DesignQueries
 from twin.app.viewport import Viewport
 from twin.app.visibility_panel import VisibilityPanel
@@ -44,7 +45,6 @@ from twin.scene.field import field_range, load_field
 from twin.scene.options import EXPORT_SIZE
 from twin.scene.views import fixed_views
 from twin.session import ReviewSession
-from twin.viewstate import ViewState
 
 #: Sizes offered by "Export image…" (any WIDTHxHEIGHT can be typed).
 EXPORT_SIZES = ("1920x1080", "3840x2160", "2560x1440", "1280x720")
@@ -52,7 +52,7 @@ EXPORT_SIZES = ("1920x1080", "3840x2160", "2560x1440", "1280x720")
 ErrorReporter = Callable[[str, str], None]      # (title, message)
 
 
-class MainWindow(DesignOpening, QMainWindow):
+class MainWindow(DesignOpening, SelectionActions, QMainWindow):
     def __init__(self, settings: QSettings | None = None, report_error: ErrorReporter | None = None,
                  parent: QWidget | None = None):
         super().__init__(parent)
@@ -296,146 +296,11 @@ class MainWindow(DesignOpening, QMainWindow):
                           f"<br><br>Qt {qVersion()} (PySide6 {pyside_version})<br>VTK {vtkmodules.__version__}"
                           f"<br>Python {platform.python_version()}")
 
-    # ------------------------------------------------------------------ selection
-    def _on_picked(self, part: int) -> None:
-        self.select_parts([part] if part >= 0 else [])
-
-    @property
-    def view(self) -> ViewState | None:
-        """What is shown (visible, selected, x-ray, section, highlight): the session's view state."""
-        return self.session.view if self.session is not None else None
-
-    def select_parts(self, parts: list[int], from_tree: bool = False) -> None:
-        if self.scene is None:
-            return
-        self.selection = [int(p) for p in parts]
-        if len(self.view.highlight_cables):              # a new selection ends a cable trace
-            self.view.highlight(self.view.highlight_parts, None)
-        self.view.select(self.selection)
-        self.scene.apply()
-        if not from_tree:
-            self.hierarchy.select_part(self.selection[0] if self.selection else -1)
-        self._show_properties()
-        self.history.show_parts(self.selection)
-        self.viewport.refresh()
-
-    def _show_properties(self) -> None:
-        d = self.design
-        if d is None or not self.selection or self.queries is None:
-            self.properties.clear()
-            self.selection_label.setText("")
-            return
-        first = self.selection[0]
-        extra = f"{len(self.selection)} parts selected, showing the first" if len(self.selection) > 1 else ""
-        try:
-            more = self.session.part_rows(first)
-        except Exception:                 # an analysis failing on an odd file must not hide the file's fields
-            more = []
-        self.properties.show_part(self.queries, int(d.parts.id[first]), at=self.overlays.current_time(), extra=extra,
-                                  more=more)
-        name = str(d.parts.name[first])
-        self.selection_label.setText(f"selected: {name}" + (f" +{len(self.selection) - 1}" if extra else ""))
-
-    def fly_to_selection(self) -> None:
-        if self.scene is not None and self.selection:
-            self.viewport.fly_to(self.scene.fly_to_pose(self.selection[0]))
-
-    def hide_selection(self) -> None:
-        if self.scene is None or not self.selection:
-            return
-        self.view.hide(self.selection)
-        self.select_parts([])
-        self._apply_visibility()
-
-    def isolate_selection(self) -> None:
-        if self.scene is None or not self.selection:
-            return
-        mask = np.zeros(self.scene.n_parts, bool)
-        mask[self.selection] = True
-        self.view.set_focus("isolate", mask)
-        self._apply_visibility()
-
-    def escape(self) -> str | None:
-        """Esc: undo one thing at a time, as CAD viewers do: the selection first, then the
-        search, then the isolation (and hidden parts). Returns what it cleared."""
-        if self.scene is None:
-            return None
-        if self.selection:
-            self.select_parts([])
-            return "selection"
-        if self.hierarchy.search.text():
-            self._clear_search()
-            return "search"
-        if "isolate" in self.view.focus or "hidden" in self.view.filters:
-            self.view.set_focus("isolate", None)
-            self.view.set_filter("hidden", None)
-            self._apply_visibility()
-            return "isolation"
-        return None
-
-    def _clear_search(self) -> None:
-        self.hierarchy.search.clear()
-        self.hierarchy.run_search()                   # emits the cleared filter
-        self.view.set_focus("search", None)
-        self._apply_visibility()
-        if self.selection:                            # the rebuilt tree shows the selection again
-            self.hierarchy.select_part(self.selection[0])
-
-    def show_all(self) -> None:
-        """Every part again: no isolation, nothing hidden, no search (the selection stays)."""
-        if self.scene is None:
-            return
-        self.view.set_filter("hidden", None)
-        self.view.set_focus("isolate", None)
-        if self.hierarchy.search.text():
-            self._clear_search()
-        self.view.set_focus("search", None)
-        self._apply_visibility()
-
-    def clear_selection(self) -> None:
-        """Clear the selection and show everything (all of Esc's steps at once)."""
-        if self.scene is None:
-            return
-        self.show_all()
-        self.select_parts([])
-
     def _on_trackball(self) -> None:
         self.viewport.turntable = not self.trackball_action.isChecked()
 
     def _on_reduced(self) -> None:
         self.viewport.set_reduced_while_moving(self.reduced_action.isChecked())
-
-    # ------------------------------------------------------------------ visibility
-    def _apply_visibility(self) -> None:
-        if self.scene is not None:
-            self.scene.apply()
-            self.viewport.refresh()
-
-    def _on_search_filter(self, mask) -> None:
-        if self.view is not None:
-            self.view.set_focus("search", mask)
-            self._apply_visibility()
-
-    def _on_kind_filters(self, kinds: list[str], generations: list[str]) -> None:
-        if self.scene is None:
-            return
-        if self.visibility.all_shown():
-            self.view.set_filter("kinds", None)
-        else:
-            kind_mask = self.scene.parts_matching(kinds=kinds) if kinds else np.zeros(self.scene.n_parts, bool)
-            gen_mask = self.scene.parts_matching(generations=generations + [""])
-            self.view.set_filter("kinds", kind_mask & gen_mask)
-        self._apply_visibility()
-
-    def _on_xray(self, on: bool) -> None:
-        if self.scene is not None:
-            self.view.xray = bool(on)
-            self._apply_visibility()
-
-    def _on_section(self, axis, position: float) -> None:
-        if self.scene is not None:
-            self.view.set_section(axis, position, "-")
-            self._apply_visibility()
 
     # ------------------------------------------------------------------ overlays
     def _on_overlay(self, overlay) -> None:

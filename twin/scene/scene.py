@@ -15,6 +15,9 @@ highlighted cables, title, legend, row labels, a CFD field. Legends are drawn in
 their own at the right of the window (`twin.scene.legend_area`); the 3D renderer draws in the
 rest, and every camera framing, projection and pick is made in that rest.
 
+Camera, projection and the 3D view's box live in `twin.scene.scene_viewing`, picking in
+`twin.scene.scene_picking` (mixins of `Scene`).
+
 What is shown (visible, selected, x-ray, section, highlight) is a `twin.viewstate.ViewState`:
 the convenience methods below edit `scene.state` and call `apply()`, which does only the
 work that changed.
@@ -34,9 +37,7 @@ from vtkmodules.vtkRenderingCore import vtkActor, vtkRenderer, vtkRenderWindow, 
 from twin.analysis.overlays import Overlay
 from twin.geometry.instancing import Batch
 from twin.model import Design
-from twin.scene import views
-from twin.scene.cables import nearest_cable
-from twin.scene.camera import CameraPose, FramedView, inside_boxes, project_ndc
+from twin.scene.camera import FramedView
 from twin.scene.decorations import Decorations
 from twin.scene.hall import hall_batch, tile_grid, tray_batch
 from twin.scene.layers import (CHUNK_M, Layers, build_moving_layer, build_rack_layers, colour_table,
@@ -46,9 +47,9 @@ from twin.scene.legend_area import LegendArea
 from twin.scene.lod import choose_detail_racks, moving_detail_racks, racks_in_view
 from twin.scene.options import INTERACTIVE, RenderOptions, offscreen_window
 from twin.scene.parts import PartGeometry
-from twin.scene.picking import display_ray, pick_ray, surface_point
+from twin.scene.scene_picking import ScenePicking
+from twin.scene.scene_viewing import SceneViewing
 from twin.scene.site import FAR_GEAR_RGB, SiteLevel, label_in_sight
-from twin.geometry.raycast import ray_box_hits
 from twin.scene.moving_frame import MovingFrame
 from twin.viewstate import Section, ViewSnapshot, ViewState
 
@@ -62,7 +63,7 @@ _PART_ATTRIBUTES = frozenset((
     "rack_centre", "bounds", "rack_parts", "rack_summary", "parts_matching", "content_bounds"))
 
 
-class Scene:
+class Scene(SceneViewing, ScenePicking):
     """A design drawn in a VTK renderer. Give it a render window to draw into one that an
     app owns; without one it makes an offscreen window of `size` (no display needed).
 
@@ -388,52 +389,6 @@ class Scene:
         self.recolour()
         return True
 
-    def project_ndc(self, points: np.ndarray) -> np.ndarray:
-        """World points to normalised device coordinates of the current camera (of the 3D view)."""
-        return project_ndc(self.renderer.GetActiveCamera(), self.view_size(), points)
-
-    def project(self, points: np.ndarray) -> np.ndarray:
-        """World points to window pixel coordinates (x right, y down from the top-left, like an image)."""
-        ndc = self.project_ndc(np.atleast_2d(points))
-        (x0, y0), (w, h) = self.renderer.GetOrigin(), self.view_size()
-        height = self.render_window.GetSize()[1]
-        return np.column_stack([x0 + (ndc[:, 0] + 1) / 2 * w, height - y0 - (ndc[:, 1] + 1) / 2 * h])
-
-    # ------------------------------------------------------------------ the 3D view's part of the window
-    def view_size(self) -> tuple[int, int]:
-        """Pixels of the window the 3D view draws in: all of it but the legend strip."""
-        return self.legend_area.view_size()
-
-    def view_box(self) -> tuple[int, int, int, int]:
-        """The 3D view as (x0, y0, x1, y1) window pixels, image convention (y down from the top)."""
-        return self.legend_area.view_box()
-
-    def legend_box(self) -> tuple[int, int, int, int] | None:
-        """The legend strip as (x0, y0, x1, y1) window pixels, image convention; None when hidden."""
-        return self.legend_area.strip_box()
-
-    def in_view(self, x: float, y: float) -> bool:
-        """Whether window pixel (x, y) (image convention) lies in the 3D view, not on the legend strip."""
-        x0, y0, x1, y1 = self.view_box()
-        return x0 <= x < x1 and y0 <= y < y1
-
-    def _before_frame(self, *_) -> None:
-        """Before each frame: lay the legend strip out for the window's size (it may have been
-        resized) and keep a named view framed in what is left."""
-        self.legend_area.layout()
-        self._keep_framed()
-        self.decorations.fit_title(self.view_size()[0])
-
-    def _keep_framed(self) -> None:
-        """Frame the named view again when the 3D view changed size (a legend came or went, the
-        window was resized) while the camera still stands where that view put it."""
-        name = self._framed.due(self.camera_pose(), self.view_size())
-        if name is not None:
-            try:
-                self.set_view(name)
-            except ValueError:                  # the view's rack is gone
-                self._framed.forget()
-
     # ------------------------------------------------------------------ colour
     def set_overlay(self, overlay: Overlay | None) -> None:
         """Colour the scene by an overlay (None: natural colours), with its legend, cables and pipes."""
@@ -502,100 +457,6 @@ class Scene:
     def cable_actor(self) -> vtkActor | None:
         """The overlay's cables (None when the overlay colours no cables)."""
         return self.decorations.cables
-
-    def pick_cable(self, x: float, y: float, tolerance_px: float = 6.0) -> int:
-        """Cable row drawn nearest pixel (x, y) (image convention) within `tolerance_px`, or -1.
-
-        Arithmetic on the drawn routes projected to the screen, no render pass; at hall scale
-        it answers with the cable that stands for its bundle."""
-        if not self.in_view(x, y):
-            return -1
-        return nearest_cable(self.design, self.decorations.cable_rows, self.project, self.project_ndc, x, y,
-                             tolerance_px)
-
-    # ------------------------------------------------------------------ cameras
-    def aspect(self) -> float:
-        """Width over height of the 3D view (the window less the legend strip)."""
-        w, h = self.view_size()
-        return w / h
-
-    def view_pose(self, name: str) -> CameraPose:
-        """Pose of a named view (twin.scene.views: iso, top, front, aisle, rack:NAME); ValueError otherwise."""
-        return views.view_pose(self, name)
-
-    def fly_to_pose(self, part: int) -> CameraPose:
-        """Where the camera should end up to look at `part` (the app animates towards it)."""
-        return views.fly_to_pose(self, part)
-
-    def camera_pose(self) -> CameraPose:
-        cam = self.renderer.GetActiveCamera()
-        return CameraPose(cam.GetPosition(), cam.GetFocalPoint(), cam.GetViewUp(), cam.GetViewAngle())
-
-    def set_camera_pose(self, pose: CameraPose) -> None:
-        cam = self.renderer.GetActiveCamera()
-        cam.SetPosition(*pose.position)
-        cam.SetFocalPoint(*pose.focal_point)
-        cam.SetViewUp(*pose.view_up)
-        cam.SetViewAngle(pose.view_angle)
-        self.renderer.ResetCameraClippingRange()
-
-    def set_view(self, name: str) -> None:
-        """Frame the named view in the 3D view (kept framed if the legend strip or window changes
-        before the camera moves)."""
-        self.set_camera_pose(self.view_pose(name))
-        self._framed.remember(name, self.camera_pose(), self.view_size())
-
-    # ------------------------------------------------------------------ picking
-    def pick(self, x: float, y: float) -> int:
-        """Part under pixel (x, y) (image convention: y down from the top), or -1 (also over the
-        legend strip). No render pass."""
-        if not self.in_view(x, y):
-            return -1
-        return self.pick_ray(*display_ray(self.renderer, self.render_window.GetSize()[1], x, y))
-
-    def pick_ray(self, origin: np.ndarray, direction: np.ndarray) -> int:
-        """The part the ray meets first, or -1 (also when a far hall's row block is in front)."""
-        return self._first_hit(origin, direction)[0]
-
-    def pick_row(self, x: float, y: float) -> tuple[str, str] | None:
-        """(hall, row) of the far hall's row block under pixel (x, y), or None (a part, nothing,
-        or the legend strip)."""
-        if not self.in_view(x, y):
-            return None
-        _, block = self._first_hit(*display_ray(self.renderer, self.render_window.GetSize()[1], x, y))
-        if block < 0:
-            return None
-        blocks = self.site.blocks
-        return str(self.design.halls.name[blocks.hall[block]]), str(blocks.row[block])
-
-    def _first_hit(self, origin: np.ndarray, direction: np.ndarray) -> tuple[int, int]:
-        """(part, -1) or (-1, row block) for what the ray meets first among the drawn parts of
-        near halls (through the pick cell index) and the row blocks of far halls; (-1, -1): nothing."""
-        part = pick_ray(self.geometry, self.visible, self.detail_racks, self.state.section, origin, direction,
-                        self.site.parts_under_ray(origin, direction))
-        block, t_block = self.site.pick(origin, direction)
-        if part >= 0 and block >= 0:
-            t_part = float(ray_box_hits(origin, direction, self.box_lo[[part]], self.box_hi[[part]])[0])
-            return (part, -1) if t_part <= t_block else (-1, block)
-        return part, block
-
-    @property
-    def drawn(self) -> np.ndarray:
-        """Mask of the parts drawn one by one: shown, and not in a far hall (drawn as row blocks)."""
-        return self.visible & self.site.parts_near()
-
-    def point_under(self, x: float, y: float) -> np.ndarray:
-        """The world point under pixel (x, y) (what zoom-to-cursor zooms toward); over the legend
-        strip, under the nearest pixel of the 3D view."""
-        x0, y0, x1, y1 = self.view_box()
-        x, y = min(max(x, x0), x1 - 1), min(max(y, y0), y1 - 1)
-        return surface_point(self.geometry, self.drawn, self.detail_racks, self.state.section, self.renderer,
-                             self.render_window.GetSize()[1], x, y)
-
-    def inside_solid(self, point: np.ndarray, margin: float = 0.05) -> bool:
-        """Whether `point` lies inside a rack or a free-standing part's box (not a place for a camera)."""
-        solid = ~self.is_inner
-        return bool(inside_boxes(point, self.box_lo[solid], self.box_hi[solid], margin).any())
 
     # ------------------------------------------------------------------ CFD field
     def show_field(self, data, axis: str = "z", position: float = 1.2, iso: float | None = None,

@@ -1,0 +1,95 @@
+"""The 3D view's share of the window and its camera: projections, named views, fly-to poses.
+
+A mixin of `Scene`: the 3D renderer draws in the window less the legend strip, so every
+projection, framing and aspect here is taken in that part (`view_size`, `view_box`), never in
+the render window's full size.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from twin.scene import views
+from twin.scene.camera import CameraPose, project_ndc
+
+
+class SceneViewing:
+    """Projection, the 3D view's box beside the legend strip, and camera poses of a `Scene`."""
+
+    def project_ndc(self, points: np.ndarray) -> np.ndarray:
+        """World points to normalised device coordinates of the current camera (of the 3D view)."""
+        return project_ndc(self.renderer.GetActiveCamera(), self.view_size(), points)
+
+    def project(self, points: np.ndarray) -> np.ndarray:
+        """World points to window pixel coordinates (x right, y down from the top-left, like an image)."""
+        ndc = self.project_ndc(np.atleast_2d(points))
+        (x0, y0), (w, h) = self.renderer.GetOrigin(), self.view_size()
+        height = self.render_window.GetSize()[1]
+        return np.column_stack([x0 + (ndc[:, 0] + 1) / 2 * w, height - y0 - (ndc[:, 1] + 1) / 2 * h])
+
+    # ------------------------------------------------------------------ the 3D view's part of the window
+    def view_size(self) -> tuple[int, int]:
+        """Pixels of the window the 3D view draws in: all of it but the legend strip."""
+        return self.legend_area.view_size()
+
+    def view_box(self) -> tuple[int, int, int, int]:
+        """The 3D view as (x0, y0, x1, y1) window pixels, image convention (y down from the top)."""
+        return self.legend_area.view_box()
+
+    def legend_box(self) -> tuple[int, int, int, int] | None:
+        """The legend strip as (x0, y0, x1, y1) window pixels, image convention; None when hidden."""
+        return self.legend_area.strip_box()
+
+    def in_view(self, x: float, y: float) -> bool:
+        """Whether window pixel (x, y) (image convention) lies in the 3D view, not on the legend strip."""
+        x0, y0, x1, y1 = self.view_box()
+        return x0 <= x < x1 and y0 <= y < y1
+
+    def _before_frame(self, *_) -> None:
+        """Before each frame: lay the legend strip out for the window's size (it may have been
+        resized) and keep a named view framed in what is left."""
+        self.legend_area.layout()
+        self._keep_framed()
+        self.decorations.fit_title(self.view_size()[0])
+
+    def _keep_framed(self) -> None:
+        """Frame the named view again when the 3D view changed size (a legend came or went, the
+        window was resized) while the camera still stands where that view put it."""
+        name = self._framed.due(self.camera_pose(), self.view_size())
+        if name is not None:
+            try:
+                self.set_view(name)
+            except ValueError:                  # the view's rack is gone
+                self._framed.forget()
+
+    # ------------------------------------------------------------------ cameras
+    def aspect(self) -> float:
+        """Width over height of the 3D view (the window less the legend strip)."""
+        w, h = self.view_size()
+        return w / h
+
+    def view_pose(self, name: str) -> CameraPose:
+        """Pose of a named view (twin.scene.views: iso, top, front, aisle, rack:NAME); ValueError otherwise."""
+        return views.view_pose(self, name)
+
+    def fly_to_pose(self, part: int) -> CameraPose:
+        """Where the camera should end up to look at `part` (the app animates towards it)."""
+        return views.fly_to_pose(self, part)
+
+    def camera_pose(self) -> CameraPose:
+        cam = self.renderer.GetActiveCamera()
+        return CameraPose(cam.GetPosition(), cam.GetFocalPoint(), cam.GetViewUp(), cam.GetViewAngle())
+
+    def set_camera_pose(self, pose: CameraPose) -> None:
+        cam = self.renderer.GetActiveCamera()
+        cam.SetPosition(*pose.position)
+        cam.SetFocalPoint(*pose.focal_point)
+        cam.SetViewUp(*pose.view_up)
+        cam.SetViewAngle(pose.view_angle)
+        self.renderer.ResetCameraClippingRange()
+
+    def set_view(self, name: str) -> None:
+        """Frame the named view in the 3D view (kept framed if the legend strip or window changes
+        before the camera moves)."""
+        self.set_camera_pose(self.view_pose(name))
+        self._framed.remember(name, self.camera_pose(), self.view_size())

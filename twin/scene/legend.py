@@ -14,6 +14,7 @@ of the view), and draws over the 3D scene.
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -160,8 +161,10 @@ class Drawn:
     texts: list[vtkTextActor]
 
 
-class LegendBlock:
-    """A legend measured and drawn in pixels: `size` for a height it may use, `draw` at a place."""
+class LegendBlock(ABC):
+    """A legend measured and drawn in pixels: `size` for a height it may use, `draw` at a place.
+
+    The kinds of legend (categories, colour ramps) each say how to measure and draw themselves."""
 
     title: str
     wraps = False           # True: given less height, it wraps into columns (else it keeps its shortest)
@@ -170,14 +173,17 @@ class LegendBlock:
         """The title, wrapped at spaces when wider than the content (and than 14 characters' room)."""
         return wrap_words(self.title, style, max(content_width, style.font_px * 14), bold=True)
 
+    @abstractmethod
     def min_height(self, style: LegendStyle) -> int:
-        raise NotImplementedError
+        """The least height in pixels the legend can be drawn in whole."""
 
+    @abstractmethod
     def size(self, style: LegendStyle, max_height: int) -> tuple[int, int]:
-        raise NotImplementedError
+        """(width, height) in pixels when given at most `max_height`."""
 
+    @abstractmethod
     def draw(self, style: LegendStyle, x: float, top: float, max_height: int) -> Drawn:
-        raise NotImplementedError
+        """Its props, laid out from the top-left corner (x, top) in window pixels."""
 
 
 class CategoryLegend(LegendBlock):

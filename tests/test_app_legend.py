@@ -12,7 +12,7 @@ from vtkmodules.util.numpy_support import vtk_to_numpy
 
 from legend_readback import check_legend, design_right_edge
 from test_app import open_and_wait, window  # noqa: F401  (the fixture)
-from twin.scene import colormap
+from twin.analysis import colouring
 
 
 def test_every_legend_in_the_app_reads_back_whole_beside_the_design(qtbot, window, hall_db):  # noqa: F811
@@ -85,7 +85,7 @@ def test_the_cooling_overlay_follows_the_time_slider(qtbot, window, hall_db, tmp
         window.viewport.refresh()
         return pipe_colours(scene), scene.colour_of(part=wet).astype(int)
 
-    hot = colormap.map_values(np.array([52.0]), "thermal", scene.overlay.vmin, scene.overlay.vmax)[0].astype(int)
+    hot = colouring.map_values(np.array([52.0]), "thermal", scene.overlay.vmin, scene.overlay.vmax)[0].astype(int)
     a_racks = int((design.racks.cooling_loop == loop).sum())
     pipes_late, rack_late = drawn()
     assert not (pipe_colours(scene) == hot).all(axis=1).any()

@@ -12,7 +12,7 @@ import pytest
 
 from twin.analysis.power import analyse_power
 from twin.export.image import read_png, render_design
-from twin.scene import colormap
+from twin.analysis import colouring
 from twin.store import load_design
 
 
@@ -36,12 +36,12 @@ def is_amber(c) -> bool:
 
 
 def test_utilization_bands_are_exact_at_80_and_100_percent() -> None:
-    rgb = colormap.map_values(np.array([0.0, 79.9, 80.0, 80.1, 99.9, 100.0, 100.1, 150.0, np.nan]),
+    rgb = colouring.map_values(np.array([0.0, 79.9, 80.0, 80.1, 99.9, 100.0, 100.1, 150.0, np.nan]),
                               "utilization", 0.0, 120.0)
-    green, amber, red = (np.array(c, np.uint8) for _, c in colormap.UTILIZATION_BANDS)
-    expected = [green, green, green, amber, amber, amber, red, red, np.array(colormap.NO_VALUE, np.uint8)]
+    green, amber, red = (np.array(c, np.uint8) for _, c in colouring.UTILIZATION_BANDS)
+    expected = [green, green, green, amber, amber, amber, red, red, np.array(colouring.NO_VALUE, np.uint8)]
     assert (rgb == np.array(expected)).all()
-    table = colormap.lookup_table("utilization", 120)          # the legend's table: bands at 80 and 100
+    table = colouring.lookup_table("utilization", 120)          # the legend's table: bands at 80 and 100
     assert (table[79] == green).all() and (table[81] == amber).all() and (table[101] == red).all()
 
 

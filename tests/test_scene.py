@@ -185,7 +185,7 @@ def test_thermal_colours_follow_the_readings_over_time(hall_db, hall):
     """Two moments of the day: the overlay shows each rack's measured inlet at that time."""
     import sqlite3
 
-    from twin.scene import colormap
+    from twin.analysis import colouring
 
     with sqlite3.connect(hall_db) as conn:
         times = [r[0] for r in conn.execute("select distinct ts from readings order by ts")]
@@ -203,7 +203,7 @@ def test_thermal_colours_follow_the_readings_over_time(hall_db, hall):
     colour_early = scene.colour_of(rack=hall.rack_index("A06"))
     scene.set_overlay(second)
     colour_late = scene.colour_of(rack=hall.rack_index("A06"))
-    expected = colormap.map_values(np.array(a06), "thermal", first.vmin, first.vmax)
+    expected = colouring.map_values(np.array(a06), "thermal", first.vmin, first.vmax)
     assert np.array_equal(colour_early, expected[0]) and np.array_equal(colour_late, expected[1])
     assert a06[1] > a06[0] and not np.array_equal(colour_early, colour_late)
 

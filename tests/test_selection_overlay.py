@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from twin.scene import Scene
-from twin.scene.colormap import HIGHLIGHT
+from twin.analysis.colouring import HIGHLIGHT
 from twin.session import ReviewSession
 from twin.store import load_design
 

@@ -10,7 +10,7 @@ import pytest
 from twin.analysis.supply import analyse_supply, rack_supply_rows
 from twin.export.image import render_design
 from legend_readback import check_legend
-from twin.scene import colormap
+from twin.analysis import colouring
 from twin.scene.legend import CategoryLegend
 from twin.session import ReviewSession
 from twin.store import load_design
@@ -61,7 +61,7 @@ def test_categorical_legend_shows_every_label_in_full(hall):
     # every swatch colour is drawn in the legend strip
     x0, y0, x1, y1 = scene.legend_box()
     region = image[y0:y1, x0:x1]
-    palette = colormap.lookup_table("categorical")
+    palette = colouring.lookup_table("categorical")
     swatch = scene.legend_area.style.swatch_px
     for i in range(len(scene.overlay.categories)):
         hits = np.all(np.abs(region.astype(int) - palette[i].astype(int)) <= 2, axis=2).sum()

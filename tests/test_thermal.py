@@ -12,7 +12,7 @@ import pytest
 from twin.analysis.findings import (Finding, count_by_severity, findings_to_dicts, findings_to_lines,
                                     sort_findings, worst_severity)
 from twin.session import ReviewSession
-from twin.analysis.thermal import RECIRCULATION_ESTIMATE_C, analyse_thermal, thermal_check_lines
+from twin.analysis.thermal import analyse_thermal, thermal_check_lines
 from twin.errors import TwinError
 from twin.model import Columns, Design, physics
 from twin.store import load_design
@@ -118,7 +118,7 @@ def test_liquid_loop_balance_132kw_rack():
 
 def test_air_server_and_hybrid_split():
     r = analyse_thermal(synthetic_design())
-    inlet = 22.0 + RECIRCULATION_ESTIMATE_C
+    inlet = 22.0 + 1.0          # the hall's supply air + the default 1 K recirculation (no column here)
     assert r.inlet_c[12] == pytest.approx(inlet)
     assert r.outlet_c[12] - r.inlet_c[12] == pytest.approx(17.57, abs=0.02)
     assert r.part_temperature_c[12] == r.outlet_c[12]
@@ -281,7 +281,9 @@ def test_ai_hall_estimates_without_telemetry(hall_db):
     assert r.heat_w.sum() == pytest.approx(design.part_power_w().sum())
     assert r.air_heat_w + r.liquid_heat_w == pytest.approx(r.heat_w)
     assert not r.measured.any() and r.reading_ts is None
-    assert r.racks.inlet_c == pytest.approx(design.halls.supply_air_c[0] + RECIRCULATION_ESTIMATE_C)
+    with sqlite3.connect(hall_db) as db:
+        supply, recirc = db.execute("select supply_air_c, recirculation_c from halls").fetchone()
+    assert r.racks.inlet_c == pytest.approx(supply + recirc)
     # estimates alone still find row G's undersized CDU, and no hot spot (that needs the sensor)
     assert [f.subject for f in r.findings if f.code == "cdu-capacity"] == ["G-loop1"]
     assert not [f for f in r.findings if f.code.startswith("inlet")]

@@ -76,10 +76,7 @@ class ViewState:
         self.n_parts = len(design.parts)
         self.n_cables = len(design.cables)
         self._rack_of = np.asarray(design.parts.rack, np.int64)
-        kinds = design.part_kind()
-        is_frame = (kinds == "rack") & (self._rack_of >= 0)
-        self._frame_of_rack = np.full(len(design.racks), -1, np.int64)
-        self._frame_of_rack[self._rack_of[is_frame]] = np.flatnonzero(is_frame)
+        self._frame_of_rack = design.rack_frames()
         self._cable_ends = (np.asarray(design.cables.a_part, np.int64), np.asarray(design.cables.b_part, np.int64)) \
             if self.n_cables else (np.zeros(0, np.int64), np.zeros(0, np.int64))
         self.filters: dict[str, np.ndarray] = {}

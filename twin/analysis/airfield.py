@@ -25,8 +25,8 @@ def synthesize_air_field(design: Design, result: ThermalResult, spacing: float =
     zs = np.arange(0.0, height + 1e-9, spacing)
     z, y, x = np.meshgrid(zs, ys, xs, indexing="ij")
     pts = np.stack([x, y, z], axis=-1).reshape(-1, 3)
-    supply = float(design.halls.supply_air_c[hall])
-    recirc = float(design.halls.recirculation_c[hall]) if "recirculation_c" in design.halls else 1.0
+    supply = float(design.hall_supply_air_c()[hall])
+    recirc = float(design.hall_recirculation_c()[hall])
     temp = supply + recirc + 0.6 * np.clip(pts[:, 2] - 2.4, 0, None)
     racks = design.racks
     front = front_direction(racks.yaw_deg)[:, :2]

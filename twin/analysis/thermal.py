@@ -18,7 +18,7 @@ is reported ('liquid-unassigned').
 
 Air path. A rack's inlet is its inlet sensor where it has one (the hottest, if several), else
 the estimate: hall supply air + the hall's recirculation allowance (halls.recirculation_c,
-the hot-aisle air that mixes into the cold aisle; RECIRCULATION_ESTIMATE_C = 1.5 °C where
+the hot-aisle air that mixes into the cold aisle; `physics.DEFAULT_RECIRCULATION_C` where
 the file gives none). Parts in a rack share its inlet;
 parts outside racks (CDUs, CRAHs, UPS) get their hall's estimate. A part's outlet is its
 inlet + `air_delta_t_c(air heat, catalog CFM)`; a part with no airflow has outlet = inlet.
@@ -60,12 +60,6 @@ from twin.model import Columns, Design
 from twin.model import physics
 from twin.model.readings import ReadingSnapshot
 
-#: Hot-aisle air assumed to mix into a rack's inlet when neither a sensor nor the hall says, °C.
-RECIRCULATION_ESTIMATE_C = 1.5
-#: Supply air assumed for a design whose hall gives none, °C (mid ASHRAE recommended).
-DEFAULT_SUPPLY_AIR_C = 22.0
-#: ASHRAE class used when neither the caller nor the hall names a known one.
-DEFAULT_ASHRAE_CLASS = "A1"
 
 
 @dataclass
@@ -137,7 +131,7 @@ def _ashrae_limits(design: Design, ashrae_class: str | None) -> tuple[np.ndarray
                             + ", ".join(physics.ASHRAE_ALLOWABLE_C))
         names = [key] * len(design.halls)
     else:
-        names = [c.strip().upper() if str(c).strip().upper() in physics.ASHRAE_ALLOWABLE_C else DEFAULT_ASHRAE_CLASS
+        names = [c.strip().upper() if str(c).strip().upper() in physics.ASHRAE_ALLOWABLE_C else physics.DEFAULT_ASHRAE_CLASS
                  for c in design.halls.ashrae_class.tolist()]
     lo = np.array([physics.ASHRAE_ALLOWABLE_C[c][0] for c in names], dtype=np.float64)
     hi = np.array([physics.ASHRAE_ALLOWABLE_C[c][1] for c in names], dtype=np.float64)
@@ -196,18 +190,17 @@ def analyse_thermal(design: Design, snapshot: ReadingSnapshot | None = None,
     air_heat = heat - liquid_heat
 
     # -- air path ---------------------------------------------------------------------------
-    supply_air = np.nan_to_num(halls.supply_air_c.astype(np.float64), nan=DEFAULT_SUPPLY_AIR_C)
-    supply_air_ext = _ext(supply_air, supply_air[0] if n_halls else DEFAULT_SUPPLY_AIR_C)
+    supply_air = design.hall_supply_air_c()
+    supply_air_ext = _ext(supply_air, supply_air[0] if n_halls else physics.DEFAULT_SUPPLY_AIR_C)
     rack_hall = racks.hall
-    recirc = np.nan_to_num(np.asarray(halls.recirculation_c, np.float64), nan=RECIRCULATION_ESTIMATE_C) \
-        if "recirculation_c" in halls else np.full(n_halls, RECIRCULATION_ESTIMATE_C)
-    recirc_ext = _ext(recirc, RECIRCULATION_ESTIMATE_C)
+    recirc = design.hall_recirculation_c()
+    recirc_ext = _ext(recirc, physics.DEFAULT_RECIRCULATION_C)
     rack_inlet_est = supply_air_ext[rack_hall] + recirc_ext[rack_hall]
     rack_measured = np.isfinite(meas_inlet)
     rack_inlet = np.where(rack_measured, meas_inlet, rack_inlet_est)
 
-    part_hall = np.where(in_rack, _ext(rack_hall, -1)[rack], _ext(loops.hall, -1)[part_loop])
-    part_hall = np.where(part_hall < 0, 0 if n_halls else -1, part_hall)
+    # a part in no hall at all breathes the first hall's air
+    part_hall = np.where(design.part_hall() < 0, 0 if n_halls else -1, design.part_hall())
     inlet = np.where(in_rack, _ext(rack_inlet, 0.0)[rack], supply_air_ext[part_hall] + recirc_ext[part_hall])
     measured = in_rack & _ext(rack_measured, False)[rack]
     outlet = inlet + _air_dt(air_heat, cfm)
@@ -251,8 +244,8 @@ def analyse_thermal(design: Design, snapshot: ReadingSnapshot | None = None,
     part_temperature = np.where((mode == "liquid") & on_liquid, _ext(ret, np.nan)[part_loop], outlet)
 
     lo_hall, hi_hall, class_names = _ashrae_limits(design, ashrae_class)
-    rack_lo = _ext(lo_hall, physics.ASHRAE_ALLOWABLE_C[DEFAULT_ASHRAE_CLASS][0])[rack_hall]
-    rack_hi = _ext(hi_hall, physics.ASHRAE_ALLOWABLE_C[DEFAULT_ASHRAE_CLASS][1])[rack_hall]
+    rack_lo = _ext(lo_hall, physics.ASHRAE_ALLOWABLE_C[physics.DEFAULT_ASHRAE_CLASS][0])[rack_hall]
+    rack_hi = _ext(hi_hall, physics.ASHRAE_ALLOWABLE_C[physics.DEFAULT_ASHRAE_CLASS][1])[rack_hall]
 
     rack_table = Columns(inlet_c=rack_inlet, outlet_c=rack_outlet, power_w=rack_power, estimated_power_w=est_rack_power,
                          air_heat_w=rack_air_heat, liquid_heat_w=rack_liquid_heat, airflow_cfm=rack_cfm,
@@ -281,14 +274,6 @@ def _rack_locations(design: Design) -> np.ndarray:
     return np.column_stack([pos[:, 0], pos[:, 1], height / 2.0])
 
 
-def _rack_frames(design: Design) -> np.ndarray:
-    """Row index of each rack's frame part (kind 'rack'), -1 where it has none."""
-    frame = np.full(len(design.racks), -1, dtype=np.int64)
-    idx = np.flatnonzero((design.part_kind() == "rack") & (design.parts.rack >= 0))[::-1]
-    frame[design.parts.rack[idx]] = idx
-    return frame
-
-
 def _part_location(design: Design, part: int) -> tuple[float, float, float]:
     x, y, z = design.parts.position[part]
     return float(x), float(y), float(z + design.part_types.size[design.parts.type[part], 2] / 2.0)
@@ -305,8 +290,8 @@ def _inlet_findings(design: Design, result: ThermalResult, class_names: list[str
     if not len(flagged):
         return []
     where = _rack_locations(design)
-    frames = _rack_frames(design)
-    hall_ext = list(class_names) + [DEFAULT_ASHRAE_CLASS]
+    frames = design.rack_frames()
+    hall_ext = list(class_names) + [physics.DEFAULT_ASHRAE_CLASS]
     out = []
     for i in flagged.tolist():
         name = str(design.racks.name[i])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from twin.analysis import colouring
 from twin.analysis.overlays import Overlay
 from twin.model import Design
 
@@ -18,7 +19,7 @@ PART_COLUMNS = ("name", "kind", "type", "vendor", "model", "supplier", "country_
                 "hall", "row", "rack", "u", "x", "y", "z", "yaw_deg")
 
 #: Part colour where an overlay has no value (the scene's neutral grey).
-NO_VALUE_RGB = (170, 172, 176)
+NO_VALUE_RGB = colouring.NO_VALUE
 
 
 def _text(values: np.ndarray) -> np.ndarray:
@@ -38,11 +39,10 @@ def parts_table(design: Design) -> dict[str, np.ndarray]:
     has_rack = rack >= 0
     rack_names = _text(d.racks.name)
     rows = _text(d.racks.row)
-    hall_of_rack = d.racks.hall if len(d.racks) else np.zeros(0, np.int64)
     hall_names = _text(d.halls.name) if len(d.halls) else np.array(["hall"], object)
     safe_rack = np.maximum(rack, 0)
-    hall_idx = np.where(has_rack, hall_of_rack[safe_rack] if len(d.racks) else 0, 0)
-    hall_idx = np.where(hall_idx >= 0, hall_idx, 0)
+    hall_idx = d.part_hall() if len(d.halls) else np.zeros(n, np.int64)
+    hall_idx = np.where(hall_idx >= 0, hall_idx, 0)          # a part in no hall is listed under the first
     empty = np.full(n, "", object)
     pos = d.parts.position
     return {
@@ -64,20 +64,11 @@ def parts_table(design: Design) -> dict[str, np.ndarray]:
 
 
 def overlay_part_rgb(overlay: Overlay | None, n_parts: int) -> np.ndarray | None:
-    """(n, 3) uint8 colour of each part under `overlay` as the scene paints it (None: natural).
-
-    Same colour map and range as the scene's legend; estimated values read paler than
-    measured ones, as in the viewer.
-    """
+    """(n, 3) uint8 colour of each part under `overlay` as the scene paints it (None: natural):
+    `twin.analysis.colouring.part_colours`, checked against the design's part count."""
     if overlay is None:
         return None
-    from twin.scene import colormap
-
-    values = np.asarray(overlay.values, float)
-    rgb = colormap.map_values(values, overlay.colormap, overlay.vmin, overlay.vmax)
-    if overlay.measured is not None:
-        estimated = (np.asarray(overlay.measured, float) < 0.5) & np.isfinite(values)
-        rgb[estimated] = (rgb[estimated].astype(np.uint16) * 55 // 100 + 255 * 45 // 100).astype(np.uint8)
+    rgb = colouring.part_colours(overlay)
     if len(rgb) != n_parts:
         raise ValueError(f"overlay {overlay.name} has {len(rgb)} values for {n_parts} parts")
     return rgb

@@ -11,13 +11,14 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from twin import __version__
+from twin.model import physics
 
 if TYPE_CHECKING:
     from twin.importers.netbox_links import LinkBuilder
     from twin.importers.netbox_site import SiteMapper
 
-SUPPLY_AIR_C = 22.0
-RECIRCULATION_C = 1.0
+SUPPLY_AIR_C = physics.DEFAULT_SUPPLY_AIR_C
+RECIRCULATION_C = physics.DEFAULT_RECIRCULATION_C
 PART_TYPE_COLUMNS = ("kind", "vendor", "model", "u_height", "u_pitch_m", "mass_kg", "power_nominal_w", "power_max_w",
                      "power_capacity_w", "cooling_capacity_w", "airflow_cfm", "coolant_lpm", "cooling_mode",
                      "liquid_fraction", "airflow", "front_image", "rear_image")
@@ -49,9 +50,9 @@ def design_tables(m: SiteMapper, links: LinkBuilder, sites: list[int]) -> dict[s
     tables["halls"] = {"id": list(range(1, len(halls) + 1)), "name": [h["name"] for h in halls],
                        "width_m": [h["width"] for h in halls], "depth_m": [h["depth"] for h in halls],
                        "height_m": [3.5] * len(halls), "supply_air_c": [SUPPLY_AIR_C] * len(halls),
-                       "recirculation_c": [RECIRCULATION_C] * len(halls), "ashrae_class": ["A1"] * len(halls),
+                       "recirculation_c": [RECIRCULATION_C] * len(halls), "ashrae_class": [physics.DEFAULT_ASHRAE_CLASS] * len(halls),
                        "origin_x_m": [h["x0"] for h in halls], "origin_y_m": [h["y0"] for h in halls]}
-    report.default(f"hall supply air {SUPPLY_AIR_C:g} °C, ASHRAE A1 (NetBox has no cooling)", len(halls))
+    report.default(f"hall supply air {SUPPLY_AIR_C:g} °C, ASHRAE {physics.DEFAULT_ASHRAE_CLASS} (NetBox has no cooling)", len(halls))
     tables["cooling_loops"] = {"id": list(range(1, len(halls) + 1)), "name": [f"{h['name']} air" for h in halls],
                                "hall_id": list(range(1, len(halls) + 1)), "medium": ["air"] * len(halls),
                                "supply_c": [SUPPLY_AIR_C] * len(halls), "design_dt_k": [0.0] * len(halls),

@@ -19,13 +19,14 @@ from typing import Any
 
 from twin.importers.port_kinds import VIRTUAL_INTERFACES, connector_kind, interface_kind
 from twin.importers.report import ImportReport
+from twin.model import physics
 
 EIA_U_M = 0.04445
 RACK_BODY_WIDTH_M = 0.440        # a 19-inch device between the rails
 FULL_DEPTH_M = 0.750
 HALF_DEPTH_M = 0.400
 SEAM_M = 0.0015                  # a hairline between stacked devices so each reads on its own
-DESIGN_AIR_RISE_K = 12.0         # typical front-to-back air rise of IT gear, for airflow from power
+DESIGN_AIR_RISE_K = physics.DEFAULT_IT_AIR_RISE_K   # airflow from power where NetBox gives none
 DEFAULT_LIQUID_FRACTION = 0.8
 #: Typical draw per U of powered gear whose power ports state none (catalog default, not NetBox's).
 DRAW_PER_U_W = {"network_switch": 150.0, "compute_tray": 250.0, "switch_tray": 800.0, "device": 50.0}
@@ -148,7 +149,7 @@ def part_type_from_netbox(dt: dict[str, Any], where: str, report: ImportReport, 
         "kind": kind, "vendor": vendor, "model": model, "u_height": math.ceil(u), "size": size,
         "u_pitch_m": EIA_U_M, "mass_kg": mass_kg(dt.get("weight"), str(dt.get("weight_unit") or ""), where, report),
         "power_nominal_w": nominal, "power_max_w": float(maximum or allocated), "cooling_mode": cooling,
-        "airflow_cfm": round(1.76 * float(maximum or nominal) / DESIGN_AIR_RISE_K, 1) if cooling != "none" else 0.0,
+        "airflow_cfm": round(physics.airflow_cfm(float(maximum or nominal), DESIGN_AIR_RISE_K), 1) if cooling != "none" else 0.0,
         "liquid_fraction": DEFAULT_LIQUID_FRACTION if liquid else 0.0, "supplier": _key(vendor) or "unknown",
         "airflow": airflow, "ports": []}
     if cooling != "none":

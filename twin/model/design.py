@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Hashable, Iterator, TypeVar, cast
 
 import numpy as np
 
+from twin.model import physics
 from twin.model.transform import local_to_world
+
+T = TypeVar("T")
 
 
 class Columns:
@@ -79,7 +82,7 @@ class Design:
     warnings: list[str] = field(default_factory=list)
     port_kinds: list[str] = field(default_factory=list)
     lazy: Any = None          # the store's loader of tables read only on demand (ports, cable names)
-    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+    _cache: dict[Hashable, Any] = field(default_factory=dict, repr=False)
 
     def ports(self) -> Columns:
         """Every port (id, part row, name, kind), read from the file on first use."""
@@ -196,19 +199,92 @@ class Design:
             raise KeyError(name)
         return int(hits[0])
 
+    # ------------------------------------------------------------------ one rule each
+    def derived(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """`compute()` once per design and `key`: what other layers derive from a design (tray
+        network, cable routes, polylines) is kept with it, since a loaded design does not change."""
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return cast(T, self._cache[key])
+
+    def frame_mask(self) -> np.ndarray:
+        """True for every rack frame: a part of kind 'rack' mounted in a rack."""
+        return np.asarray((self.part_kind() == "rack") & (self.parts.rack >= 0), bool)
+
+    def rack_frames(self) -> np.ndarray:
+        """Row of each rack's frame part, -1 where it has none (see `frame_of_rack`: the first
+        frame in the file where a rack carries several). Every layer asks here."""
+        return self.derived("rack_frames", lambda: frame_of_rack(self.parts.rack, self.frame_mask(),
+                                                                 len(self.racks)))
+
     def part_hall(self) -> np.ndarray:
-        """Hall row of every part: its rack's hall, else the hall whose floor it stands on
-        (facility gear: CDUs, CRAHs, switchboards), else -1. Cached: designs do not change."""
-        if "part_hall" not in self._cache:
-            n = len(self.parts)
-            out = np.full(n, -1, np.int64)
-            in_rack = self.parts.rack >= 0
-            out[in_rack] = self.racks.hall[self.parts.rack[in_rack]]
-            xy = self.parts.position[:, :2]
-            origin = self.hall_origin()
-            for h in range(len(self.halls)):
-                size = np.asarray(self.halls.size[h, :2], float)
-                inside = (out < 0) & np.all((xy >= origin[h] - 1e-6) & (xy <= origin[h] + size + 1e-6), axis=1)
-                out[inside] = h
-            self._cache["part_hall"] = out
-        return self._cache["part_hall"]
+        """Hall row of every part, -1 where none can be told. In order:
+
+        1. the hall of its rack, or, for a part outside racks mounted in another part, of the
+           nearest ancestor that is in a rack (up to MAX_PARENT_DEPTH levels);
+        2. the hall whose floor it stands on (facility gear: CDUs, CRAHs, switchboards), the
+           first such hall where floors overlap;
+        3. the hall of the cooling loop it is on (gear outside every hall's floor).
+
+        Analyses, the scene and the exports all ask here. Cached: designs do not change."""
+        return self.derived("part_hall", self._part_hall)
+
+    def _part_hall(self) -> np.ndarray:
+        n = len(self.parts)
+        rack = np.asarray(self.parts.rack, np.int64).copy()
+        if "parent" in self.parts:
+            parent = np.asarray(self.parts.parent, np.int64)
+            up = parent.copy()
+            for _ in range(MAX_PARENT_DEPTH):
+                need = np.flatnonzero((rack < 0) & (up >= 0))
+                if not len(need):
+                    break
+                rack[need] = self.parts.rack[up[need]]
+                up[need] = parent[up[need]]
+        out = np.full(n, -1, np.int64)
+        in_rack = rack >= 0
+        out[in_rack] = np.asarray(self.racks.hall, np.int64)[rack[in_rack]]
+        xy = self.parts.position[:, :2]
+        origin = self.hall_origin()
+        for h in range(len(self.halls)):
+            size = np.asarray(self.halls.size[h, :2], float)
+            inside = (out < 0) & np.all((xy >= origin[h] - 1e-6) & (xy <= origin[h] + size + 1e-6), axis=1)
+            out[inside] = h
+        if "cooling_loop" in self.parts and "hall" in self.cooling_loops:
+            loop = np.asarray(self.parts.cooling_loop, np.int64)
+            on_loop = np.flatnonzero((out < 0) & (loop >= 0))
+            out[on_loop] = np.asarray(self.cooling_loops.hall, np.int64)[loop[on_loop]]
+        return out
+
+    def hall_supply_air_c(self) -> np.ndarray:
+        """Supply air of every hall, °C: the file's figure, else `physics.DEFAULT_SUPPLY_AIR_C`."""
+        return _with_default(self.halls, "supply_air_c", physics.DEFAULT_SUPPLY_AIR_C)
+
+    def hall_recirculation_c(self) -> np.ndarray:
+        """Hot-aisle air mixing into each hall's cold aisle, K: the file's figure, else
+        `physics.DEFAULT_RECIRCULATION_C`."""
+        return _with_default(self.halls, "recirculation_c", physics.DEFAULT_RECIRCULATION_C)
+
+
+#: Parent links followed at most this deep to find the rack of a part mounted in a part.
+MAX_PARENT_DEPTH = 32
+
+
+def frame_of_rack(part_rack: np.ndarray, is_frame: np.ndarray, n_racks: int) -> np.ndarray:
+    """Row of each rack's frame part among `is_frame` parts, -1 where a rack has none.
+
+    Where a rack carries several frames the first one (lowest row: the file's order, which is
+    id order) stands for the rack. The generator calls this on its draft, `Design.rack_frames`
+    on a loaded design, so both agree which part is the frame.
+    """
+    out = np.full(n_racks, -1, np.int64)
+    rows = np.flatnonzero(np.asarray(is_frame, bool) & (np.asarray(part_rack) >= 0))
+    racks, first = np.unique(np.asarray(part_rack, np.int64)[rows], return_index=True)
+    out[racks] = rows[first]
+    return out
+
+
+def _with_default(table: Columns, name: str, default: float) -> np.ndarray:
+    if name not in table:
+        return np.full(len(table), default)
+    return np.nan_to_num(np.asarray(getattr(table, name), np.float64), nan=default)

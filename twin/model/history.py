@@ -166,7 +166,7 @@ def _ashrae_class(design: Design, sensor: int, override: str | None) -> str:
     rack, part = int(design.sensors.rack[sensor]), int(design.sensors.part[sensor])
     hall = int(design.racks.hall[rack]) if rack >= 0 else (int(design.part_hall()[part]) if part >= 0 else -1)
     name = str(design.halls.ashrae_class[hall]).strip().upper() if hall >= 0 else ""
-    return name if name in physics.ASHRAE_ALLOWABLE_C else "A1"
+    return name if name in physics.ASHRAE_ALLOWABLE_C else physics.DEFAULT_ASHRAE_CLASS
 
 
 def build_history(design: Design, subject: Subject, rows: np.ndarray, title: str,

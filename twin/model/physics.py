@@ -1,7 +1,7 @@
-"""Physical constants and engineering limits the whole project agrees on (DESIGN.md §4).
+"""Physical constants, engineering limits and defaults the whole project agrees on (DESIGN.md §4).
 
-One place for each figure, so the generator that seeds faults and the analysis that finds
-them use the same numbers.
+One place for each figure, so the generator that seeds faults, the importers that fill in
+what their source does not say, and the analyses that find the faults use the same numbers.
 """
 
 from __future__ import annotations
@@ -19,6 +19,23 @@ WATER_KG_PER_L = 1.0
 #: ASHRAE TC 9.9 air-inlet envelopes in °C: recommended for all classes, allowable per class.
 ASHRAE_RECOMMENDED_C = (18.0, 27.0)
 ASHRAE_ALLOWABLE_C = {"A1": (15.0, 32.0), "A2": (10.0, 35.0), "A3": (5.0, 40.0), "A4": (5.0, 45.0)}
+
+# -- defaults where a design file says nothing -------------------------------------------------
+# The spec reader writes them into generated designs, the NetBox importer into imported ones,
+# and the analyses use them where a file's column is missing or NULL: one table, one figure each.
+
+#: Supply air of a hall, °C (mid ASHRAE recommended).
+DEFAULT_SUPPLY_AIR_C = 22.0
+#: Hot-aisle air that mixes into a hall's cold aisle (added to the supply air at a rack's inlet), K.
+DEFAULT_RECIRCULATION_C = 1.0
+#: ASHRAE class of a hall that names none (or one twin does not know).
+DEFAULT_ASHRAE_CLASS = "A1"
+#: Liquid-cooling supply of a generation, °C (W32: today's warm-water cold plates).
+DEFAULT_LIQUID_SUPPLY_C = 32.0
+#: A liquid loop's design temperature rise, K (DESIGN.md §4: 8–12 K, OCP ≈ 10 K).
+DEFAULT_LIQUID_DESIGN_DT_K = 10.0
+#: Front-to-back air rise of IT gear, K: airflow from power where a catalog gives no CFM.
+DEFAULT_IT_AIR_RISE_K = 12.0
 
 #: How units stored in design files are shown: one spelling of each, ° everywhere.
 UNIT_DISPLAY = {"degC": "°C", "degc": "°C", "deg C": "°C", "C": "°C", "degF": "°F", "lpm": "L/min", "l/min": "L/min"}
@@ -57,6 +74,12 @@ def cable_reach_m(kind: str, rate_gbps: float) -> float:
 def air_delta_t_c(power_w: float, airflow_cfm: float) -> float:
     """Air temperature rise across a part: ΔT = P / (ρ·cp·V̇)."""
     return power_w / (AIR_DENSITY_KG_M3 * AIR_CP_J_KGK * airflow_cfm * CFM_TO_M3_S)
+
+
+def airflow_cfm(power_w: float, delta_t_k: float) -> float:
+    """Airflow that carries `power_w` away at a `delta_t_k` rise: V̇ = P / (ρ·cp·ΔT), in CFM
+    (≈ 1.76 · P / ΔT; the inverse of `air_delta_t_c`)."""
+    return power_w / (AIR_DENSITY_KG_M3 * AIR_CP_J_KGK * delta_t_k) / CFM_TO_M3_S
 
 
 def liquid_delta_t_c(power_w: float, flow_lpm: float) -> float:

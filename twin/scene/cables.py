@@ -14,7 +14,7 @@ import numpy as np
 from twin.analysis.overlays import Overlay
 from twin.analysis.routes import bundle, select_polylines
 from twin.model import Design
-from twin.scene import colormap
+from twin.analysis import colouring
 
 #: Cables are drawn as tubes when the camera is closer than this to what it looks at.
 CABLE_TUBE_DISTANCE_M = 12.0
@@ -42,10 +42,7 @@ def cables_to_draw(design: Design, visible: np.ndarray, overlay: Overlay, far: b
 
 def cable_colours(overlay: Overlay, values: np.ndarray) -> np.ndarray:
     """(k, 3) uint8 colours of cable values: the overlay's own category colours, or its colour map."""
-    if overlay.category_rgb:
-        table = np.array(overlay.category_rgb, np.uint8)
-        return table[np.clip(np.nan_to_num(values).astype(int), 0, len(table) - 1)]
-    return colormap.map_values(values, overlay.colormap, overlay.vmin, overlay.vmax)
+    return colouring.value_colours(overlay, values)
 
 
 def nearest_cable(design: Design, rows: np.ndarray, project: Callable[[np.ndarray], np.ndarray],

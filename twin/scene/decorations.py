@@ -14,7 +14,8 @@ from vtkmodules.vtkRenderingCore import vtkActor, vtkProp, vtkRenderer, vtkTextA
 
 from twin.analysis.overlays import Overlay
 from twin.analysis.routes import select_polylines
-from twin.scene import colormap, vtk_arrays
+from twin.analysis import colouring
+from twin.scene import vtk_arrays
 from twin.scene.cables import CABLE_TUBE_DISTANCE_M, cable_colours, cables_to_draw
 from twin.scene.hall import hall_labels, row_labels
 from twin.scene.labels import ScreenLabels
@@ -154,7 +155,7 @@ class Decorations:
     def update_pipes(self, overlay: Overlay | None, dimmed: bool) -> None:
         actor = None
         if overlay is not None and overlay.pipes is not None and len(overlay.pipes):
-            rgb = colormap.map_values(overlay.pipe_values, overlay.colormap, overlay.vmin, overlay.vmax)
+            rgb = colouring.value_colours(overlay, overlay.pipe_values)
             actor = lines_actor(overlay.pipes.reshape(-1, 3), 4, _dim(rgb) if dimmed else rgb, width=5, tubes=True)
         self.pipes = self._swap(self.pipes, actor)
 
@@ -189,7 +190,7 @@ class Decorations:
             for l, h in zip(lo, hi):
                 c = np.array([[x, y, z] for z in (l[2], h[2]) for y in (l[1], h[1]) for x in (l[0], h[0])])
                 pts += [c[[i, j]] for i, j in OUTLINE_EDGES]
-            rgb = np.tile(np.array(colormap.HIGHLIGHT, np.uint8), (len(pts), 1))
+            rgb = np.tile(np.array(colouring.HIGHLIGHT, np.uint8), (len(pts), 1))
             actor = lines_actor(np.concatenate(pts), 2, rgb, width=3)
         self.outline = self._swap(self.outline, actor)
 

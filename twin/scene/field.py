@@ -22,7 +22,7 @@ from vtkmodules.vtkIOXML import vtkXMLImageDataReader, vtkXMLImageDataWriter, vt
 from vtkmodules.vtkRenderingCore import vtkActor, vtkPolyDataMapper
 
 from twin.errors import TwinError
-from twin.scene import colormap
+from twin.analysis import colouring
 from twin.scene.legend import continuous_lut
 
 MAX_CSV_ROWS = 5_000_000
@@ -197,7 +197,7 @@ def field_actors(data: vtkDataSet, axis: str, position: float, iso: float | None
             mapper.ScalarVisibilityOff()
             actor = vtkActor()
             actor.SetMapper(mapper)
-            r, g, b = colormap.map_values(np.array([iso]), "thermal", vmin, vmax)[0] / 255.0
+            r, g, b = colouring.map_values(np.array([iso]), "thermal", vmin, vmax)[0] / 255.0
             actor.GetProperty().SetColor(r, g, b)
             actor.GetProperty().SetOpacity(0.45)
             actor.PickableOff()

@@ -17,7 +17,8 @@ from vtkmodules.vtkRenderingCore import vtkActor, vtkPolyDataMapper
 
 from twin.analysis.overlays import Overlay
 from twin.geometry.instancing import Batch
-from twin.scene import colormap, vtk_arrays
+from twin.analysis import colouring
+from twin.scene import vtk_arrays
 from twin.scene.parts import PartGeometry
 from twin.scene.site import RowBlocks
 
@@ -139,7 +140,7 @@ class Layers:
         """Colour every chunk from its keys: overlay `table` (None: natural colours), then the
         selection tint on `selected` keys (natural colours only: under an overlay the
         selection is drawn by its outline alone), then (when `emphasised` is given) dim every other key."""
-        hi = np.array(colormap.HIGHLIGHT, np.uint16)
+        hi = np.array(colouring.HIGHLIGHT, np.uint16)
         dim = np.array(DIM_RGB, np.uint16) * (100 - DIM_KEEP_PERCENT)
         trace = np.array(TRACE_RGB, np.uint16)
         for chunk in self.chunks():
@@ -178,10 +179,9 @@ def colour_table(parts: PartGeometry, overlay: Overlay | None, blocks: RowBlocks
     n_blocks = blocks.n if blocks is not None else 0
     table = np.zeros((n + n_racks + n_blocks, 3), np.uint8)
     values = np.asarray(overlay.values, float)
-    palette = overlay.category_rgb
 
     def colours(v: np.ndarray) -> np.ndarray:
-        return colormap.map_values(v, overlay.colormap, overlay.vmin, overlay.vmax, palette)
+        return colouring.value_colours(overlay, v)
     rack_values = parts.rack_summary(values, overlay.rack_reduce)
     if drawn is None:
         table[:n] = colours(values)
@@ -194,14 +194,14 @@ def colour_table(parts: PartGeometry, overlay: Overlay | None, blocks: RowBlocks
         block_values = blocks.summary(rack_values, "min" if overlay.rack_reduce == "min" else "max")
         table[n + n_racks:] = colours(block_values)
     if overlay.measured is not None:
-        # estimates read paler than sensor readings, so reviewers see which is which
+        # estimates read paler (`colouring.paler`); a rack box or row block is measured when any part in it is
         measured = np.asarray(overlay.measured, float)
         rack_measured = np.nan_to_num(parts.rack_summary(measured, "max"))
         measured = np.concatenate([measured, rack_measured] +
                                   ([np.nan_to_num(blocks.summary(rack_measured, "max"))] if n_blocks else []))
-        value_known = np.isfinite(np.concatenate([values, np.zeros(n_racks), np.zeros(len(block_values))]))
-        estimated = (measured < 0.5) & value_known
-        table[estimated] = (table[estimated].astype(np.uint16) * 55 // 100 + 255 * 45 // 100).astype(np.uint8)
+        known = np.concatenate([values, np.zeros(n_racks), np.zeros(len(block_values))])
+        pale = colouring.estimated(overlay, known, measured)
+        table[pale] = colouring.paler(table[pale])
     return table
 
 

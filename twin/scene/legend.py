@@ -27,7 +27,7 @@ from vtkmodules.vtkRenderingCore import (vtkActor2D, vtkPolyDataMapper2D, vtkPro
                                          vtkTextRenderer)
 
 from twin.analysis.overlays import Overlay
-from twin.scene import colormap
+from twin.analysis import colouring
 
 TEXT_RGB = (0.1, 0.1, 0.12)
 FRAME_RGB = (0.35, 0.36, 0.40)
@@ -36,7 +36,7 @@ FRAME_RGB = (0.35, 0.36, 0.40)
 def continuous_lut(name: str, vmin: float, vmax: float) -> vtkLookupTable:
     """A VTK lookup table for one of twin's continuous colour maps over [vmin, vmax]."""
     lut = vtkLookupTable()
-    table = colormap.lookup_table(name)
+    table = colouring.lookup_table(name)
     lut.SetNumberOfTableValues(len(table))
     for i, c in enumerate(table / 255.0):
         lut.SetTableValue(i, c[0], c[1], c[2], 1.0)
@@ -196,7 +196,7 @@ class CategoryLegend(LegendBlock):
         self.title = title
         self.labels = tuple(str(c) for c in categories)
         colours = np.asarray(rgb, float) if len(rgb) >= len(self.labels) and len(rgb) else \
-            colormap.lookup_table("categorical").astype(float)
+            colouring.lookup_table("categorical").astype(float)
         self.colours = colours / 255.0
 
     def _columns(self, style: LegendStyle, max_height: int, title_h: int) -> tuple[int, int]:
@@ -283,8 +283,8 @@ class RampLegend(LegendBlock):
         self.colormap = colormap_name
         self.vmin, self.vmax = float(vmin), float(vmax)
         ticks = nice_ticks(self.vmin, self.vmax)
-        if colormap.is_banded(colormap_name):     # the band edges always get a label
-            edges = self.vmin + np.array(colormap.band_starts(colormap_name)) * (self.vmax - self.vmin)
+        if colouring.is_banded(colormap_name):     # the band edges always get a label
+            edges = self.vmin + np.array(colouring.band_starts(colormap_name)) * (self.vmax - self.vmin)
             ticks = np.union1d(np.round(ticks, 9), np.round(edges, 9))
         self.ticks = ticks
         self.labels = tuple(tick_label(t) for t in ticks)
@@ -318,7 +318,7 @@ class RampLegend(LegendBlock):
         bar_h = self._bar_height(style, max_height, title_h)
         bar_top = top - title_h - style.gap_px - style.text_size("0")[1] / 2
         bottom = bar_top - bar_h
-        table = colormap.lookup_table(self.colormap, self.CELLS) / 255.0
+        table = colouring.lookup_table(self.colormap, self.CELLS) / 255.0
         cell = bar_h / self.CELLS
         rects = [(x - 1, bottom - 1, style.bar_px + 2, bar_h + 2, FRAME_RGB)]
         rects += [(x, bottom + i * cell, style.bar_px, cell + 0.5, tuple(table[i])) for i in range(self.CELLS)]

@@ -31,9 +31,8 @@ class PartGeometry:
         self.centre = self.position + np.column_stack([np.zeros((self.n_parts, 2)), self.size[:, 2] / 2])
         self.box_lo, self.box_hi = world_boxes(self.position, self.size, self.yaw)
         rack = d.parts.rack
-        self.is_frame = (self.kind == "rack") & (rack >= 0)
-        self.frame_of_rack = np.full(self.n_racks, -1, np.int64)
-        self.frame_of_rack[rack[self.is_frame]] = np.flatnonzero(self.is_frame)
+        self.is_frame = d.frame_mask()
+        self.frame_of_rack = d.rack_frames()
         self.is_inner = (d.parts.parent >= 0) & (rack >= 0)
         self.is_facility = np.isin(self.kind, FACILITY_KINDS) & (rack < 0)
         self.is_free = ~(self.is_frame | self.is_inner | self.is_facility)

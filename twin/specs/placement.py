@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from twin.errors import TwinError
+from twin.model.design import frame_of_rack
 from twin.model.transform import local_to_world
 from twin.specs.draft import DesignDraft, FacilityGear, PartColumns, RackLayout
 from twin.specs.layout import RACK_BASE_M
@@ -99,10 +100,7 @@ def _place_racks(draft: DesignDraft) -> None:
     is_frame = np.concatenate([merged["is_frame"], np.zeros(n, bool)])
     rack_origin = np.column_stack([rack_xy, np.zeros(n)])
     rack_names = np.array([r.name for r in racks], dtype=object)
-    frame_index = np.flatnonzero(is_frame)
-    frame_of_rack = np.full(n, -1)
-    frame_of_rack[rack_of[frame_index]] = frame_index
-    parent = np.where(is_frame, -1, frame_of_rack[rack_of])
+    parent = np.where(is_frame, -1, frame_of_rack(rack_of, is_frame, n)[rack_of])
     parent[role == "busway-tap"] = -1
     draft.parts = PartColumns(
         rack=rack_of, type=np.concatenate([merged["type"], np.full(n, catalog.type_id[busway])]),

@@ -18,6 +18,7 @@ from typing import Any
 
 from twin.errors import TwinError
 from twin.model.limits import LIMITS, limit
+from twin.model import physics
 from twin.model.physics import ASHRAE_ALLOWABLE_C
 from twin.specs.bounds import check_number, check_size
 
@@ -46,8 +47,8 @@ ROW = {"name": (str, REQ), "generation": (str, REQ), "racks": (int, REQ),
        "origin_m": (("list", NUM, 2), REQ), "facing": (str, "-y"), "cdu": (str, REQ),
        "cdus": (int, 1), "repeat": (("list", int, 2), [1, 1]),
        "pitch_m": (("list", NUM, 2), [0.0, 2.4]), "alternate": (bool, True), "role": (str, "compute")}
-HALL = {"name": (str, REQ), "size_m": (("list", NUM, 3), REQ), "supply_air_c": (NUM, 22.0),
-        "ashrae_class": (str, "A1"), "recirculation_c": (NUM, 1.0), "crah": (str, ""), "crah_count": (int, 0)}
+HALL = {"name": (str, REQ), "size_m": (("list", NUM, 3), REQ), "supply_air_c": (NUM, physics.DEFAULT_SUPPLY_AIR_C),
+        "ashrae_class": (str, physics.DEFAULT_ASHRAE_CLASS), "recirculation_c": (NUM, physics.DEFAULT_RECIRCULATION_C), "crah": (str, ""), "crah_count": (int, 0)}
 # `[[halls]]`: several halls on one site, each at its own position with its own rows.
 SITE_HALL = {**HALL, "origin_m": (("list", NUM, 2), [0.0, 0.0]), "utility_kw": (NUM, 0.0), "rows": (("tables", ROW), REQ)}
 SPEC = {
@@ -56,7 +57,7 @@ SPEC = {
     "halls": (("tables", SITE_HALL), None),
     "campus": ({"spine_hall": (str, REQ), "uplinks_per_leaf": (int, 2), "duct_y_m": (NUM, REQ),
                 "tray_z_m": (NUM, 0.0)}, None),
-    "cooling": ({"design_dt_k": (NUM, 10.0)}, {}),
+    "cooling": ({"design_dt_k": (NUM, physics.DEFAULT_LIQUID_DESIGN_DT_K)}, {}),
     "catalog": ({"netbox_device_types": (str, "")}, {"netbox_device_types": ""}),
     "power": ({"utility_kw": (NUM, REQ), "switchboard": (str, REQ), "ups": (str, REQ), "switchboards": (int, 1),
                "ups_per_switchboard": (int, 2), "mechanical_share": (NUM, 0.3),
@@ -64,7 +65,7 @@ SPEC = {
     "telemetry": ({"start": (str, "2026-11-24T00:00:00Z"), "hours": (int, 24), "interval_min": (int, 15)}, None),
     "generations": (("tables", {"name": (str, REQ), "label": (str, ""), "description": (str, ""),
                                 "rack_template": (str, REQ), "network_template": (str, REQ),
-                                "liquid_supply_c": (NUM, 32.0)}), REQ),
+                                "liquid_supply_c": (NUM, physics.DEFAULT_LIQUID_SUPPLY_C)}), REQ),
     "rows": (("tables", ROW), None),
     "faults": (("tables", {"kind": (str, REQ), "rack": (str, ""), "row": (str, ""), "power_factor": (NUM, 1.2),
                            "length_m": (NUM, 4.0), "cdu": (str, ""), "inlet_c": (NUM, 34.0)}), []),

@@ -1,8 +1,19 @@
-"""Colour maps as numpy lookup tables (shared by the scene's colours and its legends)."""
+"""Overlay colours: colour maps as numpy lookup tables, and the colour of every part under an overlay.
+
+One home for how a value becomes a colour, so the viewer, its legends and every export (image,
+GLB, USD, the parts table) paint a part alike: the same map and range, a categorical
+overlay's own colours, and estimated values paler than sensor readings. Numpy only (no VTK,
+no Qt), so exports and the scene both stand on it.
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from twin.analysis.overlays import Overlay
 
 # ColorBrewer RdYlBu reversed: cool blue → pale yellow → hot red; ordered in lightness on
 # each side so hot parts read as red and cool ones as blue.
@@ -73,3 +84,38 @@ def map_values(values: np.ndarray, name: str, vmin: float, vmax: float, palette=
         idx = np.clip(((values[ok] - vmin) / span * (len(table) - 1)).round(), 0, len(table) - 1).astype(int)
     out[ok] = table[idx]
     return out
+
+
+#: An estimated value keeps this share of its colour and takes the rest from white: estimates
+#: read paler than sensor readings, so reviewers see which is which.
+ESTIMATED_KEEP_PERCENT = 55
+
+
+def paler(rgb: np.ndarray) -> np.ndarray:
+    """(n, 3) uint8 colours as an estimated value shows them (ESTIMATED_KEEP_PERCENT of the colour, rest white)."""
+    keep = ESTIMATED_KEEP_PERCENT
+    return (np.asarray(rgb, np.uint8).astype(np.uint16) * keep // 100 + 255 * (100 - keep) // 100).astype(np.uint8)
+
+
+def value_colours(overlay: Overlay, values: np.ndarray) -> np.ndarray:
+    """(n, 3) uint8 colours of `values` under `overlay`: its colour map and range, and for a
+    categorical overlay its own category colours where it has them."""
+    return map_values(values, overlay.colormap, overlay.vmin, overlay.vmax, overlay.category_rgb)
+
+
+def estimated(overlay: Overlay, values: np.ndarray, measured: np.ndarray | None = None) -> np.ndarray:
+    """Mask of `values` that are estimates: known (finite) and not measured. `measured` defaults
+    to the overlay's own per-part flags; an overlay without flags has no estimates."""
+    flags = overlay.measured if measured is None else measured
+    if flags is None:
+        return np.zeros(len(values), bool)
+    return (np.asarray(flags, float) < 0.5) & np.isfinite(np.asarray(values, float))
+
+
+def part_colours(overlay: Overlay) -> np.ndarray:
+    """(n_parts, 3) uint8 colour of every part under `overlay`, as the viewer paints it."""
+    values = np.asarray(overlay.values, float)
+    rgb = value_colours(overlay, values)
+    pale = estimated(overlay, values)
+    rgb[pale] = paler(rgb[pale])
+    return rgb

@@ -16,6 +16,7 @@ from twin.errors import TwinError
 from twin.model.limits import LIMITS, limit
 from twin.model.physics import UNIT_DISPLAY
 from twin.store.search import SearchSyntaxError, search_sql
+from twin.store.telemetry import canonical_ts, latest_readings, latest_time
 
 #: (section title, [(field, value), ...])
 Section = tuple[str, list[tuple[str, str]]]
@@ -195,13 +196,12 @@ class DesignQueries:
         sensors = self.conn.execute(
             "SELECT id, name, kind, unit FROM sensors WHERE part_id = ? OR (rack_id IS NOT NULL AND rack_id = ?) "
             "ORDER BY id LIMIT ?", (p["id"], p["rack_id"], MAX_LISTED)).fetchall()
+        moment = canonical_ts(self.path, at) if at else latest_time(self.conn)
+        latest = {} if moment is None else \
+            {r[0]: (r[1], r[2]) for r in latest_readings(self.conn, moment, [s["id"] for s in sensors])}
         rows = []
         for s in sensors:
-            if at:
-                r = self.one("SELECT ts, value FROM readings WHERE sensor_id = ? AND ts <= ? ORDER BY ts DESC LIMIT 1",
-                             s["id"], at)
-            else:
-                r = self.one("SELECT ts, value FROM readings WHERE sensor_id = ? ORDER BY ts DESC LIMIT 1", s["id"])
-            value = f"{_fmt(r['value'])} {display_unit(s['unit'])}  @ {r['ts']}" if r else "no reading"
+            ts, reading = latest.get(s["id"], (None, None))
+            value = f"{_fmt(reading)} {display_unit(s['unit'])}  @ {ts}" if ts is not None else "no reading"
             rows.append((f"{s['name']} ({s['kind']})", value))
         return f"Sensors ({len(rows)})", rows or [("sensors", "none")]

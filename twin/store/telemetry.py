@@ -21,6 +21,8 @@ reports its last value, and `ReadingSnapshot.reading_ts` shows how old each valu
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 import warnings
 from datetime import datetime, timezone
 from pathlib import Path
@@ -30,6 +32,8 @@ import numpy as np
 from twin.errors import TwinError
 from twin.model.readings import ReadingSnapshot
 from twin.store.reader import open_database
+
+log = logging.getLogger(__name__)
 
 TS_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 #: The stored form as an SQLite GLOB: text order is time order only for timestamps of this shape.
@@ -49,12 +53,12 @@ def canonical_ts(source: str | Path, ts: str) -> str:
     return moment.astimezone(timezone.utc).strftime(TS_FORMAT)
 
 
-def _is_time(ts: str) -> bool:
-    try:
-        datetime.strptime(ts, TS_FORMAT)
-        return True
-    except (TypeError, ValueError):
-        return False
+def good_ts(column: str = "ts") -> str:
+    """SQL that is true where `column` holds a real time in the stored form: the shape (so text
+    order is time order) and a date and time that exist (SQLite's strftime gives the same text
+    back; 2026-02-30 or 25:61 come back different). The one rule for a bad timestamp: the times,
+    the snapshots, the Properties panel and `damaged_readings` all use it."""
+    return f"({column} glob '{TS_GLOB}' and strftime('{TS_FORMAT}', {column}) = {column})"
 
 
 def reading_times(path: str | Path) -> list[str]:
@@ -62,10 +66,9 @@ def reading_times(path: str | Path) -> list[str]:
     timestamps that are not real times in the stored form are left out (see `damaged_readings`)."""
     db = open_database(path)
     try:
-        stamps = [r[0] for r in db.execute("select distinct ts from readings where ts glob ? order by ts", [TS_GLOB])]
+        return [r[0] for r in db.execute(f"select ts from readings group by ts having {good_ts()} order by ts")]
     finally:
         db.conn.close()
-    return [ts for ts in stamps if _is_time(ts)]
 
 
 def damaged_readings(path: str | Path, most: int = 20) -> list[str]:
@@ -73,15 +76,43 @@ def damaged_readings(path: str | Path, most: int = 20) -> list[str]:
     file, the text, how many readings carry it and one sensor id: the readings left out."""
     db = open_database(path)
     try:
-        rows = db.execute("select ts, count(*), min(sensor_id) from readings where ts is null or ts not glob ? "
-                          "group by ts order by ts limit ?", [TS_GLOB, most]).fetchall()
-        rows += [r for r in db.execute("select ts, count(*), min(sensor_id) from readings where ts glob ? group by ts",
-                                       [TS_GLOB]).fetchall() if not _is_time(r[0])][:most]
+        rows = db.execute(f"select ts, count(*), min(sensor_id) from readings group by ts "
+                          f"having ts is null or not {good_ts()} order by ts limit ?", [most]).fetchall()
     finally:
         db.conn.close()
+    for ts, count, sensor in rows:
+        log.warning("%s: table readings, sensor_id %s: timestamp %r is not a time; %d readings left out",
+                    path, sensor, ts, count)
     return [f"{path}: table readings, sensor_id {sensor}: timestamp {ts!r} is not a time such as "
             f"2026-11-24T13:45:00Z; {count:,} reading{'s' if count != 1 else ''} at it left out"
-            for ts, count, sensor in rows[:most]]
+            for ts, count, sensor in rows]
+
+
+def latest_readings(conn: sqlite3.Connection, at: str, sensor_ids: list[int] | None = None) -> list[tuple]:
+    """(sensor id, ts, value) of each sensor's latest reading at or before `at` (a stored-form
+    timestamp), in sensor-id order; ts and value are None where a sensor has none. Readings
+    whose timestamp is not a time are skipped (`good_ts`). `sensor_ids` limits it to those
+    sensors (default: every sensor). The one query for "the latest reading at a moment": the
+    snapshots (`readings_at`) and the Properties panel (`twin.store.queries`) both ask here.
+
+    For each sensor, one index seek on the (sensor_id, ts) primary key."""
+    where, args = "", [at]
+    if sensor_ids is not None:
+        where = f"where s.id in ({', '.join('?' * len(sensor_ids))})"
+        args += [int(i) for i in sensor_ids]
+    return conn.execute(f"""
+        select s.id, r.ts, r.value
+        from sensors s
+        left join readings r on r.sensor_id = s.id and r.ts = (
+            select ts from readings where sensor_id = s.id and ts <= ? and {good_ts()}
+            order by ts desc limit 1)
+        {where}
+        order by s.id""", args).fetchall()
+
+
+def latest_time(conn: sqlite3.Connection) -> str | None:
+    """The file's latest reading timestamp that is a time (None without readings)."""
+    return _first_and_last(conn)[1]
 
 
 def readings_at(path: str | Path, ts: str | None = None) -> ReadingSnapshot:
@@ -89,7 +120,7 @@ def readings_at(path: str | Path, ts: str | None = None) -> ReadingSnapshot:
     path = Path(path)
     db = open_database(path)
     try:
-        first, last = _first_and_last(db)
+        first, last = _first_and_last(db.conn)
         if ts is None:
             at = last
         else:
@@ -102,13 +133,7 @@ def readings_at(path: str | Path, ts: str | None = None) -> ReadingSnapshot:
         if at is None:       # no readings in the file: every sensor is NaN
             rows = db.execute("select id, null, null from sensors order by id").fetchall()
         else:
-            rows = db.execute("""
-                select s.id, r.ts, r.value
-                from sensors s
-                left join readings r on r.sensor_id = s.id and r.ts = (
-                    select ts from readings where sensor_id = s.id and ts <= :at and ts glob :shape
-                    order by ts desc limit 1)
-                order by s.id""", {"at": at, "shape": TS_GLOB}).fetchall()
+            rows = latest_readings(db.conn, at)
     finally:
         db.conn.close()
     ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
@@ -117,14 +142,14 @@ def readings_at(path: str | Path, ts: str | None = None) -> ReadingSnapshot:
     return ReadingSnapshot(source=path, ts=at, sensor_id=ids, value=values, reading_ts=stamps)
 
 
-def _first_and_last(db) -> tuple[str | None, str | None]:
+def _first_and_last(conn: sqlite3.Connection) -> tuple[str | None, str | None]:
     """The first and last stored timestamps that are real times (None, None without readings).
 
-    Two index seeks on `ts` in the usual case; a damaged end walks on to the next good one."""
-    ends = []
+    Two walks of the `ts` index that stop at the first good timestamp (at once, usually)."""
+    ends: list[str | None] = []
     for order in ("asc", "desc"):
-        cursor = db.execute(f"select distinct ts from readings where ts glob ? order by ts {order}", [TS_GLOB])
-        ends.append(next((row[0] for row in cursor if _is_time(row[0])), None))
+        row = conn.execute(f"select ts from readings where {good_ts()} order by ts {order} limit 1").fetchone()
+        ends.append(row[0] if row else None)
     return ends[0], ends[1]
 
 

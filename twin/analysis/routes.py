@@ -19,12 +19,11 @@ from twin.model import Design
 
 def tray_network(design: Design) -> TrayNetwork:
     """The design's tray network (cut at junctions, shortest paths), built once per design."""
-    cache = design._cache
-    if "tray_network" not in cache:
+    def build() -> TrayNetwork:
         t = design.cable_trays
-        cache["tray_network"] = build_tray_network(t.start, t.end, t.width_m) if len(t) else \
+        return build_tray_network(t.start, t.end, t.width_m) if len(t) else \
             build_tray_network(np.zeros((0, 3)), np.zeros((0, 3)), np.zeros(0))
-    return cache["tray_network"]
+    return design.derived("tray_network", build)
 
 
 def port_positions(design: Design) -> tuple[np.ndarray, np.ndarray]:
@@ -43,15 +42,14 @@ def design_routes(design: Design) -> CableRoutes:
     recomputes the same from the geometry for drawing and tracing, and for old files that
     carry no stored route.
     """
-    cache = design._cache
-    if "routes" not in cache:
+    def build() -> CableRoutes:
         a, b = port_positions(design)
         c = design.cables
         part_top = design.parts.position[:, 2] + design.part_size()[:, 2]
-        cache["routes"] = route_between_parts(a, b, np.where(np.isfinite(a[:, 0]), c.a_part, -1),
-                                              np.where(np.isfinite(b[:, 0]), c.b_part, -1),
-                                              design.parts.rack, part_top, tray_network(design))
-    return cache["routes"]
+        return route_between_parts(a, b, np.where(np.isfinite(a[:, 0]), c.a_part, -1),
+                                   np.where(np.isfinite(b[:, 0]), c.b_part, -1),
+                                   design.parts.rack, part_top, tray_network(design))
+    return design.derived("routes", build)
 
 
 def polylines(design: Design, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -96,11 +94,10 @@ def polylines(design: Design, rows: np.ndarray | None = None) -> tuple[np.ndarra
 
 def all_polylines(design: Design) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every cable's polyline, cached on the design: (points, count per cable, first point per cable)."""
-    cache = design._cache
-    if "polylines" not in cache:
+    def build() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         pts, counts = polylines(design)
-        cache["polylines"] = (pts, counts, np.r_[0, np.cumsum(counts)[:-1]].astype(np.int64))
-    return cache["polylines"]
+        return pts, counts, np.r_[0, np.cumsum(counts)[:-1]].astype(np.int64)
+    return design.derived("polylines", build)
 
 
 def select_polylines(design: Design, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -13,7 +13,7 @@ import numpy as np
 
 from twin.export.files import write_bytes_atomic
 from twin.export.tables import csv_lines
-from twin.geometry.routing import STATUS_CODES, parse_route_texts
+from twin.model.routes import STATUS_CODES, parse_route_texts
 from twin.model import Design
 
 COLUMNS = ("cable", "kind", "rate_gbps", "from_device", "from_port", "to_device", "to_port",

@@ -24,17 +24,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from twin.geometry.trays import TrayNetwork
+from twin.model.routes import DIRECT, LOCAL, NO_PATH, STATUS_CODES, STATUS_NAMES, TRAYS, UNROUTED, path_texts
+
+__all__ = ["DIRECT", "LOCAL", "NO_PATH", "STATUS_CODES", "STATUS_NAMES", "TRAYS", "UNROUTED", "CableRoutes",
+           "route_cables", "route_between_parts", "route_texts", "row_keys", "tray_entries"]
 
 OVER_RACK_M = 0.35        # height above the taller rack's top where direct runs cross between racks
 ENTRY_CELL_M = 0.25      # ports in one cell of this size drop from the same tray piece
 TILE_M = 4.0             # cells in one floor tile of this size weigh the same candidate tray pieces
 FIT_SLACK = 1e-6         # room for rounding in the bounds that prune candidate pieces
-
-#: Route status per cable.
-LOCAL, TRAYS, DIRECT, NO_PATH, UNROUTED = 0, 1, 2, 3, 4
-STATUS_NAMES = ("inside its rack", "through trays", "direct (no trays)", "direct (no tray path)", "not routed")
-#: How each status is stored in `cables.route_status`.
-STATUS_CODES = ("rack", "trays", "direct", "no-tray-path", "unrouted")
 
 
 # ----------------------------------------------------------------------------- routing cables
@@ -268,41 +266,8 @@ def route_cables(a: np.ndarray, b: np.ndarray, use_trays: np.ndarray, over_z: np
 
 
 def route_texts(routes: CableRoutes, tray_ids: np.ndarray) -> np.ndarray:
-    """Each cable's tray path as stored in the `route` column: tray ids, space-separated."""
-    texts = np.array([" ".join(str(int(tray_ids[t])) for t in p) for p in routes.paths] + [""], dtype=object)
-    return texts[np.where(routes.path >= 0, routes.path, len(routes.paths))]
-
-
-def parse_route_texts(texts: np.ndarray, tray_ids: np.ndarray) -> tuple[np.ndarray, list[tuple[int, ...]], list[str]]:
-    """Stored `route` texts → (path index per cable, -1 for none; distinct paths as tray rows; problems).
-
-    Parsed once per distinct text, so 300,000 cables over a few hundred trays cost one unique().
-    """
-    uniq, inverse = np.unique(np.asarray(texts, dtype=object).astype(str), return_inverse=True)
-    order = np.argsort(tray_ids)
-    sorted_ids = np.asarray(tray_ids)[order]
-    paths: list[tuple[int, ...]] = []
-    code = np.full(len(uniq), -1, np.int64)
-    problems = []
-    for u, text in enumerate(uniq.tolist()):
-        if not text.strip():
-            continue
-        rows = []
-        for token in text.replace(",", " ").split():
-            try:
-                tid = int(token)
-            except ValueError:
-                problems.append(f"route {text!r}: {token!r} is not a tray id")
-                continue
-            pos = np.searchsorted(sorted_ids, tid)
-            if pos < len(sorted_ids) and sorted_ids[pos] == tid:
-                rows.append(int(order[pos]))
-            else:
-                problems.append(f"route {text!r}: no tray with id {tid}")
-        if rows:
-            code[u] = len(paths)
-            paths.append(tuple(rows))
-    return code[inverse.reshape(-1)], paths, problems
+    """Each cable's tray path as stored in the `route` column (`twin.model.routes.path_texts`)."""
+    return path_texts(routes.paths, routes.path, tray_ids)
 
 
 def route_between_parts(a: np.ndarray, b: np.ndarray, a_part: np.ndarray, b_part: np.ndarray,

@@ -203,23 +203,3 @@ def field_actors(data: vtkDataSet, axis: str, position: float, iso: float | None
             actor.PickableOff()
             actors.append(actor)
     return actors
-
-
-def write_demo_field(design_path: str | Path, out: str | Path) -> Path:
-    """Synthesise the demo air field of a design (see twin.analysis.airfield) and write it as .vti."""
-    from twin.analysis.airfield import synthesize_air_field
-    from twin.session import ReviewSession
-    from twin.store import load_design
-
-    design = load_design(design_path)
-    thermal = ReviewSession(design).result("thermal").detail       # with the latest readings
-    values, origin, spacing = synthesize_air_field(design, thermal)
-    return write_vti(image_field(values, origin, (spacing,) * 3, name="T"), out)
-
-
-if __name__ == "__main__":
-    import sys
-
-    if len(sys.argv) != 3:
-        raise SystemExit("usage: python -m twin.scene.field DESIGN.twin.db OUT.vti  (writes the demo air field)")
-    print(write_demo_field(sys.argv[1], sys.argv[2]))

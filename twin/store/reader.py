@@ -18,7 +18,7 @@ import sqlite_utils
 
 from twin.errors import TwinError
 from twin.model.design import Columns, Design
-from twin.geometry.routing import STATUS_CODES
+from twin.model.routes import STATUS_CODES, parse_route_texts
 from twin.model.limits import LIMITS, limit, over
 from twin.store.lazy_tables import LazyTables
 from twin.store.schema import REQUIRED_TABLES, SCHEMA_VERSION
@@ -396,8 +396,6 @@ class _Loader:
 
     def tray_fill(self, trays: Columns) -> np.ndarray:
         """Cables routed through each tray, from the stored routes (counted per distinct route)."""
-        from twin.geometry.routing import parse_route_texts
-
         fill = np.zeros(len(trays), np.int64)
         rows = self.db.execute("select coalesce(route, ''), count(*) from cables group by 1").fetchall()
         if not rows or not len(trays):

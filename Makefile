@@ -60,11 +60,13 @@ $(GLTF_VALIDATOR):
 	@if command -v npm >/dev/null; then npm install --silent --prefix .npm gltf-validator; \
 	else echo "npm not found: the GLB validator test will say how to install gltf-validator"; fi
 
-# Layer contracts (import-linter, see pyproject.toml) and the small ruff rule set run first: fast, and a
-# broken layer is worth knowing before the long suite.
+# Layer contracts (import-linter, see pyproject.toml), the small ruff rule set and the type check (mypy,
+# its files and strictness in pyproject.toml) run first: fast, and a broken layer or a wrong type is
+# worth knowing before the long suite.
 test: system-deps test-venv $(GLTF_VALIDATOR)
 	$(BIN)/lint-imports
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	xvfb-run -a -s "-screen 0 1920x1080x24" $(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 bench: test-venv

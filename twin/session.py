@@ -18,7 +18,9 @@ from twin.model import Design
 from twin.model.readings import ReadingSnapshot
 
 if TYPE_CHECKING:
+    from twin.analysis.overlays import Overlay
     from twin.model.history import SensorHistory, Subject
+    from twin.viewstate import ViewState
 
 #: Sensor histories a session keeps (a reviewer clicks back and forth between a few racks).
 HISTORY_CACHE = 16
@@ -38,15 +40,15 @@ class ReviewSession:
         self._at = at
         self._settings: dict[str, dict[str, Any]] = {k: dict(v) for k, v in (settings or {}).items()}
         self._snapshots: dict[str | None, ReadingSnapshot | None] = {}
-        self._results: dict[tuple, AnalysisResult] = {}
+        self._results: dict[tuple[Any, ...], AnalysisResult] = {}
         self._times: list[str] | None = None
         self._reading_warnings: list[str] | None = None
-        self._histories: dict[tuple, Any] = {}
+        self._histories: dict[tuple[Any, ...], SensorHistory] = {}
         self.run_counts: dict[str, int] = {}
-        self._view = None
+        self._view: ViewState | None = None
 
     @property
-    def view(self):
+    def view(self) -> ViewState:
         """What the reviewer looks at (`twin.viewstate.ViewState`): shared by every panel, the
         scene that draws it and the exports that render it."""
         if self._view is None:
@@ -193,7 +195,7 @@ class ReviewSession:
         """Each overlay name ('none' first) → None when it can be shown, else why not."""
         return registry.overlay_availability(self.design)
 
-    def overlay(self, name: str, at: str | None = None, **options: Any):
+    def overlay(self, name: str, at: str | None = None, **options: Any) -> Overlay | None:
         """The `Overlay` called `name` at `at` (None for 'none'); ValueError for an unknown or
         unavailable overlay, naming the choices or the reason."""
         if name == registry.NO_OVERLAY:

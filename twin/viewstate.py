@@ -37,7 +37,7 @@ class Section:
     position: float
     keep: str = "-"
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.axis not in ("x", "y", "z"):
             raise ValueError(f"section axis must be x, y or z, not {self.axis!r}")
         if self.keep not in SECTION_SIDES:

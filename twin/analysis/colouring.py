@@ -8,7 +8,7 @@ no Qt), so exports and the scene both stand on it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
@@ -35,7 +35,7 @@ _MAPS = {"thermal": THERMAL, "viridis": VIRIDIS}
 _BANDED = {"utilization": UTILIZATION_BANDS}
 
 
-def _band_colours(bands, t: np.ndarray) -> np.ndarray:
+def _band_colours(bands: Sequence[tuple[float, tuple[int, int, int]]], t: np.ndarray) -> np.ndarray:
     """Colours of positions `t` (fractions of the range): a band runs up to and including the
     next band's start, so exactly 100 % is still amber and anything above it red."""
     starts = np.array([b[0] for b in bands])
@@ -65,7 +65,8 @@ def lookup_table(name: str, n: int = 256) -> np.ndarray:
     return np.stack([np.interp(t, x, stops[:, c]) for c in range(3)], axis=1).round().astype(np.uint8)
 
 
-def map_values(values: np.ndarray, name: str, vmin: float, vmax: float, palette=()) -> np.ndarray:
+def map_values(values: np.ndarray, name: str, vmin: float, vmax: float,
+               palette: Sequence[tuple[int, int, int]] = ()) -> np.ndarray:
     """(n, 3) uint8 colours for values; NaN gets the neutral NO_VALUE grey. `palette`: a
     categorical overlay's own colours, one per category (default: the categorical palette)."""
     values = np.asarray(values, float)

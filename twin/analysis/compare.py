@@ -56,7 +56,7 @@ def rack_metrics(design: Design) -> RackMetrics:
     air, liquid = thermal.racks.air_heat_w, thermal.racks.liquid_heat_w
     heat = air + liquid
     mass = np.nan_to_num(design.part_types.mass_kg[design.parts.type].astype(float))
-    cables = np.zeros(n)
+    cables: np.ndarray = np.zeros(n)
     if len(design.cables):
         a = np.where(design.cables.a_part >= 0, rack[np.maximum(design.cables.a_part, 0)], -1)
         b = np.where(design.cables.b_part >= 0, rack[np.maximum(design.cables.b_part, 0)], -1)
@@ -269,9 +269,10 @@ def format_comparison(c: Comparison, per_rack: bool = False) -> str:
         out.append("  (no rack types to pair)")
     if c.mode == "designs":
         out += ["", f"racks added: {', '.join(c.added_racks) or 'none'}; removed: {', '.join(c.removed_racks) or 'none'}"]
-        p = c.parts_dict["counts"]
+        parts = c.parts_dict or {"counts": {}, "changed": []}
+        p = parts["counts"]
         out.append(f"parts: {p['added']} added, {p['removed']} removed, {p['changed']} changed, {p['unchanged']} unchanged")
-        for item in c.parts_dict["changed"][:20]:
+        for item in parts["changed"][:20]:
             out.append(f"  changed {item['part']}: {item['what']}")
         if p["changed"] > 20:
             out.append(f"  … and {p['changed'] - 20} more (--json lists all)")

@@ -43,8 +43,8 @@ def _loop_pipes(design: Design, supply_c: np.ndarray, return_c: np.ndarray, unit
     size = design.part_size()
     top = parts.position[:, 2] + size[:, 2]
     runs, vals = [], []
-    by_rack = {}
-    for m in manifolds:                       # two manifolds per rack: a few thousand at most
+    by_rack: dict[int, list[int]] = {}
+    for m in manifolds.tolist():              # two manifolds per rack: a few thousand at most
         by_rack.setdefault(int(parts.rack[m]), []).append(int(m))
     for r in racks:
         loop = int(design.racks.cooling_loop[r])

@@ -97,7 +97,7 @@ def findings_from_columns(severity: str, code: str, messages: Sequence[str], sub
     unknown = set(columns) - {"part", "rack", "loop", "cable", "value", "limit", "location"}
     if unknown:
         raise TypeError(f"unknown finding columns: {', '.join(sorted(unknown))}")
-    cols: dict[str, list] = {}
+    cols: dict[str, list[Any]] = {}
     for name in ("part", "rack", "loop", "cable"):
         if name in columns:
             cols[name] = np.asarray(columns[name]).astype(np.int64).tolist()      # Python ints

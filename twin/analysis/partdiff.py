@@ -9,6 +9,7 @@ The diff overlay colours each side's parts by what happened to them (unchanged p
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -35,7 +36,7 @@ class PartDiff:
     reasons: list[str]
     unchanged: int
 
-    def to_dict(self, old: Design, new: Design, limit: int | None = None) -> dict:
+    def to_dict(self, old: Design, new: Design, limit: int | None = None) -> dict[str, Any]:
         """Counts and part names (the first `limit` of each list; all when None)."""
         cut = slice(None, limit)
         return {

@@ -40,7 +40,7 @@ from twin.model import Columns, Design
 from twin.model.readings import ReadingSnapshot
 
 BASES = ("nominal", "max", "measured")
-DEFAULT_SETTINGS = {"warn_utilization": 0.8, "basis": "nominal"}
+DEFAULT_SETTINGS: dict[str, Any] = {"warn_utilization": 0.8, "basis": "nominal"}
 
 
 @dataclass(frozen=True)
@@ -197,8 +197,8 @@ def redundancy_groups(design: Design, load: np.ndarray, load_max: np.ndarray) ->
     """Groups of two nodes or more sharing a `redundancy_group`; one loop per group (few)."""
     nodes = design.power_nodes
     names = np.asarray(nodes.redundancy_group, object) if len(nodes) else np.zeros(0, object)
-    counts = Counter(names.tolist())
-    shared = {name for name, k in counts.items() if k >= 2 and name}
+    named_count = Counter(names.tolist())
+    shared = {name for name, k in named_count.items() if k >= 2 and name}
     if not shared:
         return []
     named = np.flatnonzero([name in shared for name in names.tolist()])

@@ -6,7 +6,7 @@ Loops run over findings (nodes over a limit, groups, busways), never over parts.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -88,7 +88,7 @@ def _group_findings(design: Design, result: "PowerResult") -> list[Finding]:
     out = []
     for g in result.groups:
         first = int(g.members[0])
-        common = dict(part=_node_part(design, result, first), rack=int(result.nodes.rack[first]),
+        common: dict[str, Any] = dict(part=_node_part(design, result, first), rack=int(result.nodes.rack[first]),
                       location=_node_place(result, first), limit=g.surviving_w / 1000, unit="kW",
                       subject=g.name, analysis=ANALYSIS)
         lost = " + ".join(g.lost)
@@ -168,14 +168,14 @@ def _structure_findings(design: Design, result: "PowerResult") -> list[Finding]:
         out.append(Finding("warning", "power-orphan", f"{row(i)} has no parent; its {_kw(result.nodes.input_w[i])} "
                            "reaches no utility", location=_node_place(result, i), subject=str(nodes.name[i]),
                            analysis=ANALYSIS))
-    for i in np.flatnonzero(~(np.asarray(nodes.capacity_w, float) > 0)):
+    for i in np.flatnonzero(~(np.asarray(nodes.capacity_w, float) > 0)).tolist():
         out.append(Finding("warning", "node-no-capacity", f"{row(i)} has no capacity "
                            f"({nodes.capacity_w[i]:g} W); it carries {_kw(result.nodes.load_w[i])}, utilization unknown",
                            part=_node_part(design, result, i), location=_node_place(result, i),
                            value=float(result.nodes.load_w[i]) / 1000, unit="kW", subject=str(nodes.name[i]),
                            analysis=ANALYSIS))
     eff = result.nodes.efficiency
-    for i in np.flatnonzero(np.isfinite(eff) & ((eff <= 0) | (eff > 1))):
+    for i in np.flatnonzero(np.isfinite(eff) & ((eff <= 0) | (eff > 1))).tolist():
         out.append(Finding("warning", "power-efficiency", f"{row(i)}: its part type's efficiency {eff[i]:g} is "
                            "outside 0–1; no loss counted", part=int(nodes.part[i]), location=_node_place(result, i),
                            subject=str(nodes.name[i]), analysis=ANALYSIS))

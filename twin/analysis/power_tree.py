@@ -130,7 +130,7 @@ def subtree_mask(tree: PowerTree, node: int) -> np.ndarray:
 
 def upstream(tree: PowerTree, node: int) -> list[int]:
     """`node` and its ancestors up to the root, in that order."""
-    chain = []
+    chain: list[int] = []
     while node >= 0 and len(chain) <= tree.n:
         chain.append(int(node))
         node = int(tree.parent[node])

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping, TypeVar
 
 import numpy as np
 
@@ -141,14 +141,20 @@ def _ensure_builtins() -> None:
                 raise
     # A built-in module imported earlier by someone else registered out of turn: menus and
     # `--overlay` choices keep BUILTIN_MODULES order whatever was imported first.
-    for table, fn in ((_ANALYSES, "run"), (_OVERLAYS, "build")):
-        rank = {name: _module_rank(getattr(entry, fn)) for name, entry in table.items()}
-        ordered = sorted(table.items(), key=lambda item: rank[item[0]])     # stable: plug-ins keep their order
-        table.clear()
-        table.update(ordered)
+    _reorder(_ANALYSES, "run")
+    _reorder(_OVERLAYS, "build")
 
 
-def _module_rank(func: Callable) -> int:
+def _reorder(table: dict[str, Any], fn: str) -> None:
+    """Sort a registry table by the built-in module that defines each entry's `fn` (stable:
+    plug-ins keep their order)."""
+    rank = {name: _module_rank(getattr(entry, fn)) for name, entry in table.items()}
+    ordered = sorted(table.items(), key=lambda item: rank[item[0]])
+    table.clear()
+    table.update(ordered)
+
+
+def _module_rank(func: Callable[..., Any]) -> int:
     """Position of the built-in module that defines `func` (plug-ins after every built-in)."""
     return _builtin_rank(getattr(func, "__module__", ""))
 
@@ -162,7 +168,10 @@ def _builtin_rank(module: str) -> int:
     return len(BUILTIN_MODULES)
 
 
-def _in_menu_order(items: list, module_of) -> list:
+T = TypeVar("T")
+
+
+def _in_menu_order(items: list[T], module_of: Callable[[T], str]) -> list[T]:
     """Built-ins in BUILTIN_MODULES order whichever module a program imported first, then the
     rest in registration order (sorted() is stable)."""
     return sorted(items, key=lambda item: _builtin_rank(module_of(item)))

@@ -8,6 +8,7 @@ routes into polylines for the scene and the trace. Numpy only.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable
 
 import numpy as np
 
@@ -144,7 +145,8 @@ class Trace:
         return len(self.cables)
 
 
-def trace(design: Design, cables=(), parts=(), ports=()) -> Trace:
+def trace(design: Design, cables: Iterable[int] | np.ndarray = (), parts: Iterable[int] | np.ndarray = (),
+          ports: Iterable[int] | np.ndarray = ()) -> Trace:
     """The cables of the given cable rows, of every port id in `ports`, and of every part row in
     `parts` (a rack frame stands for every part of its rack), each with its route end to end."""
     c = design.cables

@@ -49,6 +49,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -112,7 +113,7 @@ def _aggregate(index: np.ndarray, values: np.ndarray, n: int, how: str) -> np.nd
     counts = np.bincount(index, minlength=n)
     sums = np.bincount(index, weights=values, minlength=n)
     if how == "mean":
-        sums = sums / np.maximum(counts, 1)
+        return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
     return np.where(counts > 0, sums, np.nan)
 
 
@@ -320,7 +321,8 @@ def _loop_location(design: Design, result: ThermalResult, loop: int) -> tuple[fl
     members = np.flatnonzero(design.racks.cooling_loop == loop)
     if len(members):
         where = _rack_locations(design)[members]
-        return tuple(float(v) for v in where.mean(axis=0))
+        x, y, z = (float(v) for v in where.mean(axis=0))
+        return x, y, z
     return None
 
 
@@ -335,7 +337,7 @@ def _loop_findings(design: Design, result: ThermalResult) -> list[Finding]:
     out = []
     for i in np.flatnonzero(over | hot | starved).tolist():
         name, where = str(loops.name[i]), _loop_location(design, result, i)
-        common = dict(part=int(L.unit_part[i]), loop=i, location=where, subject=name, analysis="thermal")
+        common: dict[str, Any] = dict(part=int(L.unit_part[i]), loop=i, location=where, subject=name, analysis="thermal")
         if over[i] and L.liquid[i]:
             out.append(Finding("critical", "cdu-capacity",
                                f"{heat[i] / 1e3:,.0f} kW of liquid heat on a CDU rated {cap[i] / 1e3:,.0f} kW "

@@ -9,6 +9,12 @@ from __future__ import annotations
 import tomllib
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+
+#: A float, or a numpy array of them: the formulas below work element-wise on whole columns.
+Quantity = TypeVar("Quantity", float, np.ndarray)
 
 AIR_DENSITY_KG_M3 = 1.2
 AIR_CP_J_KGK = 1005.0
@@ -49,7 +55,7 @@ CABLE_MEDIA_FILE = Path(__file__).with_name("cable_media.toml")
 
 
 @lru_cache(maxsize=None)
-def cable_media(path: str | None = None) -> dict:
+def cable_media(path: str | None = None) -> dict[str, Any]:
     """The cable media table (see cable_media.toml): {'kinds': {...}, 'mating': {...}, 'required': {...}}."""
     with open(path or CABLE_MEDIA_FILE, "rb") as fh:
         return tomllib.load(fh)
@@ -71,17 +77,17 @@ def cable_reach_m(kind: str, rate_gbps: float) -> float:
     return float("inf")
 
 
-def air_delta_t_c(power_w: float, airflow_cfm: float) -> float:
+def air_delta_t_c(power_w: Quantity, airflow_cfm: Quantity | float) -> Quantity:
     """Air temperature rise across a part: ΔT = P / (ρ·cp·V̇)."""
     return power_w / (AIR_DENSITY_KG_M3 * AIR_CP_J_KGK * airflow_cfm * CFM_TO_M3_S)
 
 
-def airflow_cfm(power_w: float, delta_t_k: float) -> float:
+def airflow_cfm(power_w: Quantity, delta_t_k: Quantity | float) -> Quantity:
     """Airflow that carries `power_w` away at a `delta_t_k` rise: V̇ = P / (ρ·cp·ΔT), in CFM
     (≈ 1.76 · P / ΔT; the inverse of `air_delta_t_c`)."""
     return power_w / (AIR_DENSITY_KG_M3 * AIR_CP_J_KGK * delta_t_k) / CFM_TO_M3_S
 
 
-def liquid_delta_t_c(power_w: float, flow_lpm: float) -> float:
+def liquid_delta_t_c(power_w: Quantity, flow_lpm: Quantity | float) -> Quantity:
     """Water temperature rise across a loop: ΔT = P / (ṁ·cp)."""
     return power_w / (flow_lpm / 60.0 * WATER_KG_PER_L * WATER_CP_J_KGK)

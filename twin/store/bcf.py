@@ -12,6 +12,7 @@ derived from the design name and the note id, so exporting twice gives the same 
 
 from __future__ import annotations
 
+from typing import Sequence
 import math
 import sqlite3
 import uuid
@@ -40,13 +41,14 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) ->
     return el
 
 
-def _xyz(parent: ET.Element, tag: str, v) -> None:
+def _xyz(parent: ET.Element, tag: str, v: Sequence[float]) -> None:
     el = _sub(parent, tag)
     for axis, value in zip("XYZ", v):
         _sub(el, axis, repr(float(value)))
 
 
-def _viewpoint_xml(position, direction, up, fov: float, components: list[str], guid: str) -> bytes:
+def _viewpoint_xml(position: Sequence[float], direction: Sequence[float], up: Sequence[float], fov: float,
+                   components: list[str], guid: str) -> bytes:
     root = ET.Element("VisualizationInfo", Guid=guid)
     if components:
         comps = _sub(root, "Components")

@@ -6,6 +6,7 @@ numbers); these are read on demand by the panels, the cabling check and the expo
 
 from __future__ import annotations
 
+from typing import Any
 import sqlite3
 from pathlib import Path
 
@@ -24,7 +25,7 @@ class LazyTables:
     def __init__(self, path: Path):
         self.path = path
 
-    def _query(self, sql: str, args: tuple = ()) -> list[tuple]:
+    def _query(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         try:
             conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
         except sqlite3.Error as exc:

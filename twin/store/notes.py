@@ -111,7 +111,7 @@ class ReviewStore:
     def __enter__(self) -> "ReviewStore":
         return self
 
-    def __exit__(self, *_exc) -> None:
+    def __exit__(self, *_exc: object) -> None:
         self.close()
 
     def close(self) -> None:
@@ -162,7 +162,7 @@ class ReviewStore:
             why = str(exc)
         return TwinError(self.path, f"cannot {doing}: {why}; nothing was changed", where="notes")
 
-    def _write(self, doing: str, statements: Sequence[tuple[str, tuple]]) -> list[sqlite3.Cursor]:
+    def _write(self, doing: str, statements: Sequence[tuple[str, tuple[Any, ...]]]) -> list[sqlite3.Cursor]:
         """Run `statements` in one immediate transaction (all or nothing)."""
         conn = self._writer()
         try:
@@ -180,14 +180,14 @@ class ReviewStore:
             raise self._error(exc, doing) from None
         return cursors
 
-    def _query(self, sql: str, params: tuple = ()) -> list[tuple]:
+    def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         """Rows of one read; a locked or unreadable file becomes a TwinError saying so."""
         try:
             return self._connection().execute(sql, params).fetchall()
         except sqlite3.OperationalError as exc:
             raise self._error(exc, "read the notes") from None
 
-    def _read(self, sql: str, params: tuple = ()) -> list[tuple]:
+    def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         names = {r[0] for r in self._query("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if not {"notes", "viewpoints"} <= names:       # a file from before review tables existed
             return []
@@ -222,7 +222,9 @@ class ReviewStore:
         (cur,) = self._write("add the note", [(
             "INSERT INTO notes (part_id, x, y, z, author, text, status, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (part_id, *xyz, author or login_name(), text, status, stamp, stamp))])
-        return self.note(int(cur.lastrowid))
+        if cur.lastrowid is None:
+            raise TwinError(self.path, "the note was not stored (no row id came back)", where="notes")
+        return self.note(cur.lastrowid)
 
     def note(self, note_id: int) -> Note:
         """The note with `note_id`; TwinError naming the id when there is none."""
@@ -287,13 +289,14 @@ _NOTE_SQL = ("SELECT n.id, COALESCE(p.name, ''), n.x, n.y, n.z, n.author, n.text
              "FROM notes n LEFT JOIN parts p ON p.id = n.part_id")
 
 
-def _note(row: tuple) -> Note:
+def _note(row: tuple[Any, ...]) -> Note:
     point = None if row[2] is None else _xyz(row[2:5])
     return Note(int(row[0]), row[1], point, row[5] or "", row[6] or "", row[7] or "open", row[8] or "", row[9] or "")
 
 
-def _xyz(values: Sequence) -> tuple[float, float, float]:
-    return tuple(float(v) if v is not None else 0.0 for v in values)  # type: ignore[return-value]
+def _xyz(values: Sequence[Any]) -> tuple[float, float, float]:
+    x, y, z = (float(v) if v is not None else 0.0 for v in values)
+    return x, y, z
 
 
 def _point(path: Path, values: Sequence[float]) -> tuple[float, float, float]:
@@ -303,7 +306,7 @@ def _point(path: Path, values: Sequence[float]) -> tuple[float, float, float]:
         raise TwinError(path, f"a point is three numbers x,y,z, not {values!r}", where="--at") from None
     if len(xyz) != 3 or not all(v == v and abs(v) != float("inf") for v in xyz):
         raise TwinError(path, f"a point is three finite numbers x,y,z, not {values!r}", where="--at")
-    return xyz  # type: ignore[return-value]
+    return xyz[0], xyz[1], xyz[2]
 
 
 def _equals_terms(columns: dict[str, object]) -> tuple[list[str], list[object]]:

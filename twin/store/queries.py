@@ -7,6 +7,7 @@ the database holds everything else (ports, serials, suppliers, readings).
 
 from __future__ import annotations
 
+from typing import Any
 import sqlite3
 from pathlib import Path
 
@@ -24,7 +25,7 @@ Section = tuple[str, list[tuple[str, str]]]
 MAX_LISTED = 200    # rows per list section (ports, cables) before "… N more"
 
 
-def _fmt(value) -> str:
+def _fmt(value: Any) -> str:
     if value is None:
         return "—"
     if isinstance(value, float):
@@ -79,7 +80,7 @@ class DesignQueries:
         return np.fromiter((r[0] for r in rows), np.int64, len(rows))
 
     # ------------------------------------------------------------------ properties
-    def one(self, sql: str, *args) -> sqlite3.Row | None:
+    def one(self, sql: str, *args: Any) -> sqlite3.Row | None:
         return self.conn.execute(sql, args).fetchone()
 
     def part_properties(self, part_id: int, at: str | None = None) -> list[Section]:
@@ -106,7 +107,7 @@ class DesignQueries:
         sections.append(self._sensors(p, at))
         return sections
 
-    def _scalar(self, sql: str, *args):
+    def _scalar(self, sql: str, *args: Any) -> Any:
         row = self.conn.execute(sql, args).fetchone()
         return row[0] if row else None
 

@@ -11,7 +11,7 @@ import os
 import sqlite3
 import stat
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 import sqlite_utils
@@ -320,7 +320,7 @@ class _Loader:
         cols["power_node"] = feed
         cols["parent"] = parent
 
-    def distinct_indexed(self, table: str, column: str) -> list:
+    def distinct_indexed(self, table: str, column: str) -> list[Any]:
         """The distinct values of an indexed column in `group by` order (NULL first).
 
         One index seek per distinct value instead of a walk over every row: the campus has

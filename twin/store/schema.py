@@ -94,16 +94,16 @@ def create_schema(db: sqlite_utils.Database, indexes: bool = True) -> None:
     for name, (columns, pk, fks, _) in TABLES.items():
         now = [fk for fk in fks if fk[1] in db.table_names() and fk[1] != name]
         later += [(name, *fk) for fk in fks if fk not in now]
-        db[name].create(columns, pk=pk, foreign_keys=now, not_null=NOT_NULL.get(name, set()))
+        db.table(name).create(columns, pk=pk, foreign_keys=now, not_null=NOT_NULL.get(name, set()))
     if later:
         db.add_foreign_keys(later)
     if indexes:
         create_indexes(db)
-    db["meta"].insert_all([{"key": "schema_version", "value": str(SCHEMA_VERSION)}])
+    db.table("meta").insert_all([{"key": "schema_version", "value": str(SCHEMA_VERSION)}])
 
 
 def create_indexes(db: sqlite_utils.Database) -> None:
     """Create every index of schema v1 (the tables must exist)."""
     for name, (_, _, _, indexes) in TABLES.items():
         for columns in indexes:
-            db[name].create_index(list(columns))
+            db.table(name).create_index(list(columns))

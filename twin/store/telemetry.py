@@ -26,6 +26,7 @@ import sqlite3
 import warnings
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -88,7 +89,7 @@ def damaged_readings(path: str | Path, most: int = 20) -> list[str]:
             for ts, count, sensor in rows]
 
 
-def latest_readings(conn: sqlite3.Connection, at: str, sensor_ids: list[int] | None = None) -> list[tuple]:
+def latest_readings(conn: sqlite3.Connection, at: str, sensor_ids: list[int] | None = None) -> list[tuple[Any, ...]]:
     """(sensor id, ts, value) of each sensor's latest reading at or before `at` (a stored-form
     timestamp), in sensor-id order; ts and value are None where a sensor has none. Readings
     whose timestamp is not a time are skipped (`good_ts`). `sensor_ids` limits it to those
@@ -97,9 +98,10 @@ def latest_readings(conn: sqlite3.Connection, at: str, sensor_ids: list[int] | N
 
     For each sensor, one index seek on the (sensor_id, ts) primary key."""
     where, args = "", [at]
+    args_ids: list[int] = []
     if sensor_ids is not None:
         where = f"where s.id in ({', '.join('?' * len(sensor_ids))})"
-        args += [int(i) for i in sensor_ids]
+        args_ids = [int(i) for i in sensor_ids]
     return conn.execute(f"""
         select s.id, r.ts, r.value
         from sensors s
@@ -107,7 +109,7 @@ def latest_readings(conn: sqlite3.Connection, at: str, sensor_ids: list[int] | N
             select ts from readings where sensor_id = s.id and ts <= ? and {good_ts()}
             order by ts desc limit 1)
         {where}
-        order by s.id""", args).fetchall()
+        order by s.id""", [*args, *args_ids]).fetchall()
 
 
 def latest_time(conn: sqlite3.Connection) -> str | None:
@@ -180,7 +182,7 @@ def sensor_histories(path: str | Path, sensor_ids: np.ndarray) -> list[tuple[np.
     path = Path(path)
     ids = [int(i) for i in np.asarray(sensor_ids, np.int64).tolist()]
     wanted = sorted(set(ids))                 # chunks in id order keep the whole result sorted
-    rows: list[tuple] = []
+    rows: list[tuple[Any, ...]] = []
     db = open_database(path)
     try:
         for start in range(0, len(wanted), _IDS_PER_QUERY):
@@ -207,7 +209,7 @@ def sensor_histories(path: str | Path, sensor_ids: np.ndarray) -> list[tuple[np.
     return out
 
 
-def _parses(ts) -> bool:
+def _parses(ts: object) -> bool:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")

@@ -114,7 +114,7 @@ def _dangling_reference(conn: sqlite3.Connection, table: str, rowid: int, parent
             f"{table} row {rowid}, column {column}")
 
 
-def _column_values(name: str, values: Any) -> list:
+def _column_values(name: str, values: Any) -> list[Any]:
     """A column as plain Python values for sqlite3, with -1 → NULL where the column allows it."""
     if isinstance(values, np.ndarray):
         if name in NULLABLE and values.dtype.kind in "if":

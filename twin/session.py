@@ -15,6 +15,7 @@ from twin.analysis.findings import Finding, findings_to_lines, sort_findings, su
 from twin.analysis.registry import AnalysisResult
 from twin.errors import TwinError
 from twin.model import Design
+from twin.model.lru import LRU
 from twin.model.readings import ReadingSnapshot
 
 if TYPE_CHECKING:
@@ -24,6 +25,11 @@ if TYPE_CHECKING:
 
 #: Sensor histories a session keeps (a reviewer clicks back and forth between a few racks).
 HISTORY_CACHE = 16
+#: Reading snapshots kept, one per moment (the last few slider positions).
+SNAPSHOT_CACHE = 8
+#: Analysis results kept, one per (analysis, moment, settings): every analysis at the last few
+#: moments, or a few settings of each.
+RESULT_CACHE = 64
 
 
 class ReviewSession:
@@ -35,15 +41,17 @@ class ReviewSession:
     """
 
     def __init__(self, design: Design, at: str | None = None,
-                 settings: Mapping[str, Mapping[str, Any]] | None = None):
+                 settings: Mapping[str, Mapping[str, Any]] | None = None,
+                 max_results: int = RESULT_CACHE, max_snapshots: int = SNAPSHOT_CACHE):
         self.design = design
         self._at = at
         self._settings: dict[str, dict[str, Any]] = {k: dict(v) for k, v in (settings or {}).items()}
-        self._snapshots: dict[str | None, ReadingSnapshot | None] = {}
-        self._results: dict[tuple[Any, ...], AnalysisResult] = {}
+        # bounded, least recently used out first (twin.model.lru): a long session stays small
+        self._snapshots: LRU[str | None, ReadingSnapshot | None] = LRU(max_snapshots)
+        self._results: LRU[tuple[Any, ...], AnalysisResult] = LRU(max_results)
         self._times: list[str] | None = None
         self._reading_warnings: list[str] | None = None
-        self._histories: dict[tuple[Any, ...], SensorHistory] = {}
+        self._histories: LRU[tuple[Any, ...], SensorHistory] = LRU(HISTORY_CACHE)
         self.run_counts: dict[str, int] = {}
         self._view: ViewState | None = None
 
@@ -89,13 +97,13 @@ class ReviewSession:
     def snapshot(self, at: str | None = None) -> ReadingSnapshot | None:
         """The readings at `at` (default: the session's moment); None for a design without sensors."""
         at = self._at if at is None else at
-        if at not in self._snapshots:
+
+        def read() -> ReadingSnapshot | None:
             if not len(self.design.sensors) or not self.design.source.is_file():
-                self._snapshots[at] = None
-            else:
-                from twin.store.telemetry import readings_at
-                self._snapshots[at] = readings_at(self.design.source, at)
-        return self._snapshots[at]
+                return None
+            from twin.store.telemetry import readings_at
+            return readings_at(self.design.source, at)
+        return self._snapshots.get(at, read)
 
     def history(self, subject: "Subject") -> "SensorHistory":
         """The readings over time of the sensors of a part, rack or loop (`twin.model.history`),
@@ -103,7 +111,8 @@ class ReviewSession:
         from twin.model.history import build_history, plotted_sensors
         key = (subject, self.settings("thermal").get("ashrae_class") if "thermal" in registry.analysis_names()
                else None)
-        if key not in self._histories:
+
+        def read() -> SensorHistory:
             rows, title = plotted_sensors(self.design, subject)
             readings = []
             if len(rows) and self.design.source.is_file():
@@ -111,10 +120,8 @@ class ReviewSession:
                 readings = sensor_histories(self.design.source, self.design.sensors.id[rows])
             else:
                 rows = rows[:0]
-            if len(self._histories) >= HISTORY_CACHE:
-                self._histories.pop(next(iter(self._histories)))
-            self._histories[key] = build_history(self.design, subject, rows, title, readings, key[1])
-        return self._histories[key]
+            return build_history(self.design, subject, rows, title, readings, key[1])
+        return self._histories.get(key, read)
 
     # ------------------------------------------------------------------ settings
     def settings(self, analysis: str) -> dict[str, Any]:
@@ -149,10 +156,16 @@ class ReviewSession:
         # spelled out share one run
         when = snapshot.ts if snapshot is not None else moment
         key = (name, when, tuple(sorted((k, repr(v)) for k, v in settings.items())))
-        if key not in self._results:
-            self._results[key] = analysis.run(self.design, snapshot, settings)
+
+        def run() -> AnalysisResult:
+            result = analysis.run(self.design, snapshot, settings)
             self.run_counts[name] = self.run_counts.get(name, 0) + 1
-        return self._results[key]
+            return result
+        return self._results.get(key, run)
+
+    def cache_sizes(self) -> dict[str, int]:
+        """How many results, snapshots and sensor histories the session holds now (each bounded)."""
+        return {"results": len(self._results), "snapshots": len(self._snapshots), "histories": len(self._histories)}
 
     def results(self, names: Iterable[str] | None = None, at: str | None = None) -> dict[str, AnalysisResult]:
         """Results of `names` (default: every available analysis), keyed by analysis name."""

@@ -217,7 +217,7 @@ def test_load_warnings_are_listed_for_the_reviewer(qtbot, window, pod_db, tmp_pa
     assert "warnings" in window.statusBar().currentMessage()
     window.warnings_action.trigger()
     box = window.warnings_box
-    assert box.isVisible() and "vendor/cad-tray.glb" in box.detailedText()
+    assert box.isVisible() and "vendor/cad-tray.glb" in box.text.toPlainText()
     box.close()
 
 

@@ -11,6 +11,7 @@ lost. Note text is shown as plain text, never as HTML.
 from __future__ import annotations
 
 import html
+import logging
 from typing import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -20,6 +21,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogBut
 
 from twin.errors import TwinError
 from twin.store.notes import Note, ReviewStore, Viewpoint, login_name
+
+log = logging.getLogger(__name__)
 
 COLUMNS = ("#", "Status", "Pinned to", "Author", "Updated", "Note")
 NOTE_ROLE = Qt.ItemDataRole.UserRole
@@ -171,7 +174,8 @@ class NotesPanel(QWidget):
             return
         try:
             notes, views = self.store.notes(), self.store.viewpoints()
-        except TwinError:
+        except TwinError as exc:
+            log.info("notes not refreshed this time: %s", exc)       # polled again shortly
             return
         if _signature(notes, views) != self._signature:
             self.reload()

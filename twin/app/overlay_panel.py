@@ -7,6 +7,8 @@ window's `ReviewSession`, so moving the time slider runs each analysis once for 
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QSlider, QVBoxLayout,
@@ -17,6 +19,8 @@ from twin.analysis import registry
 from twin.analysis.overlays import Overlay
 from twin.analysis.registry import overlay_label, overlay_names
 from twin.session import ReviewSession
+
+log = logging.getLogger(__name__)
 
 TIME_DEBOUNCE_MS = 120
 
@@ -96,6 +100,7 @@ class OverlayPanel(QWidget):
         try:
             self.times = session.times() if session is not None else []
         except Exception:     # a telemetry problem must not stop the overlays
+            log.warning("could not read the reading times; the time slider stays empty", exc_info=True)
             self.times = []
         if session is not None:
             session.set_time(self.slider_time_of(len(self.times) - 1))

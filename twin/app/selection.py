@@ -7,9 +7,13 @@ and keep them in step (the tree, Properties, the History dock, the 3D view).
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 
 from twin.viewstate import ViewState
+
+log = logging.getLogger(__name__)
 
 
 class SelectionActions:
@@ -48,6 +52,8 @@ class SelectionActions:
         try:
             more = self.session.part_rows(first)
         except Exception:                 # an analysis failing on an odd file must not hide the file's fields
+            log.warning("the analyses could not describe part row %d; Properties shows the file's fields only", first,
+                        exc_info=True)
             more = []
         self.properties.show_part(self.queries, int(d.parts.id[first]), at=self.overlays.current_time(), extra=extra,
                                   more=more)

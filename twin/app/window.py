@@ -27,6 +27,7 @@ from twin.app.power_panel import PowerPanel
 from twin.app.hierarchy import HierarchyPanel
 from twin.app.history_panel import HistoryPanel
 from twin.app.loader import DesignLoader
+from twin.app.log_dialog import show_load_warnings
 from twin.app.opening import DesignOpening
 from twin.app.overlay_panel import OverlayPanel
 from twin.app.properties import PropertiesPanel
@@ -280,15 +281,8 @@ class MainWindow(DesignOpening, SelectionActions, QMainWindow):
         box.open()
 
     def show_warnings(self) -> None:
-        """List what the open design could not use as written (placeholders, dangling rows)."""
-        warnings = self.scene.warnings if self.scene is not None else []
-        box = QMessageBox(QMessageBox.Icon.Warning, "Load warnings",
-                          f"{len(warnings)} things in this design could not be used as written; "
-                          "the rest of the scene loaded.", parent=self)
-        box.setDetailedText("\n".join(warnings))
-        box.setModal(False)
-        self.warnings_box = box
-        box.open()
+        """View → Load warnings…: what twin logged at warning level (twin.app.log_dialog)."""
+        self.warnings_box = show_load_warnings(self)
 
     def about(self) -> None:
         QMessageBox.about(self, "About twin",

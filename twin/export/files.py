@@ -10,12 +10,15 @@ final name holds either the old file or the complete new one. OS errors become o
 from __future__ import annotations
 
 import errno
+import logging
 import os
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
 from twin.errors import TwinError
+
+log = logging.getLogger(__name__)
 
 _REASONS = {
     errno.ENOSPC: "disk full while writing",
@@ -75,8 +78,8 @@ def atomic_output(path: str | Path) -> Iterator[Path]:
             tmp.unlink()
         except FileNotFoundError:
             pass
-        except OSError:
-            pass
+        except OSError as exc:
+            log.warning("could not remove the temporary file %s: %s", tmp, exc)
 
 
 def write_bytes_atomic(path: str | Path, data: bytes | bytearray | memoryview) -> Path:

@@ -12,16 +12,19 @@ derived from the design name and the note id, so exporting twice gives the same 
 
 from __future__ import annotations
 
-from typing import Sequence
+import logging
 import math
 import sqlite3
 import uuid
 import zipfile
 from pathlib import Path
+from typing import Sequence
 from xml.etree import ElementTree as ET
 
 from twin.errors import TwinError
 from twin.store.notes import ReviewStore, now_utc
+
+log = logging.getLogger(__name__)
 
 VERSION_XML = ('<?xml version="1.0" encoding="UTF-8"?>\n'
                '<Version VersionId="2.1"><DetailedVersion>2.1</DetailedVersion></Version>\n')
@@ -93,7 +96,8 @@ def _pins(path: Path) -> dict[int, tuple[float, float, float]]:
         rows = conn.execute("""
             SELECT n.id, COALESCE(n.x, p.x), COALESCE(n.y, p.y), COALESCE(n.z, p.z + t.height_m / 2)
             FROM notes n LEFT JOIN parts p ON p.id = n.part_id LEFT JOIN part_types t ON t.id = p.part_type_id""").fetchall()
-    except sqlite3.OperationalError:
+    except sqlite3.OperationalError as exc:
+        log.info("%s: note positions not read (%s)", path, exc)
         return {}
     finally:
         conn.close()

@@ -6,9 +6,9 @@ numbers); these are read on demand by the panels, the cabling check and the expo
 
 from __future__ import annotations
 
-from typing import Any
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 

@@ -7,9 +7,9 @@ the database holds everything else (ports, serials, suppliers, readings).
 
 from __future__ import annotations
 
-from typing import Any
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 

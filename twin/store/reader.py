@@ -7,6 +7,7 @@ readable design do not stop the load: they become warnings and the rest of the s
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import stat
@@ -22,6 +23,8 @@ from twin.model.routes import STATUS_CODES, parse_route_texts
 from twin.model.limits import LIMITS, limit, over
 from twin.store.lazy_tables import LazyTables
 from twin.store.schema import REQUIRED_TABLES, SCHEMA_VERSION
+
+log = logging.getLogger(__name__)
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 CABLE_SLICE = 20_000        # cable rows read per slice
@@ -102,6 +105,11 @@ class _Loader:
         self._weights: dict[str, float] = {}
         self._done = 0.0
 
+    def warn(self, message: str) -> None:
+        """Something in the file that could not be used as written: kept with the design and logged."""
+        self.warnings.append(message)
+        log.warning(message)
+
     def stage(self, name: str, table: str) -> None:
         """Report the stage about to start; the fraction is what the earlier stages' rows weigh."""
         if self._progress is None:
@@ -169,7 +177,7 @@ class _Loader:
         dangling = present & (index < 0)
         if dangling.any():
             first = int(row_ids[np.flatnonzero(dangling)[0]])
-            self.warnings.append(f"{self.path}: table {table}, row id {first}: {column} points to no row "
+            self.warn(f"{self.path}: table {table}, row id {first}: {column} points to no row "
                                  f"({int(dangling.sum())} rows like this; treated as empty)")
         return index
 
@@ -246,7 +254,7 @@ class _Loader:
         size = np.column_stack([n.pop("width_m"), n.pop("depth_m"), n.pop("height_m")])
         bad = ~np.isfinite(size).all(axis=1) | (size <= 0).any(axis=1) | (size > limit("part_size_m")).any(axis=1)
         if bad.any():
-            self.warnings.append(f"{self.path}: table part_types, row id {int(ids[np.flatnonzero(bad)[0]])}: "
+            self.warn(f"{self.path}: table part_types, row id {int(ids[np.flatnonzero(bad)[0]])}: "
                                  f"size missing, not positive or over {LIMITS['part_size_m'].text()}; "
                                  "drawn as a 0.1 m box")
             size[bad] = 0.1
@@ -275,7 +283,7 @@ class _Loader:
         """Positions that are not numbers or lie absurdly far away move to the origin, with a warning."""
         bad = ~np.isfinite(position).all(axis=1) | (np.abs(np.nan_to_num(position)) > limit("coordinate_m")).any(axis=1)
         if bad.any():
-            self.warnings.append(f"{self.path}: table {table}, row id {int(ids[np.flatnonzero(bad)[0]])}: "
+            self.warn(f"{self.path}: table {table}, row id {int(ids[np.flatnonzero(bad)[0]])}: "
                                  f"position is not a number or over {LIMITS['coordinate_m'].text()} "
                                  f"({int(bad.sum())} rows like this; placed at the origin)")
             position[bad] = 0.0
@@ -377,7 +385,7 @@ class _Loader:
         for column, port_id in (("a_port_id", block[:, 12]), ("b_port_id", block[:, 13])):
             dangling = np.isnan(port_id)
             if dangling.any():
-                self.warnings.append(f"{self.path}: table cables, row id {int(ids[np.flatnonzero(dangling)[0]])}: "
+                self.warn(f"{self.path}: table cables, row id {int(ids[np.flatnonzero(dangling)[0]])}: "
                                      f"{column} points to no port ({int(dangling.sum())} rows like this; "
                                      "that end is left unconnected)")
         a_part = self.ref(block[:, 4], parts, "cables", "a_port_id (its part)", ids)
@@ -402,7 +410,7 @@ class _Loader:
             return fill
         code, paths, problems = parse_route_texts(np.array([r[0] for r in rows], dtype=object), trays.id)
         for problem in problems:
-            self.warnings.append(f"{self.path}: table cables: {problem}")
+            self.warn(f"{self.path}: table cables: {problem}")
         for c, (_, count) in zip(code.tolist(), rows):
             if c >= 0:
                 for t in set(paths[c]):

@@ -65,7 +65,8 @@ def test_a_long_category_list_wraps_into_columns_and_stays_whole(hall):
 
 
 def test_a_field_legend_stacks_under_the_overlay_legend(hall, tmp_path):
-    from twin.scene.field import load_field, write_demo_field
+    from twin.export.field import write_demo_field
+    from twin.scene.field import load_field
 
     field = write_demo_field(hall.source, tmp_path / "field.vti")
     scene = Scene(hall, size=(1280, 720), options=BATCH)

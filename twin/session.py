@@ -34,7 +34,8 @@ RESULT_CACHE = 64
 
 class ReviewSession:
     """The design under review, the moment it is looked at (`at`, None = latest readings),
-    settings per analysis, and results cached per (analysis, moment, settings).
+    settings per analysis, and results cached per (analysis, moment, settings), the least
+    recently used dropped beyond `max_results` (and snapshots beyond `max_snapshots`).
 
     `run_counts` counts real analysis runs per name, so tests (and the curious) can see
     that the cache works.
@@ -71,7 +72,7 @@ class ReviewSession:
         return self._at
 
     def set_time(self, at: str | None) -> None:
-        """Look at the design at `at` (cached results for other moments are kept)."""
+        """Look at the design at `at` (results for recent other moments stay cached, up to the bounds)."""
         self._at = at
 
     def times(self) -> list[str]:

@@ -189,13 +189,12 @@ def _rebuild_in_place(new: Path, target: Path) -> tuple[int, list[str]]:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
-        conn.execute("DETACH DATABASE fresh")
-        _settle(conn)
     except sqlite3.Error as exc:
         raise TwinError(target, f"could not rebuild it: {_sqlite_reason(conn, exc)}; the design and its notes "
                                 "are as they were") from None
     finally:
         if conn is not None:
+            _settle(conn)
             conn.close()
     if dropped:
         warnings.append(f"{target}: the old design carried triggers ({', '.join(dropped)}); the rebuilt design "
@@ -233,13 +232,22 @@ def _copy_tables(conn: sqlite3.Connection) -> None:
 
 
 def _settle(conn: sqlite3.Connection) -> None:
-    """Empty the log the copy filled and, when nobody else has the file open, make it a plain file again."""
-    conn.execute("PRAGMA busy_timeout = 0")
+    """Best effort once the rebuild is over: give back the space of a design that shrank, empty the
+    log the copy filled and, when nobody else has the file open, make it a plain file again."""
+    try:
+        conn.execute("PRAGMA busy_timeout = 0")
+        conn.execute("DETACH DATABASE fresh")
+        free, pages = (conn.execute(f"PRAGMA {p}").fetchone()[0] for p in ("freelist_count", "page_count"))
+        if free > pages // 2:
+            conn.deadline.budget_s = COPY_BUDGET_S          # type: ignore[attr-defined]
+            conn.execute("VACUUM")
+    except sqlite3.Error:
+        pass                                               # another connection is reading: the space stays
     for pragma in ("PRAGMA wal_checkpoint(TRUNCATE)", "PRAGMA journal_mode = DELETE"):
         try:
             conn.execute(pragma).fetchall()
-        except sqlite3.OperationalError:
-            pass                                            # another connection is reading: it stays WAL
+        except sqlite3.Error:
+            pass                                           # another connection is reading: it stays WAL
 
 
 def _quoted(name: str) -> str:

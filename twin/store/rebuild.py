@@ -179,8 +179,8 @@ def _rebuild_in_place(new: Path, target: Path) -> tuple[int, list[str]]:
         try:
             stash_reviews(conn)
             dropped = triggers(conn)
+            conn.deadline.budget_s = COPY_BUDGET_S       # dropping and copying take time in proportion to size
             _drop_everything(conn)
-            conn.deadline.budget_s = COPY_BUDGET_S
             _copy_tables(conn)
             conn.deadline.budget_s = STASH_BUDGET_S
             carried, warnings = restore_reviews(conn, target)
@@ -205,12 +205,17 @@ def _rebuild_in_place(new: Path, target: Path) -> tuple[int, list[str]]:
 def _drop_everything(conn: sqlite3.Connection) -> None:
     """Drop every trigger, view and table of `main` (statistics are emptied: SQLite owns those tables)."""
     for kind in ("trigger", "view", "table"):
-        while True:
+        dropped: set[str] = set()
+        while True:                         # one at a time: dropping a virtual table drops its shadow tables
             rows = conn.execute("SELECT name, sql FROM main.sqlite_master WHERE type = ? AND name NOT LIKE 'sqlite^_%' "
                                 "ESCAPE '^' ORDER BY (sql LIKE 'CREATE VIRTUAL%') DESC, rowid", (kind,)).fetchall()
             if not rows:
                 break
-            conn.execute(f"DROP {kind.upper()} IF EXISTS main.{_quoted(rows[0][0])}")
+            name = rows[0][0]
+            if name in dropped:
+                raise sqlite3.OperationalError(f"the old design's {kind} {name!r} cannot be dropped")
+            conn.execute(f"DROP {kind.upper()} IF EXISTS main.{_quoted(name)}")
+            dropped.add(name)
     for table in ("sqlite_stat1", "sqlite_stat4", "sqlite_sequence"):
         if conn.execute("SELECT 1 FROM main.sqlite_master WHERE name = ?", (table,)).fetchone():
             conn.execute(f"DELETE FROM main.{table}")

@@ -149,11 +149,12 @@ def readonly_uri(path: Path) -> str:
 def _folder_writable(path: Path) -> bool:
     """Whether files can be created beside `path` (a read-only mount says no even to root)."""
     folder = os.path.dirname(os.path.abspath(path))
-    try:
-        if os.statvfs(folder).f_flag & os.ST_RDONLY:
+    if hasattr(os, "statvfs"):
+        try:
+            if os.statvfs(folder).f_flag & os.ST_RDONLY:
+                return False
+        except OSError:
             return False
-    except OSError:
-        return False
     return os.access(folder, os.W_OK)
 
 

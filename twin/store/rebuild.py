@@ -128,7 +128,7 @@ def _untouched_for(path: Path, seconds: float) -> bool:
 def _unlink_if_unlocked(path: Path) -> bool:
     """Remove a regular file nobody holds the temporary's lock on (never follows a symlink)."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         return False
     try:

@@ -143,7 +143,7 @@ def test_notes_written_during_rebuilds_are_never_lost_and_the_file_stays_sound(t
     acknowledged = [line[3:] for line in lines if line.startswith("ok ")]
     refusals = [line for line in lines if line.startswith("refused")]
     rebuilds = sum(line == "rebuilt" for line in lines)
-    assert rebuilds >= 3, results[2]
+    assert rebuilds >= 2, results[2]
     for tag in ("cli", "viewer"):
         assert sum(t.startswith(f"{tag} ") for t in acknowledged) >= 10, (tag, refusals[:5])
     assert _integrity(out) == "ok"

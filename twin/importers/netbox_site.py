@@ -12,9 +12,7 @@ Ports, cables and the power chain are made by `netbox_links`; this module places
 from __future__ import annotations
 
 import math
-import os
 import re
-import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +26,8 @@ from twin.importers.netbox_links import LinkBuilder
 from twin.importers.netbox_types import EIA_U_M, FULL_DEPTH_M, part_type_from_netbox
 from twin.importers.report import ImportReport
 from twin.model.transform import local_to_world
-from twin.store.reviews import carry_reviews, check_replaceable
+from twin.store.rebuild import install_design, temporary_design, writing_design
+from twin.store.reviews import check_replaceable
 from twin.store.writer import write_tables
 
 RACK_BASE_M = 0.10
@@ -73,15 +72,9 @@ def import_records(records: NetBoxRecords, out: str | Path, site: str | None, re
         return ImportSummary(out, {}, report)
     check_replaceable(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    with temporary_design(out) as tmp, writing_design(out):
         counts = write_tables(tmp, tables, source=report.source)
-        _, warnings = carry_reviews(out, tmp)
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
+        _, warnings = install_design(tmp, out)
     for warning in warnings:
         report.warn("reviews", str(out), warning)
     return ImportSummary(out, counts, report)

@@ -7,16 +7,15 @@ Racks of one template are tiled with numpy, so a 2,000-rack hall becomes ~80,000
 ~700,000 ports and ~300,000 cables without a Python loop per part. The same spec and seed
 give the same rows, byte for byte.
 
-`build_design` writes the tables to a temporary name beside the target and renames it at
-the end, so a failed build never leaves a half-written design behind. A step that works on
+`build_design` writes the tables to a temporary file beside the target and then puts them in
+place (twin.store.rebuild: one transaction on an existing design, so notes written
+meanwhile are never lost), so a failed build never leaves a half-written design behind. A step that works on
 the finished tables before they are written (for example cable routing) belongs in
 `build_design`, between `generate` and `write_tables`.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +38,8 @@ from twin.specs.placement import place
 from twin.specs.power import power_chain
 from twin.specs.spec import load_spec
 from twin.specs.telemetry import make_telemetry
-from twin.store.reviews import carry_reviews, check_replaceable, replace_design
+from twin.store.rebuild import install_design, temporary_design, writing_design
+from twin.store.reviews import check_replaceable
 from twin.store.writer import write_tables
 
 Progress = Callable[[str], None]
@@ -76,16 +76,10 @@ def build_design(spec_path: str | Path, out_path: str | Path, progress: Progress
     route_warnings = route_generated_cables(tables)
     size_campus_fibre(tables)
     timings["routing"] = time.perf_counter() - routed
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp", dir=out_path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    with temporary_design(out_path) as tmp, writing_design(out_path):
         say("writing")
         counts = write_tables(tmp, tables, source=spec["source"], timings=timings)
-        carried, warnings = carry_reviews(out_path, tmp)
-        replace_design(tmp, out_path)
-    finally:
-        tmp.unlink(missing_ok=True)
+        carried, warnings = install_design(tmp, out_path)
     return BuildSummary(out_path, counts, carried, mesh_warnings(spec, out_path) + route_warnings + warnings, timings)
 
 

@@ -23,6 +23,7 @@ from xml.etree import ElementTree as ET
 
 from twin.errors import TwinError
 from twin.store.notes import ReviewStore, now_utc
+from twin.store.connect import connect_readonly
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ def _serialise(root: ET.Element) -> bytes:
 
 def _pins(path: Path) -> dict[int, tuple[float, float, float]]:
     """Where each note's viewpoint looks: its point, else the centre of its part's box."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = connect_readonly(path)
     try:
         rows = conn.execute("""
             SELECT n.id, COALESCE(n.x, p.x), COALESCE(n.y, p.y), COALESCE(n.z, p.z + t.height_m / 2)

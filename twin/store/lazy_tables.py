@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from twin.errors import TwinError
+from twin.store.connect import connect_readonly
 
 
 class LazyTables:
@@ -27,7 +28,7 @@ class LazyTables:
 
     def _query(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         try:
-            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+            conn = connect_readonly(self.path)
         except sqlite3.Error as exc:
             raise TwinError(self.path, f"cannot read the design ({exc})") from None
         try:

@@ -1,11 +1,11 @@
 """Review notes and saved viewpoints, written into the design file while others read or write it.
 
 Why this module is careful: two viewers, or a viewer and the CLI, may add notes to one file
-at the same time, and a reviewer's note must never be lost. So every write is one short
-`BEGIN IMMEDIATE` transaction on a connection in WAL mode with a busy timeout: writers queue
-instead of failing, readers never block writers, and a process killed mid-write leaves the
-file as it was after the last commit (SQLite's journal rolls the rest back). A file that is
-read-only or stays locked gives one `TwinError` that says so; nothing is half-written.
+at the same time, a rebuild may replace its tables, and a reviewer's note must never be
+lost. The rules every write follows (one short immediate transaction in WAL mode, a
+reconnect when the file was replaced, no writes to a file carrying triggers) live in
+twin.store.review_file. A file that is read-only or stays locked gives one `TwinError` that
+says so; nothing is half-written.
 
 Notes are pinned to a part (by name; a rack name pins to its frame) or to a 3D point, or
 both (a point on a part). Text is stored exactly as given (quotes, SQL, HTML, emoji, a
@@ -20,10 +20,11 @@ import sqlite3
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from twin.errors import TwinError
 from twin.store.reader import open_database
+from twin.store.review_file import ReviewFile
 
 #: Statuses a note can have.
 NOTE_STATUSES = ("open", "resolved")
@@ -104,8 +105,7 @@ class ReviewStore:
                 raise TwinError(self.path, "cannot read it: another program keeps it locked; nothing was changed",
                                 where="notes") from None
             raise
-        self._conn: sqlite3.Connection | None = None
-        self._wrote = False
+        self._file = ReviewFile(self.path, busy_timeout_s, _REVIEW_DDL)
 
     # ------------------------------------------------------------------ connection
     def __enter__(self) -> "ReviewStore":
@@ -115,77 +115,15 @@ class ReviewStore:
         self.close()
 
     def close(self) -> None:
-        """Close the connection; if this store wrote and nobody else has the file open, put the
-        file back into rollback-journal mode, so it reads on read-only media without a `-shm`."""
-        if self._conn is not None:
-            if self._wrote:
-                try:
-                    self._conn.execute("PRAGMA busy_timeout = 0")
-                    self._conn.execute("PRAGMA journal_mode = DELETE")
-                except sqlite3.OperationalError:
-                    pass                          # another reader or writer still has it open: stays WAL
-            self._conn.close()
-            self._conn = None
-
-    def _connection(self) -> sqlite3.Connection:
-        if self._conn is None:
-            conn = sqlite3.connect(self.path, timeout=self.busy_timeout_s, isolation_level=None)
-            try:
-                conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_s * 1000)}")
-                conn.execute("PRAGMA foreign_keys = ON")
-            except sqlite3.OperationalError as exc:
-                conn.close()
-                raise self._error(exc, "open it") from None
-            self._conn = conn
-        return self._conn
-
-    def _writer(self) -> sqlite3.Connection:
-        """The connection, in WAL mode (set on the first write: reading never changes the file)."""
-        conn = self._connection()
-        if not self._wrote:
-            try:
-                if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-                    conn.execute("PRAGMA journal_mode = WAL")
-                conn.execute("PRAGMA synchronous = NORMAL")   # WAL + NORMAL: a commit survives a killed process
-            except sqlite3.OperationalError as exc:
-                raise self._error(exc, "open it for writing") from None
-            self._wrote = True
-        return conn
-
-    def _error(self, exc: sqlite3.Error, doing: str) -> TwinError:
-        text = str(exc).lower()
-        if "readonly" in text or "read-only" in text or "unable to open" in text:
-            why = "the file (or its folder) is read-only"
-        elif "locked" in text or "busy" in text:
-            why = f"another program kept it locked for over {self.busy_timeout_s:g} s"
-        else:
-            why = str(exc)
-        return TwinError(self.path, f"cannot {doing}: {why}; nothing was changed", where="notes")
+        """Close the connections (the file goes back to a plain rollback-journal file if nobody else has it open)."""
+        self._file.close()
 
     def _write(self, doing: str, statements: Sequence[tuple[str, tuple[Any, ...]]]) -> list[sqlite3.Cursor]:
         """Run `statements` in one immediate transaction (all or nothing)."""
-        conn = self._writer()
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                for ddl in _REVIEW_DDL:
-                    conn.execute(ddl)
-                cursors = [conn.execute(sql, params) for sql, params in statements]
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-        except sqlite3.OperationalError as exc:
-            raise self._error(exc, doing) from None
-        return cursors
+        return self._file.write(doing, lambda conn: [conn.execute(sql, params) for sql, params in statements])
 
     def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        """Rows of one read; a locked or unreadable file becomes a TwinError saying so."""
-        try:
-            return self._connection().execute(sql, params).fetchall()
-        except sqlite3.OperationalError as exc:
-            raise self._error(exc, "read the notes") from None
+        return self._file.query(sql, params)
 
     def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         names = {r[0] for r in self._query("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -197,15 +135,17 @@ class ReviewStore:
     def part_id(self, name: str) -> int:
         """The id of the part called `name`, or of the frame of the rack called `name`;
         TwinError naming `name` when there is neither."""
-        rows = self._query("SELECT id FROM parts WHERE name = ? ORDER BY id LIMIT 1", (name,))
+        return self._part_id(self._query, name)
+
+    def _part_id(self, query: Callable[[str, tuple[Any, ...]], list[tuple[Any, ...]]], name: str) -> int:
+        rows = query("SELECT id FROM parts WHERE name = ? ORDER BY id LIMIT 1", (name,))
         if not rows:
-            rows = self._query("""
+            rows = query("""
                 SELECT p.id FROM parts p JOIN racks r ON r.id = p.rack_id JOIN part_types t ON t.id = p.part_type_id
                 WHERE r.name = ? AND t.kind = 'rack' ORDER BY p.id LIMIT 1""", (name,))
-        row = rows[0] if rows else None
-        if row is None:
+        if not rows:
             raise TwinError(self.path, f"no part (or rack) called {name!r} in this design", where="--part")
-        return int(row[0])
+        return int(rows[0][0])
 
     # ------------------------------------------------------------------ notes
     def add_note(self, text: str, part: str | None = None, point: Sequence[float] | None = None,
@@ -216,12 +156,20 @@ class ReviewStore:
         if part is None and point is None:
             raise TwinError(self.path, "pin the note to a part (--part) or a point (--at X,Y,Z)", where="notes")
         _check_status(self.path, status)
-        part_id = self.part_id(part) if part is not None else None
         xyz = _point(self.path, point) if point is not None else (None, None, None)
+        if part is not None:
+            self.part_id(part)                 # a wrong name fails before the write lock is taken
         stamp = now_utc()
-        (cur,) = self._write("add the note", [(
-            "INSERT INTO notes (part_id, x, y, z, author, text, status, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (part_id, *xyz, author or login_name(), text, status, stamp, stamp))])
+
+        def insert(conn: sqlite3.Connection) -> sqlite3.Cursor:
+            # the part is looked up again under the write lock: a rebuild may have renumbered the parts
+            part_id = self._part_id(lambda sql, params: conn.execute(sql, params).fetchall(), part) \
+                if part is not None else None
+            return conn.execute(
+                "INSERT INTO notes (part_id, x, y, z, author, text, status, created, updated) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (part_id, *xyz, author or login_name(), text, status, stamp, stamp))
+
+        cur = self._file.write("add the note", insert)
         if cur.lastrowid is None:
             raise TwinError(self.path, "the note was not stored (no row id came back)", where="notes")
         return self.note(cur.lastrowid)

@@ -17,6 +17,7 @@ from twin.errors import TwinError
 from twin.model.limits import LIMITS, limit
 from twin.model.physics import UNIT_DISPLAY
 from twin.store.search import SearchSyntaxError, search_sql
+from twin.store.connect import connect_readonly
 from twin.store.telemetry import canonical_ts, latest_readings, latest_time
 
 #: (section title, [(field, value), ...])
@@ -47,7 +48,7 @@ class DesignQueries:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self.conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+        self.conn = connect_readonly(self.path)
         self.conn.row_factory = sqlite3.Row
 
     def close(self) -> None:

@@ -21,6 +21,7 @@ from twin.errors import TwinError
 from twin.model.design import Columns, Design
 from twin.model.routes import STATUS_CODES, parse_route_texts
 from twin.model.limits import LIMITS, limit, over
+from twin.store.connect import connect_readonly, overran
 from twin.store.lazy_tables import LazyTables
 from twin.store.schema import REQUIRED_TABLES, SCHEMA_VERSION
 
@@ -40,12 +41,15 @@ def open_database(path: str | Path) -> sqlite_utils.Database:
     head = _read_head(path)
     if head != SQLITE_MAGIC:
         raise TwinError(path, "not a twin design: the file is not an SQLite database")
+    conn = None
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = connect_readonly(path)
         db = sqlite_utils.Database(conn)
         tables = set(db.table_names())
     except sqlite3.DatabaseError as exc:
-        raise TwinError(path, f"unreadable SQLite database ({exc})") from None
+        if conn is not None:
+            conn.close()
+        raise TwinError(path, f"unreadable SQLite database ({overran(conn, exc) or exc})") from None
     if "meta" not in tables:
         raise TwinError(path, "not a twin design: it has no 'meta' table")
     row = db.execute("select value from meta where key = 'schema_version'").fetchone()
@@ -91,7 +95,7 @@ def load_design(path: str | Path, progress: Callable[[str, float], None] | None 
     try:
         return _Loader(db, path, progress).load()
     except sqlite3.DatabaseError as exc:
-        raise TwinError(path, f"cannot read the design ({exc})") from None
+        raise TwinError(path, f"cannot read the design ({overran(db.conn, exc) or exc})") from None
     finally:
         db.conn.close()
 
@@ -131,7 +135,25 @@ class _Loader:
             block = np.array(rows, dtype=np.float64).reshape(len(rows), len(columns))
         except (ValueError, TypeError):
             raise self.not_a_number(table, columns) from None
+        if columns[0] == "id":
+            self.check_ids(table, block[:, 0])
         return {name: block[:, i] for i, name in enumerate(columns)}
+
+    def check_ids(self, table: str, ids: np.ndarray) -> None:
+        """Every row has an id and no two share one (a table rebuilt without its primary key may break both).
+
+        Rows are found by id everywhere (`Columns.index_of`): a repeated id would count one
+        rack or part twice, and every reference to it would reach only one of them."""
+        missing = np.isnan(ids)
+        if missing.any():
+            raise TwinError(self.path, f"{int(missing.sum())} rows have no id (NULL); every row needs a unique id",
+                            where=f"table {table}")
+        values, counts = np.unique(ids, return_counts=True)
+        if (counts > 1).any():
+            first = np.flatnonzero(counts > 1)
+            raise TwinError(self.path, f"id {int(values[first[0]])} is used by {int(counts[first[0]])} rows "
+                            f"({len(first)} ids repeated); ids must be unique (was the table rebuilt without its "
+                            "primary key?)", where=f"table {table}")
 
     def not_a_number(self, table: str, columns: list[str]) -> TwinError:
         """The error for the first cell of `columns` that holds text or bytes instead of a number."""
@@ -381,6 +403,7 @@ class _Loader:
                                                    "routed_length_m"] if "routed_length_m" in cable_columns else
                                         ["id", "rate_gbps", "length_m", "a_port_id", "b_port_id"]) from None
         block = np.concatenate(blocks) if blocks else np.zeros((0, 20))
+        self.check_ids("cables", block[:, 0])
         ids = block[:, 0].astype(np.int64)
         for column, port_id in (("a_port_id", block[:, 12]), ("b_port_id", block[:, 13])):
             dangling = np.isnan(port_id)

@@ -1,13 +1,15 @@
 """Review notes, reviews and saved viewpoints survive a rebuild of the design they belong to.
 
-`twin build` writes a fresh file from its spec; reviewers' work in the old file must not be
-lost. Notes are re-pinned to the part of the same name; a note whose part is gone keeps
-its 3D position (taken from where the part stood) and is reported.
+`twin build` writes a fresh design from its spec; reviewers' work in the old file must not
+be lost. The rebuild (twin.store.rebuild) calls `stash_reviews` and `restore_reviews` inside
+the one transaction that replaces the file's tables, so a note committed by anyone before
+that transaction is carried, and one committed after it lands in the rebuilt design.
+Notes are re-pinned to the part of the same name; a note whose part is gone keeps its 3D
+position (taken from where the part stood) and is reported.
 """
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from twin.errors import TwinError
 from twin.store.reader import open_database
 
 REVIEW_TABLES = ("reviews", "notes", "viewpoints")
+_VIEWPOINT_COLUMNS = "id, name, px, py, pz, fx, fy, fz, ux, uy, uz, view_angle"
 
 
 def check_replaceable(path: Path) -> None:
@@ -27,65 +30,51 @@ def check_replaceable(path: Path) -> None:
                                   "not overwriting it", where="-o") from None
 
 
-def carry_reviews(old: Path, new: Path) -> tuple[int, list[str]]:
-    """Copy reviews, notes and viewpoints from `old` into the freshly built `new`.
+def stash_reviews(conn: sqlite3.Connection) -> None:
+    """Copy the review rows of the `main` design into TEMP tables, each note with its part's name and position.
 
-    Returns how many rows were carried and a warning per note whose part no longer exists.
+    Run inside the rebuild's write transaction, before the old tables are dropped. A table
+    the old file does not have stashes as empty.
     """
-    if not old.exists():
-        return 0, []
-    settle_wal(old)
-    conn = sqlite3.connect(new)
-    try:
-        conn.execute("ATTACH DATABASE ? AS old", (str(old),))
-        present = {r[0] for r in conn.execute("SELECT name FROM old.sqlite_master WHERE type = 'table'")}
-        if not all(t in present for t in REVIEW_TABLES):
-            return 0, []
-        warnings: list[str] = []
-        with conn:
-            carried = conn.execute("INSERT INTO reviews SELECT * FROM old.reviews").rowcount
-            carried += conn.execute("INSERT INTO viewpoints SELECT * FROM old.viewpoints").rowcount
-            orphans = conn.execute("""
-                SELECT n.id, op.name FROM old.notes n JOIN old.parts op ON op.id = n.part_id
-                WHERE NOT EXISTS (SELECT 1 FROM main.parts p WHERE p.name = op.name)""").fetchall()
-            carried += conn.execute("""
-                INSERT INTO notes (id, review_id, part_id, x, y, z, author, text, status, created, updated)
-                SELECT n.id, n.review_id,
-                       (SELECT p.id FROM main.parts p WHERE p.name = op.name),
-                       COALESCE(n.x, op.x), COALESCE(n.y, op.y), COALESCE(n.z, op.z),
-                       n.author, n.text, n.status, n.created, n.updated
-                FROM old.notes n LEFT JOIN old.parts op ON op.id = n.part_id""").rowcount
-        for note_id, part_name in orphans:
-            warnings.append(f"{new}: note {note_id} was pinned to part {part_name}, which the rebuilt design "
-                            "no longer has; kept at the part's old position")
-        return carried, warnings
-    finally:
-        conn.close()
+    present = {r[0] for r in conn.execute("SELECT name FROM main.sqlite_master WHERE type = 'table'")}
+    conn.execute("CREATE TEMP TABLE carry_reviews AS SELECT id, name, status, created FROM main.reviews"
+                 if "reviews" in present else
+                 "CREATE TEMP TABLE carry_reviews (id, name, status, created)")
+    conn.execute(f"CREATE TEMP TABLE carry_viewpoints AS SELECT {_VIEWPOINT_COLUMNS} FROM main.viewpoints"
+                 if "viewpoints" in present else
+                 f"CREATE TEMP TABLE carry_viewpoints ({_VIEWPOINT_COLUMNS})")
+    columns = "id, review_id, part_name, x, y, z, part_x, part_y, part_z, author, text, status, created, updated"
+    if "notes" in present:
+        conn.execute("""CREATE TEMP TABLE carry_notes AS
+            SELECT n.id AS id, n.review_id AS review_id, op.name AS part_name, n.x AS x, n.y AS y, n.z AS z,
+                   op.x AS part_x, op.y AS part_y, op.z AS part_z, n.author AS author, n.text AS text,
+                   n.status AS status, n.created AS created, n.updated AS updated
+            FROM main.notes n LEFT JOIN main.parts op ON op.id = n.part_id""")
+    else:
+        conn.execute(f"CREATE TEMP TABLE carry_notes ({columns})")
 
 
-def settle_wal(path: Path) -> None:
-    """Fold a design file's write-ahead log into the file itself and empty the log.
-
-    Notes are written in WAL mode: the newest ones may still sit in `FILE-wal`. Before the file
-    is read for carrying or replaced by a rebuild, checkpoint it so the main file holds every
-    committed note and the log is empty.
-    """
-    conn = sqlite3.connect(path, timeout=10.0)
-    try:
-        if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    except sqlite3.DatabaseError:
-        pass                        # read-only or not ours: the ATTACH that follows reads the log as is
-    finally:
-        conn.close()
-
-
-def replace_design(new: Path, target: Path) -> None:
-    """Move the freshly built `new` over `target`, dropping `target`'s old WAL sidecar files.
-
-    A log left beside the target belongs to the old file; if it stayed, SQLite would replay
-    its pages into the new one. `carry_reviews` has already folded it into the old file.
-    """
-    os.replace(new, target)
-    for suffix in ("-wal", "-shm"):
-        Path(f"{target}{suffix}").unlink(missing_ok=True)
+def restore_reviews(conn: sqlite3.Connection, path: Path) -> tuple[int, list[str]]:
+    """Insert the stashed rows into the rebuilt `main` design; how many, and a warning per orphaned note."""
+    carried = conn.execute("INSERT INTO main.reviews (id, name, status, created) "
+                           "SELECT id, name, status, created FROM temp.carry_reviews").rowcount
+    carried += conn.execute(f"INSERT INTO main.viewpoints ({_VIEWPOINT_COLUMNS}) "
+                            f"SELECT {_VIEWPOINT_COLUMNS} FROM temp.carry_viewpoints").rowcount
+    conn.execute("""CREATE TEMP TABLE carry_pins AS
+        SELECT c.id AS note_id, (SELECT min(p.id) FROM main.parts p WHERE p.name = c.part_name) AS part_id
+        FROM temp.carry_notes c""")
+    orphans = conn.execute("""SELECT c.id, c.part_name FROM temp.carry_notes c JOIN temp.carry_pins k ON k.note_id = c.id
+                              WHERE c.part_name IS NOT NULL AND k.part_id IS NULL ORDER BY c.id""").fetchall()
+    carried += conn.execute("""
+        INSERT INTO main.notes (id, review_id, part_id, x, y, z, author, text, status, created, updated)
+        SELECT c.id, c.review_id, k.part_id,
+               CASE WHEN k.part_id IS NULL THEN COALESCE(c.x, c.part_x) ELSE c.x END,
+               CASE WHEN k.part_id IS NULL THEN COALESCE(c.y, c.part_y) ELSE c.y END,
+               CASE WHEN k.part_id IS NULL THEN COALESCE(c.z, c.part_z) ELSE c.z END,
+               c.author, c.text, c.status, c.created, c.updated
+        FROM temp.carry_notes c JOIN temp.carry_pins k ON k.note_id = c.id ORDER BY c.id""").rowcount
+    for table in ("carry_reviews", "carry_viewpoints", "carry_notes", "carry_pins"):
+        conn.execute(f"DROP TABLE temp.{table}")
+    warnings = [f"{path}: note {note_id} was pinned to part {part_name}, which the rebuilt design no longer has; "
+                "kept at the part's old position" for note_id, part_name in orphans]
+    return carried, warnings

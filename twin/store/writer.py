@@ -2,7 +2,7 @@
 
 Tables arrive as columns (numpy arrays or lists); -1 in a nullable column means NULL.
 Why it is shaped like this (campus: 2.75 million ports, 864,000 cables):
-- the file is new and is renamed into place only when complete, so it is written without a
+- the file is a new temporary, put in place only when complete, so it is written without a
   rollback journal or fsyncs (a failed build deletes it);
 - rows go in as multi-row `insert … values (…), (…), …` statements over chunks of the
   columns: per row, Python's `executemany` costs more than SQLite's own insert, and one
@@ -13,6 +13,7 @@ Why it is shaped like this (campus: 2.75 million ports, 864,000 cables):
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from pathlib import Path
@@ -37,14 +38,33 @@ CACHE_KIB = 64 * 1024        # SQLite page cache while writing (index sorts run 
 
 def write_tables(path: Path, tables: dict[str, dict[str, Any]], source: str | Path | None = None,
                  timings: dict[str, float] | None = None) -> dict[str, int]:
-    """Create schema v1 in a new file at `path` and insert every table; returns row counts.
+    """Create schema v1 in the new (empty or absent) file at `path` and insert every table; returns row counts.
+
+    An existing file is emptied in place rather than replaced: its owner may hold a lock on it
+    (twin.store.rebuild.temporary_design).
 
     A reference to a row that does not exist is a TwinError naming `source` (the spec the
     tables came from), the table, the row id and the column. `timings`, when given, receives
     the seconds spent "writing" (the rows) and "indexing" (indexes, key check, statistics).
     """
     start = time.perf_counter()
-    db = sqlite_utils.Database(path, recreate=True)
+    path = Path(path)
+    if path.exists() and path.stat().st_size:
+        os.truncate(path, 0)
+    conn = sqlite3.connect(path)
+    try:
+        counts, written = _write(sqlite_utils.Database(conn), tables, source)
+    finally:
+        conn.close()
+    if timings is not None:
+        timings["writing"] = written - start
+        timings["indexing"] = time.perf_counter() - written
+    return counts
+
+
+def _write(db: sqlite_utils.Database, tables: dict[str, dict[str, Any]],
+           source: str | Path | None) -> tuple[dict[str, int], float]:
+    """The body of `write_tables`: row counts and the clock when the rows were in (before the indexes)."""
     create_schema(db, indexes=False)
     conn: sqlite3.Connection = db.conn
     conn.execute("PRAGMA journal_mode = OFF")
@@ -66,15 +86,10 @@ def write_tables(path: Path, tables: dict[str, dict[str, Any]], source: str | Pa
     problem = conn.execute("PRAGMA foreign_key_check").fetchone()
     if problem:
         message, where = _dangling_reference(conn, *problem)
-        conn.close()
         raise TwinError(source, message, where=where)
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("ANALYZE")
-    conn.close()
-    if timings is not None:
-        timings["writing"] = written - start
-        timings["indexing"] = time.perf_counter() - written
-    return counts
+    return counts, written
 
 
 def insert_columns(conn: sqlite3.Connection, table: str, cols: dict[str, Any]) -> int:

@@ -53,6 +53,13 @@ class _WarningLine(logging.Handler):
             pass
 
 
+def print_load_warnings(design) -> None:
+    """A loaded design's warnings (positions moved to the origin, dangling keys, sizes replaced)
+    as `twin: warning: …` lines on stderr: every command that loads a design calls this once."""
+    for warning in getattr(design, "warnings", ()):
+        print(f"twin: warning: {warning}", file=sys.stderr)
+
+
 def _build(args: argparse.Namespace) -> int:
     from twin.specs import build_design
 
@@ -136,12 +143,12 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _export_cables(args: argparse.Namespace) -> int:
+    from twin.cli_export import announce, load
     from twin.export.cables import write_schedule
-    from twin.store import load_design
 
-    design = load_design(args.file)
+    design = load(args.file)
     path = write_schedule(design, args.output)
-    print(f"wrote {path}: {len(design.cables):,} cables")
+    announce(path, f"wrote {path}: {len(design.cables):,} cables")
     return 0
 
 

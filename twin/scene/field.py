@@ -141,16 +141,19 @@ def image_field(values: np.ndarray, origin, spacing, name: str = "T") -> vtkImag
 
 
 def write_vti(image: vtkImageData, path: str | Path) -> Path:
-    """Write image data as compressed VTK XML (.vti)."""
+    """Write image data as compressed VTK XML (.vti), atomically (twin.export.files)."""
+    from twin.export.files import atomic_output
+
     path = Path(path)
-    writer = vtkXMLImageDataWriter()
-    writer.SetFileName(str(path))
-    writer.SetInputData(image)
-    writer.SetDataModeToAppended()
-    writer.SetCompressorTypeToZLib()
-    writer.EncodeAppendedDataOff()
-    if not writer.Write():
-        raise TwinError(path, "could not write the field")
+    with atomic_output(path) as tmp:
+        writer = vtkXMLImageDataWriter()
+        writer.SetFileName(str(tmp))
+        writer.SetInputData(image)
+        writer.SetDataModeToAppended()
+        writer.SetCompressorTypeToZLib()
+        writer.EncodeAppendedDataOff()
+        if not writer.Write():
+            raise TwinError(path, "could not write the field")
     return path
 
 

@@ -3,7 +3,8 @@
 Exit codes: 0 ok, 1 failed (a clear one-line message on stderr), 2 usage error, 141 when the
 reader of the output went away (`twin check | head`: quietly, like other command-line tools).
 `--debug` shows the traceback behind a failure. Everything a command prints passes through
-`terminal_safe`, so a design named with escape sequences cannot drive the terminal.
+`terminal_safe` (twin.text), so a design named with escape sequences or bidi overrides cannot
+drive or mislead the terminal.
 """
 
 from __future__ import annotations
@@ -18,15 +19,9 @@ from typing import Callable, Sequence
 
 from twin import __version__
 from twin.errors import TwinError
-
+from twin.text import terminal_safe
 
 EXIT_BROKEN_PIPE = 141      # 128 + SIGPIPE, what a shell reports for a tool whose reader left
-_UNSAFE = {c: f"\\x{c:02x}" for c in [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)] if c not in (0x09, 0x0A)}
-
-
-def terminal_safe(text: str) -> str:
-    """`text` with control characters (ESC, CR, BEL, C1 codes…) shown as \\xNN; tabs and newlines kept."""
-    return str(text).translate(_UNSAFE)
 
 
 class _SafeText:

@@ -48,13 +48,6 @@ class _WarningLine(logging.Handler):
             pass
 
 
-def print_load_warnings(design) -> None:
-    """A loaded design's warnings (positions moved to the origin, dangling keys, sizes replaced)
-    as `twin: warning: …` lines on stderr: every command that loads a design calls this once."""
-    for warning in getattr(design, "warnings", ()):
-        print(f"twin: warning: {warning}", file=sys.stderr)
-
-
 def _build(args: argparse.Namespace) -> int:
     from twin.specs import build_design
 
@@ -249,8 +242,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = _WarningLine(logging.WARNING)
     logger.addHandler(handler)
     propagate, logger.propagate = logger.propagate, False
+    from twin.cli_warnings import numeric_warnings
+
     try:
-        return _run(argv)
+        with numeric_warnings():
+            return _run(argv)
     finally:
         logger.removeHandler(handler)
         logger.propagate = propagate

@@ -23,7 +23,7 @@ def announce(output, message: str) -> None:
 
 def load(path):
     """Load a design file for an export and print its loader warnings on stderr (once)."""
-    from twin.cli import print_load_warnings
+    from twin.cli_warnings import print_load_warnings
     from twin.store import load_design
 
     design = load_design(path)

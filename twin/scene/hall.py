@@ -11,6 +11,7 @@ from vtkmodules.vtkRenderingCore import vtkActor, vtkBillboardTextActor3D, vtkPo
 from twin.geometry import box_mesh, part_mesh
 from twin.geometry.instancing import Batch, instance
 from twin.model import Design
+from twin.model.design import drawable_trays
 from twin.model.limits import limit
 from twin.scene import vtk_arrays
 from twin.text import display_text
@@ -53,8 +54,11 @@ def hall_batch(design: Design, size: tuple[float, float, float], origin: tuple[f
 def tray_batch(design: Design, simple: bool = False, rows: np.ndarray | None = None) -> Batch:
     """Every cable tray and campus duct (or those at `rows`) along its centre line (plain boxes with `simple`)."""
     trays = design.cable_trays
+    drawable = drawable_trays(trays)            # the loader warned about the others
     batches = []
     for i in range(len(trays)) if rows is None else rows.tolist():
+        if not drawable[i]:
+            continue
         a, b = trays.start[i], trays.end[i]
         length = float(np.linalg.norm((b - a)[:2]))
         if length > 0:

@@ -17,7 +17,7 @@ import numpy as np
 import sqlite_utils
 
 from twin.errors import TwinError
-from twin.model.design import Columns, Design
+from twin.model.design import Columns, Design, drawable_trays
 from twin.geometry.routing import STATUS_CODES
 from twin.model.limits import LIMITS, limit, over
 from twin.store.lazy_tables import LazyTables
@@ -207,6 +207,7 @@ class _Loader:
                               end=np.column_stack([t["x1"], t["y1"], t["z1"]]), width_m=t["width_m"],
                               height_m=t["height_m"], capacity=t["capacity"], **self.texts("cable_trays", ["name"]))
         cable_trays._columns["fill"] = self.tray_fill(cable_trays)
+        self.warn_shapeless_trays(cable_trays)
         s = self.numbers("sensors", ["id", "part_id", "rack_id", "cooling_loop_id"])
         sensor_ids = s["id"].astype(np.int64)
         sensors = Columns(id=sensor_ids, part=self.ref(s["part_id"], parts, "sensors", "part_id", sensor_ids),
@@ -270,6 +271,16 @@ class _Loader:
                        power_budget_w=np.nan_to_num(n["power_budget_w"]),
                        cooling_loop=self.ref(n["cooling_loop_id"], loops, "racks", "cooling_loop_id", ids),
                        **self.texts("racks", ["name", "row"]))
+
+    def warn_shapeless_trays(self, trays: Columns) -> None:
+        """A warning naming the first tray without a shape (twin.model.design.drawable_trays): not drawn."""
+        bad = np.flatnonzero(~drawable_trays(trays))
+        if len(bad):
+            i = int(bad[0])
+            more = f" ({len(bad)} trays like this)" if len(bad) > 1 else ""
+            self.warnings.append(f"{self.path}: table cable_trays, row id {int(trays.id[i])} ({trays.name[i]}): "
+                                 f"an end is not a number or over {LIMITS['coordinate_m'].text()}, or its width or "
+                                 f"height is not positive{more}; not drawn")
 
     def place_finite(self, position: np.ndarray, ids: np.ndarray, table: str) -> None:
         """Positions that are not numbers or lie absurdly far away move to the origin, with a warning."""

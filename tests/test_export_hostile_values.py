@@ -52,7 +52,7 @@ def clean(stderr: str) -> None:
 
 
 # ---------------------------------------------------------------- 5. GLB with non-finite values
-@pytest.mark.parametrize("power", [1e308, float("inf"), float("-inf")])
+@pytest.mark.parametrize("power", [1e308, float("inf")])
 @pytest.mark.parametrize("overlay", ["none", "power"])
 def test_glb_with_a_huge_or_infinite_power_is_written_and_validates(pod, tmp_path, power, overlay):
     with sqlite3.connect(pod) as db:
@@ -131,33 +131,28 @@ def _numeric_columns(db: sqlite3.Connection) -> list[tuple[str, str]]:
     return out
 
 
+#: Values a design may not hold at all (refused with one clear error, tested elsewhere): setting
+#: them would stop every export before the other mutations are read.
 REFUSED = {("halls", "width_m"), ("halls", "depth_m"), ("halls", "height_m"), ("parts", "part_type_id"),
            ("racks", "part_type_id")}
 
 
-def _group(table: str, column: str) -> str:
-    if (table, column) in REFUSED:
-        return "refused"
-    return "references" if column.endswith("_id") else "measures"
-
-
-@pytest.mark.parametrize("group", ["refused", "references", "measures"])
+@pytest.mark.parametrize("group", ["references", "measures"])
 @pytest.mark.parametrize("value", [1e308, -1e308, 9.3e18])
 def test_numbers_beyond_range_never_show_numpy_warnings(hall_db, tmp_path, value, group):
-    """Numeric columns of ai-hall (not primary keys) set to `value` in the first row of each
-    table, in three groups so that one refused value does not hide the rest: the values a
-    design may not hold at all (hall sizes, a part's type: one clear error), the references
-    (`*_id`: dangling, with a warning) and every other measure (positions, sizes, powers,
-    readings, trays, hall origins…). Exported as image and GLB: a file or a one-line error
-    naming the design; never a RuntimeWarning, a traceback or a generic message."""
+    """Numeric columns of ai-hall (not primary keys, not REFUSED) set to `value` in the first
+    row of each table, in two groups: the references (`*_id`: dangling, with a warning) and
+    every other measure (positions, sizes, powers, readings, trays, hall origins…). Exported
+    as image and GLB: a file, a warning naming the table where a value was replaced; never a
+    RuntimeWarning, a traceback or a generic message."""
     design = tmp_path / "mutated.twin.db"
     shutil.copy(hall_db, design)
     with sqlite3.connect(design) as db:
         by_table: dict[str, list[str]] = {}
         for table, column in _numeric_columns(db):
-            if _group(table, column) == group:
+            if (table, column) not in REFUSED and column.endswith("_id") == (group == "references"):
                 by_table.setdefault(table, []).append(column)
-        assert len(by_table) >= (2 if group == "refused" else 5)
+        assert len(by_table) >= 5
         for table, columns in by_table.items():
             key = "rowid" if table == "readings" else "id"
             first = db.execute(f'SELECT min({key}) FROM "{table}"').fetchone()[0]
@@ -166,10 +161,6 @@ def test_numbers_beyond_range_never_show_numpy_warnings(hall_db, tmp_path, value
     for args in (("image", "-o", tmp_path / "m.png", "--size", "48x48"), ("glb", "-o", tmp_path / "m.glb", "-q")):
         done = twin("export", args[0], design, *args[1:])
         clean(done.stderr)
-        if done.returncode != 0:
-            errors = [line for line in done.stderr.splitlines() if line.startswith("twin: error:")]
-            assert done.returncode == 1 and len(errors) == 1, done.stderr[-2000:]
-            assert str(design) in errors[0], errors[0]
-        else:
-            assert Path(args[2]).stat().st_size > 0
-        assert (done.returncode == 1) == (group == "refused"), done.stderr[-2000:]
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert Path(args[2]).stat().st_size > 0
+        assert "twin: warning:" in done.stderr          # what was replaced is said

@@ -236,3 +236,19 @@ def test_full_disk_leaves_no_file_behind(pod, small_disk, shared_data):
         line = one_error_line(twin(*args, out, preexec=preexec))
         assert str(out) in line, line
         assert os.listdir(folder) == [], f"{name} left {os.listdir(folder)}"
+
+
+def test_a_temp_file_left_by_a_killed_export_is_removed_by_the_next(pod, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(gone.stdout)                             # that process has exited
+    stale = out / f".schedule.{dead_pid}.0badc0de.tmp.csv"
+    live = out / f".schedule.{os.getpid()}.0badc0de.tmp.csv"    # this test runs: not stale
+    other = out / f".notes.{dead_pid}.0badc0de.tmp.csv"         # another output's: not this run's business
+    for path in (stale, live, other):
+        path.write_text("half a file")
+    done = twin("export", "cables", pod, "-o", out / "schedule.csv")
+    assert done.returncode == 0, done.stderr
+    assert not stale.exists() and live.exists() and other.exists()
+    assert (out / "schedule.csv").read_text(encoding="utf-8-sig").startswith("cable,")

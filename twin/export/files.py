@@ -18,7 +18,9 @@ What `-o` names decides how it is written:
 - a folder, a block device or a socket: refused.
 
 Every failure (disk full included) removes the temporary file and becomes one `TwinError`
-naming the output file and the reason.
+naming the output file and the reason. A process killed outright (kill -9, power loss) cannot
+clean up: the next write to the same name removes temporary files whose process is gone
+(their names carry the writer's pid).
 """
 
 from __future__ import annotations
@@ -175,10 +177,46 @@ def check_writable(path: str | Path) -> Path:
     return Path(path)
 
 
+def _temp_parts(name: str) -> tuple[str, str]:
+    stem, suffix = os.path.splitext(name)
+    return f".{stem[:80]}.", f".tmp{suffix[:16]}"
+
+
 def _temp_name(folder: Path, name: str) -> Path:
     """A fresh hidden name in `folder`; it keeps the suffix (usd-core picks the format from it)."""
-    stem, suffix = os.path.splitext(name)
-    return folder / f".{stem[:80]}.{os.getpid()}.{secrets.token_hex(4)}.tmp{suffix[:16]}"
+    head, tail = _temp_parts(name)
+    return folder / f"{head}{os.getpid()}.{secrets.token_hex(4)}{tail}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True             # someone else's process: alive
+    return True
+
+
+def remove_stale_temps(folder: Path, name: str) -> list[Path]:
+    """Remove temporary files for `name` in `folder` left by writers that no longer run."""
+    head, tail = _temp_parts(name)
+    pattern = re.compile(re.escape(head) + r"(\d+)\.[0-9a-f]{8}" + re.escape(tail) + "$")
+    removed = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = pattern.match(entry.name)
+        if match and int(match.group(1)) != os.getpid() and not _alive(int(match.group(1))):
+            try:
+                if entry.is_file(follow_symlinks=False):
+                    os.unlink(entry.path)
+                    removed.append(Path(entry.path))
+            except OSError:
+                pass
+    return removed
 
 
 def _fsync(path: Path) -> None:
@@ -237,8 +275,13 @@ def atomic_output(path: str | Path) -> Iterator[Path]:
     """
     path = Path(path)
     target = prepare_folder(path)
-    folder = target.path.parent if target.kind == "file" else Path(tempfile.gettempdir())
-    tmp = _temp_name(folder, target.path.name if target.kind == "file" else "stream")
+    if target.kind == "file":
+        folder = target.path.parent
+        remove_stale_temps(folder, target.path.name)
+        tmp = _temp_name(folder, target.path.name)
+    else:
+        remove_stale_temps(Path(tempfile.gettempdir()), path.name or "stream")
+        tmp = _temp_name(Path(tempfile.gettempdir()), path.name or "stream")
     try:
         yield tmp
         if not tmp.exists():

@@ -418,8 +418,7 @@ class _Loader:
                        a_offset=np.nan_to_num(block[:, 5:8]), b_offset=np.nan_to_num(block[:, 9:12]),
                        routed_m=block[:, 14], a_port_kind=np.nan_to_num(block[:, 15], nan=-1).astype(np.int32),
                        b_port_kind=np.nan_to_num(block[:, 16], nan=-1).astype(np.int32),
-                       a_port_id=np.nan_to_num(block[:, 17], nan=-1).astype(np.int64),
-                       b_port_id=np.nan_to_num(block[:, 18], nan=-1).astype(np.int64),
+                       a_port_id=whole(block[:, 17], fill=-1), b_port_id=whole(block[:, 18], fill=-1),
                        a_port_found=~np.isnan(block[:, 12]), b_port_found=~np.isnan(block[:, 13]),
                        route_status=block[:, 19].astype(np.int8))
 

@@ -201,6 +201,7 @@ def plan_images(session: ReviewSession, pattern: str, views: Sequence[str], over
     site = hall_names[0] if len(hall_names) == 1 else "site"
     jobs, seen = [], {}
     base = pattern_folder(pattern)
+    literal = pattern if "{" not in pattern.replace("{{", "") else None   # no field: the one path asked for
     for overlay in overlays:
         for view in views:
             for name in racks:
@@ -208,7 +209,7 @@ def plan_images(session: ReviewSession, pattern: str, views: Sequence[str], over
                 fields = {"rack": name or "hall", "row": rack_row.get(name, "") if name else "", "view": view,
                           "overlay": overlay, "hall": rack_hall.get(name, site) if name else site}
                 path = pattern_path(pattern, fields, len(jobs) + 1)
-                if not contained(path, base):
+                if literal is None and not contained(path, base):
                     what = f"rack {name!r}" if name is not None else f"view {view!r}"
                     real = os.path.realpath(path)
                     raise TwinError(d.source, f"the image of {what} would be written to {path}"

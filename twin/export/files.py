@@ -132,14 +132,15 @@ def safe_component(value: object, limit: int = COMPONENT_CHARS) -> str:
     A clean value is kept as it is. A value that had to change gets `-` and 8 hex digits of a
     hash of the original, so two different names never fold into one file, and the same name
     gives the same file in every run."""
-    text = value.decode("utf-8", "replace") if isinstance(value, (bytes, bytearray)) else str(value)
+    raw = bytes(value) if isinstance(value, (bytes, bytearray)) else None
+    text = raw.decode("utf-8", "replace") if raw is not None else str(value)
     if not text:
         return ""                   # an empty field (a rack with no row) adds nothing to the name
     clean = _NOT_IN_NAME.sub("_", text).strip()
     clean = re.sub(r"^\.+", lambda m: "_" * len(m.group()), clean) or "_"
-    if clean == text and len(clean) <= limit and len(clean.encode("utf-8")) <= 2 * limit:
+    if raw is None and clean == text and len(clean) <= limit and len(clean.encode("utf-8")) <= 2 * limit:
         return clean
-    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    digest = hashlib.sha256(raw if raw is not None else text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
     clean = clean[:limit]
     while len(clean.encode("utf-8")) > 2 * limit:      # 64 CJK characters are 192 bytes
         clean = clean[:-1]

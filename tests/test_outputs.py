@@ -252,3 +252,11 @@ def test_a_temp_file_left_by_a_killed_export_is_removed_by_the_next(pod, tmp_pat
     assert done.returncode == 0, done.stderr
     assert not stale.exists() and live.exists() and other.exists()
     assert (out / "schedule.csv").read_text(encoding="utf-8-sig").startswith("cable,")
+
+
+def test_progress_bars_keep_their_carriage_returns(pod, tmp_path):
+    """The CLI escapes control characters in what it prints; a progress bar's own carriage
+    returns (twin's text, not the design's) must reach the terminal as such, not as \\x0d."""
+    done = twin("export", "glb", pod, "-o", tmp_path / "p.glb")
+    assert done.returncode == 0, done.stderr
+    assert "glb:" in done.stderr and "\r" in done.stderr and "\\x0d" not in done.stderr

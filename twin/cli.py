@@ -26,10 +26,12 @@ EXIT_BROKEN_PIPE = 141      # 128 + SIGPIPE, what a shell reports for a tool who
 
 class _SafeText:
     """A text stream that writes `terminal_safe` text: installed on stdout and stderr by main(),
-    so every command module's print() is covered, not only this file's."""
+    so every command module's print() is covered, not only this file's. `unfiltered` is the
+    stream beneath, for text twin composes itself that needs a carriage return (progress bars)."""
 
     def __init__(self, stream):
         self._stream = stream
+        self.unfiltered = stream
 
     def write(self, text: str) -> int:
         return self._stream.write(terminal_safe(text))

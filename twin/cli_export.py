@@ -86,8 +86,8 @@ def export_image(args: argparse.Namespace, size: tuple[int, int]) -> int:
     for job in progress(jobs, total=len(jobs), desc="images", quiet=args.quiet, unit="img"):
         write_png(renderer.render(job.camera, job.overlay, size), job.path)
     seconds = time.perf_counter() - start
-    announce(jobs[0].path, f"wrote {len(jobs)} images in {seconds:.1f} s ({len(jobs) / max(seconds, 1e-9):.2f} per second), "
-          f"e.g. {jobs[0].path}")
+    rate = len(jobs) / max(seconds, 1e-9)
+    announce(jobs[0].path, f"wrote {len(jobs)} images in {seconds:.1f} s ({rate:.2f} per second), e.g. {jobs[0].path}")
     return 0
 
 

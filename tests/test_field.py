@@ -13,7 +13,8 @@ from vtkmodules.vtkFiltersCore import vtkAppendFilter
 
 from twin.errors import TwinError
 from twin.scene import Scene
-from twin.scene.field import field_range, image_field, load_field, write_vti
+from twin.export.field import write_vti
+from twin.scene.field import field_range, image_field, load_field
 from twin.store import load_design
 
 DEMO = Path(__file__).resolve().parents[1] / "scenes" / "ai-hall-air.vti"

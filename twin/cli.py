@@ -3,7 +3,8 @@
 Exit codes: 0 ok, 1 failed (a clear one-line message on stderr), 2 usage error, 141 when the
 reader of the output went away (`twin check | head`: quietly, like other command-line tools).
 `--debug` shows the traceback behind a failure. Everything a command prints passes through
-`terminal_safe`, so a design named with escape sequences cannot drive the terminal.
+`terminal_safe` (twin.text), so a design named with escape sequences or bidi overrides cannot
+drive or mislead the terminal.
 """
 
 from __future__ import annotations
@@ -18,23 +19,19 @@ from typing import Callable, Sequence
 
 from twin import __version__
 from twin.errors import TwinError
-
+from twin.text import terminal_safe
 
 EXIT_BROKEN_PIPE = 141      # 128 + SIGPIPE, what a shell reports for a tool whose reader left
-_UNSAFE = {c: f"\\x{c:02x}" for c in [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)] if c not in (0x09, 0x0A)}
-
-
-def terminal_safe(text: str) -> str:
-    """`text` with control characters (ESC, CR, BEL, C1 codes…) shown as \\xNN; tabs and newlines kept."""
-    return str(text).translate(_UNSAFE)
 
 
 class _SafeText:
     """A text stream that writes `terminal_safe` text: installed on stdout and stderr by main(),
-    so every command module's print() is covered, not only this file's."""
+    so every command module's print() is covered, not only this file's. `unfiltered` is the
+    stream beneath, for text twin composes itself that needs a carriage return (progress bars)."""
 
     def __init__(self, stream):
         self._stream = stream
+        self.unfiltered = stream
 
     def write(self, text: str) -> int:
         return self._stream.write(terminal_safe(text))
@@ -136,12 +133,12 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _export_cables(args: argparse.Namespace) -> int:
+    from twin.cli_export import announce, load
     from twin.export.cables import write_schedule
-    from twin.store import load_design
 
-    design = load_design(args.file)
+    design = load(args.file)
     path = write_schedule(design, args.output)
-    print(f"wrote {path}: {len(design.cables):,} cables")
+    announce(path, f"wrote {path}: {len(design.cables):,} cables")
     return 0
 
 
@@ -247,8 +244,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = _WarningLine(logging.WARNING)
     logger.addHandler(handler)
     propagate, logger.propagate = logger.propagate, False
+    from twin.cli_warnings import numeric_warnings
+
     try:
-        return _run(argv)
+        with numeric_warnings():
+            return _run(argv)
     finally:
         logger.removeHandler(handler)
         logger.propagate = propagate

@@ -8,10 +8,27 @@ one line (exit 1). Progress bars go to stderr; `--quiet` turns them off for CI l
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 
 from twin.analysis.registry import overlay_names
-from twin.export.files import check_writable
+from twin.files import check_writable, is_stream
+
+
+def announce(output, message: str) -> None:
+    """Print a command's "wrote …" line: on stdout, or on stderr when the output itself goes to
+    a stream (`-o /dev/stdout`, a FIFO), so the line never lands inside the data."""
+    print(message, file=sys.stderr if is_stream(output) else sys.stdout)
+
+
+def load(path):
+    """Load a design file for an export and print its loader warnings on stderr (once)."""
+    from twin.cli_warnings import print_load_warnings
+    from twin.store import load_design
+
+    design = load_design(path)
+    print_load_warnings(design)
+    return design
 
 
 def _csv_list(text: str) -> list[str]:
@@ -23,9 +40,8 @@ def _csv_list(text: str) -> list[str]:
 
 def _session(args: argparse.Namespace):
     from twin.session import ReviewSession
-    from twin.store import load_design
 
-    return ReviewSession(load_design(args.file), getattr(args, "at", None))
+    return ReviewSession(load(args.file), getattr(args, "at", None))
 
 
 def _overlay(session, name: str):
@@ -47,11 +63,12 @@ def export_image(args: argparse.Namespace, size: tuple[int, int]) -> int:
     """One image (the classic path, with --select/--field) or a batch over racks, views and overlays."""
     batch = args.each_rack or args.row or args.rack or args.views or args.overlays
     if not batch:
-        from twin.export.image import export_image as single
+        from twin.export.image import render_design, write_png
 
-        path = single(args.file, args.output, view=args.view, size=size, overlay=args.overlay, select=args.select,
-                      field=args.field, field_slice=args.field_slice, iso=args.iso)
-        print(f"wrote {path}")
+        check_writable(args.output)
+        image, _scene = render_design(load(args.file), view=args.view, size=size, overlay=args.overlay,
+                                      select=args.select, field=args.field, field_slice=args.field_slice, iso=args.iso)
+        announce(args.output, f"wrote {write_png(image, args.output)}")
         return 0
     from twin.export.batch import ImageRenderer, plan_images
     from twin.export.image import write_png
@@ -69,8 +86,8 @@ def export_image(args: argparse.Namespace, size: tuple[int, int]) -> int:
     for job in progress(jobs, total=len(jobs), desc="images", quiet=args.quiet, unit="img"):
         write_png(renderer.render(job.camera, job.overlay, size), job.path)
     seconds = time.perf_counter() - start
-    print(f"wrote {len(jobs)} images in {seconds:.1f} s ({len(jobs) / max(seconds, 1e-9):.2f} per second), "
-          f"e.g. {jobs[0].path}")
+    rate = len(jobs) / max(seconds, 1e-9)
+    announce(jobs[0].path, f"wrote {len(jobs)} images in {seconds:.1f} s ({rate:.2f} per second), e.g. {jobs[0].path}")
     return 0
 
 
@@ -85,7 +102,7 @@ def export_glb(args: argparse.Namespace) -> int:
         path = write(session.design, args.output, overlay=overlay, hall_context=not args.no_hall, progress=stages)
     finally:
         stages.close()
-    print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    announce(path, f"wrote {path} ({_size_mb(path)})")
     return 0
 
 
@@ -100,7 +117,7 @@ def export_usd(args: argparse.Namespace) -> int:
         path = write(session.design, args.output, overlay=overlay, progress=stages)
     finally:
         stages.close()
-    print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    announce(path, f"wrote {path} ({_size_mb(path)})")
     return 0
 
 
@@ -112,8 +129,13 @@ def export_report(args: argparse.Namespace, size: tuple[int, int]) -> int:
     session = _session(args)
     path = write_report(session, args.output, size=size, camera=args.view,
                         progress=lambda items: progress(items, desc="report images", quiet=args.quiet, unit="img"))
-    print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    announce(path, f"wrote {path} ({_size_mb(path)})")
     return 0
+
+
+def _size_mb(path) -> str:
+    """'12.3 MB' for a written file; 'streamed' for an output written through (a FIFO, stdout)."""
+    return f"{path.stat().st_size / 1e6:.1f} MB" if not is_stream(path) and path.is_file() else "streamed"
 
 
 def export_csv(args: argparse.Namespace) -> int:

@@ -89,8 +89,10 @@ def _viewpoints_list(args: argparse.Namespace) -> int:
 def _bcf(args: argparse.Namespace) -> int:
     from twin.store.bcf import write_bcf
 
+    from twin.cli_export import announce
+
     path = write_bcf(args.file, args.output)
-    print(f"wrote {path}")
+    announce(path, f"wrote {path}")
     return 0
 
 

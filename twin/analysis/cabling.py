@@ -22,7 +22,7 @@ from twin.analysis.registry import Analysis, AnalysisResult, OverlayDef, registe
 from twin.analysis.routes import design_routes, port_positions, tray_network
 from twin.geometry.routing import NO_PATH, STATUS_CODES
 from twin.model import Design, physics
-from twin.model.design import Columns
+from twin.model.design import Columns, drawable_trays
 
 #: Findings per code listed one by one; beyond this the rest are summed up in one finding.
 MAX_PER_CODE = 2000
@@ -289,11 +289,14 @@ def finding_overlay(design: Design, result: AnalysisResult) -> Overlay:
 
 
 def _tray_pipes(design: Design) -> np.ndarray:
-    """Each tray as a 4-point pipe along its top face (drawn over the tray, not hidden inside it)."""
+    """Each tray as a 4-point pipe along its top face (drawn over the tray, not hidden inside it);
+    a tray without a shape (see drawable_trays: the loader warned) is a zero-length pipe at the origin."""
     t = design.cable_trays
+    ok = drawable_trays(t)[:, None]
+    start, end = np.where(ok, t.start, 0.0), np.where(ok, t.end, 0.0)
     s = np.linspace(0, 1, 4)[None, :, None]
-    lift = np.column_stack([np.zeros((len(t), 2)), np.nan_to_num(t.height_m) / 2 + 0.02])[:, None, :]
-    return t.start[:, None, :] + s * (t.end - t.start)[:, None, :] + lift
+    lift = np.column_stack([np.zeros((len(t), 2)), np.where(ok[:, 0], t.height_m, 0.0) / 2 + 0.02])[:, None, :]
+    return start[:, None, :] + s * (end - start)[:, None, :] + lift
 
 
 def reach_overlay(design: Design, result: AnalysisResult) -> Overlay:

@@ -2,5 +2,5 @@
 report and CSV tables (`twin export …` and `twin.open(...)`).
 
 Nothing here imports Qt: exports run in CI with no display. Every file is written through
-`twin.export.files` (a temp file beside the target, then a rename).
+`twin.files` (a temp file beside the target, then a rename).
 """

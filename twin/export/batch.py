@@ -13,6 +13,7 @@ of one rack, `rack:NAME:VIEW` with VIEW one of `RACK_VIEWS`.
 
 from __future__ import annotations
 
+import os
 import string
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ import numpy as np
 
 from twin.analysis import registry
 from twin.errors import TwinError
+from twin.files import contained, safe_component
 from twin.model.transform import front_direction, rotate_yaw
 from twin.session import ReviewSession
 
@@ -150,6 +152,24 @@ def check_pattern(pattern: str, batch: bool) -> None:
                               "use fields such as out/{rack}-{view}-{overlay}.png", where="-o")
 
 
+def pattern_folder(pattern: str) -> Path:
+    """The folder an output pattern writes under: the folder of its text before the first field
+    (`out/{rack}/{view}.png` → `out`, `{rack}.png` → `.`). No image may land outside it."""
+    literal = ""
+    for text, field, _spec, _conv in string.Formatter().parse(pattern):
+        literal += text
+        if field is not None:
+            break
+    return Path(os.path.dirname(literal) or ".")
+
+
+def pattern_path(pattern: str, fields: dict[str, str], index: int) -> Path:
+    """The output path of one image: each field made one safe file-name component
+    (twin.files.safe_component), `{index}` the image's number."""
+    safe = {key: safe_component(value) for key, value in fields.items()}
+    return Path(pattern.format(**safe, index=index))
+
+
 def plan_images(session: ReviewSession, pattern: str, views: Sequence[str], overlays: Sequence[str],
                 each_rack: bool = False, row: str | None = None, rack: str | None = None) -> list[ImageJob]:
     """Every image of a batch, ordered overlay → view → rack, with its output path.
@@ -180,13 +200,21 @@ def plan_images(session: ReviewSession, pattern: str, views: Sequence[str], over
     rack_hall = dict(zip(d.racks.name.tolist(), (hall_names[h] if h >= 0 else "" for h in d.racks.hall.tolist())))
     site = hall_names[0] if len(hall_names) == 1 else "site"
     jobs, seen = [], {}
+    base = pattern_folder(pattern)
+    literal = pattern if "{" not in pattern.replace("{{", "") else None   # no field: the one path asked for
     for overlay in overlays:
         for view in views:
             for name in racks:
                 camera = view if name is None else f"rack:{name}:{view}"
                 fields = {"rack": name or "hall", "row": rack_row.get(name, "") if name else "", "view": view,
-                          "overlay": overlay, "hall": rack_hall.get(name, site) if name else site, "index": len(jobs) + 1}
-                path = Path(pattern.format(**fields))
+                          "overlay": overlay, "hall": rack_hall.get(name, site) if name else site}
+                path = pattern_path(pattern, fields, len(jobs) + 1)
+                if literal is None and not contained(path, base):
+                    what = f"rack {name!r}" if name is not None else f"view {view!r}"
+                    real = os.path.realpath(path)
+                    raise TwinError(d.source, f"the image of {what} would be written to {path}"
+                                              + (f" (a link to {real})" if real != os.path.abspath(path) else "")
+                                              + f", outside the output folder {base}; not written", where="-o")
                 if path in seen:
                     raise TwinError(None, f"images {seen[path]} and {camera}/{overlay} would both be written to "
                                           f"{path}; add a field to the output pattern", where="-o")

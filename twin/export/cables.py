@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from twin.export.files import write_bytes_atomic
+from twin.files import write_bytes_atomic
 from twin.export.tables import csv_lines
 from twin.model.routes import STATUS_CODES, parse_route_texts
 from twin.model import Design

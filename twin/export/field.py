@@ -9,10 +9,30 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from vtkmodules.vtkCommonDataModel import vtkImageData
+from vtkmodules.vtkIOXML import vtkXMLImageDataWriter
+
 from twin.analysis.airfield import synthesize_air_field
-from twin.scene.field import image_field, write_vti
+from twin.errors import TwinError
+from twin.files import atomic_output
+from twin.scene.field import image_field
 from twin.session import ReviewSession
 from twin.store import load_design
+
+
+def write_vti(image: vtkImageData, path: str | Path) -> Path:
+    """Write image data as compressed VTK XML (.vti), atomically (twin.files)."""
+    path = Path(path)
+    with atomic_output(path) as tmp:
+        writer = vtkXMLImageDataWriter()
+        writer.SetFileName(str(tmp))
+        writer.SetInputData(image)
+        writer.SetDataModeToAppended()
+        writer.SetCompressorTypeToZLib()
+        writer.EncodeAppendedDataOff()
+        if not writer.Write():
+            raise TwinError(path, "could not write the field")
+    return path
 
 
 def write_demo_field(design_path: str | Path, out: str | Path) -> Path:

@@ -12,11 +12,17 @@ What a web viewer needs and what a reviewer expects to find in it:
 - Rack doors are a second, translucent primitive, as the viewer draws them.
 
 Built from the model and the geometry meshes (numpy), never from VTK actors.
+
+glTF's JSON has no infinity or NaN: a value that is not a finite number (a power of 1e308
+overflows when rounded) is left out of the node's extras with a warning naming the part, so
+the file is still written and still validates.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import math
 import struct
 from pathlib import Path
 from typing import Callable
@@ -25,10 +31,12 @@ import numpy as np
 
 from twin import __version__
 from twin.analysis.overlays import Overlay
-from twin.export.files import atomic_output
+from twin.files import atomic_output
 from twin.export.parts_table import NO_VALUE_RGB, overlay_part_rgb, parts_table
 from twin.geometry import Mesh
 from twin.model import Design
+
+log = logging.getLogger(__name__)
 
 ARRAY_BUFFER = 34962
 FLOAT = 5126
@@ -226,7 +234,9 @@ def build_gltf(design: Design, meshes: list[Mesh], door_meshes: dict[int, Mesh],
               "overlay": overlay.name if overlay is not None else "none"}
     if overlay is not None:
         extras |= {"overlay_label": overlay.label, "overlay_unit": overlay.unit,
-                   "overlay_range": [float(overlay.vmin), float(overlay.vmax)], "no_value_rgb": list(NO_VALUE_RGB)}
+                   "overlay_range": [v if v is not None and math.isfinite(v) else None
+                                     for v in finite_rounded([overlay.vmin, overlay.vmax], 6)],
+                   "no_value_rgb": list(NO_VALUE_RGB)}
     doc = {"asset": {"version": "2.0", "generator": f"twin {__version__}"},
            "scene": 0, "scenes": [{"name": extras["design"], "nodes": [0], "extras": extras}],
            "nodes": nodes, "meshes": gltf_meshes, "materials": materials.items,
@@ -238,6 +248,27 @@ def build_gltf(design: Design, meshes: list[Mesh], door_meshes: dict[int, Mesh],
     return doc, buffer.blob()
 
 
+def finite_rounded(values, digits: int) -> list[float | None]:
+    """`values` rounded to `digits` as a JSON-able list; None where a value is not a finite
+    number (or rounding it would overflow: numpy rounds by scaling)."""
+    v = np.asarray(values, np.float64)
+    finite = np.isfinite(v)
+    small = finite & (np.abs(np.where(finite, v, 0.0)) < 1e15)
+    out = np.where(small, np.round(np.where(small, v, 0.0), digits), v)
+    listed = out.tolist()
+    for i in np.flatnonzero(~finite).tolist():
+        listed[i] = None
+    return listed
+
+
+def _warn_dropped(names: list, column: list, field: str) -> None:
+    bad = [i for i, v in enumerate(column) if v is None]
+    if bad:
+        more = f" (and {len(bad) - 1} more parts)" if len(bad) > 1 else ""
+        log.warning("part %r: %s is not a finite number; left out of the GLB's extras%s", str(names[bad[0]]),
+                    field, more)
+
+
 def _part_nodes(d: Design, table: dict[str, np.ndarray], node_mesh: np.ndarray, overlay: Overlay | None) -> list[dict]:
     """One node per part: Y-up translation, yaw as a rotation about +Y, metadata in extras."""
     n = len(d.parts)
@@ -245,20 +276,24 @@ def _part_nodes(d: Design, table: dict[str, np.ndarray], node_mesh: np.ndarray, 
     half = np.radians(d.parts.yaw_deg) / 2
     qy, qw = np.sin(half).round(7).tolist(), np.cos(half).round(7).tolist()
     has_yaw = (np.abs(d.parts.yaw_deg) > 1e-9).tolist()
-    power = np.round(table["power_w"], 3).tolist()
+    power = finite_rounded(table["power_w"], 3)
     names, kinds, vendors = table["name"].tolist(), table["kind"].tolist(), table["vendor"].tolist()
     suppliers, racks, rows, types = (table["supplier"].tolist(), table["rack"].tolist(), table["row"].tolist(),
                                      table["type"].tolist())
     mesh = node_mesh.tolist()
+    _warn_dropped(names, power, "power_w")
     values = None
     if overlay is not None:
+        values = finite_rounded(overlay.values, 4)      # no value (NaN) is simply absent, as before
         v = np.asarray(overlay.values, float)
-        values = np.where(np.isfinite(v), v.round(4), np.nan).tolist()
+        _warn_dropped(names, [None if np.isinf(x) else 0 for x in v.tolist()], overlay.name)
     nodes = []
     for i in range(n):          # serialisation: one dict per part is what a glTF node is
         extras = {"name": names[i], "kind": kinds[i], "type": types[i], "vendor": vendors[i],
-                  "supplier": suppliers[i], "power_w": power[i], "rack": racks[i], "row": rows[i]}
-        if values is not None and values[i] == values[i]:
+                  "supplier": suppliers[i], "rack": racks[i], "row": rows[i]}
+        if power[i] is not None:
+            extras["power_w"] = power[i]
+        if values is not None and values[i] is not None:
             extras[overlay.name] = values[i]
         node = {"name": names[i], "translation": translation[i], "extras": extras}
         if has_yaw[i]:

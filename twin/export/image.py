@@ -81,15 +81,11 @@ def render_design(design: Design, view: str = "iso", size: tuple[int, int] = EXP
         state.select(np.flatnonzero((design.parts.rack == rack) & (design.part_kind() == "rack"))[:1])
     field_view = None
     if field is not None:
-        from twin.scene.field import load_field
+        from twin.scene.field import load_field, parse_slice
 
-        axis, _, value = field_slice.partition("=")
-        if axis not in ("x", "y", "z"):
-            raise TwinError(None, f"slice must look like z=1.2, not {field_slice!r}", where="--field-slice")
-        try:
-            position = float(value)
-        except ValueError:
-            raise TwinError(None, f"slice position {value!r} is not a number", where="--field-slice") from None
+        axis, position = parse_slice(field_slice)
+        if iso is not None and not np.isfinite(iso):
+            raise TwinError(None, f"isosurface value {iso} is not a finite number", where="--iso")
         field_view = FieldView(load_field(field), axis, position, iso)
     return render_view(design, size, view, built, state, field_view)
 
@@ -136,7 +132,7 @@ def png_bytes(image: np.ndarray) -> bytes:
 
 def write_png(image: np.ndarray, path: str | Path) -> Path:
     """Write an (h, w, 3) uint8 image as PNG, through a temp file and a rename (never half a file)."""
-    from twin.export.files import write_bytes_atomic
+    from twin.files import write_bytes_atomic
 
     return write_bytes_atomic(path, png_bytes(image))
 

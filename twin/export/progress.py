@@ -8,6 +8,12 @@ from typing import Iterable, Iterator, TypeVar
 T = TypeVar("T")
 
 
+def _stderr():
+    """stderr for a progress bar: beneath the CLI's escaping (twin.cli._SafeText), which would
+    show the bar's carriage returns as \\x0d; a bar holds only twin's own words and numbers."""
+    return getattr(sys.stderr, "unfiltered", sys.stderr)
+
+
 def progress(items: Iterable[T], total: int | None = None, desc: str = "", quiet: bool = False,
              unit: str = "it") -> Iterator[T]:
     """`items`, drawing a progress bar on stderr unless `quiet` (or stderr is not a terminal
@@ -17,7 +23,7 @@ def progress(items: Iterable[T], total: int | None = None, desc: str = "", quiet
         return
     from tqdm import tqdm
 
-    yield from tqdm(items, total=total, desc=desc, unit=unit, file=sys.stderr, leave=False, dynamic_ncols=True)
+    yield from tqdm(items, total=total, desc=desc, unit=unit, file=_stderr(), leave=False, dynamic_ncols=True)
 
 
 class Stages:
@@ -28,7 +34,7 @@ class Stages:
         if not quiet:
             from tqdm import tqdm
 
-            self._bar = tqdm(total=len(names), desc=desc, unit="step", file=sys.stderr, leave=False)
+            self._bar = tqdm(total=len(names), desc=desc, unit="step", file=_stderr(), leave=False)
         self._started = False
 
     def __call__(self, name: str) -> None:

@@ -20,7 +20,7 @@ from twin import __version__
 from twin.analysis import registry
 from twin.analysis.findings import SEVERITIES, count_by_severity
 from twin.analysis.summary import design_summary
-from twin.export.files import write_text_atomic
+from twin.files import write_text_atomic
 from twin.export.tables import finding_rows, review_notes
 from twin.session import ReviewSession
 

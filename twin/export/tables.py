@@ -17,7 +17,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from twin.analysis.findings import findings_to_dicts
-from twin.export.files import write_text_atomic
+from twin.files import write_text_atomic
 from twin.export.parts_table import PART_COLUMNS, parts_table
 from twin.session import ReviewSession
 from twin.store.notes import ReviewStore

@@ -25,7 +25,7 @@ import numpy as np
 from twin import __version__
 from twin.analysis.overlays import Overlay
 from twin.errors import TwinError
-from twin.export.files import atomic_output
+from twin.files import atomic_output
 from twin.export.parts_table import overlay_part_rgb, parts_table
 from twin.geometry import Mesh
 from twin.model import Design

@@ -78,7 +78,10 @@ def row_keys(cols: np.ndarray) -> np.ndarray:
     np.unique(axis=0) sorts rows as raw bytes and is ~10x slower than unique on one column;
     shifting each column to start at 0 and mixing them in mixed radix keeps it exact.
     """
-    cols = np.asarray(cols, np.int64)
+    cols = np.asarray(cols)
+    if cols.dtype.kind == "f":      # cells of points far beyond any hall: clipped, not cast with a warning
+        cols = np.clip(np.nan_to_num(cols), -2.0 ** 52, 2.0 ** 52)
+    cols = cols.astype(np.int64)
     if not len(cols):
         return np.zeros(0, np.int64)
     shifted = cols - cols.min(axis=0)

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from twin.model.limits import limit
+
 JOIN_M = 0.05             # tray ends closer than this meet; an end this close to another tray's side joins it
 GAP_M = 1.5               # an unjoined tray end within this distance of another tray is reported as a gap
 MIN_TRAY_M = 0.01         # shorter trays are treated as broken (zero length)
@@ -58,10 +60,14 @@ def build_tray_network(start: np.ndarray, end: np.ndarray, width: np.ndarray) ->
     end = np.asarray(end, float).reshape(-1, 3)
     width = np.asarray(width, float).reshape(-1)
     problems: list[tuple[int, str]] = []
-    finite = np.isfinite(start).all(axis=1) & np.isfinite(end).all(axis=1)
-    length = np.where(finite, np.linalg.norm(np.nan_to_num(end - start), axis=1), 0.0)
+    far = limit("coordinate_m")
+    with np.errstate(invalid="ignore"):
+        finite = (np.isfinite(start).all(axis=1) & np.isfinite(end).all(axis=1)
+                  & (np.abs(np.nan_to_num(start)) <= far).all(axis=1) & (np.abs(np.nan_to_num(end)) <= far).all(axis=1))
+    length = np.zeros(len(start))
+    length[finite] = np.linalg.norm(end[finite] - start[finite], axis=1)
     for t in np.flatnonzero(~finite):
-        problems.append((int(t), "tray end points are not numbers; left out of the routing"))
+        problems.append((int(t), "tray end points are not numbers (or too far away); left out of the routing"))
     for t in np.flatnonzero(finite & (length < MIN_TRAY_M)):
         problems.append((int(t), f"tray is {length[t]:.3f} m long (zero length); left out of the routing"))
     width = np.where(np.isfinite(width) & (width > 0), width, DEFAULT_TRAY_WIDTH_M)

@@ -149,9 +149,9 @@ def write_catalog_toml(catalog: Catalog, out: str | Path) -> Path:
             lines += [f"  {{ name = {json.dumps(p['name'])}, kind = {json.dumps(p['kind'])}, "
                       f"offset = {_toml_value(p['offset'])} }}," for p in entry["ports"]]
             lines.append("]")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return out
+    from twin.files import write_text_atomic
+
+    return write_text_atomic(out, "\n".join(lines) + "\n")
 
 
 def catalog_tables(source: Path, spec_path: Path, where: str) -> dict[str, Any]:

@@ -15,9 +15,24 @@ from typing import Any, Callable, Hashable, Iterator, TypeVar, cast
 import numpy as np
 
 from twin.model import physics
+from twin.model.limits import limit
 from twin.model.transform import local_to_world
 
 T = TypeVar("T")
+
+
+def drawable_trays(trays: "Columns") -> np.ndarray:
+    """Which cable trays have a shape: both ends finite and within the coordinate limit, width
+    and height positive and within the part size limit. The loader warns about the others
+    (naming each) and the scene and exports leave them out, so one bad row costs one tray."""
+    if not len(trays):
+        return np.zeros(0, bool)
+    ends = np.concatenate([np.asarray(trays.start, float), np.asarray(trays.end, float)], axis=1)
+    sizes = np.column_stack([np.asarray(trays.width_m, float), np.asarray(trays.height_m, float)])
+    with np.errstate(invalid="ignore"):
+        ends_ok = np.isfinite(ends).all(axis=1) & (np.abs(np.nan_to_num(ends)) <= limit("coordinate_m")).all(axis=1)
+        sizes_ok = np.isfinite(sizes).all(axis=1) & (sizes > 0).all(axis=1) & (sizes <= limit("part_size_m")).all(axis=1)
+    return ends_ok & sizes_ok
 
 
 class Columns:

@@ -58,6 +58,7 @@ LIMITS: dict[str, Limit] = {
     "mesh_side_file_bytes": Limit(128 * 1024 * 1024, "bytes in one file a mesh refers to (glTF buffer, image, OBJ material)"),
     "mesh_inflated_bytes": Limit(256 * 1024 * 1024, "bytes inside a zip container once inflated"),
     "file_name_bytes": Limit(255, "bytes in one file name"),
+    "field_points": Limit(64_000_000, "points (or cells) in a CFD field"),
     # other files and text
     "spec_file_bytes": Limit(16 * 1024 * 1024, "bytes in a spec file"),
     "spec_nesting": Limit(32, "levels of nested tables or lists in a spec"),

@@ -19,12 +19,14 @@ from twin.scene import vtk_arrays
 from twin.scene.cables import CABLE_TUBE_DISTANCE_M, cable_colours, cables_to_draw
 from twin.scene.hall import hall_labels, row_labels
 from twin.scene.labels import ScreenLabels
+from twin.text import display_text
 from twin.scene.layers import DIM_KEEP_PERCENT, DIM_RGB, TRACE_RGB, cell_coloured_actor
 from twin.scene.legend import LegendBlock, RampLegend, overlay_legend, text_size
 from twin.scene.legend_area import LegendArea
 from twin.scene.parts import PartGeometry
 
 TITLE_FONT_PX, MIN_TITLE_FONT_PX = 18, 10
+TITLE_CHARS = 300       # the caption: the design name (cut at 200) and the overlay
 OUTLINE_EDGES = ((0, 1), (2, 3), (4, 5), (6, 7), (0, 2), (1, 3), (4, 6), (5, 7), (0, 4), (1, 5), (2, 6), (3, 7))
 
 
@@ -196,12 +198,12 @@ class Decorations:
 
     def update_title(self, overlay: Overlay | None) -> None:
         design = self.parts.design
-        text = design.meta.get("design_name", design.source.name if design.source else "")
+        text = display_text(design.meta.get("design_name", design.source.name if design.source else ""))
         if overlay is not None:
             text += f"  ·  {overlay.label}"
             if overlay.measured is not None and not np.all(overlay.measured):
                 text += "  (pale: estimated)" if np.any(overlay.measured) else "  (all estimated)"
-        self.title.SetInput(text)
+        self.title.SetInput(display_text(text, TITLE_CHARS))
 
     def fit_title(self, view_width: int) -> None:
         """Shrink the caption's font (down to `MIN_TITLE_FONT_PX`) until it fits the 3D view's width."""

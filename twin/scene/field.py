@@ -3,39 +3,159 @@
 Formats: VTK XML image data (.vti), unstructured grid (.vtu), legacy VTK (.vtk), and CSV
 with columns x, y, z and a value column (T by default; a regular grid, or scattered points
 resampled onto one). Every failure is a TwinError naming the file and the reason.
+
+VTK trusts what it reads: a header declaring 10^15 points makes it allocate them (and abort
+the process), a NaN slice plane crashes the cutter. So a file's declared size is checked
+against `LIMITS["field_points"]` from its header before VTK opens it, the data read must lie
+at finite coordinates, and slice positions and isosurface values must be finite numbers.
 """
 
 from __future__ import annotations
 
 import csv
+import math
+import mmap
+import re
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
+from vtkmodules.util.misc import calldata_type
 from vtkmodules.util.numpy_support import numpy_to_vtk, vtk_to_numpy
+from vtkmodules.util.vtkConstants import VTK_STRING
 from vtkmodules.vtkCommonDataModel import vtkDataSet, vtkImageData, vtkPlane, vtkPolyData
 from vtkmodules.vtkCommonCore import vtkPoints
 from vtkmodules.vtkFiltersCore import vtkContourFilter, vtkCutter
 from vtkmodules.vtkImagingHybrid import vtkShepardMethod
 from vtkmodules.vtkIOLegacy import vtkDataSetReader
-from vtkmodules.vtkIOXML import vtkXMLImageDataReader, vtkXMLImageDataWriter, vtkXMLUnstructuredGridReader
+from vtkmodules.vtkIOXML import vtkXMLImageDataReader, vtkXMLUnstructuredGridReader
 from vtkmodules.vtkRenderingCore import vtkActor, vtkPolyDataMapper
 
 from twin.errors import TwinError
 from twin.analysis import colouring
+from twin.model.limits import LIMITS, limit
 from twin.scene.legend import continuous_lut
 
 MAX_CSV_ROWS = 5_000_000
+HEADER_BYTES = 64 * 1024        # an XML VTK file states its size in its first tags
+_ATTRIBUTE = re.compile(rb'([A-Za-z_]+)\s*=\s*"([^"]*)"')
+_LEGACY_WHAT = {b"DIMENSIONS": "grid points", b"POINTS": "points", b"CELLS": "cell entries",
+                b"POINT_DATA": "point values", b"CELL_DATA": "cell values", b"CELL_TYPES": "cell types"}
+_LEGACY_COUNT = re.compile(rb"\b(DIMENSIONS|POINTS|CELLS|POINT_DATA|CELL_DATA|CELL_TYPES)[ \t]+(\d+)(?:[ \t]+(\d+)[ \t]+(\d+))?")
+
+
+def _numbers(path: Path, tag: str, name: str, text: bytes, count: int, kind=float) -> list:
+    try:
+        values = [kind(v) for v in text.split()]
+    except ValueError:
+        values = []
+    if len(values) != count or not all(math.isfinite(v) for v in values):
+        raise TwinError(path, f"{tag} {name}={text.decode('ascii', 'replace')[:60]!r} is not {count} finite numbers")
+    return values
+
+
+def _over_budget(path: Path, what: str, count: float) -> None:
+    if count > limit("field_points"):
+        raise TwinError(path, f"declares {count:,.0f} {what}, over the limit of {LIMITS['field_points'].text()}; "
+                              "not read")
+
+
+def check_declared_size(path: Path) -> None:
+    """Read the header of a VTK field file (never its data) and refuse one that declares more
+    points or cells than the budget, or an extent, origin or spacing that is not a finite
+    number: VTK would allocate what the header says before it finds the data missing."""
+    suffix = path.suffix.lower()
+    with path.open("rb") as handle:
+        head = handle.read(HEADER_BYTES)
+        if suffix == ".vtk":
+            try:
+                whole = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+            except (ValueError, OSError):
+                whole = head
+            try:
+                for match in _LEGACY_COUNT.finditer(whole):
+                    key, *numbers = match.groups()
+                    count = math.prod(int(n) for n in numbers if n is not None)
+                    _over_budget(path, _LEGACY_WHAT[key], count)
+            finally:
+                if isinstance(whole, mmap.mmap):
+                    whole.close()
+            return
+    tags = {".vti": b"ImageData", ".vtu": b"UnstructuredGrid"}
+    if suffix not in tags:
+        return
+    if tags[suffix] not in head:
+        raise TwinError(path, f"no <{tags[suffix].decode()}> in its first {HEADER_BYTES // 1024} KB: "
+                              f"not a VTK {suffix} file")
+    for match in re.finditer(rb"<(ImageData|Piece)\b([^>]*)>", head):
+        tag, attributes = match.group(1).decode(), dict(_ATTRIBUTE.findall(match.group(2)))
+        for key in (b"WholeExtent", b"Extent"):
+            if key in attributes:
+                lo_hi = _numbers(path, tag, key.decode(), attributes[key], 6, int)
+                sides = [lo_hi[2 * k + 1] - lo_hi[2 * k] + 1 for k in range(3)]
+                if min(sides) < 1:
+                    raise TwinError(path, f"{tag} {key.decode()} {lo_hi} is empty or reversed")
+                _over_budget(path, "points", math.prod(sides))
+        for key in (b"Origin", b"Spacing"):
+            if key in attributes:
+                values = _numbers(path, tag, key.decode(), attributes[key], 3)
+                if max(abs(v) for v in values) > limit("coordinate_m"):
+                    raise TwinError(path, f"{tag} {key.decode()} {values} is over {LIMITS['coordinate_m'].text()}")
+        for key in (b"NumberOfPoints", b"NumberOfCells"):
+            if key in attributes:
+                count = _numbers(path, tag, key.decode(), attributes[key], 1, int)[0]
+                _over_budget(path, key.decode()[8:].lower(), count)
+
+
+def check_slice(axis: str, position: float, iso: float | None = None) -> None:
+    """ValueError unless `axis` is x, y or z and the slice position (and isosurface value) are
+    finite numbers: a NaN plane crashes VTK's cutter."""
+    if axis not in ("x", "y", "z"):
+        raise ValueError(f"slice axis must be x, y or z, not {axis!r}")
+    if not math.isfinite(position) or abs(position) > limit("coordinate_m"):
+        raise ValueError(f"slice position {position} is not a finite number within {LIMITS['coordinate_m'].text()}")
+    if iso is not None and not math.isfinite(iso):
+        raise ValueError(f"isosurface value {iso} is not a finite number")
+
+
+def parse_slice(text: str) -> tuple[str, float]:
+    """'z=1.2' → ("z", 1.2); TwinError naming --field-slice for anything else (NaN and inf too)."""
+    axis, _, value = str(text).partition("=")
+    axis = axis.strip().lower()
+    if axis not in ("x", "y", "z"):
+        raise TwinError(None, f"slice must look like z=1.2, not {text!r}", where="--field-slice")
+    try:
+        position = float(value)
+    except ValueError:
+        raise TwinError(None, f"slice position {value!r} is not a number", where="--field-slice") from None
+    try:
+        check_slice(axis, position)
+    except ValueError as exc:
+        raise TwinError(None, str(exc), where="--field-slice") from None
+    return axis, position
 
 
 def _read_vtk(reader_class) -> "Callable[[Path, str | None], vtkDataSet]":
     def read(path: Path, _array: str | None) -> vtkDataSet:
+        check_declared_size(path)
         reader = reader_class()
+        errors: list[str] = []
+        # an observer takes VTK's error messages (else printed raw on stderr) for the TwinError below
+        @calldata_type(VTK_STRING)
+        def on_error(_obj, _event, message) -> None:
+            errors.append(str(message or ""))
+        reader.AddObserver("ErrorEvent", on_error)
         reader.SetFileName(str(path))
         reader.Update()
         data = reader.GetOutput()
-        if data is None or data.GetNumberOfPoints() == 0:
-            raise TwinError(path, "no points could be read (not a valid VTK file of this kind)")
+        if errors or data is None or data.GetNumberOfPoints() == 0:
+            said = next((re.sub(r"^\w+ \(0x[0-9a-fA-F]+\): ", "", e.strip().splitlines()[-1])[:200]
+                         for e in errors if e.strip()), "")
+            raise TwinError(path, "could not be read as a VTK file of this kind" + (f" ({said})" if said else ""))
+        bounds = data.GetBounds()
+        if not all(math.isfinite(b) and abs(b) <= limit("coordinate_m") for b in bounds):
+            raise TwinError(path, f"points lie at coordinates that are not finite numbers or over "
+                                  f"{LIMITS['coordinate_m'].text()}")
         return data
     return read
 
@@ -140,20 +260,6 @@ def image_field(values: np.ndarray, origin, spacing, name: str = "T") -> vtkImag
     return image
 
 
-def write_vti(image: vtkImageData, path: str | Path) -> Path:
-    """Write image data as compressed VTK XML (.vti)."""
-    path = Path(path)
-    writer = vtkXMLImageDataWriter()
-    writer.SetFileName(str(path))
-    writer.SetInputData(image)
-    writer.SetDataModeToAppended()
-    writer.SetCompressorTypeToZLib()
-    writer.EncodeAppendedDataOff()
-    if not writer.Write():
-        raise TwinError(path, "could not write the field")
-    return path
-
-
 def field_range(data: vtkDataSet) -> tuple[float, float]:
     values = vtk_to_numpy(data.GetPointData().GetScalars())
     finite = values[np.isfinite(values)]
@@ -162,7 +268,9 @@ def field_range(data: vtkDataSet) -> tuple[float, float]:
 
 def field_actors(data: vtkDataSet, axis: str, position: float, iso: float | None, vmin: float, vmax: float,
                  ) -> list[vtkActor]:
-    """A coloured slice plane normal to `axis` at `position`, and an isosurface at `iso`."""
+    """A coloured slice plane normal to `axis` at `position`, and an isosurface at `iso`
+    (ValueError for a slice or value that is not a finite number, see `check_slice`)."""
+    check_slice(axis, position, iso)
     lut = continuous_lut("thermal", vmin, vmax)
     actors = []
     plane = vtkPlane()

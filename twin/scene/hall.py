@@ -11,8 +11,10 @@ from vtkmodules.vtkRenderingCore import vtkActor, vtkBillboardTextActor3D, vtkPo
 from twin.geometry import box_mesh, part_mesh
 from twin.geometry.instancing import Batch, instance
 from twin.model import Design
+from twin.model.design import drawable_trays
 from twin.model.limits import limit
 from twin.scene import vtk_arrays
+from twin.text import display_text
 
 TILE_M = 0.6                  # raised-floor tile
 WALL_M = 0.2
@@ -52,8 +54,11 @@ def hall_batch(design: Design, size: tuple[float, float, float], origin: tuple[f
 def tray_batch(design: Design, simple: bool = False, rows: np.ndarray | None = None) -> Batch:
     """Every cable tray and campus duct (or those at `rows`) along its centre line (plain boxes with `simple`)."""
     trays = design.cable_trays
+    drawable = drawable_trays(trays)            # the loader warned about the others
     batches = []
     for i in range(len(trays)) if rows is None else rows.tolist():
+        if not drawable[i]:
+            continue
         a, b = trays.start[i], trays.end[i]
         length = float(np.linalg.norm((b - a)[:2]))
         if length > 0:
@@ -98,7 +103,7 @@ def hall_labels(design: Design) -> list[vtkTextActor]:
     for h, name in enumerate(design.halls.name.tolist()):
         lo, hi = design.hall_box(h)
         label = vtkTextActor()
-        label.SetInput(str(name))
+        label.SetInput(display_text(name))
         label.GetPositionCoordinate().SetCoordinateSystemToWorld()
         label.GetPositionCoordinate().SetValue((lo[0] + hi[0]) / 2, hi[1], hi[2] + 2.0)
         prop = label.GetTextProperty()
@@ -124,7 +129,7 @@ def row_labels(design: Design, rack_centre: np.ndarray, z: float) -> list[vtkBil
         racks_arr = np.array(racks)
         start = racks_arr[np.argmin(design.racks.position[racks_arr, 0])]
         label = vtkBillboardTextActor3D()
-        label.SetInput(f"Row {row}")
+        label.SetInput(display_text(f"Row {row}"))
         label.SetPosition(rack_centre[start][0] - 0.9, rack_centre[start][1], z)
         label.GetTextProperty().SetFontSize(16)
         label.GetTextProperty().SetColor(0.1, 0.15, 0.3)

@@ -18,6 +18,7 @@ from vtkmodules.vtkRenderingCore import vtkRenderer, vtkTextActor
 from twin.geometry.raycast import ray_box_hits
 from twin.model import Design
 from twin.scene.camera import project_ndc
+from twin.text import display_text
 
 ROW_FONT_PX = 16
 RACK_FONT_PX = 12
@@ -85,14 +86,14 @@ class ScreenLabels:
         for r, row in enumerate(design.racks.row.tolist()):
             if row:
                 rows.setdefault(str(row), []).append(r)
-        self.row_text = [f"Row {row}" for row in rows]
+        self.row_text = [display_text(f"Row {row}") for row in rows]
         self.row_pos = np.zeros((len(rows), 3))
         for i, racks in enumerate(rows.values()):
             racks_arr = np.array(racks)
             first = racks_arr[np.argmin(rack_centre[racks_arr, 0])]       # beside the row's west end
             z = row_z if row_z is not None else float(rack_top[racks_arr].max()) + 0.2
             self.row_pos[i] = (rack_centre[first, 0] - 1.0, rack_centre[first, 1], z)
-        self.rack_text = [str(n) for n in design.racks.name.tolist()]
+        self.rack_text = [display_text(n) for n in design.racks.name.tolist()]
         self.rack_pos = np.column_stack([rack_centre[:, :2], rack_top + 0.08]) if len(rack_centre) else \
             np.zeros((0, 3))
         self.rack_height = np.asarray(rack_height, float)

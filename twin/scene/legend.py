@@ -28,8 +28,10 @@ from vtkmodules.vtkRenderingCore import (vtkActor2D, vtkPolyDataMapper2D, vtkPro
 
 from twin.analysis.overlays import Overlay
 from twin.analysis import colouring
+from twin.text import display_text
 
 TEXT_RGB = (0.1, 0.1, 0.12)
+LEGEND_CHARS = 400      # a legend text (wrapped title, category name) is cut there, never sent to VTK whole
 FRAME_RGB = (0.35, 0.36, 0.40)
 
 
@@ -92,7 +94,8 @@ def text_size(text: str, font_px: int, bold: bool = False, dpi: int = 72) -> tup
 @lru_cache(maxsize=4096)
 def _text_size(text: str, font_px: int, bold: bool, dpi: int) -> tuple[int, int]:
     box = [0, 0, 0, 0]
-    vtkTextRenderer().GetBoundingBox(text_property(font_px, bold), text or " ", box, dpi)
+    vtkTextRenderer().GetBoundingBox(text_property(font_px, bold), display_text(text, LEGEND_CHARS, lines=True) or " ",
+                                     box, dpi)
     return int(box[1] - box[0]) + 2, int(box[3] - box[2]) + 1
 
 
@@ -101,7 +104,7 @@ def text_actor(text: str, style: LegendStyle, x: float, y: float, bold: bool = F
     """A label whose left edge is at x and whose top (or middle, `valign="centre"`) is at y,
     in pixels of the legend area."""
     actor = vtkTextActor()
-    actor.SetInput(text)
+    actor.SetInput(display_text(text, LEGEND_CHARS, lines=True))
     prop = actor.GetTextProperty()
     prop.ShallowCopy(text_property(style.font_px, bold))
     prop.SetJustificationToLeft()

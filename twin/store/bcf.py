@@ -22,6 +22,7 @@ from typing import Sequence
 from xml.etree import ElementTree as ET
 
 from twin.errors import TwinError
+from twin.files import atomic_output
 from twin.store.notes import ReviewStore, now_utc
 from twin.store.connect import connect_readonly
 
@@ -117,9 +118,7 @@ def write_bcf(design_path: str | Path, output: str | Path) -> Path:
     norm = math.sqrt(sum(c * c for c in d))
     direction = tuple(c / norm for c in d)
     name = design_path.name
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(output.name + ".part")
-    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
+    with atomic_output(output) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("bcf.version", VERSION_XML)
         for n in notes:
             guid, view_guid = _guid(name, "note", n.id), _guid(name, "note-view", n.id)
@@ -140,5 +139,4 @@ def write_bcf(design_path: str | Path, output: str | Path) -> Path:
                 now_utc(), None, view_guid, []))
             z.writestr(f"{guid}/viewpoint.bcfv", _viewpoint_xml(v.position, tuple(c / length for c in look),
                                                                 v.view_up, v.view_angle, [], view_guid))
-    tmp.replace(output)
     return output

@@ -18,7 +18,7 @@ import numpy as np
 import sqlite_utils
 
 from twin.errors import TwinError
-from twin.model.design import Columns, Design
+from twin.model.design import Columns, Design, drawable_trays
 from twin.model.routes import STATUS_CODES, parse_route_texts
 from twin.model.limits import LIMITS, limit, over
 from twin.store.connect import connect_readonly, overran
@@ -98,6 +98,13 @@ def load_design(path: str | Path, progress: Callable[[str, float], None] | None 
         raise TwinError(path, f"cannot read the design ({overran(db.conn, exc) or exc})") from None
     finally:
         db.conn.close()
+
+
+def whole(values: np.ndarray, fill: int = 0) -> np.ndarray:
+    """Floats as int64 without numpy's cast warnings: NaN, ±inf and values beyond ±2**62 become `fill`."""
+    values = np.asarray(values, np.float64)
+    ok = np.isfinite(values) & (np.abs(np.nan_to_num(values)) < 2.0 ** 62)
+    return np.where(ok, values, fill).astype(np.int64)
 
 
 class _Loader:
@@ -195,7 +202,7 @@ class _Loader:
         """Turn foreign-key ids into row indices of `target`; NULL → -1, dangling → -1 + warning."""
         present = ~np.isnan(ids)
         index = np.full(len(ids), -1, dtype=np.int64)
-        index[present] = target.index_of(ids[present].astype(np.int64))
+        index[present] = target.index_of(whole(ids[present], fill=-1))      # an id beyond int64 points nowhere
         dangling = present & (index < 0)
         if dangling.any():
             first = int(row_ids[np.flatnonzero(dangling)[0]])
@@ -214,8 +221,10 @@ class _Loader:
         h = self.numbers("halls", ["id", "width_m", "depth_m", "height_m", "supply_air_c", "recirculation_c",
                                    "origin_x_m", "origin_y_m"])
         self.check_halls(h["id"], np.column_stack([h["width_m"], h["depth_m"], h["height_m"]]))
+        origin = np.nan_to_num(np.column_stack([h["origin_x_m"], h["origin_y_m"]]))     # NULL: at the site origin
+        self.place_finite(origin, h["id"], "halls")
         halls = Columns(id=h["id"].astype(np.int64), size=np.column_stack([h["width_m"], h["depth_m"], h["height_m"]]),
-                        origin=np.nan_to_num(np.column_stack([h["origin_x_m"], h["origin_y_m"]])),
+                        origin=origin,
                         supply_air_c=h["supply_air_c"], recirculation_c=h["recirculation_c"], **self.texts("halls", ["name", "ashrae_class"]))
         c = self.numbers("cooling_loops", ["id", "hall_id", "supply_c", "design_dt_k", "capacity_w", "flow_lpm"])
         loop_ids = c["id"].astype(np.int64)
@@ -237,6 +246,7 @@ class _Loader:
                               end=np.column_stack([t["x1"], t["y1"], t["z1"]]), width_m=t["width_m"],
                               height_m=t["height_m"], capacity=t["capacity"], **self.texts("cable_trays", ["name"]))
         cable_trays._columns["fill"] = self.tray_fill(cable_trays)
+        self.warn_shapeless_trays(cable_trays)
         s = self.numbers("sensors", ["id", "part_id", "rack_id", "cooling_loop_id"])
         sensor_ids = s["id"].astype(np.int64)
         sensors = Columns(id=sensor_ids, part=self.ref(s["part_id"], parts, "sensors", "part_id", sensor_ids),
@@ -260,7 +270,15 @@ class _Loader:
         return column in self._columns[table]
 
     def ints(self, table: str, columns: list[str]) -> dict[str, np.ndarray]:
-        return {k: np.nan_to_num(v, nan=0).astype(np.int64) for k, v in self.numbers(table, columns).items()}
+        return {k: self.whole(v, table, k) for k, v in self.numbers(table, columns).items()}
+
+    def whole(self, values: np.ndarray, table: str, column: str, fill: int = 0) -> np.ndarray:
+        """A column as int64: NULL → `fill`; a value no int64 holds (1e308, 9.3e18) → `fill` with a warning."""
+        out_of_range = np.isfinite(values) & (np.abs(np.nan_to_num(values)) >= 2.0 ** 62) | np.isinf(values)
+        if out_of_range.any():
+            self.warnings.append(f"{self.path}: table {table}: {column} is {values[out_of_range][0]:g}, beyond a "
+                                 f"whole number ({int(out_of_range.sum())} rows like this; read as {fill})")
+        return whole(values, fill)
 
     def load_part_types(self, generations: Columns, suppliers: Columns) -> Columns:
         n = self.numbers("part_types", [
@@ -280,8 +298,9 @@ class _Loader:
                                  f"size missing, not positive or over {LIMITS['part_size_m'].text()}; "
                                  "drawn as a 0.1 m box")
             size[bad] = 0.1
+        n_u_height = n["u_height"]
         numbers = {k: np.nan_to_num(v, nan=0.0) for k, v in n.items()}
-        numbers["u_height"] = numbers["u_height"].astype(np.int64)
+        numbers["u_height"] = self.whole(n_u_height, "part_types", "u_height")
         return Columns(id=ids, generation=gen, supplier=sup, size=size, **numbers, efficiency=efficiency,
                        **self.texts("part_types", ["name", "kind", "vendor", "model", "cooling_mode", "mesh_path",
                                                     "mesh_units", "country_of_origin"]))
@@ -293,13 +312,23 @@ class _Loader:
         position = np.column_stack([n["x"], n["y"]])
         self.place_finite(position, ids, "racks")
         return Columns(id=ids, hall=self.ref(n["hall_id"], halls, "racks", "hall_id", ids),
-                       slot=np.nan_to_num(n["slot"]).astype(np.int64), position=position,
+                       slot=self.whole(n["slot"], "racks", "slot"), position=position,
                        yaw_deg=np.nan_to_num(n["yaw_deg"]),
                        type=self.ref(n["part_type_id"], part_types, "racks", "part_type_id", ids),
                        generation=self.ref(n["generation_id"], generations, "racks", "generation_id", ids),
                        power_budget_w=np.nan_to_num(n["power_budget_w"]),
                        cooling_loop=self.ref(n["cooling_loop_id"], loops, "racks", "cooling_loop_id", ids),
                        **self.texts("racks", ["name", "row"]))
+
+    def warn_shapeless_trays(self, trays: Columns) -> None:
+        """A warning naming the first tray without a shape (twin.model.design.drawable_trays): not drawn."""
+        bad = np.flatnonzero(~drawable_trays(trays))
+        if len(bad):
+            i = int(bad[0])
+            more = f" ({len(bad)} trays like this)" if len(bad) > 1 else ""
+            self.warnings.append(f"{self.path}: table cable_trays, row id {int(trays.id[i])} ({trays.name[i]}): "
+                                 f"an end is not a number or over {LIMITS['coordinate_m'].text()}, or its width or "
+                                 f"height is not positive{more}; not drawn")
 
     def place_finite(self, position: np.ndarray, ids: np.ndarray, table: str) -> None:
         """Positions that are not numbers or lie absurdly far away move to the origin, with a warning."""
@@ -320,8 +349,8 @@ class _Loader:
         if (type_index < 0).any():
             raise TwinError(self.path, "part type missing", where=f"table parts, row id {int(ids[type_index < 0][0])}")
         parts = Columns(id=ids, type=type_index, rack=self.ref(n["rack_id"], racks, "parts", "rack_id", ids),
-                        u=np.nan_to_num(n["u_position"]).astype(np.int64), position=position,
-                        yaw_deg=np.nan_to_num(n["yaw_deg"]), parent_id=np.nan_to_num(n["parent_id"], nan=-1).astype(np.int64),
+                        u=self.whole(n["u_position"], "parts", "u_position"), position=position,
+                        yaw_deg=np.nan_to_num(n["yaw_deg"]), parent_id=self.whole(n["parent_id"], "parts", "parent_id", -1),
                         power_w=np.nan_to_num(n["power_w"], nan=-1.0), power_node_id=n["power_node_id"],
                         cooling_loop=self.ref(n["cooling_loop_id"], loops, "parts", "cooling_loop_id", ids),
                         **self.texts("parts", ["name"]))
@@ -420,8 +449,7 @@ class _Loader:
                        a_offset=np.nan_to_num(block[:, 5:8]), b_offset=np.nan_to_num(block[:, 9:12]),
                        routed_m=block[:, 14], a_port_kind=np.nan_to_num(block[:, 15], nan=-1).astype(np.int32),
                        b_port_kind=np.nan_to_num(block[:, 16], nan=-1).astype(np.int32),
-                       a_port_id=np.nan_to_num(block[:, 17], nan=-1).astype(np.int64),
-                       b_port_id=np.nan_to_num(block[:, 18], nan=-1).astype(np.int64),
+                       a_port_id=whole(block[:, 17], fill=-1), b_port_id=whole(block[:, 18], fill=-1),
                        a_port_found=~np.isnan(block[:, 12]), b_port_found=~np.isnan(block[:, 13]),
                        route_status=block[:, 19].astype(np.int8))
 

@@ -44,6 +44,8 @@ class _WarningLine(logging.Handler):
     """Library warnings (placeholders, refused mesh paths, dangling rows) as `twin: warning: …` lines."""
 
     def emit(self, record: logging.LogRecord) -> None:
+        if getattr(record, "design_warning", False):
+            return                      # the command prints the design's warnings itself, once
         try:
             print(f"twin: warning: {record.getMessage()}", file=sys.stderr)
         except (BrokenPipeError, ValueError):

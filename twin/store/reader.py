@@ -117,9 +117,12 @@ class _Loader:
         self._done = 0.0
 
     def warn(self, message: str) -> None:
-        """Something in the file that could not be used as written: kept with the design and logged."""
+        """Something in the file that could not be used as written: kept with the design and logged.
+
+        The record is marked `design_warning`: the CLI prints a design's warnings itself, once per
+        command (twin.cli_warnings), so its log handler leaves these out."""
         self.warnings.append(message)
-        log.warning(message)
+        log.warning(message, extra={"design_warning": True})
 
     def stage(self, name: str, table: str) -> None:
         """Report the stage about to start; the fraction is what the earlier stages' rows weigh."""

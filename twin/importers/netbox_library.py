@@ -27,6 +27,9 @@ from jsonschema.validators import extend
 from referencing import Registry, Resource
 
 from twin.errors import TwinError
+from twin.export.files import write_text_atomic
+from twin.importers.import_checks import device_type_problem, entry_problem
+from twin.importers.safe_files import ImportRefused, library_files, load_yaml, read_bounded
 from twin.importers.netbox_types import EIA_U_M, KG_PER, part_type_from_netbox, supplier_key
 from twin.importers.report import ImportReport
 
@@ -70,7 +73,7 @@ def load_device_type_library(root: str | Path) -> Catalog:
     catalog = Catalog(report=ImportReport(str(root)))
     report = catalog.report
     validators = _validators(root, report)
-    files = sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+    files = library_files(root, (".yaml", ".yml"), lambda path, why: report.warn("not-read", str(path), why))
     counts = {"device types": 0, "rack types": 0, "module types": 0, "failed": 0, "files": len(files)}
     for path in files:
         section = next((part for part in path.relative_to(root).parts if part in SCHEMA_IDS), None)
@@ -91,12 +94,12 @@ def load_device_type_library(root: str | Path) -> Catalog:
         if section == "module-types":
             counts["module types"] += 1
             continue
-        if section == "rack-types":
-            name, entry = rack_type_entry(data, where, report)
-            counts["rack types"] += 1
-        else:
-            name, entry = part_type_from_netbox(data, where, report, images=_images(path, root, data, report))
-            counts["device types"] += 1
+        made = _mapped(section, data, path, root, report)
+        if made is None:
+            counts["failed"] += 1
+            continue
+        name, entry = made
+        counts["rack types" if section == "rack-types" else "device types"] += 1
         if name in catalog.part_types:
             report.warn("duplicate-slug", f"{where}: slug", f"slug {name!r} also in {catalog.sources[name]}; "
                                                             "the later file wins")
@@ -108,6 +111,25 @@ def load_device_type_library(root: str | Path) -> Catalog:
         report.default("supplier country unknown (NetBox does not say where a vendor builds)", len(catalog.suppliers))
     report.counts = counts
     return catalog
+
+
+def _mapped(section: str, data: dict[str, Any], path: Path, root: Path,
+            report: ImportReport) -> tuple[str, dict[str, Any]] | None:
+    """(name, entry) of one validated file, or None (one warning naming the file and field) when
+    its shape or a number is outside what a spec may hold: the catalog never carries what every
+    spec would then refuse."""
+    where = str(path)
+    problem = device_type_problem(data)
+    if problem is None:
+        if section == "rack-types":
+            name, entry = rack_type_entry(data, where, report)
+        else:
+            name, entry = part_type_from_netbox(data, where, report, images=_images(path, root, data, report))
+        problem = entry_problem(entry)
+    if problem is not None:
+        report.warn("bad-value", f"{where}: {problem[0]}", f"{problem[1]}; file skipped")
+        return None
+    return name, entry
 
 
 def rack_type_entry(data: dict[str, Any], where: str, report: ImportReport) -> tuple[str, dict[str, Any]]:
@@ -149,9 +171,7 @@ def write_catalog_toml(catalog: Catalog, out: str | Path) -> Path:
             lines += [f"  {{ name = {json.dumps(p['name'])}, kind = {json.dumps(p['kind'])}, "
                       f"offset = {_toml_value(p['offset'])} }}," for p in entry["ports"]]
             lines.append("]")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return out
+    return write_text_atomic(out, "\n".join(lines) + "\n")     # a full disk leaves no half catalog behind
 
 
 def catalog_tables(source: Path, spec_path: Path, where: str) -> dict[str, Any]:
@@ -172,15 +192,24 @@ def catalog_tables(source: Path, spec_path: Path, where: str) -> dict[str, Any]:
 
 def _validators(root: Path, report: ImportReport) -> dict[str, Any]:
     """One validator per file kind from every schema/*.json under (or just above) `root`."""
-    folders = [p for p in root.rglob("schema") if p.is_dir()] + [p / "schema" for p in root.parents[:2]
-                                                                  if (p / "schema").is_dir()]
+    real_root = os.path.realpath(root)
+    inside = [p for p in root.rglob("schema") if p.is_dir()]
+    for p in [p for p in inside if os.path.commonpath([os.path.realpath(p), real_root]) != real_root]:
+        report.warn("not-read", str(p), "a symlink to a folder outside the library; not followed")
+    folders = [p for p in inside if os.path.commonpath([os.path.realpath(p), real_root]) == real_root]
+    folders += [p / "schema" for p in root.parents[:2] if (p / "schema").is_dir()]
     resources = []
     for folder in folders:
-        for path in sorted(folder.glob("*.json")):
+        for path in library_files(folder, (".json",), lambda p, why: report.warn("schema-file", str(p), why)):
+            if path.parent != folder:
+                continue
             try:
-                doc = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
-                report.warn("schema-file", str(path), f"unreadable JSON schema ({exc}); not used")
+                doc = json.loads(read_bounded(path, "import_file_bytes").decode("utf-8"))
+            except ImportRefused as exc:
+                report.warn("schema-file", str(path), f"{exc}; not used")
+                continue
+            except (ValueError, RecursionError) as exc:
+                report.warn("schema-file", str(path), f"unreadable JSON schema ({_short(exc)}); not used")
                 continue
             if isinstance(doc, dict) and doc.get("$id"):
                 resources.append((doc["$id"], Resource.from_contents(doc)))
@@ -196,9 +225,12 @@ def _validators(root: Path, report: ImportReport) -> dict[str, Any]:
 
 def _read_yaml(path: Path, report: ImportReport) -> dict[str, Any] | None:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(read_bounded(path, "import_file_bytes").decode("utf-8"))
+    except ImportRefused as exc:
+        report.warn("not-read", str(path), f"{exc}; skipped")
+        return None
     except (OSError, UnicodeDecodeError) as exc:
-        report.warn("unreadable", str(path), f"cannot read ({exc}); skipped")
+        report.warn("unreadable", str(path), f"cannot read ({_short(exc)}); skipped")
         return None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -209,6 +241,11 @@ def _read_yaml(path: Path, report: ImportReport) -> dict[str, Any] | None:
         report.warn("yaml", str(path), f"expected a mapping of fields, got {type(data).__name__}; skipped")
         return None
     return data
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc)
+    return text if len(text) < 160 else text[:157] + "…"
 
 
 def _images(path: Path, root: Path, data: dict[str, Any], report: ImportReport) -> dict[str, str]:

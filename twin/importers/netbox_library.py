@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation, localcontext
 
 from jsonschema import Draft202012Validator, ValidationError
 from jsonschema.validators import extend
@@ -48,7 +48,13 @@ def _decimal_multiple_of(validator: Any, step: Any, instance: Any, schema: Any):
     """
     if isinstance(instance, bool) or not isinstance(instance, (int, float)):
         return
-    if Decimal(repr(instance)) % Decimal(repr(step)) != 0:
+    try:
+        with localcontext(prec=800):        # exact for any float: 1e300 % 0.5 needs 301 digits
+            remainder = Decimal(repr(instance)) % Decimal(repr(step))
+    except InvalidOperation:                # inf: no remainder at all
+        yield ValidationError(f"{instance!r} is not a finite number")
+        return
+    if remainder != 0:
         yield ValidationError(f"{instance!r} is not a multiple of {step}")
 
 

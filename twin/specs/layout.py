@@ -85,13 +85,14 @@ def _check_apart(rows: list[RowPlan], spec: dict) -> None:
     begin before it ends across the aisle: a hall of thousands of rows stays a few ms.
     """
     eps = 1e-6
-    boxes = sorted(((r.y - r.depth / 2, r.y + r.depth / 2, r.x_start, r.x_end, r) for r in rows),
+    boxes = sorted(((r.y - r.depth / 2, r.y + r.depth / 2, r.x_start, r.x_end, k) for k, r in enumerate(rows)),
                    key=lambda b: b[0])
-    for i, (y0, y1, x0, x1, row) in enumerate(boxes):
-        for v0, v1, u0, u1, other in boxes[i + 1:]:
+    for i, (y0, y1, x0, x1, k) in enumerate(boxes):
+        for v0, v1, u0, u1, j in boxes[i + 1:]:
             if v0 >= y1 - eps:
                 break
             if min(x1, u1) - max(x0, u0) > eps and min(y1, v1) - max(y0, v0) > eps:
+                row, other = rows[min(k, j)], rows[max(k, j)]         # named in the spec's order
                 where = row.where if row.where == other.where else f"{row.where} and {other.where}"
                 raise TwinError(spec.get("source"),
                                 f"rows {row.name} and {other.name} stand on the same floor space (x {max(x0, u0):.2f}–"

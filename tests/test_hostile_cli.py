@@ -454,3 +454,49 @@ def test_hostile_input(row: Row, outcomes: dict[str, Outcome]):
         assert any((str(out.source) in w or not row.path_named) and all(n in w for n in row.names)
                    for w in warnings), context
     assert out.changed == [], f"{row.id}: changed outside the output: {out.changed}"
+
+
+# ---------------------------------------------------------------- a full disk
+
+#: Commands that write a file, each with a file-size limit its output passes (RLIMIT_FSIZE: past it a
+#: write fails with EFBIG, as on a full disk). The output must not exist afterwards, nor any temp file.
+FULL_DISK = {
+    ("build",): 64 * 1024,
+    ("import", "netbox"): 64 * 1024,
+    ("import", "device-types"): 256,
+    ("export", "usd"): 64 * 1024,
+    ("export", "glb"): 64 * 1024,
+    ("export", "cables"): 16 * 1024,
+    ("notes", "bcf"): 1024,
+}
+
+
+@pytest.mark.parametrize("command", list(FULL_DISK), ids=["-".join(c) for c in FULL_DISK])
+def test_a_full_disk_is_one_line_naming_the_output(command, sources, tmp_path):
+    if command == ("build",):
+        source = Path(sources["spec"])
+    elif command == ("import", "netbox"):
+        source = Path(sources["dump"])
+    elif command == ("import", "device-types"):
+        source = _library(None)(tmp_path, sources)
+    else:
+        source = _design(tmp_path, sources)
+    if command == ("notes", "bcf"):
+        _sql(source, "INSERT INTO notes (author, text, status, created, updated) VALUES ('t', 'a note to fill "
+                     "a zip entry', 'open', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')")
+    argv = _argv(command, source, tmp_path, sources)
+    output = Path(argv[argv.index("-o") + 1])
+    cap = FULL_DISK[command]
+
+    def small_files() -> None:
+        _limits()
+        resource.setrlimit(resource.RLIMIT_FSIZE, (cap, cap))
+
+    before = _snapshot(tmp_path)
+    done = subprocess.run([sys.executable, "-m", "twin", *argv], capture_output=True, text=True, cwd=REPO,
+                          timeout=WALL_SECONDS, preexec_fn=small_files, stdin=subprocess.DEVNULL)
+    errors = [line for line in done.stderr.splitlines() if line.startswith("twin: error:")]
+    context = f"rc {done.returncode}\n{done.stderr[-2000:]}"
+    assert done.returncode == 1 and len(errors) == 1 and str(output) in errors[0], context
+    assert "Traceback" not in done.stderr and "--debug" not in done.stderr, context
+    assert _snapshot(tmp_path) == before, "the output or a temporary file was left behind"

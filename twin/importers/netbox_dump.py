@@ -68,8 +68,8 @@ class NetBoxRecords:
 def read_dumpdata(path: str | Path, report: ImportReport) -> NetBoxRecords:
     """Every NetBox object in the dump that twin uses, as plain records; problems go to `report`."""
     path = Path(path)
-    if not path.is_file():
-        raise TwinError(path, "is a folder, not a NetBox dump" if path.is_dir() else "no such file")
+    if path.is_dir():
+        raise TwinError(path, "is a folder, not a NetBox dump")
     try:
         raw = read_bounded(path, "netbox_dump_bytes")
     except ImportRefused as exc:

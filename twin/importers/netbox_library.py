@@ -190,7 +190,9 @@ def catalog_tables(source: Path, spec_path: Path, where: str) -> dict[str, Any]:
     if not source.is_file():
         raise TwinError(spec_path, f"{source} does not exist", where=where)
     try:
-        raw = tomllib.loads(source.read_text(encoding="utf-8"))
+        raw = tomllib.loads(read_bounded(source, "spec_file_bytes").decode("utf-8"))
+    except ImportRefused as exc:
+        raise TwinError(source, str(exc)) from None
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise TwinError(source, f"not valid TOML ({exc})") from None
     return {key: raw.get(key, {}) for key in ("suppliers", "part_types")}

@@ -221,12 +221,13 @@ def _run(row: Row, folder: Path, src: dict) -> Outcome:
 def sources(pod_db: Path, shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     """The real inputs the hostile ones are made from (read-only for the rows)."""
     folder = tmp_path_factory.mktemp("hostile-sources")
-    outside = folder / "outside" / "secret.yaml"
-    outside.parent.mkdir()
-    outside.write_text("manufacturer: Secret\nmodel: S\nslug: secret-s\nu_height: 1\n")
     library = shared_data / "netbox-devicetypes"
+    good = next(library.rglob("PDU81005.yaml"))
+    outside = folder / "outside" / "secret.yaml"            # a valid device type: only containment keeps it out
+    outside.parent.mkdir()
+    outside.write_text(good.read_text().replace("slug: ", "slug: secret-", 1))
     return {"pod": pod_db, "spec": REPO / "scenes" / "nvl72-pod.toml", "library": library,
-            "good_type": next(library.rglob("PDU81005.yaml")), "outside_yaml": outside,
+            "good_type": good, "outside_yaml": outside,
             "dump": shared_data / "netbox-demo" / "netbox-demo-v3.6.json", "folder": folder}
 
 
@@ -238,8 +239,12 @@ def outcomes(request, sources, tmp_path_factory) -> dict[str, Outcome]:
     rows = [row for row in ROWS if row.id in wanted]
     base = tmp_path_factory.mktemp("hostile-rows")
     shared_before = _snapshot(sources["folder"]), Path(sources["pod"]).read_bytes()
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = list(pool.map(lambda ik: _run(ik[1], base / f"row{ik[0]:03d}", sources), enumerate(rows)))
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (cpu_after.ru_utime + cpu_after.ru_stime) - (cpu_before.ru_utime + cpu_before.ru_stime)
+    print(f"\n{len(rows)} hostile rows: {cpu:.0f} s of CPU in the commands")
     assert (_snapshot(sources["folder"]), Path(sources["pod"]).read_bytes()) == shared_before
     slow = sorted(results, key=lambda o: -o.seconds)[:8]
     print("\nslowest hostile rows: " + ", ".join(f"{o.row.id} {o.seconds:.1f} s" for o in slow))
@@ -280,6 +285,8 @@ def test_hostile_input(row: Row, outcomes: dict[str, Outcome]):
         assert any((str(out.source) in w or not row.path_named) and all(n in w for n in row.names)
                    for w in warnings), context
     assert out.changed == [], f"{row.id}: changed outside the output: {out.changed}"
+    catalog = out.source.parent / "out.toml"
+    assert not catalog.exists() or "secret-" not in catalog.read_text(), "a file outside the library was imported"
 
 
 # ---------------------------------------------------------------- a full disk

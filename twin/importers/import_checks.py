@@ -97,8 +97,10 @@ def device_type_problem(dt: Any) -> tuple[str, str] | None:
             for field, value in comp.items():
                 if not _is_scalar(value):
                     return f"{key}[{i}].{field}", f"holds {_a(value)} where one value belongs"
-                if field in NUMBER_FIELDS and value not in (None, "") and _finite_number(value) is None:
-                    return f"{key}[{i}].{field}", f"{_shown(value)} is not a finite number"
+                if field in NUMBER_FIELDS and value not in (None, "") and (
+                        isinstance(value, (str, bool)) or _finite_number(value) is None):
+                    what = "is text, not a number" if isinstance(value, str) else "is not a finite number"
+                    return f"{key}[{i}].{field}", f"{_shown(value)} {what}"
         if len(items) > limit("ports_per_part"):
             return key, f"{len(items):,} {key}: over the limit of {LIMITS['ports_per_part'].text()}"
     return None

@@ -24,15 +24,16 @@ from twin.importers.report import ImportReport
 from twin.model.limits import LIMITS, limit
 from twin.specs.bounds import RANGES
 
-#: Device-type fields read as one value each (the library's YAML shape, which the dump reader also makes).
+#: Device- and rack-type fields read as one value each (the library's YAML shape, which the dump reader makes too).
 SCALAR_FIELDS = ("manufacturer", "model", "slug", "part_number", "u_height", "is_full_depth", "airflow", "weight",
                  "weight_unit", "subdevice_role", "description", "comments", "is_powered", "front_image",
-                 "rear_image")
+                 "rear_image", "outer_width", "outer_depth", "outer_height", "outer_unit")
 #: Component lists of a device type (the keys `netbox_types.COMPONENTS` reads).
 COMPONENT_LISTS = ("interfaces", "console-ports", "console-server-ports", "front-ports", "rear-ports",
                    "power-outlets", "power-ports")
 #: Fields that must be numbers where given (NetBox's own types), on a device type and on its components.
-NUMBER_FIELDS = ("u_height", "weight", "maximum_draw", "allocated_draw", "positions")
+NUMBER_FIELDS = ("u_height", "weight", "maximum_draw", "allocated_draw", "positions", "outer_width", "outer_depth",
+                 "outer_height")
 
 #: NetBox record fields twin reads as one value: a list or mapping there is dropped (the mapper
 #: then treats the field as missing). Structured fields twin reads (`termination_type`, a

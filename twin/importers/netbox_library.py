@@ -140,7 +140,7 @@ def _mapped(section: str, data: dict[str, Any], path: Path, root: Path,
 
 def rack_type_entry(data: dict[str, Any], where: str, report: ImportReport) -> tuple[str, dict[str, Any]]:
     """A NetBox rack type as a twin rack frame part type (outer size from outer_* when given)."""
-    u = int(data.get("u_height") or 42)
+    u = int(float(data.get("u_height") or 42))
     scale = LENGTH_M.get(str(data.get("outer_unit") or "mm"), 0.001)
     width = float(data.get("outer_width") or 0) * scale or 0.600
     depth = float(data.get("outer_depth") or 0) * scale or 1.070

@@ -244,3 +244,19 @@ def test_100k_deep_json_is_a_clear_warning(demo, tmp_path, where):
                                  + deep + "}}]")
         assert done.returncode == 0 and "nested" in done.stderr
         assert _count(out, "select count(*) from racks") == sum(o["model"] == "dcim.rack" for o in demo)
+
+
+def test_an_elevation_image_symlinked_out_of_the_library_is_not_used(library, tmp_path):
+    import yaml
+
+    path = library / "device-types" / "Acme" / GOOD[0]
+    data = yaml.safe_load(path.read_text())
+    path.write_text(path.read_text() + "front_image: true\n")
+    outside = tmp_path / "outside.png"
+    outside.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    images = library / "elevation-images" / data["manufacturer"]
+    images.mkdir(parents=True)
+    os.symlink(outside, images / f"{data['slug']}.front.png")
+    done, catalog = _import_types(library, tmp_path)
+    assert "front_image" not in catalog[data["slug"]], catalog[data["slug"]]
+    assert any(f"{path}: front_image" in w for w in _warnings(done)), done.stderr

@@ -29,7 +29,7 @@ from referencing import Registry, Resource
 from twin.errors import TwinError
 from twin.export.files import write_text_atomic
 from twin.importers.import_checks import device_type_problem, entry_problem
-from twin.importers.safe_files import ImportRefused, library_files, load_yaml, read_bounded
+from twin.importers.safe_files import ImportRefused, contained, library_files, load_yaml, read_bounded
 from twin.importers.netbox_types import EIA_U_M, KG_PER, part_type_from_netbox, supplier_key
 from twin.importers.report import ImportReport
 
@@ -266,7 +266,8 @@ def _images(path: Path, root: Path, data: dict[str, Any], report: ImportReport) 
         for folder in [p / "elevation-images" for p in (path.parent, *path.parents) if p == root or root in p.parents
                        or p in root.parents][:6]:
             base = folder / str(data.get("manufacturer", "")) / f"{data.get('slug')}.{face}"
-            hits += [base.with_name(base.name + s) for s in IMAGE_SUFFIXES if base.with_name(base.name + s).is_file()]
+            hits += [base.with_name(base.name + s) for s in IMAGE_SUFFIXES if base.with_name(base.name + s).is_file()
+                     and contained(base.with_name(base.name + s), folder)]      # no symlink out of the images
         if hits:
             found[face] = str(hits[0].resolve())
         else:

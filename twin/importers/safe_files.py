@@ -39,6 +39,12 @@ def _inside(path: str, root: str) -> bool:
         return False
 
 
+def contained(path: Path, root: Path) -> bool:
+    """True when `path`, symlinks followed, is a regular file inside `root`."""
+    real = os.path.realpath(path)
+    return _inside(real, os.path.realpath(root)) and os.path.isfile(real)
+
+
 def _kind(mode: int) -> str:
     for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
                        (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder")):

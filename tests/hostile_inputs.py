@@ -137,6 +137,17 @@ def _csv_cell(folder: Path, src: dict) -> Path:
     return path
 
 
+def _vti_huge(folder: Path, src: dict) -> Path:
+    """A 400-byte .vti that declares 10^15 points (VTK allocated them: std::bad_alloc, rc 134)."""
+    path = folder / "field.vti"
+    path.write_text('<VTKFile type="ImageData" version="0.1" byte_order="LittleEndian" header_type="UInt32">\n'
+                    '  <ImageData WholeExtent="0 99999 0 99999 0 99999" Origin="0 0 0" Spacing="1 1 1">\n'
+                    '    <Piece Extent="0 99999 0 99999 0 99999">\n      <PointData Scalars="T">\n'
+                    '        <DataArray type="Float32" Name="T" format="ascii">1 2 3</DataArray>\n'
+                    '      </PointData>\n    </Piece>\n  </ImageData>\n</VTKFile>\n')
+    return path
+
+
 @dataclass(frozen=True)
 class Kind:
     """A hostile input: how to make it, what it is fed to (`design`, `spec`, `library`, `dump`, `field`)."""
@@ -182,4 +193,5 @@ KINDS: dict[str, Kind] = {
     "dump-1e8-u": Kind(_dump(_set_field("dcim.devicetype", "u_height", "100000000")), "dump"),
     "fifo-dump": Kind(_fifo("in.json"), "dump"),
     "csv-300k-cell": Kind(_csv_cell, "field"),
+    "vti-1e15-points": Kind(_vti_huge, "field"),
 }

@@ -7,7 +7,7 @@ numbers, duplicate ids, a trigger, an empty table, NULLs, a FIFO where a file be
 hall of 1e9 m, a tray at infinity; specs with garbage, 1e12 racks, NaN and overlapping
 rows; device-type libraries with a billion-laughs YAML, a 100k-deep list, a symlink out
 and a FIFO schema; NetBox dumps 100k deep, with infinite heights, list-valued fields and
-a 1e8 U device; a CSV field with a 300,000-character cell.
+a 1e8 U device; CFD fields with a 300,000-character CSV cell or a .vti declaring 10^15 points.
 
 Each row runs `python -m twin` in a subprocess with its own copy of the input, under
 RLIMIT_AS (3 GB), RLIMIT_CPU, no core files and a wall-clock timeout, and asserts:
@@ -70,7 +70,7 @@ def _argv(command: tuple[str, ...], source: Path, folder: Path, src: dict) -> li
         ("viewpoints", "list"): ["viewpoints", "list", design],
         ("compare",): ["compare", design, str(src["pod"])],
     }
-    if command == ("export", "image") and source.suffix == ".csv":
+    if command == ("export", "image") and source.suffix in (".csv", ".vti"):
         return ["export", "image", str(src["pod"]), "-o", f"{out}.png", "--size", "64x48", "--field", design]
     return table[command]
 
@@ -140,6 +140,7 @@ def _rows() -> list[Row]:
              Row(("import", "netbox"), "dump-1e8-u", "warn", ("dcim.devicetype pk", "u_height"), False),
              Row(("import", "netbox"), "fifo-dump", "error")]
     rows.append(Row(("export", "image"), "csv-300k-cell", "error", ("line 2",)))
+    rows.append(Row(("export", "image"), "vti-1e15-points", "error"))
     return rows
 
 

@@ -1,7 +1,8 @@
 """Every command of the CLI against hostile files: one line naming the source, rc 1, nothing else touched.
 
 The table below pairs each `twin` command (enumerated from the argparse parser, so a new
-command without a row fails `test_every_command_has_a_row`) with hostile inputs: cut-off
+command without a row fails `test_every_command_has_a_row_and_every_kind_is_used`) with
+the hostile inputs of tests/hostile_inputs.py: cut-off
 and garbage SQLite, a foreign schema, a BLOB or 10 MB design name, non-finite and 1e308
 numbers, duplicate ids, a trigger, an empty table, NULLs, a FIFO where a file belongs, a
 hall of 1e9 m, a tray at infinity; specs with garbage, 1e12 racks, NaN and overlapping
@@ -17,7 +18,11 @@ RLIMIT_AS (3 GB), RLIMIT_CPU, no core files and a wall-clock timeout, and assert
 - `warn` rows: rc 0 and a `twin: warning:` line naming the source; `ok` rows: rc 0;
 - nothing in the row's folder changed but the command's output (`out*`; a design file the
   command writes notes into, when it succeeded), every file hashed before and after.
-The rows run two at a time (the machine has two cores); only the selected rows run.
+The rows run two at a time (the machine has two cores); only the selected rows run. A
+`view` row can only check that, with no display, the viewer refuses in one line naming
+the file: the window's own handling of bad files is tested in tests/test_app*.py.
+`test_a_full_disk_is_one_line_naming_the_output` adds a full disk (RLIMIT_FSIZE) to every
+command that writes a file.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+
 import pytest
 
 from tests.hostile_inputs import KINDS, design, library, sql

@@ -52,6 +52,16 @@ class _WarningLine(logging.Handler):
             pass
 
 
+def load_warnings(design) -> list[str]:
+    """What the reader repaired while loading `design` (positions moved to the origin, dangling keys,
+    sizes replaced), each naming the file, table and row; printed on stderr as `twin: warning: …`.
+    Every command that reads a design prints them, so a repaired file never passes in silence."""
+    warnings = [str(w) for w in getattr(design, "warnings", None) or []]
+    for warning in warnings:
+        print(f"twin: warning: {warning}", file=sys.stderr)
+    return warnings
+
+
 def _build(args: argparse.Namespace) -> int:
     from twin.specs import build_design
 
@@ -84,6 +94,7 @@ def _check(args: argparse.Namespace) -> int:
     from twin.store import load_design
 
     design = load_design(args.file)
+    repaired = load_warnings(design)
     session = ReviewSession(design, args.at)
     if args.ashrae:
         session.configure("thermal", ashrae_class=args.ashrae)
@@ -103,7 +114,8 @@ def _check(args: argparse.Namespace) -> int:
                           "analyses": {name: {"label": registry.get_analysis(name).label,
                                               "reading_ts": r.reading_ts, "findings": len(r.findings)}
                                        for name, r in results.items()},
-                          "skipped": skipped, "findings": findings_to_dicts(findings)}, indent=2))
+                          "skipped": skipped, "findings": findings_to_dicts(findings),
+                          "load_warnings": repaired}, indent=2))
     else:
         lines = session.report(chosen)
         lines += [f"skipped {name}: {why}" for name, why in skipped.items()]
@@ -111,6 +123,8 @@ def _check(args: argparse.Namespace) -> int:
     if args.fail_on != "never":
         limit = SEVERITIES.index(args.fail_on)
         if any(f.rank <= limit for f in findings):
+            return 1
+        if repaired and limit >= SEVERITIES.index("warning"):      # a repaired file is a warning
             return 1
     return 0
 
@@ -187,7 +201,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ashrae", help="ASHRAE air class A1–A4 (default: the hall's)")
     p.add_argument("--json", action="store_true", help="print the findings as JSON")
     p.add_argument("--fail-on", choices=["critical", "warning", "info", "never"], default="never",
-                   help="exit 1 when a finding is at least this severe (for CI); default never")
+                   help="exit 1 when a finding is at least this severe (for CI; a warning from reading the "
+                        "file counts as a warning); default never")
     p.set_defaults(func=_check)
 
     p = sub.add_parser("view", help="open the desktop viewer", description="Open the twin desktop viewer.")
@@ -282,11 +297,20 @@ def _run(argv: Sequence[str] | None) -> int:
     except KeyboardInterrupt:
         print("twin: interrupted", file=sys.stderr)
         return 1
-    except Exception as exc:  # an unexpected failure: one line unless --debug
+    except Exception as exc:  # an unexpected failure (a bug): one line naming the input unless --debug
         if args.debug:
             raise
-        print(f"twin: error: {type(exc).__name__}: {exc} (run with --debug for details)", file=sys.stderr)
+        print(f"twin: error: {_input_of(args)}: {type(exc).__name__}: {str(exc)[:300]} (a bug in twin; run with "
+              "--debug for details)", file=sys.stderr)
         return 1
+
+
+def _input_of(args: argparse.Namespace) -> str:
+    """The file or folder the command was reading, so that even an unexpected failure names its source."""
+    for key in ("file", "spec", "dump", "folder"):
+        if getattr(args, key, None):
+            return str(getattr(args, key))
+    return "twin"
 
 
 def _silence_stdout() -> None:

@@ -89,8 +89,10 @@ def format_summary(summary: dict[str, Any]) -> str:
                      f"redundancy groups failing {p['redundancy_groups_failing']}")
     sup = summary.get("supply") or {}
     if sup.get("domestic_share") is not None:
+        lead = (f"longest lead {sup['longest_lead_days']:.0f} days ({sup['longest_lead_type']}, "
+                f"e.g. {sup['longest_lead_part']})" if sup.get("longest_lead_days") is not None
+                else "longest lead unknown (no lead_time_days in table part_types)")
         lines.append(f"  supply: {sup['domestic_share']:.0%} domestic ({sup['home_country'] or 'home'}) by cost of "
-                     f"${sup['cost_usd']:,.0f}; longest lead {sup['longest_lead_days']:.0f} days "
-                     f"({sup['longest_lead_type']}, e.g. {sup['longest_lead_part']})")
+                     f"${sup['cost_usd']:,.0f}; {lead}")
     lines += [f"  warning: {w}" for w in summary["warnings"]]
     return "\n".join(lines)

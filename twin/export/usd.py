@@ -227,6 +227,19 @@ def export_usd(design: Design, output: str | Path, overlay: Overlay | None = Non
         raise TwinError(output, "usd-core rejected the stage twin wrote (a bug)")
     say("write")
     with atomic_output(output) as tmp:
-        if not layer.Export(str(tmp)):
+        try:
+            written = layer.Export(str(tmp))
+        except Exception as exc:      # pxr.Tf.ErrorException: disk full, file too large, permission
+            raise TwinError(output, f"could not write the stage: {_write_reason(str(exc))}") from None
+        if not written:
             raise TwinError(output, "usd-core could not write the stage")
     return output
+
+
+def _write_reason(message: str) -> str:
+    """The OS's reason in a usd-core write error ('No space left on device'), not its C++ trail."""
+    found = re.search(r"writing file: ([^'\n]+)", message)
+    if found:
+        return found.group(1).strip()
+    lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
+    return (lines[0] if lines else "usd-core failed")[:200]

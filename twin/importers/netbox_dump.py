@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from twin.errors import TwinError
+from twin.importers.import_checks import clean_record
 from twin.importers.report import ImportReport
+from twin.importers.safe_files import ImportRefused, read_bounded
 
 #: dumpdata model → NetBoxRecords attribute.
 MODELS = {
@@ -66,9 +68,12 @@ class NetBoxRecords:
 def read_dumpdata(path: str | Path, report: ImportReport) -> NetBoxRecords:
     """Every NetBox object in the dump that twin uses, as plain records; problems go to `report`."""
     path = Path(path)
-    if not path.is_file():
-        raise TwinError(path, "is a folder, not a NetBox dump" if path.is_dir() else "no such file")
-    raw = path.read_bytes()
+    if path.is_dir():
+        raise TwinError(path, "is a folder, not a NetBox dump")
+    try:
+        raw = read_bounded(path, "netbox_dump_bytes")
+    except ImportRefused as exc:
+        raise TwinError(path, str(exc)) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -88,10 +93,11 @@ def read_dumpdata(path: str | Path, report: ImportReport) -> NetBoxRecords:
             continue
         try:
             pk = int(obj["pk"])
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             report.warn("bad-pk", f"{obj['model']} pk {obj['pk']!r}", "pk is not an integer; skipped")
             continue
-        records.table(table)[pk] = {**obj["fields"], "pk": pk}
+        fields = clean_record(obj["fields"], f"{obj['model']} pk {pk}", report)
+        records.table(table)[pk] = {**fields, "pk": pk}
     _legacy_terminations(records)
     return records
 
@@ -100,6 +106,12 @@ def _objects(text: str, where: str, report: ImportReport) -> list[Any]:
     """The top-level list of the dump; when it breaks off, the whole objects before the break."""
     try:
         data = json.loads(text)
+    except RecursionError:
+        kept = _salvage(text)
+        report.warn("not-json", where, "nested deeper than Python can read (a NetBox dump is a few levels deep); "
+                                       + (f"kept the {len(kept):,} whole objects before it" if kept
+                                          else "nothing could be read"))
+        return kept
     except json.JSONDecodeError as exc:
         kept = _salvage(text)
         report.warn("not-json", f"{where}: line {exc.lineno} column {exc.colno}",
@@ -128,7 +140,7 @@ def _salvage(text: str) -> list[Any]:
             return out
         try:
             obj, i = decoder.raw_decode(text, i)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             return out
         out.append(obj)
 

@@ -20,13 +20,16 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation, localcontext
 
 from jsonschema import Draft202012Validator, ValidationError
 from jsonschema.validators import extend
 from referencing import Registry, Resource
 
 from twin.errors import TwinError
+from twin.files import write_text_atomic
+from twin.importers.import_checks import device_type_problem, entry_problem
+from twin.importers.safe_files import ImportRefused, contained, library_files, load_yaml, read_bounded
 from twin.importers.netbox_types import EIA_U_M, KG_PER, part_type_from_netbox, supplier_key
 from twin.importers.report import ImportReport
 
@@ -45,7 +48,13 @@ def _decimal_multiple_of(validator: Any, step: Any, instance: Any, schema: Any):
     """
     if isinstance(instance, bool) or not isinstance(instance, (int, float)):
         return
-    if Decimal(repr(instance)) % Decimal(repr(step)) != 0:
+    try:
+        with localcontext(prec=800):        # exact for any float: 1e300 % 0.5 needs 301 digits
+            remainder = Decimal(repr(instance)) % Decimal(repr(step))
+    except InvalidOperation:                # inf: no remainder at all
+        yield ValidationError(f"{instance!r} is not a finite number")
+        return
+    if remainder != 0:
         yield ValidationError(f"{instance!r} is not a multiple of {step}")
 
 
@@ -70,7 +79,7 @@ def load_device_type_library(root: str | Path) -> Catalog:
     catalog = Catalog(report=ImportReport(str(root)))
     report = catalog.report
     validators = _validators(root, report)
-    files = sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+    files = library_files(root, (".yaml", ".yml"), lambda path, why: report.warn("not-read", str(path), why))
     counts = {"device types": 0, "rack types": 0, "module types": 0, "failed": 0, "files": len(files)}
     for path in files:
         section = next((part for part in path.relative_to(root).parts if part in SCHEMA_IDS), None)
@@ -91,12 +100,12 @@ def load_device_type_library(root: str | Path) -> Catalog:
         if section == "module-types":
             counts["module types"] += 1
             continue
-        if section == "rack-types":
-            name, entry = rack_type_entry(data, where, report)
-            counts["rack types"] += 1
-        else:
-            name, entry = part_type_from_netbox(data, where, report, images=_images(path, root, data, report))
-            counts["device types"] += 1
+        made = _mapped(section, data, path, root, report)
+        if made is None:
+            counts["failed"] += 1
+            continue
+        name, entry = made
+        counts["rack types" if section == "rack-types" else "device types"] += 1
         if name in catalog.part_types:
             report.warn("duplicate-slug", f"{where}: slug", f"slug {name!r} also in {catalog.sources[name]}; "
                                                             "the later file wins")
@@ -110,9 +119,28 @@ def load_device_type_library(root: str | Path) -> Catalog:
     return catalog
 
 
+def _mapped(section: str, data: dict[str, Any], path: Path, root: Path,
+            report: ImportReport) -> tuple[str, dict[str, Any]] | None:
+    """(name, entry) of one validated file, or None (one warning naming the file and field) when
+    its shape or a number is outside what a spec may hold: the catalog never carries what every
+    spec would then refuse."""
+    where = str(path)
+    problem = device_type_problem(data)
+    if problem is None:
+        if section == "rack-types":
+            name, entry = rack_type_entry(data, where, report)
+        else:
+            name, entry = part_type_from_netbox(data, where, report, images=_images(path, root, data, report))
+        problem = entry_problem(entry)
+    if problem is not None:
+        report.warn("bad-value", f"{where}: {problem[0]}", f"{problem[1]}; file skipped")
+        return None
+    return name, entry
+
+
 def rack_type_entry(data: dict[str, Any], where: str, report: ImportReport) -> tuple[str, dict[str, Any]]:
     """A NetBox rack type as a twin rack frame part type (outer size from outer_* when given)."""
-    u = int(data.get("u_height") or 42)
+    u = int(float(data.get("u_height") or 42))
     scale = LENGTH_M.get(str(data.get("outer_unit") or "mm"), 0.001)
     width = float(data.get("outer_width") or 0) * scale or 0.600
     depth = float(data.get("outer_depth") or 0) * scale or 1.070
@@ -149,9 +177,7 @@ def write_catalog_toml(catalog: Catalog, out: str | Path) -> Path:
             lines += [f"  {{ name = {json.dumps(p['name'])}, kind = {json.dumps(p['kind'])}, "
                       f"offset = {_toml_value(p['offset'])} }}," for p in entry["ports"]]
             lines.append("]")
-    from twin.files import write_text_atomic
-
-    return write_text_atomic(out, "\n".join(lines) + "\n")
+    return write_text_atomic(out, "\n".join(lines) + "\n")     # a full disk leaves no half catalog behind
 
 
 def catalog_tables(source: Path, spec_path: Path, where: str) -> dict[str, Any]:
@@ -164,7 +190,9 @@ def catalog_tables(source: Path, spec_path: Path, where: str) -> dict[str, Any]:
     if not source.is_file():
         raise TwinError(spec_path, f"{source} does not exist", where=where)
     try:
-        raw = tomllib.loads(source.read_text(encoding="utf-8"))
+        raw = tomllib.loads(read_bounded(source, "spec_file_bytes").decode("utf-8"))
+    except ImportRefused as exc:
+        raise TwinError(source, str(exc)) from None
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise TwinError(source, f"not valid TOML ({exc})") from None
     return {key: raw.get(key, {}) for key in ("suppliers", "part_types")}
@@ -172,15 +200,24 @@ def catalog_tables(source: Path, spec_path: Path, where: str) -> dict[str, Any]:
 
 def _validators(root: Path, report: ImportReport) -> dict[str, Any]:
     """One validator per file kind from every schema/*.json under (or just above) `root`."""
-    folders = [p for p in root.rglob("schema") if p.is_dir()] + [p / "schema" for p in root.parents[:2]
-                                                                  if (p / "schema").is_dir()]
+    real_root = os.path.realpath(root)
+    inside = [p for p in root.rglob("schema") if p.is_dir()]
+    for p in [p for p in inside if os.path.commonpath([os.path.realpath(p), real_root]) != real_root]:
+        report.warn("not-read", str(p), "a symlink to a folder outside the library; not followed")
+    folders = [p for p in inside if os.path.commonpath([os.path.realpath(p), real_root]) == real_root]
+    folders += [p / "schema" for p in root.parents[:2] if (p / "schema").is_dir()]
     resources = []
     for folder in folders:
-        for path in sorted(folder.glob("*.json")):
+        for path in library_files(folder, (".json",), lambda p, why: report.warn("schema-file", str(p), why)):
+            if path.parent != folder:
+                continue
             try:
-                doc = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
-                report.warn("schema-file", str(path), f"unreadable JSON schema ({exc}); not used")
+                doc = json.loads(read_bounded(path, "import_file_bytes").decode("utf-8"))
+            except ImportRefused as exc:
+                report.warn("schema-file", str(path), f"{exc}; not used")
+                continue
+            except (ValueError, RecursionError) as exc:
+                report.warn("schema-file", str(path), f"unreadable JSON schema ({_short(exc)}); not used")
                 continue
             if isinstance(doc, dict) and doc.get("$id"):
                 resources.append((doc["$id"], Resource.from_contents(doc)))
@@ -196,9 +233,12 @@ def _validators(root: Path, report: ImportReport) -> dict[str, Any]:
 
 def _read_yaml(path: Path, report: ImportReport) -> dict[str, Any] | None:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(read_bounded(path, "import_file_bytes").decode("utf-8"))
+    except ImportRefused as exc:
+        report.warn("not-read", str(path), f"{exc}; skipped")
+        return None
     except (OSError, UnicodeDecodeError) as exc:
-        report.warn("unreadable", str(path), f"cannot read ({exc}); skipped")
+        report.warn("unreadable", str(path), f"cannot read ({_short(exc)}); skipped")
         return None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -211,6 +251,11 @@ def _read_yaml(path: Path, report: ImportReport) -> dict[str, Any] | None:
     return data
 
 
+def _short(exc: BaseException) -> str:
+    text = str(exc)
+    return text if len(text) < 160 else text[:157] + "…"
+
+
 def _images(path: Path, root: Path, data: dict[str, Any], report: ImportReport) -> dict[str, str]:
     """Absolute paths of the elevation images a device type says it has (front_image/rear_image: true)."""
     found: dict[str, str] = {}
@@ -221,7 +266,8 @@ def _images(path: Path, root: Path, data: dict[str, Any], report: ImportReport) 
         for folder in [p / "elevation-images" for p in (path.parent, *path.parents) if p == root or root in p.parents
                        or p in root.parents][:6]:
             base = folder / str(data.get("manufacturer", "")) / f"{data.get('slug')}.{face}"
-            hits += [base.with_name(base.name + s) for s in IMAGE_SUFFIXES if base.with_name(base.name + s).is_file()]
+            hits += [base.with_name(base.name + s) for s in IMAGE_SUFFIXES if base.with_name(base.name + s).is_file()
+                     and contained(base.with_name(base.name + s), folder)]      # no symlink out of the images
         if hits:
             found[face] = str(hits[0].resolve())
         else:

@@ -22,9 +22,11 @@ import numpy as np
 
 from twin.errors import TwinError
 from twin.importers.netbox_dump import NetBoxRecords, device_type_dict, read_dumpdata
+from twin.importers.import_checks import device_type_problem, entry_problem, number_in_range
 from twin.importers.netbox_links import LinkBuilder
 from twin.importers.netbox_types import EIA_U_M, FULL_DEPTH_M, part_type_from_netbox
 from twin.importers.report import ImportReport
+from twin.model.limits import over
 from twin.model.transform import local_to_world
 from twin.store.rebuild import install_design, temporary_design, writing_design
 from twin.store.reviews import check_replaceable
@@ -94,6 +96,8 @@ class SiteMapper:
         self.halls: list[dict[str, Any]] = []
         self.devices_in_rack: dict[Any, list[int]] = {}
         self.roles_of_type: dict[Any, Counter] = {}
+        self._rack_numbers: dict[int, tuple[int, float, float]] = {}
+        self.refused_types: set[Any] = set()           # device types whose fields break a limit (warned once)
         for pk in sorted(records.devices):                   # grouped once: NetBox sites hold thousands
             dev = records.devices[pk]
             self.devices_in_rack.setdefault(dev.get("rack"), []).append(pk)
@@ -109,6 +113,7 @@ class SiteMapper:
             if k and k % per_line == 0:
                 x0, y0, line_depth = 0.0, y0 + line_depth + HALL_GAP_M, 0.0
             width, depth = self.place_site(pk, x0, y0)
+            self.check_extent(pk, x0 + width, y0 + depth)
             x0 += width + HALL_GAP_M
             line_depth = max(line_depth, depth)
         links = LinkBuilder(self)
@@ -116,6 +121,19 @@ class SiteMapper:
         links.make_cables()
         links.make_power()
         return self.tables(links, sites)
+
+    def check_extent(self, site_pk: int, x1: float, y1: float) -> None:
+        """Refuse a site whose hall would be larger than a design file may hold (the reader's limits)."""
+        hall = self.halls[-1]
+        where = f"dcim.site pk {site_pk} {hall['name']!r}"
+        for side, value in (("wide", hall["width"]), ("deep", hall["depth"])):
+            problem = over("hall_size_m", value)
+            if problem:
+                raise TwinError(self.rec.source, f"its racks would make a hall {value:,.0f} m {side}: {problem}",
+                                where=where)
+        problem = over("coordinate_m", max(x1, y1))
+        if problem:
+            raise TwinError(self.rec.source, f"the sites would spread {max(x1, y1):,.0f} m: {problem}", where=where)
 
     def select_sites(self, slug: str | None) -> list[int]:
         sites = self.rec.sites
@@ -175,11 +193,9 @@ class SiteMapper:
         """The frame part type of a NetBox rack (one per distinct form factor, height and size)."""
         rack = self.rec.racks[rack_pk]
         form = str(rack.get("type") or "4-post-cabinet")
-        u = int(float(rack.get("u_height") or 42))
-        scale = UNIT_M.get(str(rack.get("outer_unit") or ""), 0.001)
+        u, w, d = self.rack_numbers(rack_pk)
         default_w, default_d = RACK_FOOTPRINT.get(form, RACK_FOOTPRINT["4-post-cabinet"])
-        w = float(rack.get("outer_width") or 0) * scale or default_w
-        d = float(rack.get("outer_depth") or 0) * scale or default_d
+        w, d = w or default_w, d or default_d
         if not rack.get("outer_width") or not rack.get("outer_depth"):
             self.report.default(f"rack outer size from its form factor ({form})")
         h = round(RACK_BASE_M + u * EIA_U_M + RACK_TOP_M, 4)
@@ -191,6 +207,20 @@ class SiteMapper:
                                 "liquid_fraction": 0.0, "supplier": "", "airflow": "", "ports": []}
         return name, self.types[name]
 
+    def rack_numbers(self, rack_pk: int) -> tuple[int, float, float]:
+        """(U height, outer width m or 0, outer depth m or 0) of a rack, each within the spec's limits
+        for a part (a warning naming the rack and field, and the default, otherwise); read once."""
+        cached = self._rack_numbers.get(rack_pk)
+        if cached is None:
+            rack, label = self.rec.racks[rack_pk], f"dcim.rack pk {rack_pk}"
+            u = int(number_in_range(rack.get("u_height") or None, "part_types.*.u_height", 42,
+                                    f"{label}: u_height", self.report) or 42)
+            scale = UNIT_M.get(str(rack.get("outer_unit") or ""), 0.001)
+            w, d = (number_in_range(rack.get(key) or None, "part_types.*.size[]", 0.0, f"{label}: {key}",
+                                    self.report, scale=scale) for key in ("outer_width", "outer_depth"))
+            cached = self._rack_numbers[rack_pk] = (u, w, d)
+        return cached
+
     def add_rack(self, pk: int, hall: int, row: str, slot: int, x: float, y: float, yaw: float) -> None:
         rack = self.rec.racks[pk]
         type_name, frame = self.rack_type(pk)
@@ -198,7 +228,7 @@ class SiteMapper:
         self.rack_index[pk] = index
         name = str(rack.get("name") or f"rack {pk}")
         self.racks.append({"pk": pk, "name": name, "hall": hall, "row": row, "slot": slot, "x": x, "y": y,
-                           "yaw": yaw, "type": type_name, "u_height": int(float(rack.get("u_height") or 42)),
+                           "yaw": yaw, "type": type_name, "u_height": self.rack_numbers(pk)[0],
                            "frame": len(self.parts), "budget": 0.0, "beside": 0})
         self.parts.append(self._part(name, type_name, index, -1, (x, y, 0.0), yaw, -1, f"netbox rack {pk}"))
         for dev_pk in self.devices_in_rack.get(pk, []):
@@ -210,13 +240,23 @@ class SiteMapper:
         if dt_pk not in self.rec.device_types:
             self.report.warn("missing-type", where, f"device_type {dt_pk} is not in the dump; device skipped")
             return None
+        if dt_pk in self.refused_types:
+            return None
         dt = self.rec.device_types[dt_pk]
         name = str(dt.get("slug") or f"netbox-type-{dt_pk}")
         if name not in self.types:
             roles = self.roles_of_type.get(dt_pk)
             role = roles.most_common(1)[0][0] if roles else ""
-            _, entry = part_type_from_netbox(device_type_dict(self.rec, dt_pk), f"dcim.devicetype pk {dt_pk}",
-                                             self.report, role=role)
+            shaped = device_type_dict(self.rec, dt_pk)
+            problem = device_type_problem(shaped)
+            if problem is None:
+                _, entry = part_type_from_netbox(shaped, f"dcim.devicetype pk {dt_pk}", self.report, role=role)
+                problem = entry_problem(entry)
+            if problem is not None:
+                self.refused_types.add(dt_pk)
+                self.report.warn("bad-value", f"dcim.devicetype pk {dt_pk}: {problem[0]}",
+                                 f"{problem[1]}; the type and its devices are not imported")
+                return None
             self.types[name] = entry
         return name
 
@@ -230,7 +270,9 @@ class SiteMapper:
         frame = self.types[r["type"]]
         w, d, h = pt["size"]
         fw, fd, _ = frame["size"]
-        position, face = dev.get("position"), str(dev.get("face") or "front")
+        position = number_in_range(dev.get("position"), "part_types.*.u_height", None, f"{label}: position",
+                                   self.report)
+        face = str(dev.get("face") or "front")
         yaw = r["yaw"] + (180.0 if face == "rear" else 0.0)
         if position not in (None, ""):
             u = float(position)

@@ -63,6 +63,12 @@ LIMITS: dict[str, Limit] = {
     "spec_file_bytes": Limit(16 * 1024 * 1024, "bytes in a spec file"),
     "spec_nesting": Limit(32, "levels of nested tables or lists in a spec"),
     "search_chars": Limit(200, "characters in a search"),
+    # imported files (NetBox device-type libraries and dumps)
+    "import_file_bytes": Limit(2 * 1024 * 1024, "bytes in one device-type library file (YAML or JSON schema)"),
+    "netbox_dump_bytes": Limit(512 * 1024 * 1024, "bytes in a NetBox dump (parsed whole, ~8x in memory)"),
+    "import_nesting": Limit(32, "levels of nested lists or mappings in an imported file"),
+    "yaml_aliases": Limit(1_000, "YAML aliases (*name) in one file"),
+    "yaml_nodes": Limit(1_000_000, "YAML values in one file once its aliases are expanded"),
     "name_chars": Limit(200, "characters in a name"),
     # what the screen can show: derived geometry is thinned to these
     "grid_lines_per_axis": Limit(400, "floor grid lines along one axis"),

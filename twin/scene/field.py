@@ -217,6 +217,8 @@ def _read_csv(path: Path, column: str) -> vtkDataSet:
                     raise TwinError(path, "not a number", where=f"line {line_no}") from None
                 if len(rows) > MAX_CSV_ROWS:
                     raise TwinError(path, f"more than {MAX_CSV_ROWS:,} rows")
+    except csv.Error as exc:            # a cell over the csv module's field limit, a NUL byte
+        raise TwinError(path, f"not a readable CSV field ({exc})", where=f"line {reader.line_num}") from None
     except (OSError, UnicodeDecodeError, StopIteration) as exc:
         raise TwinError(path, f"cannot read CSV ({exc or 'empty file'})") from None
     if not rows:

@@ -44,6 +44,8 @@ class RowPlan:
     racks: list[RackPlan] = field(default_factory=list)
     cdus: list[tuple[str, float, float]] = field(default_factory=list)   # (part type, x, y)
     hall: int = 0
+    depth: float = 0.0      # front-to-back depth of its deepest rack frame, m
+    where: str = ""         # the spec row it came from (`rows[2]`)
 
 
 def plan_rows(spec: dict[str, Any]) -> list[RowPlan]:
@@ -72,7 +74,29 @@ def plan_rows(spec: dict[str, Any]) -> list[RowPlan]:
                 rows.append(plan)
     _check_unique([r.name for r in rows], "row", spec)
     _check_unique([rack.name for r in rows for rack in r.racks], "rack", spec)
+    _check_apart(rows, spec)
     return rows
+
+
+def _check_apart(rows: list[RowPlan], spec: dict) -> None:
+    """Refuse two rows whose footprints (x_start–x_end by the frames' depth) share floor space.
+
+    Rows are swept in order of their near edge, so each is compared only with the rows that
+    begin before it ends across the aisle: a hall of thousands of rows stays a few ms.
+    """
+    eps = 1e-6
+    boxes = sorted(((r.y - r.depth / 2, r.y + r.depth / 2, r.x_start, r.x_end, k) for k, r in enumerate(rows)),
+                   key=lambda b: b[0])
+    for i, (y0, y1, x0, x1, k) in enumerate(boxes):
+        for v0, v1, u0, u1, j in boxes[i + 1:]:
+            if v0 >= y1 - eps:
+                break
+            if min(x1, u1) - max(x0, u0) > eps and min(y1, v1) - max(y0, v0) > eps:
+                row, other = rows[min(k, j)], rows[max(k, j)]         # named in the spec's order
+                where = row.where if row.where == other.where else f"{row.where} and {other.where}"
+                raise TwinError(spec.get("source"),
+                                f"rows {row.name} and {other.name} stand on the same floor space (x {max(x0, u0):.2f}–"
+                                f"{min(x1, u1):.2f} m, y {max(y0, v0):.2f}–{min(y1, v1):.2f} m)", where=where)
 
 
 def network_racks_needed(compute_template: dict, network_template: dict, types: dict, racks: int) -> int:
@@ -133,6 +157,7 @@ def _plan_row(name: str, row: dict, gen: dict, facing: str, origin: tuple[float,
     plan.x_end = x
     hall_w, hall_d, _ = hall["size_m"]
     depth = max(types[compute_tpl["frame"]]["size"][1], types[network_tpl["frame"]]["size"][1])
+    plan.depth, plan.where = depth, where
     if plan.x_start < 0 or x > hall_w or origin[1] - depth / 2 < 0 or origin[1] + depth / 2 > hall_d:
         raise TwinError(spec["source"] if "source" in spec else None,
                         f"row {name} (x {plan.x_start:.1f}–{x:.1f} m, y {origin[1]:.1f} m) does not fit in the "

@@ -238,6 +238,9 @@ class _Loader:
         racks = self.load_racks(halls, part_types, generations, cooling_loops)
         self.stage("reading parts", "parts")
         parts = self.load_parts(part_types, racks, cooling_loops)
+        if not len(parts.id):         # every analysis gathers by part: refuse here, naming the table
+            raise TwinError(self.path, "no rows: a design holds at least one part (its rack frames)",
+                            where="table parts")
         self.stage("reading the power chain", "power_nodes")
         power_nodes = self.load_power_nodes(parts)
         self.resolve_part_power(parts, power_nodes)

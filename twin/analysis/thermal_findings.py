@@ -1,0 +1,153 @@
+"""Findings of the thermal analysis: inlet envelope, loops against their installed units,
+coolant demand, stranded liquid heat, part outlet air, and readings too old to trust.
+
+Each finding carries its numbers with units, the rack / loop / part it is about and a
+place to fly to. Loops run over flagged rows only (a few), never over parts.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from twin.analysis.findings import Finding
+from twin.model import Design
+from twin.model import physics
+
+if TYPE_CHECKING:
+    from twin.analysis.thermal import ThermalResult
+
+def _ext(values: np.ndarray, fill) -> np.ndarray:
+    values = np.asarray(values)
+    return np.append(values, np.array([fill], dtype=values.dtype if values.size else None))
+
+
+def rack_locations(design: Design) -> np.ndarray:
+    """(n_racks, 3) fly-to points: rack footprint centre at half the rack's height."""
+    racks, n = design.racks, len(design.racks)
+    height = np.where(racks.type >= 0, _ext(design.part_types.size[:, 2], 2.0)[racks.type], 2.0)
+    pos = np.nan_to_num(racks.position.reshape(n, 2))
+    return np.column_stack([pos[:, 0], pos[:, 1], height / 2.0])
+
+
+def rack_frames(design: Design) -> np.ndarray:
+    """Row index of each rack's frame part (kind 'rack'), -1 where it has none."""
+    frame = np.full(len(design.racks), -1, dtype=np.int64)
+    idx = np.flatnonzero((design.part_kind() == "rack") & (design.parts.rack >= 0))[::-1]
+    frame[design.parts.rack[idx]] = idx
+    return frame
+
+
+def part_location(design: Design, part: int) -> tuple[float, float, float]:
+    x, y, z = design.parts.position[part]
+    return float(x), float(y), float(z + design.part_types.size[design.parts.type[part], 2] / 2.0)
+
+
+def inlet_findings(design: Design, result: "ThermalResult", class_names: list[str]) -> list[Finding]:
+    r = result.racks
+    inlet, lo, hi = r.inlet_c, r.allowable_low_c, r.allowable_high_c
+    rec_lo, rec_hi = physics.ASHRAE_RECOMMENDED_C
+    finite = np.isfinite(inlet)
+    critical = finite & ((inlet > hi) | (inlet < lo))
+    warning = finite & ~critical & ((inlet > rec_hi) | (inlet < rec_lo))
+    flagged = np.flatnonzero(critical | warning)
+    if not len(flagged):
+        return []
+    where = rack_locations(design)
+    frames = rack_frames(design)
+    hall_ext = list(class_names)      # one per hall, then the default for racks in no hall
+    out = []
+    for i in flagged.tolist():
+        name = str(design.racks.name[i])
+        how = "measured" if r.measured[i] else "estimated"
+        value = float(inlet[i])
+        cls = hall_ext[int(design.racks.hall[i])]
+        if critical[i]:
+            limit, side = (float(hi[i]), "above") if value > hi[i] else (float(lo[i]), "below")
+            out.append(Finding("critical", "inlet-allowable",
+                               f"inlet air {value:.1f} °C ({how}) is {side} the ASHRAE {cls} allowable "
+                               f"{lo[i]:.0f}–{hi[i]:.0f} °C", part=int(frames[i]), rack=i, location=tuple(where[i]),
+                               value=value, limit=limit, unit="°C", subject=name, analysis="thermal"))
+        else:
+            limit, side = (rec_hi, "above") if value > rec_hi else (rec_lo, "below")
+            out.append(Finding("warning", "inlet-recommended",
+                               f"inlet air {value:.1f} °C ({how}) is {side} the ASHRAE recommended "
+                               f"{rec_lo:.0f}–{rec_hi:.0f} °C", part=int(frames[i]), rack=i, location=tuple(where[i]),
+                               value=value, limit=float(limit), unit="°C", subject=name, analysis="thermal"))
+    return out
+
+
+def loop_location(design: Design, result: "ThermalResult", loop: int) -> tuple[float, float, float] | None:
+    unit = int(result.loops.unit_part[loop])
+    if unit >= 0:
+        return part_location(design, unit)
+    members = np.flatnonzero(design.racks.cooling_loop == loop)
+    if len(members):
+        where = rack_locations(design)[members]
+        return tuple(float(v) for v in where.mean(axis=0))
+    return None
+
+
+def loop_findings(design: Design, result: "ThermalResult") -> list[Finding]:
+    L, loops = result.loops, design.cooling_loops
+    heat, cap, flow = L.heat_w, L.capacity_w, L.flow_lpm
+    dt, design_dt = L.delta_t_k, np.nan_to_num(loops.design_dt_k)
+    need_flow = physics.MIN_COOLANT_LPM_PER_KW * heat / 1000.0
+    over = (cap > 0) & (heat > cap)
+    hot = L.liquid & (design_dt > 0) & np.isfinite(dt) & (dt > design_dt)
+    starved = L.liquid & (heat > 0) & ~(flow >= need_flow)
+    out = []
+    for i in np.flatnonzero(over | hot | starved).tolist():
+        name, where = str(loops.name[i]), loop_location(design, result, i)
+        common = dict(part=int(L.unit_part[i]), loop=i, location=where, subject=name, analysis="thermal")
+        if over[i] and L.liquid[i]:
+            unit = int(L.unit_part[i])
+            on = (f"{design.parts.name[unit]} ({design.part_types.name[design.parts.type[unit]]}) rated"
+                  if L.capacity_from_units[i] and unit >= 0 else "a loop designed for (no rated CDU installed)")
+            out.append(Finding("critical", "cdu-capacity",
+                               f"{heat[i] / 1e3:,.0f} kW of liquid heat on {on} {cap[i] / 1e3:,.0f} kW "
+                               f"({heat[i] / cap[i]:.0%})", value=float(heat[i]) / 1e3, limit=float(cap[i]) / 1e3, unit="kW", **common))
+        elif over[i]:
+            out.append(Finding("info", "air-capacity",
+                               f"{heat[i] / 1e3:,.0f} kW of heat to air (estimate: every air-cooled part in the hall) "
+                               f"on {cap[i] / 1e3:,.0f} kW of air cooling ({heat[i] / cap[i]:.0%})",
+                               value=float(heat[i]) / 1e3, limit=float(cap[i]) / 1e3, unit="kW", **common))
+        if hot[i]:
+            out.append(Finding("warning", "loop-dt",
+                               f"coolant rises {dt[i]:.1f} K ({L.supply_c[i]:.1f} → {L.return_c[i]:.1f} °C), "
+                               f"above the {design_dt[i]:.0f} K design ΔT", value=float(dt[i]),
+                               limit=float(design_dt[i]), unit="K", **common))
+        if starved[i]:
+            per_kw = flow[i] / (heat[i] / 1e3) if np.isfinite(flow[i]) else 0.0
+            out.append(Finding("warning", "coolant-flow",
+                               f"coolant flow {np.nan_to_num(flow[i]):,.0f} L/min for {heat[i] / 1e3:,.0f} kW is "
+                               f"{per_kw:.2f} L/min per kW; needs at least {physics.MIN_COOLANT_LPM_PER_KW:.1f} "
+                               f"L/min per kW ({need_flow[i]:,.0f} L/min)", value=float(np.nan_to_num(flow[i])),
+                               limit=float(need_flow[i]), unit="L/min", **common))
+    return out
+
+
+def stranded_findings(design: Design, stranded: np.ndarray, cold_plate_w: np.ndarray) -> list[Finding]:
+    """Liquid-cooled parts attached to no liquid loop: one finding per rack (or per loose part)."""
+    if not stranded.any():
+        return []
+    rack = design.parts.rack
+    out = []
+    in_rack = stranded & (rack >= 0)
+    counts = np.bincount(rack[in_rack], minlength=len(design.racks))
+    watts = np.bincount(rack[in_rack], weights=cold_plate_w[in_rack], minlength=len(design.racks))
+    where = rack_locations(design)
+    for i in np.flatnonzero(counts).tolist():
+        out.append(Finding("warning", "liquid-unassigned",
+                           f"{counts[i]} liquid-cooled parts ({watts[i] / 1e3:,.1f} kW of cold-plate heat) are on no "
+                           "liquid cooling loop; counted as air heat", rack=i, location=tuple(where[i]),
+                           value=float(watts[i]) / 1e3, unit="kW", subject=str(design.racks.name[i]), analysis="thermal"))
+    for p in np.flatnonzero(stranded & (rack < 0)).tolist():
+        out.append(Finding("warning", "liquid-unassigned",
+                           f"liquid-cooled part ({cold_plate_w[p] / 1e3:,.1f} kW of cold-plate heat) is on no liquid "
+                           "cooling loop; counted as air heat", part=p, location=part_location(design, p),
+                           value=float(cold_plate_w[p]) / 1e3, unit="kW", subject=str(design.parts.name[p]), analysis="thermal"))
+    return out
+
+

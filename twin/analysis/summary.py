@@ -64,6 +64,7 @@ def supply_summary(design: Design) -> dict[str, Any]:
         "longest_lead_days": float(lead[worst]) if worst >= 0 else None,
         "longest_lead_part": str(design.parts.name[worst]) if worst >= 0 else None,
         "longest_lead_type": str(design.part_types.name[design.parts.type[worst]]) if worst >= 0 else None,
+        "domestic_by_stored_flag_parts": int(s.flag_used.sum()),
     }
 
 
@@ -92,5 +93,8 @@ def format_summary(summary: dict[str, Any]) -> str:
         lines.append(f"  supply: {sup['domestic_share']:.0%} domestic ({sup['home_country'] or 'home'}) by cost of "
                      f"${sup['cost_usd']:,.0f}; longest lead {sup['longest_lead_days']:.0f} days "
                      f"({sup['longest_lead_type']}, e.g. {sup['longest_lead_part']})")
+        if sup.get("domestic_by_stored_flag_parts"):
+            lines.append(f"    {sup['domestic_by_stored_flag_parts']:,} parts have no known country: their "
+                         "suppliers' stored domestic flag decides")
     lines += [f"  warning: {w}" for w in summary["warnings"]]
     return "\n".join(lines)

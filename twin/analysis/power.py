@@ -35,6 +35,7 @@ import numpy as np
 from twin.analysis import power_tree
 from twin.analysis.findings import Finding, sort_findings
 from twin.analysis.power_tree import PowerTree
+from twin.analysis.rack_power import it_parts, rack_it_and_losses
 from twin.analysis.registry import Analysis, AnalysisResult, OverlayDef, register_analysis, register_overlay
 from twin.model import Columns, Design
 from twin.model.readings import ReadingSnapshot
@@ -71,8 +72,9 @@ class PowerResult:
     """Everything the power analysis found. `nodes` (len(power_nodes)): load_w / input_w on the
     basis, nominal_w, max_w, measured_w (delivered, per basis), capacity_w, utilization (NaN without
     capacity), measured_share (0–1 of the load that comes from sensors), rack (-1 outside racks),
-    centre/lo/hi (drawable place), part_shown (its own part, else its first piece, else -1). `racks`: load_w, budget_w, share (NaN without budget),
-    nominal_w, max_w, measured_w, measured (has a power reading). `piece`: per part, the node it
+    centre/lo/hi (drawable place), part_shown (its own part, else its first piece, else -1). `racks`: load_w (IT
+    power, `rack_power`), losses_w (shelves, busbar, tap: beside it), budget_w, share (IT / budget, NaN without
+    budget), nominal_w, max_w, measured_w (IT, per basis), measured (has a power reading). `piece`: per part, the node it
     is a piece of (-1 for none)."""
 
     basis: str
@@ -176,15 +178,14 @@ def analyse_power(design: Design, snapshot: ReadingSnapshot | None = None,
     n_racks = len(design.racks)
     rack = parts.rack
     inr = rack >= 0
-    in_rack, cols = rack[inr], np.ascontiguousarray(loads[inr].T)
-    rack_loads = np.column_stack([np.bincount(in_rack, weights=col, minlength=n_racks) for col in cols]) \
-        if n_racks else np.zeros((0, 3))
+    rack_loads, rack_losses = rack_it_and_losses(design, loads) if n_racks else (np.zeros((0, 3)), np.zeros((0, 3)))
     budget = np.asarray(design.racks.power_budget_w, float)
     with np.errstate(divide="ignore", invalid="ignore"):
         rack_share = np.where(budget > 0, rack_loads[:, b] / np.where(budget > 0, budget, 1.0), np.nan)
     rack_measured = np.bincount(rack[inr & measured], minlength=n_racks) > 0
     rack_table = Columns(load_w=rack_loads[:, b], budget_w=budget, share=rack_share, nominal_w=rack_loads[:, 0],
-                         max_w=rack_loads[:, 1], measured_w=rack_loads[:, 2], measured=rack_measured)
+                         max_w=rack_loads[:, 1], measured_w=rack_loads[:, 2], measured=rack_measured,
+                         losses_w=rack_losses[:, b])
     result = PowerResult(basis=basis, warn_utilization=float(opts["warn_utilization"]),
                          reading_ts=snapshot.ts if snapshot is not None else None, tree=tree, nodes=node_table,
                          racks=rack_table, groups=redundancy_groups(design, out[:, b], out[:, 1]), piece=piece,
@@ -227,8 +228,7 @@ def power_totals(design: Design, result: PowerResult | None = None) -> dict[str,
     result = result or analyse_power(design)
     nodes = result.nodes
     roots = result.tree.levels[0] if result.tree.levels else np.zeros(0, np.int64)
-    kinds = design.part_kind()
-    it = np.isin(kinds, ["compute_tray", "switch_tray", "network_switch"])
+    it = it_parts(design)
     fed = design.parts.power_node >= 0
     util = nodes.utilization
     return {
@@ -258,8 +258,9 @@ def power_part_rows(design: Design, result: PowerResult, part: int) -> list[tupl
         r = result.racks
         share = f" ({r.share[rack]:.1%})" if np.isfinite(r.share[rack]) else ""
         source = ("measured" if r.measured[rack] else "estimated") if result.basis == "measured" else result.basis
-        rows.append(("rack load / budget", f"{r.load_w[rack] / 1000:,.1f} / {r.budget_w[rack] / 1000:,.1f} kW{share}, "
-                                           f"{source}"))
+        rows.append(("rack IT power / budget", f"{r.load_w[rack] / 1000:,.1f} / {r.budget_w[rack] / 1000:,.1f} kW{share}, "
+                                               f"{source}"))
+        rows.append(("rack shelf and busbar losses", f"{r.losses_w[rack] / 1000:,.1f} kW (not counted against the budget)"))
     rows.append(("part draws", f"{result.part_load_w[part] / 1000:,.2f} kW"))
     feed = int(design.parts.power_node[part])
     if feed >= 0:

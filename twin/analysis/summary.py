@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from twin.analysis.rack_power import it_parts
 from twin.model import Design
 
 
@@ -14,7 +15,7 @@ def design_summary(design: Design) -> dict[str, Any]:
     """Counts per kind, racks per generation, IT power and cables per kind."""
     kinds = design.part_kind()
     power = design.part_power_w()
-    it_kinds = np.isin(kinds, ["compute_tray", "switch_tray", "network_switch"])
+    it_kinds = it_parts(design)          # the one IT rule, the rack budgets' too
     rack_gen = design.racks.generation
     gen_names = list(design.generations.name)
     racks_per_gen = Counter(gen_names[g] if g >= 0 else "(none)" for g in rack_gen.tolist())

@@ -55,6 +55,7 @@ import numpy as np
 from twin.analysis import thermal_findings as tf
 from twin.analysis.cooling_units import loop_units, unit_findings
 from twin.analysis.findings import Finding, findings_to_lines, sort_findings, summary_line
+from twin.analysis.rack_power import rack_it_and_losses
 from twin.analysis.overlays import Overlay
 from twin.analysis.registry import Analysis, AnalysisResult, OverlayDef, register_analysis, register_overlay
 from twin.errors import TwinError
@@ -305,10 +306,11 @@ def thermal_part_rows(design: Design, result: ThermalResult, part: int) -> list[
         # the frame stands for its rack: the rack's totals, not the frame's own zero watts
         r = result.racks
         budget = float(design.racks.power_budget_w[rack])
-        share = f" of {budget / 1000:,.1f} kW budget ({r.power_w[rack] / budget:.0%})" if budget > 0 else \
+        it_w, loss_w = (float(v[rack]) for v in rack_it_and_losses(design, result.heat_w))
+        share = f" of {budget / 1000:,.1f} kW budget ({it_w / budget:.0%})" if budget > 0 else \
             " (no budget in the file)"
         rows = [("rack heat", f"{(r.air_heat_w[rack] + r.liquid_heat_w[rack]) / 1000:,.1f} kW"),
-                ("rack power", f"{r.power_w[rack] / 1000:,.1f} kW{share}"),
+                ("rack IT power", f"{it_w / 1000:,.1f} kW{share}; shelf and busbar losses {loss_w / 1000:,.1f} kW"),
                 ("to air / to liquid", f"{r.air_heat_w[rack] / 1000:,.1f} kW / {r.liquid_heat_w[rack] / 1000:,.1f} kW")]
     else:
         rows = [("heat", f"{result.heat_w[part]:,.0f} W"),

@@ -78,7 +78,7 @@ def test_a_smaller_cdu_installed_on_a_loop_is_over_capacity(hall_db, tmp_path):
         row = conn.execute("SELECT capacity_w FROM cooling_loops WHERE name = 'E-loop1'").fetchone()[0]
     assert row == 1_350_000 and rated == 600_000          # the loop row still says 1,350 kW
     heat = liquid_heat_w(db, "E-loop1")
-    findings = check_json(db, "--thermal")
+    findings = check_json(db, "--thermal", "--basis", "measured")
     [over] = of(findings, "cdu-capacity", "E-loop1")
     assert over["severity"] == "critical"
     assert over["value"] == pytest.approx(heat / 1e3, rel=1e-6) and over["limit"] == pytest.approx(rated / 1e3)
@@ -89,7 +89,7 @@ def test_a_smaller_cdu_installed_on_a_loop_is_over_capacity(hall_db, tmp_path):
 
 def test_a_bigger_cdu_installed_clears_the_capacity_finding(hall_db, tmp_path):
     db = edited(hall_db, tmp_path, swap_cdu("G-CDU1", "cdu-inrow-1350"))
-    findings = check_json(db, "--thermal")
+    findings = check_json(db, "--thermal", "--basis", "measured")
     assert not of(findings, "cdu-capacity", "G-loop1"), "the 1,350 kW CDU carries G-loop1's heat"
     heat = liquid_heat_w(db, "G-loop1")
     assert 600e3 < heat < 1350e3                        # over the stale row's figure, within the unit's

@@ -136,13 +136,17 @@ def test_air_server_and_hybrid_split():
 def test_telemetry_scales_heat_and_overrides_inlet():
     d = synthetic_design()
     # R1 inlet 25 °C, R1 power 66 kW (half its 132 kW estimate), R2 no inlet reading, L1 flow 99 L/min
-    r = analyse_thermal(d, snapshot([25.0, 66_000.0, np.nan, 99.0]))
+    r = analyse_thermal(d, snapshot([25.0, 66_000.0, np.nan, 99.0]), settings={"basis": "measured"})
     assert r.racks.inlet_c[0] == 25.0 and r.racks.measured.tolist() == [True, False]
     assert r.measured[:11].all() and not r.measured[11:].any()
     assert r.heat_w[1:11].sum() == pytest.approx(66_000)
     assert r.racks.power_w[0] == 66_000 and r.racks.estimated_power_w[0] == pytest.approx(132_000)
     assert r.loops.flow_lpm[1] == 99.0
     assert r.loops.delta_t_k[1] == pytest.approx(physics.liquid_delta_t_c(66_000 + 8_000, 99.0))
+    # on the nominal basis the power sensor is not used; inlet and flow (conditions) still are
+    n = analyse_thermal(d, snapshot([25.0, 66_000.0, np.nan, 99.0]), settings={"basis": "nominal"})
+    assert n.heat_w[1:11].sum() == pytest.approx(132_000) and n.racks.inlet_c[0] == 25.0
+    assert n.loops.flow_lpm[1] == 99.0 and n.basis == "nominal"
 
 
 def test_capacity_flow_and_dt_findings():

@@ -35,13 +35,15 @@ import numpy as np
 from twin.analysis import power_tree
 from twin.analysis.findings import Finding, sort_findings
 from twin.analysis.power_tree import PowerTree
-from twin.analysis.rack_power import it_parts, rack_it_and_losses
+from twin.analysis.rack_power import it_parts, max_power_w, rack_it_and_losses
+from twin.analysis.staleness import STALE_AFTER_MIN, fresh_values
+from twin.analysis import settings as settings_module
 from twin.analysis.registry import Analysis, AnalysisResult, OverlayDef, register_analysis, register_overlay
 from twin.model import Columns, Design
 from twin.model.readings import ReadingSnapshot
 
-BASES = ("nominal", "max", "measured")
-DEFAULT_SETTINGS = {"warn_utilization": 0.8, "basis": "nominal"}
+BASES = settings_module.BASES
+DEFAULT_SETTINGS = {"warn_utilization": 0.8, "basis": settings_module.DEFAULT_BASIS, "stale_after_min": STALE_AFTER_MIN}
 
 
 @dataclass(frozen=True)
@@ -97,11 +99,12 @@ class PowerResult:
         return power_tree.trace(design, self.tree, self.piece, power_cable_rows=self._power_cables, **start)
 
 
-def part_loads(design: Design, snapshot: ReadingSnapshot | None) -> tuple[np.ndarray, np.ndarray, list[Finding]]:
-    """(n_parts, 3) nominal / max / measured loads, the per-part measured flag and input problems."""
+def part_loads(design: Design, snapshot: ReadingSnapshot | None,
+               stale_after_min: float = STALE_AFTER_MIN) -> tuple[np.ndarray, np.ndarray, list[Finding]]:
+    """(n_parts, 3) nominal / max / measured loads, the per-part measured flag and input problems.
+    Power readings older than `stale_after_min` at the snapshot's moment are not used."""
     parts, types = design.parts, design.part_types
     problems: list[Finding] = []
-    t = parts.type
     nominal_type, max_type = np.asarray(types.power_nominal_w, float), np.asarray(types.power_max_w, float)
     for column, values in (("power_nominal_w", nominal_type), ("power_max_w", max_type)):
         bad = np.flatnonzero(values < 0)
@@ -112,15 +115,12 @@ def part_loads(design: Design, snapshot: ReadingSnapshot | None) -> tuple[np.nda
                                     + (f" ({len(bad)} types like this)" if len(bad) > 1 else ""),
                                     value=float(values[i]), unit="W", subject=str(types.name[i]), analysis="power"))
     nominal = np.nan_to_num(design.part_power_w()).clip(min=0.0) if len(parts) else np.zeros(0)
-    override = parts.power_w >= 0
-    cat_max = np.nan_to_num(max_type[t]).clip(min=0.0) if len(parts) else np.zeros(0)
-    maximum = np.where(cat_max > 0, cat_max, nominal)
-    maximum = np.where(override, np.maximum(maximum, parts.power_w), maximum)
+    maximum = max_power_w(design, nominal)
 
     rack, n_racks = parts.rack, len(design.racks)
     in_rack = rack >= 0
     sensors = design.sensors
-    values = snapshot.values_for(sensors.id) if snapshot is not None and len(sensors) else np.full(len(sensors), np.nan)
+    values = fresh_values(snapshot, sensors.id, stale_after_min)[0] if len(sensors) else np.zeros(0)
     is_power = (sensors.kind == "power") & (sensors.rack >= 0) if len(sensors) else np.zeros(0, bool)
     negative = np.flatnonzero(is_power & (values < 0))
     if len(negative):
@@ -152,7 +152,7 @@ def analyse_power(design: Design, snapshot: ReadingSnapshot | None = None,
     b = BASES.index(basis)
     nodes, parts = design.power_nodes, design.parts
     tree = power_tree.build_tree(design)
-    loads, measured, problems = part_loads(design, snapshot)
+    loads, measured, problems = part_loads(design, snapshot, float(opts["stale_after_min"]))
     own = np.asarray(nodes.part, np.int64) if len(nodes) else np.zeros(0, np.int64)
     efficiency = np.full(len(nodes), np.nan)
     has_part = own >= 0

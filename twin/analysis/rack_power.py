@@ -40,3 +40,13 @@ def rack_it_and_losses(design: Design, part_w: np.ndarray) -> tuple[np.ndarray, 
     if part_w.ndim == 1:
         return it_w[:, 0], loss_w[:, 0]
     return it_w, loss_w
+
+
+def max_power_w(design: Design, nominal_w: np.ndarray) -> np.ndarray:
+    """Each part's draw on the 'max' basis: the catalog `power_max_w`, its nominal where the
+    catalog gives none, and never below the part's own `power_w` override."""
+    parts = design.parts
+    cat_max = np.nan_to_num(np.asarray(design.part_types.power_max_w, float)[parts.type]).clip(min=0.0) \
+        if len(parts) else np.zeros(0)
+    maximum = np.where(cat_max > 0, cat_max, nominal_w)
+    return np.where(parts.power_w >= 0, np.maximum(maximum, parts.power_w), maximum)

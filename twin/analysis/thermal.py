@@ -49,13 +49,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Mapping
 
 import numpy as np
 
 from twin.analysis import thermal_findings as tf
 from twin.analysis.cooling_units import loop_units, unit_findings
 from twin.analysis.findings import Finding, findings_to_lines, sort_findings, summary_line
-from twin.analysis.rack_power import rack_it_and_losses
+from twin.analysis.rack_power import max_power_w, rack_it_and_losses
+from twin.analysis.settings import BASES, DEFAULT_BASIS
+from twin.analysis.staleness import STALE_AFTER_MIN, fresh_values, stale_findings
 from twin.analysis.overlays import Overlay
 from twin.analysis.registry import Analysis, AnalysisResult, OverlayDef, register_analysis, register_overlay
 from twin.errors import TwinError
@@ -69,6 +72,15 @@ RECIRCULATION_ESTIMATE_C = 1.5
 DEFAULT_SUPPLY_AIR_C = 22.0
 #: ASHRAE class used when neither the caller nor the hall names a known one.
 DEFAULT_ASHRAE_CLASS = "A1"
+#: Sensors of the conditions a part works in, used on every basis. On the 'nominal' and 'max'
+#: bases heat comes from the catalog, so the sensors of its results (rack power, rack outlet,
+#: loop return) are not used: they measure the heat of the moment, not the basis's.
+CONDITION_KINDS = ("inlet_temp", "supply_temp", "flow")
+#: Settings and their defaults. Part outlet limits: exhaust air above 60 °C is beyond what
+#: rack cabling and hot-aisle work are rated for (critical); a rise above 35 K across one part
+#: means too little airflow for its heat (warning; compute trays run 15–25 K).
+SETTINGS = {"ashrae_class": None, "basis": DEFAULT_BASIS, "part_max_rise_k": 35.0, "part_max_outlet_c": 60.0,
+            "stale_after_min": STALE_AFTER_MIN}
 
 
 @dataclass
@@ -86,6 +98,7 @@ class ThermalResult:
     """
 
     source: Path
+    basis: str
     reading_ts: str | None
     ashrae_class: str | None
     heat_w: np.ndarray
@@ -148,13 +161,18 @@ def _ashrae_limits(design: Design, ashrae_class: str | None) -> tuple[np.ndarray
 
 
 def analyse_thermal(design: Design, snapshot: ReadingSnapshot | None = None,
-                    ashrae_class: str | None = None) -> ThermalResult:
+                    ashrae_class: str | None = None, settings: Mapping[str, Any] | None = None) -> ThermalResult:
     """Heat, temperatures and findings for the whole design (see the module doc for the model).
 
     `snapshot` (from `twin.store.telemetry.readings_at`) supplies measured rack inlet/outlet/
     power and loop supply/return/flow; without it everything is estimated from the design.
     `ashrae_class` ('A1'…'A4') overrides the halls' classes; unknown → TwinError.
+    `settings` (SETTINGS keys): `basis` (see CONDITION_KINDS), part outlet and staleness limits.
     """
+    opts = SETTINGS | dict(settings or {})
+    basis = str(opts["basis"])
+    if basis not in BASES:
+        raise TwinError(design.source, f"unknown basis {basis!r}: choose one of {', '.join(BASES)}", where="basis")
     parts, racks, loops, halls, types = design.parts, design.racks, design.cooling_loops, design.halls, design.part_types
     n_parts, n_racks, n_loops, n_halls = len(parts), len(racks), len(loops), len(halls)
     t = parts.type
@@ -166,7 +184,9 @@ def analyse_thermal(design: Design, snapshot: ReadingSnapshot | None = None,
 
     # -- telemetry, grouped per rack and per loop -------------------------------------------
     sensors = design.sensors
-    values = snapshot.values_for(sensors.id) if snapshot is not None else np.full(len(sensors), np.nan)
+    values, ages = fresh_values(snapshot, sensors.id, float(opts["stale_after_min"]))
+    if basis != "measured":          # heat from the catalog: only sensors of conditions still count
+        values = np.where(np.isin(sensors.kind, CONDITION_KINDS), values, np.nan)
     has = np.isfinite(values)
 
     def rack_reading(kind: str, how: str) -> np.ndarray:
@@ -183,6 +203,8 @@ def analyse_thermal(design: Design, snapshot: ReadingSnapshot | None = None,
 
     # -- heat per part ----------------------------------------------------------------------
     power = np.nan_to_num(design.part_power_w()).clip(min=0.0)
+    if basis == "max":
+        power = max_power_w(design, power)
     est_rack_power = np.bincount(rack[in_rack], weights=power[in_rack], minlength=n_racks)
     power_measured = np.isfinite(meas_power)
     ratio = np.where(power_measured & (est_rack_power > 0), meas_power / np.where(est_rack_power > 0, est_rack_power, 1.0), 1.0)
@@ -262,7 +284,7 @@ def analyse_thermal(design: Design, snapshot: ReadingSnapshot | None = None,
     loop_table = Columns(heat_w=loop_heat, flow_lpm=flow, supply_c=supply, return_c=ret, delta_t_k=ret - supply,
                          utilisation=utilisation, measured=loop_measured, liquid=liquid_loop, unit_part=unit_part,
                          capacity_w=capacity, capacity_from_units=units.from_units, need_lpm=units.need_lpm)
-    result = ThermalResult(source=design.source, reading_ts=snapshot.ts if snapshot is not None else None,
+    result = ThermalResult(source=design.source, basis=basis, reading_ts=snapshot.ts if snapshot is not None else None,
                            ashrae_class=ashrae_class.strip().upper() if ashrae_class else None,
                            heat_w=heat, air_heat_w=air_heat, liquid_heat_w=liquid_heat, inlet_c=inlet, outlet_c=outlet,
                            part_temperature_c=part_temperature, measured=measured, racks=rack_table, loops=loop_table)
@@ -271,7 +293,10 @@ def analyse_thermal(design: Design, snapshot: ReadingSnapshot | None = None,
         tf.inlet_findings(design, result, class_names + [DEFAULT_ASHRAE_CLASS])
         + tf.loop_findings(design, result)
         + unit_findings(design, units, meas_flow, where)
-        + tf.stranded_findings(design, stranded, heat * frac))
+        + tf.stranded_findings(design, stranded, heat * frac)
+        + tf.outlet_findings(design, result, cfm, float(opts["part_max_rise_k"]), float(opts["part_max_outlet_c"]))
+        + stale_findings(design, ages, float(opts["stale_after_min"]), result.reading_ts, tf.rack_locations(design),
+                         where, "thermal"))
     return result
 
 
@@ -279,7 +304,7 @@ def thermal_check_lines(design: Design, result: ThermalResult) -> list[str]:
     """The `twin check FILE --thermal` report: a summary, the hottest rack and loop, then findings."""
     r, L = result.racks, result.loops
     when = f"readings at {result.reading_ts}" if result.reading_ts else "no readings: design estimates only"
-    lines = [f"thermal check of {design.source} ({when})",
+    lines = [f"thermal check of {design.source} ({result.basis} basis, {when})",
              f"  racks {len(design.racks)} ({int(r.measured.sum())} with inlet sensors)   "
              f"liquid loops {int(L.liquid.sum())}   heat {result.heat_w.sum() / 1e3:,.0f} kW "
              f"(liquid {result.liquid_heat_w.sum() / 1e3:,.0f} kW, air {result.air_heat_w.sum() / 1e3:,.0f} kW)"]
@@ -338,7 +363,7 @@ def _available(design: Design) -> str | None:
 
 
 def _run(design: Design, snapshot: ReadingSnapshot | None, settings) -> AnalysisResult:
-    result = analyse_thermal(design, snapshot, ashrae_class=settings.get("ashrae_class"))
+    result = analyse_thermal(design, snapshot, ashrae_class=settings.get("ashrae_class"), settings=settings)
     return AnalysisResult("thermal", findings=list(result.findings),
                           part_values={"inlet_c": result.inlet_c, "part_temperature_c": result.part_temperature_c,
                                        "heat_w": result.heat_w},
@@ -365,8 +390,8 @@ def thermal_overlay(design: Design, result: AnalysisResult, quantity: str = "inl
 
 
 THERMAL = register_analysis(Analysis(
-    "thermal", "Thermal and cooling", _available, _run, uses_readings=True, settings={"ashrae_class": None},
-    description="ASHRAE inlet envelope, CDU capacity, loop temperature rise, coolant flow",
+    "thermal", "Thermal and cooling", _available, _run, uses_readings=True, settings=dict(SETTINGS),
+    description="ASHRAE inlet envelope, CDU capacity and flow, loop rise, part outlet air, stale readings",
     report=lambda design, result: thermal_check_lines(design, result.detail),
     part_rows=lambda design, result, part: thermal_part_rows(design, result.detail, part)))
 register_overlay(OverlayDef("thermal", "Thermal", thermal_overlay, analysis="thermal", options=("quantity",),

@@ -151,3 +151,42 @@ def stranded_findings(design: Design, stranded: np.ndarray, cold_plate_w: np.nda
     return out
 
 
+
+
+def outlet_findings(design: Design, result: "ThermalResult", cfm: np.ndarray, max_rise_k: float,
+                    max_outlet_c: float) -> list[Finding]:
+    """Parts whose own exhaust air is too hot: outlet above `max_outlet_c` (critical) or a rise
+    across the part above `max_rise_k` (warning). One finding per part type and severity,
+    naming how many parts and flying to the hottest (a catalog airflow too small for the heat
+    shows on every part of the type; recirculation shows on the parts of the racks it heats)."""
+    rise = result.outlet_c - result.inlet_c
+    judged = (cfm > 0) & (result.air_heat_w > 0) & np.isfinite(result.outlet_c)
+    hot = judged & (result.outlet_c > max_outlet_c)
+    steep = judged & ~hot & (rise > max_rise_k)
+    types, parts = design.part_types, design.parts
+    out: list[Finding] = []
+    for severity, mask in (("critical", hot), ("warning", steep)):
+        rows = np.flatnonzero(mask)
+        if not len(rows):
+            continue
+        t = parts.type[rows]
+        for ty in np.unique(t).tolist():
+            mine = rows[t == ty]
+            worst = int(mine[np.argmax(result.outlet_c[mine])])
+            n = len(mine)
+            air, flow = float(result.air_heat_w[worst]), float(cfm[worst])
+            what = f"{n} parts of type {types.name[ty]}" if n > 1 else f"{parts.name[worst]} ({types.name[ty]})"
+            head = f"hottest {parts.name[worst]}: " if n > 1 else ""
+            if severity == "critical":
+                value, limit, unit = float(result.outlet_c[worst]), max_outlet_c, "°C"
+                judged_by = f"exhaust above {max_outlet_c:.0f} °C"
+            else:
+                value, limit, unit = float(rise[worst]), max_rise_k, "K"
+                judged_by = f"a rise above {max_rise_k:.0f} K"
+            out.append(Finding(severity, "part-outlet",
+                               f"{what}: {head}{air:,.0f} W to air on {flow:,.0f} CFM rises {rise[worst]:.1f} K, "
+                               f"{result.inlet_c[worst]:.1f} → {result.outlet_c[worst]:.1f} °C ({judged_by})",
+                               part=worst, rack=int(parts.rack[worst]), location=part_location(design, worst),
+                               value=value, limit=limit, unit=unit, subject=str(parts.name[worst]),
+                               analysis="thermal"))
+    return out

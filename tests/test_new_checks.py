@@ -130,3 +130,25 @@ def test_settings_are_reached_one_way_with_clear_errors(hall_db):
                              capture_output=True, text=True, cwd=REPO)
         assert out.returncode == 1 and "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
         assert all(w in out.stderr for w in words), out.stderr
+
+
+def test_a_rack_moved_after_routing_makes_its_stored_routes_stale(hall_db, tmp_path):
+    db = edited(hall_db, tmp_path,
+                "UPDATE parts SET x = x + 5 WHERE rack_id = (SELECT id FROM racks WHERE name = 'A03')",
+                "UPDATE racks SET x = x + 5 WHERE name = 'A03'")
+    with sqlite3.connect(db) as conn:
+        leaving = dict(conn.execute("""SELECT c.name, c.routed_length_m FROM cables c
+            JOIN ports a ON a.id = c.a_port_id JOIN parts pa ON pa.id = a.part_id
+            JOIN ports b ON b.id = c.b_port_id JOIN parts pb ON pb.id = b.part_id
+            WHERE (coalesce(pa.rack_id, -1) = (SELECT id FROM racks WHERE name = 'A03'))
+               != (coalesce(pb.rack_id, -1) = (SELECT id FROM racks WHERE name = 'A03'))""").fetchall())
+    assert len(leaving) > 50
+    data = twin_check(db, "--cabling")
+    [stale] = [f for f in data["findings"] if f["code"] == "route-stale"]
+    assert stale["subject"] == "A03" and stale["severity"] == "warning"
+    assert stale["message"].startswith(f"{len(leaving)} cables' stored routes no longer match")
+    worst = stale["message"].split("worst ")[1].split(":")[0]
+    assert stale["limit"] == pytest.approx(leaving[worst])                     # the stored length
+    # every cable leaving A03 runs along the row's tray: moved 5 m along it, at most 5 m off
+    assert 0.05 < abs(stale["value"] - stale["limit"]) <= 5.0 + 1e-6
+    assert not [f for f in twin_check(hall_db, "--cabling")["findings"] if f["code"] == "route-stale"]

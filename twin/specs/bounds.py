@@ -90,6 +90,7 @@ RANGES: dict[str, Range] = {
     "part_types.*.power_nominal_w": WATTS,
     "part_types.*.power_max_w": WATTS,
     "part_types.*.power_capacity_w": WATTS,
+    "part_types.*.rating_va": WATTS,
     "part_types.*.cooling_capacity_w": WATTS,
     "part_types.*.airflow_cfm": Range(0, 1e7),
     "part_types.*.coolant_lpm": Range(0, 1e7),

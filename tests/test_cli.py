@@ -153,7 +153,7 @@ def test_build_missing_spec(tmp_path: Path) -> None:
 
 def test_build_bad_spec_key(tmp_path: Path) -> None:
     spec = tmp_path / "bad.toml"
-    spec.write_text((SCENES / "nvl72-pod.toml").read_text().replace("crah_count = 2\n", "crah_count = 2\ncolour = 1\n"))
+    spec.write_text((SCENES / "nvl72-pod.toml").read_text().replace("crah_count = 3", "colour = 1\ncrah_count = 3"))
     line = _one_line_error(twin("build", spec, "-o", tmp_path / "bad.twin.db"), str(spec), "hall.colour")
     assert "unknown key" in line
     assert not (tmp_path / "bad.twin.db").exists()

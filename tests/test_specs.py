@@ -321,7 +321,7 @@ def test_unmodified_pod_spec_loads() -> None:
 
 SPEC_EDITS = [
     # (what the author got wrong, line as written, line as edited, fragments the error must name)
-    ("unknown key", "crah_count = 2\n", "crah_count = 2\ncolour = 1\n", ["hall.colour", "unknown key"]),
+    ("unknown key", "crah_count = 3", "colour = 1\ncrah_count = 3", ["hall.colour", "unknown key"]),
     ("wrong type", "racks = 8", 'racks = "eight"', ["rows[0].racks", "eight"]),
     ("boolean is not a number", "racks = 8", "racks = true", ["rows[0].racks"]),
     ("missing required key", 'cdu = "cdu-inrow-1350"\n', "", ["rows[0].cdu", "missing"]),

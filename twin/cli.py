@@ -109,7 +109,9 @@ def _check(args: argparse.Namespace) -> int:
                                        for name, r in results.items()},
                           "skipped": skipped, "findings": findings_to_dicts(findings)}, indent=2))
     else:
-        lines = session.report(chosen)
+        from twin.analysis.check_report import check_lines
+
+        lines = check_lines(session, chosen, args.basis)
         lines += [f"skipped {name}: {why}" for name, why in skipped.items()]
         print("\n".join(lines))
     if args.fail_on != "never":

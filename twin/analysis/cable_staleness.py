@@ -48,5 +48,6 @@ def stale_route_findings(design: Design, stale: np.ndarray, stored_m: np.ndarray
                                part=int(c.a_part[r]), rack=int(k), cable=r,
                                location=tuple(where) if np.isfinite(where).all() else None,
                                value=float(now_m[r]), limit=float(stored_m[r]), unit="m", subject=subject,
+                               below=bool(now_m[r] < stored_m[r]),
                                analysis="cabling"))
     return out

@@ -36,7 +36,8 @@ def loop_units(design: Design) -> Columns:
       every unit on the loop is rated (capacity and flow each on their own), else the design figure;
     - `from_units`: True where `capacity_w` comes from the installed units;
     - `need_lpm`: coolant the loop's other parts need (Σ catalog `coolant_lpm`), `needing`: how many;
-    - `unit_part`: the first unit's part row (-1 none), for fly-to and names.
+    - `unit_part`: the first unit's part row (-1 none), for fly-to and names; `largest_w`: the
+      largest unit's rating (what N+1 loses).
     """
     parts, types, loops = design.parts, design.part_types, design.cooling_loops
     n = len(loops)
@@ -62,12 +63,14 @@ def loop_units(design: Design) -> Columns:
     capacity = np.where(from_units, inst_cap, design_cap)
     flow_rated = (units > 0) & (np.bincount(loop[unit & (lpm <= 0)], minlength=n) == 0)
     flow = np.where(flow_rated & liquid, inst_flow, design_flow)
+    largest = np.zeros(n)
+    np.maximum.at(largest, loop[unit], rating[unit])
     first = np.full(n, -1, np.int64)
     idx = np.flatnonzero(unit)[::-1]
     first[loop[idx]] = idx
     return Columns(units=units, unrated=unrated, installed_capacity_w=inst_cap, installed_flow_lpm=inst_flow,
                    design_capacity_w=design_cap, design_flow_lpm=design_flow, capacity_w=capacity, flow_lpm=flow,
-                   from_units=from_units, need_lpm=need, needing=needing, unit_part=first)
+                   from_units=from_units, need_lpm=need, needing=needing, unit_part=first, largest_w=largest)
 
 
 def _differs(a: np.ndarray, b: np.ndarray) -> np.ndarray:

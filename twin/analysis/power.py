@@ -43,7 +43,10 @@ from twin.model import Columns, Design
 from twin.model.readings import ReadingSnapshot
 
 BASES = settings_module.BASES
-DEFAULT_SETTINGS = {"warn_utilization": 0.8, "basis": settings_module.DEFAULT_BASIS, "stale_after_min": STALE_AFTER_MIN}
+#: critical_budget_margin: a rack more than this share over its budget is critical, less a warning.
+#: 0 by default: the chain above a rack (busway, UPS, CDU) is sized for its budget, so any
+#: excess eats another rack's share.
+DEFAULT_SETTINGS = {"warn_utilization": 0.8, "critical_budget_margin": 0.0, "basis": settings_module.DEFAULT_BASIS, "stale_after_min": STALE_AFTER_MIN}
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,7 @@ class PowerResult:
 
     basis: str
     warn_utilization: float
+    critical_budget_margin: float
     reading_ts: str | None
     tree: PowerTree
     nodes: Columns
@@ -187,6 +191,7 @@ def analyse_power(design: Design, snapshot: ReadingSnapshot | None = None,
                          max_w=rack_loads[:, 1], measured_w=rack_loads[:, 2], measured=rack_measured,
                          losses_w=rack_losses[:, b])
     result = PowerResult(basis=basis, warn_utilization=float(opts["warn_utilization"]),
+                         critical_budget_margin=float(opts["critical_budget_margin"]),
                          reading_ts=snapshot.ts if snapshot is not None else None, tree=tree, nodes=node_table,
                          racks=rack_table, groups=redundancy_groups(design, out[:, b], out[:, 1]), piece=piece,
                          part_load_w=loads[:, b], part_measured=measured & (basis == "measured"))

@@ -283,7 +283,8 @@ def analyse_thermal(design: Design, snapshot: ReadingSnapshot | None = None,
                          allowable_low_c=rack_lo, allowable_high_c=rack_hi)
     loop_table = Columns(heat_w=loop_heat, flow_lpm=flow, supply_c=supply, return_c=ret, delta_t_k=ret - supply,
                          utilisation=utilisation, measured=loop_measured, liquid=liquid_loop, unit_part=unit_part,
-                         capacity_w=capacity, capacity_from_units=units.from_units, need_lpm=units.need_lpm)
+                         capacity_w=capacity, capacity_from_units=units.from_units, need_lpm=units.need_lpm,
+                         units=units.units, largest_unit_w=units.largest_w)
     result = ThermalResult(source=design.source, basis=basis, reading_ts=snapshot.ts if snapshot is not None else None,
                            ashrae_class=ashrae_class.strip().upper() if ashrae_class else None,
                            heat_w=heat, air_heat_w=air_heat, liquid_heat_w=liquid_heat, inlet_c=inlet, outlet_c=outlet,

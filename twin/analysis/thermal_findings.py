@@ -65,13 +65,13 @@ def inlet_findings(design: Design, result: "ThermalResult", class_names: list[st
         cls = hall_ext[int(design.racks.hall[i])]
         if critical[i]:
             limit, side = (float(hi[i]), "above") if value > hi[i] else (float(lo[i]), "below")
-            out.append(Finding("critical", "inlet-allowable",
+            out.append(Finding("critical", "inlet-allowable", below=side == "below", message=
                                f"inlet air {value:.1f} °C ({how}) is {side} the ASHRAE {cls} allowable "
                                f"{lo[i]:.0f}–{hi[i]:.0f} °C", part=int(frames[i]), rack=i, location=tuple(where[i]),
                                value=value, limit=limit, unit="°C", subject=name, analysis="thermal"))
         else:
             limit, side = (rec_hi, "above") if value > rec_hi else (rec_lo, "below")
-            out.append(Finding("warning", "inlet-recommended",
+            out.append(Finding("warning", "inlet-recommended", below=side == "below", message=
                                f"inlet air {value:.1f} °C ({how}) is {side} the ASHRAE recommended "
                                f"{rec_lo:.0f}–{rec_hi:.0f} °C", part=int(frames[i]), rack=i, location=tuple(where[i]),
                                value=value, limit=float(limit), unit="°C", subject=name, analysis="thermal"))
@@ -95,10 +95,12 @@ def loop_findings(design: Design, result: "ThermalResult") -> list[Finding]:
     dt, design_dt = L.delta_t_k, np.nan_to_num(loops.design_dt_k)
     need_flow = physics.MIN_COOLANT_LPM_PER_KW * heat / 1000.0
     over = (cap > 0) & (heat > cap)
+    surviving = cap - L.largest_unit_w
+    no_spare = ~L.liquid & ~over & (L.units >= 2) & (heat > surviving)
     hot = L.liquid & (design_dt > 0) & np.isfinite(dt) & (dt > design_dt)
     starved = L.liquid & (heat > 0) & ~(flow >= need_flow)
     out = []
-    for i in np.flatnonzero(over | hot | starved).tolist():
+    for i in np.flatnonzero(over | hot | starved | no_spare).tolist():
         name, where = str(loops.name[i]), loop_location(design, result, i)
         common = dict(part=int(L.unit_part[i]), loop=i, location=where, subject=name, analysis="thermal")
         if over[i] and L.liquid[i]:
@@ -109,10 +111,16 @@ def loop_findings(design: Design, result: "ThermalResult") -> list[Finding]:
                                f"{heat[i] / 1e3:,.0f} kW of liquid heat on {on} {cap[i] / 1e3:,.0f} kW "
                                f"({heat[i] / cap[i]:.0%})", value=float(heat[i]) / 1e3, limit=float(cap[i]) / 1e3, unit="kW", **common))
         elif over[i]:
-            out.append(Finding("info", "air-capacity",
-                               f"{heat[i] / 1e3:,.0f} kW of heat to air (estimate: every air-cooled part in the hall) "
-                               f"on {cap[i] / 1e3:,.0f} kW of air cooling ({heat[i] / cap[i]:.0%})",
+            out.append(Finding("critical", "air-capacity",
+                               f"{heat[i] / 1e3:,.0f} kW of heat to air (every air-cooled part in the hall) "
+                               f"on {cap[i] / 1e3:,.0f} kW of CRAHs ({heat[i] / cap[i]:.0%})",
                                value=float(heat[i]) / 1e3, limit=float(cap[i]) / 1e3, unit="kW", **common))
+        if no_spare[i]:
+            out.append(Finding("warning", "air-redundancy",
+                               f"{heat[i] / 1e3:,.0f} kW of heat to air on {int(L.units[i])} CRAHs of "
+                               f"{cap[i] / 1e3:,.0f} kW: with the largest ({L.largest_unit_w[i] / 1e3:,.0f} kW) down, "
+                               f"{surviving[i] / 1e3:,.0f} kW remain (N+1 lost)",
+                               value=float(heat[i]) / 1e3, limit=float(surviving[i]) / 1e3, unit="kW", **common))
         if hot[i]:
             out.append(Finding("warning", "loop-dt",
                                f"coolant rises {dt[i]:.1f} K ({L.supply_c[i]:.1f} → {L.return_c[i]:.1f} °C), "
@@ -124,7 +132,7 @@ def loop_findings(design: Design, result: "ThermalResult") -> list[Finding]:
                                f"coolant flow {np.nan_to_num(flow[i]):,.0f} L/min for {heat[i] / 1e3:,.0f} kW is "
                                f"{per_kw:.2f} L/min per kW; needs at least {physics.MIN_COOLANT_LPM_PER_KW:.1f} "
                                f"L/min per kW ({need_flow[i]:,.0f} L/min)", value=float(np.nan_to_num(flow[i])),
-                               limit=float(need_flow[i]), unit="L/min", **common))
+                               limit=float(need_flow[i]), unit="L/min", below=True, **common))
     return out
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+
 import hashlib
 import sqlite3
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -278,7 +280,16 @@ def test_ai_hall_counts(hall, hall_db: Path) -> None:
     per_sensor = _rows(hall_db, "select s.id, count(x.sensor_id) from sensors s left join readings x "
                                 "on x.sensor_id = s.id group by s.id")
     assert len(per_sensor) == len(hall.sensors) > 0
-    assert {n for _, n in per_sensor} == {96}
+    # 96 steps a day; the spec loses 1 % of readings at random and names a sensor that dies
+    # after 60 % of the day (57 readings at most)
+    tel = tomllib.loads((REPO / "scenes" / "ai-hall.toml").read_text())["telemetry"]
+    names = dict(_rows(hall_db, "select id, name from sensors"))
+    dead = {i: n for i, n in per_sensor if names[i] == tel["dead_sensor"]}
+    assert len(dead) == 1 and 50 <= next(iter(dead.values())) <= int(96 * 0.6)
+    rest = [n for i, n in per_sensor if i not in dead]
+    assert max(rest) == 96 and min(rest) >= 90
+    lost = 1 - sum(rest) / (96 * len(rest))
+    assert 0.002 < lost < 0.025, lost                       # about gap_share = 0.01
 
 
 def test_catalog_supply_data(hall) -> None:

@@ -62,6 +62,8 @@ RANGES: dict[str, Range] = {
     "power.voltage_v": Range(0, 1e6, above=True),
     "telemetry.hours": Range(0, 24 * 366 * 10),
     "telemetry.interval_min": Range(1, 24 * 60),
+    "telemetry.gap_share": Range(0, 0.5),
+    "telemetry.clock_offset_min": Range(-24 * 60, 24 * 60),
     "generations[].liquid_supply_c": TEMPERATURE_C,
     "rows[].racks": Range(1, limit="racks"),
     "rows[].origin_m[]": COORDINATE,

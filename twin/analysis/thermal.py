@@ -6,9 +6,13 @@ Everything is whole-column numpy (no Python loop over parts or racks): a 2,000-r
 
 Model
 -----
-Heat. Each part rejects what it draws (`Design.part_power_w()`: its override, else the catalog
-nominal). Where a rack has a power sensor, every part in that rack is scaled by
-measured / estimated rack power (several power sensors on one rack are summed: A/B feeds).
+Basis (setting `basis`, one per run: docs/severity.md). Each part rejects what it draws on
+the basis: 'nominal' (`Design.part_power_w()`: its override, else the catalog nominal),
+'max' (the catalog maximum) or 'measured': where a rack has a fresh power sensor reading,
+every part in that rack is scaled by measured / estimated rack power (several power sensors
+on one rack are summed: A/B feeds). Sensors of conditions (inlet air, coolant supply and
+flow) are used on every basis, sensors of results (rack power and outlet, loop return) only
+on 'measured'. A reading older than `stale_after_min` at the moment asked is not used.
 
 Split. Parts whose catalog cooling mode is 'hybrid' or 'liquid' send `liquid_fraction` of
 their heat to cold plates (a 'liquid' part with no fraction set counts as 1.0), the rest to
@@ -26,7 +30,8 @@ A rack's outlet is its outlet sensor where present, else inlet + ΔT of the rack
 heat over its summed CFM.
 
 Liquid path. Per liquid loop: heat = Σ liquid heat of its parts; flow = the loop's flow
-sensor (mean of several) else `flow_lpm`; supply = supply sensor else `supply_c`;
+sensor (mean of several) else the installed CDU's rated flow (`cooling_units.loop_units`;
+the loop row's `flow_lpm` only where no rated CDU is installed); supply = supply sensor else `supply_c`;
 return = the return sensor where present, else supply + `liquid_delta_t_c(heat, flow)`;
 ΔT = return − supply; utilisation = heat / capacity (NaN where no capacity is given).
 Air loops (CRAH capacity) take all air heat of their hall; their "return" is the mixed
@@ -37,12 +42,10 @@ air and hybrid parts (what a thermal camera at the hot aisle sees), and the loop
 temperature for 'liquid' parts on a liquid loop (their air outlet barely moves; the coolant
 leaving the cold plates is the temperature that matters for them).
 
-Findings. Rack inlet outside the ASHRAE allowable range of the class → critical, else
-outside recommended 18–27 °C → warning (one finding per rack, the worse one). Liquid loop
-heat above CDU capacity → critical; air loop heat above CRAH capacity → info only (a lumped
-estimate that counts every air-cooled part in the hall, UPS and CDU fans included, against
-the CRAHs the design lists; the sample scenes list far fewer CRAHs than their air heat); loop ΔT above its design ΔT →
-warning; coolant flow below MIN_COOLANT_LPM_PER_KW per kW → warning.
+Findings (`thermal_findings`, `cooling_units`, `staleness`; severities in docs/severity.md):
+the ASHRAE inlet envelope, loop heat and coolant demand against the installed units, air
+heat against the CRAHs with and without the largest (N+1), loop ΔT, coolant flow per kW,
+stranded liquid heat, part outlet air, and stale readings.
 """
 
 from __future__ import annotations

@@ -121,6 +121,10 @@ def sensor_realism(draft: DesignDraft, sensors: dict[str, list], series: list[np
     steps = len(times)
     step_min = tel["interval_min"]
     alpha = 1.0 - np.exp(-step_min / LAG_MIN)
+    fmt = "%Y-%m-%dT%H:%M:%SZ"
+    grid = np.array([t.strftime(fmt) for t in times], dtype=object)
+    shifted = np.array([(t + timedelta(minutes=tel["clock_offset_min"])).strftime(fmt) for t in times], dtype=object)
+    offset_id = rack_names.index(offset_rack) + 1 if offset_rack else -1
     ids, stamps_out, values = [], [], []
     for i, clean in enumerate(series):
         kind = sensors["kind"][i]
@@ -141,11 +145,10 @@ def sensor_realism(draft: DesignDraft, sensors: dict[str, list], series: list[np
             v[steps // 2:] = v[steps // 2]
         if names[i] == tel["dead_sensor"]:
             keep[int(steps * 0.6):] = False
-        shift = timedelta(minutes=tel["clock_offset_min"]) if offset_rack and sensors["rack_id"][i] == \
-            rack_names.index(offset_rack) + 1 else timedelta(0)
         rows = np.flatnonzero(keep)
         ids.append(np.full(len(rows), i + 1, np.int64))
-        stamps_out += [(times[k] + shift).strftime("%Y-%m-%dT%H:%M:%SZ") for k in rows.tolist()]
+        stamps_out.append((shifted if sensors["rack_id"][i] == offset_id else grid)[rows])
         values.append(np.round(v[rows], 2))
-    return {"sensor_id": np.concatenate(ids) if ids else np.zeros(0, np.int64), "ts": stamps_out,
+    return {"sensor_id": np.concatenate(ids) if ids else np.zeros(0, np.int64),
+            "ts": np.concatenate(stamps_out).tolist() if stamps_out else [],
             "value": np.concatenate(values) if values else np.zeros(0)}

@@ -51,7 +51,7 @@ def test_an_air_cooled_switch_tray_on_too_little_air_is_flagged(hall_db, tmp_pat
         supply, recirc = conn.execute("SELECT supply_air_c, recirculation_c FROM halls").fetchone()
         inlets = dict(conn.execute("""SELECT r.name, max(x.value) FROM readings x JOIN sensors s ON s.id = x.sensor_id
             JOIN racks r ON r.id = s.rack_id WHERE s.kind = 'inlet_temp'
-            AND x.ts = (SELECT max(ts) FROM readings) GROUP BY r.id""").fetchall())
+            AND x.ts = (SELECT max(ts) FROM readings WHERE sensor_id = s.id) GROUP BY r.id""").fetchall())
     rise = air_rise_k(watts, cfm)
     assert watts == 1200 and cfm == 20 and rise == pytest.approx(105.4, abs=0.1)      # 1.76 · 1200 / 20
     assert supply + recirc + rise > 60
@@ -72,30 +72,46 @@ def test_an_air_cooled_switch_tray_on_too_little_air_is_flagged(hall_db, tmp_pat
     assert not [f for f in relaxed["findings"] if f["code"] == "part-outlet"]
 
 
+def minutes_between(a: str, b: str) -> float:
+    fmt = "%Y-%m-%dT%H:%M:%SZ"
+    return (datetime.strptime(b, fmt) - datetime.strptime(a, fmt)).total_seconds() / 60
+
+
+def hm(minutes: float) -> str:
+    h, m = divmod(int(round(minutes)), 60)
+    return f"{h} h {m:02d} min" if h else f"{m} min"
+
+
 def test_readings_older_than_the_limit_are_named_with_their_age(hall_db, tmp_path):
     with sqlite3.connect(hall_db) as conn:
         last = conn.execute("SELECT max(ts) FROM readings").fetchone()[0]
         sensors = dict(conn.execute("SELECT name, id FROM sensors"))
     later = (datetime.strptime(last, "%Y-%m-%dT%H:%M:%SZ") + timedelta(hours=10)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    # the A06 inlet sensor died at 14:00: its last reading is then
+    # the A06 inlet sensor dies at 14:00 as well: its last reading is then
     db = edited(hall_db, tmp_path, f"DELETE FROM readings WHERE sensor_id = {sensors['A06-inlet']} "
                                    f"AND ts > '{last[:11]}14:00:00Z'")
-    data = twin_check(db, "--thermal", "--at", later)
-    stale = {f["subject"]: f for f in data["findings"] if f["code"] == "reading-stale"}
     with sqlite3.connect(db) as conn:
+        last_of = dict(conn.execute("SELECT s.name, max(r.ts) FROM sensors s JOIN readings r ON r.sensor_id = s.id "
+                                    "GROUP BY s.id"))
         subjects = {r[0] for r in conn.execute("""SELECT coalesce(r.name, l.name) FROM sensors s
             LEFT JOIN racks r ON r.id = s.rack_id LEFT JOIN cooling_loops l ON l.id = s.cooling_loop_id""")}
-    assert set(stale) == subjects, "every rack and loop with sensors has only 10 h old readings"
+    data = twin_check(db, "--thermal", "--at", later)
+    stale = {f["subject"]: f for f in data["findings"] if f["code"] == "reading-stale"}
+    assert set(stale) == subjects, "every rack and loop with sensors has only readings 10 h old or more"
     a06 = stale["A06"]
-    assert "A06-inlet 19 h 45 min old" in a06["message"] and "A06-power 10 h 00 min old" in a06["message"]
-    assert a06["value"] == pytest.approx((10 + 9.75) * 60) and a06["limit"] == 60 and a06["unit"] == "min"
+    for name in ("A06-inlet", "A06-outlet", "A06-power"):
+        assert f"{name} {hm(minutes_between(last_of[name], later))} old" in a06["message"], name
+    assert a06["value"] == pytest.approx(minutes_between(last_of["A06-inlet"], later))
+    assert a06["limit"] == 60 and a06["unit"] == "min"
     # stale readings are not used: the hot spot's inlet reading no longer counts as measured
     assert not [f for f in data["findings"] if f["code"] == "inlet-allowable"]
-    # at the last reading, only the dead sensor is stale
+    # at the last reading, only the dead sensors are stale: A06's inlet and the one the spec names
     now = twin_check(db, "--thermal")
-    [dead] = [f for f in now["findings"] if f["code"] == "reading-stale"]
-    assert dead["subject"] == "A06" and "A06-inlet 9 h 45 min old" in dead["message"]
-    assert "A06-power" not in dead["message"]
+    stale_now = {f["subject"]: f for f in now["findings"] if f["code"] == "reading-stale"}
+    expected = {n.rsplit("-", 1)[0] for n, t in last_of.items() if minutes_between(t, last) > 60}
+    assert set(stale_now) == expected and {"A06", "F-loop1"} <= expected
+    assert f"A06-inlet {hm(minutes_between(last_of['A06-inlet'], last))} old" in stale_now["A06"]["message"]
+    assert "A06-power" not in stale_now["A06"]["message"]
 
 
 def test_one_basis_per_run_named_in_every_output(hall_db):

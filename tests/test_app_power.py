@@ -55,4 +55,4 @@ def test_power_panel_tree_colours_and_trace(qtbot, window, hall_db):  # noqa: F8
     window.select_parts([int(np.flatnonzero(d.parts.rack == d.rack_index("B04"))[0])])
     props = window.properties.text()
     assert "[Power chain]" in props
-    assert "rack load / budget: 137.9 / 132.0 kW (104.5%)" in props
+    assert "rack IT power / budget: 132.7 / 132.0 kW (100.5%)" in props     # 18 × 6.96 + 9 × 0.8 + 2 × 0.098 kW

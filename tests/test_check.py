@@ -16,6 +16,7 @@ from twin.analysis.findings import SEVERITIES
 REPO = Path(__file__).resolve().parents[1]
 TOP_KEYS = {"file", "reading_ts", "analyses", "skipped", "findings"}
 FINDING_KEYS = {"severity", "code", "analysis", "subject", "message", "part", "rack", "loop", "cable", "location",
+                "margin", "margin_pct",
                 "value", "limit", "unit"}
 
 

@@ -80,7 +80,7 @@ def test_build(built) -> None:
     assert result.returncode == 0, result.stderr
     assert out.is_file()
     assert f"built {out}" in result.stdout
-    assert "64 racks" in result.stdout and "2,422 parts" in result.stdout
+    assert "64 racks" in result.stdout and "2,426 parts" in result.stdout     # 14 CRAHs since the N+1 resize
     assert "planning" in result.stderr                     # progress goes to stderr, not stdout
     assert [p.name for p in out.parent.iterdir()] == [out.name]
 
@@ -153,7 +153,7 @@ def test_build_missing_spec(tmp_path: Path) -> None:
 
 def test_build_bad_spec_key(tmp_path: Path) -> None:
     spec = tmp_path / "bad.toml"
-    spec.write_text((SCENES / "nvl72-pod.toml").read_text().replace("crah_count = 2\n", "crah_count = 2\ncolour = 1\n"))
+    spec.write_text((SCENES / "nvl72-pod.toml").read_text().replace("crah_count = 3", "colour = 1\ncrah_count = 3"))
     line = _one_line_error(twin("build", spec, "-o", tmp_path / "bad.twin.db"), str(spec), "hall.colour")
     assert "unknown key" in line
     assert not (tmp_path / "bad.twin.db").exists()

@@ -65,7 +65,7 @@ COUNTS = [
     ("telemetry hours", "hours = 24", f"hours = {HUGE}", ["telemetry.hours"]),
     ("telemetry steps", "hours = 24\ninterval_min = 15", "hours = 87000\ninterval_min = 1",
      ["telemetry.hours", "time steps"]),
-    ("crah_count", "crah_count = 2", "crah_count = 100000000", ["hall.crah_count", "CRAH"]),
+    ("crah_count", "crah_count = 3", "crah_count = 100000000", ["hall.crah_count", "CRAH"]),
     ("switchboards", "switchboards = 1", "switchboards = 1000000000", ["power.switchboards"]),
     ("ups per switchboard", "ups_per_switchboard = 2", "ups_per_switchboard = 27", ["power.ups_per_switchboard"]),
     ("repeat", 'cdu = "cdu-inrow-1350"', f'cdu = "cdu-inrow-1350"\nrepeat = [{HUGE}, 1]', ["rows[0].repeat[0]"]),

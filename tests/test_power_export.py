@@ -108,6 +108,6 @@ def test_rack_boxes_take_the_rack_frame_colour_under_the_power_overlay(hall_db: 
     scene = Scene(design, size=(320, 180))
     summary = scene.rack_summary(overlay.values, overlay.rack_reduce)
     b04, a06 = design.rack_index("B04"), design.rack_index("A06")
-    assert summary[b04] == pytest.approx(104.45, abs=0.05)       # its budget share, not its 198 % busbar
+    assert summary[b04] == pytest.approx((18 * 5800 * 1.2 + 9 * 800 + 2 * 98) / 132000 * 100, abs=0.05)  # IT / budget, not its busbar
     assert 80 < summary[a06] < 100
     scene.detach()

@@ -136,13 +136,17 @@ def test_air_server_and_hybrid_split():
 def test_telemetry_scales_heat_and_overrides_inlet():
     d = synthetic_design()
     # R1 inlet 25 °C, R1 power 66 kW (half its 132 kW estimate), R2 no inlet reading, L1 flow 99 L/min
-    r = analyse_thermal(d, snapshot([25.0, 66_000.0, np.nan, 99.0]))
+    r = analyse_thermal(d, snapshot([25.0, 66_000.0, np.nan, 99.0]), settings={"basis": "measured"})
     assert r.racks.inlet_c[0] == 25.0 and r.racks.measured.tolist() == [True, False]
     assert r.measured[:11].all() and not r.measured[11:].any()
     assert r.heat_w[1:11].sum() == pytest.approx(66_000)
     assert r.racks.power_w[0] == 66_000 and r.racks.estimated_power_w[0] == pytest.approx(132_000)
     assert r.loops.flow_lpm[1] == 99.0
     assert r.loops.delta_t_k[1] == pytest.approx(physics.liquid_delta_t_c(66_000 + 8_000, 99.0))
+    # on the nominal basis the power sensor is not used; inlet and flow (conditions) still are
+    n = analyse_thermal(d, snapshot([25.0, 66_000.0, np.nan, 99.0]), settings={"basis": "nominal"})
+    assert n.heat_w[1:11].sum() == pytest.approx(132_000) and n.racks.inlet_c[0] == 25.0
+    assert n.loops.flow_lpm[1] == 99.0 and n.basis == "nominal"
 
 
 def test_capacity_flow_and_dt_findings():
@@ -216,22 +220,34 @@ def _sql(path: Path, query: str, args=()) -> list[tuple]:
 
 
 def test_reading_times_and_snapshot(hall_db):
+    # the sample's readings are not on one grid: gaps, a dead sensor, one rack's clock 7 min ahead
     times = reading_times(hall_db)
-    assert times == sorted(set(times)) and len(times) == 96
-    assert times[0] == "2026-11-24T00:00:00Z" and times[-1] == "2026-11-24T23:45:00Z"
+    assert times == [t for (t,) in _sql(hall_db, "select distinct ts from readings order by ts")]
+    assert times[0] == "2026-11-24T00:00:00Z" and len(times) > 96
     design = load_design(hall_db)
+
+    def at_or_before(ts: str) -> dict[int, tuple[str, float]]:
+        rows = _sql(hall_db, """select r.sensor_id, r.ts, r.value from readings r
+            where r.ts = (select max(ts) from readings where sensor_id = r.sensor_id and ts <= ?)""", [ts])
+        return {i: (t, v) for i, t, v in rows}
+
     snap = readings_at(hall_db)
     assert snap.ts == times[-1]
     assert snap.sensor_id.tolist() == design.sensors.id.tolist()
-    expected = dict(_sql(hall_db, "select sensor_id, value from readings where ts = ?", [times[-1]]))
-    assert snap.value.tolist() == [expected[i] for i in snap.sensor_id.tolist()]
+    expected = at_or_before(times[-1])
+    assert snap.value.tolist() == [expected[i][1] for i in snap.sensor_id.tolist()]
+    assert snap.reading_ts.tolist() == [expected[i][0] for i in snap.sensor_id.tolist()]
     # between samples: the reading at or before
     mid = readings_at(hall_db, "2026-11-24T12:07:30+00:00")
-    assert mid.ts == "2026-11-24T12:07:30Z" and set(mid.reading_ts.tolist()) == {"2026-11-24T12:00:00Z"}
-    at_noon = dict(_sql(hall_db, "select sensor_id, value from readings where ts = '2026-11-24T12:00:00Z'"))
-    assert mid.value.tolist() == [at_noon[i] for i in mid.sensor_id.tolist()]
-    ts, values = sensor_series(hall_db, int(snap.sensor_id[0]))
-    assert ts == times and len(values) == 96 and values[-1] == snap.value[0]
+    expected = at_or_before("2026-11-24T12:07:30Z")
+    assert mid.ts == "2026-11-24T12:07:30Z"
+    assert mid.reading_ts.tolist() == [expected[i][0] for i in mid.sensor_id.tolist()]
+    assert mid.value.tolist() == [expected[i][1] for i in mid.sensor_id.tolist()]
+    assert {"2026-11-24T12:00:00Z", "2026-11-24T12:07:00Z"} <= set(mid.reading_ts.tolist())   # H02's clock
+    sid = int(snap.sensor_id[0])
+    ts, values = sensor_series(hall_db, sid)
+    rows = _sql(hall_db, "select ts, value from readings where sensor_id = ? order by ts", [sid])
+    assert ts == [t for t, _ in rows] and values.tolist() == [v for _, v in rows]
 
 
 def test_bad_timestamps_name_the_file(hall_db):

@@ -19,7 +19,7 @@ def test_a_selected_rack_shows_its_total_heat_and_power_against_budget(hall_db):
     parts = design.parts.rack == design.rack_index("A06")
     assert heat_kw > 10 and abs(heat_kw * 1000 - design.part_power_w()[parts].sum()) / heat_kw / 1000 < 0.5
     budget_kw = design.racks.power_budget_w[design.rack_index("A06")] / 1000
-    assert f"of {budget_kw:,.1f} kW budget" in rows["rack power"]
+    assert f"of {budget_kw:,.1f} kW budget" in rows["rack IT power"] and "losses" in rows["rack IT power"]
 
 
 def test_sensor_units_are_shown_with_degree_signs(hall_db):

@@ -93,11 +93,13 @@ def _check(args: argparse.Namespace) -> int:
     from twin.session import ReviewSession
     from twin.store import load_design
 
+    from twin.analysis.settings import run_settings
+
+    items = list(args.set or []) + ([f"thermal.ashrae_class={args.ashrae}"] if args.ashrae else [])
+    settings = run_settings(args.basis, items)
     design = load_design(args.file)
     repaired = load_warnings(design)
-    session = ReviewSession(design, args.at)
-    if args.ashrae:
-        session.configure("thermal", ashrae_class=args.ashrae)
+    session = ReviewSession(design, args.at, settings=settings)
     available = session.available()
     asked = [name for name in registry.analysis_names() if getattr(args, f"run_{name}", False)]
     for name in asked:
@@ -110,14 +112,15 @@ def _check(args: argparse.Namespace) -> int:
     findings = session.findings(chosen)
     reading_ts = next((r.reading_ts for r in results.values() if r.reading_ts), None)
     if args.json:
-        print(json.dumps({"file": str(design.source), "reading_ts": reading_ts,
+        print(json.dumps({"file": str(design.source), "reading_ts": reading_ts, "basis": args.basis,
                           "analyses": {name: {"label": registry.get_analysis(name).label,
+                                              "basis": session.settings(name).get("basis"),
                                               "reading_ts": r.reading_ts, "findings": len(r.findings)}
                                        for name, r in results.items()},
                           "skipped": skipped, "findings": findings_to_dicts(findings),
                           "load_warnings": repaired}, indent=2))
     else:
-        lines = session.report(chosen)
+        lines = session.report(chosen, args.basis)
         lines += [f"skipped {name}: {why}" for name, why in skipped.items()]
         print("\n".join(lines))
     if args.fail_on != "never":
@@ -198,7 +201,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"run the {analysis.label.lower()} checks" +
                             (f" ({analysis.description})" if analysis.description else ""))
     p.add_argument("--at", help="use sensor readings at this UTC time (default: the latest)")
-    p.add_argument("--ashrae", help="ASHRAE air class A1–A4 (default: the hall's)")
+    p.add_argument("--ashrae", help="ASHRAE air class A1–A4 (default: the hall's); same as --set thermal.ashrae_class=")
+    p.add_argument("--basis", choices=["nominal", "max", "measured"], default="nominal",
+                   help="power basis of every analysis: catalog nominal (default), catalog maximum, or measured "
+                        "(fresh power readings where there are, nominal elsewhere)")
+    p.add_argument("--set", action="append", metavar="ANALYSIS.SETTING=VALUE",
+                   help="an analysis setting, e.g. power.warn_utilization=0.85 (repeatable)")
     p.add_argument("--json", action="store_true", help="print the findings as JSON")
     p.add_argument("--fail-on", choices=["critical", "warning", "info", "never"], default="never",
                    help="exit 1 when a finding is at least this severe (for CI; a warning from reading the "

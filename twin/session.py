@@ -191,17 +191,26 @@ class ReviewSession:
                                                                           part)))
         return out
 
-    def report(self, names: Iterable[str] | None = None, at: str | None = None) -> list[str]:
-        """The text `twin check` prints: each analysis's own report, or its summary and findings."""
-        lines: list[str] = []
-        for name, result in self.results(names, at).items():
+    def report(self, names: Iterable[str] | None = None, basis: str | None = None) -> list[str]:
+        """The text `twin check` prints: a header (file, basis, moment), every finding of the run
+        ranked together (severity, then margin past the limit, so the worst problems of the site
+        lead whichever analysis found them), then each analysis's summary lines (its own report
+        without the finding lines already listed above)."""
+        results = self.results(names)
+        findings = self.findings(list(results))
+        ts = next((r.reading_ts for r in results.values() if r.reading_ts), None)
+        when = f"readings at {ts}" if ts else "no readings used"
+        on = f"{basis} basis, " if basis else ""
+        lines = [f"twin check of {self.design.source} ({on}{when})", f"  findings: {summary_line(findings)}"]
+        lines += ["  " + line for line in findings_to_lines(findings)]
+        for name, result in results.items():
             analysis = registry.get_analysis(name)
+            listed = {"  " + line for line in findings_to_lines(result.findings)}
             if analysis.report is not None:
-                lines += analysis.report(self.design, result)
+                lines += [line for line in analysis.report(self.design, result) if line not in listed]
             else:
-                lines.append(f"{analysis.label.lower()} check of {self.design.source}")
-                lines.append(f"  findings: {summary_line(result.findings)}")
-                lines += ["  " + line for line in findings_to_lines(result.findings)]
+                lines += [f"{analysis.label.lower()} check of {self.design.source}",
+                          f"  findings: {summary_line(result.findings)}"]
         return lines
 
     # ------------------------------------------------------------------ overlays

@@ -19,6 +19,7 @@ import numpy as np
 from twin.analysis.findings import Finding
 from twin.analysis.overlays import Overlay
 from twin.analysis.registry import Analysis, AnalysisResult, OverlayDef, register_analysis, register_overlay
+from twin.analysis.cable_staleness import stale_route_findings
 from twin.analysis.routes import design_routes, port_positions, tray_network
 from twin.geometry.routing import NO_PATH, STATUS_CODES
 from twin.model import Design, physics
@@ -30,6 +31,7 @@ MAX_PER_CODE = 2000
 SETTINGS = {
     "slack_m": 2 * physics.CABLE_SLACK_M,   # extra length a run needs for dressing at both ends
     "fill_warning": 0.8,                     # tray fill share that earns a warning
+    "stale_route_m": 0.05,                   # stored route length off the geometry's by more: stale
 }
 
 
@@ -108,16 +110,22 @@ def _name_matches(name: str, pattern: str) -> bool:
     return fnmatch.fnmatchcase(name, pattern)
 
 
-def routed_lengths(design: Design) -> np.ndarray:
-    """Stored routed length per cable; cables the file carries no route for are routed now."""
+def routed_lengths(design: Design, tolerance_m: float = 0.05) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(routed length per cable, stored length, stale mask).
+
+    Each cable is routed from the geometry as it stands (`design_routes`, the rule `twin build`
+    stores routes with). A stored route whose length differs from that by more than
+    `tolerance_m` is stale: an end is no longer where its port is (a rack moved after the
+    routes were written). The routed length is the stored one where it holds, the geometry's
+    where the stored one is stale or missing."""
     c = design.cables
-    routed = np.asarray(c.routed_m, float).copy() if "routed_m" in c else np.full(len(c), np.nan)
-    missing = np.isnan(routed)
-    if "route_status" in c:
-        missing &= c.route_status != STATUS_CODES.index("unrouted")
-    if missing.any():
-        routed[missing] = design_routes(design).length[missing]
-    return routed
+    stored = np.asarray(c.routed_m, float).copy() if "routed_m" in c else np.full(len(c), np.nan)
+    now = design_routes(design).length if len(c) else np.zeros(0)
+    unrouted = (c.route_status == STATUS_CODES.index("unrouted")) if "route_status" in c else np.zeros(len(c), bool)
+    missing = np.isnan(stored) & ~unrouted
+    stale = np.isfinite(stored) & np.isfinite(now) & (np.abs(now - stored) > tolerance_m)
+    routed = np.where(missing | stale, now, stored)
+    return routed, stored, stale
 
 
 def run_cabling(design: Design, snapshot=None, settings: Mapping[str, Any] | None = None) -> AnalysisResult:
@@ -126,7 +134,7 @@ def run_cabling(design: Design, snapshot=None, settings: Mapping[str, Any] | Non
     slack = float(settings["slack_m"])
     c = design.cables
     n = len(c)
-    routed = routed_lengths(design)
+    routed, stored, stale = routed_lengths(design, float(settings["stale_route_m"]))
     need = routed + slack
     reach = reach_table(design)
     catalog = np.asarray(c.length_m, float)
@@ -152,6 +160,7 @@ def run_cabling(design: Design, snapshot=None, settings: Mapping[str, Any] | Non
         severity[rows] = np.maximum(severity[rows], 2 if sev == "critical" else 1)
 
     findings = _cable_findings(design, found, routed, need, reach, catalog, slack)
+    findings += stale_route_findings(design, stale, stored, routed)
     trays = design.cable_trays
     fill = np.asarray(trays.fill, float) if "fill" in trays else np.zeros(len(trays))
     capacity = np.asarray(trays.capacity, float) if len(trays) else np.zeros(0)

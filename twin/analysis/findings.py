@@ -5,6 +5,13 @@ message with numbers and units, and where it is: the part / rack / cooling loop 
 about (row indices into the design's tables, -1 for none) and a world xyz point the viewer
 can fly to. `value` and `limit` carry the measured figure and the limit it broke (NaN where
 there is no single figure), so exports and panels can sort and chart without parsing text.
+
+Margin: how far a finding is past its limit, in its unit (`margin`) and as a share of the
+limit (`margin_pct`), positive when past it. Most limits are ceilings; a finding whose limit
+is a floor (inlet air below the allowable range, coolant flow below what the heat needs)
+says so with `below=True`. Findings sort by severity, then by margin % (largest first), so
+the rack 8 % over its budget stands above the busbars 3 % over their warning line. Which
+severity each check gives when is one table: docs/severity.md.
 """
 
 from __future__ import annotations
@@ -42,6 +49,7 @@ class Finding:
     unit: str = ""
     subject: str = ""
     analysis: str = ""
+    below: bool = False
 
     def __post_init__(self) -> None:
         if self.severity not in _RANK:
@@ -56,6 +64,19 @@ class Finding:
         for name in ("value", "limit"):
             if type(getattr(self, name)) is not float:
                 object.__setattr__(self, name, float(getattr(self, name)))
+
+    @property
+    def margin(self) -> float:
+        """How far past its limit, in `unit` (positive: past it); NaN without value and limit."""
+        if not (math.isfinite(self.value) and math.isfinite(self.limit)):
+            return math.nan
+        return self.limit - self.value if self.below else self.value - self.limit
+
+    @property
+    def margin_pct(self) -> float:
+        """`margin` as a percentage of the limit; NaN without a non-zero limit."""
+        m = self.margin
+        return math.nan if not math.isfinite(m) or self.limit == 0 else 100.0 * m / abs(self.limit)
 
     @property
     def rank(self) -> int:
@@ -74,6 +95,7 @@ class Finding:
             "message": self.message, "part": self.part, "rack": self.rack, "loop": self.loop,
             "cable": self.cable, "location": list(self.location) if self.location is not None else None,
             "value": _json_number(self.value), "limit": _json_number(self.limit), "unit": self.unit,
+            "margin": _json_number(self.margin), "margin_pct": _json_number(self.margin_pct),
         }
 
 
@@ -126,9 +148,15 @@ def findings_from_columns(severity: str, code: str, messages: Sequence[str], sub
     return out
 
 
+def _sort_key(f: Finding) -> tuple[Any, ...]:
+    pct = f.margin_pct
+    return f.rank, -pct if math.isfinite(pct) else math.inf, f.code, f.subject
+
+
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
-    """Most severe first; within a severity by code, then subject (stable otherwise)."""
-    return sorted(findings, key=lambda f: (f.rank, f.code, f.subject))
+    """Most severe first; within a severity the largest margin % first (findings without a
+    margin after those with one), then by code and subject."""
+    return sorted(findings, key=_sort_key)
 
 
 def count_by_severity(findings: Iterable[Finding]) -> dict[str, int]:

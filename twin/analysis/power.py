@@ -35,12 +35,18 @@ import numpy as np
 from twin.analysis import power_tree
 from twin.analysis.findings import Finding, sort_findings
 from twin.analysis.power_tree import PowerTree
+from twin.analysis.rack_power import it_parts, max_power_w, rack_it_and_losses
+from twin.analysis.staleness import STALE_AFTER_MIN, fresh_values
+from twin.analysis import settings as settings_module
 from twin.analysis.registry import Analysis, AnalysisResult, OverlayDef, register_analysis, register_overlay
 from twin.model import Columns, Design
 from twin.model.readings import ReadingSnapshot
 
-BASES = ("nominal", "max", "measured")
-DEFAULT_SETTINGS: dict[str, Any] = {"warn_utilization": 0.8, "basis": "nominal"}
+BASES = settings_module.BASES
+#: critical_budget_margin: a rack more than this share over its budget is critical, less a warning.
+#: 0 by default: the chain above a rack (busway, UPS, CDU) is sized for its budget, so any
+#: excess eats another rack's share.
+DEFAULT_SETTINGS: dict[str, Any] = {"warn_utilization": 0.8, "critical_budget_margin": 0.0, "basis": settings_module.DEFAULT_BASIS, "stale_after_min": STALE_AFTER_MIN}
 
 
 @dataclass(frozen=True)
@@ -71,12 +77,14 @@ class PowerResult:
     """Everything the power analysis found. `nodes` (len(power_nodes)): load_w / input_w on the
     basis, nominal_w, max_w, measured_w (delivered, per basis), capacity_w, utilization (NaN without
     capacity), measured_share (0–1 of the load that comes from sensors), rack (-1 outside racks),
-    centre/lo/hi (drawable place), part_shown (its own part, else its first piece, else -1). `racks`: load_w, budget_w, share (NaN without budget),
-    nominal_w, max_w, measured_w, measured (has a power reading). `piece`: per part, the node it
+    centre/lo/hi (drawable place), part_shown (its own part, else its first piece, else -1). `racks`: load_w (IT
+    power, `rack_power`), losses_w (shelves, busbar, tap: beside it), budget_w, share (IT / budget, NaN without
+    budget), nominal_w, max_w, measured_w (IT, per basis), measured (has a power reading). `piece`: per part, the node it
     is a piece of (-1 for none)."""
 
     basis: str
     warn_utilization: float
+    critical_budget_margin: float
     reading_ts: str | None
     tree: PowerTree
     nodes: Columns
@@ -95,11 +103,12 @@ class PowerResult:
         return power_tree.trace(design, self.tree, self.piece, power_cable_rows=self._power_cables, **start)
 
 
-def part_loads(design: Design, snapshot: ReadingSnapshot | None) -> tuple[np.ndarray, np.ndarray, list[Finding]]:
-    """(n_parts, 3) nominal / max / measured loads, the per-part measured flag and input problems."""
+def part_loads(design: Design, snapshot: ReadingSnapshot | None,
+               stale_after_min: float = STALE_AFTER_MIN) -> tuple[np.ndarray, np.ndarray, list[Finding]]:
+    """(n_parts, 3) nominal / max / measured loads, the per-part measured flag and input problems.
+    Power readings older than `stale_after_min` at the snapshot's moment are not used."""
     parts, types = design.parts, design.part_types
     problems: list[Finding] = []
-    t = parts.type
     nominal_type, max_type = np.asarray(types.power_nominal_w, float), np.asarray(types.power_max_w, float)
     for column, values in (("power_nominal_w", nominal_type), ("power_max_w", max_type)):
         bad = np.flatnonzero(values < 0)
@@ -110,15 +119,12 @@ def part_loads(design: Design, snapshot: ReadingSnapshot | None) -> tuple[np.nda
                                     + (f" ({len(bad)} types like this)" if len(bad) > 1 else ""),
                                     value=float(values[i]), unit="W", subject=str(types.name[i]), analysis="power"))
     nominal = np.nan_to_num(design.part_power_w()).clip(min=0.0) if len(parts) else np.zeros(0)
-    override = parts.power_w >= 0
-    cat_max = np.nan_to_num(max_type[t]).clip(min=0.0) if len(parts) else np.zeros(0)
-    maximum = np.where(cat_max > 0, cat_max, nominal)
-    maximum = np.where(override, np.maximum(maximum, parts.power_w), maximum)
+    maximum = max_power_w(design, nominal)
 
     rack, n_racks = parts.rack, len(design.racks)
     in_rack = rack >= 0
     sensors = design.sensors
-    values = snapshot.values_for(sensors.id) if snapshot is not None and len(sensors) else np.full(len(sensors), np.nan)
+    values = fresh_values(snapshot, sensors.id, stale_after_min)[0] if len(sensors) else np.zeros(0)
     is_power = (sensors.kind == "power") & (sensors.rack >= 0) if len(sensors) else np.zeros(0, bool)
     negative = np.flatnonzero(is_power & (values < 0))
     if len(negative):
@@ -150,7 +156,7 @@ def analyse_power(design: Design, snapshot: ReadingSnapshot | None = None,
     b = BASES.index(basis)
     nodes, parts = design.power_nodes, design.parts
     tree = power_tree.build_tree(design)
-    loads, measured, problems = part_loads(design, snapshot)
+    loads, measured, problems = part_loads(design, snapshot, float(opts["stale_after_min"]))
     own = np.asarray(nodes.part, np.int64) if len(nodes) else np.zeros(0, np.int64)
     efficiency = np.full(len(nodes), np.nan)
     has_part = own >= 0
@@ -176,16 +182,16 @@ def analyse_power(design: Design, snapshot: ReadingSnapshot | None = None,
     n_racks = len(design.racks)
     rack = parts.rack
     inr = rack >= 0
-    in_rack, cols = rack[inr], np.ascontiguousarray(loads[inr].T)
-    rack_loads = np.column_stack([np.bincount(in_rack, weights=col, minlength=n_racks) for col in cols]) \
-        if n_racks else np.zeros((0, 3))
+    rack_loads, rack_losses = rack_it_and_losses(design, loads) if n_racks else (np.zeros((0, 3)), np.zeros((0, 3)))
     budget = np.asarray(design.racks.power_budget_w, float)
     with np.errstate(divide="ignore", invalid="ignore"):
         rack_share = np.where(budget > 0, rack_loads[:, b] / np.where(budget > 0, budget, 1.0), np.nan)
     rack_measured = np.bincount(rack[inr & measured], minlength=n_racks) > 0
     rack_table = Columns(load_w=rack_loads[:, b], budget_w=budget, share=rack_share, nominal_w=rack_loads[:, 0],
-                         max_w=rack_loads[:, 1], measured_w=rack_loads[:, 2], measured=rack_measured)
+                         max_w=rack_loads[:, 1], measured_w=rack_loads[:, 2], measured=rack_measured,
+                         losses_w=rack_losses[:, b])
     result = PowerResult(basis=basis, warn_utilization=float(opts["warn_utilization"]),
+                         critical_budget_margin=float(opts["critical_budget_margin"]),
                          reading_ts=snapshot.ts if snapshot is not None else None, tree=tree, nodes=node_table,
                          racks=rack_table, groups=redundancy_groups(design, out[:, b], out[:, 1]), piece=piece,
                          part_load_w=loads[:, b], part_measured=measured & (basis == "measured"))
@@ -227,8 +233,7 @@ def power_totals(design: Design, result: PowerResult | None = None) -> dict[str,
     result = result or analyse_power(design)
     nodes = result.nodes
     roots = result.tree.levels[0] if result.tree.levels else np.zeros(0, np.int64)
-    kinds = design.part_kind()
-    it = np.isin(kinds, ["compute_tray", "switch_tray", "network_switch"])
+    it = it_parts(design)
     fed = design.parts.power_node >= 0
     util = nodes.utilization
     return {
@@ -258,8 +263,9 @@ def power_part_rows(design: Design, result: PowerResult, part: int) -> list[tupl
         r = result.racks
         share = f" ({r.share[rack]:.1%})" if np.isfinite(r.share[rack]) else ""
         source = ("measured" if r.measured[rack] else "estimated") if result.basis == "measured" else result.basis
-        rows.append(("rack load / budget", f"{r.load_w[rack] / 1000:,.1f} / {r.budget_w[rack] / 1000:,.1f} kW{share}, "
-                                           f"{source}"))
+        rows.append(("rack IT power / budget", f"{r.load_w[rack] / 1000:,.1f} / {r.budget_w[rack] / 1000:,.1f} kW{share}, "
+                                               f"{source}"))
+        rows.append(("rack shelf and busbar losses", f"{r.losses_w[rack] / 1000:,.1f} kW (not counted against the budget)"))
     rows.append(("part draws", f"{result.part_load_w[part] / 1000:,.2f} kW"))
     feed = int(design.parts.power_node[part])
     if feed >= 0:

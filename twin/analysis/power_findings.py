@@ -76,9 +76,11 @@ def _rack_findings(design: Design, result: "PowerResult") -> list[Finding]:
     for r in np.flatnonzero(racks.share > 1.0):
         how = ("measured" if racks.measured[r] else "estimated") if result.basis == "measured" else f"{result.basis} power"
         x, y = design.racks.position[r]
+        severity = "critical" if racks.share[r] > 1.0 + result.critical_budget_margin else "warning"
         out.append(Finding(
-            "warning", "rack-over-budget", f"draws {_kw(racks.load_w[r])} against a budget of "
-            f"{_kw(racks.budget_w[r])} ({racks.share[r]:.1%}, {how})", rack=int(r), location=(x, y, 1.1),
+            severity, "rack-over-budget", f"IT draws {_kw(racks.load_w[r])} against a budget of "
+            f"{_kw(racks.budget_w[r])} ({racks.share[r]:.1%}, {how}); shelf and busbar losses "
+            f"{_kw(racks.losses_w[r])} beside it", rack=int(r), location=(x, y, 1.1),
             value=float(racks.load_w[r]) / 1000, limit=float(racks.budget_w[r]) / 1000, unit="kW",
             subject=str(design.racks.name[r]), analysis=ANALYSIS))
     return out

@@ -49,7 +49,8 @@ def design_routes(design: Design) -> CableRoutes:
         part_top = design.parts.position[:, 2] + design.part_size()[:, 2]
         return route_between_parts(a, b, np.where(np.isfinite(a[:, 0]), c.a_part, -1),
                                    np.where(np.isfinite(b[:, 0]), c.b_part, -1),
-                                   design.parts.rack, part_top, tray_network(design))
+                                   design.parts.rack, part_top, tray_network(design),
+                                   frame=design.part_kind() == "rack")
     return design.derived("routes", build)
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from twin.analysis.rack_power import it_parts
 from twin.model import Design
 
 
@@ -14,7 +15,7 @@ def design_summary(design: Design) -> dict[str, Any]:
     """Counts per kind, racks per generation, IT power and cables per kind."""
     kinds = design.part_kind()
     power = design.part_power_w()
-    it_kinds = np.isin(kinds, ["compute_tray", "switch_tray", "network_switch"])
+    it_kinds = it_parts(design)          # the one IT rule, the rack budgets' too
     rack_gen = design.racks.generation
     gen_names = list(design.generations.name)
     racks_per_gen = Counter(gen_names[g] if g >= 0 else "(none)" for g in rack_gen.tolist())
@@ -64,6 +65,7 @@ def supply_summary(design: Design) -> dict[str, Any]:
         "longest_lead_days": float(lead[worst]) if worst >= 0 else None,
         "longest_lead_part": str(design.parts.name[worst]) if worst >= 0 else None,
         "longest_lead_type": str(design.part_types.name[design.parts.type[worst]]) if worst >= 0 else None,
+        "domestic_by_stored_flag_parts": int(s.flag_used.sum()),
     }
 
 
@@ -94,5 +96,8 @@ def format_summary(summary: dict[str, Any]) -> str:
                 else "longest lead unknown (no lead_time_days in table part_types)")
         lines.append(f"  supply: {sup['domestic_share']:.0%} domestic ({sup['home_country'] or 'home'}) by cost of "
                      f"${sup['cost_usd']:,.0f}; {lead}")
+        if sup.get("domestic_by_stored_flag_parts"):
+            lines.append(f"    {sup['domestic_by_stored_flag_parts']:,} parts have no known country: their "
+                         "suppliers' stored domestic flag decides")
     lines += [f"  warning: {w}" for w in summary["warnings"]]
     return "\n".join(lines)

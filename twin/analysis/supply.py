@@ -1,8 +1,10 @@
 """Supply chain: where each part is made, how long it takes to get, and what share is domestic.
 
-A part is *domestic* when its catalog country of origin is the design's home country (meta
-`home_country`); where a type gives no country of origin, its supplier's `domestic` flag
-decides. Per rack: the domestic content share by cost (Σ cost of domestic parts / Σ cost of
+A part is *domestic* when its country is the design's home country (meta `home_country`):
+its catalog country of origin, else its supplier's country. Only where neither is known
+does the supplier's stored `domestic` flag decide, and the result says so (`flag_used`, a
+line in the report and in Properties): a flag written when the file was made goes stale
+when a supplier moves, a country does not. Per rack: the domestic content share by cost (Σ cost of domestic parts / Σ cost of
 all its parts, the rack frame included) and the longest lead time with the part that sets it
 (the critical path of ordering that rack). Numpy only: one gather per part, one sort per
 design, no loop over parts.
@@ -27,30 +29,39 @@ def home_country(design: Design) -> str:
 
 def part_country(design: Design) -> np.ndarray:
     """Country of origin of every part (object array; '' where unknown)."""
-    types = design.part_types
-    supplier = types.supplier
-    sup_country = np.full(len(types), "", dtype=object)
-    if len(design.suppliers):
-        has = supplier >= 0
-        sup_country[has] = design.suppliers.country[supplier[has]]
-    origin = np.where(types.country_of_origin != "", types.country_of_origin, sup_country).astype(object)
-    return origin[design.parts.type]
+    return _type_country(design)[design.parts.type]
 
 
-def part_domestic(design: Design) -> np.ndarray:
-    """1.0 for a domestic part, 0.0 for an imported one, NaN where neither origin nor supplier says."""
+def type_domestic(design: Design) -> tuple[np.ndarray, np.ndarray]:
+    """Per part type: 1.0 domestic, 0.0 imported, NaN unknown; and True where the supplier's
+    stored `domestic` flag decided (no country of origin, no supplier country, or no home
+    country to compare with)."""
     types = design.part_types
     home = home_country(design)
     supplier = types.supplier
     flag = np.full(len(types), np.nan)
     if len(design.suppliers):
         has = supplier >= 0
-        flag[has] = design.suppliers.domestic[supplier[has]].astype(float)
-    origin = types.country_of_origin
-    if home:
-        known = origin != ""
-        flag[known] = (origin[known] == home).astype(float)
-    return flag[design.parts.type]
+        flag[has] = np.asarray(design.suppliers.domestic, float)[supplier[has]]
+    country = _type_country(design)
+    known = (country != "") & bool(home)
+    out = np.where(known, (country == home).astype(float), flag)
+    return out, ~known & np.isfinite(flag)
+
+
+def _type_country(design: Design) -> np.ndarray:
+    """Country of each part type: its origin, else its supplier's country ('' where neither)."""
+    types = design.part_types
+    sup_country = np.full(len(types), "", dtype=object)
+    if len(design.suppliers):
+        has = types.supplier >= 0
+        sup_country[has] = design.suppliers.country[types.supplier[has]]
+    return np.where(types.country_of_origin != "", types.country_of_origin, sup_country).astype(object)
+
+
+def part_domestic(design: Design) -> np.ndarray:
+    """1.0 for a domestic part, 0.0 for an imported one, NaN where nothing says (see module doc)."""
+    return type_domestic(design)[0][design.parts.type]
 
 
 def part_lead_days(design: Design) -> np.ndarray:
@@ -65,15 +76,17 @@ def part_cost_usd(design: Design) -> np.ndarray:
 
 @dataclass
 class SupplyResult:
-    """Per part: `country`, `domestic` (1/0/NaN), `lead_days`, `cost_usd`. `racks` (Columns, one
-    row per rack): cost_usd, domestic_cost_usd, domestic_share (NaN without cost),
-    lead_days (NaN without lead times), lead_part (part row setting it, -1 none)."""
+    """Per part: `country`, `domestic` (1/0/NaN), `lead_days`, `cost_usd`, `flag_used` (the
+    supplier's stored flag decided). `racks` (Columns, one row per rack): cost_usd,
+    domestic_cost_usd, domestic_share (NaN without cost), lead_days (NaN without lead times),
+    lead_part (part row setting it, -1 none)."""
 
     country: np.ndarray
     domestic: np.ndarray
     lead_days: np.ndarray
     cost_usd: np.ndarray
     racks: Columns
+    flag_used: np.ndarray
 
 
 def analyse_supply(design: Design) -> SupplyResult:
@@ -81,7 +94,9 @@ def analyse_supply(design: Design) -> SupplyResult:
     n_racks = len(design.racks)
     rack = design.parts.rack
     inside = np.flatnonzero(rack >= 0)
-    domestic, lead, cost = part_domestic(design), part_lead_days(design), part_cost_usd(design)
+    by_type, flag_type = type_domestic(design)
+    domestic, flag_used = by_type[design.parts.type], flag_type[design.parts.type]
+    lead, cost = part_lead_days(design), part_cost_usd(design)
     r = rack[inside]
     total = np.bincount(r, weights=cost[inside], minlength=n_racks)
     home_cost = np.bincount(r, weights=cost[inside] * np.nan_to_num(domestic[inside]), minlength=n_racks)
@@ -98,7 +113,7 @@ def analyse_supply(design: Design) -> SupplyResult:
     rack_lead[r[chosen][valid]] = lead_in[chosen][valid]
     racks = Columns(cost_usd=total, domestic_cost_usd=home_cost, domestic_share=share, lead_days=rack_lead,
                     lead_part=lead_part)
-    return SupplyResult(part_country(design), domestic, lead, cost, racks)
+    return SupplyResult(part_country(design), domestic, lead, cost, racks, flag_used)
 
 
 def rack_supply_rows(design: Design, result: SupplyResult, rack: int) -> list[tuple[str, str]]:
@@ -164,7 +179,8 @@ def part_supply_rows(design: Design, result: AnalysisResult, part: int) -> list[
     s: SupplyResult = result.detail
     domestic = s.domestic[part]
     rows = [("country of origin", s.country[part] or "unknown"),
-            ("domestic", "unknown" if np.isnan(domestic) else ("yes" if domestic else "no")),
+            ("domestic", ("unknown" if np.isnan(domestic) else ("yes" if domestic else "no"))
+             + (" (supplier's stored flag: no country known)" if s.flag_used[part] else "")),
             ("lead time", f"{s.lead_days[part]:.0f} days" if np.isfinite(s.lead_days[part]) else "unknown")]
     rack = int(design.parts.rack[part])
     return rows + (rack_supply_rows(design, s, rack) if rack >= 0 else [])
@@ -182,6 +198,11 @@ def supply_report(design: Design, result: AnalysisResult) -> list[str]:
         worst = int(np.nanargmax(s.lead_days))
         lines.append(f"  longest lead time {s.lead_days[worst]:.0f} days: "
                      f"{design.part_types.name[design.parts.type[worst]]} (e.g. {design.parts.name[worst]})")
+    if s.flag_used.any():
+        names = np.unique(design.part_types.name[design.parts.type[s.flag_used]]).tolist()
+        lines.append(f"  {int(s.flag_used.sum()):,} parts of {len(names)} type{'' if len(names) == 1 else 's'} have no known country "
+                     f"({', '.join(names[:5])}{'…' if len(names) > 5 else ''}): their suppliers' stored domestic "
+                     "flag decides")
     lines.append(f"  findings: {len(result.findings)}")
     return lines
 

@@ -6,9 +6,13 @@ Everything is whole-column numpy (no Python loop over parts or racks): a 2,000-r
 
 Model
 -----
-Heat. Each part rejects what it draws (`Design.part_power_w()`: its override, else the catalog
-nominal). Where a rack has a power sensor, every part in that rack is scaled by
-measured / estimated rack power (several power sensors on one rack are summed: A/B feeds).
+Basis (setting `basis`, one per run: docs/severity.md). Each part rejects what it draws on
+the basis: 'nominal' (`Design.part_power_w()`: its override, else the catalog nominal),
+'max' (the catalog maximum) or 'measured': where a rack has a fresh power sensor reading,
+every part in that rack is scaled by measured / estimated rack power (several power sensors
+on one rack are summed: A/B feeds). Sensors of conditions (inlet air, coolant supply and
+flow) are used on every basis, sensors of results (rack power and outlet, loop return) only
+on 'measured'. A reading older than `stale_after_min` at the moment asked is not used.
 
 Split. Parts whose catalog cooling mode is 'hybrid' or 'liquid' send `liquid_fraction` of
 their heat to cold plates (a 'liquid' part with no fraction set counts as 1.0), the rest to
@@ -26,7 +30,8 @@ A rack's outlet is its outlet sensor where present, else inlet + ΔT of the rack
 heat over its summed CFM.
 
 Liquid path. Per liquid loop: heat = Σ liquid heat of its parts; flow = the loop's flow
-sensor (mean of several) else `flow_lpm`; supply = supply sensor else `supply_c`;
+sensor (mean of several) else the installed CDU's rated flow (`cooling_units.loop_units`;
+the loop row's `flow_lpm` only where no rated CDU is installed); supply = supply sensor else `supply_c`;
 return = the return sensor where present, else supply + `liquid_delta_t_c(heat, flow)`;
 ΔT = return − supply; utilisation = heat / capacity (NaN where no capacity is given).
 Air loops (CRAH capacity) take all air heat of their hall; their "return" is the mixed
@@ -37,23 +42,26 @@ air and hybrid parts (what a thermal camera at the hot aisle sees), and the loop
 temperature for 'liquid' parts on a liquid loop (their air outlet barely moves; the coolant
 leaving the cold plates is the temperature that matters for them).
 
-Findings. Rack inlet outside the ASHRAE allowable range of the class → critical, else
-outside recommended 18–27 °C → warning (one finding per rack, the worse one). Liquid loop
-heat above CDU capacity → critical; air loop heat above CRAH capacity → info only (a lumped
-estimate that counts every air-cooled part in the hall, UPS and CDU fans included, against
-the CRAHs the design lists; the sample scenes list far fewer CRAHs than their air heat); loop ΔT above its design ΔT →
-warning; coolant flow below MIN_COOLANT_LPM_PER_KW per kW → warning.
+Findings (`thermal_findings`, `cooling_units`, `staleness`; severities in docs/severity.md):
+the ASHRAE inlet envelope, loop heat and coolant demand against the installed units, air
+heat against the CRAHs with and without the largest (N+1), loop ΔT, coolant flow per kW,
+stranded liquid heat, part outlet air, and stale readings.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 
+from twin.analysis import thermal_findings as tf
+from twin.analysis.cooling_units import loop_units, unit_findings
 from twin.analysis.findings import Finding, findings_to_lines, sort_findings, summary_line
+from twin.analysis.rack_power import max_power_w, rack_it_and_losses
+from twin.analysis.settings import BASES, DEFAULT_BASIS
+from twin.analysis.staleness import STALE_AFTER_MIN, fresh_values, stale_findings
 from twin.analysis.overlays import Overlay
 from twin.analysis.registry import Analysis, AnalysisResult, OverlayDef, register_analysis, register_overlay
 from twin.errors import TwinError
@@ -61,6 +69,15 @@ from twin.model import Columns, Design
 from twin.model import physics
 from twin.model.readings import ReadingSnapshot
 
+#: Sensors of the conditions a part works in, used on every basis. On the 'nominal' and 'max'
+#: bases heat comes from the catalog, so the sensors of its results (rack power, rack outlet,
+#: loop return) are not used: they measure the heat of the moment, not the basis's.
+CONDITION_KINDS = ("inlet_temp", "supply_temp", "flow")
+#: Settings and their defaults. Part outlet limits: exhaust air above 60 °C is beyond what
+#: rack cabling and hot-aisle work are rated for (critical); a rise above 35 K across one part
+#: means too little airflow for its heat (warning; compute trays run 15–25 K).
+SETTINGS = {"ashrae_class": None, "basis": DEFAULT_BASIS, "part_max_rise_k": 35.0, "part_max_outlet_c": 60.0,
+            "stale_after_min": STALE_AFTER_MIN}
 
 
 @dataclass
@@ -78,6 +95,7 @@ class ThermalResult:
     """
 
     source: Path
+    basis: str
     reading_ts: str | None
     ashrae_class: str | None
     heat_w: np.ndarray
@@ -140,13 +158,18 @@ def _ashrae_limits(design: Design, ashrae_class: str | None) -> tuple[np.ndarray
 
 
 def analyse_thermal(design: Design, snapshot: ReadingSnapshot | None = None,
-                    ashrae_class: str | None = None) -> ThermalResult:
+                    ashrae_class: str | None = None, settings: Mapping[str, Any] | None = None) -> ThermalResult:
     """Heat, temperatures and findings for the whole design (see the module doc for the model).
 
     `snapshot` (from `twin.store.telemetry.readings_at`) supplies measured rack inlet/outlet/
     power and loop supply/return/flow; without it everything is estimated from the design.
     `ashrae_class` ('A1'…'A4') overrides the halls' classes; unknown → TwinError.
+    `settings` (SETTINGS keys): `basis` (see CONDITION_KINDS), part outlet and staleness limits.
     """
+    opts = SETTINGS | dict(settings or {})
+    basis = str(opts["basis"])
+    if basis not in BASES:
+        raise TwinError(design.source, f"unknown basis {basis!r}: choose one of {', '.join(BASES)}", where="basis")
     parts, racks, loops, halls, types = design.parts, design.racks, design.cooling_loops, design.halls, design.part_types
     n_parts, n_racks, n_loops, n_halls = len(parts), len(racks), len(loops), len(halls)
     t = parts.type
@@ -158,7 +181,9 @@ def analyse_thermal(design: Design, snapshot: ReadingSnapshot | None = None,
 
     # -- telemetry, grouped per rack and per loop -------------------------------------------
     sensors = design.sensors
-    values = snapshot.values_for(sensors.id) if snapshot is not None else np.full(len(sensors), np.nan)
+    values, ages = fresh_values(snapshot, sensors.id, float(opts["stale_after_min"]))
+    if basis != "measured":          # heat from the catalog: only sensors of conditions still count
+        values = np.where(np.isin(sensors.kind, CONDITION_KINDS), values, np.nan)
     has = np.isfinite(values)
 
     def rack_reading(kind: str, how: str) -> np.ndarray:
@@ -175,6 +200,8 @@ def analyse_thermal(design: Design, snapshot: ReadingSnapshot | None = None,
 
     # -- heat per part ----------------------------------------------------------------------
     power = np.nan_to_num(design.part_power_w()).clip(min=0.0)
+    if basis == "max":
+        power = max_power_w(design, power)
     est_rack_power = np.bincount(rack[in_rack], weights=power[in_rack], minlength=n_racks)
     power_measured = np.isfinite(meas_power)
     ratio = np.where(power_measured & (est_rack_power > 0), meas_power / np.where(est_rack_power > 0, est_rack_power, 1.0), 1.0)
@@ -225,22 +252,20 @@ def analyse_thermal(design: Design, snapshot: ReadingSnapshot | None = None,
     producer = to_air & (unit_cap <= 0)
     loop_cfm = np.bincount(part_air_loop[producer], weights=cfm[producer], minlength=n_loops)
 
-    flow = np.where(np.isfinite(meas_flow), meas_flow, np.nan_to_num(loops.flow_lpm))
+    units = loop_units(design)
+    flow = np.where(np.isfinite(meas_flow), meas_flow, units.flow_lpm)
     supply = np.where(np.isfinite(meas_supply), meas_supply, loops.supply_c)
     with np.errstate(divide="ignore", invalid="ignore"):
         liquid_rise = np.where(loop_heat <= 0, 0.0,
                                np.where(flow > 0, physics.liquid_delta_t_c(loop_heat, np.where(flow > 0, flow, 1.0)), np.nan))
     rise = np.where(liquid_loop, liquid_rise, _air_dt(loop_heat, loop_cfm))
     ret = np.where(liquid_loop & np.isfinite(meas_return), meas_return, supply + rise)
-    capacity = np.nan_to_num(loops.capacity_w)
+    capacity = units.capacity_w
     with np.errstate(divide="ignore", invalid="ignore"):
         utilisation = np.where(capacity > 0, loop_heat / np.where(capacity > 0, capacity, 1.0), np.nan)
     loop_measured = np.isfinite(meas_flow) | np.isfinite(meas_supply) | np.isfinite(meas_return)
 
-    # The unit serving each loop (its CDU or CRAH): first part on the loop with a cooling capacity.
-    unit_part = np.full(n_loops, -1, dtype=np.int64)
-    units = np.flatnonzero((unit_cap > 0) & (part_loop >= 0))[::-1]
-    unit_part[part_loop[units]] = units
+    unit_part = units.unit_part      # the unit serving each loop (its first CDU or CRAH)
 
     part_temperature = np.where((mode == "liquid") & on_liquid, _ext(ret, np.nan)[part_loop], outlet)
 
@@ -253,143 +278,30 @@ def analyse_thermal(design: Design, snapshot: ReadingSnapshot | None = None,
                          measured=rack_measured, outlet_measured=outlet_measured, power_measured=power_measured,
                          allowable_low_c=rack_lo, allowable_high_c=rack_hi)
     loop_table = Columns(heat_w=loop_heat, flow_lpm=flow, supply_c=supply, return_c=ret, delta_t_k=ret - supply,
-                         utilisation=utilisation, measured=loop_measured, liquid=liquid_loop, unit_part=unit_part)
-    result = ThermalResult(source=design.source, reading_ts=snapshot.ts if snapshot is not None else None,
+                         utilisation=utilisation, measured=loop_measured, liquid=liquid_loop, unit_part=unit_part,
+                         capacity_w=capacity, capacity_from_units=units.from_units, need_lpm=units.need_lpm,
+                         units=units.units, largest_unit_w=units.largest_w)
+    result = ThermalResult(source=design.source, basis=basis, reading_ts=snapshot.ts if snapshot is not None else None,
                            ashrae_class=ashrae_class.strip().upper() if ashrae_class else None,
                            heat_w=heat, air_heat_w=air_heat, liquid_heat_w=liquid_heat, inlet_c=inlet, outlet_c=outlet,
                            part_temperature_c=part_temperature, measured=measured, racks=rack_table, loops=loop_table)
+    where = [tf.loop_location(design, result, i) for i in range(n_loops)]
     result.findings = sort_findings(
-        _inlet_findings(design, result, class_names)
-        + _loop_findings(design, result)
-        + _stranded_findings(design, stranded, heat * frac))
+        tf.inlet_findings(design, result, class_names + [physics.DEFAULT_ASHRAE_CLASS])
+        + tf.loop_findings(design, result)
+        + unit_findings(design, units, meas_flow, where)
+        + tf.stranded_findings(design, stranded, heat * frac)
+        + tf.outlet_findings(design, result, cfm, float(opts["part_max_rise_k"]), float(opts["part_max_outlet_c"]))
+        + stale_findings(design, ages, float(opts["stale_after_min"]), result.reading_ts, tf.rack_locations(design),
+                         where, "thermal"))
     return result
-
-
-# -- findings ----------------------------------------------------------------------------------
-
-def _rack_locations(design: Design) -> np.ndarray:
-    """(n_racks, 3) fly-to points: rack footprint centre at half the rack's height."""
-    racks, n = design.racks, len(design.racks)
-    height = np.where(racks.type >= 0, _ext(design.part_types.size[:, 2], 2.0)[racks.type], 2.0)
-    pos = np.nan_to_num(racks.position.reshape(n, 2))
-    return np.column_stack([pos[:, 0], pos[:, 1], height / 2.0])
-
-
-def _part_location(design: Design, part: int) -> tuple[float, float, float]:
-    x, y, z = design.parts.position[part]
-    return float(x), float(y), float(z + design.part_types.size[design.parts.type[part], 2] / 2.0)
-
-
-def _inlet_findings(design: Design, result: ThermalResult, class_names: list[str]) -> list[Finding]:
-    r = result.racks
-    inlet, lo, hi = r.inlet_c, r.allowable_low_c, r.allowable_high_c
-    rec_lo, rec_hi = physics.ASHRAE_RECOMMENDED_C
-    finite = np.isfinite(inlet)
-    critical = finite & ((inlet > hi) | (inlet < lo))
-    warning = finite & ~critical & ((inlet > rec_hi) | (inlet < rec_lo))
-    flagged = np.flatnonzero(critical | warning)
-    if not len(flagged):
-        return []
-    where = _rack_locations(design)
-    frames = design.rack_frames()
-    hall_ext = list(class_names) + [physics.DEFAULT_ASHRAE_CLASS]
-    out = []
-    for i in flagged.tolist():
-        name = str(design.racks.name[i])
-        how = "measured" if r.measured[i] else "estimated"
-        value = float(inlet[i])
-        cls = hall_ext[int(design.racks.hall[i])]
-        if critical[i]:
-            limit, side = (float(hi[i]), "above") if value > hi[i] else (float(lo[i]), "below")
-            out.append(Finding("critical", "inlet-allowable",
-                               f"inlet air {value:.1f} °C ({how}) is {side} the ASHRAE {cls} allowable "
-                               f"{lo[i]:.0f}–{hi[i]:.0f} °C", part=int(frames[i]), rack=i, location=tuple(where[i]),
-                               value=value, limit=limit, unit="°C", subject=name, analysis="thermal"))
-        else:
-            limit, side = (rec_hi, "above") if value > rec_hi else (rec_lo, "below")
-            out.append(Finding("warning", "inlet-recommended",
-                               f"inlet air {value:.1f} °C ({how}) is {side} the ASHRAE recommended "
-                               f"{rec_lo:.0f}–{rec_hi:.0f} °C", part=int(frames[i]), rack=i, location=tuple(where[i]),
-                               value=value, limit=float(limit), unit="°C", subject=name, analysis="thermal"))
-    return out
-
-
-def _loop_location(design: Design, result: ThermalResult, loop: int) -> tuple[float, float, float] | None:
-    unit = int(result.loops.unit_part[loop])
-    if unit >= 0:
-        return _part_location(design, unit)
-    members = np.flatnonzero(design.racks.cooling_loop == loop)
-    if len(members):
-        where = _rack_locations(design)[members]
-        x, y, z = (float(v) for v in where.mean(axis=0))
-        return x, y, z
-    return None
-
-
-def _loop_findings(design: Design, result: ThermalResult) -> list[Finding]:
-    L, loops = result.loops, design.cooling_loops
-    heat, cap, flow = L.heat_w, np.nan_to_num(loops.capacity_w), L.flow_lpm
-    dt, design_dt = L.delta_t_k, np.nan_to_num(loops.design_dt_k)
-    need_flow = physics.MIN_COOLANT_LPM_PER_KW * heat / 1000.0
-    over = (cap > 0) & (heat > cap)
-    hot = L.liquid & (design_dt > 0) & np.isfinite(dt) & (dt > design_dt)
-    starved = L.liquid & (heat > 0) & ~(flow >= need_flow)
-    out = []
-    for i in np.flatnonzero(over | hot | starved).tolist():
-        name, where = str(loops.name[i]), _loop_location(design, result, i)
-        common: dict[str, Any] = dict(part=int(L.unit_part[i]), loop=i, location=where, subject=name, analysis="thermal")
-        if over[i] and L.liquid[i]:
-            out.append(Finding("critical", "cdu-capacity",
-                               f"{heat[i] / 1e3:,.0f} kW of liquid heat on a CDU rated {cap[i] / 1e3:,.0f} kW "
-                               f"({heat[i] / cap[i]:.0%})", value=float(heat[i]) / 1e3, limit=float(cap[i]) / 1e3, unit="kW", **common))
-        elif over[i]:
-            out.append(Finding("info", "air-capacity",
-                               f"{heat[i] / 1e3:,.0f} kW of heat to air (estimate: every air-cooled part in the hall) "
-                               f"on {cap[i] / 1e3:,.0f} kW of air cooling ({heat[i] / cap[i]:.0%})",
-                               value=float(heat[i]) / 1e3, limit=float(cap[i]) / 1e3, unit="kW", **common))
-        if hot[i]:
-            out.append(Finding("warning", "loop-dt",
-                               f"coolant rises {dt[i]:.1f} K ({L.supply_c[i]:.1f} → {L.return_c[i]:.1f} °C), "
-                               f"above the {design_dt[i]:.0f} K design ΔT", value=float(dt[i]),
-                               limit=float(design_dt[i]), unit="K", **common))
-        if starved[i]:
-            per_kw = flow[i] / (heat[i] / 1e3) if np.isfinite(flow[i]) else 0.0
-            out.append(Finding("warning", "coolant-flow",
-                               f"coolant flow {np.nan_to_num(flow[i]):,.0f} L/min for {heat[i] / 1e3:,.0f} kW is "
-                               f"{per_kw:.2f} L/min per kW; needs at least {physics.MIN_COOLANT_LPM_PER_KW:.1f} "
-                               f"L/min per kW ({need_flow[i]:,.0f} L/min)", value=float(np.nan_to_num(flow[i])),
-                               limit=float(need_flow[i]), unit="L/min", **common))
-    return out
-
-
-def _stranded_findings(design: Design, stranded: np.ndarray, cold_plate_w: np.ndarray) -> list[Finding]:
-    """Liquid-cooled parts attached to no liquid loop: one finding per rack (or per loose part)."""
-    if not stranded.any():
-        return []
-    rack = design.parts.rack
-    out = []
-    in_rack = stranded & (rack >= 0)
-    counts = np.bincount(rack[in_rack], minlength=len(design.racks))
-    watts = np.bincount(rack[in_rack], weights=cold_plate_w[in_rack], minlength=len(design.racks))
-    where = _rack_locations(design)
-    for i in np.flatnonzero(counts).tolist():
-        out.append(Finding("warning", "liquid-unassigned",
-                           f"{counts[i]} liquid-cooled parts ({watts[i] / 1e3:,.1f} kW of cold-plate heat) are on no "
-                           "liquid cooling loop; counted as air heat", rack=i, location=tuple(where[i]),
-                           value=float(watts[i]) / 1e3, unit="kW", subject=str(design.racks.name[i]), analysis="thermal"))
-    for p in np.flatnonzero(stranded & (rack < 0)).tolist():
-        out.append(Finding("warning", "liquid-unassigned",
-                           f"liquid-cooled part ({cold_plate_w[p] / 1e3:,.1f} kW of cold-plate heat) is on no liquid "
-                           "cooling loop; counted as air heat", part=p, location=_part_location(design, p),
-                           value=float(cold_plate_w[p]) / 1e3, unit="kW", subject=str(design.parts.name[p]), analysis="thermal"))
-    return out
 
 
 def thermal_check_lines(design: Design, result: ThermalResult) -> list[str]:
     """The `twin check FILE --thermal` report: a summary, the hottest rack and loop, then findings."""
     r, L = result.racks, result.loops
     when = f"readings at {result.reading_ts}" if result.reading_ts else "no readings: design estimates only"
-    lines = [f"thermal check of {design.source} ({when})",
+    lines = [f"thermal check of {design.source} ({result.basis} basis, {when})",
              f"  racks {len(design.racks)} ({int(r.measured.sum())} with inlet sensors)   "
              f"liquid loops {int(L.liquid.sum())}   heat {result.heat_w.sum() / 1e3:,.0f} kW "
              f"(liquid {result.liquid_heat_w.sum() / 1e3:,.0f} kW, air {result.air_heat_w.sum() / 1e3:,.0f} kW)"]
@@ -416,10 +328,11 @@ def thermal_part_rows(design: Design, result: ThermalResult, part: int) -> list[
         # the frame stands for its rack: the rack's totals, not the frame's own zero watts
         r = result.racks
         budget = float(design.racks.power_budget_w[rack])
-        share = f" of {budget / 1000:,.1f} kW budget ({r.power_w[rack] / budget:.0%})" if budget > 0 else \
+        it_w, loss_w = (float(v[rack]) for v in rack_it_and_losses(design, result.heat_w))
+        share = f" of {budget / 1000:,.1f} kW budget ({it_w / budget:.0%})" if budget > 0 else \
             " (no budget in the file)"
         rows = [("rack heat", f"{(r.air_heat_w[rack] + r.liquid_heat_w[rack]) / 1000:,.1f} kW"),
-                ("rack power", f"{r.power_w[rack] / 1000:,.1f} kW{share}"),
+                ("rack IT power", f"{it_w / 1000:,.1f} kW{share}; shelf and busbar losses {loss_w / 1000:,.1f} kW"),
                 ("to air / to liquid", f"{r.air_heat_w[rack] / 1000:,.1f} kW / {r.liquid_heat_w[rack] / 1000:,.1f} kW")]
     else:
         rows = [("heat", f"{result.heat_w[part]:,.0f} W"),
@@ -447,7 +360,7 @@ def _available(design: Design) -> str | None:
 
 
 def _run(design: Design, snapshot: ReadingSnapshot | None, settings) -> AnalysisResult:
-    result = analyse_thermal(design, snapshot, ashrae_class=settings.get("ashrae_class"))
+    result = analyse_thermal(design, snapshot, ashrae_class=settings.get("ashrae_class"), settings=settings)
     return AnalysisResult("thermal", findings=list(result.findings),
                           part_values={"inlet_c": result.inlet_c, "part_temperature_c": result.part_temperature_c,
                                        "heat_w": result.heat_w},
@@ -474,8 +387,8 @@ def thermal_overlay(design: Design, result: AnalysisResult, quantity: str = "inl
 
 
 THERMAL = register_analysis(Analysis(
-    "thermal", "Thermal and cooling", _available, _run, uses_readings=True, settings={"ashrae_class": None},
-    description="ASHRAE inlet envelope, CDU capacity, loop temperature rise, coolant flow",
+    "thermal", "Thermal and cooling", _available, _run, uses_readings=True, settings=dict(SETTINGS),
+    description="ASHRAE inlet envelope, CDU capacity and flow, loop rise, part outlet air, stale readings",
     report=lambda design, result: thermal_check_lines(design, result.detail),
     part_rows=lambda design, result, part: thermal_part_rows(design, result.detail, part)))
 register_overlay(OverlayDef("thermal", "Thermal", thermal_overlay, analysis="thermal", options=("quantity",),

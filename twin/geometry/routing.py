@@ -273,22 +273,38 @@ def route_texts(routes: CableRoutes, tray_ids: np.ndarray) -> np.ndarray:
     return path_texts(routes.paths, routes.path, tray_ids)
 
 
+def rack_tops(part_rack: np.ndarray, part_top: np.ndarray, frame: np.ndarray | None = None) -> np.ndarray:
+    """Top (z, m) of each rack: its frame's top where `frame` marks one of its parts as the rack
+    frame, else its highest part. Why the frame: gear hung above a rack (a busway tap 0.9 m
+    over it) belongs to the rack but is not what a cable crosses over."""
+    part_rack = np.asarray(part_rack, np.int64)
+    n_racks = int(part_rack.max()) + 1 if len(part_rack) else 0
+    top = np.zeros(max(n_racks, 1))
+    inside = part_rack >= 0
+    np.maximum.at(top, part_rack[inside], part_top[inside])
+    if frame is not None:
+        framed = inside & np.asarray(frame, bool)
+        frame_top = np.full(len(top), -np.inf)
+        np.maximum.at(frame_top, part_rack[framed], part_top[framed])
+        top = np.where(np.isfinite(frame_top), frame_top, top)
+    return top
+
+
 def route_between_parts(a: np.ndarray, b: np.ndarray, a_part: np.ndarray, b_part: np.ndarray,
-                        part_rack: np.ndarray, part_top: np.ndarray, network: TrayNetwork) -> CableRoutes:
+                        part_rack: np.ndarray, part_top: np.ndarray, network: TrayNetwork,
+                        frame: np.ndarray | None = None) -> CableRoutes:
     """Route cables given their end points and the parts they plug into.
 
     A cable leaves its rack (and takes the trays) when its ends are in different racks or an
     end is on a part outside any rack; a missing part (-1) leaves the cable unrouted.
-    Direct runs between racks cross OVER_RACK_M above the taller rack's top.
+    Direct runs between racks cross OVER_RACK_M above the taller rack's top (`rack_tops`:
+    the frame's top where `frame` marks each rack's frame part).
     """
     a_part = np.asarray(a_part, np.int64)
     b_part = np.asarray(b_part, np.int64)
     a = np.where((a_part >= 0)[:, None], a, np.nan)
     b = np.where((b_part >= 0)[:, None], b, np.nan)
-    n_racks = int(part_rack.max()) + 1 if len(part_rack) else 0
-    rack_top = np.zeros(max(n_racks, 1))
-    inside = part_rack >= 0
-    np.maximum.at(rack_top, part_rack[inside], part_top[inside])
+    rack_top = rack_tops(part_rack, part_top, frame)
     ra = np.where(a_part >= 0, part_rack[np.maximum(a_part, 0)], -1)
     rb = np.where(b_part >= 0, part_rack[np.maximum(b_part, 0)], -1)
     top_a = np.where(ra >= 0, rack_top[np.maximum(ra, 0)], np.nan_to_num(a[:, 2]))

@@ -44,7 +44,8 @@ def route_generated_cables(tables: dict[str, dict[str, Any]]) -> list[str]:
     start = np.column_stack([trays["x0"], trays["y0"], trays["z0"]]).astype(float).reshape(-1, 3)
     end = np.column_stack([trays["x1"], trays["y1"], trays["z1"]]).astype(float).reshape(-1, 3)
     network = build_tray_network(start, end, np.asarray(trays["width_m"], float))
-    routes = route_between_parts(a, b, a_part, b_part, rack, xyz[:, 2] + height, network)
+    frame = np.asarray(types["kind"], object)[type_row] == "rack"
+    routes = route_between_parts(a, b, a_part, b_part, rack, xyz[:, 2] + height, network, frame=frame)
     cables["route"] = route_texts(routes, np.asarray(trays["id"], np.int64))
     cables["routed_length_m"] = np.round(routes.length, 4)
     cables["route_status"] = np.asarray(STATUS_CODES, dtype=object)[routes.status]

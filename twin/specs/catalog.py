@@ -12,7 +12,7 @@ PART_TYPE_COLUMNS = (
     "id", "name", "kind", "vendor", "model", "generation_id", "u_height", "width_m", "depth_m", "height_m",
     "u_pitch_m", "mass_kg", "power_nominal_w", "power_max_w", "power_capacity_w", "cooling_capacity_w",
     "airflow_cfm", "coolant_lpm", "cooling_mode", "liquid_fraction", "mesh_path", "mesh_units", "supplier_id",
-    "country_of_origin", "lead_time_days", "unit_cost_usd", "efficiency")
+    "country_of_origin", "lead_time_days", "unit_cost_usd", "efficiency", "rating_va", "power_factor")
 
 
 def catalog_tables(draft: DesignDraft) -> None:
@@ -38,7 +38,8 @@ def catalog_tables(draft: DesignDraft) -> None:
                    width_m=pt["size"][0], depth_m=pt["size"][1], height_m=pt["size"][2], mesh_path=pt["mesh"] or None,
                    supplier_id=catalog.supplier_id[pt["supplier"]],
                    country_of_origin=pt["country_of_origin"] or sup["country"],
-                   efficiency=pt["efficiency"] or None)        # 0 in the spec: no efficiency given
+                   efficiency=pt["efficiency"] or None,        # 0 in the spec: no efficiency given
+                   rating_va=pt["rating_va"] or None, power_factor=pt["power_factor"] or None)
         for key in cols:
             cols[key].append(row[key] if key in row else pt[key])
     draft.tables["part_types"] = cols

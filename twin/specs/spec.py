@@ -38,7 +38,11 @@ PART_TYPE = {
     "supplier": (str, REQ), "country_of_origin": (str, ""), "lead_time_days": (int, 0),
     "unit_cost_usd": (NUM, 0.0), "efficiency": (NUM, 0.0), "ports": (("tables", PORT), []),
     "airflow": (str, ""), "front_image": (str, ""), "rear_image": (str, ""),
+    "rating_va": (NUM, 0.0), "power_factor": (NUM, 0.0),
 }
+#: Power factor of gear rated in VA (`rating_va`) whose type gives none: real power = VA × 0.9,
+#: the figure most double-conversion UPS datasheets quote at full load (unity-PF models say 1.0).
+DEFAULT_POWER_FACTOR = 0.9
 SUPPLIER = {"name": (str, REQ), "country": (str, REQ)}
 TEMPLATE = {"frame": (str, REQ), "budget_w": (NUM, 0.0),
             "layout": (("tables", {"type": (str, REQ), "count": (int, 1)}), REQ),
@@ -62,7 +66,9 @@ SPEC = {
     "power": ({"utility_kw": (NUM, REQ), "switchboard": (str, REQ), "ups": (str, REQ), "switchboards": (int, 1),
                "ups_per_switchboard": (int, 2), "mechanical_share": (NUM, 0.3),
                "busway": (str, "busway-tap"), "voltage_v": (NUM, 415.0)}, REQ),
-    "telemetry": ({"start": (str, "2026-11-24T00:00:00Z"), "hours": (int, 24), "interval_min": (int, 15)}, None),
+    "telemetry": ({"start": (str, "2026-11-24T00:00:00Z"), "hours": (int, 24), "interval_min": (int, 15),
+                   "noise": (bool, True), "gap_share": (NUM, 0.01), "stuck_sensor": (str, ""),
+                   "dead_sensor": (str, ""), "clock_offset_rack": (str, ""), "clock_offset_min": (NUM, 0.0)}, None),
     "generations": (("tables", {"name": (str, REQ), "label": (str, ""), "description": (str, ""),
                                 "rack_template": (str, REQ), "network_template": (str, REQ),
                                 "liquid_supply_c": (NUM, physics.DEFAULT_LIQUID_SUPPLY_C)}), REQ),
@@ -239,6 +245,23 @@ def _coerce(value: Any, kind: Any, where: str, path: Path, pattern: str) -> Any:
     return float(value) if float in allowed and int in allowed else value
 
 
+def _real_power_rating(pt: dict[str, Any], path: Path, where: str) -> None:
+    """Gear rated in VA (UPSs): `power_capacity_w` becomes `rating_va` × `power_factor`
+    (DEFAULT_POWER_FACTOR where none is given), so every stage sees real power in watts."""
+    if pt["power_factor"] and not 0 < pt["power_factor"] <= 1:
+        raise TwinError(path, f"must be above 0 and at most 1, got {pt['power_factor']:g}", where=f"{where}.power_factor")
+    if pt["rating_va"] <= 0:
+        if pt["power_factor"]:
+            raise TwinError(path, "a power_factor needs a rating_va to apply to", where=f"{where}.power_factor")
+        return
+    real = pt["rating_va"] * (pt["power_factor"] or DEFAULT_POWER_FACTOR)
+    if pt["power_capacity_w"] and abs(pt["power_capacity_w"] - real) > 1e-6 * real:
+        raise TwinError(path, "give rating_va (with power_factor) or power_capacity_w, not both",
+                        where=f"{where}.power_capacity_w")
+    pt["power_factor"] = pt["power_factor"] or DEFAULT_POWER_FACTOR
+    pt["power_capacity_w"] = real
+
+
 def _check_references(spec: dict[str, Any], path: Path) -> None:
     types, templates, suppliers = spec["part_types"], spec["rack_templates"], spec["suppliers"]
     generations = {g["name"] for g in spec["generations"]}
@@ -256,6 +279,7 @@ def _check_references(spec: dict[str, Any], path: Path) -> None:
             raise TwinError(path, "mesh_units must be 'm' or 'mm'", where=f"part_types.{name}.mesh_units")
         if any(v <= 0 for v in pt["size"]):
             raise TwinError(path, "every size must be positive", where=f"part_types.{name}.size")
+        _real_power_rating(pt, path, f"part_types.{name}")
     for name, tpl in templates.items():
         need(tpl["frame"], types, "part type", f"rack_templates.{name}.frame")
         for i, slot in enumerate(tpl["layout"]):

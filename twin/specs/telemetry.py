@@ -4,6 +4,14 @@ Rack inlet follows its hall's supply air plus a recirculation term and a daily s
 power follows a daily load curve; outlet is inlet plus the air-side ΔT of what the rack
 actually rejects to air; each CDU loop's return is its supply plus the liquid-side ΔT of
 the heat it carries. The `hot_spot` fault lifts one rack's inlet to the spec's figure.
+
+Real sensors are not that tidy, so with `telemetry.noise` (default on) each sensor reads
+through `sensor_realism`: a fixed calibration bias and random noise per reading, outlet and
+return temperatures lagging the heat behind them (first order, 10 min), and readings lost
+at random (`gap_share`). A spec may also name one stuck sensor (its value freezes half-way
+through the span), one dead sensor (it stops reporting after 60 % of the span) and one rack
+whose clock runs `clock_offset_min` ahead (its sensors' timestamps shifted). The energy
+balance of the readings then holds only to within noise, bias and lag, as on a real floor.
 """
 
 from __future__ import annotations
@@ -12,8 +20,17 @@ from datetime import datetime, timedelta, timezone
 
 import numpy as np
 
+from twin.errors import TwinError
 from twin.model import physics
 from twin.specs.draft import DesignDraft, Table
+
+#: Per sensor kind: (calibration bias σ, noise σ per reading), in the sensor's unit; power
+#: and flow as shares of the value.
+SENSOR_ERROR = {"inlet_temp": (0.2, 0.15), "outlet_temp": (0.3, 0.25), "supply_temp": (0.1, 0.08),
+                "return_temp": (0.15, 0.1), "power": (0.01, 0.01), "flow": (0.01, 0.008)}
+RELATIVE_KINDS = ("power", "flow")
+#: Sensors that see the result of the heat behind them settle with this time constant, min.
+LAG_KINDS, LAG_MIN = ("outlet_temp", "return_temp"), 10.0
 
 
 def make_telemetry(draft: DesignDraft) -> dict[str, Table]:
@@ -77,7 +94,61 @@ def make_telemetry(draft: DesignDraft) -> dict[str, Table]:
         sensor(f"{name}-supply", "supply_temp", "degC", cdu + 1, None, lid, supply)
         sensor(f"{name}-return", "return_temp", "degC", cdu + 1, None, lid, ret)
         sensor(f"{name}-flow", "flow", "L/min", cdu + 1, None, lid, flow)
-    n = len(series)
-    readings = {"sensor_id": np.repeat(np.arange(1, n + 1), steps), "ts": stamps * n,
-                "value": np.concatenate(series) if series else np.zeros(0)}
+    readings = sensor_realism(draft, sensors, series, times) if tel["noise"] else _tidy(series, stamps)
     return {"sensors": sensors, "readings": readings}
+
+
+def _tidy(series: list[np.ndarray], stamps: list[str]) -> Table:
+    n, steps = len(series), len(stamps)
+    return {"sensor_id": np.repeat(np.arange(1, n + 1), steps), "ts": stamps * n,
+            "value": np.concatenate(series) if series else np.zeros(0)}
+
+
+def sensor_realism(draft: DesignDraft, sensors: dict[str, list], series: list[np.ndarray],
+                   times: list[datetime]) -> Table:
+    """Readings as real sensors give them (see the module doc); uses `draft.rng`."""
+    tel, rng = draft.spec["telemetry"], draft.rng
+    names = sensors["name"]
+    index = {name: i for i, name in enumerate(names)}
+    for key in ("stuck_sensor", "dead_sensor"):
+        if tel[key] and tel[key] not in index:
+            raise TwinError(draft.source, f"no sensor called {tel[key]!r} (sensors are named like "
+                            f"{names[0] if names else 'A01-inlet'})", where=f"telemetry.{key}")
+    rack_names = [plan.name for plan in draft.racks.plans]
+    offset_rack = tel["clock_offset_rack"]
+    if offset_rack and offset_rack not in rack_names:
+        raise TwinError(draft.source, f"no rack called {offset_rack!r}", where="telemetry.clock_offset_rack")
+    steps = len(times)
+    step_min = tel["interval_min"]
+    alpha = 1.0 - np.exp(-step_min / LAG_MIN)
+    fmt = "%Y-%m-%dT%H:%M:%SZ"
+    grid = np.array([t.strftime(fmt) for t in times], dtype=object)
+    shifted = np.array([(t + timedelta(minutes=tel["clock_offset_min"])).strftime(fmt) for t in times], dtype=object)
+    offset_id = rack_names.index(offset_rack) + 1 if offset_rack else -1
+    ids, stamps_out, values = [], [], []
+    for i, clean in enumerate(series):
+        kind = sensors["kind"][i]
+        bias_sd, noise_sd = SENSOR_ERROR.get(kind, (0.0, 0.0))
+        v = np.asarray(clean, float).copy()
+        if kind in LAG_KINDS and steps:
+            lagged = np.empty_like(v)
+            lagged[0] = v[0]
+            for k in range(1, steps):        # a day is 96 steps per sensor
+                lagged[k] = lagged[k - 1] + alpha * (v[k] - lagged[k - 1])
+            v = lagged
+        if kind in RELATIVE_KINDS:
+            v = v * (1.0 + rng.normal(0, bias_sd) + rng.normal(0, noise_sd, steps))
+        else:
+            v = v + rng.normal(0, bias_sd) + rng.normal(0, noise_sd, steps)
+        keep = rng.random(steps) >= tel["gap_share"]
+        if names[i] == tel["stuck_sensor"]:
+            v[steps // 2:] = v[steps // 2]
+        if names[i] == tel["dead_sensor"]:
+            keep[int(steps * 0.6):] = False
+        rows = np.flatnonzero(keep)
+        ids.append(np.full(len(rows), i + 1, np.int64))
+        stamps_out.append((shifted if sensors["rack_id"][i] == offset_id else grid)[rows])
+        values.append(np.round(v[rows], 2))
+    return {"sensor_id": np.concatenate(ids) if ids else np.zeros(0, np.int64),
+            "ts": np.concatenate(stamps_out).tolist() if stamps_out else [],
+            "value": np.concatenate(values) if values else np.zeros(0)}

@@ -1,0 +1,113 @@
+"""Readings too old to trust at the moment asked for.
+
+Why: a snapshot holds each sensor's latest reading at or before the moment asked for. Ask
+ten hours after the last reading and every sensor still has a value, the 23:45 one, and an
+analysis would use it as if it were current. A reading older than the staleness limit is
+dropped (the analysis falls back to its estimate, as for a sensor with no reading) and a
+finding says how old each sensor's last reading is. A dead sensor shows the same way.
+Numpy only: one datetime parse per snapshot.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from twin.analysis.findings import Finding
+from twin.model import Design
+from twin.model.readings import ReadingSnapshot
+
+#: Default staleness limit, minutes: four 15-minute telemetry steps.
+STALE_AFTER_MIN = 60.0
+
+
+def _seconds(text: np.ndarray) -> np.ndarray:
+    """UTC ISO-8601 texts ('…Z') as float seconds since the epoch; NaN where empty or not a time."""
+    out = np.full(len(text), np.nan)
+    s = np.asarray(text, dtype=object).astype(str)
+    ok = np.char.str_len(s) >= 19
+    if ok.any():
+        stamps = np.char.rstrip(s[ok], "Z")
+        try:
+            out[ok] = np.asarray(stamps, dtype="datetime64[s]").astype(np.int64).astype(float)
+        except ValueError:
+            for i, t in zip(np.flatnonzero(ok).tolist(), stamps.tolist()):
+                try:
+                    out[i] = float(np.datetime64(t, "s").astype(np.int64))
+                except ValueError:
+                    pass
+    return out
+
+
+def reading_ages_s(snapshot: ReadingSnapshot | None, sensor_ids: np.ndarray) -> np.ndarray:
+    """Age in seconds of each sensor's reading at the snapshot's moment (NaN: no reading)."""
+    ids = np.asarray(sensor_ids, np.int64)
+    if snapshot is None or snapshot.ts is None or not len(snapshot.sensor_id):
+        return np.full(len(ids), np.nan)
+    taken = _seconds(snapshot.reading_ts)
+    now = _seconds(np.array([snapshot.ts], dtype=object))[0]
+    order = np.argsort(snapshot.sensor_id, kind="stable")
+    pos = np.minimum(np.searchsorted(snapshot.sensor_id[order], ids), len(order) - 1)
+    hit = snapshot.sensor_id[order][pos] == ids
+    ages = np.full(len(ids), np.nan)
+    ages[hit] = now - taken[order[pos[hit]]]
+    ages[hit & ~np.isfinite(snapshot.value[order[pos]])] = np.nan
+    return ages
+
+
+def fresh_values(snapshot: ReadingSnapshot | None, sensor_ids: np.ndarray,
+                 stale_after_min: float) -> tuple[np.ndarray, np.ndarray]:
+    """(values with readings older than `stale_after_min` set to NaN, ages in seconds)."""
+    ids = np.asarray(sensor_ids, np.int64)
+    if snapshot is None:
+        return np.full(len(ids), np.nan), np.full(len(ids), np.nan)
+    values = snapshot.values_for(ids)
+    ages = reading_ages_s(snapshot, ids)
+    stale = np.isfinite(ages) & (ages > float(stale_after_min) * 60.0)
+    return np.where(stale, np.nan, values), ages
+
+
+def age_text(seconds: float) -> str:
+    """'10 h 05 min', '45 min', '2 d 3 h'."""
+    minutes = int(round(seconds / 60.0))
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h"
+    return f"{hours} h {mins:02d} min" if hours else f"{mins} min"
+
+
+def stale_findings(design: Design, ages: np.ndarray, stale_after_min: float, at: str | None,
+                   where_rack: np.ndarray, where_loop: list[Any], analysis: str) -> list[Finding]:
+    """One warning per rack or loop (or loose sensor) whose readings are older than the limit,
+    naming each sensor with how old its last reading is. `where_rack`: (n_racks, 3) fly-to;
+    `where_loop`: fly-to per loop."""
+    sensors = design.sensors
+    limit_s = float(stale_after_min) * 60.0
+    stale = np.flatnonzero(np.isfinite(ages) & (ages > limit_s))
+    if not len(stale):
+        return []
+    groups: dict[tuple[str, int], list[int]] = {}
+    for s in stale.tolist():
+        r, lp = int(sensors.rack[s]), int(sensors.cooling_loop[s])
+        key = ("rack", r) if r >= 0 else (("loop", lp) if lp >= 0 else ("sensor", s))
+        groups.setdefault(key, []).append(s)
+    out = []
+    for (what, i), rows in groups.items():
+        rows.sort(key=lambda s: -ages[s])
+        listed = ", ".join(f"{sensors.name[s]} {age_text(ages[s])} old" for s in rows)
+        worst = float(ages[rows[0]]) / 60.0
+        common: dict[str, Any] = dict(value=worst, limit=float(stale_after_min), unit="min", analysis=analysis)
+        msg = (f"{len(rows)} reading{'s' if len(rows) > 1 else ''} older than the {age_text(limit_s)} limit at "
+               f"{at}: {listed}; estimates used instead")
+        if what == "rack":
+            out.append(Finding("warning", "reading-stale", msg, rack=i, location=tuple(where_rack[i]),
+                               subject=str(design.racks.name[i]), **common))
+        elif what == "loop":
+            out.append(Finding("warning", "reading-stale", msg, loop=i, location=where_loop[i],
+                               subject=str(design.cooling_loops.name[i]), **common))
+        else:
+            part = int(sensors.part[i]) if "part" in sensors else -1
+            out.append(Finding("warning", "reading-stale", msg, part=part, subject=str(sensors.name[i]), **common))
+    return out

@@ -45,7 +45,9 @@ def _print_report(report: ImportReport) -> None:
     for line in report.lines():
         print(f"twin: warning: {line}", file=sys.stderr)
     if report.issues:
-        print(f"  {len(report.issues)} warnings", file=sys.stderr)
+        print(f"  {len(report.issues)} warnings, by reason:", file=sys.stderr)
+        for line in report.reason_lines():
+            print(f"  {line}", file=sys.stderr)
 
 
 def _nothing(report: ImportReport) -> int:

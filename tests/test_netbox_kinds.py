@@ -184,3 +184,14 @@ def test_cli_summarises_warnings_by_reason_with_counts(library: Path, tmp_path: 
     lines = run.stderr.splitlines()
     at = lines.index("  4 warnings, by reason:")
     assert [ln.split() for ln in lines[at + 1:at + 3]] == [["3", "schema"], ["1", "half-u"]]
+
+
+def test_the_half_u_warning_quotes_the_height_that_is_stored(library: Path, tmp_path: Path) -> None:
+    root = _lib(library, tmp_path)
+    _write(root, "device-types/Acme/half.yaml", "manufacturer: Acme\nmodel: Half\nslug: acme-half\nu_height: 1.5\n"
+                                                "is_full_depth: true\n")
+    catalog = load_device_type_library(root)
+    # 1.5 U x 44.45 mm = 66.675 mm, less the 1.5 mm seam between stacked devices: 65.175 mm
+    assert catalog.part_types["acme-half"]["size"][2] == pytest.approx(0.0652, abs=1e-9)
+    [warning] = [i for i in catalog.report.issues if i.code == "half-u"]
+    assert "0.0652 m" in warning.message and "0.0667" not in warning.message

@@ -101,6 +101,7 @@ class SiteMapper:
         self.halls: list[dict[str, Any]] = []
         self.devices_in_rack: dict[Any, list[int]] = {}
         self.roles_of_type: dict[Any, Counter] = {}
+        self.sized: set[int] = set()                   # racks whose defaulted size was counted
         for pk in sorted(records.devices):                   # grouped once: NetBox sites hold thousands
             dev = records.devices[pk]
             self.devices_in_rack.setdefault(dev.get("rack"), []).append(pk)
@@ -187,7 +188,8 @@ class SiteMapper:
         default_w, default_d = RACK_FOOTPRINT.get(form, RACK_FOOTPRINT["4-post-cabinet"])
         w = float(rack.get("outer_width") or 0) * scale or default_w
         d = float(rack.get("outer_depth") or 0) * scale or default_d
-        if not rack.get("outer_width") or not rack.get("outer_depth"):
+        if (not rack.get("outer_width") or not rack.get("outer_depth")) and rack_pk not in self.sized:
+            self.sized.add(rack_pk)                  # asked for twice per rack (row depth, then the rack)
             self.report.default(f"rack outer size from its form factor ({form})")
         h = round(RACK_BASE_M + u * EIA_U_M + RACK_TOP_M, 4)
         name = f"netbox-rack-{form}-{u}u-{round(w * 1000)}x{round(d * 1000)}"

@@ -128,8 +128,13 @@ def u_height_of(value: Any, where: str, report: ImportReport) -> float:
         report.default("u_height written as a decimal (7.0) read as whole U")
     if u != int(u):
         report.warn("half-u", where, f"u_height {u:g} is not a whole U: stored as {math.ceil(u)} U slots "
-                                     f"with the true height {u * EIA_U_M:.4f} m")
+                                     f"with its own height of {body_height_m(u):.4f} m")
     return u
+
+
+def body_height_m(u: float) -> float:
+    """The height a device of `u` U is drawn and stored at: its U less a hairline seam (4 decimals)."""
+    return round(u * EIA_U_M - SEAM_M, 4)
 
 
 def part_type_from_netbox(dt: dict[str, Any], where: str, report: ImportReport, role: str = "",
@@ -149,7 +154,7 @@ def part_type_from_netbox(dt: dict[str, Any], where: str, report: ImportReport, 
         report.default(f"depth {FULL_DEPTH_M} m (is_full_depth missing)")
     depth = HALF_DEPTH_M if full_depth is False else FULL_DEPTH_M
     if u > 0:
-        size = [RACK_BODY_WIDTH_M, depth, round(u * EIA_U_M - SEAM_M, 4)]
+        size = [RACK_BODY_WIDTH_M, depth, body_height_m(u)]
     else:
         size = list(ZERO_U_SIZES.get(kind, ZERO_U_DEFAULT))
         report.default(f"0 U size {size} m for a {kind}")

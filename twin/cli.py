@@ -229,8 +229,12 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("folder", help="device-type library folder (device-types/, schema/…)")
     i.add_argument("-o", "--output", required=True, help="catalog TOML to write")
     i.set_defaults(func=_import)
-    i = isub.add_parser("netbox", help="NetBox dumpdata JSON → design file")
-    i.add_argument("dump", help="Django dumpdata JSON of a NetBox database")
+    i = isub.add_parser("netbox", help="NetBox dumpdata JSON, REST API pages or a live NetBox → design file")
+    i.add_argument("dump", metavar="SOURCE", help="Django dumpdata JSON of a NetBox database, a folder of saved "
+                                                  "REST API pages (/api/dcim/…, /api/circuits/…), or a NetBox URL "
+                                                  "(read only)")
+    i.add_argument("--token-env", default="NETBOX_TOKEN", metavar="VAR",
+                   help="environment variable holding the NetBox API token for a URL (default NETBOX_TOKEN)")
     i.add_argument("-o", "--output", required=True, help="design file to write (.twin.db)")
     i.add_argument("--site", metavar="SLUG", help="import only this site (default: every site with racks)")
     i.set_defaults(func=_import)

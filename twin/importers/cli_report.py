@@ -23,9 +23,9 @@ def run_import(args: argparse.Namespace) -> int:
                   f"({counts['module types']} module types validated, not placed); {counts['failed']} files failed")
         _print_report(catalog.report)
         return 0 if catalog.part_types else _nothing(catalog.report)
-    from twin.importers.netbox_site import import_netbox_dump
+    from twin.importers.netbox_site import import_netbox
 
-    summary = import_netbox_dump(args.dump, args.output, site=args.site)
+    summary = import_netbox(args.dump, args.output, site=args.site, token_env=args.token_env)
     c = summary.counts
     if summary.usable:
         print(f"imported {summary.path}: {c.get('halls', 0)} halls, {c.get('racks', 0)} racks, "

@@ -29,7 +29,7 @@ MODELS = {
     "dcim.device": "devices", "dcim.interface": "interfaces", "dcim.frontport": "front_ports",
     "dcim.rearport": "rear_ports", "dcim.consoleport": "console_ports", "dcim.consoleserverport": "console_server_ports",
     "circuits.circuit": "circuits", "circuits.circuittermination": "circuit_terminations",
-    "circuits.provider": "providers",
+    "circuits.provider": "providers", "dcim.coolingsource": "cooling_sources", "dcim.coolingfeed": "cooling_feeds",
     "dcim.powerport": "power_ports", "dcim.poweroutlet": "power_outlets", "dcim.cable": "cables",
     "dcim.cabletermination": "terminations", "dcim.powerpanel": "power_panels", "dcim.powerfeed": "power_feeds",
     "dcim.devicebay": "device_bays", "contenttypes.contenttype": "content_types",

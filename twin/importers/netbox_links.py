@@ -133,8 +133,6 @@ class LinkBuilder:
                                                            f"{target}, which is not in the dump; cable skipped")
             return None
         site = ct.get("site") or ct.get("_site") or term.get("_site")
-        if site is None and (ct.get("termination_type") or [None])[-1] in ("site", "dcim.site"):
-            site = ct.get("termination_id")
         hall = next((k for k, h in enumerate(self.m.halls) if h["site"] == site), None)
         if hall is None:
             self.m.report.warn("cable-missing-end", label, f"end {end} is circuits.circuittermination pk {target} "

@@ -63,6 +63,20 @@ def import_netbox_dump(dump: str | Path, out: str | Path, site: str | None = Non
     return import_records(records, out, site, report)
 
 
+def import_netbox(source: str | Path, out: str | Path, site: str | None = None,
+                  token_env: str = "NETBOX_TOKEN") -> ImportSummary:
+    """Import from any NetBox source: a dumpdata file, a folder of REST API pages, or a NetBox URL."""
+    from twin.importers.netbox_rest import is_url, read_rest_folder, read_rest_url
+
+    if is_url(str(source)):
+        report = ImportReport(str(source).split("?")[0])
+        return import_records(read_rest_url(str(source), token_env, report), out, site, report)
+    if Path(source).is_dir():
+        report = ImportReport(str(source))
+        return import_records(read_rest_folder(source, report), out, site, report)
+    return import_netbox_dump(source, out, site)
+
+
 def import_records(records: NetBoxRecords, out: str | Path, site: str | None, report: ImportReport) -> ImportSummary:
     """Map records from any NetBox source into a design file written atomically at `out`."""
     out = Path(out)
@@ -105,7 +119,8 @@ class SiteMapper:
         for pk in sorted(records.devices):                   # grouped once: NetBox sites hold thousands
             dev = records.devices[pk]
             self.devices_in_rack.setdefault(dev.get("rack"), []).append(pk)
-            role = records.device_roles.get(dev.get("role", dev.get("device_role")), {}).get("slug", "")
+            rec = records.device_roles.get(dev.get("role", dev.get("device_role")), {})
+            role = " ".join(str(rec.get(k) or "") for k in ("slug", "name")).strip()     # "leaf Leaf switch"
             self.roles_of_type.setdefault(dev.get("device_type"), Counter())[role] += 1
 
     # ------------------------------------------------------------------ sites → halls

@@ -27,8 +27,12 @@ def _axis(w: _Writer, x: float, y: float, z: float) -> str:
     return w.add(f"AXIS2_PLACEMENT_3D('',{p},{a},{r})")
 
 
-def write_box_assembly(path: Path, assembly: str, children: list[tuple[str, tuple, tuple]]) -> Path:
-    """An AP214 file: product `assembly` holding one box product per (name, origin_mm, size_mm)."""
+def write_box_assembly(path: Path, assembly: str, children: list[tuple[str, tuple, object]]) -> Path:
+    """An AP214 file: product `assembly` holding one child per (name, origin_mm, what).
+
+    `what` is a box's (x, y, z) size in mm, or a list of children in the same shape: a
+    sub-assembly placed at `origin_mm`, whose own children are placed relative to it.
+    """
     w = _Writer()
     app = w.add("APPLICATION_CONTEXT('automotive design')")
     w.add(f"APPLICATION_PROTOCOL_DEFINITION('international standard','automotive_design',2000,{app})")
@@ -49,11 +53,7 @@ def write_box_assembly(path: Path, assembly: str, children: list[tuple[str, tupl
         pds = w.add(f"PRODUCT_DEFINITION_SHAPE('','',{pd})")
         return pd, pds
 
-    asm_pd, asm_pds = product(assembly)
-    asm_axis = _axis(w, 0, 0, 0)
-    asm_rep = w.add(f"SHAPE_REPRESENTATION('',({asm_axis}),{ctx})")
-    w.add(f"SHAPE_DEFINITION_REPRESENTATION({asm_pds},{asm_rep})")
-    for k, (name, origin, size) in enumerate(children):
+    def box(name: str, size: tuple) -> tuple[str, str, str]:
         pd, pds = product(name)
         sx, sy, sz = size
         corners = [(x, y, z) for z in (0, sz) for y in (0, sy) for x in (0, sx)]
@@ -76,13 +76,25 @@ def write_box_assembly(path: Path, assembly: str, children: list[tuple[str, tupl
         axis = _axis(w, 0, 0, 0)
         rep = w.add(f"FACETED_BREP_SHAPE_REPRESENTATION('',({brep},{axis}),{ctx})")
         w.add(f"SHAPE_DEFINITION_REPRESENTATION({pds},{rep})")
-        placed = _axis(w, *origin)
-        nauo = w.add(f"NEXT_ASSEMBLY_USAGE_OCCURRENCE('{k + 1}','{name}','',{asm_pd},{pd},$)")
-        npds = w.add(f"PRODUCT_DEFINITION_SHAPE('','',{nauo})")
-        idt = w.add(f"ITEM_DEFINED_TRANSFORMATION('','',{axis},{placed})")
-        rel = w.add(f"(REPRESENTATION_RELATIONSHIP('','',{rep},{asm_rep})"
-                    f"REPRESENTATION_RELATIONSHIP_WITH_TRANSFORMATION({idt})SHAPE_REPRESENTATION_RELATIONSHIP())")
-        w.add(f"CONTEXT_DEPENDENT_SHAPE_REPRESENTATION({rel},{npds})")
+        return pd, rep, axis
+
+    def assembly_of(name: str, children: list) -> tuple[str, str, str]:
+        pd, pds = product(name)
+        axis = _axis(w, 0, 0, 0)
+        rep = w.add(f"SHAPE_REPRESENTATION('',({axis}),{ctx})")
+        w.add(f"SHAPE_DEFINITION_REPRESENTATION({pds},{rep})")
+        for k, (child, origin, what) in enumerate(children):
+            cpd, crep, caxis = box(child, what) if isinstance(what[0], (int, float)) else assembly_of(child, what)
+            placed = _axis(w, *origin)
+            nauo = w.add(f"NEXT_ASSEMBLY_USAGE_OCCURRENCE('{k + 1}','{child}','',{pd},{cpd},$)")
+            npds = w.add(f"PRODUCT_DEFINITION_SHAPE('','',{nauo})")
+            idt = w.add(f"ITEM_DEFINED_TRANSFORMATION('','',{caxis},{placed})")
+            rel = w.add(f"(REPRESENTATION_RELATIONSHIP('','',{crep},{rep})"
+                        f"REPRESENTATION_RELATIONSHIP_WITH_TRANSFORMATION({idt})SHAPE_REPRESENTATION_RELATIONSHIP())")
+            w.add(f"CONTEXT_DEPENDENT_SHAPE_REPRESENTATION({rel},{npds})")
+        return pd, rep, axis
+
+    assembly_of(assembly, children)
     head = ["ISO-10303-21;", "HEADER;", "FILE_DESCRIPTION(('twin test assembly'),'2;1');",
             f"FILE_NAME('{Path(path).name}','2026-01-01T00:00:00',(''),(''),'','','');",
             "FILE_SCHEMA(('AUTOMOTIVE_DESIGN { 1 0 10303 214 1 1 1 1 }'));", "ENDSEC;", "DATA;"]

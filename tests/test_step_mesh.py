@@ -161,3 +161,15 @@ def test_the_size_and_triangle_caps_apply(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setitem(LIMITS, "triangles_per_mesh", Limit(100, "triangles in one mesh"))
     refused = load_mesh(tmp_path / "part.step", cache_dir=tmp_path / "other-cache")
     assert refused.placeholder and "tessellates to" in refused.warnings[0]
+
+
+def test_a_sub_assembly_keeps_its_path_and_its_own_placement(tmp_path: Path) -> None:
+    children = [("tray-asm", (100, 200, 300), [("chassis", (0, 0, 0), (400, 500, 40)), ("lid", (10, 0, 40), (380, 500, 3))])]
+    result = load_mesh(write_box_assembly(tmp_path / "sub.step", "RACK", children))
+    parts = {p.name: p for p in result.parts}
+    assert parts["lid"].path == ("RACK", "tray-asm", "lid") and parts["chassis"].path == ("RACK", "tray-asm", "chassis")
+    # the assembly spans x 100..500, y 200..700, z 300..343 mm: its bottom centre (300, 450, 300) mm is the origin
+    np.testing.assert_allclose(parts["lid"].lo, np.array([110 - 300, 200 - 450, 340 - 300]) / 1000, atol=1e-6)
+    clear_mesh_cache()
+    again = load_mesh(tmp_path / "sub.step")                       # paths survive the disk cache too
+    assert [p.path for p in again.parts] == [p.path for p in result.parts]

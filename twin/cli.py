@@ -238,6 +238,12 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("-o", "--output", required=True, help="design file to write (.twin.db)")
     i.add_argument("--site", metavar="SLUG", help="import only this site (default: every site with racks)")
     i.set_defaults(func=_import)
+    i = isub.add_parser("cad", help="a CAD rack assembly (STEP) → a proposed rack type (catalog TOML)")
+    i.add_argument("file", help="STEP file (AP203/AP214/AP242) of a rack assembly")
+    i.add_argument("--as", dest="as_", nargs=2, metavar=("rack-type", "NAME"), required=True,
+                   help="what to make of it: a rack type named NAME, with slots at U positions")
+    i.add_argument("-o", "--output", required=True, help="catalog TOML to write")
+    i.set_defaults(func=_import)
     p.set_defaults(func=lambda _a, p=p: (p.print_help(), 2)[1])
     from twin.cli_review import add_review_commands
     add_review_commands(sub)

@@ -50,12 +50,16 @@ Y_UP_TO_Z_UP = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
 
 @dataclass(frozen=True)
 class MeshPart:
-    """One named child of an assembly (a STEP product instance): its bounds in the mesh's frame."""
+    """One named part of an assembly (a STEP product instance): its bounds in the mesh's frame.
+
+    `path` is its place in the assembly, the top assembly first and the part itself last.
+    """
 
     name: str
     lo: tuple[float, float, float]
     hi: tuple[float, float, float]
     triangles: int
+    path: tuple[str, ...] = ()
 
 
 @dataclass
@@ -166,11 +170,12 @@ def _read_step(path: Path, units: str, warnings: list[str], source: Path, cache_
     ends = np.cumsum(step.part_faces)
     starts = ends - step.part_faces
     boxes = []
-    for name, a, b in zip(step.names, starts, ends):
+    for name, path, a, b in zip(step.names, step.paths or [(n,) for n in step.names], starts, ends):
         used = step.vertices[np.unique(step.faces[a:b])]
-        boxes.append((name, used.min(axis=0), used.max(axis=0), int(b - a)))
+        boxes.append((name, used.min(axis=0), used.max(axis=0), int(b - a), tuple(path)))
     mesh, origin = _frame(step.vertices, step.faces, step.colors, 1.0, warnings, source)
-    parts += [MeshPart(n, tuple((lo - origin).tolist()), tuple((hi - origin).tolist()), t) for n, lo, hi, t in boxes]
+    parts += [MeshPart(n, tuple((lo - origin).tolist()), tuple((hi - origin).tolist()), t, p)
+              for n, lo, hi, t, p in boxes]
     return mesh
 
 

@@ -46,7 +46,7 @@ STEP_SUFFIXES = (".step", ".stp")
 #: to the edge length, so a small fillet on a 2 m rack frame is drawn as finely as on a 1U tray.
 TOL_LINEAR_MM = 0.1
 TOL_ANGULAR_RAD = 0.5
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 TESSELLATE_SECONDS = float(limit("step_tessellate_seconds"))
 TESSELLATE_MEMORY = int(limit("step_tessellate_bytes"))
 
@@ -66,10 +66,11 @@ class StepParts:
     vertices: np.ndarray          # (n, 3) float64, metres, the file's own axes (Z up in CAD)
     faces: np.ndarray             # (m, 3) int64
     colors: np.ndarray | None     # (m, 3) uint8 or None
-    names: tuple[str, ...]        # one per part (assembly child), as the file names it
+    names: tuple[str, ...]        # one per part (assembly leaf), as the file names it
     part_faces: np.ndarray        # (k,) int64: faces of each part, in order; sums to m
     schema: str                   # AP203 / AP214 / AP242 / the FILE_SCHEMA text
     cached: bool                  # read from the cache, not tessellated now
+    paths: tuple[tuple[str, ...], ...] = ()   # each part's assembly path, top assembly first, the part last
 
 
 def is_step(path: str | Path) -> bool:
@@ -120,12 +121,12 @@ def load_step(path: Path, cache_dir: Path | None) -> StepParts:
     if entry is not None:
         hit = _read_entry(entry, key)
         if hit is not None:
-            v, f, c, names, counts = hit
-            return StepParts(v, f, c, names, counts, schema, True)
-    v, f, c, names, counts = _tessellate(data)
+            v, f, c, paths, counts = hit
+            return StepParts(v, f, c, tuple(p[-1] for p in paths), counts, schema, True, paths)
+    v, f, c, paths, counts = _tessellate(data)
     if entry is not None:
-        _write_entry(entry, key, v, f, c, names, counts)
-    return StepParts(v, f, c, names, counts, schema, False)
+        _write_entry(entry, key, v, f, c, paths, counts)
+    return StepParts(v, f, c, tuple(p[-1] for p in paths), counts, schema, False, paths)
 
 
 def _short(key: str) -> str:
@@ -194,7 +195,7 @@ def _glb_triangles(glb: bytes) -> int:
 
 
 def _flatten_glb(glb: bytes):
-    """Every triangle geometry of the tessellated assembly, node transforms applied, named per node."""
+    """Every triangle geometry of the tessellated assembly, node transforms applied, with its assembly path."""
     import trimesh
 
     from .meshload import _face_colors
@@ -204,6 +205,7 @@ def _flatten_glb(glb: bytes):
     except Exception as exc:      # any reader failure on the tessellator's own output: unusable
         raise StepUnusable(f"the tessellator wrote an unreadable GLB ({type(exc).__name__})") from None
     verts, faces, colors, names, counts = [], [], [], [], []
+    parents = scene.graph.transforms.parents
     offset = 0
     for node in scene.graph.nodes_geometry:
         transform, geom_name = scene.graph[node]
@@ -216,7 +218,10 @@ def _flatten_glb(glb: bytes):
         verts.append(v @ t[:3, :3].T + t[:3, 3])
         faces.append(f + offset)
         colors.append(_face_colors(geom, len(f)))
-        names.append(str(node))
+        path = [str(node)]
+        while parents.get(path[-1]) not in (None, scene.graph.base_frame) and len(path) < 64:
+            path.append(str(parents[path[-1]]))
+        names.append(tuple(reversed(path)))
         counts.append(len(f))
         offset += len(v)
     if not faces:
@@ -236,9 +241,9 @@ def _digest(arrays: list[np.ndarray]) -> str:
     return h.hexdigest()
 
 
-def _write_entry(entry: Path, key: str, v, f, c, names, counts) -> None:
+def _write_entry(entry: Path, key: str, v, f, c, paths, counts) -> None:
     """Write a cache entry atomically; a folder that cannot be written is logged and skipped."""
-    name_bytes = np.frombuffer(json.dumps(list(names)).encode("utf-8"), dtype=np.uint8)
+    name_bytes = np.frombuffer(json.dumps([list(p) for p in paths]).encode("utf-8"), dtype=np.uint8)
     colors = np.zeros((0, 3), np.uint8) if c is None else np.asarray(c, np.uint8)
     arrays = [np.asarray(v, np.float64), np.asarray(f, np.int64), colors, name_bytes, np.asarray(counts, np.int64)]
     tmp = None
@@ -274,7 +279,9 @@ def _read_entry(entry: Path, key: str):
         v, f, c, nb, counts = (got[k] for k in ("vertices", "faces", "colors", "names", "part_faces"))
         if got["digest"].tobytes().decode() != _digest([v, f, c, nb, counts]):
             raise ValueError("checksum mismatch")
-        names = tuple(str(n) for n in json.loads(nb.tobytes().decode("utf-8")))
+        names = tuple(tuple(str(n) for n in p) for p in json.loads(nb.tobytes().decode("utf-8")))
+        if not all(names):
+            raise ValueError("an empty assembly path")
         ok = (v.dtype == np.float64 and v.ndim == 2 and v.shape[1] == 3 and f.dtype == np.int64 and f.ndim == 2
               and f.shape[1] == 3 and len(f) > 0 and int(f.min()) >= 0 and int(f.max()) < len(v)
               and counts.ndim == 1 and len(counts) == len(names) and int(counts.sum()) == len(f)

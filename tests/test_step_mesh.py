@@ -173,3 +173,25 @@ def test_a_sub_assembly_keeps_its_path_and_its_own_placement(tmp_path: Path) -> 
     clear_mesh_cache()
     again = load_mesh(tmp_path / "sub.step")                       # paths survive the disk cache too
     assert [p.path for p in again.parts] == [p.path for p in result.parts]
+
+
+def test_a_step_part_type_draws_in_a_design_and_caches_beside_it(pod_db: Path, tmp_path: Path) -> None:
+    import sqlite3
+
+    from twin.scene.meshes import type_meshes
+    from twin.store import load_design
+
+    folder = tmp_path / "design"
+    (folder / "cad").mkdir(parents=True)
+    db = Path(shutil.copy(pod_db, folder / "pod.twin.db"))
+    shutil.copy(STEP_DIR / "featuretype.STEP", folder / "cad" / "tray.step")
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE part_types SET mesh_path = 'cad/tray.step' WHERE name = 'gb200-compute-tray'")
+    design = load_design(db)
+    meshes, warnings = type_meshes(design)
+    assert warnings == []
+    i = int(np.flatnonzero(design.part_types.name == "gb200-compute-tray")[0])
+    expected = load_mesh(folder / "cad" / "tray.step", cache_dir=tmp_path / "elsewhere").mesh.triangle_count
+    assert meshes[i].triangle_count == expected
+    np.testing.assert_allclose(meshes[i].size, design.part_types.size[i], rtol=1e-3)      # fitted to its slot
+    assert list((folder / ".twin-cache" / "step").glob("*.npz"))                      # beside the design

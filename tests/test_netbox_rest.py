@@ -188,3 +188,18 @@ def test_an_unreachable_netbox_is_one_clear_error(tmp_path: Path) -> None:
     result = twin("import", "netbox", "http://127.0.0.1:9/", "-o", tmp_path / "x.twin.db",
                   env={"NETBOX_TOKEN": TOKEN})
     assert result.returncode == 1 and "cannot read NetBox" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_page_over_the_byte_cap_or_not_a_file_is_one_warning(tmp_path: Path, monkeypatch) -> None:
+    from twin.importers import netbox_rest
+
+    folder = tmp_path / "pages"
+    shutil.copytree(FIXTURE, folder)
+    os.mkfifo(folder / "api/dcim/stuck.json")                          # never waited on
+    cap = (folder / "api/dcim/cables.json").stat().st_size - 1
+    monkeypatch.setattr(netbox_rest, "PAGE_BYTES", cap)
+    summary = import_netbox(folder, tmp_path / "capped.twin.db")
+    issues = {i.where: i.message for i in summary.report.issues if i.code == "rest-page"}
+    assert f"over the limit of {cap:,} bytes" in issues[str(folder / "api/dcim/cables.json")]
+    assert issues[str(folder / "api/dcim/stuck.json")].startswith("not a regular file")
+    assert summary.counts["cables"] == 0 and summary.counts["racks"] == 3

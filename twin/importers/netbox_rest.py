@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from twin.errors import TwinError
+from twin.geometry.assetpath import AssetRefused, read_regular
 from twin.importers.netbox_dump import NetBoxRecords, _legacy_terminations
 from twin.importers.report import ImportReport
 
@@ -70,12 +71,18 @@ def read_rest_folder(folder: str | Path, report: ImportReport) -> NetBoxRecords:
         raise TwinError(folder, "not a folder of NetBox REST API pages" if folder.exists() else "no such folder")
     records = NetBoxRecords(str(folder))
     counts: dict[str, int] = {}
-    for path in sorted(p for p in folder.rglob("*.json") if p.is_file()):
+    for path in sorted(p for p in folder.rglob("*.json") if not p.is_dir()):
         where = str(path)
+        if not path.is_file():
+            report.warn("rest-page", where, "not a regular file (a FIFO, device or broken link); skipped")
+            continue
         try:
-            page = json.loads(path.read_bytes()[:PAGE_BYTES + 1].decode("utf-8-sig"))
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
-            report.warn("rest-page", where, f"not a JSON page ({str(exc)[:120]}); skipped")
+            page = json.loads(read_regular(path.resolve(), PAGE_BYTES).decode("utf-8-sig"))
+        except AssetRefused as exc:
+            report.warn("rest-page", where, f"not read ({exc}); skipped")
+            continue
+        except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+            report.warn("rest-page", where, f"not a JSON page ({str(exc)[:120] or type(exc).__name__}); skipped")
             continue
         results = page.get("results") if isinstance(page, dict) else page
         if not isinstance(results, list):
@@ -188,7 +195,7 @@ def _get(url: str, token: str, first: bool) -> dict[str, Any]:
         raise TwinError(where, f"a page over {PAGE_BYTES:,} bytes; refused")
     try:
         page = json.loads(body.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise TwinError(where, "NetBox's answer is not JSON (is this the NetBox address?)") from None
     if not isinstance(page, dict) or "results" not in page:
         raise TwinError(where, "not a NetBox REST page (no `results`)")

@@ -195,3 +195,11 @@ def test_the_half_u_warning_quotes_the_height_that_is_stored(library: Path, tmp_
     assert catalog.part_types["acme-half"]["size"][2] == pytest.approx(0.0652, abs=1e-9)
     [warning] = [i for i in catalog.report.issues if i.code == "half-u"]
     assert "0.0652 m" in warning.message and "0.0667" not in warning.message
+
+
+def test_a_folder_of_yaml_outside_the_library_layout_says_what_to_give(tmp_path: Path) -> None:
+    _write(tmp_path, "stuff/switch.yaml", "manufacturer: Acme\nmodel: X\nslug: acme-x\nu_height: 1\n")
+    run = subprocess.run([sys.executable, "-m", "twin", "import", "device-types", str(tmp_path / "stuff"), "-o",
+                          str(tmp_path / "c.toml")], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 1 and "nothing usable to import" in run.stderr
+    assert "none under a device-types/, module-types/ or rack-types/ folder" in run.stdout

@@ -203,3 +203,15 @@ def test_a_page_over_the_byte_cap_or_not_a_file_is_one_warning(tmp_path: Path, m
     assert f"over the limit of {cap:,} bytes" in issues[str(folder / "api/dcim/cables.json")]
     assert issues[str(folder / "api/dcim/stuck.json")].startswith("not a regular file")
     assert summary.counts["cables"] == 0 and summary.counts["racks"] == 3
+
+
+def test_records_saved_as_plain_lists_are_known_by_their_urls(tmp_path: Path) -> None:
+    """A script that dumps pynetbox records (`[dict(r) for r in nb.dcim.devices.all()]`) saves no pages."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    for k, endpoint in enumerate(sorted({str(p.relative_to(FIXTURE / "api").with_suffix(""))
+                                         .split("-offset-")[0] for p in (FIXTURE / "api").rglob("*.json")})):
+        (folder / f"{k:02d}.json").write_text(json.dumps(_results(endpoint)), encoding="utf-8")
+    summary = import_netbox(folder, tmp_path / "lists.twin.db")
+    assert summary.report.issues == [], [str(i) for i in summary.report.issues]
+    _check_design(summary.path)

@@ -113,7 +113,7 @@ def load_step(path: Path, cache_dir: Path | None) -> StepParts:
         data = read_regular(path, int(limit("mesh_file_bytes")))
     except AssetRefused as exc:
         raise StepUnusable(str(exc)) from None
-    if not data.strip():
+    if not data or data.isspace():
         raise StepUnusable("file is empty")
     schema = step_schema(data)
     key = cache_key(data)

@@ -106,3 +106,12 @@ def test_a_broken_step_is_one_clear_error(tmp_path: Path) -> None:
     assert not (tmp_path / "x.toml").exists()
     run = twin("import", "cad", bad, "--as", "shelf", "x", "-o", tmp_path / "x.toml")
     assert run.returncode == 1 and "--as rack-type NAME" in run.stderr
+
+
+def test_a_single_part_smaller_than_a_unit_is_not_a_rack(shared_data: Path, tmp_path: Path) -> None:
+    step = shared_data / "step" / "featuretype.STEP"                     # a 1.375 in (34.9 mm) high part
+    run = twin("import", "cad", step, "--as", "rack-type", "x", "-o", tmp_path / "x.toml")
+    assert run.returncode == 1 and "not a rack: the assembly is 34.9 mm high, less than one EIA-310 U" in run.stderr
+    assert not (tmp_path / "x.toml").exists()
+    assert not (step.parent / ".twin-cache").exists()              # nothing written beside the input
+    assert list((tmp_path / ".twin-cache" / "step").glob("*.npz"))  # the tessellation is kept beside the output

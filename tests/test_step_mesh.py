@@ -48,7 +48,7 @@ def test_the_shared_step_files_are_there() -> None:
 @pytest.mark.parametrize("name", [p.name for p in STEP_FILES])
 def test_each_shared_step_file_loads_with_the_bounds_opencascade_gives(name: str, tmp_path: Path) -> None:
     path = shutil.copy(STEP_DIR / name, tmp_path / name)
-    result = load_mesh(path)
+    result = load_mesh(path, cache_dir=tmp_path / ".twin-cache")
     assert not result.placeholder and result.warnings == []
     expected, faces = _direct_bounds(STEP_DIR / name)
     np.testing.assert_allclose(result.mesh.bounds, expected, atol=2e-6)
@@ -59,7 +59,8 @@ def test_each_shared_step_file_loads_with_the_bounds_opencascade_gives(name: str
 
 def test_units_come_from_the_file() -> None:
     """featuretype.STEP is drawn in inches: 5 in x 2.5 in x 1.375 in."""
-    result = load_mesh(STEP_DIR / "featuretype.STEP", cache_dir=None)
+    result = load_mesh(STEP_DIR / "featuretype.STEP")                  # no cache_dir: nothing written
+    assert not (STEP_DIR / ".twin-cache").exists()
     np.testing.assert_allclose(result.mesh.size, [5 * 0.0254, 2.5 * 0.0254, 1.375 * 0.0254], atol=1e-6)
 
 
@@ -67,12 +68,12 @@ def test_a_cached_second_load_is_ten_times_faster_and_tessellates_nothing(tmp_pa
     path = shutil.copy(STEP_DIR / "featuretype.STEP", tmp_path / "part.step")
     before = steptess.tessellations
     t0 = time.perf_counter()
-    first = load_mesh(path)
+    first = load_mesh(path, cache_dir=tmp_path / ".twin-cache")
     cold = time.perf_counter() - t0
     assert steptess.tessellations == before + 1
     clear_mesh_cache()                                   # forget the in-process copy: only the disk cache is left
     t0 = time.perf_counter()
-    second = load_mesh(path)
+    second = load_mesh(path, cache_dir=tmp_path / ".twin-cache")
     warm = time.perf_counter() - t0
     assert steptess.tessellations == before + 1, "the second load tessellated again"
     assert cold >= 10 * warm, (cold, warm)
@@ -89,7 +90,8 @@ def test_a_cached_second_load_is_ten_times_faster_and_tessellates_nothing(tmp_pa
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "bit-flip", "empty"])
 def test_a_corrupt_cache_entry_is_made_again_not_trusted(tmp_path: Path, damage: str) -> None:
     path = shutil.copy(STEP_DIR / "base_interface_AP214.STEP", tmp_path / "plate.step")
-    good = load_mesh(path)
+    cache = tmp_path / ".twin-cache"
+    good = load_mesh(path, cache_dir=cache)
     [entry] = list((tmp_path / ".twin-cache" / "step").glob("*.npz"))
     data = entry.read_bytes()
     broken = {"garbage": b"not a cache entry" * 10, "truncated": data[: len(data) // 2], "empty": b"",
@@ -97,13 +99,13 @@ def test_a_corrupt_cache_entry_is_made_again_not_trusted(tmp_path: Path, damage:
     entry.write_bytes(broken)
     clear_mesh_cache()
     before = steptess.tessellations
-    again = load_mesh(path)
+    again = load_mesh(path, cache_dir=cache)
     assert steptess.tessellations == before + 1
     assert not again.placeholder
     np.testing.assert_array_equal(good.mesh.vertices, again.mesh.vertices)
     assert entry.read_bytes() != broken                     # re-made in place
     clear_mesh_cache()
-    load_mesh(path)
+    load_mesh(path, cache_dir=cache)
     assert steptess.tessellations == before + 1             # and trusted again once whole
 
 
@@ -165,13 +167,13 @@ def test_the_size_and_triangle_caps_apply(tmp_path: Path, monkeypatch: pytest.Mo
 
 def test_a_sub_assembly_keeps_its_path_and_its_own_placement(tmp_path: Path) -> None:
     children = [("tray-asm", (100, 200, 300), [("chassis", (0, 0, 0), (400, 500, 40)), ("lid", (10, 0, 40), (380, 500, 3))])]
-    result = load_mesh(write_box_assembly(tmp_path / "sub.step", "RACK", children))
+    result = load_mesh(write_box_assembly(tmp_path / "sub.step", "RACK", children), cache_dir=tmp_path / "c")
     parts = {p.name: p for p in result.parts}
     assert parts["lid"].path == ("RACK", "tray-asm", "lid") and parts["chassis"].path == ("RACK", "tray-asm", "chassis")
     # the assembly spans x 100..500, y 200..700, z 300..343 mm: its bottom centre (300, 450, 300) mm is the origin
     np.testing.assert_allclose(parts["lid"].lo, np.array([110 - 300, 200 - 450, 340 - 300]) / 1000, atol=1e-6)
     clear_mesh_cache()
-    again = load_mesh(tmp_path / "sub.step")                       # paths survive the disk cache too
+    again = load_mesh(tmp_path / "sub.step", cache_dir=tmp_path / "c")  # paths survive the disk cache too
     assert [p.path for p in again.parts] == [p.path for p in result.parts]
 
 

@@ -109,7 +109,8 @@ def load_mesh(
     `units` is the file's length unit, "m" or "mm"; anything else raises ValueError. Problems
     with the file itself never raise: they give a placeholder box of `fallback_size`.
     Results are cached by (resolved path, mtime_ns, size, units). A STEP file states its own
-    unit; its tessellation is kept in `cache_dir` (default: `.twin-cache/` beside the file).
+    unit; its tessellation is kept in `cache_dir` (the scene passes `.twin-cache/` beside the
+    design), and with no `cache_dir` only in this process: a load writes nothing unasked.
     """
     if units not in UNIT_SCALES:
         raise ValueError(f"unknown mesh units {units!r}: use one of {', '.join(UNIT_SCALES)}")
@@ -127,7 +128,7 @@ def load_mesh(
         hit = _cache.get(key)
     if hit is not None:
         return hit
-    cache = Path(cache_dir) if cache_dir is not None else resolved.parent / ".twin-cache"
+    cache = Path(cache_dir) if cache_dir is not None else None
     result = _load_uncached(source, resolved, units, fallback_size, cache)
     with _cache_lock:
         _cache[key] = result
@@ -140,7 +141,7 @@ def _placeholder(source: Path, reason: str, fallback_size) -> MeshLoad:
     return MeshLoad(placeholder_mesh(fallback_size), [msg], True, source)
 
 
-def _load_uncached(source: Path, resolved: Path, units: str, fallback_size, cache_dir: Path) -> MeshLoad:
+def _load_uncached(source: Path, resolved: Path, units: str, fallback_size, cache_dir: Path | None) -> MeshLoad:
     warnings: list[str] = []
     parts: list[MeshPart] = []
     try:
@@ -161,7 +162,7 @@ def _load_uncached(source: Path, resolved: Path, units: str, fallback_size, cach
     return MeshLoad(mesh, warnings, False, source, parts)
 
 
-def _read_step(path: Path, units: str, warnings: list[str], source: Path, cache_dir: Path,
+def _read_step(path: Path, units: str, warnings: list[str], source: Path, cache_dir: Path | None,
                parts: list[MeshPart]) -> Mesh:
     """A STEP file's tessellation (cached), cleaned, capped and framed like every mesh; `parts` filled."""
     step = load_step(path, cache_dir)

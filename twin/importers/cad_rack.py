@@ -69,15 +69,18 @@ class RackProposal:
 
 
 def propose_rack_type(step: str | Path, name: str, cache_dir: Path | None = None) -> RackProposal:
-    """Read the STEP assembly at `step` and propose a rack type `name`; TwinError when it is no mesh."""
+    """Read the STEP assembly at `step` and propose a rack type `name`; TwinError when it is no mesh.
+
+    The tessellation is cached in `cache_dir` when one is given (the CLI gives `.twin-cache/`
+    beside its output), so proposing again, or drawing the frame later, does not tessellate.
+    """
     from twin.geometry import load_mesh
 
     path = Path(step)
     quiet = logging.getLogger("twin.geometry")
     was, quiet.disabled = quiet.disabled, True      # a placeholder becomes the error below, not a warning too
     try:
-        result = load_mesh(path, cache_dir=cache_dir if cache_dir is not None else
-                           path.resolve().parent / ".twin-cache")
+        result = load_mesh(path, cache_dir=cache_dir)
     finally:
         quiet.disabled = was
     for warning in result.warnings if not result.placeholder else []:
@@ -105,6 +108,11 @@ def propose_rack_type(step: str | Path, name: str, cache_dir: Path | None = None
     base = phase + math.ceil((rail_lo - phase - GRID_TOL_M) / pitch) * pitch
     proposal.base_z_m = round(base, 4)
     proposal.rack_u = max(0, int(math.floor((rail_hi - base + GRID_TOL_M) / pitch)))
+    if proposal.rack_u == 0:
+        raise TwinError(path, f"not a rack: the assembly is {height * 1000:.1f} mm high, less than one "
+                              f"{pitch_name} ({pitch * 1000:g} mm) between its frame members")
+    if not mounted:
+        proposal.notes.append("no child besides the frame members: an empty rack type")
     taken: dict[int, str] = {}
     small = 0
     for child, (lo, hi) in sorted(mounted.items(), key=lambda kv: (kv[1][0][2], kv[0])):

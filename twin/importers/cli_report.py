@@ -50,8 +50,8 @@ def _import_cad(args: argparse.Namespace) -> int:
     if what != "rack-type":
         raise TwinError(args.file, f"cannot import CAD as {what!r}; the one choice is: --as rack-type NAME",
                         where="--as")
-    proposal = propose_rack_type(args.file, name)
     out = Path(args.output)
+    proposal = propose_rack_type(args.file, name, cache_dir=out.resolve().parent / ".twin-cache")
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:

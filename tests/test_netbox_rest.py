@@ -118,6 +118,7 @@ class _NetBox(BaseHTTPRequestHandler):
     """Serves the fixture as NetBox would: /api/<app>/<endpoint>/?limit=…&offset=N, token required."""
 
     seen: list[tuple[str, str, str]] = []
+    evil_next = False                 # point every `next` at another host (TEST-NET-3, never reached)
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's name)
         url = urllib.parse.urlsplit(self.path)
@@ -130,7 +131,10 @@ class _NetBox(BaseHTTPRequestHandler):
         if not path.is_file():
             return self._send(404, {"detail": "Not found."})
         body = path.read_text().replace("http://netbox.example", f"http://127.0.0.1:{self.server.server_port}")
-        self._send(200, json.loads(body))
+        doc = json.loads(body)
+        if self.evil_next and doc.get("next"):
+            doc["next"] = doc["next"].replace(f"127.0.0.1:{self.server.server_port}", "203.0.113.9")
+        self._send(200, doc)
 
     def do_POST(self) -> None:  # noqa: N802
         self.seen.append(("POST", self.path, ""))
@@ -151,6 +155,7 @@ class _NetBox(BaseHTTPRequestHandler):
 @pytest.fixture()
 def netbox():
     _NetBox.seen = []
+    _NetBox.evil_next = False
     server = ThreadingHTTPServer(("127.0.0.1", 0), _NetBox)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -215,3 +220,11 @@ def test_records_saved_as_plain_lists_are_known_by_their_urls(tmp_path: Path) ->
     summary = import_netbox(folder, tmp_path / "lists.twin.db")
     assert summary.report.issues == [], [str(i) for i in summary.report.issues]
     _check_design(summary.path)
+
+
+def test_a_next_link_to_another_host_is_not_followed(netbox: str, tmp_path: Path) -> None:
+    _NetBox.evil_next = True
+    result = twin("import", "netbox", netbox, "-o", tmp_path / "x.twin.db", env={"NETBOX_TOKEN": TOKEN})
+    assert result.returncode == 0, result.stderr
+    assert "the next page is on another host (http://203.0.113.9/api/dcim/racks/" in result.stderr
+    assert _rows(tmp_path / "x.twin.db", "select count(*) from racks") == [(2,)]          # page 1 only

@@ -42,16 +42,51 @@ def _rows(path: Path, sql: str, *args) -> list[tuple]:
         return conn.execute(sql, args).fetchall()
 
 
-def test_whole_dump_counts(everything) -> None:
+def _circuit_ends(dump: Path) -> dict[int, tuple[str, int]]:
+    """dcim.cable pk -> (circuit ID, site pk) for every cable ending at a circuit termination, from the JSON."""
+    objs = json.loads(dump.read_text())
+    cids = {o["pk"]: o["fields"]["cid"] for o in objs if o["model"] == "circuits.circuit"}
+    cts = {o["pk"]: o["fields"] for o in objs if o["model"] == "circuits.circuittermination"}
+    return {o["fields"]["cable"]: (cids[cts[o["fields"]["termination_id"]]["circuit"]],
+                                   cts[o["fields"]["termination_id"]]["site"])
+            for o in objs if o["model"] == "dcim.cabletermination"
+            and o["fields"]["termination_type"] == ["circuits", "circuittermination"]}
+
+
+def _to_carrier(dump: Path, slug: str) -> int:
+    """Cables from the site `slug` to a carrier's circuit termination there."""
+    site = next(o["pk"] for o in json.loads(dump.read_text()) if o["model"] == "dcim.site" and o["fields"]["slug"] == slug)
+    return sum(s == site for _, s in _circuit_ends(dump).values())
+
+
+def test_whole_dump_counts(everything, dump: Path) -> None:
     c = everything.counts
-    assert (c["halls"], c["racks"], c["parts"], c["cables"]) == (17, 42, 42 + 72, 108 - 32)
+    demarcs = len(set(_circuit_ends(dump).values()))          # one demarc part per circuit and site
+    assert len(_circuit_ends(dump)) == 32 and demarcs > 0
+    assert (c["halls"], c["racks"], c["parts"], c["cables"]) == (17, 42, 42 + 72 + demarcs, 108)
     assert c["power_nodes"] == 4 + 48 + 13           # panels, feeds, the closets' PDUs
-    circuits = [i for i in everything.report.issues if i.code == "cable-circuit"]
-    assert len(circuits) == 32 and all(i.where.startswith("dcim.cable pk ") for i in circuits)
-    assert "circuits.circuittermination pk 15" in circuits[0].message
+    assert not [i for i in everything.report.issues if i.code.startswith("cable")]
     design = load_design(everything.path)
     assert design.warnings == []
-    assert sorted(set(design.cable_kind())) == ["fiber", "power", "utp"]
+    assert sorted(set(design.cable_kind())) == ["fiber", "power", "smf", "utp"]     # carriers hand over on SMF
+
+
+def test_circuit_cables_end_at_a_demarc_part_named_by_the_circuit_id(everything, dump: Path) -> None:
+    rows = _rows(everything.path, """select c.name, pd.name, d.name, t.kind, pd.rack_id, h.name, pd.x - h.origin_x_m,
+        pd.y - h.origin_y_m, h.width_m, h.depth_m from cables c
+        join ports a on a.id = c.a_port_id join ports b on b.id = c.b_port_id
+        join ports d on d.id = case when a.kind = 'circuit-termination' then a.id else b.id end
+        join parts pd on pd.id = d.part_id join part_types t on t.id = pd.part_type_id
+        join parts po on po.id = case when a.kind = 'circuit-termination' then b.part_id else a.part_id end
+        join racks r on r.id = po.rack_id join halls h on h.id = r.hall_id
+        where a.kind = 'circuit-termination' or b.kind = 'circuit-termination'""")
+    ends = _circuit_ends(dump)
+    assert len(rows) == len(ends) == 32
+    sites = {o["pk"]: o["fields"]["name"] for o in json.loads(dump.read_text()) if o["model"] == "dcim.site"}
+    for cable, demarc, port, kind, rack, hall, x, y, width, depth in rows:
+        cid, site = ends[int(cable[2:])]
+        assert (demarc, kind, rack, hall) == (cid, "demarc", None, sites[site]), cable    # site level, in its hall
+        assert 0 < x < width and 0 < y < depth and port.startswith("term ")
 
 
 def test_named_rack_devices_at_their_u(mdf) -> None:
@@ -92,11 +127,13 @@ def test_power_feed_chain(mdf, everything) -> None:
     assert closet == [("dmi01-akron-pdu01", "pdu", 1)]
 
 
-def test_cli_info_check_and_image(mdf, tmp_path: Path) -> None:
+def test_cli_info_check_and_image(mdf, dump: Path, tmp_path: Path) -> None:
     info = twin("info", mdf.path, "--json")
     assert info.returncode == 0, info.stderr
     summary = json.loads(info.stdout)
-    assert summary["racks"] == 26 and summary["cables"] == 12 and summary["power_nodes"] == 52
+    to_carrier = _to_carrier(dump, "ncsu-065")
+    assert to_carrier > 0
+    assert summary["racks"] == 26 and summary["cables"] == 12 + to_carrier and summary["power_nodes"] == 52
     assert summary["parts_per_kind"]["network_switch"] == 10 and summary["it_power_kw"] > 0
     check = twin("check", mdf.path)
     assert check.returncode == 0, check.stderr
@@ -132,7 +169,7 @@ def test_bad_objects_become_warnings_naming_them(dump: Path, tmp_path: Path) -> 
     assert "dcim.device pk 99: U26 in R105 is already taken by dcim.device pk 98" in err
     assert "unknown interface type '3200gbase-x-future'" in err and "dcim.device pk 96 'ncsu-coreswitch1'" in err
     cables = _rows(tmp_path / "bad.twin.db", "select count(*) from cables")[0][0]
-    assert cables == 11
+    assert cables == 12 + _to_carrier(dump, "ncsu-065") - 1
 
 
 def test_unusable_files_exit_1(dump: Path, tmp_path: Path) -> None:
@@ -174,7 +211,7 @@ def test_feed_cabled_to_a_power_port_feeds_that_device(dump: Path, tmp_path: Pat
     chain = _rows(summary.path, """select n.name, up.name from parts p join power_nodes n on n.id = p.power_node_id
         join power_nodes up on up.id = n.parent_id where p.name = 'ncsu-coreswitch1'""")
     assert chain == [("P2-3B", "Panel 2")]
-    assert summary.counts["cables"] == 12                     # the feed cable is a power-chain link, not a cable
+    assert summary.counts["cables"] == 12 + _to_carrier(dump, "ncsu-065")   # the feed cable is a power-chain link
     assert summary.report.defaulted["power feed cable kept as a power-chain link, not drawn"] == 1
 
 
@@ -208,3 +245,14 @@ def test_half_u_position_top_overflow_and_pre_3_3_cable_ends(dump: Path, tmp_pat
     above = [i for i in summary.report.issues if i.code == "above-rack"]
     assert [i.where for i in above] == ["dcim.device pk 101"] and "R106" in above[0].message
     assert summary.counts["cables"] == 12                                 # the MDF's interface ↔ panel cables
+
+
+def test_rack_size_from_its_form_factor_is_counted_once_per_rack(everything, dump: Path) -> None:
+    racks = [o["fields"] for o in json.loads(dump.read_text()) if o["model"] == "dcim.rack"]
+    expected: dict[str, int] = {}
+    for r in racks:
+        if not r.get("outer_width") or not r.get("outer_depth"):
+            key = f"rack outer size from its form factor ({r.get('type') or '4-post-cabinet'})"
+            expected[key] = expected.get(key, 0) + 1
+    got = {k: n for k, n in everything.report.defaulted.items() if k.startswith("rack outer size")}
+    assert sum(expected.values()) == 42 and got == expected

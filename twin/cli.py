@@ -251,10 +251,20 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("folder", help="device-type library folder (device-types/, schema/…)")
     i.add_argument("-o", "--output", required=True, help="catalog TOML to write")
     i.set_defaults(func=_import)
-    i = isub.add_parser("netbox", help="NetBox dumpdata JSON → design file")
-    i.add_argument("dump", help="Django dumpdata JSON of a NetBox database")
+    i = isub.add_parser("netbox", help="NetBox dumpdata JSON, REST API pages or a live NetBox → design file")
+    i.add_argument("dump", metavar="SOURCE", help="Django dumpdata JSON of a NetBox database, a folder of saved "
+                                                  "REST API pages (/api/dcim/…, /api/circuits/…), or a NetBox URL "
+                                                  "(read only)")
+    i.add_argument("--token-env", default="NETBOX_TOKEN", metavar="VAR",
+                   help="environment variable holding the NetBox API token for a URL (default NETBOX_TOKEN)")
     i.add_argument("-o", "--output", required=True, help="design file to write (.twin.db)")
     i.add_argument("--site", metavar="SLUG", help="import only this site (default: every site with racks)")
+    i.set_defaults(func=_import)
+    i = isub.add_parser("cad", help="a CAD rack assembly (STEP) → a proposed rack type (catalog TOML)")
+    i.add_argument("file", help="STEP file (AP203/AP214/AP242) of a rack assembly")
+    i.add_argument("--as", dest="as_", nargs=2, metavar=("rack-type", "NAME"), required=True,
+                   help="what to make of it: a rack type named NAME, with slots at U positions")
+    i.add_argument("-o", "--output", required=True, help="catalog TOML to write")
     i.set_defaults(func=_import)
     p.set_defaults(func=lambda _a, p=p: (p.print_help(), 2)[1])
     from twin.cli_review import add_review_commands

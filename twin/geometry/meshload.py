@@ -1,6 +1,7 @@
 """Load user-supplied CAD meshes into twin's frame, robustly.
 
-Any format trimesh reads is accepted; scenes are flattened with their node transforms,
+Any format trimesh reads is accepted, and STEP through OpenCASCADE (`steptess`, tessellated
+once per file content and cached beside the design); scenes are flattened with their node transforms,
 glTF/GLB (Y-up by spec) is turned Z-up with its front kept facing -Y, and the result is
 re-centred so the origin is the centre of the bottom face of its bounds. A file that
 cannot be used (missing, empty, corrupt, a point cloud, a zip bomb, a loader whose
@@ -24,6 +25,7 @@ from twin.model.limits import LIMITS, limit
 from .assetpath import REFUSED, AssetRefused, contained_resolver, read_regular
 from .decimate import cluster_decimate
 from .mesh import GREY, Mesh, box_mesh
+from .steptess import STEP_SUFFIXES, StepUnusable, load_step
 
 log = logging.getLogger("twin.geometry")
 
@@ -36,7 +38,7 @@ DEFAULT_PLACEHOLDER_SIZE = (0.1, 0.1, 0.1)
 PLACEHOLDER_COLOR = (200, 60, 160)  # muted magenta: visibly "missing asset", not a real part
 
 UNIT_SCALES = {"m": 1.0, "mm": 0.001}
-MESH_SUFFIXES = (".glb", ".gltf", ".stl", ".obj", ".ply", ".off", ".3mf", ".dae")
+MESH_SUFFIXES = (".glb", ".gltf", ".stl", ".obj", ".ply", ".off", ".3mf", ".dae") + STEP_SUFFIXES
 _YUP_SUFFIXES = (".glb", ".gltf")
 _TEXT_SUFFIXES = (".obj", ".off", ".gltf", ".dae")
 _OPTIONAL_DEPS = {".3mf": "networkx and lxml", ".dae": "pycollada"}
@@ -46,14 +48,32 @@ _OPTIONAL_DEPS = {".3mf": "networkx and lxml", ".dae": "pycollada"}
 Y_UP_TO_Z_UP = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
 
 
+@dataclass(frozen=True)
+class MeshPart:
+    """One named part of an assembly (a STEP product instance): its bounds in the mesh's frame.
+
+    `path` is its place in the assembly, the top assembly first and the part itself last.
+    """
+
+    name: str
+    lo: tuple[float, float, float]
+    hi: tuple[float, float, float]
+    triangles: int
+    path: tuple[str, ...] = ()
+
+
 @dataclass
 class MeshLoad:
-    """Result of load_mesh: the mesh in twin's frame, warnings to show, and whether it is a stand-in."""
+    """Result of load_mesh: the mesh in twin's frame, warnings to show, and whether it is a stand-in.
+
+    `parts` names the assembly's children (STEP files) with their bounds; empty for other formats.
+    """
 
     mesh: Mesh
     warnings: list[str] = field(default_factory=list)
     placeholder: bool = False
     source: Path = Path()
+    parts: list[MeshPart] = field(default_factory=list)
 
 
 class _Unusable(Exception):
@@ -82,12 +102,15 @@ def load_mesh(
     path: str | Path,
     units: str = "m",
     fallback_size: tuple[float, float, float] | None = None,
+    cache_dir: str | Path | None = None,
 ) -> MeshLoad:
     """Load a mesh file into twin's frame (metres, Z up, front -Y, origin bottom-centre).
 
     `units` is the file's length unit, "m" or "mm"; anything else raises ValueError. Problems
     with the file itself never raise: they give a placeholder box of `fallback_size`.
-    Results are cached by (resolved path, mtime_ns, size, units).
+    Results are cached by (resolved path, mtime_ns, size, units). A STEP file states its own
+    unit; its tessellation is kept in `cache_dir` (the scene passes `.twin-cache/` beside the
+    design), and with no `cache_dir` only in this process: a load writes nothing unasked.
     """
     if units not in UNIT_SCALES:
         raise ValueError(f"unknown mesh units {units!r}: use one of {', '.join(UNIT_SCALES)}")
@@ -105,7 +128,8 @@ def load_mesh(
         hit = _cache.get(key)
     if hit is not None:
         return hit
-    result = _load_uncached(source, resolved, units, fallback_size)
+    cache = Path(cache_dir) if cache_dir is not None else None
+    result = _load_uncached(source, resolved, units, fallback_size, cache)
     with _cache_lock:
         _cache[key] = result
     return result
@@ -117,11 +141,15 @@ def _placeholder(source: Path, reason: str, fallback_size) -> MeshLoad:
     return MeshLoad(placeholder_mesh(fallback_size), [msg], True, source)
 
 
-def _load_uncached(source: Path, resolved: Path, units: str, fallback_size) -> MeshLoad:
+def _load_uncached(source: Path, resolved: Path, units: str, fallback_size, cache_dir: Path | None) -> MeshLoad:
     warnings: list[str] = []
+    parts: list[MeshPart] = []
     try:
-        mesh = _read(resolved, UNIT_SCALES[units], warnings, source)
-    except _Unusable as exc:
+        if resolved.suffix.lower() in STEP_SUFFIXES:
+            mesh = _read_step(resolved, units, warnings, source, cache_dir, parts)
+        else:
+            mesh = _read(resolved, UNIT_SCALES[units], warnings, source)
+    except (_Unusable, StepUnusable) as exc:
         return _placeholder(source, str(exc), fallback_size)
     except AssetRefused as exc:
         return _placeholder(source, str(exc), fallback_size)
@@ -131,7 +159,25 @@ def _load_uncached(source: Path, resolved: Path, units: str, fallback_size) -> M
         return _placeholder(source, "file structure too deeply nested", fallback_size)
     for w in warnings:
         log.warning(w)
-    return MeshLoad(mesh, warnings, False, source)
+    return MeshLoad(mesh, warnings, False, source, parts)
+
+
+def _read_step(path: Path, units: str, warnings: list[str], source: Path, cache_dir: Path | None,
+               parts: list[MeshPart]) -> Mesh:
+    """A STEP file's tessellation (cached), cleaned, capped and framed like every mesh; `parts` filled."""
+    step = load_step(path, cache_dir)
+    if units != "m":
+        warnings.append(f"{source}: mesh_units {units!r} ignored: a STEP file states its own length unit")
+    ends = np.cumsum(step.part_faces)
+    starts = ends - step.part_faces
+    boxes = []
+    for name, path, a, b in zip(step.names, step.paths or [(n,) for n in step.names], starts, ends):
+        used = step.vertices[np.unique(step.faces[a:b])]
+        boxes.append((name, used.min(axis=0), used.max(axis=0), int(b - a), tuple(path)))
+    mesh, origin = _frame(step.vertices, step.faces, step.colors, 1.0, warnings, source)
+    parts += [MeshPart(n, tuple((lo - origin).tolist()), tuple((hi - origin).tolist()), t, p)
+              for n, lo, hi, t, p in boxes]
+    return mesh
 
 
 def _read(path: Path, scale: float, warnings: list[str], source: Path) -> Mesh:
@@ -162,6 +208,12 @@ def _read(path: Path, scale: float, warnings: list[str], source: Path) -> Mesh:
         raise
     if suffix in _YUP_SUFFIXES:
         verts = verts @ Y_UP_TO_Z_UP.T
+    return _frame(verts, faces, colors, scale, warnings, source)[0]
+
+
+def _frame(verts: np.ndarray, faces: np.ndarray, colors: np.ndarray | None, scale: float, warnings: list[str],
+           source: Path) -> tuple[Mesh, np.ndarray]:
+    """Clean, cap (decimate) and scale triangles, then move the origin to the bottom centre; (mesh, origin)."""
     verts, faces, colors = _clean(verts, faces, colors, warnings, source)
     if len(faces) > MAX_TRIANGLES:
         before = len(faces)
@@ -172,7 +224,7 @@ def _read(path: Path, scale: float, warnings: list[str], source: Path) -> Mesh:
     lo, hi = verts.min(axis=0), verts.max(axis=0)
     origin = np.array([(lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2, lo[2]])
     verts = verts - origin
-    return Mesh(verts.astype(np.float32), faces.astype(np.int32), colors)
+    return Mesh(verts.astype(np.float32), faces.astype(np.int32), colors), origin
 
 
 def _looks_text(data: bytes, suffix: str) -> bool:

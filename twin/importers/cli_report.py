@@ -12,6 +12,8 @@ from twin.importers.report import ImportReport
 
 
 def run_import(args: argparse.Namespace) -> int:
+    if args.what == "cad":
+        return _import_cad(args)
     if args.what == "device-types":
         from twin.importers.netbox_library import load_device_type_library, write_catalog_toml
 
@@ -23,9 +25,9 @@ def run_import(args: argparse.Namespace) -> int:
                   f"({counts['module types']} module types validated, not placed); {counts['failed']} files failed")
         _print_report(catalog.report)
         return 0 if catalog.part_types else _nothing(catalog.report)
-    from twin.importers.netbox_site import import_netbox_dump
+    from twin.importers.netbox_site import import_netbox
 
-    summary = import_netbox_dump(args.dump, args.output, site=args.site)
+    summary = import_netbox(args.dump, args.output, site=args.site, token_env=args.token_env)
     c = summary.counts
     if summary.usable:
         print(f"imported {summary.path}: {c.get('halls', 0)} halls, {c.get('racks', 0)} racks, "
@@ -33,6 +35,37 @@ def run_import(args: argparse.Namespace) -> int:
               f"{c.get('cables', 0)} cables, {c.get('power_nodes', 0)} power nodes")
     _print_report(summary.report)
     return 0 if summary.usable else _nothing(summary.report)
+
+
+def _import_cad(args: argparse.Namespace) -> int:
+    """`twin import cad RACK.step --as rack-type NAME -o OUT.toml`: a rack type proposed from a CAD assembly."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from twin.errors import TwinError
+    from twin.importers.cad_rack import proposal_toml, propose_rack_type
+
+    what, name = args.as_
+    if what != "rack-type":
+        raise TwinError(args.file, f"cannot import CAD as {what!r}; the one choice is: --as rack-type NAME",
+                        where="--as")
+    out = Path(args.output)
+    proposal = propose_rack_type(args.file, name, cache_dir=out.resolve().parent / ".twin-cache")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(proposal_toml(proposal, Path(args.file), out))
+    os.replace(tmp, out)
+    print(f"wrote {out}: rack type {name!r}, {proposal.rack_u} {proposal.pitch_name}s, {len(proposal.slots)} slots "
+          f"placed, {len(proposal.unplaced)} children not placed")
+    for slot in sorted(proposal.slots, key=lambda s: s.u):
+        print(f"  U{slot.u:<3} {slot.u_height}U  {slot.name}")
+    for note in proposal.notes:
+        print(f"  note: {note}")
+    for child, why in proposal.unplaced:
+        print(f"twin: warning: {args.file}: {child}: not placed: {why}", file=sys.stderr)
+    return 0
 
 
 def _print_report(report: ImportReport) -> None:
@@ -45,7 +78,9 @@ def _print_report(report: ImportReport) -> None:
     for line in report.lines():
         print(f"twin: warning: {line}", file=sys.stderr)
     if report.issues:
-        print(f"  {len(report.issues)} warnings", file=sys.stderr)
+        print(f"  {len(report.issues)} warnings, by reason:", file=sys.stderr)
+        for line in report.reason_lines():
+            print(f"  {line}", file=sys.stderr)
 
 
 def _nothing(report: ImportReport) -> int:

@@ -30,6 +30,8 @@ MODELS = {
     "dcim.manufacturer": "manufacturers", "dcim.devicetype": "device_types", "dcim.devicerole": "device_roles",
     "dcim.device": "devices", "dcim.interface": "interfaces", "dcim.frontport": "front_ports",
     "dcim.rearport": "rear_ports", "dcim.consoleport": "console_ports", "dcim.consoleserverport": "console_server_ports",
+    "circuits.circuit": "circuits", "circuits.circuittermination": "circuit_terminations",
+    "circuits.provider": "providers", "dcim.coolingsource": "cooling_sources", "dcim.coolingfeed": "cooling_feeds",
     "dcim.powerport": "power_ports", "dcim.poweroutlet": "power_outlets", "dcim.cable": "cables",
     "dcim.cabletermination": "terminations", "dcim.powerpanel": "power_panels", "dcim.powerfeed": "power_feeds",
     "dcim.devicebay": "device_bays", "contenttypes.contenttype": "content_types",
@@ -84,7 +86,7 @@ def read_dumpdata(path: str | Path, report: ImportReport) -> NetBoxRecords:
     for i, obj in enumerate(objects):
         table = MODELS.get(str(obj.get("model"))) if isinstance(obj, dict) else None
         if isinstance(obj, dict) and "model" in obj and table is None:
-            records.skipped_models[str(obj["model"])] += 1       # users, IPAM, circuits…: not twin's business
+            records.skipped_models[str(obj["model"])] += 1       # users, IPAM, tenancy…: not twin's business
             continue
         if table == "content_types" and "pk" not in obj:
             continue                          # natural-key content types: cable ends then name their model

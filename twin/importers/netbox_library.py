@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,12 +26,13 @@ from decimal import Decimal, InvalidOperation, localcontext
 from jsonschema import Draft202012Validator, ValidationError
 from jsonschema.validators import extend
 from referencing import Registry, Resource
+from referencing.exceptions import Unresolvable as ReferencingError
 
 from twin.errors import TwinError
 from twin.files import write_text_atomic
 from twin.importers.import_checks import device_type_problem, entry_problem
 from twin.importers.safe_files import ImportRefused, contained, library_files, load_yaml, read_bounded
-from twin.importers.netbox_types import EIA_U_M, KG_PER, part_type_from_netbox, supplier_key
+from twin.importers.netbox_types import EIA_U_M, KG_PER, infer_kind, part_type_from_netbox, supplier_key
 from twin.importers.report import ImportReport
 
 SCHEMA_IDS = {"device-types": "urn:devicetype-library:device-type",
@@ -68,21 +70,27 @@ class Catalog:
     suppliers: dict[str, dict[str, Any]] = field(default_factory=dict)
     part_types: dict[str, dict[str, Any]] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)      # part type name -> file it came from
+    kind_why: dict[str, str] = field(default_factory=dict)     # part type name -> why its kind was chosen
     report: ImportReport = field(default_factory=lambda: ImportReport(""))
 
 
 def load_device_type_library(root: str | Path) -> Catalog:
-    """Validate and map every YAML file under `root`; raise only when `root` is not a folder."""
+    """Validate and map every YAML file under `root`; raise only when `root` is not a folder.
+
+    `root` is a library root, its `device-types/` (or `rack-types/`…) folder, or one vendor's
+    folder in it: the schemas are found by walking up from `root` to the library root.
+    """
     root = Path(root)
     if not root.is_dir():
         raise TwinError(root, "not a folder of NetBox device types" if root.exists() else "no such folder")
     catalog = Catalog(report=ImportReport(str(root)))
     report = catalog.report
-    validators = _validators(root, report)
+    library = library_root(root)
+    validators = _validators(root, report, library)
     files = library_files(root, (".yaml", ".yml"), lambda path, why: report.warn("not-read", str(path), why))
     counts = {"device types": 0, "rack types": 0, "module types": 0, "failed": 0, "files": len(files)}
     for path in files:
-        section = next((part for part in path.relative_to(root).parts if part in SCHEMA_IDS), None)
+        section = _section(path, library)
         if section is None:
             continue
         where = str(path)
@@ -91,7 +99,11 @@ def load_device_type_library(root: str | Path) -> Catalog:
             counts["failed"] += 1
             continue
         validator = validators.get(section)
-        errors = sorted(validator.iter_errors(data), key=lambda e: list(e.path)) if validator else []
+        try:
+            errors = sorted(validator.iter_errors(data), key=lambda e: list(e.path)) if validator else []
+        except ReferencingError as exc:             # jsonschema wraps it in a subclass
+            report.warn("schema-ref", where, f"the schema refers to something not found ({exc}); not validated")
+            errors = []
         for error in errors:
             report.warn("schema", f"{where}: {_field(error)}", _message(error))
         if errors:
@@ -106,6 +118,8 @@ def load_device_type_library(root: str | Path) -> Catalog:
             continue
         name, entry = made
         counts["rack types" if section == "rack-types" else "device types"] += 1
+        if section != "rack-types":
+            catalog.kind_why[name] = infer_kind(data)[1]
         if name in catalog.part_types:
             report.warn("duplicate-slug", f"{where}: slug", f"slug {name!r} also in {catalog.sources[name]}; "
                                                             "the later file wins")
@@ -115,6 +129,9 @@ def load_device_type_library(root: str | Path) -> Catalog:
         catalog.suppliers.setdefault(entry["supplier"], {"name": vendor or "unknown", "country": ""})
     if catalog.suppliers:
         report.default("supplier country unknown (NetBox does not say where a vendor builds)", len(catalog.suppliers))
+    if files and not any(counts[k] for k in ("device types", "rack types", "module types", "failed")):
+        report.notes.append(f"{len(files)} YAML files, none under a device-types/, module-types/ or rack-types/ "
+                            "folder: give the library root, its device-types/ folder or a vendor folder in it")
     report.counts = counts
     return catalog
 
@@ -138,6 +155,30 @@ def _mapped(section: str, data: dict[str, Any], path: Path, root: Path,
     return name, entry
 
 
+def library_root(folder: Path) -> Path:
+    """The device-type library `folder` belongs to: it or the nearest folder above it with a `schema/`.
+
+    A vendor folder (`device-types/Cisco`) or `device-types/` itself is then read with the
+    library's schemas; a folder with no schema anywhere above is its own root.
+    """
+    folder = folder.resolve()
+    for candidate in (folder, *folder.parents):
+        if (candidate / "schema").is_dir() and any((candidate / "schema").glob("*.json")):
+            return candidate
+        if candidate.name in SCHEMA_IDS:
+            return candidate.parent
+    return folder
+
+
+def _section(path: Path, library: Path) -> str | None:
+    """Which kind of file `path` is (device-types, module-types, rack-types), by the folder it sits in."""
+    try:
+        parts = path.resolve().relative_to(library).parts
+    except ValueError:
+        parts = path.parts
+    return next((part for part in parts if part in SCHEMA_IDS), None)
+
+
 def rack_type_entry(data: dict[str, Any], where: str, report: ImportReport) -> tuple[str, dict[str, Any]]:
     """A NetBox rack type as a twin rack frame part type (outer size from outer_* when given)."""
     u = int(float(data.get("u_height") or 42))
@@ -157,8 +198,14 @@ def rack_type_entry(data: dict[str, Any], where: str, report: ImportReport) -> t
 
 
 def write_catalog_toml(catalog: Catalog, out: str | Path) -> Path:
-    """Write the catalog as TOML a spec can name (`[catalog] netbox_device_types = "…toml"`)."""
+    """Write the catalog as TOML a spec can name (`[catalog] netbox_device_types = "…toml"`).
+
+    Each part type's `kind` is written with the reason it was inferred. It is the user's to
+    change: importing again into the same file keeps every kind that differs from what the
+    import infers (an edit by hand), and the report says how many were kept.
+    """
     out = Path(out)
+    kept = _kept_kinds(catalog, out)
     lines = ["# twin catalog imported from a NetBox device-type library.",
              f"# Source: {catalog.report.source}. Sizes, airflow volume and cooling are twin defaults where",
              "# NetBox says nothing (see docs/netbox-mapping.md).", "", "[suppliers]"]
@@ -169,6 +216,11 @@ def write_catalog_toml(catalog: Catalog, out: str | Path) -> Path:
         for key, value in entry.items():
             if key == "ports":
                 continue
+            if key == "kind" and name in kept:
+                value = kept[name]
+                lines.append("# kind set by hand in this file (kept on import)")
+            elif key == "kind" and name in catalog.kind_why:
+                lines.append(f"# kind inferred: {catalog.kind_why[name]} (edit it to override; a new import keeps it)")
             if key.endswith("_image"):
                 value = os.path.relpath(value, out.parent.resolve()) if Path(value).is_absolute() else value
             lines.append(f"{key} = {_toml_value(value)}")
@@ -178,6 +230,21 @@ def write_catalog_toml(catalog: Catalog, out: str | Path) -> Path:
                       f"offset = {_toml_value(p['offset'])} }}," for p in entry["ports"]]
             lines.append("]")
     return write_text_atomic(out, "\n".join(lines) + "\n")     # a full disk leaves no half catalog behind
+
+
+def _kept_kinds(catalog: Catalog, out: Path) -> dict[str, str]:
+    """Kinds in an existing catalog TOML at `out` that differ from this import's: edits to keep."""
+    try:
+        old = tomllib.loads(out.read_text(encoding="utf-8")).get("part_types", {}) if out.is_file() else {}
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return {}
+    kept = {name: str(old[name]["kind"]) for name, entry in catalog.part_types.items()
+            if isinstance(old.get(name), dict) and isinstance(old[name].get("kind"), str)
+            and old[name]["kind"] != entry["kind"]}
+    if kept:
+        catalog.report.notes.append(f"kept the kind of {len(kept)} part types as set by hand in {out} "
+                                    f"({', '.join(sorted(kept)[:5])}{'…' if len(kept) > 5 else ''})")
+    return kept
 
 
 def catalog_tables(source: Path, spec_path: Path, where: str) -> dict[str, Any]:
@@ -198,14 +265,23 @@ def catalog_tables(source: Path, spec_path: Path, where: str) -> dict[str, Any]:
     return {key: raw.get(key, {}) for key in ("suppliers", "part_types")}
 
 
-def _validators(root: Path, report: ImportReport) -> dict[str, Any]:
-    """One validator per file kind from every schema/*.json under (or just above) `root`."""
+def _validators(root: Path, report: ImportReport, library: Path | None = None) -> dict[str, Any]:
+    """One validator per file kind from every schema/*.json under `root` and in the library root above it.
+
+    A schema folder inside `root` that is a symlink out of it is not followed (one warning). A
+    schema file without `$id` (older snapshots) is known by its file name instead:
+    `devicetype.json` is `urn:devicetype-library:device-type`, `components.json` is
+    `…:components`, so the files that name it are still validated.
+    """
+    library = library or library_root(root)
     real_root = os.path.realpath(root)
     inside = [p for p in root.rglob("schema") if p.is_dir()]
     for p in [p for p in inside if os.path.commonpath([os.path.realpath(p), real_root]) != real_root]:
         report.warn("not-read", str(p), "a symlink to a folder outside the library; not followed")
     folders = [p for p in inside if os.path.commonpath([os.path.realpath(p), real_root]) == real_root]
-    folders += [p / "schema" for p in root.parents[:2] if (p / "schema").is_dir()]
+    for above in (library, *library.parents[:2]):          # a snapshot beside the library shares its schemas
+        if (above / "schema").is_dir() and (above / "schema").resolve() not in [f.resolve() for f in folders]:
+            folders.append(above / "schema")
     resources = []
     for folder in folders:
         for path in library_files(folder, (".json",), lambda p, why: report.warn("schema-file", str(p), why)):
@@ -219,7 +295,9 @@ def _validators(root: Path, report: ImportReport) -> dict[str, Any]:
             except (ValueError, RecursionError) as exc:
                 report.warn("schema-file", str(path), f"unreadable JSON schema ({_short(exc)}); not used")
                 continue
-            if isinstance(doc, dict) and doc.get("$id"):
+            if isinstance(doc, dict) and not doc.get("$id"):
+                doc = {**doc, "$id": _id_by_path(path)}
+            if isinstance(doc, dict):
                 resources.append((doc["$id"], Resource.from_contents(doc)))
     registry = Registry().with_resources(resources)
     out: dict[str, Any] = {}
@@ -229,6 +307,12 @@ def _validators(root: Path, report: ImportReport) -> dict[str, Any]:
         elif (root / section).is_dir() or any(root.rglob(section)):
             report.warn("no-schema", str(root), f"no JSON schema {schema_id} found; {section} files not validated")
     return out
+
+
+def _id_by_path(path: Path) -> str:
+    """The library's `$id` for a schema file named `path` (devicetype.json → urn:devicetype-library:device-type)."""
+    name = re.sub(r"^(device|module|rack)type$", r"\1-type", path.stem.lower().replace("_", "-"))
+    return f"urn:devicetype-library:{name}"
 
 
 def _read_yaml(path: Path, report: ImportReport) -> dict[str, Any] | None:

@@ -4,9 +4,12 @@
   device becomes a `ports` row (virtual interfaces excepted), laid out across the face
   NetBox's component kind belongs to.
 - Cables: each `dcim.cable` joins the ports its A and B terminations name. An end at a
-  circuit, at something not in the dump, or at a device that was not imported is skipped
-  with a warning naming the cable; a power feed at one end is not drawn as a cable but
-  becomes the link feed → device in the power chain.
+  circuit termination is a carrier's demarcation point, which is real and in the room: it
+  becomes a port on a site-level `demarc` part named by the circuit ID (one per circuit and
+  site, by the hall's front wall), so the cable is kept. An end at something not in the
+  dump, or at a device that was not imported, is skipped with a warning naming the cable;
+  a power feed at one end is not drawn as a cable but becomes the link feed → device in the
+  power chain.
 - Power: panel → feed → (PDU) → device. A device's power ports cabled to PDU outlets
   make the PDU its feeder; a device with no power cable in a rack with feeds is fed by
   the rack's primary feed (defaulted, and counted). A rack's budget is what its primary
@@ -33,6 +36,9 @@ PORT_MODELS = {"interface": "interfaces", "frontport": "front-ports", "rearport"
                "consoleport": "console-ports", "consoleserverport": "console-server-ports",
                "powerport": "power-ports", "poweroutlet": "power-outlets"}
 LENGTH_M = {"m": 1.0, "cm": 0.01, "km": 1000.0, "ft": 0.3048, "in": 0.0254, "mi": 1609.344}
+DEMARC_TYPE = "netbox-demarc"
+DEMARC_SIZE = (0.45, 0.15, 0.60)         # a carrier's wall-mounted demarcation box
+DEMARC_PITCH_M = 0.6
 
 
 class LinkBuilder:
@@ -47,6 +53,8 @@ class LinkBuilder:
         self.nodes: list[dict[str, Any]] = []
         self.feed_node: dict[int, int] = {}                  # dcim.powerfeed pk -> node index
         self.fed_by_feed: dict[int, int] = {}                # dcim.device pk -> feed pk (a power cable)
+        self.demarc_part: dict[tuple[Any, int], int] = {}    # (circuit pk, hall) -> part index
+        self.demarcs_in_hall: dict[int, int] = {}
 
     # ------------------------------------------------------------------ ports
     def make_ports(self) -> None:
@@ -100,9 +108,11 @@ class LinkBuilder:
         what = f"{app}.{model} pk {target}"
         if (app, model) == ("dcim", "powerfeed"):
             return None
+        if (app, model) == ("circuits", "circuittermination"):
+            return self._demarc_port(term, label, end)
         key = PORT_MODELS.get(model) if app == "dcim" else None
         if key is None:
-            self.m.report.warn("cable-circuit" if app == "circuits" else "cable-end-kind", label,
+            self.m.report.warn("cable-end-kind", label,
                                f"end {end} is {what}: twin has no {model or 'such'} objects; cable skipped")
             return None
         port = self.port_of.get((key, target))
@@ -112,6 +122,53 @@ class LinkBuilder:
                    f"on dcim.device pk {device}, which was not imported")
             self.m.report.warn("cable-missing-end", label, f"end {end} points at {what}, {why}; cable skipped")
         return port
+
+    def _demarc_port(self, term: dict[str, Any], label: str, end: str) -> int | None:
+        """The port of a circuit termination, on its circuit's demarc part at the termination's site."""
+        rec = self.m.rec
+        target = term.get("termination_id")
+        ct = rec.circuit_terminations.get(target)
+        if ct is None:
+            self.m.report.warn("cable-missing-end", label, f"end {end} points at circuits.circuittermination pk "
+                                                           f"{target}, which is not in the dump; cable skipped")
+            return None
+        site = ct.get("site") or ct.get("_site") or term.get("_site")
+        hall = next((k for k, h in enumerate(self.m.halls) if h["site"] == site), None)
+        if hall is None:
+            self.m.report.warn("cable-missing-end", label, f"end {end} is circuits.circuittermination pk {target} "
+                                                           "at a site that was not imported; cable skipped")
+            return None
+        circuit = rec.circuits.get(ct.get("circuit"), {})
+        cid = str(circuit.get("cid") or f"circuit {ct.get('circuit')}")
+        part = self.demarc_part.get((ct.get("circuit"), hall))
+        if part is None:
+            part = self._add_demarc(cid, hall, circuit)
+            self.demarc_part[(ct.get("circuit"), hall)] = part
+        side = str(ct.get("term_side") or "A")
+        speed = ct.get("port_speed") or circuit.get("commit_rate")
+        self.ports.append({"part": part, "name": f"term {side}" if side else f"term {target}",
+                           "kind": "circuit-termination", "offset": (0.0, -DEMARC_SIZE[1] / 2, DEMARC_SIZE[2] / 2),
+                           "rate": float(speed) / 1e6 if isinstance(speed, (int, float)) else 0.0})
+        self.m.report.default("circuit termination as a port on a demarc part by the hall's front wall")
+        return len(self.ports) - 1
+
+    def _add_demarc(self, cid: str, hall: int, circuit: dict[str, Any]) -> int:
+        """A site-level demarcation part for one circuit, stood along the front wall of its hall."""
+        m = self.m
+        if DEMARC_TYPE not in m.types:
+            m.types[DEMARC_TYPE] = {"kind": "demarc", "vendor": "", "model": "circuit demarcation point (NetBox)",
+                                    "u_height": 0, "size": list(DEMARC_SIZE), "u_pitch_m": 0.04445, "mass_kg": 0.0,
+                                    "power_nominal_w": 0.0, "power_max_w": 0.0, "cooling_mode": "none",
+                                    "airflow_cfm": 0.0, "liquid_fraction": 0.0, "supplier": "", "airflow": "",
+                                    "ports": []}
+        h = m.halls[hall]
+        k = self.demarcs_in_hall.get(hall, 0)
+        self.demarcs_in_hall[hall] = k + 1
+        xyz = (h["x0"] + 1.0 + DEMARC_SIZE[0] / 2 + k * DEMARC_PITCH_M, h["y0"] + DEMARC_SIZE[1] / 2 + 0.05, 0.0)
+        part = m._part(cid, DEMARC_TYPE, -1, -1, xyz, 0.0, -1, "")
+        part["hall"] = hall
+        m.parts.append(part)
+        return len(m.parts) - 1
 
     def _cable(self, pk: int, cable: dict[str, Any], label: str, ta: dict[str, Any], tb: dict[str, Any]) -> None:
         feed = next((t for t in (ta, tb) if list(t.get("termination_type") or [])[1:2] == ["powerfeed"]), None)

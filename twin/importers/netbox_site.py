@@ -64,6 +64,20 @@ def import_netbox_dump(dump: str | Path, out: str | Path, site: str | None = Non
     return import_records(records, out, site, report)
 
 
+def import_netbox(source: str | Path, out: str | Path, site: str | None = None,
+                  token_env: str = "NETBOX_TOKEN") -> ImportSummary:
+    """Import from any NetBox source: a dumpdata file, a folder of REST API pages, or a NetBox URL."""
+    from twin.importers.netbox_rest import is_url, read_rest_folder, read_rest_url
+
+    if is_url(str(source)):
+        report = ImportReport(str(source).split("?")[0])
+        return import_records(read_rest_url(str(source), token_env, report), out, site, report)
+    if Path(source).is_dir():
+        report = ImportReport(str(source))
+        return import_records(read_rest_folder(source, report), out, site, report)
+    return import_netbox_dump(source, out, site)
+
+
 def import_records(records: NetBoxRecords, out: str | Path, site: str | None, report: ImportReport) -> ImportSummary:
     """Map records from any NetBox source into a design file written atomically at `out`."""
     out = Path(out)
@@ -98,10 +112,12 @@ class SiteMapper:
         self.roles_of_type: dict[Any, Counter] = {}
         self._rack_numbers: dict[int, tuple[int, float, float]] = {}
         self.refused_types: set[Any] = set()           # device types whose fields break a limit (warned once)
+        self.sized: set[int] = set()                   # racks whose defaulted size was counted
         for pk in sorted(records.devices):                   # grouped once: NetBox sites hold thousands
             dev = records.devices[pk]
             self.devices_in_rack.setdefault(dev.get("rack"), []).append(pk)
-            role = records.device_roles.get(dev.get("role", dev.get("device_role")), {}).get("slug", "")
+            rec = records.device_roles.get(dev.get("role", dev.get("device_role")), {})
+            role = " ".join(str(rec.get(k) or "") for k in ("slug", "name")).strip()     # "leaf Leaf switch"
             self.roles_of_type.setdefault(dev.get("device_type"), Counter())[role] += 1
 
     # ------------------------------------------------------------------ sites → halls
@@ -196,7 +212,8 @@ class SiteMapper:
         u, w, d = self.rack_numbers(rack_pk)
         default_w, default_d = RACK_FOOTPRINT.get(form, RACK_FOOTPRINT["4-post-cabinet"])
         w, d = w or default_w, d or default_d
-        if not rack.get("outer_width") or not rack.get("outer_depth"):
+        if (not rack.get("outer_width") or not rack.get("outer_depth")) and rack_pk not in self.sized:
+            self.sized.add(rack_pk)                  # asked for twice per rack (row depth, then the rack)
             self.report.default(f"rack outer size from its form factor ({form})")
         h = round(RACK_BASE_M + u * EIA_U_M + RACK_TOP_M, 4)
         name = f"netbox-rack-{form}-{u}u-{round(w * 1000)}x{round(d * 1000)}"

@@ -1,8 +1,10 @@
 """The imported site as the column tables `twin.store.writer.write_tables` takes.
 
-NetBox knows nothing of cooling: each hall gets one `Hall air` loop at twin's default
-supply temperature, and air-cooled parts point to it. Liquid-cooled parts keep no loop
-(there is no CDU to feed them); the report counts them.
+Each hall gets one `Hall air` loop at twin's default supply temperature, and air-cooled
+parts point to it. NetBox 4.7's cooling feeds add a loop each (`netbox_cooling`): a rack
+with a feed points to its loop, and so do its liquid- and hybrid-cooled parts. Other
+liquid-cooled parts keep no loop (NetBox says nothing of what cools them); the report
+counts them.
 """
 
 from __future__ import annotations
@@ -53,26 +55,37 @@ def design_tables(m: SiteMapper, links: LinkBuilder, sites: list[int]) -> dict[s
                        "recirculation_c": [RECIRCULATION_C] * len(halls), "ashrae_class": [physics.DEFAULT_ASHRAE_CLASS] * len(halls),
                        "origin_x_m": [h["x0"] for h in halls], "origin_y_m": [h["y0"] for h in halls]}
     report.default(f"hall supply air {SUPPLY_AIR_C:g} °C, ASHRAE {physics.DEFAULT_ASHRAE_CLASS} (NetBox has no cooling)", len(halls))
-    tables["cooling_loops"] = {"id": list(range(1, len(halls) + 1)), "name": [f"{h['name']} air" for h in halls],
-                               "hall_id": list(range(1, len(halls) + 1)), "medium": ["air"] * len(halls),
-                               "supply_c": [SUPPLY_AIR_C] * len(halls), "design_dt_k": [0.0] * len(halls),
-                               "capacity_w": [0.0] * len(halls), "flow_lpm": [0.0] * len(halls)}
+    from twin.importers.netbox_cooling import cooling_loops
+
+    fed, rack_loop = cooling_loops(m)                  # loop k of `fed` has id len(halls) + k + 1
+    rack_loop_id = {r: len(halls) + k + 1 for r, k in rack_loop.items()}
+    tables["cooling_loops"] = {"id": list(range(1, len(halls) + len(fed) + 1)),
+                               "name": [f"{h['name']} air" for h in halls] + [f["name"] for f in fed],
+                               "hall_id": list(range(1, len(halls) + 1)) + [f["hall"] + 1 for f in fed],
+                               "medium": ["air"] * len(halls) + [f["medium"] for f in fed],
+                               "supply_c": [SUPPLY_AIR_C] * len(halls) + [f["supply_c"] for f in fed],
+                               "design_dt_k": [0.0] * len(halls) + [f["design_dt_k"] for f in fed],
+                               "capacity_w": [0.0] * len(halls) + [f["capacity_w"] for f in fed],
+                               "flow_lpm": [0.0] * len(halls) + [f["flow_lpm"] for f in fed]}
     racks = m.racks
     tables["racks"] = {"id": list(range(1, len(racks) + 1)), "name": [r["name"] for r in racks],
                        "hall_id": [r["hall"] + 1 for r in racks], "row": [r["row"] for r in racks],
                        "slot": [r["slot"] for r in racks], "x": [r["x"] for r in racks], "y": [r["y"] for r in racks],
                        "yaw_deg": [r["yaw"] for r in racks], "part_type_id": [type_id[r["type"]] for r in racks],
                        "generation_id": [-1] * len(racks), "power_budget_w": [r["budget"] for r in racks],
-                       "cooling_loop_id": [r["hall"] + 1 for r in racks]}
+                       "cooling_loop_id": [rack_loop_id.get(k, r["hall"] + 1) for k, r in enumerate(racks)]}
     parts = m.parts
     loops = []
     liquid = 0
     for p in parts:
         mode = m.types[p["type"]]["cooling_mode"]
         hall = racks[p["rack"]]["hall"] if p["rack"] >= 0 else p.get("hall", 0)
+        if mode in ("liquid", "hybrid") and p["rack"] in rack_loop_id:
+            loops.append(rack_loop_id[p["rack"]])
+            continue
         loops.append(hall + 1 if mode == "air" else -1)
         liquid += mode in ("liquid", "hybrid")
-    report.default("liquid-cooled part with no coolant loop (NetBox has no CDUs or loops)", liquid)
+    report.default("liquid-cooled part with no coolant loop (no NetBox cooling feed on its rack)", liquid)
     tables["parts"] = {"id": list(range(1, len(parts) + 1)), "name": [p["name"] for p in parts],
                        "part_type_id": [type_id[p["type"]] for p in parts], "rack_id": [_fk(p["rack"]) for p in parts],
                        "u_position": [p["u"] for p in parts], "x": [p["xyz"][0] for p in parts],

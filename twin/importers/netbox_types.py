@@ -47,10 +47,28 @@ _SPECIFIC_WORDS = (("cdu", r"\bcdu\b|coolant distribution"), ("power_shelf", r"p
                    ("patch_panel", r"patch panel|fiber panel|fibre panel|cable management"))
 _GENERIC_WORDS = (("network_switch", r"switch|router|firewall|gateway"),
                   ("compute_tray", r"server|\bgpu\b|compute|storage|\bdgx\b|\bhgx\b"))
+#: Interface names a network OS gives its ports (Cisco, Juniper, Arista, MikroTik, Cumulus…), not a host's.
+_NETWORK_PORT_NAME = re.compile(r"(?i)^(ethernet|gigabitethernet|tengigabitethernet|fastethernet|twentyfivegige|"
+                                r"fortygige|hundredgige|fourhundredgige|gi|te|fa|hu|ether|sfp-?sfpplus|sfp|qsfp|"
+                                r"combo|swp|ge-|xe-|et-|port|p)\s?-?\d+([/:.]\d+)*$")
+#: Host-side management ports, which a server has and which say nothing about switching.
+_MANAGEMENT_NAME = re.compile(r"(?i)mgmt|manage|ipmi|bmc|ilo|idrac|xcc|console|oob")
+#: Makers of network gear only: a type of theirs with ports and no other clue is a switch or router.
+_NETWORK_VENDORS = re.compile(r"(?i)\b(arista|juniper|mikrotik|ubiquiti|edge-?core|fortinet|palo alto|extreme "
+                              r"networks|aruba|netgear|ruckus|brocade|cumulus|allied telesis|zyxel|mellanox|"
+                              r"nokia)\b")
+SWITCH_MIN_PORTS = 16             # data interfaces that make a device a switch whatever their names
+NAMED_SWITCH_MIN_PORTS = 8        # ... or this many, most named as a network OS names its ports
 
 
 def infer_kind(dt: dict[str, Any], role: str = "") -> tuple[str, str]:
-    """(twin kind, why): from the device role, specific words in the type, its connectors, then generic words."""
+    """(twin kind, why): the device role, specific words in the type, its connectors, generic words,
+    then its interfaces (how many data ports, how they are named) and its maker.
+
+    A router is a `network_switch` (twin's kind for switches and routers), never a server: a
+    48-port access switch whose model says only "2930F 48G" is known by its 48 ports, a
+    MikroTik router by its `ether1…` ports or its maker.
+    """
     text = " ".join(str(dt.get(k) or "") for k in ("model", "slug", "description", "comments")).lower()
     role = role.lower()
     for kind, pattern in _SPECIFIC_WORDS + _GENERIC_WORDS:
@@ -66,9 +84,16 @@ def infer_kind(dt: dict[str, Any], role: str = "") -> tuple[str, str]:
     for kind, pattern in _GENERIC_WORDS:
         if re.search(pattern, text):
             return kind, f"model text says {kind}"
-    fast = [i for i in dt.get("interfaces") or [] if (interface_kind(i.get("type", "")) or ("", 0.0))[1] >= 10]
-    if len(fast) >= 16:
-        return "network_switch", "16 or more interfaces at 10G+"
+    data = [str(i.get("name") or "") for i in dt.get("interfaces") or []
+            if str(i.get("type") or "") not in VIRTUAL_INTERFACES and not i.get("mgmt_only")
+            and not _MANAGEMENT_NAME.search(str(i.get("name") or ""))]
+    named = sum(bool(_NETWORK_PORT_NAME.match(n)) for n in data)
+    if len(data) >= SWITCH_MIN_PORTS:
+        return "network_switch", f"{SWITCH_MIN_PORTS} or more data interfaces: a switch or router"
+    if len(data) >= NAMED_SWITCH_MIN_PORTS and 2 * named > len(data):
+        return "network_switch", "data interfaces named as a network OS names its ports: a switch or router"
+    if _NETWORK_VENDORS.search(str(dt.get("manufacturer") or "")):
+        return "network_switch", "a maker of network gear only: a switch or router"
     if dt.get("interfaces") and (dt.get("power-ports") or dt.get("is_full_depth")):
         return "compute_tray", "a full-depth or powered device with a few interfaces: a server"
     return "device", "nothing says what it is"
@@ -104,8 +129,13 @@ def u_height_of(value: Any, where: str, report: ImportReport) -> float:
         report.default("u_height written as a decimal (7.0) read as whole U")
     if u != int(u):
         report.warn("half-u", where, f"u_height {u:g} is not a whole U: stored as {math.ceil(u)} U slots "
-                                     f"with the true height {u * EIA_U_M:.4f} m")
+                                     f"with its own height of {body_height_m(u):.4f} m")
     return u
+
+
+def body_height_m(u: float) -> float:
+    """The height a device of `u` U is drawn and stored at: its U less a hairline seam (4 decimals)."""
+    return round(u * EIA_U_M - SEAM_M, 4)
 
 
 def part_type_from_netbox(dt: dict[str, Any], where: str, report: ImportReport, role: str = "",
@@ -125,7 +155,7 @@ def part_type_from_netbox(dt: dict[str, Any], where: str, report: ImportReport, 
         report.default(f"depth {FULL_DEPTH_M} m (is_full_depth missing)")
     depth = HALF_DEPTH_M if full_depth is False else FULL_DEPTH_M
     if u > 0:
-        size = [RACK_BODY_WIDTH_M, depth, round(u * EIA_U_M - SEAM_M, 4)]
+        size = [RACK_BODY_WIDTH_M, depth, body_height_m(u)]
     else:
         size = list(ZERO_U_SIZES.get(kind, ZERO_U_DEFAULT))
         report.default(f"0 U size {size} m for a {kind}")
@@ -190,8 +220,9 @@ def port_rows(components: dict[str, Any], size: list[float] | tuple[float, ...],
                 known = interface_kind(ntype)
                 if known is None:
                     report.warn("interface-type", f"{where}: {label}.type",
-                                f"unknown interface type {ntype!r} on {comp.get('name')!r}; made a port of kind 'other'")
-                    known = ("other", 0.0)
+                                f"unknown interface type {ntype!r} on {comp.get('name')!r}; made a port of kind "
+                                "'generic'")
+                    known = ("generic", 0.0)
                 kind, rate = known
             else:
                 kind = connector_kind(ntype)

@@ -3,8 +3,11 @@
 twin names a port by its connector and rate (`osfp-800g`, `qsfp-dd-400g`, `rj45`, `c19`),
 which is what the cabling checks need: the rate sets a cable's reach, the connector tells
 copper from optics. NetBox's interface types (`800gbase-x-osfp`, `infiniband-ndr`…) carry
-both, so most are parsed by rule; the rest are listed. A type that fits no rule maps to
-`other` and the caller warns about it.
+both, so most are parsed by rule; the rest are listed by family, one twin kind per family
+whatever the cage (`fibre-channel`, `pon`, `sonet`, `telco`, `dsl`, `coax`, `stacking`,
+`radio`), with the line rate kept beside it. NetBox's own `other` is a `generic` port; a
+type outside every rule and family (a newer NetBox's, a typo) is `None`, and the caller
+warns and makes a `generic` port of it.
 """
 
 from __future__ import annotations
@@ -32,6 +35,17 @@ _NAMED = {"cisco-stackwise": ("stacking", 0.0), "cisco-stackwise-plus": ("stacki
           "cisco-stackwise-320": ("stacking", 320.0), "cisco-stackwise-480": ("stacking", 480.0),
           "cisco-stackwise-1t": ("stacking", 1000.0), "juniper-vcp": ("stacking", 0.0)}
 _RADIO = re.compile(r"^(ieee802\.1[15].*|other-wireless|gsm|cdma|lte|4g|5g)$")
+#: Fibre Channel: `32gfc-sfp28` is 32GFC in an SFP28 cage. One kind for every FC speed and cage.
+_FIBRE_CHANNEL = re.compile(r"^(?P<rate>\d+)gfc-[a-z0-9]+$")
+#: Passive optical networks → downstream Gb/s (ITU-T G.983/G.984/G.987/G.9807/G.989, IEEE 802.3ah/av/ca).
+_PON = {"bpon": 0.622, "epon": 1.25, "10g-epon": 10.0, "gpon": 2.488, "xg-pon": 10.0, "xgs-pon": 10.0,
+        "ng-pon2": 40.0, "25g-pon": 25.0, "50g-pon": 50.0}
+#: SONET OC-n runs at n x 51.84 Mb/s; telco copper T/E carriers at their line rates.
+_SONET = re.compile(r"^sonet-oc(?P<n>\d+)$")
+_TELCO = {"t1": 0.001544, "e1": 0.002048, "t3": 0.044736, "e3": 0.034368}
+#: Other families of the schema's enum: DSL and cable-TV coax links (rate set by the line, not the port).
+_FAMILIES = {"xdsl": ("dsl", 0.0), "docsis": ("coax", 0.0), "moca": ("coax", 0.0), "other": ("generic", 0.0)}
+_STACKING = re.compile(r"^extreme-summitstack(?:-(?P<rate>\d+))?$")
 
 
 @lru_cache(maxsize=1024)                     # a site repeats a few dozen types over and over
@@ -46,6 +60,9 @@ def interface_kind(netbox_type: str) -> tuple[str, float] | None:
         return _NAMED[t]
     if _RADIO.match(t):
         return "radio", 0.0
+    family = _family(t)
+    if family is not None:
+        return family
     if t.startswith("infiniband-"):
         gen = _INFINIBAND.get(t.removeprefix("infiniband-"))
         return (f"{gen[0]}-ib-{gen[1]}g", float(gen[1])) if gen else None
@@ -63,6 +80,26 @@ def interface_kind(netbox_type: str) -> tuple[str, float] | None:
         return "fiber", rate
     if m["media"].startswith(("k", "cx")):        # backplane and CX4 copper: no field cable
         return "backplane", rate
+    return None
+
+
+def _family(t: str) -> tuple[str, float] | None:
+    """(family kind, Gb/s) for the schema's non-Ethernet families, or None."""
+    if t in _FAMILIES:
+        return _FAMILIES[t]
+    if t in _PON:
+        return "pon", _PON[t]
+    if t in _TELCO:
+        return "telco", _TELCO[t]
+    m = _FIBRE_CHANNEL.match(t)
+    if m:
+        return "fibre-channel", float(m["rate"])
+    m = _SONET.match(t)
+    if m:
+        return "sonet", round(int(m["n"]) * 0.05184, 5)
+    m = _STACKING.match(t)
+    if m:
+        return "stacking", float(m["rate"] or 0)
     return None
 
 
@@ -94,7 +131,7 @@ CABLE_KINDS = {"cat3": "utp", "cat5": "utp", "cat5e": "utp", "cat6": "utp", "cat
                "mmf-om4": "fiber", "mmf-om5": "fiber", "smf": "smf", "smf-os1": "smf", "smf-os2": "smf",
                "aoc": "fiber", "power": "power", "usb": "usb"}
 _OPTICAL = ("sfp", "qsfp", "osfp", "cfp", "cxp", "cpak", "cdfp", "xfp", "gbic", "xenpak", "x2", "dsfp", "fiber",
-            "lc", "sc", "st", "fc", "mpo", "splice")
+            "lc", "sc", "st", "fc", "mpo", "splice", "fibre-channel", "pon", "sonet")
 
 
 def is_power_kind(kind: str) -> bool:

@@ -56,5 +56,9 @@ class ImportReport:
                 out.append(f"… and {len(issues) - per_code} more like this ({code})")
         return out
 
+    def reason_lines(self) -> list[str]:
+        """One line per kind of warning, most frequent first: how many, and the reason's code."""
+        return [f"{n:>6,}  {code}" for code, n in sorted(self.codes().items(), key=lambda kv: (-kv[1], kv[0]))]
+
     def defaulted_lines(self) -> list[str]:
         return [f"{n:>6,}  {fact}" for fact, n in sorted(self.defaulted.items(), key=lambda kv: (-kv[1], kv[0]))]

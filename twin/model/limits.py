@@ -53,6 +53,8 @@ LIMITS: dict[str, Limit] = {
     # meshes
     "triangles_per_mesh": Limit(2_000_000, "triangles in one mesh"),
     "triangles_per_scene": Limit(20_000_000, "triangles in the meshes of one design"),
+    "step_tessellate_seconds": Limit(600, "seconds to tessellate one STEP file"),
+    "step_tessellate_bytes": Limit(6 * 1024 ** 3, "bytes of memory for tessellating one STEP file"),
     "mesh_file_bytes": Limit(256 * 1024 * 1024, "bytes in one binary mesh file"),
     "mesh_text_bytes": Limit(64 * 1024 * 1024, "bytes in one text mesh file (OBJ, ASCII STL/PLY, OFF, glTF JSON)"),
     "mesh_side_file_bytes": Limit(128 * 1024 * 1024, "bytes in one file a mesh refers to (glTF buffer, image, OBJ material)"),

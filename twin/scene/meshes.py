@@ -31,6 +31,7 @@ def type_meshes(design: Design) -> tuple[list[Mesh], list[str]]:
     meshes, warnings, own = [], [], []      # own: warnings met here (the loader logs its own)
     pt = design.part_types
     roots = mesh_roots(design)
+    cache = Path(design.source).resolve().parent / ".twin-cache"        # STEP tessellations, beside the design
     scene_left = int(limit("triangles_per_scene"))
     for i in range(len(pt)):
         size = tuple(float(v) for v in pt.size[i])
@@ -49,7 +50,7 @@ def type_meshes(design: Design) -> tuple[list[Mesh], list[str]]:
                 own.append(f"{where}: mesh {mesh_path!r}: {exc}; using a placeholder box")
                 mesh = placeholder_mesh(size)
             else:
-                result = load_mesh(path, units, fallback_size=size)
+                result = load_mesh(path, units, fallback_size=size, cache_dir=cache)
                 warnings += [f"{where}: mesh {mesh_path!r}: {_without_path(w, path)}" for w in result.warnings]
                 mesh = result.mesh
             if mesh.triangle_count > scene_left:

@@ -238,9 +238,7 @@ class _Loader:
         racks = self.load_racks(halls, part_types, generations, cooling_loops)
         self.stage("reading parts", "parts")
         parts = self.load_parts(part_types, racks, cooling_loops)
-        if not len(parts.id):         # every analysis gathers by part: refuse here, naming the table
-            raise TwinError(self.path, "no rows: a design holds at least one part (its rack frames)",
-                            where="table parts")
+        self.check_parts_present(len(parts.id))
         self.stage("reading the power chain", "power_nodes")
         power_nodes = self.load_power_nodes(parts)
         self.resolve_part_power(parts, power_nodes)
@@ -266,6 +264,18 @@ class _Loader:
                       cable_trays=cable_trays, power_nodes=power_nodes, cooling_loops=cooling_loops,
                       sensors=sensors, cable_kinds=self.cable_kinds, port_kinds=self.port_kinds,
                       warnings=self.warnings, lazy=LazyTables(self.path))
+
+    def check_parts_present(self, n_parts: int) -> None:
+        """Refuse racks or cables with no parts at all: each rack stands as a frame part and each cable
+        joins two, so every gather into the parts would be into nothing.
+
+        (An empty design, no racks, parts or cables, still loads: analyses then say they cannot run.)"""
+        if n_parts:
+            return
+        for table, what in (("racks", "racks, each standing as a frame part"), ("cables", "cables between parts")):
+            rows = self.db.execute(f"select count(*) from {table}").fetchone()[0]
+            if rows:
+                raise TwinError(self.path, f"no rows, yet table {table} holds {rows:,} {what}", where="table parts")
 
     def has_column(self, table: str, column: str) -> bool:
         """True when `table` has `column` (files written before a column was added lack it)."""

@@ -148,9 +148,18 @@ def _vti_huge(folder: Path, src: dict) -> Path:
     return path
 
 
+def _step(keep: Callable[[bytes], bytes]) -> Callable[[Path, dict], Path]:
+    """A STEP file made from a real one (the shared AP214 plate) by `keep`."""
+    def make(folder: Path, src: dict) -> Path:
+        path = folder / "in.step"
+        path.write_bytes(keep((src["step"]).read_bytes()))
+        return path
+    return make
+
+
 @dataclass(frozen=True)
 class Kind:
-    """A hostile input: how to make it, what it is fed to (`design`, `spec`, `library`, `dump`, `field`)."""
+    """A hostile input: how to make it, what it is fed to (`design`, `spec`, `library`, `dump`, `field`, `cad`)."""
 
     make: Callable[[Path, dict], Path]
     takes: str
@@ -192,6 +201,9 @@ KINDS: dict[str, Kind] = {
     "dump-list-fields": Kind(_dump(_set_field("dcim.device", "rack", "[1, 2]")), "dump"),
     "dump-1e8-u": Kind(_dump(_set_field("dcim.devicetype", "u_height", "100000000")), "dump"),
     "fifo-dump": Kind(_fifo("in.json"), "dump"),
+    "step-truncated": Kind(_step(lambda b: b[: len(b) // 2]), "cad"),
+    "step-garbage": Kind(_step(lambda b: b[:40] + bytes(range(256)) * 16), "cad"),
+    "fifo-step": Kind(_fifo("in.step"), "cad"),
     "csv-300k-cell": Kind(_csv_cell, "field"),
     "vti-1e15-points": Kind(_vti_huge, "field"),
 }

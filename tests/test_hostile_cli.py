@@ -67,6 +67,7 @@ def _argv(command: tuple[str, ...], source: Path, folder: Path, src: dict) -> li
         ("export", "csv"): ["export", "csv", design, "-o", f"{out}-csv", "-q"],
         ("import", "device-types"): ["import", "device-types", design, "-o", f"{out}.toml"],
         ("import", "netbox"): ["import", "netbox", design, "-o", f"{out}.twin.db"],
+        ("import", "cad"): ["import", "cad", design, "--as", "rack-type", "hostile", "-o", f"{out}.toml"],
         ("notes", "add"): ["notes", "add", design, "--at", "1,1,1", "--text", "hostile", "--author", "t"],
         ("notes", "list"): ["notes", "list", design],
         ("notes", "edit"): ["notes", "edit", design, "1", "--text", "x"],
@@ -145,6 +146,7 @@ def _rows() -> list[Row]:
              Row(("import", "netbox"), "dump-list-fields", "warn", ("dcim.device pk", "rack"), False),
              Row(("import", "netbox"), "dump-1e8-u", "warn", ("dcim.devicetype pk", "u_height"), False),
              Row(("import", "netbox"), "fifo-dump", "error")]
+    rows += [Row(("import", "cad"), kind, "error") for kind in ("step-truncated", "step-garbage", "fifo-step")]
     rows.append(Row(("export", "image"), "csv-300k-cell", "error", ("line 2",)))
     rows.append(Row(("export", "image"), "vti-1e15-points", "error"))
     return rows
@@ -235,7 +237,8 @@ def sources(pod_db: Path, shared_data: Path, tmp_path_factory: pytest.TempPathFa
     outside.write_text(good.read_text().replace("slug: ", "slug: secret-", 1))
     return {"pod": pod_db, "spec": REPO / "scenes" / "nvl72-pod.toml", "library": library,
             "good_type": good, "outside_yaml": outside,
-            "dump": shared_data / "netbox-demo" / "netbox-demo-v3.6.json", "folder": folder}
+            "dump": shared_data / "netbox-demo" / "netbox-demo-v3.6.json", "folder": folder,
+            "step": shared_data / "step" / "base_interface_AP214.STEP"}
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ peak memory (os.wait4).
 from __future__ import annotations
 
 import os
+import signal
 import shutil
 import sqlite3
 import subprocess
@@ -38,29 +39,44 @@ def run(*args, timeout: float = 180) -> tuple[subprocess.CompletedProcess, float
     return done, 0.0
 
 
+#: Runs the command given after the result file and writes its peak RSS (KB) there. Why a
+#: launcher: Linux counts the RSS of the process that forked (and exec'd) into a child's
+#: ru_maxrss, so a child forked straight from a big pytest process reports pytest's size; a
+#: grandchild forked from this small launcher reports its own.
+_LAUNCHER = """
+import os, resource, signal, subprocess, sys
+rc = subprocess.call(sys.argv[2:])
+with open(sys.argv[1], "w") as out:
+    out.write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
+if rc < 0:
+    signal.signal(-rc, signal.SIG_DFL)
+    os.kill(os.getpid(), -rc)
+sys.exit(rc)
+"""
+
+
 def run_measured(*args, timeout: float = 300) -> tuple[subprocess.CompletedProcess, float]:
-    """Like `run`, reaping the child with os.wait4 to read its own peak RSS (MB)."""
+    """Like `run`, with the command's own peak RSS (MB), read through a small launcher (see above)."""
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
-    with open(os.devnull, "wb") as null:
-        err_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"twin-err-{os.getpid()}-{time.monotonic_ns()}"
-        with open(err_path, "w+") as err:
-            proc = subprocess.Popen([sys.executable, "-m", "twin", *map(str, args)], cwd=REPO, env=env,
-                                    stdout=null, stderr=err)
-            deadline = time.monotonic() + timeout
-            while True:
-                pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-                if pid:
-                    break
-                if time.monotonic() > deadline:
-                    proc.kill()
-                    os.wait4(proc.pid, 0)
-                    pytest.fail(f"twin {' '.join(map(str, args))} ran over {timeout} s")
-                time.sleep(0.05)
-            proc.returncode = os.waitstatus_to_exitcode(status)
-            err.seek(0)
-            text = err.read()
-        err_path.unlink()
-    return subprocess.CompletedProcess(proc.args, proc.returncode, "", text), usage.ru_maxrss / 1024
+    stamp = f"{os.getpid()}-{time.monotonic_ns()}"
+    tmp = Path(os.environ.get("TMPDIR", "/tmp"))
+    err_path, rss_path = tmp / f"twin-err-{stamp}", tmp / f"twin-rss-{stamp}"
+    with open(os.devnull, "wb") as null, open(err_path, "w+") as err:
+        proc = subprocess.Popen([sys.executable, "-c", _LAUNCHER, str(rss_path), sys.executable, "-m", "twin",
+                                 *map(str, args)], cwd=REPO, env=env, stdout=null, stderr=err,
+                                start_new_session=True)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)       # the launcher and the command it runs
+            proc.wait()
+            pytest.fail(f"twin {' '.join(map(str, args))} ran over {timeout} s")
+        err.seek(0)
+        text = err.read()
+    err_path.unlink()
+    peak_kb = float(rss_path.read_text())
+    rss_path.unlink()
+    return subprocess.CompletedProcess(proc.args, proc.returncode, "", text), peak_kb / 1024
 
 
 def one_error(done: subprocess.CompletedProcess) -> str:

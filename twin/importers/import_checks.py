@@ -35,6 +35,11 @@ COMPONENT_LISTS = ("interfaces", "console-ports", "console-server-ports", "front
 NUMBER_FIELDS = ("u_height", "weight", "maximum_draw", "allocated_draw", "positions", "outer_width", "outer_depth",
                  "outer_height")
 
+#: Fields of a component (interface, power port…) twin reads as one value; others (`tags`, custom
+#: fields, which NetBox's REST API gives as lists and mappings) are not read, so not judged.
+COMPONENT_SCALARS = frozenset(("name", "type", "label", "mgmt_only", "description", "positions", "maximum_draw",
+                               "allocated_draw", "feed_leg", "poe_mode", "poe_type"))
+
 #: NetBox record fields twin reads as one value: a list or mapping there is dropped (the mapper
 #: then treats the field as missing). Structured fields twin reads (`termination_type`, a
 #: natural key) and those it ignores (`custom_field_data`, `tags`…) are left as they are.
@@ -96,7 +101,7 @@ def device_type_problem(dt: Any) -> tuple[str, str] | None:
             if not isinstance(comp, dict):
                 return f"{key}[{i}]", f"holds {_a(comp)} where a mapping of fields belongs"
             for field, value in comp.items():
-                if not _is_scalar(value):
+                if field in COMPONENT_SCALARS and not _is_scalar(value):
                     return f"{key}[{i}].{field}", f"holds {_a(value)} where one value belongs"
                 if field in NUMBER_FIELDS and value not in (None, "") and (
                         isinstance(value, (str, bool)) or _finite_number(value) is None):

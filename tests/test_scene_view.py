@@ -140,7 +140,6 @@ def test_highlight_keeps_hidden_cable_ends_visible_and_an_overlay_dims_too(hall)
     cable = _cross_rack_cable(hall, "B04")
     a, b = int(hall.cables.a_part[cable]), int(hall.cables.b_part[cable])
     state.set_filter("kinds", hall.part_kind() == "rack")           # trays and switches hidden
-    scene.apply()
     assert not scene.visible[a] and not scene.visible[b]
     scene.set_overlay(session.overlay("thermal"))
     scene.highlight(cables=[cable])

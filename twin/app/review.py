@@ -130,10 +130,7 @@ class ReviewTools:
         """Show the diff colouring (an Overlay), or take it away (None) if it is what is shown."""
         if self.scene is None:
             return
-        if overlay is None:
-            if self.scene.overlay is None or self.scene.overlay.name != "diff":
-                return
-        else:
-            self.window.overlays.choose("none")          # the diff replaces whatever overlay was on
-        self.scene.set_overlay(overlay)
-        self.window.viewport.refresh()
+        state = self.window.view
+        if overlay is None and state.overlay_name != "diff":
+            return
+        state.set_overlay(overlay)     # the diff replaces whatever overlay was on (the Overlay panel follows)

@@ -1,8 +1,8 @@
 """What the reviewer picks and what is shown: selection, Properties, fly-to, hide, isolate,
 one-step Esc, Show all, and the filters of the search and the Visibility dock.
 
-A mixin of the main window: these act on the window's scene, session view state and panels,
-and keep them in step (the tree, Properties, the History dock, the 3D view).
+A mixin of the main window: these edit the session's view state; the scene follows it by
+itself, and `_on_view_changed` keeps the panels in step (the tree, Properties, History).
 """
 
 from __future__ import annotations
@@ -23,19 +23,37 @@ class SelectionActions:
         """What is shown (visible, selected, x-ray, section, highlight): the session's view state."""
         return self.session.view if self.session is not None else None
 
+    @property
+    def selection(self) -> list[int]:
+        """The selected parts (the view state's; the first is the one Properties shows)."""
+        return self.view.selection if self.view is not None else []
+
     def select_parts(self, parts: list[int], from_tree: bool = False) -> None:
         if self.scene is None:
             return
-        self.selection = [int(p) for p in parts]
-        if len(self.view.highlight_cables):              # a new selection ends a cable trace
-            self.view.highlight(self.view.highlight_parts, None)
-        self.view.select(self.selection)
-        self.scene.apply()
-        if not from_tree:
-            self.hierarchy.select_part(self.selection[0] if self.selection else -1)
-        self._show_properties()
-        self.history.show_parts(self.selection)
-        self.viewport.refresh()
+        self._from_tree = from_tree
+        try:
+            with self.view.hold():
+                if len(self.view.highlight_cables):              # a new selection ends a cable trace
+                    self.view.highlight(self.view.highlight_parts, None)
+                self.view.select(parts)
+        finally:
+            self._from_tree = False
+
+    def _on_view_changed(self, aspects: frozenset) -> None:
+        """The view state changed (the scene has redrawn already): bring the panels in step.
+        Properties is filled once per change, whatever mix of selection, moment and overlay."""
+        if "selected" in aspects:
+            if not self._from_tree:
+                self.hierarchy.select_part(self.selection[0] if self.selection else -1)
+            self.history.show_parts(self.selection)
+        if "moment" in aspects:
+            self.findings.refresh()
+            self._refresh_power()
+        if aspects & {"selected", "moment", "overlay"}:
+            self._show_properties()
+        if aspects - {"camera"}:            # a camera move is drawn by whoever moves it (orbit, fly-to)
+            self.viewport.refresh()
 
     def _show_properties(self) -> None:
         d = self.design
@@ -61,9 +79,9 @@ class SelectionActions:
     def hide_selection(self) -> None:
         if self.scene is None or not self.selection:
             return
-        self.view.hide(self.selection)
-        self.select_parts([])
-        self._apply_visibility()
+        with self.view.hold():
+            self.view.hide(self.selection)
+            self.select_parts([])
 
     def isolate_selection(self) -> None:
         if self.scene is None or not self.selection:
@@ -71,7 +89,6 @@ class SelectionActions:
         mask = np.zeros(self.scene.n_parts, bool)
         mask[self.selection] = True
         self.view.set_focus("isolate", mask)
-        self._apply_visibility()
 
     def escape(self) -> str | None:
         """Esc: undo one thing at a time, as CAD viewers do: the selection first, then the
@@ -85,9 +102,9 @@ class SelectionActions:
             self._clear_search()
             return "search"
         if "isolate" in self.view.focus or "hidden" in self.view.filters:
-            self.view.set_focus("isolate", None)
-            self.view.set_filter("hidden", None)
-            self._apply_visibility()
+            with self.view.hold():
+                self.view.set_focus("isolate", None)
+                self.view.set_filter("hidden", None)
             return "isolation"
         return None
 
@@ -95,7 +112,6 @@ class SelectionActions:
         self.hierarchy.search.clear()
         self.hierarchy.run_search()                   # emits the cleared filter
         self.view.set_focus("search", None)
-        self._apply_visibility()
         if self.selection:                            # the rebuilt tree shows the selection again
             self.hierarchy.select_part(self.selection[0])
 
@@ -103,30 +119,25 @@ class SelectionActions:
         """Every part again: no isolation, nothing hidden, no search (the selection stays)."""
         if self.scene is None:
             return
-        self.view.set_filter("hidden", None)
-        self.view.set_focus("isolate", None)
-        if self.hierarchy.search.text():
-            self._clear_search()
-        self.view.set_focus("search", None)
-        self._apply_visibility()
+        with self.view.hold():
+            self.view.set_filter("hidden", None)
+            self.view.set_focus("isolate", None)
+            if self.hierarchy.search.text():
+                self._clear_search()
+            self.view.set_focus("search", None)
 
     def clear_selection(self) -> None:
         """Clear the selection and show everything (all of Esc's steps at once)."""
         if self.scene is None:
             return
-        self.show_all()
-        self.select_parts([])
+        with self.view.hold():
+            self.show_all()
+            self.select_parts([])
 
     # ------------------------------------------------------------------ visibility
-    def _apply_visibility(self) -> None:
-        if self.scene is not None:
-            self.scene.apply()
-            self.viewport.refresh()
-
     def _on_search_filter(self, mask) -> None:
         if self.view is not None:
             self.view.set_focus("search", mask)
-            self._apply_visibility()
 
     def _on_kind_filters(self, kinds: list[str], generations: list[str]) -> None:
         if self.scene is None:
@@ -137,14 +148,11 @@ class SelectionActions:
             kind_mask = self.scene.parts_matching(kinds=kinds) if kinds else np.zeros(self.scene.n_parts, bool)
             gen_mask = self.scene.parts_matching(generations=generations + [""])
             self.view.set_filter("kinds", kind_mask & gen_mask)
-        self._apply_visibility()
 
     def _on_xray(self, on: bool) -> None:
         if self.scene is not None:
             self.view.xray = bool(on)
-            self._apply_visibility()
 
     def _on_section(self, axis, position: float) -> None:
         if self.scene is not None:
             self.view.set_section(axis, position, "-")
-            self._apply_visibility()

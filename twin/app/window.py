@@ -63,7 +63,7 @@ class MainWindow(DesignOpening, SelectionActions, QMainWindow):
         self.scene: Scene | None = None
         self.queries: DesignQueries | None = None
         self.session: ReviewSession | None = None      # one per open design: analyses, moment, view state
-        self.selection: list[int] = []
+        self._from_tree = False                        # the selection being made came from the tree
         self._pending: tuple[str, Design] | None = None
         self.field_data = None                         # the CFD field shown (vtkDataSet) or None
         self.setWindowTitle("twin")
@@ -221,9 +221,6 @@ class MainWindow(DesignOpening, SelectionActions, QMainWindow):
         self.hierarchy.selectionRequested.connect(lambda parts: self.select_parts(parts, from_tree=True))
         self.hierarchy.flyRequested.connect(self.fly_to_selection)
         self.hierarchy.filterChanged.connect(self._on_search_filter)
-        self.overlays.overlayChanged.connect(self._on_overlay)
-        self.overlays.rangeChanged.connect(self._on_overlay_range)
-        self.overlays.timeChanged.connect(self._on_time)
         self.overlays.field.loadRequested.connect(self.load_field)
         self.overlays.field.settingsChanged.connect(self._show_field)
         self.overlays.field.clearRequested.connect(self.clear_field)
@@ -248,9 +245,10 @@ class MainWindow(DesignOpening, SelectionActions, QMainWindow):
     def _install(self, design: Design, scene: Scene, queries: DesignQueries, session: ReviewSession) -> None:
         if self.queries is not None:
             self.queries.close()
+        if self.session is not None:
+            self.session.view.changed.disconnect(self._on_view_changed)
         self.design, self.scene, self.queries, self.session = design, scene, queries, session
-        self.selection = []
-        scene.update_lod(force=True)
+        scene.update_lod()                             # the scene was built for this window: only if the view moved
         self.viewport.set_scene(scene)                 # renders once
         self.hierarchy.set_design(design, queries)
         self.properties.clear()
@@ -262,6 +260,7 @@ class MainWindow(DesignOpening, SelectionActions, QMainWindow):
         self._refresh_power()
         self.cables.set_session(session)
         self.review.set_design(design, scene)
+        session.view.changed.connect(self._on_view_changed)   # after the scene: panels see it redrawn
         kinds = sorted(set(design.part_types.kind[np.unique(design.parts.type)].tolist()))
         self.visibility.set_content(kinds, [str(g) for g in design.generations.name.tolist()], scene.bounds)
         name = design.meta.get("design_name") or Path(design.source).name
@@ -302,24 +301,6 @@ class MainWindow(DesignOpening, SelectionActions, QMainWindow):
     def _on_reduced(self) -> None:
         self.viewport.set_reduced_while_moving(self.reduced_action.isChecked())
 
-    # ------------------------------------------------------------------ overlays
-    def _on_overlay(self, overlay) -> None:
-        if self.scene is not None:
-            self.scene.set_overlay(overlay)
-            self.viewport.refresh()
-        self._show_properties()
-
-    def _on_overlay_range(self, vmin: float, vmax: float) -> None:
-        if self.scene is not None:
-            self.scene.set_overlay_range(vmin, vmax)
-            self.viewport.refresh()
-
-    def _on_time(self, _ts: str) -> None:
-        # the overlay panel has moved the session to the slider's moment: results are cached there
-        self.findings.refresh()
-        self._refresh_power()
-        self._show_properties()
-
     # ------------------------------------------------------------------ power
     def _refresh_power(self) -> None:
         """The Power panel shows the session's power result at the current moment."""
@@ -339,10 +320,11 @@ class MainWindow(DesignOpening, SelectionActions, QMainWindow):
         traced node's own part so Properties shows it."""
         if self.scene is None:
             return
-        self.scene.highlight(parts=trace.parts, cables=trace.cables)
         result = self.power.result
         lead = int(result.nodes.part_shown[trace.upstream[0]]) if result is not None and len(trace.upstream) else -1
-        self.select_parts([lead] if lead >= 0 else [])
+        with self.view.hold():
+            self.view.highlight(parts=trace.parts, cables=trace.cables)
+            self.select_parts([lead] if lead >= 0 else [])
 
     # ------------------------------------------------------------------ findings
     def go_to_finding(self, finding: Finding) -> None:
@@ -370,13 +352,9 @@ class MainWindow(DesignOpening, SelectionActions, QMainWindow):
             return
         c = self.design.cables
         ends = [int(p) for p in (c.a_part[cable], c.b_part[cable]) if p >= 0]
-        self.view.highlight(None, [cable])               # route drawn bold, both ends shown, the rest dimmed
-        self.selection = ends
-        self.view.select(ends)
-        self.scene.apply()
-        self._show_properties()
-        self.history.show_parts(ends)
-        self.viewport.refresh()
+        with self.view.hold():
+            self.view.highlight(None, [cable])           # route drawn bold, both ends shown, the rest dimmed
+            self.view.select(ends)
         name = str(self.design.cable_text().name[cable])
         self.statusBar().showMessage(f"traced cable {name}", 8000)
 
@@ -461,7 +439,8 @@ class MainWindow(DesignOpening, SelectionActions, QMainWindow):
             group = self.overlays.field
             field = FieldView(self.field_data, group.axis_name(), group.position_value(), group.iso_level())
         self.statusBar().showMessage(f"Rendering {size[0]}×{size[1]}…")
-        image, scene = render_view(self.design, size, self.scene.camera_pose(), self.scene.overlay, self.view, field)
+        image, scene = render_view(self.design, size, self.scene.camera_pose(), self.scene.overlay,
+                                   self.view.snapshot(), field)
         scene.detach()
         out = write_png(image, path)
         self.statusBar().showMessage(f"Wrote {out}", 8000)

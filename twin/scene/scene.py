@@ -37,6 +37,7 @@ from vtkmodules.vtkRenderingCore import vtkActor, vtkRenderer, vtkRenderWindow, 
 from twin.analysis.overlays import Overlay
 from twin.geometry.instancing import Batch
 from twin.model import Design
+from twin.scene import views
 from twin.scene.camera import FramedView
 from twin.scene.decorations import Decorations
 from twin.scene.hall import hall_batch, tile_grid, tray_batch
@@ -51,7 +52,7 @@ from twin.scene.scene_picking import ScenePicking
 from twin.scene.scene_viewing import SceneViewing
 from twin.scene.site import FAR_GEAR_RGB, SiteLevel, label_in_sight
 from twin.scene.moving_frame import MovingFrame
-from twin.viewstate import Section, ViewSnapshot, ViewState
+from twin.viewstate import DRAWN, Section, ViewSnapshot, ViewState
 
 BACKGROUND_TOP = (0.80, 0.84, 0.89)
 MAX_TILED_HALLS = 8           # beyond that the floor tile grids are sub-pixel clutter
@@ -91,7 +92,6 @@ class Scene(SceneViewing, ScenePicking):
         self._framed = FramedView()
         self._frame_observer = render_window.AddObserver("StartEvent", self._before_frame)
         self.state = state if state is not None else ViewState(design)
-        self.overlay: Overlay | None = None
         self.detail_racks = np.zeros(0, np.int64)
         self.moving = False                  # the camera is moving: stand-in boxes (set_moving)
         self._moving_stale = True
@@ -105,10 +105,14 @@ class Scene(SceneViewing, ScenePicking):
         self.layers = Layers(self.add_actor, self.remove_actor)
         self.decorations = Decorations(self.geometry, self.renderer, self.add_actor, self.remove_actor,
                                        self.legend_area, labels=self.options.labels, screen_labels=self.options.screen_labels)
-        self.set_view("iso")
+        self.place_camera(views.view_pose(self, "iso"))
+        self._framed.remember("iso", self.camera_pose(), self.view_size())
         self.site.near = self._choose_halls()
         self._build_site()
-        self.apply(force=True)
+        self._sync(force=True)
+        if self.state.overlay is not None:
+            self._show_overlay()
+        self.state.changed.connect(self._on_state)     # from now on the scene follows the state
 
     def __getattr__(self, name: str):
         # the per-part arrays live on self.geometry; the scene answers for them (scene.centre…)
@@ -153,11 +157,20 @@ class Scene(SceneViewing, ScenePicking):
         """The clipping plane in use, or None."""
         return self._plane
 
-    # ------------------------------------------------------------------ applying the view state
-    def apply(self, state: ViewState | None = None, force: bool = False) -> None:
-        """Bring the drawing in line with `state` (default: `self.state`), rebuilding only what changed."""
-        if state is not None:
-            self.state = state
+    # ------------------------------------------------------------------ following the view state
+    def _on_state(self, aspects: frozenset) -> None:
+        """The view state changed: redraw what the changed aspects touch, nothing else."""
+        if aspects & DRAWN:
+            self._sync()
+        if "overlay" in aspects:
+            self._show_overlay()
+        elif "range" in aspects:
+            self._show_range()
+        if "camera" in aspects and self.state.camera is not None:
+            self.place_camera(self.state.camera)
+
+    def _sync(self, force: bool = False) -> None:
+        """Bring the drawing in line with the view state, rebuilding only what changed."""
         s, last = self.state, self._applied
         visible = s.visible
         now = ViewSnapshot.of(s, visible)
@@ -201,44 +214,36 @@ class Scene(SceneViewing, ScenePicking):
     def select(self, parts: Iterable[int]) -> None:
         """Select these parts (tinted, outlined, their racks drawn in detail)."""
         self.state.select(parts)
-        self.apply()
 
     def set_visible(self, mask: np.ndarray) -> None:
         """Show exactly the parts where `mask` is True (hidden ones become ghosts in x-ray)."""
-        self.state.show_all()
-        self.state.set_filter("shown", mask)
-        self.apply()
+        with self.state.hold():
+            self.state.show_all()
+            self.state.set_filter("shown", mask)
 
     def hide(self, mask: np.ndarray) -> None:
         self.state.set_filter("shown", self.visible & ~np.asarray(mask, bool))
-        self.apply()
 
     def isolate(self, mask: np.ndarray) -> None:
         """Show only these parts, with their racks' frames for context."""
         self.state.set_focus("isolate", mask)
-        self.apply()
 
     def show_all(self) -> None:
         self.state.show_all()
-        self.apply()
 
     def set_xray(self, on: bool) -> None:
         self.state.xray = bool(on)
-        self.apply()
 
     def set_section(self, axis: str | None, position: float = 0.0, keep: str = "-") -> None:
         """Clip the scene with a plane normal to `axis` at `position`, keeping the `keep` side."""
         self.state.set_section(axis, position, keep)
-        self.apply()
 
     def highlight(self, parts: Iterable[int] | None = None, cables: Iterable[int] | None = None) -> None:
         """Draw these parts and cables emphasised and dim the rest; both ends of each cable stay shown."""
         self.state.highlight(parts, cables)
-        self.apply()
 
     def clear_highlight(self) -> None:
         self.state.clear_highlight()
-        self.apply()
 
     # ------------------------------------------------------------------ building layers
     def _build_site(self) -> None:
@@ -390,22 +395,36 @@ class Scene(SceneViewing, ScenePicking):
         return True
 
     # ------------------------------------------------------------------ colour
+    @property
+    def overlay(self) -> Overlay | None:
+        """The overlay shown (the view state's, its colour range applied)."""
+        return self.state.overlay
+
     def set_overlay(self, overlay: Overlay | None) -> None:
-        """Colour the scene by an overlay (None: natural colours), with its legend, cables and pipes."""
-        self.overlay = overlay
-        self.state.overlay = overlay.name if overlay is not None else "none"
+        """Colour the scene by an overlay (None: natural colours): an edit of the view state."""
+        self.state.set_overlay(overlay)
+
+    def set_overlay_range(self, vmin: float, vmax: float) -> None:
+        """Change the colour range of the current overlay (legend follows): an edit of the view state."""
+        self.state.set_overlay_range(vmin, vmax)
+
+    def _show_overlay(self) -> None:
+        """A new overlay: its cables, pipes, trace colours, legend and part colours."""
+        overlay = self.overlay
         self._update_overlay_lines()
         self.decorations.update_trace(self.state.highlight_cables, overlay)
         self.decorations.update_legend(overlay)
         self._keep_framed()
         self.recolour()
 
-    def set_overlay_range(self, vmin: float, vmax: float) -> None:
-        """Change the colour range of the current overlay (legend follows)."""
-        if self.overlay is None or vmax <= vmin:
-            return
-        self.overlay.vmin, self.overlay.vmax = float(vmin), float(vmax)
-        self.set_overlay(self.overlay)
+    def _show_range(self) -> None:
+        """Only the colour range changed: colours and legend again, the cable lines stay as built."""
+        overlay = self.overlay
+        self.decorations.recolour_lines(overlay, self.state.highlighting)
+        self.decorations.update_trace(self.state.highlight_cables, overlay)
+        self.decorations.update_legend(overlay)
+        self._keep_framed()
+        self.recolour()
 
     def _update_overlay_lines(self) -> None:
         dimmed = self.state.highlighting

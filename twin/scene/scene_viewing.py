@@ -81,6 +81,12 @@ class SceneViewing:
         return CameraPose(cam.GetPosition(), cam.GetFocalPoint(), cam.GetViewUp(), cam.GetViewAngle())
 
     def set_camera_pose(self, pose: CameraPose) -> None:
+        """Put the camera at `pose`: an edit of the view state, which the scene follows."""
+        self.state.set_camera(pose)
+
+    def place_camera(self, pose: CameraPose) -> None:
+        """Move the VTK camera only (the view state follows no measuring pose: `views.tight`
+        tries poses to fit a box); a view is changed through `set_camera_pose`."""
         cam = self.renderer.GetActiveCamera()
         cam.SetPosition(*pose.position)
         cam.SetFocalPoint(*pose.focal_point)

@@ -3,7 +3,7 @@
 Why: the CLI's `--view`, the app's View menu and toolbar, and the README name the same
 views. They all read this registry (`view_names()`, `VIEWS`), so a new view is one
 `register_view` call. This module imports no VTK: pose functions get the scene (anything
-with `content_bounds()`, `aspect()`, `project_ndc()` and `set_camera_pose()`) when called.
+with `content_bounds()`, `aspect()`, `project_ndc()` and `place_camera()`) when called.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ def tight(scene, pose: CameraPose, lo: np.ndarray, hi: np.ndarray, margin: float
     corners = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
     focal, eye = np.array(pose.focal_point), np.array(pose.position)
     for _ in range(3):
-        scene.set_camera_pose(CameraPose(tuple(eye), tuple(focal), pose.view_up, pose.view_angle))
+        scene.place_camera(CameraPose(tuple(eye), tuple(focal), pose.view_up, pose.view_angle))
         extent = np.abs(scene.project_ndc(corners)[:, :2]).max()
         eye = focal + (eye - focal) * max(extent / margin, 0.05)
     return CameraPose(tuple(eye), tuple(focal), pose.view_up, pose.view_angle)

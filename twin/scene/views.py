@@ -1,8 +1,10 @@
-"""Named views, listed once: iso, top, front, aisle, site, hall:NAME and rack:NAME, and fly-to poses.
+"""Named views, listed once: iso, top, front, aisle, site, hall:NAME and rack:NAME[:VIEW], and
+fly-to poses.
 
-Why: the CLI's `--view`, the app's View menu and toolbar, and the README name the same
-views. They all read this registry (`view_names()`, `VIEWS`), so a new view is one
-`register_view` call. This module imports no VTK: pose functions get the scene (anything
+Why: the CLI's `--view` and `--views`, the batch, the report, the scripting API, the app's View
+menu and toolbar, and the README name the same views. They all read this registry
+(`view_names()`, `VIEWS`, `check_view`), so every view name works everywhere and a new view is
+one `register_view` call. This module imports no VTK: pose functions get the scene (anything
 with `content_bounds()`, `aspect()`, `project_ndc()` and `place_camera()`) when called.
 """
 
@@ -17,6 +19,12 @@ from twin.model.transform import front_direction, rotate_yaw
 from twin.scene.camera import CameraPose, fit_distance, inside_boxes, look_from, part_pose
 
 PoseFn = Callable[[Any, str], CameraPose]     # (scene, argument after "name:") -> pose
+CheckFn = Callable[[Any, str], None]          # (design, argument) -> None, ValueError when it names nothing
+
+#: Views of one rack, `rack:NAME:VIEW`: `front` is the viewer's fly-to close-up, `iso` three-quarter
+#: from above-left, `top` its plan (its back up), `rear` from behind; plain `rack:NAME` is the
+#: close-up of its front that fills the view.
+RACK_VIEWS = ("front", "iso", "top", "rear")
 
 
 @dataclass(frozen=True)
@@ -27,6 +35,7 @@ class View:
     label: str
     pose: PoseFn
     argument: str = ""
+    check: CheckFn | None = None      # is the argument something in this design (no scene needed)?
 
     @property
     def usage(self) -> str:
@@ -51,12 +60,25 @@ def fixed_views() -> list[View]:
     return [v for v in VIEWS.values() if not v.argument]
 
 
-def view_pose(scene, name: str) -> CameraPose:
-    """The pose of view `name` in `scene`; ValueError naming the choices otherwise."""
+def _lookup(name: str) -> tuple[View, str]:
     key, sep, arg = name.partition(":")
     view = VIEWS.get(key)
     if view is None or bool(sep) != bool(view.argument):
         raise ValueError(f"unknown view {name!r}: use {', '.join(view_names())}")
+    return view, arg
+
+
+def check_view(design, name: str) -> None:
+    """ValueError when `name` is no view of `design` (unknown, or a rack or hall it lacks);
+    checked before anything is drawn."""
+    view, arg = _lookup(name)
+    if view.check is not None:
+        view.check(design, arg)
+
+
+def view_pose(scene, name: str) -> CameraPose:
+    """The pose of view `name` in `scene`; ValueError naming the choices otherwise."""
+    view, arg = _lookup(name)
     return view.pose(scene, arg)
 
 
@@ -100,25 +122,63 @@ def site_pose(scene, _arg: str = "") -> CameraPose:
     return tight(scene, look_from(np.array((-0.45, -0.8, 1.6)), lo, hi, scene.aspect()), lo, hi)
 
 
-def hall_pose(scene, hall: str) -> CameraPose:
-    """One hall of a site from the iso direction, framed on its room."""
-    design = scene.design
+def _hall_index(design, hall: str) -> int:
     try:
-        h = design.hall_named(hall)
+        return design.hall_named(hall)
     except KeyError:
         names = ", ".join(str(n) for n in design.halls.name.tolist())
         raise ValueError(f"no hall called {hall!r} in this design (halls: {names})") from None
+
+
+def hall_pose(scene, hall: str) -> CameraPose:
+    """One hall of a site from the iso direction, framed on its room."""
+    design = scene.design
+    h = _hall_index(design, hall)
     lo, hi = design.hall_box(h)
     hi = np.r_[hi[:2], min(float(hi[2]), float(scene.content_bounds()[1][2]) + 0.5)]
     return tight(scene, look_from(np.array((-0.75, -1.0, 0.85)), lo, hi, scene.aspect()), lo, hi)
 
 
-def rack_pose(scene, rack: str) -> CameraPose:
+def rack_view(design, arg: str) -> tuple[int, str | None]:
+    """(rack index, one of `RACK_VIEWS` or None) of a rack view's argument, 'NAME' or
+    'NAME:VIEW' (a rack whose own name ends in ':top' is still found by its name);
+    ValueError naming the rack otherwise."""
     try:
-        r = scene.design.rack_index(rack)
+        return design.rack_index(arg), None
     except KeyError:
-        raise ValueError(f"no rack called {rack!r} in this design") from None
-    return front_close_up(scene, int(scene.frame_of_rack[r]))
+        pass
+    head, sep, tail = arg.rpartition(":")
+    if sep and tail in RACK_VIEWS:
+        try:
+            return design.rack_index(head), tail
+        except KeyError:
+            arg = head
+    raise ValueError(f"no rack called {arg!r} in this design")
+
+
+def _check_rack(design, arg: str) -> None:
+    rack_view(design, arg)
+
+
+def rack_pose(scene, arg: str) -> CameraPose:
+    """`rack:NAME`: its front close-up; `rack:NAME:VIEW`: a view of its box (`RACK_VIEWS`)."""
+    g = scene.geometry
+    rack, view = rack_view(scene.design, arg)
+    frame = int(g.frame_of_rack[rack])
+    if frame < 0:
+        raise ValueError(f"rack {str(scene.design.racks.name[rack])!r} has no frame to look at")
+    if view is None:
+        return front_close_up(scene, frame)
+    if view == "front":
+        return fly_to_pose(scene, frame)
+    yaw = float(g.yaw[frame])
+    local = {"iso": (-0.75, -1.0, 0.85), "top": (0.0, -0.02, 1.0), "rear": (0.0, 1.0, 0.18)}[view]
+    direction = rotate_yaw(np.array(local), yaw)
+    up = (0.0, 0.0, 1.0) if view != "top" else tuple(-front_direction(yaw))    # the rack's back is up
+    pose = look_from(direction, g.box_lo[frame], g.box_hi[frame], scene.aspect(), view_up=up)
+    # a little further back than a tight fit: up close, perspective crops the rack's top
+    eye, focal = np.array(pose.position), np.array(pose.focal_point)
+    return CameraPose(tuple(focal + (eye - focal) * 1.3), pose.focal_point, pose.view_up, pose.view_angle)
 
 
 def front_close_up(scene, part: int) -> CameraPose:
@@ -244,5 +304,5 @@ register_view(View("top", "Top", _looking_from((0.0, 0.0, 1.0), view_up=(0.0, 1.
 register_view(View("front", "Front", _looking_from((0.0, -1.0, 0.18))))
 register_view(View("aisle", "Aisle", aisle_pose))
 register_view(View("site", "Site", site_pose))
-register_view(View("hall", "Hall", hall_pose, argument="NAME"))
-register_view(View("rack", "Rack", rack_pose, argument="NAME"))
+register_view(View("hall", "Hall", hall_pose, argument="NAME", check=_hall_index))
+register_view(View("rack", "Rack", rack_pose, argument="NAME[:VIEW]", check=_check_rack))

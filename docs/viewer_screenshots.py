@@ -42,7 +42,7 @@ def grab(app: QApplication, win: MainWindow, name: str, window_only: bool = Fals
 
 
 def scene_frame(win: MainWindow, rack: str) -> int:
-    return int(win.scene.frame_of_rack[win.design.rack_index(rack)])
+    return int(win.scene.geometry.frame_of_rack[win.design.rack_index(rack)])
 
 
 def open_window(path: str) -> tuple[QApplication, MainWindow, QSettings]:
@@ -70,15 +70,15 @@ def main(path: str) -> None:
     d, scene = win.design, win.scene
     row = str(d.racks.row[d.rack_index("A06")])
     racks = np.flatnonzero(d.racks.row == row)
-    frames = scene.frame_of_rack[racks]
-    lo, hi = scene.box_lo[frames].min(axis=0), scene.box_hi[frames].max(axis=0)
+    frames = scene.geometry.frame_of_rack[racks]
+    lo, hi = scene.geometry.box_lo[frames].min(axis=0), scene.geometry.box_hi[frames].max(axis=0)
     from twin.scene.camera import look_from
     from twin.scene.views import tight
-    pose = look_from(np.array([-0.45, -1.0, 0.6]), lo, hi, scene.aspect())
-    scene.set_camera_pose(tight(scene, pose, lo, hi, margin=0.8))
-    scene.update_lod()
+    pose = look_from(np.array([-0.45, -1.0, 0.6]), lo, hi, scene.camera.aspect())
+    scene.camera.set_camera_pose(tight(scene, pose, lo, hi, margin=0.8))
+    scene.lod.update()
     grab(app, win, "viewer-row-scale")
-    frame = int(scene.frame_of_rack[d.rack_index("A06")])
+    frame = int(scene.geometry.frame_of_rack[d.rack_index("A06")])
     win.select_parts([frame])
     win.fly_to_selection()
     while win.viewport.flying:

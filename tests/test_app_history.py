@@ -137,9 +137,9 @@ def test_a_damaged_reading_is_named_in_the_dock(qtbot, window, hall_db, tmp_path
                      "and ts = '2026-11-24T16:00:00Z'", [sensor])
     open_and_wait(qtbot, window, path)
     panel, d = window.history, window.design
-    window.select_parts([int(window.scene.frame_of_rack[d.rack_index("A06")])])
+    window.select_parts([int(window.scene.geometry.frame_of_rack[d.rack_index("A06")])])
     assert panel.stack.currentWidget() is panel.message
     text = panel.message.text()
     assert "rack A06" in text and str(path) in text and f"sensor_id {sensor}" in text and "16:00:00Q" in text
-    window.select_parts([int(window.scene.frame_of_rack[d.rack_index("A05")])])     # the rest still plots
+    window.select_parts([int(window.scene.geometry.frame_of_rack[d.rack_index("A05")])])     # the rest still plots
     assert panel.stack.currentWidget() is panel.plot_page and "A05-inlet" in panel.lines

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import twin.scene.decorations as decorations
-import twin.scene.scene as scene_module
+import twin.scene.detail as detail_module
 from tests.support import shown_window
 from twin.scene import Scene
 from twin.session import ReviewSession
@@ -95,8 +95,8 @@ def test_a_colour_range_change_rebuilds_no_cable_polyline(hall_db, monkeypatch):
 
 
 def test_opening_a_design_builds_the_rack_layers_once(qtbot, window, hall_db, monkeypatch):
-    built = Counter(scene_module.build_rack_layers)
-    monkeypatch.setattr(scene_module, "build_rack_layers", built)
+    built = Counter(detail_module.build_rack_layers)
+    monkeypatch.setattr(detail_module, "build_rack_layers", built)
     _open(qtbot, window, hall_db)
     qtbot.wait(300)
     assert built.calls == 1
@@ -130,7 +130,7 @@ def test_an_overlay_panel_alone_updates_a_scene_through_the_view_state(qtbot, ha
     design = load_design(hall_db)
     session = ReviewSession(design)
     scene = Scene(design, size=(640, 360), state=session.view, labels=False)
-    scene.set_view("top")
+    scene.camera.set_view("top")
     panel = OverlayPanel()
     qtbot.addWidget(panel)
     panel.set_session(session)
@@ -139,7 +139,7 @@ def test_an_overlay_panel_alone_updates_a_scene_through_the_view_state(qtbot, ha
     assert scene.overlay is not None and scene.overlay.name == "thermal"
     img = scene.screenshot()
     frame = int(np.flatnonzero((design.parts.rack == design.rack_index("A06")) & (design.part_kind() == "rack"))[0])
-    x, y = scene.project(scene.geometry.centre[frame] + np.array([0, 0, 1.2]))[0].astype(int)
+    x, y = scene.camera.project(scene.geometry.centre[frame] + np.array([0, 0, 1.2]))[0].astype(int)
     patch = img[y - 2:y + 3, x - 2:x + 3].reshape(-1, 3).astype(int)
     assert (patch[:, 0] > patch[:, 2] + 60).mean() > 0.5, patch                # red over A06
     assert np.abs(img.astype(int) - plain.astype(int)).mean() > 1

@@ -84,7 +84,7 @@ class ReviewTools:
     def _on_click(self, x: float, y: float) -> None:
         if self.markers is None or self.scene is None:
             return
-        note_id = self.markers.pick(self.scene.project, x, y)
+        note_id = self.markers.pick(self.scene.camera.project, x, y)
         if note_id is not None:
             self.notes_dock.raise_()
             self.notes.status_filter.setCurrentText("all")
@@ -94,11 +94,11 @@ class ReviewTools:
         if note is None or self.scene is None or self.markers is None or note.id not in self.markers.ids:
             return
         where = self.markers.positions[self.markers.ids.index(note.id)]
-        self.window.viewport.fly_to(part_pose(where, (1.2, 1.2, 1.2), 0.0, self.scene.aspect()))
+        self.window.viewport.fly_to(part_pose(where, (1.2, 1.2, 1.2), 0.0, self.scene.camera.aspect()))
 
     # ------------------------------------------------------------------ viewpoints
     def _camera(self) -> tuple:
-        pose = self.scene.camera_pose()
+        pose = self.scene.camera.camera_pose()
         return pose.position, pose.focal_point, pose.view_up, pose.view_angle
 
     def go_to_viewpoint(self, view: Viewpoint) -> None:

@@ -74,7 +74,7 @@ class SelectionActions:
 
     def fly_to_selection(self) -> None:
         if self.scene is not None and self.selection:
-            self.viewport.fly_to(self.scene.fly_to_pose(self.selection[0]))
+            self.viewport.fly_to(self.scene.camera.fly_to_pose(self.selection[0]))
 
     def hide_selection(self) -> None:
         if self.scene is None or not self.selection:
@@ -86,7 +86,7 @@ class SelectionActions:
     def isolate_selection(self) -> None:
         if self.scene is None or not self.selection:
             return
-        mask = np.zeros(self.scene.n_parts, bool)
+        mask = np.zeros(self.scene.geometry.n_parts, bool)
         mask[self.selection] = True
         self.view.set_focus("isolate", mask)
 
@@ -145,8 +145,8 @@ class SelectionActions:
         if self.visibility.all_shown():
             self.view.set_filter("kinds", None)
         else:
-            kind_mask = self.scene.parts_matching(kinds=kinds) if kinds else np.zeros(self.scene.n_parts, bool)
-            gen_mask = self.scene.parts_matching(generations=generations + [""])
+            kind_mask = self.scene.geometry.parts_matching(kinds=kinds) if kinds else np.zeros(self.scene.geometry.n_parts, bool)
+            gen_mask = self.scene.geometry.parts_matching(generations=generations + [""])
             self.view.set_filter("kinds", kind_mask & gen_mask)
 
     def _on_xray(self, on: bool) -> None:

@@ -248,7 +248,7 @@ class MainWindow(DesignOpening, SelectionActions, QMainWindow):
         if self.session is not None:
             self.session.view.changed.disconnect(self._on_view_changed)
         self.design, self.scene, self.queries, self.session = design, scene, queries, session
-        scene.update_lod()                             # the scene was built for this window: only if the view moved
+        scene.lod.update()                             # the scene was built for this window: only if the view moved
         self.viewport.set_scene(scene)                 # renders once
         self.hierarchy.set_design(design, queries)
         self.properties.clear()
@@ -262,7 +262,7 @@ class MainWindow(DesignOpening, SelectionActions, QMainWindow):
         self.review.set_design(design, scene)
         session.view.changed.connect(self._on_view_changed)   # after the scene: panels see it redrawn
         kinds = sorted(set(design.part_types.kind[np.unique(design.parts.type)].tolist()))
-        self.visibility.set_content(kinds, [str(g) for g in design.generations.name.tolist()], scene.bounds)
+        self.visibility.set_content(kinds, [str(g) for g in design.generations.name.tolist()], scene.geometry.bounds)
         name = design.meta.get("design_name") or Path(design.source).name
         self.setWindowTitle(f"twin — {name}")
         self.counts_label.setText(f"{len(design.racks):,} racks · {len(design.parts):,} parts · "
@@ -332,15 +332,15 @@ class MainWindow(DesignOpening, SelectionActions, QMainWindow):
         scene = self.scene
         if scene is None:
             return
-        part = finding.part if 0 <= finding.part < scene.n_parts else -1
-        if part < 0 and 0 <= finding.rack < len(scene.frame_of_rack):
-            part = int(scene.frame_of_rack[finding.rack])
+        part = finding.part if 0 <= finding.part < scene.geometry.n_parts else -1
+        if part < 0 and 0 <= finding.rack < len(scene.geometry.frame_of_rack):
+            part = int(scene.geometry.frame_of_rack[finding.rack])
         if part >= 0:
             self.select_parts([part])
             self.fly_to_selection()
         elif finding.location is not None:
             self.select_parts([])
-            self.viewport.fly_to(part_pose(np.array(finding.location), np.ones(3), 0.0, scene.aspect()))
+            self.viewport.fly_to(part_pose(np.array(finding.location), np.ones(3), 0.0, scene.camera.aspect()))
         if finding.loop >= 0:                              # a loop's finding plots the loop's sensors
             self.history.show_loop(finding.loop)
         self.statusBar().showMessage(finding.to_text().strip(), 8000)
@@ -362,7 +362,7 @@ class MainWindow(DesignOpening, SelectionActions, QMainWindow):
         if self.scene is not None and cable >= 0:
             part = int(self.design.cables.a_part[cable])
             if part >= 0:
-                self.viewport.fly_to(self.scene.fly_to_pose(part))
+                self.viewport.fly_to(self.scene.camera.fly_to_pose(part))
 
     def _on_cable_picked(self, cable: int) -> None:
         self.trace_cable(cable)
@@ -439,7 +439,7 @@ class MainWindow(DesignOpening, SelectionActions, QMainWindow):
             group = self.overlays.field
             field = FieldView(self.field_data, group.axis_name(), group.position_value(), group.iso_level())
         self.statusBar().showMessage(f"Rendering {size[0]}×{size[1]}…")
-        image, scene = render_view(self.design, size, self.scene.camera_pose(), self.scene.overlay,
+        image, scene = render_view(self.design, size, self.scene.camera.camera_pose(), self.scene.overlay,
                                    self.view.snapshot(), field)
         scene.detach()
         out = write_png(image, path)

@@ -95,7 +95,7 @@ class ImageRenderer:
             return camera
         self.check_camera(camera)
         try:
-            return self.scene.view_pose(camera)
+            return self.scene.camera.view_pose(camera)
         except ValueError as exc:
             raise TwinError(self.design.source, str(exc), where="camera") from None
 
@@ -116,12 +116,12 @@ class ImageRenderer:
         if isinstance(camera, str):
             self.check_camera(camera)
             try:
-                scene.set_view(camera)         # kept framed if the legend strip comes or goes
+                scene.camera.set_view(camera)         # kept framed if the legend strip comes or goes
             except ValueError as exc:
                 raise TwinError(self.design.source, str(exc), where="camera") from None
         else:
-            scene.set_camera_pose(camera)
-        scene.update_lod()
+            scene.camera.set_camera_pose(camera)
+        scene.lod.update()
         return scene.screenshot()
 
 

@@ -80,19 +80,19 @@ def main(path: str) -> None:
     grab(app, win, "viewer-row-scale")
     frame = int(scene.geometry.frame_of_rack[d.rack_index("A06")])
     win.select_parts([frame])
-    win.fly_to_selection()
+    win.selecting.fly_to_selection()
     while win.viewport.flying:
         settle(app, 0.05)
     grab(app, win, "viewer-rack-scale")
     # a CFD field's legend under the thermal one; double-clicking A06's finding flies there
-    win.load_field(OUT.parent.parent / "scenes" / "ai-hall-air.vti")
+    win.fields.load_field(OUT.parent.parent / "scenes" / "ai-hall-air.vti")
     item = win.findings.item_for("A06", "critical")
     win.findings.list.setCurrentItem(item)
     win.findings.findingActivated.emit(win.findings.finding(item))
     while win.viewport.flying:
         settle(app, 0.05)
     grab(app, win, "viewer-findings")
-    win.clear_field()
+    win.fields.clear_field()
     # the country-of-origin legend (every name in full) beside the hall seen from above
     win.select_parts([int(np.flatnonzero(d.parts.name == "E02-U31")[0])])
     win.overlays.choose("supply-country")

@@ -147,7 +147,7 @@ def test_bad_file_keeps_the_open_scene_and_names_the_file(qtbot, tmp_path, pod_d
     image = scene.screenshot()                      # still rendering the old design
     assert image.std() > 5
     win.error_box.close()
-    assert win.recent_files() == [str(pod_db.resolve())]
+    assert win.opening.recent_files() == [str(pod_db.resolve())]
 
 
 def test_damaged_reading_times_open_with_a_warning_and_lose_nothing_else(qtbot, window, hall_db, tmp_path):
@@ -278,6 +278,6 @@ def test_keys_hide_isolate_fly_and_visibility_panel(qtbot, window, pod_db, tmp_p
     window.visibility.axis.setCurrentIndex(0)
     assert scene.section is None
 
-    out = window.export_image(tmp_path / "view.png", (400, 300))
+    out = window.exporting.export_image(tmp_path / "view.png", (400, 300))
     assert out.exists() and out.stat().st_size > 1000
     assert read_png(out).shape == (300, 400, 3)          # the size asked for, not the viewport's

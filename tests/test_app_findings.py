@@ -148,7 +148,7 @@ def test_field_controls_load_slice_iso_clear_and_bad_file(qtbot, window, hall_db
     # another axis: a slice across x within the field's bounds
     group.axis.setCurrentIndex(0)
     x = group.position_value()
-    bounds = window.field_data.GetBounds()
+    bounds = window.fields.field_data.GetBounds()
     assert bounds[0] < x < bounds[1]
     b = slice_bounds(scene)
     assert abs(b[0] - x) < 0.5 and abs(b[1] - x) < 0.5 and b[5] - b[4] > 2.0
@@ -166,7 +166,7 @@ def test_field_controls_load_slice_iso_clear_and_bad_file(qtbot, window, hall_db
     shown = field_actors(scene)
     bad = tmp_path / "broken.vti"
     bad.write_bytes(np.random.default_rng(7).integers(0, 256, 4096, dtype=np.uint8).tobytes())
-    assert not window.load_field(bad)
+    assert not window.fields.load_field(bad)
     title, message = window.errors[-1]
     assert "field" in title.lower() and str(bad) in message
     assert field_actors(scene) == shown and all(in_renderer(scene, a) for a in shown)
@@ -176,7 +176,7 @@ def test_field_controls_load_slice_iso_clear_and_bad_file(qtbot, window, hall_db
     # Clear removes it all
     qtbot.mouseClick(group.clear_button, Qt.MouseButton.LeftButton)
     assert not field_actors(scene) and not any(in_renderer(scene, a) for a in shown)
-    assert window.field_data is None and not group.clear_button.isEnabled()
+    assert window.fields.field_data is None and not group.clear_button.isEnabled()
 
 
 @pytest.mark.parametrize("name, content", [("empty.csv", b""), ("missing.vtu", None), ("field.txt", b"1,2,3")])
@@ -185,9 +185,9 @@ def test_field_errors_name_the_file(qtbot, window, pod_db, tmp_path, name, conte
     path = tmp_path / name
     if content is not None:
         path.write_bytes(content)
-    assert not window.load_field(path)
+    assert not window.fields.load_field(path)
     assert str(path) in window.errors[-1][1]
-    assert not field_actors(window.scene) and window.field_data is None
+    assert not field_actors(window.scene) and window.fields.field_data is None
 
 
 def test_properties_show_thermal_figures_marked_measured_or_estimated(qtbot, window, hall_db):  # noqa: F811

@@ -115,7 +115,7 @@ def test_a_loop_finding_plots_the_loop(qtbot, window, hall_db):  # noqa: F811
     item = window.findings.item_for("G-loop1", "critical")
     finding = window.findings.finding(item)
     assert finding.loop >= 0
-    window.go_to_finding(finding)
+    window.tracing.go_to_finding(finding)
     expected = sql(hall_db, "select s.name from sensors s join cooling_loops c on c.id = s.cooling_loop_id "
                             "where c.name = 'G-loop1' order by s.id")
     assert sorted(panel.lines) == sorted(n for (n,) in expected) and len(expected) == 3

@@ -158,7 +158,7 @@ def test_home_and_axes_and_esc_one_step_at_a_time(qtbot, window):
     QTest.keyClick(vp, Qt.Key.Key_Escape)                          # 1: the selection
     assert not window.selection and window.hierarchy.search.text() == "C02"
     window.select_parts([chosen])
-    window.escape()
+    window.selecting.escape()
     window.select_parts([chosen])
     QTest.keyClick(vp, Qt.Key.Key_Escape)                          # selection again
     QTest.keyClick(vp, Qt.Key.Key_Escape)                          # 2: the search

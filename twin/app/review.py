@@ -120,7 +120,7 @@ class ReviewTools:
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         add = menu.addAction(f"Add note… ({name})")
         add.triggered.connect(lambda: self.notes.add_dialog(name))
-        menu.addAction("Fit selected").triggered.connect(self.window.fly_to_selection)
+        menu.addAction("Fit selected").triggered.connect(self.window.selecting.fly_to_selection)
         self.context_menu = menu
         menu.popup(global_pos)
         return menu

@@ -161,6 +161,8 @@ class Viewport(QVTKRenderWindowInteractor):
         if self.scene is None:
             return
         was_moving = self.scene.lod.moving
+        camera = self.scene.camera
+        camera.set_camera_pose(camera.camera_pose())     # where VTK's trackball left it: into the view state
         self.scene.lod.set_moving(False)
         if self.scene.lod.update() or was_moving:
             self.refresh()

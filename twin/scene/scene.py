@@ -285,7 +285,9 @@ class Scene:
         self.camera.keep_framed()
 
     def detach(self) -> None:
-        """Take the scene off its render window (before another scene replaces it)."""
+        """Take the scene off its render window (before another scene replaces it) and stop
+        following its view state."""
+        self.state.changed.disconnect(self._on_state)
         self.render_window.RemoveObserver(self._frame_observer)
         self.legend_area.detach()
         self.render_window.RemoveRenderer(self.renderer)

@@ -146,3 +146,26 @@ def test_an_overlay_panel_alone_updates_a_scene_through_the_view_state(qtbot, ha
     panel.vmax.setValue(panel.vmin.value() + 5.0)
     assert scene.overlay.vmax == pytest.approx(panel.vmin.value() + 5.0)
     assert scene.legend is not None
+
+
+def test_a_visibility_panel_alone_updates_a_scene_through_the_view_state(qtbot, hall_db):
+    """No window: a Visibility panel and a scene that share a view state. X-ray, a kind box and
+    the section reach the scene through the state alone."""
+    from twin.app.visibility_panel import VisibilityPanel
+
+    design = load_design(hall_db)
+    session = ReviewSession(design)
+    scene = Scene(design, size=(480, 270), state=session.view, labels=False)
+    panel = VisibilityPanel()
+    qtbot.addWidget(panel)
+    kinds = sorted(set(design.part_kind().tolist()))
+    generations = [str(g) for g in design.generations.name.tolist()]
+    panel.set_content(kinds, generations, scene.geometry.bounds, session.view, scene.geometry.parts_matching)
+    panel.kind_boxes["compute_tray"].setChecked(False)
+    trays = design.part_kind() == "compute_tray"
+    qtbot.waitUntil(lambda: not scene.visible[trays].any(), timeout=3000)
+    assert scene.visible[~trays].all()
+    panel.xray.setChecked(True)
+    assert "ghost" in scene.layers.names()
+    panel.axis.setCurrentIndex(3)                        # Z (height)
+    assert scene.section is not None

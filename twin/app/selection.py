@@ -132,21 +132,3 @@ class SelectionActions:
     def _on_search_filter(self, mask) -> None:
         if self.window.view is not None:
             self.window.view.set_focus("search", mask)
-
-    def _on_kind_filters(self, kinds: list[str], generations: list[str]) -> None:
-        if self.window.scene is None:
-            return
-        if self.window.visibility.all_shown():
-            self.window.view.set_filter("kinds", None)
-        else:
-            kind_mask = self.window.scene.geometry.parts_matching(kinds=kinds) if kinds else np.zeros(self.window.scene.geometry.n_parts, bool)
-            gen_mask = self.window.scene.geometry.parts_matching(generations=generations + [""])
-            self.window.view.set_filter("kinds", kind_mask & gen_mask)
-
-    def _on_xray(self, on: bool) -> None:
-        if self.window.scene is not None:
-            self.window.view.xray = bool(on)
-
-    def _on_section(self, axis, position: float) -> None:
-        if self.window.scene is not None:
-            self.window.view.set_section(axis, position, "-")

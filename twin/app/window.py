@@ -234,9 +234,6 @@ class MainWindow(QMainWindow):
         self.cables.flyRequested.connect(self.tracing.fly_to_cable)
         self.viewport.cablePicked.connect(self.tracing._on_cable_picked)
         self.properties.cableActivated.connect(self.tracing._on_cable_named)
-        self.visibility.filtersChanged.connect(self.selecting._on_kind_filters)
-        self.visibility.xrayChanged.connect(self.selecting._on_xray)
-        self.visibility.sectionChanged.connect(self.selecting._on_section)
 
     def _set_enabled(self, on: bool) -> None:
         for a in [self.export_action, self.fly_action, self.hide_action, self.isolate_action, self.clear_action,
@@ -264,7 +261,8 @@ class MainWindow(QMainWindow):
         self.review.set_design(design, scene)
         session.view.changed.connect(self.selecting.on_view_changed)   # after the scene: panels see it redrawn
         kinds = sorted(set(design.part_types.kind[np.unique(design.parts.type)].tolist()))
-        self.visibility.set_content(kinds, [str(g) for g in design.generations.name.tolist()], scene.geometry.bounds)
+        self.visibility.set_content(kinds, [str(g) for g in design.generations.name.tolist()], scene.geometry.bounds,
+                                    session.view, scene.geometry.parts_matching)
         name = design.meta.get("design_name") or Path(design.source).name
         self.setWindowTitle(f"twin — {name}")
         self.counts_label.setText(f"{len(design.racks):,} racks · {len(design.parts):,} parts · "

@@ -33,11 +33,11 @@ class FieldActions:
             return False
         self.field_data = data
         self.window.overlays.field.set_field(path, data.GetBounds(), value_range)
-        self._show_field()
+        self.show_field()
         self.window.statusBar().showMessage(f"Loaded field {path.name}", 8000)
         return True
 
-    def _show_field(self) -> None:
+    def show_field(self) -> None:
         if self.window.scene is None or self.field_data is None:
             return
         group = self.window.overlays.field

@@ -54,19 +54,19 @@ class DesignOpener:
         if self._pending is not None:
             path = self._pending[0]
             self._pending = None
-            self._on_cancelled(path)
+            self.on_cancelled(path)
         self.window.loader.cancel()
 
-    def _on_stage(self, stage: str) -> None:
+    def on_stage(self, stage: str) -> None:
         self.window.progress.setFormat(stage)
 
-    def _on_load_progress(self, stage: str, done: float) -> None:
+    def on_load_progress(self, stage: str, done: float) -> None:
         """Reading the file is the first 80 % of the bar; building the scene the rest."""
         self.window.progress.setRange(0, 100)
         self.window.progress.setValue(int(round(done * READ_SHARE_PERCENT)))
         self.window.progress.setFormat(f"{stage} %p%")
 
-    def _on_cancelled(self, path: str) -> None:
+    def on_cancelled(self, path: str) -> None:
         self._end_progress()
         self.window.statusBar().showMessage(f"Loading {Path(path).name} cancelled")
 
@@ -74,12 +74,12 @@ class DesignOpener:
         self.window.progress.setVisible(False)
         self.window.cancel_button.setVisible(False)
 
-    def _on_failed(self, path: str, message: str) -> None:
+    def on_failed(self, path: str, message: str) -> None:
         self._end_progress()
         self.window.statusBar().showMessage(f"Could not open {Path(path).name}")
         self.window.report_error("Cannot open design", f"Could not open {path}\n\n{message}")
 
-    def _on_loaded(self, design: Design) -> None:
+    def on_loaded(self, design: Design) -> None:
         path = str(design.source)
         self._pending = (path, design)
         self.window.progress.setRange(0, 100)
@@ -120,9 +120,9 @@ class DesignOpener:
         path = str(Path(path).resolve())
         files = [path] + [f for f in self.recent_files() if f != path]
         self.window.settings.setValue("recent_files", files[:MAX_RECENT])
-        self._update_recent_menu()
+        self.update_recent_menu()
 
-    def _update_recent_menu(self) -> None:
+    def update_recent_menu(self) -> None:
         self.window.recent_menu.clear()
         files = self.recent_files()
         for f in files:

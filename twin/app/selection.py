@@ -11,7 +11,6 @@ from __future__ import annotations
 import numpy as np
 
 
-
 class SelectionActions:
     """Selection and visibility actions of `window`."""
 
@@ -19,52 +18,55 @@ class SelectionActions:
         self.window = window
         self._from_tree = False                        # the selection being made came from the tree
 
-    def _on_picked(self, part: int) -> None:
+    def on_picked(self, part: int) -> None:
         self.select_parts([part] if part >= 0 else [])
 
     def select_parts(self, parts: list[int], from_tree: bool = False) -> None:
         if self.window.scene is None:
             return
+        view = self.window.view
         self._from_tree = from_tree
         try:
-            with self.window.view.hold():
-                if len(self.window.view.highlight_cables):              # a new selection ends a cable trace
-                    self.window.view.highlight(self.window.view.highlight_parts, None)
-                self.window.view.select(parts)
+            with view.hold():
+                if len(view.highlight_cables):              # a new selection ends a cable trace
+                    view.highlight(view.highlight_parts, None)
+                view.select(parts)
         finally:
             self._from_tree = False
 
     def on_view_changed(self, aspects: frozenset) -> None:
         """The view state changed (the scene has redrawn already): bring the panels in step.
         Properties is filled once per change, whatever mix of selection, moment and overlay."""
+        w = self.window
         if "selected" in aspects:
             if not self._from_tree:
-                self.window.hierarchy.select_part(self.window.selection[0] if self.window.selection else -1)
-            self.window.history.show_parts(self.window.selection)
+                w.hierarchy.select_part(w.selection[0] if w.selection else -1)
+            w.history.show_parts(w.selection)
         if "moment" in aspects:
-            self.window.findings.refresh()
-            self.window._refresh_power()
+            w.findings.refresh()
+            w.refresh_power()
         if aspects & {"selected", "moment", "overlay"}:
             self.show_properties()
         if aspects - {"camera"}:            # a camera move is drawn by whoever moves it (orbit, fly-to)
-            self.window.viewport.refresh()
+            w.viewport.refresh()
 
     def show_properties(self) -> None:
-        d = self.window.design
-        if d is None or not self.window.selection or self.window.queries is None:
-            self.window.properties.clear()
-            self.window.selection_label.setText("")
+        """Properties of the selection's first part: the file's fields, then the analyses' rows."""
+        w = self.window
+        d, selection = w.design, w.selection
+        if d is None or not selection or w.queries is None:
+            w.properties.clear()
+            w.selection_label.setText("")
             return
-        first = self.window.selection[0]
-        extra = f"{len(self.window.selection)} parts selected, showing the first" if len(self.window.selection) > 1 else ""
+        first = selection[0]
+        extra = f"{len(selection)} parts selected, showing the first" if len(selection) > 1 else ""
         try:
-            more = self.window.session.part_rows(first)
+            more = w.session.part_rows(first)
         except Exception:                 # an analysis failing on an odd file must not hide the file's fields
             more = []
-        self.window.properties.show_part(self.window.queries, int(d.parts.id[first]), at=self.window.overlays.current_time(), extra=extra,
-                                  more=more)
+        w.properties.show_part(w.queries, int(d.parts.id[first]), at=w.overlays.current_time(), extra=extra, more=more)
         name = str(d.parts.name[first])
-        self.window.selection_label.setText(f"selected: {name}" + (f" +{len(self.window.selection) - 1}" if extra else ""))
+        w.selection_label.setText(f"selected: {name}" + (f" +{len(selection) - 1}" if extra else ""))
 
     def fly_to_selection(self) -> None:
         if self.window.scene is not None and self.window.selection:
@@ -129,6 +131,6 @@ class SelectionActions:
             self.select_parts([])
 
     # ------------------------------------------------------------------ visibility
-    def _on_search_filter(self, mask) -> None:
+    def on_search_filter(self, mask) -> None:
         if self.window.view is not None:
             self.window.view.set_focus("search", mask)

@@ -66,13 +66,13 @@ class Tracing:
             if part >= 0:
                 self.window.viewport.fly_to(self.window.scene.camera.fly_to_pose(part))
 
-    def _on_cable_picked(self, cable: int) -> None:
+    def on_cable_picked(self, cable: int) -> None:
         self.trace_cable(cable)
         self.window.cables.select_cable(cable)
 
-    def _on_cable_named(self, name: str) -> None:
+    def on_cable_named(self, name: str) -> None:
         if self.window.design is None:
             return
         hits = np.flatnonzero(self.window.design.cable_text().name == name)
         if len(hits):
-            self._on_cable_picked(int(hits[0]))
+            self.on_cable_picked(int(hits[0]))

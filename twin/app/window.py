@@ -181,7 +181,7 @@ class MainWindow(QMainWindow):
         menu.addAction(self.export_action)
         menu.addSeparator()
         menu.addAction(quit_action)
-        self.opening._update_recent_menu()
+        self.opening.update_recent_menu()
         edit = self.menuBar().addMenu("&Selection")
         for a in (self.search_action, self.fly_action, self.hide_action, self.isolate_action, self.clear_action,
                   self.show_all_action):
@@ -212,19 +212,19 @@ class MainWindow(QMainWindow):
         tools.addAction(self.show_all_action)
 
     def _connect(self) -> None:
-        self.loader.stage.connect(self.opening._on_stage)
-        self.loader.progress.connect(self.opening._on_load_progress)
-        self.loader.loaded.connect(self.opening._on_loaded)
-        self.loader.failed.connect(self.opening._on_failed)
-        self.loader.cancelled.connect(self.opening._on_cancelled)
+        self.loader.stage.connect(self.opening.on_stage)
+        self.loader.progress.connect(self.opening.on_load_progress)
+        self.loader.loaded.connect(self.opening.on_loaded)
+        self.loader.failed.connect(self.opening.on_failed)
+        self.loader.cancelled.connect(self.opening.on_cancelled)
         self.cancel_button.clicked.connect(self.opening.cancel_load)
-        self.viewport.picked.connect(self.selecting._on_picked)
+        self.viewport.picked.connect(self.selecting.on_picked)
         self.viewport.frameRendered.connect(lambda ms: self.frame_label.setText(f"frame {ms:.1f} ms"))
         self.hierarchy.selectionRequested.connect(lambda parts: self.selecting.select_parts(parts, from_tree=True))
         self.hierarchy.flyRequested.connect(self.selecting.fly_to_selection)
-        self.hierarchy.filterChanged.connect(self.selecting._on_search_filter)
+        self.hierarchy.filterChanged.connect(self.selecting.on_search_filter)
         self.overlays.field.loadRequested.connect(self.fields.load_field)
-        self.overlays.field.settingsChanged.connect(self.fields._show_field)
+        self.overlays.field.settingsChanged.connect(self.fields.show_field)
         self.overlays.field.clearRequested.connect(self.fields.clear_field)
         self.findings.findingActivated.connect(self.tracing.go_to_finding)
         self.overlays.slider.valueChanged.connect(lambda _v: self.history.set_moment(self.overlays.slider_time()))
@@ -232,8 +232,8 @@ class MainWindow(QMainWindow):
         self.power.traceRequested.connect(self.tracing.show_trace)
         self.cables.traceRequested.connect(self.tracing.trace_cable)
         self.cables.flyRequested.connect(self.tracing.fly_to_cable)
-        self.viewport.cablePicked.connect(self.tracing._on_cable_picked)
-        self.properties.cableActivated.connect(self.tracing._on_cable_named)
+        self.viewport.cablePicked.connect(self.tracing.on_cable_picked)
+        self.properties.cableActivated.connect(self.tracing.on_cable_named)
 
     def _set_enabled(self, on: bool) -> None:
         for a in [self.export_action, self.fly_action, self.hide_action, self.isolate_action, self.clear_action,
@@ -256,7 +256,7 @@ class MainWindow(QMainWindow):
         self.overlays.field.set_field(None)
         self.findings.set_session(session)
         self.history.set_session(session)
-        self._refresh_power()
+        self.refresh_power()
         self.cables.set_session(session)
         self.review.set_design(design, scene)
         session.view.changed.connect(self.selecting.on_view_changed)   # after the scene: panels see it redrawn
@@ -325,7 +325,7 @@ class MainWindow(QMainWindow):
         self.viewport.set_reduced_while_moving(self.reduced_action.isChecked())
 
     # ------------------------------------------------------------------ power
-    def _refresh_power(self) -> None:
+    def refresh_power(self) -> None:
         """The Power panel shows the session's power result at the current moment."""
         if self.session is None or self.session.available().get("power"):
             self.power.set_design(self.design if self.session is not None else None)

@@ -48,7 +48,7 @@ def main() -> None:
     check_again = median_time(lambda: run_cabling(design), 3)
 
     scene = Scene(design, size=SIZE)
-    scene.update_lod(force=True)
+    scene.lod.update(force=True)
     cam = scene.renderer.GetActiveCamera()
 
     def frame() -> None:

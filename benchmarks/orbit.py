@@ -38,19 +38,19 @@ def orbit(scene, moving: bool) -> tuple[list[float], list[float]]:
     """Wall and CPU frame times (s) of a 60-frame turntable orbit from the scene's current pose."""
     from twin.scene.camera import turntable
 
-    start = scene.camera_pose()
-    scene.update_lod(force=True)
-    scene.set_moving(moving)
+    start = scene.camera.camera_pose()
+    scene.lod.update(force=True)
+    scene.lod.set_moving(moving)
     scene.render()
     wall, cpu = [], []
     for i in range(FRAMES):
-        scene.set_camera_pose(turntable(start, STEP_DEG * (i + 1), 0.0))
+        scene.camera.set_camera_pose(turntable(start, STEP_DEG * (i + 1), 0.0))
         t, c = time.perf_counter(), time.process_time()
         scene.render()
         wall.append(time.perf_counter() - t)
         cpu.append(time.process_time() - c)
-    scene.set_moving(False)
-    scene.set_camera_pose(start)
+    scene.lod.set_moving(False)
+    scene.camera.set_camera_pose(start)
     return wall, cpu
 
 
@@ -62,10 +62,10 @@ def row_pose(scene):
     design = scene.design
     rows = design.racks.row
     racks = np.flatnonzero(rows == rows[len(rows) // 2])
-    frames = scene.frame_of_rack[racks]
+    frames = scene.geometry.frame_of_rack[racks]
     frames = frames[frames >= 0]
-    lo, hi = scene.box_lo[frames].min(axis=0), scene.box_hi[frames].max(axis=0)
-    return tight(scene, look_from(np.array((-0.75, -1.0, 0.85)), lo, hi, scene.aspect()), lo, hi)
+    lo, hi = scene.geometry.box_lo[frames].min(axis=0), scene.geometry.box_hi[frames].max(axis=0)
+    return tight(scene, look_from(np.array((-0.75, -1.0, 0.85)), lo, hi, scene.camera.aspect()), lo, hi)
 
 
 def main() -> None:
@@ -75,10 +75,10 @@ def main() -> None:
     design = load_design(scene_db("hall-2000"))
     scene = Scene(design, size=SIZE)
     now = {k: getattr(scene.options, k) for k in BEFORE}
-    trays = np.flatnonzero(scene.kind == "compute_tray")
-    tray = int(trays[len(trays) // 2]) if len(trays) else int(scene.frame_of_rack[len(design.racks) // 2])
-    views = {"overview (iso)": scene.view_pose("iso"), "row": row_pose(scene),
-             "close-up (fly-to)": scene.fly_to_pose(tray)}
+    trays = np.flatnonzero(scene.geometry.kind == "compute_tray")
+    tray = int(trays[len(trays) // 2]) if len(trays) else int(scene.geometry.frame_of_rack[len(design.racks) // 2])
+    views = {"overview (iso)": scene.camera.view_pose("iso"), "row": row_pose(scene),
+             "close-up (fly-to)": scene.camera.fly_to_pose(tray)}
     ways = {"still": (False, BEFORE), "before": (True, BEFORE), "now": (True, now)}
     rows = []
     for label, pose in views.items():
@@ -86,8 +86,8 @@ def main() -> None:
         cpu = {w: [] for w in ways}
         for way in list(ways) + list(reversed(ways)):
             moving, options = ways[way]
-            scene.set_moving_options(**options)
-            scene.set_camera_pose(pose)
+            scene.lod.set_moving_options(**options)
+            scene.camera.set_camera_pose(pose)
             w, c = orbit(scene, moving)
             wall[way] += w
             cpu[way] += c

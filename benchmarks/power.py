@@ -71,7 +71,7 @@ def measure(name: str) -> list[str]:
     trace_s = median_time(lambda: result.trace(design, part=tray), 7)
     scene = Scene(design, size=(1280, 720))
     scene.set_overlay(power_overlay(design, AnalysisResult("power", detail=result)))
-    scene.update_lod(force=True)
+    scene.lod.update(force=True)
     scene.render()
     trace = result.trace(design, part=tray)
     via = "highlight" if hasattr(scene, "highlight") else "select"
@@ -79,10 +79,10 @@ def measure(name: str) -> list[str]:
     def show() -> None:
         t = result.trace(design, part=tray)
         if via == "highlight":
-            scene.clear_highlight()
-            scene.highlight(parts=t.parts, cables=t.cables)
+            scene.state.clear_highlight()
+            scene.state.highlight(parts=t.parts, cables=t.cables)
         else:
-            scene.select(t.parts)
+            scene.state.select(t.parts)
         scene.render()
     shown_s = median_time(show, 5)
     frame_s = median_time(scene.render, 5)

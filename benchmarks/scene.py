@@ -60,7 +60,7 @@ def measure_twin(db: str, site_lod: bool = True) -> dict:
     loaded, loaded_cpu = time.perf_counter(), time.process_time()
     # without the site level of detail every hall is near: all rack boxes, trays and gear
     scene = Scene(design, size=SIZE) if site_lod else Scene(design, size=SIZE, hall_min_pixels=0)
-    scene.update_lod(force=True)
+    scene.lod.update(force=True)
     scene.render()
     first = time.perf_counter() - start
     stages = {"load_s": loaded - start, "load_cpu_s": loaded_cpu - cpu, "scene_s": time.perf_counter() - loaded,
@@ -68,18 +68,18 @@ def measure_twin(db: str, site_lod: bool = True) -> dict:
     overview = frame_time(scene)
     overview_tris = scene.triangle_count()
     rack = str(design.racks.name[len(design.racks) // 2])
-    scene.set_view(f"rack:{rack}")
-    scene.update_lod(force=True)
+    scene.camera.set_view(f"rack:{rack}")
+    scene.lod.update(force=True)
     close = frame_time(scene)
-    scene.set_view("iso")
-    scene.update_lod(force=True)
+    scene.camera.set_view("iso")
+    scene.lod.update(force=True)
     overlay = ReviewSession(design).overlay("power")
     recolour = median_time(lambda: scene.set_overlay(overlay), 5)
     frame = frame_time(scene, 3)
     rng = np.random.default_rng(0)
     pts = rng.uniform([0, 0], SIZE, size=(50, 2))
     it = iter(pts.tolist() * 2)
-    pick = median_time(lambda: scene.pick(*next(it)), 50)
+    pick = median_time(lambda: scene.picking.pick(*next(it)), 50)
     levels = site_levels(scene, design, overlay, pts) if len(design.halls) > 1 else []
     return {"first_s": first, "overview_s": overview, "overview_tris": overview_tris, "close_s": close,
             "recolour_s": recolour, "recolour_frame_s": recolour + frame, "pick_s": pick,
@@ -94,12 +94,12 @@ def site_levels(scene, design, overlay, pts) -> list[dict]:
     out = []
     for view in ("site", f"hall:{hall}", f"rack:{racks[len(racks) // 2]}"):
         scene.set_overlay(None)
-        scene.set_view(view)
-        scene.update_lod()
+        scene.camera.set_view(view)
+        scene.lod.update()
         frame = frame_time(scene)
         recolour = median_time(lambda: scene.set_overlay(overlay), 5)
         at = iter(pts.tolist() * 2)
-        pick = median_time(lambda at=at: scene.pick(*next(at)), 50)
+        pick = median_time(lambda at=at: scene.picking.pick(*next(at)), 50)
         out.append({"view": view, "near": int(scene.site.near.sum()), "tris": scene.triangle_count(),
                     "frame_s": frame, "recolour_s": recolour, "pick_s": pick,
                     "actors": len(scene.actors())})

@@ -22,9 +22,9 @@ def main(path: str) -> None:
     win.overlays.choose("thermal")
     settle(app, 0.3)
     win.history_dock.raise_()                         # the History tab beside Findings
-    frame = int(win.scene.frame_of_rack[win.design.rack_index("A06")])
+    frame = int(win.scene.geometry.frame_of_rack[win.design.rack_index("A06")])
     win.select_parts([frame])
-    win.fly_to_selection()
+    win.selecting.fly_to_selection()
     while win.viewport.flying:
         settle(app, 0.05)
     times = win.overlays.times

@@ -42,7 +42,7 @@ def grab(app: QApplication, win: MainWindow, name: str, window_only: bool = Fals
 
 
 def scene_frame(win: MainWindow, rack: str) -> int:
-    return int(win.scene.frame_of_rack[win.design.rack_index(rack)])
+    return int(win.scene.geometry.frame_of_rack[win.design.rack_index(rack)])
 
 
 def open_window(path: str) -> tuple[QApplication, MainWindow, QSettings]:
@@ -70,29 +70,29 @@ def main(path: str) -> None:
     d, scene = win.design, win.scene
     row = str(d.racks.row[d.rack_index("A06")])
     racks = np.flatnonzero(d.racks.row == row)
-    frames = scene.frame_of_rack[racks]
-    lo, hi = scene.box_lo[frames].min(axis=0), scene.box_hi[frames].max(axis=0)
+    frames = scene.geometry.frame_of_rack[racks]
+    lo, hi = scene.geometry.box_lo[frames].min(axis=0), scene.geometry.box_hi[frames].max(axis=0)
     from twin.scene.camera import look_from
     from twin.scene.views import tight
-    pose = look_from(np.array([-0.45, -1.0, 0.6]), lo, hi, scene.aspect())
-    scene.set_camera_pose(tight(scene, pose, lo, hi, margin=0.8))
-    scene.update_lod()
+    pose = look_from(np.array([-0.45, -1.0, 0.6]), lo, hi, scene.camera.aspect())
+    scene.camera.set_camera_pose(tight(scene, pose, lo, hi, margin=0.8))
+    scene.lod.update()
     grab(app, win, "viewer-row-scale")
-    frame = int(scene.frame_of_rack[d.rack_index("A06")])
+    frame = int(scene.geometry.frame_of_rack[d.rack_index("A06")])
     win.select_parts([frame])
-    win.fly_to_selection()
+    win.selecting.fly_to_selection()
     while win.viewport.flying:
         settle(app, 0.05)
     grab(app, win, "viewer-rack-scale")
     # a CFD field's legend under the thermal one; double-clicking A06's finding flies there
-    win.load_field(OUT.parent.parent / "scenes" / "ai-hall-air.vti")
+    win.fields.load_field(OUT.parent.parent / "scenes" / "ai-hall-air.vti")
     item = win.findings.item_for("A06", "critical")
     win.findings.list.setCurrentItem(item)
     win.findings.findingActivated.emit(win.findings.finding(item))
     while win.viewport.flying:
         settle(app, 0.05)
     grab(app, win, "viewer-findings")
-    win.clear_field()
+    win.fields.clear_field()
     # the country-of-origin legend (every name in full) beside the hall seen from above
     win.select_parts([int(np.flatnonzero(d.parts.name == "E02-U31")[0])])
     win.overlays.choose("supply-country")

@@ -43,7 +43,7 @@ def check_legend(scene, image: np.ndarray, overlay) -> None:
     """Assert the legend of `overlay` is read back whole, inside the window and the strip, drawn
     where it says, with the design framed beside it and nothing of the 3D view in the strip."""
     h, w, _ = image.shape
-    strip = scene.legend_box()
+    strip = scene.camera.legend_box()
     assert strip is not None, f"{overlay.name}: no legend strip"
     sx0, sy0, sx1, sy1 = strip
     assert 0 < sx0 < sx1 == w and sy0 == 0 and sy1 == h, strip
@@ -74,6 +74,6 @@ def check_legend(scene, image: np.ndarray, overlay) -> None:
 
 def design_right_edge(scene) -> float:
     """The rightmost pixel column of the design's bounding box projected by the current camera."""
-    lo, hi = scene.content_bounds()
+    lo, hi = scene.geometry.content_bounds()
     corners = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
-    return float(scene.project(corners)[:, 0].max())
+    return float(scene.camera.project(corners)[:, 0].max())

@@ -44,7 +44,7 @@ def open_and_wait(qtbot, win: MainWindow, path) -> None:
 
 def has_legend(scene) -> bool:
     """The legend strip is on the render window and names something."""
-    return scene.legend_box() is not None and bool(scene.legend_area.text_actors()) and \
+    return scene.camera.legend_box() is not None and bool(scene.legend_area.text_actors()) and \
         scene.render_window.HasRenderer(scene.legend_area.renderer)
 
 
@@ -54,7 +54,7 @@ def test_click_in_3d_selects_rack_in_tree_and_properties(qtbot, window, hall_db)
     assert window.counts_label.text().startswith("64 racks")
     window.viewport.set_view("top")
     rack = scene.design.rack_index("A03")
-    x, y = scene.project(scene.rack_centre[rack])[0]
+    x, y = scene.camera.project(scene.geometry.rack_centre[rack])[0]
     ratio = window.viewport.devicePixelRatioF()
     pos = QPoint(int(round(x / ratio)), int(round(y / ratio)))
     assert window.viewport.rect().contains(pos)
@@ -63,7 +63,7 @@ def test_click_in_3d_selects_rack_in_tree_and_properties(qtbot, window, hall_db)
 
     picked = window.selection[0]
     assert scene.design.racks.name[scene.design.parts.rack[picked]] == "A03"
-    assert scene.selected[picked]
+    assert scene.state.selected_mask()[picked]
     item = window.hierarchy.current_item()
     assert item is not None and "A03" in item.text()
     text = window.properties.text()
@@ -76,12 +76,12 @@ def test_click_in_3d_selects_rack_in_tree_and_properties(qtbot, window, hall_db)
     # tree → scene: choosing another rack in the tree selects its frame in the scene
     other = window.hierarchy._rack_items[scene.design.rack_index("B02")]
     window.hierarchy.tree.setCurrentIndex(other.index())
-    frame = int(scene.frame_of_rack[scene.design.rack_index("B02")])
-    assert window.selection == [frame] and scene.selected[frame] and not scene.selected[picked]
+    frame = int(scene.geometry.frame_of_rack[scene.design.rack_index("B02")])
+    assert window.selection == [frame] and scene.state.selected_mask()[frame] and not scene.state.selected_mask()[picked]
     assert "B02" in window.properties.title.text()
 
     # a click on empty floor clears the selection
-    corner = scene.project(np.array([[0.3, 0.3, 0.0]]))[0] / ratio
+    corner = scene.camera.project(np.array([[0.3, 0.3, 0.0]]))[0] / ratio
     qtbot.mouseClick(window.viewport, Qt.MouseButton.LeftButton, pos=QPoint(int(corner[0]), int(corner[1])))
     qtbot.waitUntil(lambda: not window.selection, timeout=5000)
     assert window.properties.title.text() == "Nothing selected"
@@ -147,7 +147,7 @@ def test_bad_file_keeps_the_open_scene_and_names_the_file(qtbot, tmp_path, pod_d
     image = scene.screenshot()                      # still rendering the old design
     assert image.std() > 5
     win.error_box.close()
-    assert win.recent_files() == [str(pod_db.resolve())]
+    assert win.opening.recent_files() == [str(pod_db.resolve())]
 
 
 def test_damaged_reading_times_open_with_a_warning_and_lose_nothing_else(qtbot, window, hall_db, tmp_path):
@@ -192,7 +192,7 @@ def test_loading_keeps_ui_alive_and_cancel_restores(qtbot, window, pod_db, hall2
     qtbot.waitUntil(lambda: formats.add(window.progress.format()) or not window.loading, timeout=LOAD_TIMEOUT_MS)
     elapsed = time.perf_counter() - start
     timer.stop()
-    assert window.scene is not pod_scene and window.scene.n_parts > 50_000
+    assert window.scene is not pod_scene and window.scene.geometry.n_parts > 50_000
     assert not window.progress.isVisible()
     reading = loaded_at[0] - start                 # the worker's part: the UI must stay live throughout
     during = np.array([t for t in ticks if t <= loaded_at[0]])
@@ -251,15 +251,15 @@ def test_overlays_follow_availability_and_show_a_legend(qtbot, window, pod_db, t
 def test_keys_hide_isolate_fly_and_visibility_panel(qtbot, window, pod_db, tmp_path):
     open_and_wait(qtbot, window, pod_db)
     scene, d = window.scene, window.design
-    n = scene.n_parts
-    tray = int(np.flatnonzero(scene.kind == "compute_tray")[0])
+    n = scene.geometry.n_parts
+    tray = int(np.flatnonzero(scene.geometry.kind == "compute_tray")[0])
     window.select_parts([tray])
     assert d.parts.name[tray] in window.hierarchy.current_item().text()
-    before = scene.camera_pose()
+    before = scene.camera.camera_pose()
     qtbot.keyClick(window.viewport, Qt.Key.Key_F)
     qtbot.waitUntil(lambda: not window.viewport.flying, timeout=5000)
-    assert np.allclose(scene.camera_pose().focal_point, scene.fly_to_pose(tray).focal_point, atol=1e-3)
-    assert scene.camera_pose() != before
+    assert np.allclose(scene.camera.camera_pose().focal_point, scene.camera.fly_to_pose(tray).focal_point, atol=1e-3)
+    assert scene.camera.camera_pose() != before
     qtbot.keyClick(window.viewport, Qt.Key.Key_H)
     assert not scene.visible[tray] and scene.visible.sum() == n - 1 and not window.selection
     window.select_parts([tray + 1])
@@ -272,14 +272,14 @@ def test_keys_hide_isolate_fly_and_visibility_panel(qtbot, window, pod_db, tmp_p
 
     window.visibility.kind_boxes["compute_tray"].setChecked(False)
     qtbot.waitUntil(lambda: not scene.visible[tray], timeout=5000)
-    assert scene.visible[scene.kind != "compute_tray"].all()
+    assert scene.visible[scene.geometry.kind != "compute_tray"].all()
     window.visibility.xray.setChecked(True)
-    assert scene.xray
+    assert scene.state.xray
     window.visibility.axis.setCurrentIndex(1)
     assert scene.section is not None
     window.visibility.axis.setCurrentIndex(0)
     assert scene.section is None
 
-    out = window.export_image(tmp_path / "view.png", (400, 300))
+    out = window.exporting.export_image(tmp_path / "view.png", (400, 300))
     assert out.exists() and out.stat().st_size > 1000
     assert read_png(out).shape == (300, 400, 3)          # the size asked for, not the viewport's

@@ -47,7 +47,7 @@ def test_cables_panel_filters_sorts_and_traces(qtbot, window, hall_db):  # noqa:
     assert "traced cable C006417" in window.statusBar().currentMessage()
     assert scene.decorations.trace is not None
     # a new selection ends the trace
-    window.select_parts([int(scene.frame_of_rack[0])])
+    window.select_parts([int(scene.geometry.frame_of_rack[0])])
     assert not len(scene.state.highlight_cables) and scene.decorations.trace is None
 
 
@@ -68,11 +68,11 @@ def test_properties_cable_rows_and_3d_cable_picking(qtbot, window, hall_db):  # 
     # with a cabling overlay shown, a click on a drawn cable picks and traces it
     window.select_parts([])
     scene.set_overlay(ReviewSession(design).overlay("cabling"))
-    scene.set_camera_pose(CameraPose((3.0, 6.9, 5.2), (7.0, 8.5, 1.8), (0.0, 0.0, 1.0), 50.0))
-    scene.update_lod(force=True)
+    scene.camera.set_camera_pose(CameraPose((3.0, 6.9, 5.2), (7.0, 8.5, 1.8), (0.0, 0.0, 1.0), 50.0))
+    scene.lod.update(force=True)
     window.viewport.refresh()
     pts, _ = polylines(design, [dac])
-    x, y = scene.project(pts[0] + 0.5 * (pts[1] - pts[0]))[0]
+    x, y = scene.camera.project(pts[0] + 0.5 * (pts[1] - pts[0]))[0]
     ratio = window.viewport.devicePixelRatioF()
     qtbot.mouseClick(window.viewport, Qt.MouseButton.LeftButton, pos=QPoint(int(round(x / ratio)), int(round(y / ratio))))
     qtbot.waitUntil(lambda: len(scene.state.highlight_cables) == 1, timeout=5000)

@@ -49,7 +49,7 @@ def test_findings_list_flies_to_the_seeded_faults(qtbot, window, hall_db):  # no
 
     # double-click the A06 finding: a part of rack A06 is selected and the camera flies there
     rack = d.rack_index("A06")
-    before = scene.camera_pose()
+    before = scene.camera.camera_pose()
     panel.list.scrollToItem(rack_item)
     centre = panel.list.visualItemRect(rack_item).center()
     # Qt 6's QTest double-click sends only the double-click event; a real one starts with a click
@@ -59,12 +59,12 @@ def test_findings_list_flies_to_the_seeded_faults(qtbot, window, hall_db):  # no
     qtbot.waitUntil(lambda: bool(window.selection), timeout=5000)
     wait_landed(qtbot, window)
     part = window.selection[0]
-    assert d.parts.rack[part] == rack and scene.selected[part]
+    assert d.parts.rack[part] == rack and scene.state.selected_mask()[part]
     assert "rack: A06" in window.properties.text() and "A06" in window.properties.title.text()
     assert window.hierarchy.current_item() is not None
-    focal = np.array(scene.camera_pose().focal_point)
-    assert scene.camera_pose() != before
-    assert np.linalg.norm(focal[:2] - scene.rack_centre[rack][:2]) < 1.5, (focal, scene.rack_centre[rack])
+    focal = np.array(scene.camera.camera_pose().focal_point)
+    assert scene.camera.camera_pose() != before
+    assert np.linalg.norm(focal[:2] - scene.geometry.rack_centre[rack][:2]) < 1.5, (focal, scene.geometry.rack_centre[rack])
     assert "A06" in window.statusBar().currentMessage()
 
     # Enter on the G-loop1 finding: flies to its CDU (the finding's part), near the finding's location
@@ -74,7 +74,7 @@ def test_findings_list_flies_to_the_seeded_faults(qtbot, window, hall_db):  # no
     qtbot.keyClick(panel.list, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.selection == [finding.part], timeout=5000)
     wait_landed(qtbot, window)
-    focal = np.array(scene.camera_pose().focal_point)
+    focal = np.array(scene.camera.camera_pose().focal_point)
     assert np.linalg.norm(focal - np.array(finding.location)) < 1.5
 
 
@@ -99,7 +99,7 @@ def test_findings_follow_the_time_slider(qtbot, window, hall_db):  # noqa: F811
 
 
 def field_actors(scene) -> list:
-    return scene.field_actors
+    return scene.decorations.field
 
 
 def slice_bounds(scene) -> tuple[float, ...]:
@@ -148,7 +148,7 @@ def test_field_controls_load_slice_iso_clear_and_bad_file(qtbot, window, hall_db
     # another axis: a slice across x within the field's bounds
     group.axis.setCurrentIndex(0)
     x = group.position_value()
-    bounds = window.field_data.GetBounds()
+    bounds = window.fields.field_data.GetBounds()
     assert bounds[0] < x < bounds[1]
     b = slice_bounds(scene)
     assert abs(b[0] - x) < 0.5 and abs(b[1] - x) < 0.5 and b[5] - b[4] > 2.0
@@ -166,7 +166,7 @@ def test_field_controls_load_slice_iso_clear_and_bad_file(qtbot, window, hall_db
     shown = field_actors(scene)
     bad = tmp_path / "broken.vti"
     bad.write_bytes(np.random.default_rng(7).integers(0, 256, 4096, dtype=np.uint8).tobytes())
-    assert not window.load_field(bad)
+    assert not window.fields.load_field(bad)
     title, message = window.errors[-1]
     assert "field" in title.lower() and str(bad) in message
     assert field_actors(scene) == shown and all(in_renderer(scene, a) for a in shown)
@@ -176,7 +176,7 @@ def test_field_controls_load_slice_iso_clear_and_bad_file(qtbot, window, hall_db
     # Clear removes it all
     qtbot.mouseClick(group.clear_button, Qt.MouseButton.LeftButton)
     assert not field_actors(scene) and not any(in_renderer(scene, a) for a in shown)
-    assert window.field_data is None and not group.clear_button.isEnabled()
+    assert window.fields.field_data is None and not group.clear_button.isEnabled()
 
 
 @pytest.mark.parametrize("name, content", [("empty.csv", b""), ("missing.vtu", None), ("field.txt", b"1,2,3")])
@@ -185,21 +185,21 @@ def test_field_errors_name_the_file(qtbot, window, pod_db, tmp_path, name, conte
     path = tmp_path / name
     if content is not None:
         path.write_bytes(content)
-    assert not window.load_field(path)
+    assert not window.fields.load_field(path)
     assert str(path) in window.errors[-1][1]
-    assert not field_actors(window.scene) and window.field_data is None
+    assert not field_actors(window.scene) and window.fields.field_data is None
 
 
 def test_properties_show_thermal_figures_marked_measured_or_estimated(qtbot, window, hall_db):  # noqa: F811
     open_and_wait(qtbot, window, hall_db)
     d, scene = window.design, window.scene
     a06 = d.rack_index("A06")
-    tray = int(np.flatnonzero((d.parts.rack == a06) & (scene.kind == "compute_tray"))[0])
+    tray = int(np.flatnonzero((d.parts.rack == a06) & (scene.geometry.kind == "compute_tray"))[0])
     window.select_parts([tray])
     text = window.properties.text()
     assert "[Thermal and cooling]" in text
     assert "inlet air: 33." in text and "(measured)" in text          # A06's inlet sensor
-    cdu = int(np.flatnonzero(scene.kind == "cdu")[0])
+    cdu = int(np.flatnonzero(scene.geometry.kind == "cdu")[0])
     window.select_parts([cdu])
     assert "(estimated)" in window.properties.text()                   # no sensor on the CDU's air side
 
@@ -228,7 +228,7 @@ def test_one_time_slider_step_runs_each_analysis_once(qtbot, window, hall_db):  
     assert window.overlays.session is session and window.findings.session is session
     assert window.scene.state is session.view
     overlays.choose("thermal")
-    tray = int(np.flatnonzero((d.parts.rack == d.rack_index("A06")) & (window.scene.kind == "compute_tray"))[0])
+    tray = int(np.flatnonzero((d.parts.rack == d.rack_index("A06")) & (window.scene.geometry.kind == "compute_tray"))[0])
     window.select_parts([tray])
     assert "[Thermal and cooling]" in window.properties.text()
     before = dict(session.run_counts)

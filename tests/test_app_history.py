@@ -115,7 +115,7 @@ def test_a_loop_finding_plots_the_loop(qtbot, window, hall_db):  # noqa: F811
     item = window.findings.item_for("G-loop1", "critical")
     finding = window.findings.finding(item)
     assert finding.loop >= 0
-    window.go_to_finding(finding)
+    window.tracing.go_to_finding(finding)
     expected = sql(hall_db, "select s.name from sensors s join cooling_loops c on c.id = s.cooling_loop_id "
                             "where c.name = 'G-loop1' order by s.id")
     assert sorted(panel.lines) == sorted(n for (n,) in expected) and len(expected) == 3
@@ -137,9 +137,9 @@ def test_a_damaged_reading_is_named_in_the_dock(qtbot, window, hall_db, tmp_path
                      "and ts = '2026-11-24T16:00:00Z'", [sensor])
     open_and_wait(qtbot, window, path)
     panel, d = window.history, window.design
-    window.select_parts([int(window.scene.frame_of_rack[d.rack_index("A06")])])
+    window.select_parts([int(window.scene.geometry.frame_of_rack[d.rack_index("A06")])])
     assert panel.stack.currentWidget() is panel.message
     text = panel.message.text()
     assert "rack A06" in text and str(path) in text and f"sensor_id {sensor}" in text and "16:00:00Q" in text
-    window.select_parts([int(window.scene.frame_of_rack[d.rack_index("A05")])])     # the rest still plots
+    window.select_parts([int(window.scene.geometry.frame_of_rack[d.rack_index("A05")])])     # the rest still plots
     assert panel.stack.currentWidget() is panel.plot_page and "A05-inlet" in panel.lines

@@ -40,19 +40,19 @@ def test_every_legend_in_the_app_reads_back_whole_beside_the_design(qtbot, windo
     w, h = scene.render_window.GetSize()
     assert w < before[0]
     check_legend(scene, scene.screenshot(), scene.overlay)
-    assert scene.legend_box()[2] == w
+    assert scene.camera.legend_box()[2] == w
 
     # a click on the legend strip selects nothing; on the design beside it, a part
     window.select_parts([])
-    x0, _, x1, _ = scene.legend_box()
+    x0, _, x1, _ = scene.camera.legend_box()
     ratio = viewport.devicePixelRatioF()
     qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=QPoint(int((x0 + x1) / 2 / ratio), int(h / 2 / ratio)))
-    assert not scene.selected.any()
+    assert not scene.state.selected_mask().any()
     viewport.set_view("top")
-    x, y = scene.project(scene.rack_centre[window.design.rack_index("H06")])[0]
+    x, y = scene.camera.project(scene.geometry.rack_centre[window.design.rack_index("H06")])[0]
     assert x < x0 and design_right_edge(scene) <= x0
     qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=QPoint(int(x / ratio), int(y / ratio)))
-    assert scene.selected.any()
+    assert scene.state.selected_mask().any()
 
 
 def pipe_colours(scene) -> np.ndarray:

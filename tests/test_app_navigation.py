@@ -62,16 +62,16 @@ def screen_axes(scene) -> tuple[np.ndarray, np.ndarray]:
 
 
 def rack_boxes(scene) -> tuple[np.ndarray, np.ndarray]:
-    frames = scene.frame_of_rack[scene.frame_of_rack >= 0]
-    return scene.box_lo[frames], scene.box_hi[frames]
+    frames = scene.geometry.frame_of_rack[scene.geometry.frame_of_rack >= 0]
+    return scene.geometry.box_lo[frames], scene.geometry.box_hi[frames]
 
 
 def test_vertical_drag_keeps_the_floor_down(qtbot, window):
     vp, scene = window.viewport, window.scene
     centre = vp.rect().center()
-    before = np.array(scene.camera_pose().position)
+    before = np.array(scene.camera.camera_pose().position)
     drag(vp, centre, centre + QPoint(0, 300))
-    after = np.array(scene.camera_pose().position)
+    after = np.array(scene.camera.camera_pose().position)
     assert not np.allclose(before, after, atol=1e-3), "the drag did not move the camera"
     right, up = screen_axes(scene)
     assert abs(right[2]) < 1e-6, right          # no roll: the horizon stays level
@@ -79,7 +79,7 @@ def test_vertical_drag_keeps_the_floor_down(qtbot, window):
     assert after[2] > 0.0                        # and the camera is above the floor
     drag(vp, centre, centre + QPoint(0, -300))   # the other way: looks down on the hall, still upright
     right, up = screen_axes(scene)
-    assert abs(right[2]) < 1e-6 and up[2] > 0.0 and scene.camera_pose().position[2] > 0.0
+    assert abs(right[2]) < 1e-6 and up[2] > 0.0 and scene.camera.camera_pose().position[2] > 0.0
     drag(vp, centre, centre + QPoint(250, 0))    # a horizontal drag turns about the vertical axis
     assert abs(screen_axes(scene)[0][2]) < 1e-6
 
@@ -87,7 +87,7 @@ def test_vertical_drag_keeps_the_floor_down(qtbot, window):
     assert not vp.turntable
     drag(vp, centre, centre + QPoint(0, 300))
     assert abs(screen_axes(scene)[0][2]) > 1e-3 or screen_axes(scene)[1][2] <= 0.0 or \
-        scene.camera_pose().position[2] < 0.0
+        scene.camera.camera_pose().position[2] < 0.0
 
 
 def test_wheel_zooms_toward_the_point_under_the_cursor(qtbot, window):
@@ -95,13 +95,13 @@ def test_wheel_zooms_toward_the_point_under_the_cursor(qtbot, window):
     vp.set_view("iso")
     ratio = vp.devicePixelRatioF()
     r = scene.design.rack_index("A06")
-    x, y = scene.project(scene.rack_centre[r] + np.array([0.0, 0.0, 1.0]))[0]
+    x, y = scene.camera.project(scene.geometry.rack_centre[r] + np.array([0.0, 0.0, 1.0]))[0]
     cursor = QPoint(int(round(x / ratio)), int(round(y / ratio)))
     assert vp.rect().contains(cursor)
-    anchor = scene.point_under(cursor.x() * ratio, cursor.y() * ratio)
-    before = scene.camera_pose()
+    anchor = scene.picking.point_under(cursor.x() * ratio, cursor.y() * ratio)
+    before = scene.camera.camera_pose()
     wheel(vp, cursor, 1)
-    after = scene.camera_pose()
+    after = scene.camera.camera_pose()
     moved = np.array(after.position) - np.array(before.position)
     toward = anchor - np.array(before.position)
     assert np.linalg.norm(moved) > 0.01
@@ -110,45 +110,45 @@ def test_wheel_zooms_toward_the_point_under_the_cursor(qtbot, window):
     view_dir = np.array(before.focal_point) - np.array(before.position)
     assert moved @ view_dir / (np.linalg.norm(moved) * np.linalg.norm(view_dir)) < 0.999   # not the view centre
     assert np.linalg.norm(anchor - np.array(after.position)) < np.linalg.norm(toward) * 0.9
-    still = scene.project(anchor[None])[0]
+    still = scene.camera.project(anchor[None])[0]
     assert np.allclose(still, (x, y), atol=2.5), (still, (x, y))  # the point stays under the cursor
     wheel(vp, cursor, -1)                                        # and back out
-    assert np.allclose(scene.camera_pose().position, before.position, atol=1e-3)
+    assert np.allclose(scene.camera.camera_pose().position, before.position, atol=1e-3)
 
 
 def test_fly_to_frames_the_part_from_outside_every_rack(qtbot, window):
     vp, scene, d = window.viewport, window.scene, window.design
     lo, hi = rack_boxes(scene)
-    kinds = scene.kind
+    kinds = scene.geometry.kind
     picks = [int(np.flatnonzero(kinds == k)[len(np.flatnonzero(kinds == k)) // 2])
              for k in ("compute_tray", "switch_tray", "power_shelf") if (kinds == k).any()]
-    picks.append(int(scene.frame_of_rack[d.rack_index("C03")]))
+    picks.append(int(scene.geometry.frame_of_rack[d.rack_index("C03")]))
     for part in picks:
         window.select_parts([part])
         QTest.keyClick(vp, Qt.Key.Key_F)
         qtbot.waitUntil(lambda: not vp.flying, timeout=5000)
-        pose = scene.camera_pose()
-        assert np.allclose(pose.focal_point, scene.centre[part], atol=1e-3)
+        pose = scene.camera.camera_pose()
+        assert np.allclose(pose.focal_point, scene.geometry.centre[part], atol=1e-3)
         assert not inside_boxes(pose.position, lo, hi).any(), (d.parts.name[part], pose.position)
         # the neighbours are in view: the part does not fill the frame
-        ndc = scene.project_ndc(np.array([scene.box_lo[part], scene.box_hi[part]]))
+        ndc = scene.camera.project_ndc(np.array([scene.geometry.box_lo[part], scene.geometry.box_hi[part]]))
         assert np.abs(ndc[:, :2]).max() < 0.9
         centre = vp.rect().center()
         for _ in range(6):                        # zooming out afterwards never walks into a rack
             wheel(vp, centre, -1)
-            assert not inside_boxes(scene.camera_pose().position, lo, hi).any()
+            assert not inside_boxes(scene.camera.camera_pose().position, lo, hi).any()
 
 
 def test_home_and_axes_and_esc_one_step_at_a_time(qtbot, window):
     vp, scene = window.viewport, window.scene
     assert vp.axes.GetEnabled()
-    iso = scene.view_pose("iso")
+    iso = scene.camera.view_pose("iso")
     drag(vp, vp.rect().center(), vp.rect().center() + QPoint(120, 40))
     QTest.keyClick(vp, Qt.Key.Key_Home)
-    assert np.allclose(scene.camera_pose().position, iso.position, atol=1e-3)
+    assert np.allclose(scene.camera.camera_pose().position, iso.position, atol=1e-3)
 
-    n = scene.n_parts
-    trays = np.flatnonzero(scene.kind == "compute_tray")
+    n = scene.geometry.n_parts
+    trays = np.flatnonzero(scene.geometry.kind == "compute_tray")
     window.select_parts([int(trays[0])])
     QTest.keyClick(vp, Qt.Key.Key_I)                               # isolate
     window.hierarchy.search.setText("C02")
@@ -158,7 +158,7 @@ def test_home_and_axes_and_esc_one_step_at_a_time(qtbot, window):
     QTest.keyClick(vp, Qt.Key.Key_Escape)                          # 1: the selection
     assert not window.selection and window.hierarchy.search.text() == "C02"
     window.select_parts([chosen])
-    window.escape()
+    window.selecting.escape()
     window.select_parts([chosen])
     QTest.keyClick(vp, Qt.Key.Key_Escape)                          # selection again
     QTest.keyClick(vp, Qt.Key.Key_Escape)                          # 2: the search
@@ -197,7 +197,7 @@ def test_moving_frames_are_light_and_full_detail_returns_when_the_camera_stops(q
     vp, scene = window.viewport, window.scene
     vp.set_view("iso")
     frames: list[tuple[bool, int]] = []
-    vp.frameRendered.connect(lambda _ms: frames.append((scene.moving, scene.reduced.factor)))
+    vp.frameRendered.connect(lambda _ms: frames.append((scene.lod.moving, scene.reduced.factor)))
     centre = vp.rect().center()
 
     def repeats(img: np.ndarray) -> float:
@@ -210,26 +210,26 @@ def test_moving_frames_are_light_and_full_detail_returns_when_the_camera_stops(q
         QApplication.sendEvent(vp, QMouseEvent(QEvent.Type.MouseMove, pos, QPointF(vp.mapToGlobal(pos)),
                                                Qt.MouseButton.NoButton, Qt.MouseButton.LeftButton,
                                                Qt.KeyboardModifier.NoModifier))
-    assert scene.moving and scene.reduced.factor == 2 and (True, 2) in frames
+    assert scene.lod.moving and scene.reduced.factor == 2 and (True, 2) in frames
     moving_repeats = repeats(scene.screenshot())
     assert moving_repeats > 0.9                               # what the widget shows is half resolution
     assert not any(a.GetVisibility() for a in scene.decorations.label_actors())
     QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, centre + QPoint(100, 0))
-    assert not scene.moving and scene.reduced.factor == 1 and frames[-1] == (False, 1)
+    assert not scene.lod.moving and scene.reduced.factor == 1 and frames[-1] == (False, 1)
     assert repeats(scene.screenshot()) < moving_repeats - 0.02   # full resolution again
     assert "moving" not in [c.layer for c in scene.layers.chunks() if c.actor.GetVisibility()]
 
     frames.clear()
     wheel(vp, centre, 1)
-    assert scene.moving and (True, 2) in frames                # a run of wheel steps draws light frames
-    qtbot.waitUntil(lambda: not scene.moving, timeout=3000)   # full detail once it pauses
+    assert scene.lod.moving and (True, 2) in frames                # a run of wheel steps draws light frames
+    qtbot.waitUntil(lambda: not scene.lod.moving, timeout=3000)   # full detail once it pauses
     qtbot.waitUntil(lambda: frames[-1] == (False, 1), timeout=3000)
 
     frames.clear()
-    window.select_parts([int(np.flatnonzero(scene.kind == "compute_tray")[0])])
+    window.select_parts([int(np.flatnonzero(scene.geometry.kind == "compute_tray")[0])])
     QTest.keyClick(vp, Qt.Key.Key_F)
     qtbot.waitUntil(lambda: not vp.flying, timeout=5000)
-    assert (True, 2) in frames and frames[-1] == (False, 1) and not scene.moving
+    assert (True, 2) in frames and frames[-1] == (False, 1) and not scene.lod.moving
 
     window.reduced_action.trigger()                           # View > Reduced resolution while moving: off
     assert not window.reduced_action.isChecked()

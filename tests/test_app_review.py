@@ -38,9 +38,9 @@ def test_notes_panel_adds_edits_resolves_and_pins(qtbot, window, hall_db, tmp_pa
     panel.list.clearSelection()
     panel.list.setCurrentItem(None)
     window.viewport.set_view("aisle")
-    scene.set_camera_pose(scene.fly_to_pose(tray))
+    scene.camera.set_camera_pose(scene.camera.fly_to_pose(tray))
     window.viewport.refresh()
-    x, y = scene.project(review.markers.positions)[0]
+    x, y = scene.camera.project(review.markers.positions)[0]
     ratio = window.viewport.devicePixelRatioF()
     qtbot.mouseClick(window.viewport, Qt.MouseButton.LeftButton, pos=QPoint(int(x / ratio), int(y / ratio)))
     qtbot.waitUntil(lambda: panel.current_note() is not None, timeout=5000)
@@ -100,14 +100,14 @@ def test_viewpoints_save_and_restore(qtbot, window, pod_db, tmp_path):  # noqa: 
     open_and_wait(qtbot, window, path)
     panel, scene = window.review.notes, window.scene
     window.viewport.set_view("top")
-    top = scene.camera_pose()
+    top = scene.camera.camera_pose()
     assert panel.save_viewpoint("plan") is not None
     window.viewport.set_view("iso")
     assert panel.views.count() == 1 and panel.views.item(0).text() == "plan"
     window.review.go_to_viewpoint(panel.viewpoints[0])
     qtbot.waitUntil(lambda: not window.viewport.flying, timeout=5000)
-    assert np.allclose(scene.camera_pose().position, top.position, atol=1e-6)
-    assert np.allclose(scene.camera_pose().focal_point, top.focal_point, atol=1e-6)
+    assert np.allclose(scene.camera.camera_pose().position, top.position, atol=1e-6)
+    assert np.allclose(scene.camera.camera_pose().focal_point, top.focal_point, atol=1e-6)
 
 
 def test_right_click_on_a_part_offers_add_note(qtbot, window, pod_db, tmp_path):  # noqa: F811
@@ -117,7 +117,7 @@ def test_right_click_on_a_part_offers_add_note(qtbot, window, pod_db, tmp_path):
     scene, d = window.scene, window.design
     window.viewport.set_view("top")
     rack = d.rack_index("A04")
-    x, y = scene.project(scene.rack_centre[rack])[0]
+    x, y = scene.camera.project(scene.geometry.rack_centre[rack])[0]
     ratio = window.viewport.devicePixelRatioF()
     pos = QPoint(int(round(x / ratio)), int(round(y / ratio)))
     qtbot.mouseClick(window.viewport, Qt.MouseButton.RightButton, pos=pos)

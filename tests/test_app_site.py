@@ -37,22 +37,22 @@ def test_clicking_a_far_halls_row_block_flies_into_that_hall(qtbot, tmp_path, si
         qtbot.waitUntil(lambda: not window.loading, timeout=LOAD_TIMEOUT_MS)
         scene, viewport = window.scene, window.viewport
         # 300 m from the site: both halls are row blocks in this window
-        scene.set_camera_pose(CameraPose((15.0, -130.0, 260.0), (15.0, 28.0, 0.0), (0.0, 0.0, 1.0), 30.0))
-        scene.update_lod()
+        scene.camera.set_camera_pose(CameraPose((15.0, -130.0, 260.0), (15.0, 28.0, 0.0), (0.0, 0.0, 1.0), 30.0))
+        scene.lod.update()
         viewport.refresh()
         assert not scene.site.near.any()
         blocks = scene.site.blocks
         south = scene.design.hall_named("South")
         block = int(np.flatnonzero((blocks.hall == south) & (blocks.row == "SA"))[0])
         top = np.r_[(blocks.lo[block, :2] + blocks.hi[block, :2]) / 2, blocks.hi[block, 2]]
-        x, y = scene.project(top)[0]
-        assert scene.pick_row(x, y) == ("South", "SA")
+        x, y = scene.camera.project(top)[0]
+        assert scene.picking.pick_row(x, y) == ("South", "SA")
         ratio = viewport.devicePixelRatioF()
         qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=QPoint(int(round(x / ratio)), int(round(y / ratio))))
         qtbot.waitUntil(lambda: not viewport.flying, timeout=10_000)
-        goal = scene.view_pose("hall:South")
-        assert np.allclose(scene.camera_pose().focal_point, goal.focal_point, atol=0.05)
-        assert np.allclose(scene.camera_pose().position, goal.position, atol=0.05)
+        goal = scene.camera.view_pose("hall:South")
+        assert np.allclose(scene.camera.camera_pose().focal_point, goal.focal_point, atol=0.05)
+        assert np.allclose(scene.camera.camera_pose().position, goal.position, atol=0.05)
         assert scene.site.near[south]                       # arrived: the south hall rack by rack
         assert not window.selection                          # a row block selects no part
     finally:

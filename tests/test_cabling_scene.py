@@ -32,7 +32,7 @@ def _route_pixels(scene: Scene, design, row: int) -> np.ndarray:
     pts, _ = polylines(design, [row])
     ea, eb = pts[2], pts[3]
     along = ea + np.linspace(0.2, 0.8, 25)[:, None] * (eb - ea)
-    px = scene.project(along)
+    px = scene.camera.project(along)
     w, h = SIZE
     return px[(px[:, 0] >= 2) & (px[:, 0] < w - 2) & (px[:, 1] >= 2) & (px[:, 1] < h - 2)]
 
@@ -57,8 +57,8 @@ def _orange(img, xy) -> bool:
 def test_the_over_long_dac_is_drawn_red_along_its_route(hall, dac) -> None:
     scene = Scene(hall, size=SIZE, labels=False)
     scene.set_overlay(ReviewSession(hall).overlay("cabling-findings"))
-    scene.set_camera_pose(AISLE)
-    scene.update_lod(force=True)
+    scene.camera.set_camera_pose(AISLE)
+    scene.lod.update(force=True)
     img = scene.screenshot()
     px = _route_pixels(scene, hall, dac)
     assert len(px) >= 10
@@ -72,41 +72,41 @@ def test_the_over_long_dac_is_drawn_red_along_its_route(hall, dac) -> None:
 
 def test_trace_lights_the_route_end_to_end_and_details_both_ends(hall, dac) -> None:
     scene = Scene(hall, size=SIZE, labels=False)            # no overlay: a trace is drawn in the trace colour
-    scene.set_camera_pose(AISLE)
-    scene.update_lod(force=True)
+    scene.camera.set_camera_pose(AISLE)
+    scene.lod.update(force=True)
     px = _route_pixels(scene, hall, dac)
     before = scene.screenshot()
     assert sum(_orange(before, p) for p in px) <= 0.2 * len(px)
-    scene.highlight(cables=[dac])
-    scene.update_lod(force=True)
+    scene.state.highlight(cables=[dac])
+    scene.lod.update(force=True)
     img = scene.screenshot()
     lit = sum(_orange(img, p) for p in px)
     assert lit >= 0.6 * len(px), lit
     c = hall.cables
-    assert {hall.parts.rack[c.a_part[dac]], hall.parts.rack[c.b_part[dac]]} <= set(scene.detail_racks.tolist())
-    scene.clear_highlight()
+    assert {hall.parts.rack[c.a_part[dac]], hall.parts.rack[c.b_part[dac]]} <= set(scene.lod.detail_racks.tolist())
+    scene.state.clear_highlight()
     assert scene.decorations.trace is None
 
 
 def test_cables_are_picked_by_their_drawn_route(hall, dac) -> None:
     scene = Scene(hall, size=SIZE, labels=False)
     scene.set_overlay(ReviewSession(hall).overlay("cabling"))
-    scene.set_camera_pose(AISLE)
-    scene.update_lod(force=True)
+    scene.camera.set_camera_pose(AISLE)
+    scene.lod.update(force=True)
     pts, _ = polylines(hall, [dac])
     # on the DAC's riser out of C02, halfway up: only its own bundle runs there
-    riser = scene.project(pts[0] + 0.5 * (pts[1] - pts[0]))[0]
-    picked = scene.pick_cable(*riser)
+    riser = scene.camera.project(pts[0] + 0.5 * (pts[1] - pts[0]))[0]
+    picked = scene.picking.pick_cable(*riser)
     assert picked >= 0
     a = hall.cable_ends()[0]
     assert np.linalg.norm(a[picked, :2] - a[dac, :2]) < 0.05         # a cable of the same port column
-    assert scene.pick_cable(5, 5) == -1                               # the sky has no cables
+    assert scene.picking.pick_cable(5, 5) == -1                               # the sky has no cables
 
 
 def test_isolating_a_rack_keeps_the_cables_that_leave_it(hall, dac) -> None:
     scene = Scene(hall, size=SIZE, labels=False)
     scene.set_overlay(ReviewSession(hall).overlay("cabling"))
     rack = hall.parts.rack[hall.cables.a_part[dac]]
-    scene.isolate(hall.parts.rack == rack)
+    scene.state.set_focus("isolate", hall.parts.rack == rack)
     assert dac in set(scene.decorations.cable_rows.tolist())
     assert len(scene.decorations.cable_rows) < len(hall.cables) / 10

@@ -130,23 +130,23 @@ def test_single_hall_specs_still_load_and_both_forms_are_not_allowed(tmp_path):
 def test_hall_and_site_views_frame_what_they_name(site):
     assert "site" in view_names() and "hall:NAME" in view_names()
     scene = Scene(site, size=SIZE, labels=False)
-    scene.set_view("site")
-    scene.update_lod(force=True)
+    scene.camera.set_view("site")
+    scene.lod.update(force=True)
     img = scene.screenshot()
-    pts = scene.project(scene.rack_centre)
+    pts = scene.camera.project(scene.geometry.rack_centre)
     assert ((pts >= 0) & (pts < SIZE)).all()                            # every rack of both halls is in frame
     dark = [img[int(y), int(x)].mean() < 120 for x, y in pts]
     assert np.mean(dark) > 0.8                                          # and drawn where it stands
     for hall in ("North", "South"):
         mine = site.racks.hall == site.hall_named(hall)
         site_span = np.ptp(pts[mine, 0])
-        scene.set_view(f"hall:{hall}")
+        scene.camera.set_view(f"hall:{hall}")
         scene.render()
-        inside = scene.project(scene.rack_centre[mine])
+        inside = scene.camera.project(scene.geometry.rack_centre[mine])
         assert ((inside >= 0) & (inside < SIZE)).all()
         assert np.ptp(inside[:, 0]) > 1.5 * site_span                  # closer than the site view: the hall fills the frame
     with pytest.raises(ValueError, match="halls: North, South"):
-        scene.set_view("hall:East")
+        scene.camera.set_view("hall:East")
 
 
 def test_each_hall_of_a_site_is_labelled_above_its_back_wall(site):

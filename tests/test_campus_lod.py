@@ -50,7 +50,7 @@ def block_pixel(scene, block: int) -> tuple[int, int]:
     """Pixel at the middle of a block's top face."""
     blocks = scene.site.blocks
     top = np.r_[(blocks.lo[block, :2] + blocks.hi[block, :2]) / 2, blocks.hi[block, 2]]
-    x, y = scene.project(top)[0]
+    x, y = scene.camera.project(top)[0]
     return int(round(x)), int(round(y))
 
 
@@ -60,8 +60,8 @@ def drawn_polydata(scene) -> int:
 
 def test_a_far_hall_is_row_blocks_in_the_colour_of_its_hottest_rack(site):
     scene = Scene(site, size=SIZE, labels=False)
-    scene.set_camera_pose(FAR)
-    scene.update_lod()
+    scene.camera.set_camera_pose(FAR)
+    scene.lod.update()
     assert not scene.site.near.any()
     assert "boxes" not in scene.layers.names() and "detail" not in scene.layers.names()
     blocks = scene.site.blocks
@@ -90,8 +90,8 @@ def test_a_far_hall_is_row_blocks_in_the_colour_of_its_hottest_rack(site):
     assert np.array_equal(scene.colour_of(block=sa), scene.colour_of(rack=site.rack_index("SA02")))
 
     # coming over the north hall draws it rack by rack: more triangles, its row block gone
-    scene.set_camera_pose(OVER_NORTH)
-    scene.update_lod()
+    scene.camera.set_camera_pose(OVER_NORTH)
+    scene.lod.update()
     assert scene.site.near[site.hall_named("North")]
     assert {"boxes", "detail"} & set(scene.layers.names())
     assert na not in scene.site.far_blocks()
@@ -102,37 +102,37 @@ def test_coming_close_swaps_in_racks_then_meshes_and_going_far_releases_them(sit
     scene = Scene(site, size=SIZE, labels=False, hall_min_pixels=12)
     north, south = site.hall_named("North"), site.hall_named("South")
     north_racks = np.flatnonzero(site.racks.hall == north)
-    scene.set_camera_pose(FAR)
-    scene.update_lod()
+    scene.camera.set_camera_pose(FAR)
+    scene.lod.update()
     far_actors, far_polydata = len(scene.actors()), drawn_polydata(scene)
     assert not scene.site.near.any()
 
     # over the north hall: its racks are boxes, the south hall (30 m and more behind) stays blocks
-    scene.set_camera_pose(OVER_NORTH)
-    scene.update_lod()
+    scene.camera.set_camera_pose(OVER_NORTH)
+    scene.lod.update()
     near = np.zeros(2, bool)
     near[north] = True
     assert scene.site.near.tolist() == near.tolist()
     box_keys = np.concatenate([c.face_key for c in scene.layers.chunks() if c.layer == "boxes"])
-    boxed_racks = np.unique(box_keys[box_keys >= scene.n_parts] - scene.n_parts)
-    assert set(north_racks) <= set(boxed_racks.tolist()) | set(scene.detail_racks.tolist())
+    boxed_racks = np.unique(box_keys[box_keys >= scene.geometry.n_parts] - scene.geometry.n_parts)
+    assert set(north_racks) <= set(boxed_racks.tolist()) | set(scene.lod.detail_racks.tolist())
     assert not np.isin(boxed_racks, np.flatnonzero(site.racks.hall == south)).any()
     drawn_blocks = np.unique(np.concatenate([c.face_key for c in scene.layers.chunks() if c.layer == "blocks"]))
-    assert set(scene.site.blocks.hall[drawn_blocks - scene.n_parts - scene.n_racks].tolist()) == {south}
+    assert set(scene.site.blocks.hall[drawn_blocks - scene.geometry.n_parts - scene.geometry.n_racks].tolist()) == {south}
     assert len(scene.actors()) > far_actors
 
     # up close to one rack: its full meshes
-    scene.set_view("rack:NA02")
-    scene.update_lod()
-    assert site.rack_index("NA02") in scene.detail_racks.tolist()
+    scene.camera.set_view("rack:NA02")
+    scene.lod.update()
+    assert site.rack_index("NA02") in scene.lod.detail_racks.tolist()
     assert "detail" in scene.layers.names()
-    scene.set_moving(True)                                   # a move builds the stand-in boxes of the near hall
-    scene.set_moving(False)
+    scene.lod.set_moving(True)                                   # a move builds the stand-in boxes of the near hall
+    scene.lod.set_moving(False)
     close_actors = len(scene.actors())
 
     # far again: the racks, meshes and trays of the north hall are gone from the renderer
-    scene.set_camera_pose(FAR)
-    scene.update_lod()
+    scene.camera.set_camera_pose(FAR)
+    scene.lod.update()
     assert not scene.site.near.any()
     assert "boxes" not in scene.layers.names() and "detail" not in scene.layers.names()
     assert len(scene.actors()) == far_actors < close_actors
@@ -142,39 +142,39 @@ def test_coming_close_swaps_in_racks_then_meshes_and_going_far_releases_them(sit
 
 def test_a_block_answers_a_pick_with_its_hall_and_row(site):
     scene = Scene(site, size=SIZE, labels=False)
-    scene.set_camera_pose(FAR)
-    scene.update_lod()
+    scene.camera.set_camera_pose(FAR)
+    scene.lod.update()
     scene.render()
     for hall, row in (("North", "NA"), ("South", "SA"), ("South", "SS")):
         x, y = block_pixel(scene, block_of(scene, hall, row))
-        assert scene.pick_row(x, y) == (hall, row)
-        assert scene.pick(x, y) == -1                        # no part is drawn there, only the row
-    assert scene.pick_row(2, 2) is None                      # the sky
+        assert scene.picking.pick_row(x, y) == (hall, row)
+        assert scene.picking.pick(x, y) == -1                        # no part is drawn there, only the row
+    assert scene.picking.pick_row(2, 2) is None                      # the sky
     # near, a rack answers with its part again, and no row
-    scene.set_camera_pose(OVER_NORTH)
-    scene.update_lod()
+    scene.camera.set_camera_pose(OVER_NORTH)
+    scene.lod.update()
     scene.render()
     rack = site.rack_index("NA02")
-    x, y = scene.project(scene.rack_centre[rack] + [0, 0, 0.5])[0]
-    part = scene.pick(x, y)
+    x, y = scene.camera.project(scene.geometry.rack_centre[rack] + [0, 0, 0.5])[0]
+    part = scene.picking.pick(x, y)
     assert part >= 0 and site.racks.hall[site.parts.rack[part]] == site.hall_named("North")
-    assert scene.pick_row(x, y) is None
+    assert scene.picking.pick_row(x, y) is None
 
 
 def test_picking_through_the_cell_index_finds_what_testing_every_drawn_part_finds(site):
     from twin.scene.picking import display_ray, pick_ray
 
     scene = Scene(site, size=SIZE, labels=False, hall_min_pixels=12)
-    scene.set_camera_pose(OVER_NORTH)
-    scene.update_lod()
+    scene.camera.set_camera_pose(OVER_NORTH)
+    scene.lod.update()
     scene.render()
     hits = 0
     for x in range(0, SIZE[0], 16):
         for y in range(0, SIZE[1], 16):
             origin, direction = display_ray(scene.renderer, SIZE[1], x, y)
-            every = pick_ray(scene.geometry, scene.drawn, scene.detail_racks, None, origin, direction)
+            every = pick_ray(scene.geometry, scene.drawn, scene.lod.detail_racks, None, origin, direction)
             block, _ = scene.site.pick(origin, direction)
-            got = scene.pick(x, y)
+            got = scene.picking.pick(x, y)
             assert got == every or (got == -1 and block >= 0)
             hits += got >= 0
     assert hits > 50                                         # the racks of the north hall fill much of the frame
@@ -183,13 +183,13 @@ def test_picking_through_the_cell_index_finds_what_testing_every_drawn_part_find
 def test_a_hall_name_shows_from_the_site_and_not_through_the_racks_of_a_close_up(site):
     scene = Scene(site, size=SIZE)
     names = {label.GetInput(): label for label in scene.decorations.hall_labels}
-    scene.set_camera_pose(FAR)
-    scene.update_lod()
+    scene.camera.set_camera_pose(FAR)
+    scene.lod.update()
     assert all(label.GetVisibility() for label in names.values())
     # from inside the south hall, facing its racks: the north hall's name stands behind them
     rack = site.rack_index("SA02")
-    front = scene.rack_centre[rack] + [0.0, -2.5, 0.2]
+    front = scene.geometry.rack_centre[rack] + [0.0, -2.5, 0.2]
     north = np.array(names["North"].GetPositionCoordinate().GetValue())
-    scene.set_camera_pose(CameraPose(tuple(front), tuple(north), (0.0, 0.0, 1.0), 60.0))
-    scene.update_lod()
+    scene.camera.set_camera_pose(CameraPose(tuple(front), tuple(north), (0.0, 0.0, 1.0), 60.0))
+    scene.lod.update()
     assert not names["North"].GetVisibility()

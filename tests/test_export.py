@@ -60,10 +60,10 @@ def test_export_puts_racks_where_they_stand_and_highlights_selection(hall_db):
     design = load_design(hall_db)
     image, scene = render_design(design, view="top", size=(480, 270), select="F03")
     r = design.rack_index("F03")
-    x, y = scene.project(scene.rack_centre[r] + np.array([0, 0, 1.1]))[0].round().astype(int)
+    x, y = scene.camera.project(scene.geometry.rack_centre[r] + np.array([0, 0, 1.1]))[0].round().astype(int)
     r_, g, b = image[y, x].astype(int)
     assert b > 150 and g > 150 and r_ < 120          # highlighted in cyan
-    x, y = scene.project(scene.rack_centre[design.rack_index("A01")] + np.array([0, 0, 1.1]))[0].round().astype(int)
+    x, y = scene.camera.project(scene.geometry.rack_centre[design.rack_index("A01")] + np.array([0, 0, 1.1]))[0].round().astype(int)
     assert image[y, x].astype(int).mean() < 110      # a dark rack, not floor
 
 
@@ -75,7 +75,7 @@ def test_thermal_export_shows_the_hot_rack_red(hall_db, tmp_path):
     design = load_design(hall_db)
     _, scene = render_design(design, view="top", size=(480, 270), overlay="thermal")   # framed beside its legend
     def colour(rack: str) -> np.ndarray:
-        x, y = scene.project(scene.rack_centre[design.rack_index(rack)] + np.array([0, 0, 1.2]))[0].round().astype(int)
+        x, y = scene.camera.project(scene.geometry.rack_centre[design.rack_index(rack)] + np.array([0, 0, 1.2]))[0].round().astype(int)
         return image[y - 1:y + 2, x - 1:x + 2].reshape(-1, 3).astype(int).mean(axis=0)
     hot = colour("A06")
     assert hot[0] > 150 and hot[0] > hot[2] + 60, hot

@@ -84,9 +84,9 @@ def test_bad_field_files_name_the_file_and_the_reason(tmp_path, name, content, n
 def test_demo_field_draws_a_slice_and_an_isosurface(hall_db):
     scene = Scene(load_design(hall_db), size=(320, 180), labels=False)
     scene.show_field(load_field(DEMO), "z", 1.2, iso=40.0)
-    actors = [a for a in scene.field_actors if a.IsA("vtkActor")]
+    actors = [a for a in scene.decorations.field if a.IsA("vtkActor")]
     assert len(actors) == 2
     slice_bounds = actors[0].GetBounds()
     assert abs(slice_bounds[4] - 1.2) < 0.01 and abs(slice_bounds[5] - 1.2) < 0.01
     scene.clear_field()
-    assert not scene.field_actors
+    assert not scene.decorations.field

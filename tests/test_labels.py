@@ -24,10 +24,10 @@ def _shown_boxes(scene) -> np.ndarray:
     racks = [labels.rack_pos[i] for i in labels.shown_racks]
     boxes = []
     if rows:
-        boxes.append(screen_boxes(scene.project(np.array(rows)), [labels.row_text[i] for i in labels.shown_rows],
+        boxes.append(screen_boxes(scene.camera.project(np.array(rows)), [labels.row_text[i] for i in labels.shown_rows],
                                   ROW_FONT_PX))
     if racks:
-        boxes.append(screen_boxes(scene.project(np.array(racks)), [labels.rack_text[i] for i in labels.shown_racks],
+        boxes.append(screen_boxes(scene.camera.project(np.array(racks)), [labels.rack_text[i] for i in labels.shown_racks],
                                   RACK_FONT_PX))
     return np.concatenate(boxes) if boxes else np.zeros((0, 4))
 
@@ -36,16 +36,16 @@ def test_hall_2000_has_labels_at_hall_scale_decimated_and_rack_names_close_up(ha
     design = load_design(hall2000_db)
     scene = Scene(design, size=(1280, 720))
     labels = scene.decorations.screen_labels
-    scene.set_view("iso")
-    scene.update_lod()
+    scene.camera.set_view("iso")
+    scene.lod.update()
     n_rows = len(labels.row_text)
     assert 0 < len(labels.shown_rows) < n_rows          # some rows named, the rest dropped, not piled up
     assert not _overlaps(_shown_boxes(scene))
     assert sum(a.GetVisibility() for a in labels.row_actors) == len(labels.shown_rows)
 
-    frame = int(scene.frame_of_rack[len(design.racks) // 2])
-    scene.set_camera_pose(scene.fly_to_pose(frame))
-    scene.update_lod()
+    frame = int(scene.geometry.frame_of_rack[len(design.racks) // 2])
+    scene.camera.set_camera_pose(scene.camera.fly_to_pose(frame))
+    scene.lod.update()
     names = {labels.rack_text[i] for i in labels.shown_racks}
     assert str(design.racks.name[len(design.racks) // 2]) in names
     assert not _overlaps(_shown_boxes(scene))
@@ -54,7 +54,7 @@ def test_hall_2000_has_labels_at_hall_scale_decimated_and_rack_names_close_up(ha
 def test_row_labels_do_not_overlap_in_iso_or_front_views(hall_db):
     scene = Scene(load_design(hall_db), size=(960, 540))
     for view in ("iso", "front", "top"):
-        scene.set_view(view)
-        scene.update_lod()
+        scene.camera.set_view(view)
+        scene.lod.update()
         assert scene.decorations.screen_labels.shown_rows, view
         assert not _overlaps(_shown_boxes(scene)), view

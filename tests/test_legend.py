@@ -32,12 +32,12 @@ def test_every_overlay_legend_reads_back_whole_beside_the_design(hall, size):
     assert {"thermal", "power", "cabling", "cooling", "supply", "supply-country", "lead-time"} <= set(names)
     scene = Scene(hall, size=size, options=BATCH)
     for name in names:
-        scene.set_view("iso")
+        scene.camera.set_view("iso")
         overlay = session.overlay(name)
         scene.set_overlay(overlay)
         check_legend(scene, scene.screenshot(), overlay)
     scene.set_overlay(None)                     # no overlay: no strip, the view takes the whole window
-    assert scene.legend_box() is None and scene.view_box() == (0, 0, *size)
+    assert scene.camera.legend_box() is None and scene.camera.view_box() == (0, 0, *size)
 
 
 def test_the_export_command_and_the_api_draw_the_same_legend(hall_db, hall, tmp_path):
@@ -60,7 +60,7 @@ def test_a_long_category_list_wraps_into_columns_and_stays_whole(hall):
     check_legend(scene, image, overlay)
     lefts = {round(box[0]) for text, box in text_boxes(scene)[1:]}
     assert len(lefts) >= 2                      # more than one column of labels
-    strip = scene.legend_box()
+    strip = scene.camera.legend_box()
     assert strip[2] - strip[0] < 0.5 * 640      # and still most of the window for the design
 
 
@@ -78,7 +78,7 @@ def test_a_field_legend_stacks_under_the_overlay_legend(hall, tmp_path):
     boxes = [box for _, box in text_boxes(scene)]
     assert boxes[3][1] > boxes[2][3]            # the field's title below the last category
     image = scene.screenshot()
-    strip = scene.legend_box()
+    strip = scene.camera.legend_box()
     for text, (x0, y0, x1, y1) in text_boxes(scene):
         assert strip[0] <= x0 and x1 <= strip[2] and 0 <= y0 and y1 <= 720, text
     assert design_right_edge(scene) <= strip[0]
@@ -92,32 +92,32 @@ def test_the_strip_follows_a_resized_window_and_the_view_is_framed_again(hall):
     overlay = ReviewSession(hall).overlay("power")
     scene.set_overlay(overlay)
     check_legend(scene, scene.screenshot(), overlay)
-    wide = scene.legend_box()
+    wide = scene.camera.legend_box()
     scene.render_window.SetSize(640, 360)
     check_legend(scene, scene.screenshot(), overlay)
-    assert scene.legend_box()[2] == 640 and scene.legend_box() != wide
+    assert scene.camera.legend_box()[2] == 640 and scene.camera.legend_box() != wide
 
 
 def test_nothing_is_picked_over_the_strip_and_projection_uses_the_3d_view(hall):
     scene = Scene(hall, size=(1280, 720), options=BATCH)
-    scene.set_view("top")
+    scene.camera.set_view("top")
     rack = hall.rack_index("H06")                # the east end of the hall
-    before = scene.project(scene.rack_centre[rack])[0]
+    before = scene.camera.project(scene.geometry.rack_centre[rack])[0]
     scene.set_overlay(ReviewSession(hall).overlay("supply-country"))
-    x0 = scene.legend_box()[0]
-    after = scene.project(scene.rack_centre[rack])[0]
+    x0 = scene.camera.legend_box()[0]
+    after = scene.camera.project(scene.geometry.rack_centre[rack])[0]
     assert after[0] < x0 and abs(after[0] - before[0]) > 1
     assert design_right_edge(scene) <= x0        # framed again in the narrower view
-    assert scene.pick(*after) >= 0
-    assert scene.pick(x0 + 20, 360) == -1 and scene.pick_cable(x0 + 20, 360) == -1
-    assert scene.aspect() == pytest.approx(x0 / 720, abs=0.01)
+    assert scene.picking.pick(*after) >= 0
+    assert scene.picking.pick(x0 + 20, 360) == -1 and scene.picking.pick_cable(x0 + 20, 360) == -1
+    assert scene.camera.aspect() == pytest.approx(x0 / 720, abs=0.01)
     # a camera the reviewer moved stays where it is when the legend changes
-    pose = scene.camera_pose()
+    pose = scene.camera.camera_pose()
     moved = type(pose)(tuple(np.add(pose.position, (1.0, 0, 0))), pose.focal_point, pose.view_up, pose.view_angle)
-    scene.set_camera_pose(moved)
+    scene.camera.set_camera_pose(moved)
     scene.set_overlay(ReviewSession(hall).overlay("thermal"))
     scene.render()
-    assert np.allclose(scene.camera_pose().position, moved.position)
+    assert np.allclose(scene.camera.camera_pose().position, moved.position)
 
 
 def test_the_legend_stays_whole_while_the_camera_moves(hall):
@@ -126,8 +126,8 @@ def test_the_legend_stays_whole_while_the_camera_moves(hall):
     overlay = ReviewSession(hall).overlay("thermal")
     scene.set_overlay(overlay)
     still = scene.screenshot()
-    scene.set_moving(True)
+    scene.lod.set_moving(True)
     assert scene.reduced.factor > 1
     check_legend(scene, scene.screenshot(), overlay)
-    scene.set_moving(False)
+    scene.lod.set_moving(False)
     assert (scene.screenshot() == still).all()

@@ -155,9 +155,9 @@ def test_isolating_every_rack_then_clearing_keeps_detail_within_budget(hall_db):
     from twin.scene.scene import Scene
 
     scene = Scene(load_design(hall_db), size=(320, 240))
-    everything = scene.rack_triangles.sum()
+    everything = scene.geometry.rack_triangles.sum()
     assert everything > 2 * scene.options.detail_budget                  # the control: all racks do not fit
-    scene.isolate(scene.is_frame)
-    scene.show_all()
-    scene.update_lod(force=True)
-    assert scene.rack_triangles[scene.detail_racks].sum() <= scene.options.detail_budget
+    scene.state.set_focus("isolate", scene.geometry.is_frame)
+    scene.state.show_all()
+    scene.lod.update(force=True)
+    assert scene.geometry.rack_triangles[scene.lod.detail_racks].sum() <= scene.options.detail_budget

@@ -31,8 +31,8 @@ def shown_labels(scene: Scene) -> list[bool]:
 
 def close_up(scene: Scene) -> None:
     """A rack close-up: its neighbours in full detail, rack and row names shown."""
-    scene.set_view("rack:A03")
-    scene.update_lod(force=True)
+    scene.camera.set_view("rack:A03")
+    scene.lod.update(force=True)
 
 
 def test_moving_draws_less_and_the_still_frame_comes_back(hall):
@@ -42,7 +42,7 @@ def test_moving_draws_less_and_the_still_frame_comes_back(hall):
     triangles, actors, labels = scene.triangle_count(), visible_actors(scene), shown_labels(scene)
     assert any(labels[1:]), "a close-up names the rows and racks around it"
 
-    scene.set_moving(True)
+    scene.lod.set_moving(True)
     moving = scene.screenshot()
     assert scene.triangle_count() < triangles / 2           # boxes stand in for the full meshes
     drawn = [c for c in scene.layers.chunks() if c.actor.GetVisibility()]
@@ -50,7 +50,7 @@ def test_moving_draws_less_and_the_still_frame_comes_back(hall):
     assert sorted(c.layer for c in drawn) == ["hall_moving", "moving", "moving_detail"]
     kept = next(c for c in drawn if c.layer == "moving_detail")
     assert set(hall.parts.rack[kept.face_key].tolist()) == {hall.rack_index("A03")}
-    assert scene.n_parts + hall.rack_index("A03") not in next(c for c in drawn if c.layer == "moving").face_key
+    assert scene.geometry.n_parts + hall.rack_index("A03") not in next(c for c in drawn if c.layer == "moving").face_key
     assert not any(shown_labels(scene))                      # no labels, no title while moving
     assert scene.reduced.factor == 2
     # half resolution, scaled up: neighbouring pixel columns repeat far more than in the still
@@ -60,7 +60,7 @@ def test_moving_draws_less_and_the_still_frame_comes_back(hall):
     assert repeats(moving) > 0.9 and repeats(moving) > repeats(still) + 0.1, (repeats(moving), repeats(still))
     assert not np.array_equal(moving, still)
 
-    scene.set_moving(False)
+    scene.lod.set_moving(False)
     assert scene.reduced.factor == 1
     assert scene.triangle_count() == triangles
     assert visible_actors(scene) == actors
@@ -74,32 +74,32 @@ def test_still_frames_do_not_depend_on_the_moving_options(hall):
     labels kept) draws the same image after a move as one with the new moving level."""
     now = Scene(hall, size=SIZE)
     before = Scene(hall, size=SIZE)
-    before.set_moving_options(**BEFORE)
+    before.lod.set_moving_options(**BEFORE)
     images = []
     for scene in (now, before):
         close_up(scene)
-        scene.set_moving(True)
+        scene.lod.set_moving(True)
         scene.render()
-        scene.set_moving(False)
+        scene.lod.set_moving(False)
         images.append(scene.screenshot())
     assert np.abs(images[0].astype(int) - images[1]).max() <= 1
     with pytest.raises(TypeError, match="doors"):
-        now.set_moving_options(doors=True)
+        now.lod.set_moving_options(doors=True)
 
 
 def test_the_hot_rack_stays_red_while_moving(hall):
     scene = Scene(hall, size=SIZE)
-    values = np.full(scene.n_parts, 20.0)
+    values = np.full(scene.geometry.n_parts, 20.0)
     hot = hall.rack_index("A06")
     values[hall.parts.rack == hot] = 44.0
     scene.set_overlay(Overlay("t", "Temperature", "°C", values, 18.0, 45.0, "thermal"))
-    scene.set_view("top")
-    scene.update_lod(force=True)
-    scene.set_moving(True)
+    scene.camera.set_view("top")
+    scene.lod.update(force=True)
+    scene.lod.set_moving(True)
     img = scene.screenshot()
 
     def pixel(rack: int) -> np.ndarray:
-        x, y = scene.project(scene.rack_centre[rack] + np.array([0.0, 0.0, 1.2]))[0]
+        x, y = scene.camera.project(scene.geometry.rack_centre[rack] + np.array([0.0, 0.0, 1.2]))[0]
         return img[int(round(y)), int(round(x))].astype(int)
     red, cool = pixel(hot), pixel(hall.rack_index("A02"))
     assert red[0] > 150 and red[0] > red[2] + 60, red       # red under the baked shading

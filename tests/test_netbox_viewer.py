@@ -34,7 +34,7 @@ def test_imported_site_opens_and_shows_a_device(qtbot, tmp_path, mdf_db) -> None
         text = win.properties.text()
         assert "ncsu-coreswitch1" in win.properties.title.text()
         assert "rack: R103" in text and "Juniper" in text and "EX9214" in text
-        image = win.export_image(tmp_path / "shot.png")
+        image = win.exporting.export_image(tmp_path / "shot.png")
         assert image.is_file() and image.stat().st_size > 10_000
     finally:
         win.loader.cancel()

@@ -19,11 +19,11 @@ from twin.store import load_design
 def _roof_colour(design, scene, image, rack: str, toward_front: float = 0.15) -> np.ndarray:
     """Mean colour of a 3×3 patch on a rack's roof, between the strips drawn over it."""
     r = design.rack_index(rack)
-    frame = scene.frame_of_rack[r]
+    frame = scene.geometry.frame_of_rack[r]
     yaw = np.radians(design.parts.yaw_deg[frame])
     ly = -toward_front * design.part_size()[frame][1]
-    point = scene.rack_centre[r] + np.array([-np.sin(yaw) * ly, np.cos(yaw) * ly, 1.2])
-    x, y = scene.project(point)[0].round().astype(int)
+    point = scene.geometry.rack_centre[r] + np.array([-np.sin(yaw) * ly, np.cos(yaw) * ly, 1.2])
+    x, y = scene.camera.project(point)[0].round().astype(int)
     return image[y - 1:y + 2, x - 1:x + 2].reshape(-1, 3).astype(int).mean(axis=0)
 
 
@@ -65,8 +65,8 @@ def test_cli_power_export_shows_b04_red_among_amber_neighbours(hall_db: Path, tm
     for name, test in (("SWB-2", is_red), ("UPS-1B", is_red), ("UPS-3C", is_amber),
                        ("SWB-3", lambda c: c[1] > 120 and c[1] > c[0] + 30)):
         part = int(np.flatnonzero(design.parts.name == name)[0])
-        top = scene.centre[part] + np.array([0, 0, design.part_size()[part][2] / 2])
-        x, y = scene.project(top)[0].round().astype(int)
+        top = scene.geometry.centre[part] + np.array([0, 0, design.part_size()[part][2] / 2])
+        x, y = scene.camera.project(top)[0].round().astype(int)
         colour = image[y - 1:y + 2, x - 1:x + 2].reshape(-1, 3).astype(int).mean(axis=0)
         assert test(colour), (name, colour)
 
@@ -77,14 +77,14 @@ def test_trace_of_a_tray_lights_up_its_chain_in_3d(hall_db: Path) -> None:
     tray = int(np.flatnonzero((design.part_kind() == "compute_tray") & (design.parts.rack == design.rack_index("A06")))[0])
     trace = result.trace(design, part=tray)
     image, scene = render_design(design, view="top", size=(1280, 720))
-    scene.highlight(parts=trace.parts, cables=trace.cables)
-    scene.update_lod(force=True)
+    scene.state.highlight(parts=trace.parts, cables=trace.cables)
+    scene.lod.update(force=True)
     lit = scene.screenshot()
 
     def colour(name: str) -> np.ndarray:
         part = int(np.flatnonzero(design.parts.name == name)[0])
-        top = scene.centre[part] + np.array([0, 0, design.part_size()[part][2] / 2])
-        x, y = scene.project(top)[0].round().astype(int)
+        top = scene.geometry.centre[part] + np.array([0, 0, design.part_size()[part][2] / 2])
+        x, y = scene.camera.project(top)[0].round().astype(int)
         return lit[y - 1:y + 2, x - 1:x + 2].reshape(-1, 3).astype(int).mean(axis=0)
 
     def traced(c) -> bool:                  # leaning to the trace orange
@@ -106,7 +106,7 @@ def test_rack_boxes_take_the_rack_frame_colour_under_the_power_overlay(hall_db: 
     design = load_design(hall_db)
     overlay = ReviewSession(design).overlay("power")
     scene = Scene(design, size=(320, 180))
-    summary = scene.rack_summary(overlay.values, overlay.rack_reduce)
+    summary = scene.geometry.rack_summary(overlay.values, overlay.rack_reduce)
     b04, a06 = design.rack_index("B04"), design.rack_index("A06")
     assert summary[b04] == pytest.approx((18 * 5800 * 1.2 + 9 * 800 + 2 * 98) / 132000 * 100, abs=0.05)  # IT / budget, not its busbar
     assert 80 < summary[a06] < 100

@@ -40,120 +40,120 @@ def test_scene_layers_are_batched_not_one_actor_per_part(hall):
     cells = (int(w // CHUNK_M) + 2) * (int(d // CHUNK_M) + 2)
     layers = 7                                      # hall, grid, detail, doors, boxes, facility, ghost
     assert actors <= layers * cells                 # one actor per layer and floor cell, never per part
-    assert actors * 20 < scene.n_parts == len(hall.parts)
+    assert actors * 20 < scene.geometry.n_parts == len(hall.parts)
 
 
 def test_top_view_draws_each_rack_where_it_stands(hall):
     scene = Scene(hall, size=SIZE, labels=False)
-    scene.set_view("top")
-    scene.update_lod(force=True)
+    scene.camera.set_view("top")
+    scene.lod.update(force=True)
     img = scene.screenshot()
     background = _pixel(img, (5, 5))
     for name in ("A01", "D08", "E01", "H06"):
         r = hall.rack_index(name)
-        px = scene.project(scene.rack_centre[r])[0]
+        px = scene.camera.project(scene.geometry.rack_centre[r])[0]
         assert 0 <= px[0] < SIZE[0] and 0 <= px[1] < SIZE[1]
         colour = _pixel(img, px)
         # racks are dark (chassis) against a light floor
         assert colour.mean() < 110, (name, colour, background)
-    floor = _pixel(img, scene.project(np.array([20.0, 17.5, 0.0]))[0])
+    floor = _pixel(img, scene.camera.project(np.array([20.0, 17.5, 0.0]))[0])
     assert floor.mean() > 150
 
 
 def test_pick_maps_a_pixel_back_to_the_part_under_it(hall):
     scene = Scene(hall, size=SIZE, labels=False)
-    scene.set_view("top")
-    scene.update_lod(force=True)
+    scene.camera.set_view("top")
+    scene.lod.update(force=True)
     r = hall.rack_index("C05")
-    px = scene.project(scene.rack_centre[r] + np.array([0, 0, 1.2]))[0]
-    part = scene.pick(*px)
+    px = scene.camera.project(scene.geometry.rack_centre[r] + np.array([0, 0, 1.2]))[0]
+    part = scene.picking.pick(*px)
     assert part >= 0
     assert hall.parts.rack[part] == r
     # a pixel on the empty floor picks nothing
-    assert scene.pick(*scene.project(np.array([20.0, 17.5, 0.0]))[0]) == -1
+    assert scene.picking.pick(*scene.camera.project(np.array([20.0, 17.5, 0.0]))[0]) == -1
 
 
 def test_far_racks_pick_as_racks_near_racks_pick_their_parts(hall):
     scene = Scene(hall, size=SIZE, labels=False, detail_budget=0)
-    scene.set_view("top")
-    scene.update_lod(force=True)
-    assert len(scene.detail_racks) == 0
+    scene.camera.set_view("top")
+    scene.lod.update(force=True)
+    assert len(scene.lod.detail_racks) == 0
     r = hall.rack_index("B02")
-    px = scene.project(scene.rack_centre[r] + np.array([0, 0, 1.2]))[0]
-    assert scene.pick(*px) == scene.frame_of_rack[r]
-    scene.select([scene.frame_of_rack[r]])          # selecting draws the rack in detail
-    assert r in scene.detail_racks
+    px = scene.camera.project(scene.geometry.rack_centre[r] + np.array([0, 0, 1.2]))[0]
+    assert scene.picking.pick(*px) == scene.geometry.frame_of_rack[r]
+    scene.state.select([scene.geometry.frame_of_rack[r]])          # selecting draws the rack in detail
+    assert r in scene.lod.detail_racks
 
 
 def test_selected_rack_is_highlighted(hall):
     scene = Scene(hall, size=SIZE, labels=False)
-    scene.set_view("top")
+    scene.camera.set_view("top")
     r = hall.rack_index("B03")
-    scene.select([scene.frame_of_rack[r]])
+    scene.state.select([scene.geometry.frame_of_rack[r]])
     img = scene.screenshot()
-    px = scene.project(scene.rack_centre[r] + np.array([0, 0, 1.1]))[0]
+    px = scene.camera.project(scene.geometry.rack_centre[r] + np.array([0, 0, 1.1]))[0]
     c = _pixel(img, px)
     assert c[2] > 150 and c[1] > 150 and c[0] < 120, c     # cyan highlight
-    scene.select([])
+    scene.state.select([])
     c = _pixel(scene.screenshot(), px)
     assert not (c[2] > 150 and c[1] > 150 and c[0] < 120)
 
 
 def test_overlay_recolours_by_gather_and_hot_rack_is_red(hall):
     scene = Scene(hall, size=SIZE, labels=False, detail_budget=0)
-    scene.set_view("top")
-    values = np.full(scene.n_parts, 20.0)
+    scene.camera.set_view("top")
+    values = np.full(scene.geometry.n_parts, 20.0)
     hot = hall.rack_index("A06")
     values[hall.parts.rack == hot] = 44.0
     scene.set_overlay(Overlay("t", "Temperature", "°C", values, 18.0, 45.0, "thermal"))
     img = scene.screenshot()
-    red = _pixel(img, scene.project(scene.rack_centre[hot] + np.array([0, 0, 1.2]))[0])
-    cool = _pixel(img, scene.project(scene.rack_centre[hall.rack_index("A02")] + np.array([0, 0, 1.2]))[0])
+    red = _pixel(img, scene.camera.project(scene.geometry.rack_centre[hot] + np.array([0, 0, 1.2]))[0])
+    cool = _pixel(img, scene.camera.project(scene.geometry.rack_centre[hall.rack_index("A02")] + np.array([0, 0, 1.2]))[0])
     assert red[0] > 150 and red[0] > red[2] + 60, red
     assert cool[2] > cool[0], cool
 
 
 def test_visibility_filters_and_isolate(hall):
     scene = Scene(hall, size=SIZE, labels=False)
-    rubin = scene.parts_matching(generations=["rubin"])
+    rubin = scene.geometry.parts_matching(generations=["rubin"])
     assert rubin.any() and not rubin.all()
-    scene.set_visible(rubin)
-    scene.set_view("top")
+    scene.state.set_filter("shown", rubin)
+    scene.camera.set_view("top")
     img = scene.screenshot()
-    gone = _pixel(img, scene.project(scene.rack_centre[hall.rack_index("A01")] + np.array([0, 0, 1.1]))[0])
+    gone = _pixel(img, scene.camera.project(scene.geometry.rack_centre[hall.rack_index("A01")] + np.array([0, 0, 1.1]))[0])
     assert gone.mean() > 150          # Blackwell rack hidden: floor shows through
-    trays = scene.parts_matching(kinds=["compute_tray"], racks=["E02"])
-    scene.isolate(trays)
+    trays = scene.geometry.parts_matching(kinds=["compute_tray"], racks=["E02"])
+    scene.state.set_focus("isolate", trays)
     assert scene.visible.sum() == trays.sum() + 1          # plus the rack frame for context
-    scene.set_xray(True)
+    scene.state.xray = True
     assert "ghost" in scene.layers.names()
-    scene.show_all()
+    scene.state.show_all()
     assert scene.visible.all()
 
 
 def test_section_plane_clips_and_picking_respects_it(hall):
     scene = Scene(hall, size=SIZE, labels=False)
-    scene.set_view("top")
+    scene.camera.set_view("top")
     r = hall.rack_index("A03")
-    px = scene.project(scene.rack_centre[r] + np.array([0, 0, 1.1]))[0]
-    assert scene.pick(*px) >= 0
-    scene.set_section("x", float(scene.rack_centre[r][0]) - 1.0, keep="-")
-    assert scene.pick(*px) == -1
+    px = scene.camera.project(scene.geometry.rack_centre[r] + np.array([0, 0, 1.1]))[0]
+    assert scene.picking.pick(*px) >= 0
+    scene.state.set_section("x", float(scene.geometry.rack_centre[r][0]) - 1.0, keep="-")
+    assert scene.picking.pick(*px) == -1
 
 
 def test_camera_presets_and_fly_to(hall):
     scene = Scene(hall, size=SIZE)
     for view in ("iso", "top", "front", "aisle", "rack:B02"):
-        scene.set_view(view)
+        scene.camera.set_view(view)
         scene.render()
     with pytest.raises(ValueError, match="no rack called"):
-        scene.view_pose("rack:ZZ99")
+        scene.camera.view_pose("rack:ZZ99")
     with pytest.raises(ValueError, match="unknown view"):
-        scene.view_pose("sideways")
+        scene.camera.view_pose("sideways")
     part = int(np.flatnonzero(hall.part_kind() == "compute_tray")[0])
-    pose = scene.fly_to_pose(part)
-    scene.set_camera_pose(pose)
-    ndc = scene.project_ndc(scene.centre[part][None])[0]
+    pose = scene.camera.fly_to_pose(part)
+    scene.camera.set_camera_pose(pose)
+    ndc = scene.camera.project_ndc(scene.geometry.centre[part][None])[0]
     assert abs(ndc[0]) < 0.05 and abs(ndc[1]) < 0.05
 
 
@@ -166,8 +166,8 @@ def test_cabling_overlay_draws_cables(pod):
     assert far == len(scene.decorations.cable_rows) and 0 < far < len(pod.cables) / 4
     assert set(pod.cable_kind()[scene.decorations.cable_rows]) == set(pod.cable_kind())
     # up close, every cable
-    scene.set_view(f"rack:{pod.racks.name[0]}")
-    scene.update_lod(force=True)
+    scene.camera.set_view(f"rack:{pod.racks.name[0]}")
+    scene.lod.update(force=True)
     assert scene.cable_actor.GetMapper().GetInput().GetNumberOfCells() == len(pod.cables)
     scene.set_overlay(None)
     assert scene.cable_actor is None
@@ -210,8 +210,8 @@ def test_thermal_colours_follow_the_readings_over_time(hall_db, hall):
 
 def test_estimated_values_read_paler_than_measured(hall):
     scene = Scene(hall, size=SIZE, labels=False, detail_budget=0)
-    values = np.full(scene.n_parts, 30.0)
-    measured = np.zeros(scene.n_parts, bool)
+    values = np.full(scene.geometry.n_parts, 30.0)
+    measured = np.zeros(scene.geometry.n_parts, bool)
     a01 = hall.rack_index("A01")
     measured[hall.parts.rack == a01] = True
     scene.set_overlay(Overlay("t", "Temperature", "°C", values, 18.0, 45.0, "thermal", measured=measured))
@@ -243,7 +243,7 @@ def test_broken_or_foreign_meshes_become_placeholders_and_the_rest_loads(pod_db,
     assert "missing/tray.glb" in text and "empty.stl" in text
     assert "20mm-xyz-cube" not in text                       # a good mesh in mm: no warning
     shelf = int(np.flatnonzero(design.part_types.name == "power-shelf-33kw")[0])
-    assert np.allclose(scene.meshes[shelf].size, design.part_types.size[shelf], atol=1e-4)   # fitted to its slot
-    scene.set_view("rack:A03")
-    scene.update_lod(force=True)
+    assert np.allclose(scene.geometry.meshes[shelf].size, design.part_types.size[shelf], atol=1e-4)   # fitted to its slot
+    scene.camera.set_view("rack:A03")
+    scene.lod.update(force=True)
     assert scene.screenshot().std() > 10                     # it still draws the rack

@@ -49,17 +49,17 @@ def _cross_rack_cable(design, first: str) -> int:
 def test_section_clips_every_actor_and_follows_it_when_it_moves(hall):
     session = ReviewSession(hall)
     scene = Scene(hall, size=SIZE, state=session.view)
-    x = float(scene.rack_centre[hall.rack_index("D04")][0])
-    scene.set_section("x", x)
+    x = float(scene.geometry.rack_centre[hall.rack_index("D04")][0])
+    scene.state.set_section("x", x)
     # everything added after the section is clipped too: pipes, outline, field, cables, highlighted cables
     scene.set_overlay(session.overlay("cooling"))
-    scene.select([int(scene.frame_of_rack[hall.rack_index("B02")])])
+    scene.state.select([int(scene.geometry.frame_of_rack[hall.rack_index("B02")])])
     scene.show_field(load_field(AIR_FIELD), "z", 1.2, iso=30.0)
-    scene.highlight(cables=[_cross_rack_cable(hall, "A03")])
+    scene.state.highlight(cables=[_cross_rack_cable(hall, "A03")])
     kinds = {"pipes": scene.decorations.pipes, "outline": scene.decorations.outline,
              "trace": scene.decorations.trace}
     assert all(actor is not None for actor in kinds.values()), kinds
-    assert any(a.IsA("vtkActor") for a in scene.field_actors)
+    assert any(a.IsA("vtkActor") for a in scene.decorations.field)
     actors = scene.actors()
     assert len(actors) > 20
     plane = scene.section
@@ -68,24 +68,24 @@ def test_section_clips_every_actor_and_follows_it_when_it_moves(hall):
 
     scene.set_overlay(session.overlay("cabling"))             # cables come and go under the section
     assert scene.cable_actor is not None and _planes(scene.cable_actor) == [scene.section]
-    scene.set_section("y", 5.0, keep="+")
+    scene.state.set_section("y", 5.0, keep="+")
     moved = scene.section
     assert moved is not plane and np.allclose(moved.GetNormal(), (0, 1, 0))
     assert all(_planes(actor) == [moved] for actor in scene.actors())        # no stale plane anywhere
-    scene.set_section(None)
+    scene.state.set_section(None)
     assert scene.section is None and all(_planes(actor) == [] for actor in scene.actors())
 
 
 def test_section_removes_what_it_cuts_from_the_image(hall):
     scene = Scene(hall, size=SIZE, options=INTERACTIVE.but(labels=False, detail_budget=0))
-    scene.set_view("top")
+    scene.camera.set_view("top")
     kept, cut = hall.rack_index("A01"), hall.rack_index("A08")
-    kept_px = scene.project(scene.rack_centre[kept] + [0, 0, 1.1])[0]
-    cut_px = scene.project(scene.rack_centre[cut] + [0, 0, 1.1])[0]
+    kept_px = scene.camera.project(scene.geometry.rack_centre[kept] + [0, 0, 1.1])[0]
+    cut_px = scene.camera.project(scene.geometry.rack_centre[cut] + [0, 0, 1.1])[0]
     before = scene.screenshot()
     assert _pixel(before, cut_px).mean() < 110                 # a dark rack
-    x = (scene.rack_centre[kept][0] + scene.rack_centre[cut][0]) / 2
-    scene.set_section("x", float(x))
+    x = (scene.geometry.rack_centre[kept][0] + scene.geometry.rack_centre[cut][0]) / 2
+    scene.state.set_section("x", float(x))
     after = scene.screenshot()
     assert _pixel(after, kept_px).mean() < 110
     assert _pixel(after, cut_px).mean() > 150                  # gone: background shows through
@@ -93,17 +93,17 @@ def test_section_removes_what_it_cuts_from_the_image(hall):
 
 def test_highlight_emphasises_parts_and_cables_and_dims_the_rest(hall):
     scene = Scene(hall, size=SIZE, options=INTERACTIVE.but(labels=False))
-    scene.set_view("top")
-    scene.update_lod(force=True)
+    scene.camera.set_view("top")
+    scene.lod.update(force=True)
     a03, h06 = hall.rack_index("A03"), hall.rack_index("H06")
-    a03_px = scene.project(scene.rack_centre[a03] + [0, 0, 1.2])[0]
-    h06_px = scene.project(scene.rack_centre[h06] + [0, 0, 1.2])[0]
+    a03_px = scene.camera.project(scene.geometry.rack_centre[a03] + [0, 0, 1.2])[0]
+    h06_px = scene.camera.project(scene.geometry.rack_centre[h06] + [0, 0, 1.2])[0]
     plain = scene.screenshot()
     assert _pixel(plain, h06_px).mean() < 110 and _pixel(plain, a03_px).mean() < 110
 
     cable = _cross_rack_cable(hall, "C05")
     a, b = int(hall.cables.a_part[cable]), int(hall.cables.b_part[cable])
-    scene.highlight(parts=scene.rack_parts(a03), cables=[cable])
+    scene.state.highlight(parts=scene.geometry.rack_parts(a03), cables=[cable])
     img = scene.screenshot()
     lit = _pixel(img, a03_px)
     assert lit[0] > 150 and lit[0] > lit[2] + 80, lit                     # emphasised: trace orange
@@ -111,23 +111,23 @@ def test_highlight_emphasises_parts_and_cables_and_dims_the_rest(hall):
     assert dim.mean() > 150 and abs(dim[0] - dim[2]) < 30, dim            # dimmed towards the floor grey
     # the cable itself: drawn bold over the aisle between its racks
     route, _ = polylines(hall, [cable])                  # its run along the tray, from above
-    mid = scene.project((route[2] + route[3]) / 2)[0]
+    mid = scene.camera.project((route[2] + route[3]) / 2)[0]
     x, y = (int(round(v)) for v in mid)
     patch = img[y - 3:y + 4, x - 3:x + 4].reshape(-1, 3).astype(int)
     assert ((patch[:, 0] > 200) & (patch[:, 2] < 90)).any(), patch
     for end in (a, b):                       # both ends stand out where the cable plugs in, among dimmed neighbours
         rack = int(hall.parts.rack[end])
-        assert rack in scene.detail_racks
-        scene.set_camera_pose(scene.fly_to_pose(end))
+        assert rack in scene.lod.detail_racks
+        scene.camera.set_camera_pose(scene.camera.fly_to_pose(end))
         close = scene.screenshot()
-        yaw = np.radians(scene.yaw[end])                                  # the middle of its front face
-        front = scene.centre[end] + np.array([np.sin(yaw), -np.cos(yaw), 0.0]) * scene.size[end, 1] / 2
-        x, y = (int(round(v)) for v in scene.project(front)[0])
+        yaw = np.radians(scene.geometry.yaw[end])                                  # the middle of its front face
+        front = scene.geometry.centre[end] + np.array([np.sin(yaw), -np.cos(yaw), 0.0]) * scene.geometry.size[end, 1] / 2
+        x, y = (int(round(v)) for v in scene.camera.project(front)[0])
         patch = close[y - 3:y + 4, x - 3:x + 4].reshape(-1, 3).astype(int)     # ports are dark holes: a patch
         assert ((patch[:, 0] > 150) & (patch[:, 0] > patch[:, 2] + 80)).any(), (str(hall.parts.name[end]), patch)
-    scene.set_view("top")
+    scene.camera.set_view("top")
 
-    scene.clear_highlight()
+    scene.state.clear_highlight()
     again = scene.screenshot()
     assert _pixel(again, h06_px).mean() < 110 and _pixel(again, a03_px).mean() < 110
     assert scene.decorations.trace is None
@@ -140,15 +140,14 @@ def test_highlight_keeps_hidden_cable_ends_visible_and_an_overlay_dims_too(hall)
     cable = _cross_rack_cable(hall, "B04")
     a, b = int(hall.cables.a_part[cable]), int(hall.cables.b_part[cable])
     state.set_filter("kinds", hall.part_kind() == "rack")           # trays and switches hidden
-    scene.apply()
     assert not scene.visible[a] and not scene.visible[b]
     scene.set_overlay(session.overlay("thermal"))
-    scene.highlight(cables=[cable])
+    scene.state.highlight(cables=[cable])
     assert scene.visible[a] and scene.visible[b]
-    scene.set_view("top")
+    scene.camera.set_view("top")
     img = scene.screenshot()
     hot = scene.colour_of(rack=hall.rack_index("H06"))
-    dim = _pixel(img, scene.project(scene.rack_centre[hall.rack_index("H06")] + [0, 0, 1.2])[0])
+    dim = _pixel(img, scene.camera.project(scene.geometry.rack_centre[hall.rack_index("H06")] + [0, 0, 1.2])[0])
     assert dim.mean() > 150 and np.abs(dim - hot).sum() > 60                # overlay colour faded
 
 
@@ -158,6 +157,6 @@ def test_export_draws_the_view_state_it_is_given(hall):
     state.hide(np.flatnonzero(row_a))
     image, scene = render_view(hall, (480, 270), "top", state=state, options=EXPORT.but(labels=False))
     assert image.shape == (270, 480, 3) and scene.options.multisamples == 8
-    gone = _pixel(image, scene.project(scene.rack_centre[hall.rack_index("A04")] + [0, 0, 1.1])[0])
-    there = _pixel(image, scene.project(scene.rack_centre[hall.rack_index("B04")] + [0, 0, 1.1])[0])
+    gone = _pixel(image, scene.camera.project(scene.geometry.rack_centre[hall.rack_index("A04")] + [0, 0, 1.1])[0])
+    there = _pixel(image, scene.camera.project(scene.geometry.rack_centre[hall.rack_index("B04")] + [0, 0, 1.1])[0])
     assert gone.mean() > 150 and there.mean() < 110

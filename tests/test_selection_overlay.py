@@ -26,13 +26,13 @@ def test_selected_hot_rack_stays_red_with_an_outline(hall_db):
     design = load_design(hall_db)
     scene = Scene(design, size=SIZE, labels=False)
     scene.set_overlay(ReviewSession(design).overlay("thermal"))
-    scene.set_view("top")
+    scene.camera.set_view("top")
     r = design.rack_index("A06")
-    frame = int(scene.frame_of_rack[r])
-    centre = scene.project(scene.rack_centre[r] + np.array([0, 0, 1.0]))[0].round().astype(int)
-    corners = np.array([[x, y, scene.box_hi[frame, 2]] for x in (scene.box_lo[frame, 0], scene.box_hi[frame, 0])
-                        for y in (scene.box_lo[frame, 1], scene.box_hi[frame, 1])])
-    px = scene.project(corners)
+    frame = int(scene.geometry.frame_of_rack[r])
+    centre = scene.camera.project(scene.geometry.rack_centre[r] + np.array([0, 0, 1.0]))[0].round().astype(int)
+    corners = np.array([[x, y, scene.geometry.box_hi[frame, 2]] for x in (scene.geometry.box_lo[frame, 0], scene.geometry.box_hi[frame, 0])
+                        for y in (scene.geometry.box_lo[frame, 1], scene.geometry.box_hi[frame, 1])])
+    px = scene.camera.project(corners)
     (x0, y0), (x1, y1) = px.min(axis=0).astype(int) - 4, px.max(axis=0).astype(int) + 5
     around = (slice(max(y0, 0), y1), slice(max(x0, 0), x1))
 
@@ -40,12 +40,12 @@ def test_selected_hot_rack_stays_red_with_an_outline(hall_db):
     assert _is_red(before[centre[1], centre[0]]), before[centre[1], centre[0]]
     assert _outline_pixels(before, around) == 0
 
-    scene.select([frame])
+    scene.state.select([frame])
     after = scene.screenshot()
     assert _is_red(after[centre[1], centre[0]]), after[centre[1], centre[0]]      # the overlay colour stays
     assert _outline_pixels(after, around) > 20                                   # and the outline is drawn
 
     scene.set_overlay(None)                       # natural colours: the selection is still tinted
-    centre = scene.project(scene.rack_centre[r] + np.array([0, 0, 1.0]))[0].round().astype(int)   # framed wider
+    centre = scene.camera.project(scene.geometry.rack_centre[r] + np.array([0, 0, 1.0]))[0].round().astype(int)   # framed wider
     tinted = scene.screenshot()[centre[1], centre[0]].astype(int)
     assert tinted[2] > 150 and tinted[1] > 150 and tinted[0] < 120, tinted

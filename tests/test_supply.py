@@ -59,7 +59,7 @@ def test_categorical_legend_shows_every_label_in_full(hall):
     image, scene = render_design(hall, view="top", size=(900, 520), overlay="supply-country")
     check_legend(scene, image, scene.overlay)
     # every swatch colour is drawn in the legend strip
-    x0, y0, x1, y1 = scene.legend_box()
+    x0, y0, x1, y1 = scene.camera.legend_box()
     region = image[y0:y1, x0:x1]
     palette = colouring.lookup_table("categorical")
     swatch = scene.legend_area.style.swatch_px

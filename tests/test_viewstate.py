@@ -60,3 +60,57 @@ def test_section_keeps_one_side():
     assert Section("z", 1.0, "+").keeps(np.array([[0, 0, 1.5]])).tolist() == [True]
     with pytest.raises(ValueError):
         Section("w", 1.0)
+
+
+def test_every_edit_sends_one_event_naming_what_changed(pod):
+    state = ViewState(pod)
+    seen: list[frozenset] = []
+    state.changed.connect(seen.append)
+    kinds = pod.part_kind()
+    state.set_filter("kinds", kinds == "rack")
+    state.select([3, 1, 3, -5, len(pod.parts)])          # order kept, repeats and invalid indices dropped
+    state.highlight([2], None)
+    state.set_section("z", 1.0)
+    state.xray = True
+    assert seen == [frozenset({a}) for a in ("visible", "selected", "highlight", "section", "xray")]
+    assert state.selection == [3, 1]
+    seen.clear()
+    with state.hold():                                  # a trace: highlight and selection, one event
+        state.highlight(None, [0])
+        state.select([4])
+        assert seen == []
+    assert seen == [frozenset({"highlight", "selected"})]
+
+
+def test_overlay_range_and_moment_live_in_the_state(pod):
+    from twin.analysis.overlays import Overlay
+
+    state = ViewState(pod)
+    seen: list[frozenset] = []
+    state.changed.connect(seen.append)
+    values = np.arange(len(pod.parts), dtype=float)
+    first = Overlay("t", "T", "°C", values, 0.0, 10.0, "thermal")
+    state.set_overlay(first)
+    state.set_overlay_range(2.0, 5.0)
+    state.set_overlay_range(5.0, 5.0)                   # an empty range is refused: no event
+    assert (state.overlay.vmin, state.overlay.vmax) == (2.0, 5.0) and (first.vmin, first.vmax) == (0.0, 10.0)
+    later = Overlay("t", "T", "°C", values + 1, 0.0, 12.0, "thermal")
+    with state.hold():
+        state.set_moment("2026-01-01T00:00:00Z")
+        state.set_overlay(later, keep_range=True)      # the same overlay at a new moment keeps the range
+    assert (state.overlay.vmin, state.overlay.vmax) == (2.0, 5.0) and state.overlay.values[0] == 1.0
+    assert seen == [frozenset({"overlay"}), frozenset({"range"}), frozenset({"moment", "overlay"})]
+    assert state.overlay_name == "t" and state.moment == "2026-01-01T00:00:00Z"
+
+
+def test_a_snapshot_is_independent_and_sends_nothing(pod):
+    state = ViewState(pod)
+    seen: list[frozenset] = []
+    state.changed.connect(seen.append)
+    state.select([5])
+    copy = state.snapshot()
+    copy.select([6])
+    copy.set_filter("kinds", np.zeros(len(pod.parts), bool))
+    assert state.selection == [5] and state.visible.all() and len(seen) == 1
+    state.hide([7])
+    assert copy.selection == [6] and "hidden" not in copy.filters

@@ -85,13 +85,13 @@ class Twin:
         (VIEW: front, iso, top, rear); `overlay` one of `overlays()`. Checked at once."""
         renderer = self.renderer()
         renderer.check_overlay(overlay)
-        renderer.pose(camera)
+        renderer.check_camera(camera)
         return View(self, camera, overlay)
 
     def renderer(self):
         """The export scene, built on first use and reused for every later image."""
         if self._renderer is None:
-            from twin.export.batch import ImageRenderer
+            from twin.export.image import ImageRenderer
 
             self._renderer = ImageRenderer(self.session)
         return self._renderer

@@ -1,11 +1,20 @@
-"""What the reviewer is looking at, as plain data: visibility, selection, x-ray, overlay,
-section and highlight. No VTK, no Qt.
+"""What the reviewer is looking at: the one owner of what is shown, and it sends events.
+
+It holds visibility (filters and focus), selection, x-ray, section, highlight and trace, the
+overlay (the built `Overlay`, its options and colour range), the moment of the readings and
+the camera. No VTK, no Qt.
 
 Why: the window's panels each narrow what is shown (kind filters, a search, "isolate",
-"hide"), the findings and traces highlight parts, the export must draw exactly what the
-window shows. Keeping that state in one plain object (as napari keeps its layer models apart
-from the drawing) lets every panel edit it, lets the scene apply it in one place
-(`Scene.apply`), and lets an export render the same state headlessly.
+"hide"), the findings and traces highlight parts, the time slider moves the moment, and the
+export must draw exactly what the window shows. One evented object (as napari's
+`EventedModel`s are) lets every panel edit it and every view follow it: the scene subscribes
+(it is an adapter of this state, as napari's vispy layers are of its models), the panels
+subscribe, and nobody tells the scene by hand. An export renders a `snapshot()`: a copy
+with no subscribers, so rendering it never touches the window's scene.
+
+Events: `changed` (a psygnal `Signal`) is emitted with the frozenset of aspects that changed,
+from `ASPECTS`. Edits inside `with state.hold():` are sent as one event when the block ends,
+so a trace (highlight and selection) or a time step (moment and overlay) is drawn once.
 
 Visibility is composed, never overwritten: each *filter* is a mask of parts that may be
 shown (all filters must agree), each *focus* is a mask of parts to show only (their racks'
@@ -14,12 +23,17 @@ frames come along for context). `visible` is the result.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Iterable
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 import numpy as np
+from psygnal import Signal
 
 from twin.model import Design
+
+if TYPE_CHECKING:
+    from twin.analysis.overlays import Overlay
 
 #: Above this many focused parts the scene does not force their racks into full detail.
 FOCUS_DETAIL_LIMIT = 5000
@@ -27,6 +41,31 @@ FOCUS_DETAIL_LIMIT = 5000
 HIGHLIGHT_DETAIL_RACKS = 32
 #: The section plane keeps the side below (`-`) or above (`+`) its position.
 SECTION_SIDES = ("-", "+")
+#: What a `changed` event may name: the drawn parts, x-ray, section, highlight (and trace),
+#: selection, the overlay (a new one), its colour range only, the readings moment, the camera.
+ASPECTS = ("visible", "xray", "section", "highlight", "selected", "overlay", "range", "moment", "camera")
+#: Aspects that change which parts are drawn and how they are tinted (what `Scene` rebuilds).
+DRAWN = frozenset(("visible", "xray", "section", "highlight", "selected"))
+
+
+@dataclass(frozen=True)
+class CameraPose:
+    """Where the camera stands, what it looks at, which way is up and its lens (degrees)."""
+
+    position: tuple[float, float, float]
+    focal_point: tuple[float, float, float]
+    view_up: tuple[float, float, float] = (0.0, 0.0, 1.0)
+    view_angle: float = 30.0
+
+    def lerp(self, other: "CameraPose", t: float) -> "CameraPose":
+        """Smooth step between two poses (ease in and out) for fly-to animation."""
+        s = t * t * (3 - 2 * t)
+        def mix(a: tuple[float, float, float], b: tuple[float, float, float]) -> tuple[float, float, float]:
+            x, y, z = (float(v) for v in (np.asarray(a) * (1 - s) + np.asarray(b) * s))
+            return x, y, z
+
+        return CameraPose(mix(self.position, other.position), mix(self.focal_point, other.focal_point),
+                          mix(self.view_up, other.view_up), self.view_angle * (1 - s) + other.view_angle * s)
 
 
 @dataclass(frozen=True)
@@ -70,7 +109,11 @@ def _indices(items: Iterable[int] | np.ndarray | None, n: int) -> np.ndarray:
 
 
 class ViewState:
-    """The view of one design: plain numpy and Python values, edited by panels, applied by the scene."""
+    """The view of one design: numpy and Python values, edited by panels, followed by the scene.
+
+    Every edit emits `changed` with the aspects it touched (see the module doc)."""
+
+    changed = Signal(frozenset)
 
     def __init__(self, design: Design):
         self.n_parts = len(design.parts)
@@ -82,11 +125,91 @@ class ViewState:
         self.filters: dict[str, np.ndarray] = {}
         self.focus: dict[str, np.ndarray] = {}
         self.selected = np.zeros(0, np.int64)
-        self.xray = False
-        self.overlay = "none"
+        self._xray = False
         self.section: Section | None = None
         self.highlight_parts = np.zeros(0, np.int64)
         self.highlight_cables = np.zeros(0, np.int64)
+        self.overlay: Overlay | None = None          # as shown: its colour range applied
+        self.overlay_options: dict[str, Any] = {}
+        self.moment: str | None = None               # the readings' time (None: the latest)
+        self.camera: CameraPose | None = None
+        self._held = 0
+        self._pending: set[str] = set()
+
+    # ------------------------------------------------------------------ events
+    def _emit(self, *aspects: str) -> None:
+        if self._held:
+            self._pending.update(aspects)
+        else:
+            self.changed.emit(frozenset(aspects))
+
+    @contextmanager
+    def hold(self) -> Iterator["ViewState"]:
+        """Gather the edits made inside the block into one `changed` event, sent when it ends."""
+        self._held += 1
+        try:
+            yield self
+        finally:
+            self._held -= 1
+            if not self._held and self._pending:
+                pending, self._pending = frozenset(self._pending), set()
+                self.changed.emit(pending)
+
+    def snapshot(self) -> "ViewState":
+        """An independent copy of what is shown now (no subscribers): what an export renders."""
+        copy = object.__new__(ViewState)
+        # not `changed`: psygnal keeps each instance's signal (and its subscribers) in its __dict__
+        copy.__dict__.update({k: v for k, v in self.__dict__.items() if k != "changed"})
+        copy.filters = {k: v.copy() for k, v in self.filters.items()}
+        copy.focus = {k: v.copy() for k, v in self.focus.items()}
+        copy.selected = self.selected.copy()
+        copy.highlight_parts, copy.highlight_cables = self.highlight_parts.copy(), self.highlight_cables.copy()
+        copy.overlay_options = dict(self.overlay_options)
+        copy._held, copy._pending = 0, set()
+        return copy
+
+    # ------------------------------------------------------------------ overlay, moment, camera
+    @property
+    def overlay_name(self) -> str:
+        """The shown overlay's name ('none' for natural colours)."""
+        return self.overlay.name if self.overlay is not None else "none"
+
+    def set_overlay(self, overlay: "Overlay | None", options: dict[str, Any] | None = None,
+                    keep_range: bool = False) -> None:
+        """Colour by `overlay` (None: natural colours), built with `options`; `keep_range` keeps
+        the colour range the reviewer set on the overlay shown before (a new moment of it)."""
+        if keep_range and overlay is not None and self.overlay is not None and overlay.name == self.overlay.name:
+            overlay = replace(overlay, vmin=self.overlay.vmin, vmax=self.overlay.vmax)
+        self.overlay = overlay
+        self.overlay_options = dict(options or {})
+        self._emit("overlay")
+
+    def set_overlay_range(self, vmin: float, vmax: float) -> None:
+        """The colour range of the shown overlay (ignored without one, or when empty)."""
+        if self.overlay is None or not vmax > vmin:
+            return
+        self.overlay = replace(self.overlay, vmin=float(vmin), vmax=float(vmax))
+        self._emit("range")
+
+    def set_moment(self, moment: str | None) -> None:
+        """The readings' time the view is drawn at (None: the latest)."""
+        self.moment = moment
+        self._emit("moment")
+
+    def set_camera(self, pose: CameraPose) -> None:
+        """Where the camera stands (the scene moves its VTK camera there)."""
+        self.camera = pose
+        self._emit("camera")
+
+    @property
+    def xray(self) -> bool:
+        """Hidden parts drawn as translucent ghosts."""
+        return self._xray
+
+    @xray.setter
+    def xray(self, on: bool) -> None:
+        self._xray = bool(on)
+        self._emit("xray")
 
     # ------------------------------------------------------------------ visibility
     def set_filter(self, name: str, mask: np.ndarray | None) -> None:
@@ -99,23 +222,27 @@ class ViewState:
 
     def _set(self, table: dict[str, np.ndarray], name: str, mask: np.ndarray | None) -> None:
         if mask is None:
-            table.pop(name, None)
+            if table.pop(name, None) is not None:
+                self._emit("visible")
             return
         mask = np.asarray(mask, bool)
         if mask.shape != (self.n_parts,):
             raise ValueError(f"a {name!r} mask needs one value per part ({self.n_parts}), not {mask.shape}")
         table[name] = mask.copy()
+        self._emit("visible")
 
     def hide(self, parts: Iterable[int] | np.ndarray) -> None:
         """Hide these parts on top of what is hidden already."""
         hidden = ~self.filters.get("hidden", np.ones(self.n_parts, bool))
         hidden[_indices(parts, self.n_parts)] = True
         self.filters["hidden"] = ~hidden
+        self._emit("visible")
 
     def show_all(self) -> None:
         """Drop every filter and focus."""
         self.filters.clear()
         self.focus.clear()
+        self._emit("visible")
 
     def focused(self) -> np.ndarray | None:
         """The intersection of every focus mask, with the focused parts' rack frames; None without focus."""
@@ -160,7 +287,18 @@ class ViewState:
 
     # ------------------------------------------------------------------ selection, highlight
     def select(self, parts: Iterable[int] | np.ndarray) -> None:
-        self.selected = _indices(parts, self.n_parts)
+        """Select these parts (tinted, outlined, their racks drawn in full detail), in the order
+        given (the first is the one Properties shows); repeats and invalid indices dropped."""
+        idx = np.asarray(list(parts) if not isinstance(parts, np.ndarray) else parts, np.int64).reshape(-1)
+        idx = idx[(idx >= 0) & (idx < self.n_parts)]
+        _, first = np.unique(idx, return_index=True)
+        self.selected = idx[np.sort(first)]
+        self._emit("selected")
+
+    @property
+    def selection(self) -> list[int]:
+        """The selected parts as a list of ints (first: the one Properties shows)."""
+        return [int(p) for p in self.selected]
 
     def selected_mask(self) -> np.ndarray:
         mask = np.zeros(self.n_parts, bool)
@@ -172,6 +310,7 @@ class ViewState:
         """Emphasise these parts and cables (everything else is dimmed); both ends of each cable count."""
         self.highlight_parts = _indices(parts, self.n_parts)
         self.highlight_cables = _indices(cables, self.n_cables)
+        self._emit("highlight")
 
     def clear_highlight(self) -> None:
         self.highlight(None, None)
@@ -199,6 +338,7 @@ class ViewState:
     def set_section(self, axis: str | None, position: float = 0.0, keep: str = "-") -> None:
         """Clip the view with a plane normal to `axis` (None: no section)."""
         self.section = None if axis is None else Section(axis, float(position), keep)
+        self._emit("section")
 
 
 @dataclass(frozen=True)

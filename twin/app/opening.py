@@ -1,8 +1,9 @@
 """Opening a design in the main window: the file dialog, background loading with a progress
 bar and Cancel, building the scene on the UI thread, and the recent-files list.
 
-A mixin of `MainWindow` (it uses the window's loader, progress bar, status bar and settings),
-kept apart so the window module holds the layout and the wiring only.
+A part of `MainWindow` (`window.opening`), with one job: getting a design from a file into the
+window. It uses the window's loader, progress bar, status bar and settings, and hands the
+built scene, queries and session to `MainWindow.install`.
 """
 
 from __future__ import annotations
@@ -22,65 +23,69 @@ READ_SHARE_PERCENT = 80           # of the loading bar: reading the file; the re
 FILE_FILTER = "twin designs (*.twin.db *.db);;All files (*)"
 
 
-class DesignOpening:
-    """Open, load, cancel and remember designs (mixed into `MainWindow`)."""
+class DesignOpener:
+    """Open, load, cancel and remember designs for `window`."""
+
+    def __init__(self, window):
+        self.window = window
+        self._pending: tuple[str, Design] | None = None      # loaded, its scene not built yet
 
     def open_dialog(self) -> None:
         start = str(Path(self.recent_files()[0]).parent) if self.recent_files() else ""
-        path, _ = QFileDialog.getOpenFileName(self, "Open design", start, FILE_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open design", start, FILE_FILTER)
         if path:
             self.open_file(path)
 
     def open_file(self, path: str | Path) -> None:
         """Start loading `path` in the background; the current design stays until it arrives."""
         self._pending = None
-        self.loader.start(str(path))
-        self.progress.setRange(0, 0)                     # busy: load_design reports no progress
-        self.progress.setFormat("reading file")
-        self.progress.setVisible(True)
-        self.cancel_button.setVisible(True)
-        self.statusBar().showMessage(f"Loading {Path(path).name}…")
+        self.window.loader.start(str(path))
+        self.window.progress.setRange(0, 0)                     # busy: load_design reports no progress
+        self.window.progress.setFormat("reading file")
+        self.window.progress.setVisible(True)
+        self.window.cancel_button.setVisible(True)
+        self.window.statusBar().showMessage(f"Loading {Path(path).name}…")
 
     @property
     def loading(self) -> bool:
-        return self.loader.busy or self._pending is not None
+        return self.window.loader.busy or self._pending is not None
 
     def cancel_load(self) -> None:
         if self._pending is not None:
             path = self._pending[0]
             self._pending = None
-            self._on_cancelled(path)
-        self.loader.cancel()
+            self.on_cancelled(path)
+        self.window.loader.cancel()
 
-    def _on_stage(self, stage: str) -> None:
-        self.progress.setFormat(stage)
+    def on_stage(self, stage: str) -> None:
+        self.window.progress.setFormat(stage)
 
-    def _on_load_progress(self, stage: str, done: float) -> None:
+    def on_load_progress(self, stage: str, done: float) -> None:
         """Reading the file is the first 80 % of the bar; building the scene the rest."""
-        self.progress.setRange(0, 100)
-        self.progress.setValue(int(round(done * READ_SHARE_PERCENT)))
-        self.progress.setFormat(f"{stage} %p%")
+        self.window.progress.setRange(0, 100)
+        self.window.progress.setValue(int(round(done * READ_SHARE_PERCENT)))
+        self.window.progress.setFormat(f"{stage} %p%")
 
-    def _on_cancelled(self, path: str) -> None:
+    def on_cancelled(self, path: str) -> None:
         self._end_progress()
-        self.statusBar().showMessage(f"Loading {Path(path).name} cancelled")
+        self.window.statusBar().showMessage(f"Loading {Path(path).name} cancelled")
 
     def _end_progress(self) -> None:
-        self.progress.setVisible(False)
-        self.cancel_button.setVisible(False)
+        self.window.progress.setVisible(False)
+        self.window.cancel_button.setVisible(False)
 
-    def _on_failed(self, path: str, message: str) -> None:
+    def on_failed(self, path: str, message: str) -> None:
         self._end_progress()
-        self.statusBar().showMessage(f"Could not open {Path(path).name}")
-        self.report_error("Cannot open design", f"Could not open {path}\n\n{message}")
+        self.window.statusBar().showMessage(f"Could not open {Path(path).name}")
+        self.window.report_error("Cannot open design", f"Could not open {path}\n\n{message}")
 
-    def _on_loaded(self, design: Design) -> None:
+    def on_loaded(self, design: Design) -> None:
         path = str(design.source)
         self._pending = (path, design)
-        self.progress.setRange(0, 100)
-        self.progress.setValue(READ_SHARE_PERCENT)
-        self.progress.setFormat("building the scene %p%")
-        self.statusBar().showMessage(f"Building the scene of {Path(path).name}…")
+        self.window.progress.setRange(0, 100)
+        self.window.progress.setValue(READ_SHARE_PERCENT)
+        self.window.progress.setFormat("building the scene %p%")
+        self.window.statusBar().showMessage(f"Building the scene of {Path(path).name}…")
         QTimer.singleShot(0, self._build_pending)       # let the bar repaint first
 
     def _build_pending(self) -> None:
@@ -89,24 +94,24 @@ class DesignOpening:
         path, design = self._pending
         self._pending = None
         try:
-            session = self.loader.session_for(design) or ReviewSession(design)
-            scene = Scene(design, render_window=self.viewport.GetRenderWindow(), state=session.view)
+            session = self.window.loader.session_for(design) or ReviewSession(design)
+            scene = Scene(design, render_window=self.window.viewport.GetRenderWindow(), state=session.view)
             queries = DesignQueries(path)
         except Exception as exc:                        # the old scene stays
             self._end_progress()
-            self.statusBar().showMessage(f"Could not open {Path(path).name}")
-            self.report_error("Cannot open design", f"Could not show {path}\n\n{type(exc).__name__}: {exc}")
+            self.window.statusBar().showMessage(f"Could not open {Path(path).name}")
+            self.window.report_error("Cannot open design", f"Could not show {path}\n\n{type(exc).__name__}: {exc}")
             return
         scene.warnings.extend(session.reading_warnings())
-        self._install(design, scene, queries, session)
+        self.window.install(design, scene, queries, session)
         self._end_progress()
         self.add_recent(path)
-        self.warnings_action.setEnabled(bool(scene.warnings))
+        self.window.warnings_action.setEnabled(bool(scene.warnings))
         note = f"; {len(scene.warnings)} warnings (View → Load warnings)" if scene.warnings else ""
-        self.statusBar().showMessage(f"Opened {Path(path).name}{note}", 8000)
+        self.window.statusBar().showMessage(f"Opened {Path(path).name}{note}", 8000)
 
     def recent_files(self) -> list[str]:
-        value = self.settings.value("recent_files", [])
+        value = self.window.settings.value("recent_files", [])
         if isinstance(value, str):
             value = [value]
         return [str(v) for v in (value or [])]
@@ -114,14 +119,14 @@ class DesignOpening:
     def add_recent(self, path: str) -> None:
         path = str(Path(path).resolve())
         files = [path] + [f for f in self.recent_files() if f != path]
-        self.settings.setValue("recent_files", files[:MAX_RECENT])
-        self._update_recent_menu()
+        self.window.settings.setValue("recent_files", files[:MAX_RECENT])
+        self.update_recent_menu()
 
-    def _update_recent_menu(self) -> None:
-        self.recent_menu.clear()
+    def update_recent_menu(self) -> None:
+        self.window.recent_menu.clear()
         files = self.recent_files()
         for f in files:
-            action = self.recent_menu.addAction(Path(f).name)
+            action = self.window.recent_menu.addAction(Path(f).name)
             action.setToolTip(f)
             action.triggered.connect(lambda _c=False, f=f: self.open_file(f))
-        self.recent_menu.setEnabled(bool(files))
+        self.window.recent_menu.setEnabled(bool(files))

@@ -3,13 +3,16 @@ follow sensor readings), and a CFD field.
 
 The entries come from the analysis registry; the overlays and the moment come from the
 window's `ReviewSession`, so moving the time slider runs each analysis once for every panel.
+What the panel chooses goes into the session's view state (overlay, colour range, moment),
+which the scene and the other panels follow; the panel follows it too (an overlay set from
+elsewhere, such as Compare's diff, shows in its controls).
 """
 
 from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QSlider, QVBoxLayout,
                                QWidget)
@@ -26,22 +29,18 @@ TIME_DEBOUNCE_MS = 120
 
 
 def follows_readings(name: str) -> bool:
-    """Whether an overlay changes with the time slider (its analysis reads sensors)."""
-    if name == registry.NO_OVERLAY:
+    """Whether an overlay changes with the time slider (its analysis reads sensors); an overlay
+    from outside the registry (Compare's diff) does not."""
+    if name == registry.NO_OVERLAY or name not in overlay_names():
         return False
     analysis = registry.get_overlay(name).analysis
     return analysis is not None and registry.get_analysis(analysis).uses_readings
 
 
 class OverlayPanel(QWidget):
-    overlayChanged = Signal(object)          # Overlay or None
-    rangeChanged = Signal(float, float)
-    timeChanged = Signal(str)                # the telemetry moment chosen on the time slider
-
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.session: ReviewSession | None = None
-        self.overlay: Overlay | None = None
         self.times: list[str] = []
         self.reasons: dict[str, str | None] = {}
         self.combo = QComboBox()
@@ -86,7 +85,9 @@ class OverlayPanel(QWidget):
 
     # ------------------------------------------------------------------ design
     def set_session(self, session: ReviewSession | None) -> None:
-        """Show the overlays of the session's design (None: nothing open)."""
+        """Show the overlays of the session's design (None: nothing open) and follow its view state."""
+        if self.session is not None:
+            self.session.view.changed.disconnect(self._on_state)
         self.session = session
         self.reasons = session.overlay_availability() if session is not None else \
             {n: "open a design first" for n in overlay_names() if n != "none"} | {"none": None}
@@ -104,13 +105,20 @@ class OverlayPanel(QWidget):
             self.times = []
         if session is not None:
             session.set_time(self.slider_time_of(len(self.times) - 1))
+            session.view.moment = session.at           # the state starts at the session's moment
         self._quiet = True
         self.slider.setRange(0, max(len(self.times) - 1, 0))
         self.slider.setValue(max(len(self.times) - 1, 0))
         self.combo.setCurrentIndex(0)
         self._quiet = False
-        self.overlay = None
+        if session is not None:
+            session.view.changed.connect(self._on_state)
         self._sync_controls()
+
+    @property
+    def overlay(self) -> Overlay | None:
+        """The overlay shown: the view state's (this panel keeps no copy)."""
+        return self.session.view.overlay if self.session is not None else None
 
     def is_enabled(self, name: str) -> bool:
         return self.combo.model().item(overlay_names().index(name)).isEnabled()
@@ -151,9 +159,17 @@ class OverlayPanel(QWidget):
             self.combo.setCurrentIndex(0)
             self._quiet = False
             name = "none"
-        self.overlay = self.session.overlay(name)
+        self.session.view.set_overlay(self.session.overlay(name))
+
+    def _on_state(self, aspects: frozenset) -> None:
+        """The view state changed: show its overlay (chosen here or elsewhere) and range."""
+        if not aspects & {"overlay", "range"}:
+            return
+        name = self.session.view.overlay_name
+        self._quiet = True
+        self.combo.setCurrentIndex(overlay_names().index(name) if name in overlay_names() else 0)
+        self._quiet = False
         self._sync_controls()
-        self.overlayChanged.emit(self.overlay)
 
     def _sync_controls(self) -> None:
         ov = self.overlay
@@ -175,7 +191,7 @@ class OverlayPanel(QWidget):
             return
         lo, hi = self.vmin.value(), self.vmax.value()
         if hi > lo:
-            self.rangeChanged.emit(lo, hi)
+            self.session.view.set_overlay_range(lo, hi)
 
     def _on_slider(self, value: int) -> None:
         if self._quiet or not self.times:
@@ -187,12 +203,11 @@ class OverlayPanel(QWidget):
         if self.session is None or not self.times:
             return
         ts = self.times[self.slider.value()]
-        self.session.set_time(ts)
-        if self.overlay is None or not follows_readings(self.overlay.name):
-            self.timeChanged.emit(ts)
-            return
-        lo, hi = self.overlay.vmin, self.overlay.vmax          # keep a range the user set
-        self.overlay = self.session.overlay(self.overlay.name)
-        self.overlay.vmin, self.overlay.vmax = lo, hi
-        self.overlayChanged.emit(self.overlay)
-        self.timeChanged.emit(ts)
+        view = self.session.view
+        with view.hold():                      # one event: the overlay at the new moment, drawn once
+            self.session.set_time(ts)
+            view.set_moment(ts)
+            if self.overlay is not None and follows_readings(self.overlay.name):
+                # the same overlay at the new moment, keeping a range the user set
+                view.set_overlay(self.session.overlay(self.overlay.name, **view.overlay_options),
+                                 view.overlay_options, keep_range=True)

@@ -84,7 +84,7 @@ class ReviewTools:
     def _on_click(self, x: float, y: float) -> None:
         if self.markers is None or self.scene is None:
             return
-        note_id = self.markers.pick(self.scene.project, x, y)
+        note_id = self.markers.pick(self.scene.camera.project, x, y)
         if note_id is not None:
             self.notes_dock.raise_()
             self.notes.status_filter.setCurrentText("all")
@@ -94,11 +94,11 @@ class ReviewTools:
         if note is None or self.scene is None or self.markers is None or note.id not in self.markers.ids:
             return
         where = self.markers.positions[self.markers.ids.index(note.id)]
-        self.window.viewport.fly_to(part_pose(where, (1.2, 1.2, 1.2), 0.0, self.scene.aspect()))
+        self.window.viewport.fly_to(part_pose(where, (1.2, 1.2, 1.2), 0.0, self.scene.camera.aspect()))
 
     # ------------------------------------------------------------------ viewpoints
     def _camera(self) -> tuple:
-        pose = self.scene.camera_pose()
+        pose = self.scene.camera.camera_pose()
         return pose.position, pose.focal_point, pose.view_up, pose.view_angle
 
     def go_to_viewpoint(self, view: Viewpoint) -> None:
@@ -120,7 +120,7 @@ class ReviewTools:
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         add = menu.addAction(f"Add note… ({name})")
         add.triggered.connect(lambda: self.notes.add_dialog(name))
-        menu.addAction("Fit selected").triggered.connect(self.window.fly_to_selection)
+        menu.addAction("Fit selected").triggered.connect(self.window.selecting.fly_to_selection)
         self.context_menu = menu
         menu.popup(global_pos)
         return menu
@@ -130,10 +130,7 @@ class ReviewTools:
         """Show the diff colouring (an Overlay), or take it away (None) if it is what is shown."""
         if self.scene is None:
             return
-        if overlay is None:
-            if self.scene.overlay is None or self.scene.overlay.name != "diff":
-                return
-        else:
-            self.window.overlays.choose("none")          # the diff replaces whatever overlay was on
-        self.scene.set_overlay(overlay)
-        self.window.viewport.refresh()
+        state = self.window.view
+        if overlay is None and state.overlay_name != "diff":
+            return
+        state.set_overlay(overlay)     # the diff replaces whatever overlay was on (the Overlay panel follows)

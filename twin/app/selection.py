@@ -1,8 +1,9 @@
 """What the reviewer picks and what is shown: selection, Properties, fly-to, hide, isolate,
 one-step Esc, Show all, and the filters of the search and the Visibility dock.
 
-A mixin of the main window: these act on the window's scene, session view state and panels,
-and keep them in step (the tree, Properties, the History dock, the 3D view).
+A part of `MainWindow` (`window.selecting`): these edit the session's view state; the scene
+follows it by itself, and `on_view_changed` keeps the panels in step (the tree, Properties,
+History, Findings and Power at a new moment).
 """
 
 from __future__ import annotations
@@ -11,146 +12,131 @@ import logging
 
 import numpy as np
 
-from twin.viewstate import ViewState
-
 log = logging.getLogger(__name__)
 
 
 class SelectionActions:
-    """Selection and visibility actions of `MainWindow`."""
+    """Selection and visibility actions of `window`."""
 
-    def _on_picked(self, part: int) -> None:
+    def __init__(self, window):
+        self.window = window
+        self._from_tree = False                        # the selection being made came from the tree
+
+    def on_picked(self, part: int) -> None:
         self.select_parts([part] if part >= 0 else [])
 
-    @property
-    def view(self) -> ViewState | None:
-        """What is shown (visible, selected, x-ray, section, highlight): the session's view state."""
-        return self.session.view if self.session is not None else None
-
     def select_parts(self, parts: list[int], from_tree: bool = False) -> None:
-        if self.scene is None:
+        if self.window.scene is None:
             return
-        self.selection = [int(p) for p in parts]
-        if len(self.view.highlight_cables):              # a new selection ends a cable trace
-            self.view.highlight(self.view.highlight_parts, None)
-        self.view.select(self.selection)
-        self.scene.apply()
-        if not from_tree:
-            self.hierarchy.select_part(self.selection[0] if self.selection else -1)
-        self._show_properties()
-        self.history.show_parts(self.selection)
-        self.viewport.refresh()
-
-    def _show_properties(self) -> None:
-        d = self.design
-        if d is None or not self.selection or self.queries is None:
-            self.properties.clear()
-            self.selection_label.setText("")
-            return
-        first = self.selection[0]
-        extra = f"{len(self.selection)} parts selected, showing the first" if len(self.selection) > 1 else ""
+        view = self.window.view
+        self._from_tree = from_tree
         try:
-            more = self.session.part_rows(first)
+            with view.hold():
+                if len(view.highlight_cables):              # a new selection ends a cable trace
+                    view.highlight(view.highlight_parts, None)
+                view.select(parts)
+        finally:
+            self._from_tree = False
+
+    def on_view_changed(self, aspects: frozenset) -> None:
+        """The view state changed (the scene has redrawn already): bring the panels in step.
+        Properties is filled once per change, whatever mix of selection, moment and overlay."""
+        w = self.window
+        if "selected" in aspects:
+            if not self._from_tree:
+                w.hierarchy.select_part(w.selection[0] if w.selection else -1)
+            w.history.show_parts(w.selection)
+        if "moment" in aspects:
+            w.findings.refresh()
+            w.refresh_power()
+        if aspects & {"selected", "moment", "overlay"}:
+            self.show_properties()
+        if aspects - {"camera"}:            # a camera move is drawn by whoever moves it (orbit, fly-to)
+            w.viewport.refresh()
+
+    def show_properties(self) -> None:
+        """Properties of the selection's first part: the file's fields, then the analyses' rows."""
+        w = self.window
+        d, selection = w.design, w.selection
+        if d is None or not selection or w.queries is None:
+            w.properties.clear()
+            w.selection_label.setText("")
+            return
+        first = selection[0]
+        extra = f"{len(selection)} parts selected, showing the first" if len(selection) > 1 else ""
+        try:
+            more = w.session.part_rows(first)
         except Exception:                 # an analysis failing on an odd file must not hide the file's fields
             log.warning("the analyses could not describe part row %d; Properties shows the file's fields only", first,
                         exc_info=True)
             more = []
-        self.properties.show_part(self.queries, int(d.parts.id[first]), at=self.overlays.current_time(), extra=extra,
-                                  more=more)
+        w.properties.show_part(w.queries, int(d.parts.id[first]), at=w.overlays.current_time(), extra=extra, more=more)
         name = str(d.parts.name[first])
-        self.selection_label.setText(f"selected: {name}" + (f" +{len(self.selection) - 1}" if extra else ""))
+        w.selection_label.setText(f"selected: {name}" + (f" +{len(selection) - 1}" if extra else ""))
 
     def fly_to_selection(self) -> None:
-        if self.scene is not None and self.selection:
-            self.viewport.fly_to(self.scene.fly_to_pose(self.selection[0]))
+        if self.window.scene is not None and self.window.selection:
+            self.window.viewport.fly_to(self.window.scene.camera.fly_to_pose(self.window.selection[0]))
 
     def hide_selection(self) -> None:
-        if self.scene is None or not self.selection:
+        if self.window.scene is None or not self.window.selection:
             return
-        self.view.hide(self.selection)
-        self.select_parts([])
-        self._apply_visibility()
+        with self.window.view.hold():
+            self.window.view.hide(self.window.selection)
+            self.select_parts([])
 
     def isolate_selection(self) -> None:
-        if self.scene is None or not self.selection:
+        if self.window.scene is None or not self.window.selection:
             return
-        mask = np.zeros(self.scene.n_parts, bool)
-        mask[self.selection] = True
-        self.view.set_focus("isolate", mask)
-        self._apply_visibility()
+        mask = np.zeros(self.window.scene.geometry.n_parts, bool)
+        mask[self.window.selection] = True
+        self.window.view.set_focus("isolate", mask)
 
     def escape(self) -> str | None:
         """Esc: undo one thing at a time, as CAD viewers do: the selection first, then the
         search, then the isolation (and hidden parts). Returns what it cleared."""
-        if self.scene is None:
+        if self.window.scene is None:
             return None
-        if self.selection:
+        if self.window.selection:
             self.select_parts([])
             return "selection"
-        if self.hierarchy.search.text():
+        if self.window.hierarchy.search.text():
             self._clear_search()
             return "search"
-        if "isolate" in self.view.focus or "hidden" in self.view.filters:
-            self.view.set_focus("isolate", None)
-            self.view.set_filter("hidden", None)
-            self._apply_visibility()
+        if "isolate" in self.window.view.focus or "hidden" in self.window.view.filters:
+            with self.window.view.hold():
+                self.window.view.set_focus("isolate", None)
+                self.window.view.set_filter("hidden", None)
             return "isolation"
         return None
 
     def _clear_search(self) -> None:
-        self.hierarchy.search.clear()
-        self.hierarchy.run_search()                   # emits the cleared filter
-        self.view.set_focus("search", None)
-        self._apply_visibility()
-        if self.selection:                            # the rebuilt tree shows the selection again
-            self.hierarchy.select_part(self.selection[0])
+        self.window.hierarchy.search.clear()
+        self.window.hierarchy.run_search()                   # emits the cleared filter
+        self.window.view.set_focus("search", None)
+        if self.window.selection:                            # the rebuilt tree shows the selection again
+            self.window.hierarchy.select_part(self.window.selection[0])
 
     def show_all(self) -> None:
         """Every part again: no isolation, nothing hidden, no search (the selection stays)."""
-        if self.scene is None:
+        if self.window.scene is None:
             return
-        self.view.set_filter("hidden", None)
-        self.view.set_focus("isolate", None)
-        if self.hierarchy.search.text():
-            self._clear_search()
-        self.view.set_focus("search", None)
-        self._apply_visibility()
+        with self.window.view.hold():
+            self.window.view.set_filter("hidden", None)
+            self.window.view.set_focus("isolate", None)
+            if self.window.hierarchy.search.text():
+                self._clear_search()
+            self.window.view.set_focus("search", None)
 
     def clear_selection(self) -> None:
         """Clear the selection and show everything (all of Esc's steps at once)."""
-        if self.scene is None:
+        if self.window.scene is None:
             return
-        self.show_all()
-        self.select_parts([])
+        with self.window.view.hold():
+            self.show_all()
+            self.select_parts([])
 
     # ------------------------------------------------------------------ visibility
-    def _apply_visibility(self) -> None:
-        if self.scene is not None:
-            self.scene.apply()
-            self.viewport.refresh()
-
-    def _on_search_filter(self, mask) -> None:
-        if self.view is not None:
-            self.view.set_focus("search", mask)
-            self._apply_visibility()
-
-    def _on_kind_filters(self, kinds: list[str], generations: list[str]) -> None:
-        if self.scene is None:
-            return
-        if self.visibility.all_shown():
-            self.view.set_filter("kinds", None)
-        else:
-            kind_mask = self.scene.parts_matching(kinds=kinds) if kinds else np.zeros(self.scene.n_parts, bool)
-            gen_mask = self.scene.parts_matching(generations=generations + [""])
-            self.view.set_filter("kinds", kind_mask & gen_mask)
-        self._apply_visibility()
-
-    def _on_xray(self, on: bool) -> None:
-        if self.scene is not None:
-            self.view.xray = bool(on)
-            self._apply_visibility()
-
-    def _on_section(self, axis, position: float) -> None:
-        if self.scene is not None:
-            self.view.set_section(axis, position, "-")
-            self._apply_visibility()
+    def on_search_filter(self, mask) -> None:
+        if self.window.view is not None:
+            self.window.view.set_focus("search", mask)

@@ -1,7 +1,7 @@
 """The 3D viewport: a QVTKRenderWindowInteractor that hosts a `twin.scene.Scene`.
 
 It turns Qt input into scene calls and nothing more: a click without drag picks
-(`Scene.pick`), the end of a camera move refreshes the level of detail (debounced), and
+(`scene.picking.pick`), the end of a camera move refreshes the level of detail (debounced), and
 fly-to animates between two `CameraPose`s with a timer.
 
 Navigation follows CAD viewers and ParaView: a left drag orbits as a Z-up turntable (the
@@ -113,7 +113,7 @@ class Viewport(QVTKRenderWindowInteractor):
                 window.RemoveRenderer(self._placeholder)
         self.scene = scene
         if scene is not None:
-            scene.set_moving_options(moving_reduction=MOVING_REDUCTION if self.reduced_while_moving else 1)
+            scene.lod.set_moving_options(moving_reduction=MOVING_REDUCTION if self.reduced_while_moving else 1)
         self._attach_axes(scene.renderer if scene is not None else None)
         self.refresh()
 
@@ -144,13 +144,13 @@ class Viewport(QVTKRenderWindowInteractor):
         or at full resolution; the frame after the camera stops is always full resolution."""
         self.reduced_while_moving = bool(on)
         if self.scene is not None:
-            self.scene.set_moving_options(moving_reduction=MOVING_REDUCTION if on else 1)
+            self.scene.lod.set_moving_options(moving_reduction=MOVING_REDUCTION if on else 1)
 
     def start_moving(self) -> None:
         """The camera starts moving: draw stand-in boxes until it stops (interactive LOD)."""
         if self.scene is not None:
             self._lod_timer.stop()
-            self.scene.set_moving(True)
+            self.scene.lod.set_moving(True)
 
     def schedule_lod(self) -> None:
         """The camera stopped (or paused): full detail and a fresh level of detail shortly."""
@@ -160,9 +160,11 @@ class Viewport(QVTKRenderWindowInteractor):
     def _refresh_lod(self) -> None:
         if self.scene is None:
             return
-        was_moving = self.scene.moving
-        self.scene.set_moving(False)
-        if self.scene.update_lod() or was_moving:
+        was_moving = self.scene.lod.moving
+        camera = self.scene.camera
+        camera.set_camera_pose(camera.camera_pose())     # where VTK's trackball left it: into the view state
+        self.scene.lod.set_moving(False)
+        if self.scene.lod.update() or was_moving:
             self.refresh()
 
     # ------------------------------------------------------------------ camera
@@ -170,9 +172,9 @@ class Viewport(QVTKRenderWindowInteractor):
         if self.scene is None:
             return
         self._fly_timer.stop()
-        self.scene.set_moving(False)
-        self.scene.set_view(name)
-        self.scene.update_lod()
+        self.scene.lod.set_moving(False)
+        self.scene.camera.set_view(name)
+        self.scene.lod.update()
         self.refresh()
 
     def home(self) -> None:
@@ -183,7 +185,7 @@ class Viewport(QVTKRenderWindowInteractor):
         """Animate the camera to `pose` over a few frames, then refresh the detail."""
         if self.scene is None:
             return
-        self._fly = (self.scene.camera_pose(), pose, 0)
+        self._fly = (self.scene.camera.camera_pose(), pose, 0)
         self.start_moving()
         self._fly_timer.start()
 
@@ -197,13 +199,13 @@ class Viewport(QVTKRenderWindowInteractor):
             return
         start, end, step = self._fly
         step += 1
-        self.scene.set_camera_pose(start.lerp(end, min(step / FLY_FRAMES, 1.0)))
+        self.scene.camera.set_camera_pose(start.lerp(end, min(step / FLY_FRAMES, 1.0)))
         self._fly = (start, end, step)
         if step >= FLY_FRAMES:
             self._fly_timer.stop()
             self._fly = None
-            self.scene.set_moving(False)
-            self.scene.update_lod()
+            self.scene.lod.set_moving(False)
+            self.scene.lod.update()
         self.refresh()
 
     # ------------------------------------------------------------------ input
@@ -213,7 +215,7 @@ class Viewport(QVTKRenderWindowInteractor):
         self._fly_timer.stop()
         if (self.turntable and self.scene is not None and ev.button() == Qt.MouseButton.LeftButton
                 and ev.modifiers() == Qt.KeyboardModifier.NoModifier):
-            self._orbit_from = (ev.position(), upright(self.scene.camera_pose()))
+            self._orbit_from = (ev.position(), upright(self.scene.camera.camera_pose()))
             self.start_moving()
             return                                     # VTK never sees the press: no trackball
         super().mousePressEvent(ev)
@@ -222,7 +224,7 @@ class Viewport(QVTKRenderWindowInteractor):
         if self._orbit_from is not None and self.scene is not None:
             start, pose = self._orbit_from
             delta = ev.position() - start
-            self.scene.set_camera_pose(turntable(pose, delta.x() * ORBIT_DEG_PER_PX, delta.y() * ORBIT_DEG_PER_PX))
+            self.scene.camera.set_camera_pose(turntable(pose, delta.x() * ORBIT_DEG_PER_PX, delta.y() * ORBIT_DEG_PER_PX))
             self.refresh()
             return
         super().mouseMoveEvent(ev)
@@ -230,7 +232,7 @@ class Viewport(QVTKRenderWindowInteractor):
     def mouseReleaseEvent(self, ev) -> None:
         if self._orbit_from is not None and ev.button() == Qt.MouseButton.LeftButton:
             self._orbit_from = None
-            self.scene.set_moving(False)             # full detail the moment the button is let go
+            self.scene.lod.set_moving(False)             # full detail the moment the button is let go
             self.refresh()
         else:
             super().mouseReleaseEvent(ev)
@@ -241,21 +243,21 @@ class Viewport(QVTKRenderWindowInteractor):
                 ratio = self.devicePixelRatioF()
                 x, y = ev.position().x() * ratio, ev.position().y() * ratio
                 self.clicked.emit(x, y)
-                cable = self.scene.pick_cable(x, y)
+                cable = self.scene.picking.pick_cable(x, y)
                 if cable >= 0:
                     self.cablePicked.emit(cable)
                 else:
-                    part = self.scene.pick(x, y)
+                    part = self.scene.picking.pick(x, y)
                     self.picked.emit(part)
-                    row = self.scene.pick_row(x, y) if part < 0 else None
+                    row = self.scene.picking.pick_row(x, y) if part < 0 else None
                     if row is not None:                  # a far hall's row block: fly into that hall
-                        self.fly_to(self.scene.view_pose(f"hall:{row[0]}"))
+                        self.fly_to(self.scene.camera.view_pose(f"hall:{row[0]}"))
         elif ev.button() == Qt.MouseButton.RightButton and self._press_pos is not None:
             delta = ev.position() - self._press_pos
             self._press_pos = None
             if abs(delta.x()) + abs(delta.y()) < CLICK_SLOP_PX and self.scene is not None:
                 ratio = self.devicePixelRatioF()
-                part = self.scene.pick(ev.position().x() * ratio, ev.position().y() * ratio)
+                part = self.scene.picking.pick(ev.position().x() * ratio, ev.position().y() * ratio)
                 self.contextRequested.emit(part, ev.globalPosition().toPoint())
         self.schedule_lod()
 
@@ -272,11 +274,11 @@ class Viewport(QVTKRenderWindowInteractor):
     def zoom_at(self, x: float, y: float, factor: float) -> bool:
         """Zoom by `factor` toward the point under pixel (x, y); False (and no move) where the
         camera would end inside a rack or another solid part."""
-        anchor = self.scene.point_under(x, y)
-        pose = zoom_about(self.scene.camera_pose(), anchor, factor)
-        if self.scene.inside_solid(pose.position):
+        anchor = self.scene.picking.point_under(x, y)
+        pose = zoom_about(self.scene.camera.camera_pose(), anchor, factor)
+        if self.scene.picking.inside_solid(pose.position):
             return False
-        self.scene.set_camera_pose(pose)
+        self.scene.camera.set_camera_pose(pose)
         self.refresh()
         return True
 

@@ -1,23 +1,29 @@
-"""Visibility panel: part kinds and generations to show, x-ray, and a section plane."""
+"""Visibility panel: part kinds and generations to show, x-ray, and a section plane.
+
+The panel edits the view state it is given (a "kinds" filter, x-ray, the section); the scene
+follows the state. It owns that behaviour: nobody relays its choices.
+"""
 
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal
+from typing import Callable
+
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QScrollArea,
                                QSlider, QVBoxLayout, QWidget)
+
+from twin.viewstate import ViewState
 
 SECTION_STEPS = 1000
 DEBOUNCE_MS = 120
 
 
 class VisibilityPanel(QWidget):
-    filtersChanged = Signal(list, list)      # kinds shown, generations shown
-    xrayChanged = Signal(bool)
-    sectionChanged = Signal(object, float)   # axis ('x'|'y'|'z') or None, position (m)
-
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
+        self.state: ViewState | None = None
+        self._matching: Callable[..., np.ndarray] | None = None
         self.kind_boxes: dict[str, QCheckBox] = {}
         self.gen_boxes: dict[str, QCheckBox] = {}
         self.bounds = (np.zeros(3), np.ones(3))
@@ -55,12 +61,15 @@ class VisibilityPanel(QWidget):
         self._timer.timeout.connect(self._emit_filters)
         self._section_timer = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
         self._section_timer.timeout.connect(self._emit_section)
-        self.xray.toggled.connect(self.xrayChanged)
+        self.xray.toggled.connect(self._on_xray)
         self.axis.currentIndexChanged.connect(self._on_axis)
         self.slider.valueChanged.connect(lambda _v: self._section_timer.start())
 
-    def set_content(self, kinds: list[str], generations: list[str], bounds) -> None:
-        """New design: one checkbox per kind and generation (all on), section off."""
+    def set_content(self, kinds: list[str], generations: list[str], bounds, state: ViewState | None = None,
+                    parts_matching: Callable[..., np.ndarray] | None = None) -> None:
+        """New design: one checkbox per kind and generation (all on), section off; the panel
+        edits `state` from now on (`parts_matching(kinds=…, generations=…)` gives part masks)."""
+        self.state, self._matching = state, parts_matching
         for boxes, layout in ((self.kind_boxes, self.kinds_layout), (self.gen_boxes, self.gens_layout)):
             for box in boxes.values():
                 layout.removeWidget(box)
@@ -98,7 +107,19 @@ class VisibilityPanel(QWidget):
         return all(b.isChecked() for b in list(self.kind_boxes.values()) + list(self.gen_boxes.values()))
 
     def _emit_filters(self) -> None:
-        self.filtersChanged.emit(*self.shown())
+        """The kind and generation boxes into the state's "kinds" filter (none when all are on)."""
+        if self.state is None or self._matching is None:
+            return
+        if self.all_shown():
+            self.state.set_filter("kinds", None)
+            return
+        kinds, generations = self.shown()
+        kind_mask = self._matching(kinds=kinds) if kinds else np.zeros(self.state.n_parts, bool)
+        self.state.set_filter("kinds", kind_mask & self._matching(generations=generations + [""]))
+
+    def _on_xray(self, on: bool) -> None:
+        if self.state is not None:
+            self.state.xray = bool(on)
 
     def section_position(self) -> float:
         axis = self.axis.currentData()
@@ -116,4 +137,5 @@ class VisibilityPanel(QWidget):
         axis = self.axis.currentData()
         pos = self.section_position()
         self.position_label.setText(f"{pos:.2f} m" if axis else "")
-        self.sectionChanged.emit(axis, pos)
+        if self.state is not None:
+            self.state.set_section(axis, pos, "-")

@@ -1,9 +1,14 @@
 """The main window: viewport in the middle, dockable panels, menus, toolbar, status bar.
 
-The window only wires widgets to the scene and the data layer: the scene does the drawing,
-picking and colouring; one `ReviewSession` per open design answers every panel's analysis
-questions and holds the view state (`twin.viewstate`) that panels edit and the scene applies;
-the SQL the panels need lives in `twin.store.queries`.
+The window lays out the panels and wires them to the view state; it owns named parts with one
+job each: `opening` (file → design → scene, `twin.app.opening`), `selecting` (selection and
+visibility actions, and keeping the panels in step with the state: `twin.app.selection`),
+`tracing` (power and cable traces, findings: `twin.app.tracing`), `fields` (the CFD field:
+`twin.app.field_view`), `exporting` (Export image…: `twin.app.image_export`) and `review`
+(notes and compare: `twin.app.review`). The scene draws, picks and colours; one `ReviewSession`
+per open design answers every panel's analysis questions and holds the view state
+(`twin.viewstate`) that panels edit and the scene follows; the SQL the panels need lives in
+`twin.store.queries`.
 """
 
 from __future__ import annotations
@@ -17,8 +22,7 @@ import vtkmodules
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import QSettings, Qt, qVersion
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QDockWidget, QFileDialog, QInputDialog, QLabel, QMainWindow, QMessageBox,
-                               QProgressBar, QPushButton, QWidget)
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QProgressBar, QPushButton, QWidget
 
 from twin import __version__
 from twin.app.cables_panel import CablesPanel
@@ -27,33 +31,29 @@ from twin.app.power_panel import PowerPanel
 from twin.app.hierarchy import HierarchyPanel
 from twin.app.history_panel import HistoryPanel
 from twin.app.loader import DesignLoader
+from twin.app.field_view import FieldActions
+from twin.app.image_export import ImageExport
 from twin.app.log_dialog import show_load_warnings
-from twin.app.opening import DesignOpening
+from twin.app.opening import DesignOpener
 from twin.app.overlay_panel import OverlayPanel
 from twin.app.properties import PropertiesPanel
 from twin.app.review import ReviewTools
 from twin.app.selection import SelectionActions
+from twin.app.tracing import Tracing
 from twin.store.queries import DesignQueries
 from twin.app.viewport import Viewport
 from twin.app.visibility_panel import VisibilityPanel
-from twin.analysis.findings import Finding
 from twin.errors import TwinError
-from twin.export.image import FieldView, parse_size, render_view, write_png
 from twin.model import Design
 from twin.scene import Scene
-from twin.scene.camera import part_pose
-from twin.scene.field import field_range, load_field
-from twin.scene.options import EXPORT_SIZE
 from twin.scene.views import fixed_views
 from twin.session import ReviewSession
-
-#: Sizes offered by "Export image…" (any WIDTHxHEIGHT can be typed).
-EXPORT_SIZES = ("1920x1080", "3840x2160", "2560x1440", "1280x720")
+from twin.viewstate import ViewState
 
 ErrorReporter = Callable[[str, str], None]      # (title, message)
 
 
-class MainWindow(DesignOpening, SelectionActions, QMainWindow):
+class MainWindow(QMainWindow):
     def __init__(self, settings: QSettings | None = None, report_error: ErrorReporter | None = None,
                  parent: QWidget | None = None):
         super().__init__(parent)
@@ -64,9 +64,11 @@ class MainWindow(DesignOpening, SelectionActions, QMainWindow):
         self.scene: Scene | None = None
         self.queries: DesignQueries | None = None
         self.session: ReviewSession | None = None      # one per open design: analyses, moment, view state
-        self.selection: list[int] = []
-        self._pending: tuple[str, Design] | None = None
-        self.field_data = None                         # the CFD field shown (vtkDataSet) or None
+        self.opening = DesignOpener(self)
+        self.selecting = SelectionActions(self)
+        self.tracing = Tracing(self)
+        self.fields = FieldActions(self)
+        self.exporting = ImageExport(self)
         self.setWindowTitle("twin")
         self.resize(1500, 950)
 
@@ -148,16 +150,16 @@ class MainWindow(DesignOpening, SelectionActions, QMainWindow):
         return action
 
     def _build_actions(self) -> None:
-        self.open_action = self._action("&Open…", self.open_dialog, QKeySequence.StandardKey.Open, "open a design file")
-        self.export_action = self._action("&Export image…", self.export_dialog, "Ctrl+E", "save the view as PNG")
+        self.open_action = self._action("&Open…", self.opening.open_dialog, QKeySequence.StandardKey.Open, "open a design file")
+        self.export_action = self._action("&Export image…", self.exporting.export_dialog, "Ctrl+E", "save the view as PNG")
         quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
-        self.fly_action = self._action("Fit selected", self.fly_to_selection, "F", "fly to the selection (F)")
-        self.hide_action = self._action("Hide selection", self.hide_selection, "H", "hide the selection (H)")
-        self.isolate_action = self._action("Isolate selection", self.isolate_selection, "I",
+        self.fly_action = self._action("Fit selected", self.selecting.fly_to_selection, "F", "fly to the selection (F)")
+        self.hide_action = self._action("Hide selection", self.selecting.hide_selection, "H", "hide the selection (H)")
+        self.isolate_action = self._action("Isolate selection", self.selecting.isolate_selection, "I",
                                            "show only the selection (I)")
-        self.clear_action = self._action("Clear one step", self.escape, "Esc",
+        self.clear_action = self._action("Clear one step", self.selecting.escape, "Esc",
                                          "clear the selection, then the search, then the isolation (Esc)")
-        self.show_all_action = self._action("Show all", self.show_all, "Shift+H",
+        self.show_all_action = self._action("Show all", self.selecting.show_all, "Shift+H",
                                             "show every part again: no isolation, nothing hidden, no search "
                                             "(Shift+H)")
         self.home_action = self._action("Home", self.viewport.home, "Home", "the whole design from the iso corner "
@@ -180,7 +182,7 @@ class MainWindow(DesignOpening, SelectionActions, QMainWindow):
         menu.addAction(self.export_action)
         menu.addSeparator()
         menu.addAction(quit_action)
-        self._update_recent_menu()
+        self.opening.update_recent_menu()
         edit = self.menuBar().addMenu("&Selection")
         for a in (self.search_action, self.fly_action, self.hide_action, self.isolate_action, self.clear_action,
                   self.show_all_action):
@@ -211,34 +213,28 @@ class MainWindow(DesignOpening, SelectionActions, QMainWindow):
         tools.addAction(self.show_all_action)
 
     def _connect(self) -> None:
-        self.loader.stage.connect(self._on_stage)
-        self.loader.progress.connect(self._on_load_progress)
-        self.loader.loaded.connect(self._on_loaded)
-        self.loader.failed.connect(self._on_failed)
-        self.loader.cancelled.connect(self._on_cancelled)
-        self.cancel_button.clicked.connect(self.cancel_load)
-        self.viewport.picked.connect(self._on_picked)
+        self.loader.stage.connect(self.opening.on_stage)
+        self.loader.progress.connect(self.opening.on_load_progress)
+        self.loader.loaded.connect(self.opening.on_loaded)
+        self.loader.failed.connect(self.opening.on_failed)
+        self.loader.cancelled.connect(self.opening.on_cancelled)
+        self.cancel_button.clicked.connect(self.opening.cancel_load)
+        self.viewport.picked.connect(self.selecting.on_picked)
         self.viewport.frameRendered.connect(lambda ms: self.frame_label.setText(f"frame {ms:.1f} ms"))
-        self.hierarchy.selectionRequested.connect(lambda parts: self.select_parts(parts, from_tree=True))
-        self.hierarchy.flyRequested.connect(self.fly_to_selection)
-        self.hierarchy.filterChanged.connect(self._on_search_filter)
-        self.overlays.overlayChanged.connect(self._on_overlay)
-        self.overlays.rangeChanged.connect(self._on_overlay_range)
-        self.overlays.timeChanged.connect(self._on_time)
-        self.overlays.field.loadRequested.connect(self.load_field)
-        self.overlays.field.settingsChanged.connect(self._show_field)
-        self.overlays.field.clearRequested.connect(self.clear_field)
-        self.findings.findingActivated.connect(self.go_to_finding)
+        self.hierarchy.selectionRequested.connect(lambda parts: self.selecting.select_parts(parts, from_tree=True))
+        self.hierarchy.flyRequested.connect(self.selecting.fly_to_selection)
+        self.hierarchy.filterChanged.connect(self.selecting.on_search_filter)
+        self.overlays.field.loadRequested.connect(self.fields.load_field)
+        self.overlays.field.settingsChanged.connect(self.fields.show_field)
+        self.overlays.field.clearRequested.connect(self.fields.clear_field)
+        self.findings.findingActivated.connect(self.tracing.go_to_finding)
         self.overlays.slider.valueChanged.connect(lambda _v: self.history.set_moment(self.overlays.slider_time()))
         self.history.momentPicked.connect(lambda ts: self.overlays.slider.setValue(self.overlays.times.index(ts)))
-        self.power.traceRequested.connect(self.show_trace)
-        self.cables.traceRequested.connect(self.trace_cable)
-        self.cables.flyRequested.connect(self.fly_to_cable)
-        self.viewport.cablePicked.connect(self._on_cable_picked)
-        self.properties.cableActivated.connect(self._on_cable_named)
-        self.visibility.filtersChanged.connect(self._on_kind_filters)
-        self.visibility.xrayChanged.connect(self._on_xray)
-        self.visibility.sectionChanged.connect(self._on_section)
+        self.power.traceRequested.connect(self.tracing.show_trace)
+        self.cables.traceRequested.connect(self.tracing.trace_cable)
+        self.cables.flyRequested.connect(self.tracing.fly_to_cable)
+        self.viewport.cablePicked.connect(self.tracing.on_cable_picked)
+        self.properties.cableActivated.connect(self.tracing.on_cable_named)
 
     def _set_enabled(self, on: bool) -> None:
         for a in [self.export_action, self.fly_action, self.hide_action, self.isolate_action, self.clear_action,
@@ -246,25 +242,28 @@ class MainWindow(DesignOpening, SelectionActions, QMainWindow):
             a.setEnabled(on)
         self.overlays.field.set_enabled(on)
 
-    def _install(self, design: Design, scene: Scene, queries: DesignQueries, session: ReviewSession) -> None:
+    def install(self, design: Design, scene: Scene, queries: DesignQueries, session: ReviewSession) -> None:
         if self.queries is not None:
             self.queries.close()
+        if self.session is not None:
+            self.session.view.changed.disconnect(self.selecting.on_view_changed)
         self.design, self.scene, self.queries, self.session = design, scene, queries, session
-        self.selection = []
-        scene.update_lod(force=True)
+        scene.lod.update()                             # the scene was built for this window: only if the view moved
         self.viewport.set_scene(scene)                 # renders once
         self.hierarchy.set_design(design, queries)
         self.properties.clear()
         self.overlays.set_session(session)             # sets the session's moment to the slider's
-        self.field_data = None                         # a field belongs to the design it was loaded for
+        self.fields.field_data = None                  # a field belongs to the design it was loaded for
         self.overlays.field.set_field(None)
         self.findings.set_session(session)
         self.history.set_session(session)
-        self._refresh_power()
+        self.refresh_power()
         self.cables.set_session(session)
         self.review.set_design(design, scene)
+        session.view.changed.connect(self.selecting.on_view_changed)   # after the scene: panels see it redrawn
         kinds = sorted(set(design.part_types.kind[np.unique(design.parts.type)].tolist()))
-        self.visibility.set_content(kinds, [str(g) for g in design.generations.name.tolist()], scene.bounds)
+        self.visibility.set_content(kinds, [str(g) for g in design.generations.name.tolist()], scene.geometry.bounds,
+                                    session.view, scene.geometry.parts_matching)
         name = design.meta.get("design_name") or Path(design.source).name
         self.setWindowTitle(f"twin — {name}")
         self.counts_label.setText(f"{len(design.racks):,} racks · {len(design.parts):,} parts · "
@@ -272,7 +271,30 @@ class MainWindow(DesignOpening, SelectionActions, QMainWindow):
         self.selection_label.setText("")
         self._set_enabled(True)
 
-    # ------------------------------------------------------------------ errors, recent files, about
+    # ------------------------------------------------------------------ what the window shows
+    @property
+    def view(self) -> ViewState | None:
+        """What is shown (visible, selected, overlay, moment…): the session's view state."""
+        return self.session.view if self.session is not None else None
+
+    @property
+    def selection(self) -> list[int]:
+        """The selected parts (the view state's; the first is the one Properties shows)."""
+        return self.view.selection if self.view is not None else []
+
+    def select_parts(self, parts: list[int]) -> None:
+        """Select these parts, as a click in the 3D view does."""
+        self.selecting.select_parts(parts)
+
+    def open_file(self, path: str | Path) -> None:
+        """Start loading a design file in the background (`opening`)."""
+        self.opening.open_file(path)
+
+    @property
+    def loading(self) -> bool:
+        return self.opening.loading
+
+    # ------------------------------------------------------------------ errors, about
     def _error_box(self, title: str, message: str) -> None:
         """Non-blocking critical message (window-modal), kept in `error_box`."""
         box = QMessageBox(QMessageBox.Icon.Critical, title, message, QMessageBox.StandardButton.Ok, self)
@@ -296,26 +318,8 @@ class MainWindow(DesignOpening, SelectionActions, QMainWindow):
     def _on_reduced(self) -> None:
         self.viewport.set_reduced_while_moving(self.reduced_action.isChecked())
 
-    # ------------------------------------------------------------------ overlays
-    def _on_overlay(self, overlay) -> None:
-        if self.scene is not None:
-            self.scene.set_overlay(overlay)
-            self.viewport.refresh()
-        self._show_properties()
-
-    def _on_overlay_range(self, vmin: float, vmax: float) -> None:
-        if self.scene is not None:
-            self.scene.set_overlay_range(vmin, vmax)
-            self.viewport.refresh()
-
-    def _on_time(self, _ts: str) -> None:
-        # the overlay panel has moved the session to the slider's moment: results are cached there
-        self.findings.refresh()
-        self._refresh_power()
-        self._show_properties()
-
     # ------------------------------------------------------------------ power
-    def _refresh_power(self) -> None:
+    def refresh_power(self) -> None:
         """The Power panel shows the session's power result at the current moment."""
         if self.session is None or self.session.available().get("power"):
             self.power.set_design(self.design if self.session is not None else None)
@@ -328,138 +332,20 @@ class MainWindow(DesignOpening, SelectionActions, QMainWindow):
             return
         self.power.set_design(self.design, result.detail)
 
-    def show_trace(self, trace) -> None:
-        """Light up a power trace (from the Power panel) in 3D, the rest dimmed, and select the
-        traced node's own part so Properties shows it."""
-        if self.scene is None:
-            return
-        self.scene.highlight(parts=trace.parts, cables=trace.cables)
-        result = self.power.result
-        lead = int(result.nodes.part_shown[trace.upstream[0]]) if result is not None and len(trace.upstream) else -1
-        self.select_parts([lead] if lead >= 0 else [])
 
     # ------------------------------------------------------------------ findings
-    def go_to_finding(self, finding: Finding) -> None:
-        """Select and fly to what a finding is about: its part, else its rack's frame, else its location."""
-        scene = self.scene
-        if scene is None:
-            return
-        part = finding.part if 0 <= finding.part < scene.n_parts else -1
-        if part < 0 and 0 <= finding.rack < len(scene.frame_of_rack):
-            part = int(scene.frame_of_rack[finding.rack])
-        if part >= 0:
-            self.select_parts([part])
-            self.fly_to_selection()
-        elif finding.location is not None:
-            self.select_parts([])
-            self.viewport.fly_to(part_pose(np.array(finding.location), np.ones(3), 0.0, scene.aspect()))
-        if finding.loop >= 0:                              # a loop's finding plots the loop's sensors
-            self.history.show_loop(finding.loop)
-        self.statusBar().showMessage(finding.to_text().strip(), 8000)
 
     # ------------------------------------------------------------------ cables
-    def trace_cable(self, cable: int) -> None:
-        """Highlight a cable's route end to end and select both its ends."""
-        if self.scene is None or cable < 0:
-            return
-        c = self.design.cables
-        ends = [int(p) for p in (c.a_part[cable], c.b_part[cable]) if p >= 0]
-        self.view.highlight(None, [cable])               # route drawn bold, both ends shown, the rest dimmed
-        self.selection = ends
-        self.view.select(ends)
-        self.scene.apply()
-        self._show_properties()
-        self.history.show_parts(ends)
-        self.viewport.refresh()
-        name = str(self.design.cable_text().name[cable])
-        self.statusBar().showMessage(f"traced cable {name}", 8000)
 
-    def fly_to_cable(self, cable: int) -> None:
-        if self.scene is not None and cable >= 0:
-            part = int(self.design.cables.a_part[cable])
-            if part >= 0:
-                self.viewport.fly_to(self.scene.fly_to_pose(part))
 
-    def _on_cable_picked(self, cable: int) -> None:
-        self.trace_cable(cable)
-        self.cables.select_cable(cable)
 
-    def _on_cable_named(self, name: str) -> None:
-        if self.design is None:
-            return
-        hits = np.flatnonzero(self.design.cable_text().name == name)
-        if len(hits):
-            self._on_cable_picked(int(hits[0]))
 
     # ------------------------------------------------------------------ CFD field
-    def load_field(self, path: str | Path) -> bool:
-        """Read a CFD field file and draw it; on failure report it (naming the file), scene unchanged."""
-        if self.scene is None:
-            return False
-        path = Path(path)
-        try:
-            data = load_field(path)
-            value_range = field_range(data)
-        except Exception as exc:                       # TwinError names the file; anything else gets it added
-            message = str(exc) if str(path) in str(exc) else f"{path}: {type(exc).__name__}: {exc}"
-            self.statusBar().showMessage(f"Could not load {path.name}")
-            self.report_error("Cannot load field", f"Could not load the field {path}\n\n{message}")
-            return False
-        self.field_data = data
-        self.overlays.field.set_field(path, data.GetBounds(), value_range)
-        self._show_field()
-        self.statusBar().showMessage(f"Loaded field {path.name}", 8000)
-        return True
 
-    def _show_field(self) -> None:
-        if self.scene is None or self.field_data is None:
-            return
-        group = self.overlays.field
-        try:
-            self.scene.show_field(self.field_data, group.axis_name(), group.position_value(), group.iso_level())
-        except Exception as exc:
-            self.report_error("Cannot show field", f"Could not draw the field {group.path}\n\n{exc}")
-            return
-        self.viewport.refresh()
 
-    def clear_field(self) -> None:
-        self.field_data = None
-        self.overlays.field.set_field(None)
-        if self.scene is not None:
-            self.scene.clear_field()
-            self.viewport.refresh()
 
     # ------------------------------------------------------------------ export
-    def export_dialog(self) -> None:
-        if self.scene is None:
-            return
-        path, _ = QFileDialog.getSaveFileName(self, "Export image", "view.png", "PNG images (*.png)")
-        if not path:
-            return
-        text, ok = QInputDialog.getItem(self, "Export image", "Size in pixels (WIDTHxHEIGHT):", list(EXPORT_SIZES),
-                                        0, True)
-        if not ok:
-            return
-        try:
-            size = parse_size(text)
-        except ValueError as exc:
-            self.report_error("Cannot export image", str(exc))
-            return
-        self.export_image(path, size)
 
-    def export_image(self, path: str | Path, size: tuple[int, int] = EXPORT_SIZE) -> Path:
-        """Write what the window shows (camera, overlay, visibility, selection, section, highlight,
-        field) as a PNG of `size`, through the same export path as `twin export image`."""
-        field = None
-        if self.field_data is not None:
-            group = self.overlays.field
-            field = FieldView(self.field_data, group.axis_name(), group.position_value(), group.iso_level())
-        self.statusBar().showMessage(f"Rendering {size[0]}×{size[1]}…")
-        image, scene = render_view(self.design, size, self.scene.camera_pose(), self.scene.overlay, self.view, field)
-        scene.detach()
-        out = write_png(image, path)
-        self.statusBar().showMessage(f"Wrote {out}", 8000)
-        return out
 
     # ------------------------------------------------------------------ shutdown
     def closeEvent(self, event) -> None:

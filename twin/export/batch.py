@@ -1,14 +1,14 @@
 """Many images from one scene: `twin export image --each-rack --views … --overlays …` and the
 Python API's `view().save_image()`.
 
-Why a renderer object: building the scene of a 2,000-rack hall takes seconds, drawing one
-more frame of it a fraction of that. `ImageRenderer` builds the scene ONCE and then only
-moves the camera, swaps overlays (cached per name, built through the review session) and
-resizes the window; the batch is ordered overlay → view → rack so each overlay is applied
-once.
+The images are drawn by the one render path, `twin.export.image.ImageRenderer` (re-exported
+here): it builds the scene ONCE and then only moves the camera, swaps overlays (cached per name,
+built through the review session) and resizes the window; the batch is ordered overlay → view
+→ rack so each overlay is applied once.
 
-Cameras: the scene's named views (`iso`, `top`, `front`, `aisle`, `rack:NAME`) plus views
-of one rack, `rack:NAME:VIEW` with VIEW one of `RACK_VIEWS`.
+Cameras: every named view of `twin.scene.views` (`iso`, `top`, `front`, `aisle`, `site`,
+`hall:NAME`, `rack:NAME`, `rack:NAME:VIEW` with VIEW one of `RACK_VIEWS`), the same names a
+single `--view` takes.
 """
 
 from __future__ import annotations
@@ -19,20 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-import numpy as np
-
-from twin.analysis import registry
 from twin.errors import TwinError
+from twin.export.image import QUALITY, ImageRenderer  # noqa: F401  (the batch's renderer is the one render path)
 from twin.files import contained, safe_component
-from twin.model.transform import front_direction, rotate_yaw
+from twin.scene.views import RACK_VIEWS, check_view
 from twin.session import ReviewSession
 
-#: Views of a single rack: its front close-up, three-quarter from above-left, plan, rear.
-RACK_VIEWS = ("front", "iso", "top", "rear")
-#: Render options per quality: "high" is the single-image export's (8× multisampling,
-#: translucent rack doors, every rack in full detail), "fast" the batch preset (see
-#: twin.scene.options.BATCH).
-QUALITY = ("high", "fast")
 #: Fields an output pattern may use.
 PATTERN_FIELDS = ("rack", "row", "view", "overlay", "hall", "index")
 
@@ -44,84 +36,6 @@ class ImageJob:
     camera: str
     overlay: str
     path: Path
-
-
-class ImageRenderer:
-    """One export scene of a session's design, reused for every image asked of it."""
-
-    def __init__(self, session: ReviewSession, size: tuple[int, int] = (1920, 1080), quality: str = "high"):
-        from twin.scene import Scene
-
-        from twin.scene.options import BATCH, EXPORT
-
-        if quality not in QUALITY:
-            raise TwinError(None, f"unknown quality {quality!r}: use {', '.join(QUALITY)}", where="--quality")
-        self.session = session
-        self.design = session.design
-        self.scene = Scene(self.design, size=size, options=EXPORT if quality == "high" else BATCH,
-                           state=session.view)
-        self._overlays: dict[str, object] = {}
-        self._overlay_name = registry.NO_OVERLAY
-
-    # ------------------------------------------------------------------ inputs
-    def check_overlay(self, name: str) -> None:
-        """TwinError naming the choices when `name` is unknown or not available for this design."""
-        self._overlay(name)
-
-    def _overlay(self, name: str):
-        if name not in self._overlays:
-            try:
-                self._overlays[name] = self.session.overlay(name)
-            except ValueError as exc:
-                raise TwinError(self.design.source, str(exc), where="overlay") from None
-        return self._overlays[name]
-
-    def pose(self, camera: str):
-        """The camera pose for `camera` (see module doc); TwinError for unknown views or racks."""
-        head, _, view = camera.rpartition(":")
-        if camera.startswith("rack:") and head.startswith("rack:") and view in RACK_VIEWS:
-            return self.rack_pose(head[5:], view)
-        try:
-            return self.scene.view_pose(camera)
-        except ValueError as exc:
-            raise TwinError(self.design.source, str(exc), where="camera") from None
-
-    def rack_pose(self, rack_name: str, view: str):
-        """A view of one rack: `front` is the viewer's fly-to close-up, the others look at its box."""
-        from twin.scene.camera import CameraPose, look_from
-
-        try:
-            rack = self.design.rack_index(rack_name)
-        except KeyError:
-            raise TwinError(self.design.source, f"no rack called {rack_name!r}", where="rack") from None
-        frame = int(self.scene.frame_of_rack[rack])
-        if frame < 0:
-            raise TwinError(self.design.source, f"rack {rack_name!r} has no frame to look at", where="rack")
-        if view == "front":
-            return self.scene.fly_to_pose(frame)
-        yaw = float(self.scene.yaw[frame])
-        local = {"iso": (-0.75, -1.0, 0.85), "top": (0.0, -0.02, 1.0), "rear": (0.0, 1.0, 0.18)}[view]
-        direction = rotate_yaw(np.array(local), yaw)
-        up = (0.0, 0.0, 1.0) if view != "top" else tuple(-front_direction(yaw))    # the rack's back is up
-        lo, hi = self.scene.box_lo[frame], self.scene.box_hi[frame]
-        pose = look_from(direction, lo, hi, self.scene.aspect(), view_up=up)
-        # a little further back than a tight fit: up close, perspective crops the rack's top
-        eye, focal = np.array(pose.position), np.array(pose.focal_point)
-        return CameraPose(tuple(focal + (eye - focal) * 1.3), pose.focal_point, pose.view_up, pose.view_angle)
-
-    # ------------------------------------------------------------------ drawing
-    def render(self, camera: str = "iso", overlay: str = registry.NO_OVERLAY,
-               size: tuple[int, int] | None = None) -> np.ndarray:
-        """An (h, w, 3) uint8 image of the design from `camera`, coloured by `overlay`."""
-        scene = self.scene
-        if size is not None and tuple(scene.render_window.GetSize()) != tuple(size):
-            scene.render_window.SetSize(int(size[0]), int(size[1]))
-        if overlay != self._overlay_name:
-            scene.set_overlay(self._overlay(overlay))
-            self._overlay_name = overlay
-        scene.set_camera_pose(self.pose(camera))
-        scene.update_lod()
-        return scene.screenshot()
 
 
 def rack_names(session: ReviewSession, row: str | None = None) -> list[str]:
@@ -190,10 +104,14 @@ def plan_images(session: ReviewSession, pattern: str, views: Sequence[str], over
     else:
         racks = [None]
     for view in views:
-        allowed = RACK_VIEWS if racks != [None] else ("iso", "top", "front", "aisle")
-        if view not in allowed and not (racks == [None] and view.startswith("rack:")):
-            raise TwinError(None, f"unknown view {view!r}: use {', '.join(allowed)}"
-                                  + ("" if racks != [None] else " or rack:NAME"), where="--views")
+        if racks != [None]:
+            if view not in RACK_VIEWS:
+                raise TwinError(None, f"unknown view {view!r} of a rack: use {', '.join(RACK_VIEWS)}", where="--views")
+            continue
+        try:
+            check_view(d, view)                   # any view a single --view takes
+        except ValueError as exc:
+            raise TwinError(d.source, str(exc), where="--views") from None
     check_pattern(pattern, len(racks) * len(views) * len(overlays) > 1)
     rack_row = dict(zip(d.racks.name.tolist(), d.racks.row.tolist()))
     hall_names = [str(n) for n in d.halls.name.tolist()]

@@ -2,7 +2,7 @@
 
 Left: the baseline with removed and changed parts coloured; right: the new design with added
 and changed parts coloured; unchanged parts grey on both. Both halves use the same camera view
-name and the same legend, rendered by the one export path (`render_design`).
+name and the same legend, drawn by the one render path (`ImageRenderer`), one frame per half.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from pathlib import Path
 import numpy as np
 
 from twin.analysis.partdiff import diff_overlay, diff_parts
-from twin.export.image import render_design, write_png
+from twin.export.image import ImageRenderer, write_png
 from twin.model import Design
+from twin.session import ReviewSession
 from twin.store import load_design
 
 
@@ -23,10 +24,9 @@ def render_diff(old: Design, new: Design, view: str = "iso", size: tuple[int, in
     half = (max(size[0] // 2, 16), size[1])
     images = []
     for design, side in ((old, "old"), (new, "new")):
-        _, scene = render_design(design, view=view, size=half)
-        scene.set_overlay(diff_overlay(design, diff, side))
-        images.append(scene.screenshot())
-        scene.detach()
+        renderer = ImageRenderer(ReviewSession(design), half)
+        images.append(renderer.render(view, diff_overlay(design, diff, side)))
+        renderer.scene.detach()
     gap = np.full((size[1], 4, 3), 255, np.uint8)
     return np.hstack([images[0], gap, images[1]])
 

@@ -1,9 +1,12 @@
-"""Images: render a design offscreen to PNG (Mesa EGL, no display, no Qt).
+"""Images: render a design offscreen to PNG (Mesa EGL, no display, no Qt), by one render path.
 
-One path for every still: `twin export image`, the Python API and the viewer's
-"Export image…" all end in `render_view`, which builds a scene with the export render
-options at the asked size, applies a view state (visibility, selection, section, highlight),
-an overlay, a camera and optionally a CFD field, and takes one frame.
+Every still goes through `ImageRenderer`: `twin export image` (one `--view` or a batch), the
+HTML report, the Python API's `view().save_image()`, the viewer's "Export image…" (Ctrl+E) and
+the diff view. It builds one export scene on a *snapshot* of a view state (visibility,
+selection, section, highlight, overlay) and then, per image, sets the overlay, a CFD field and
+the camera (any name of `twin.scene.views`, or a pose) and takes one frame. Building the
+scene of a 2,000-rack hall takes seconds, drawing one more frame of it a fraction of that, so
+a batch reuses one renderer; a single image is a renderer used once (`render_view`).
 """
 
 from __future__ import annotations
@@ -17,15 +20,24 @@ from vtkmodules.util.numpy_support import numpy_to_vtk, vtk_to_numpy
 from vtkmodules.vtkCommonDataModel import vtkImageData
 from vtkmodules.vtkIOImage import vtkPNGReader, vtkPNGWriter
 
+from twin.analysis import registry
 from twin.analysis.overlays import Overlay
 from twin.errors import TwinError
 from twin.model import Design
 from twin.scene import Scene
 from twin.scene.camera import CameraPose
-from twin.scene.options import EXPORT, EXPORT_SIZE, RenderOptions
+from twin.scene.options import BATCH, EXPORT, EXPORT_SIZE, RenderOptions
+from twin.scene.views import check_view
 from twin.session import ReviewSession
 from twin.store import load_design
 from twin.viewstate import ViewState
+
+#: Render options per quality: "high" is the single-image export's (8× multisampling,
+#: translucent rack doors, every rack in full detail), "fast" the batch preset (see
+#: twin.scene.options.BATCH).
+QUALITY = ("high", "fast")
+#: `ImageRenderer.render(overlay=KEEP)`: draw with the overlay the snapshot already shows.
+KEEP = object()
 
 
 @dataclass(frozen=True)
@@ -39,24 +51,92 @@ class FieldView:
     iso: float | None = None
 
 
+class ImageRenderer:
+    """One export scene of a session's design, drawing a snapshot of a view state (the session's
+    by default), reused for every image asked of it. Overlays asked by name are built through
+    the session and cached per name."""
+
+    def __init__(self, session: ReviewSession, size: tuple[int, int] = EXPORT_SIZE, quality: str = "high",
+                 state: ViewState | None = None, options: RenderOptions | None = None):
+        if quality not in QUALITY:
+            raise TwinError(None, f"unknown quality {quality!r}: use {', '.join(QUALITY)}", where="--quality")
+        self.session = session
+        self.design = session.design
+        snapshot = (state if state is not None else session.view).snapshot()
+        if options is None:
+            options = EXPORT if quality == "high" else BATCH
+        self.scene = Scene(self.design, size=size, options=options, state=snapshot)
+        self._overlays: dict[str, Overlay | None] = {}
+
+    # ------------------------------------------------------------------ inputs
+    def check_overlay(self, name: str) -> None:
+        """TwinError naming the choices when `name` is unknown or not available for this design."""
+        self._overlay(name)
+
+    def _overlay(self, name: str) -> Overlay | None:
+        if name not in self._overlays:
+            try:
+                self._overlays[name] = self.session.overlay(name)
+            except ValueError as exc:
+                raise TwinError(self.design.source, str(exc), where="overlay") from None
+        return self._overlays[name]
+
+    def check_camera(self, camera: str, where: str = "camera") -> None:
+        """TwinError naming `where` for a view name that is unknown or names a rack or hall this
+        design lacks (no drawing needed)."""
+        try:
+            check_view(self.design, camera)
+        except ValueError as exc:
+            raise TwinError(self.design.source, str(exc), where=where) from None
+
+    def pose(self, camera: str | CameraPose) -> CameraPose:
+        """The camera pose for a view name (twin.scene.views) or a pose; TwinError for unknown views or racks."""
+        if isinstance(camera, CameraPose):
+            return camera
+        self.check_camera(camera)
+        try:
+            return self.scene.camera.view_pose(camera)
+        except ValueError as exc:
+            raise TwinError(self.design.source, str(exc), where="camera") from None
+
+    # ------------------------------------------------------------------ drawing
+    def render(self, camera: str | CameraPose = "iso", overlay: str | Overlay | None | object = KEEP,
+               size: tuple[int, int] | None = None, field: "FieldView | None" = None) -> np.ndarray:
+        """An (h, w, 3) uint8 image of the design from `camera` (a view name or a pose), coloured
+        by `overlay` (a name, a built Overlay, None for plain colours, KEEP: the snapshot's)."""
+        scene = self.scene
+        if size is not None and tuple(scene.render_window.GetSize()) != tuple(size):
+            scene.render_window.SetSize(int(size[0]), int(size[1]))
+        if overlay is not KEEP:
+            built = self._overlay(overlay) if isinstance(overlay, str) else overlay
+            if built is not scene.overlay:
+                scene.set_overlay(built)
+        if field is not None:
+            scene.show_field(field.data, field.axis, field.position, field.iso)
+        if isinstance(camera, str):
+            self.check_camera(camera)
+            try:
+                scene.camera.set_view(camera)         # kept framed if the legend strip comes or goes
+            except ValueError as exc:
+                raise TwinError(self.design.source, str(exc), where="camera") from None
+        else:
+            scene.camera.set_camera_pose(camera)
+        scene.lod.update()
+        return scene.screenshot()
+
+
 def render_view(design: Design, size: tuple[int, int] = EXPORT_SIZE, camera: str | CameraPose = "iso",
                 overlay: Overlay | None = None, state: ViewState | None = None, field: FieldView | None = None,
-                options: RenderOptions = EXPORT) -> tuple[np.ndarray, Scene]:
+                options: RenderOptions = EXPORT, session: ReviewSession | None = None) -> tuple[np.ndarray, Scene]:
     """Render `design` as the reviewer sees it to an (h, w, 3) image; returns the scene too.
 
-    `camera` is a named view (twin.scene.views) or a pose; `state` the view state to draw
-    (default: everything shown, nothing selected). ValueError for an unknown view."""
-    scene = Scene(design, size=size, options=options, state=state)
-    if isinstance(camera, str):
-        scene.set_view(camera)
-    else:
-        scene.set_camera_pose(camera)
-    if overlay is not None:
-        scene.set_overlay(overlay)
-    if field is not None:
-        scene.show_field(field.data, field.axis, field.position, field.iso)
-    scene.update_lod(force=True)
-    return scene.screenshot(), scene
+    `camera` is a named view (twin.scene.views) or a pose; `state` the view state to draw a
+    snapshot of (default: everything shown, nothing selected; its overlay unless `overlay`
+    is given). TwinError for an unknown view."""
+    renderer = ImageRenderer(session or ReviewSession(design), size, state=state if state is not None
+                             else ViewState(design), options=options)
+    image = renderer.render(camera, overlay if overlay is not None else KEEP, field=field)
+    return image, renderer.scene
 
 
 def render_design(design: Design, view: str = "iso", size: tuple[int, int] = EXPORT_SIZE, overlay: str = "none",
@@ -67,12 +147,15 @@ def render_design(design: Design, view: str = "iso", size: tuple[int, int] = EXP
     `session` supplies the overlay's analysis results and the view state (a fresh one on the
     design by default). Bad names raise TwinError naming the option."""
     session = session or ReviewSession(design)
-    _check_view(design, view)
+    try:
+        check_view(design, view)
+    except ValueError as exc:
+        raise TwinError(design.source, str(exc), where="--view") from None
     try:
         built = session.overlay(overlay)
     except ValueError as exc:
         raise TwinError(design.source, str(exc), where="--overlay") from None
-    state = session.view
+    state = session.view.snapshot()
     if select:
         try:
             rack = design.rack_index(select)
@@ -87,22 +170,9 @@ def render_design(design: Design, view: str = "iso", size: tuple[int, int] = EXP
         if iso is not None and not np.isfinite(iso):
             raise TwinError(None, f"isosurface value {iso} is not a finite number", where="--iso")
         field_view = FieldView(load_field(field), axis, position, iso)
-    return render_view(design, size, view, built, state, field_view)
-
-
-def _check_view(design: Design, view: str) -> None:
-    """TwinError naming --view for a view that is not registered or a rack that does not exist."""
-    from twin.scene.views import VIEWS, view_names
-
-    key, sep, arg = view.partition(":")
-    known = VIEWS.get(key)
-    if known is None or bool(sep) != bool(known.argument):
-        raise TwinError(design.source, f"unknown view {view!r}: use {', '.join(view_names())}", where="--view")
-    if key == "rack":
-        try:
-            design.rack_index(arg)
-        except KeyError:
-            raise TwinError(design.source, f"no rack called {arg!r} in this design", where="--view") from None
+    renderer = ImageRenderer(session, size, state=state)
+    return renderer.render(view, built if built is not None else registry.NO_OVERLAY, field=field_view), \
+        renderer.scene
 
 
 def parse_size(text: str) -> tuple[int, int]:

@@ -179,7 +179,7 @@ def write_report(session: ReviewSession, output: str | Path, size: tuple[int, in
                  progress: Progress | None = None) -> Path:
     """Render the overlay images, assemble the report and write it atomically to `output`."""
     if renderer is None:
-        from twin.export.batch import ImageRenderer
+        from twin.export.image import ImageRenderer
 
         renderer = ImageRenderer(session, size=size)
     images = overlay_images(session, renderer, size, camera, progress)

@@ -2,26 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from twin.model.transform import rotate_yaw
-
-
-@dataclass(frozen=True)
-class CameraPose:
-    position: tuple[float, float, float]
-    focal_point: tuple[float, float, float]
-    view_up: tuple[float, float, float] = (0.0, 0.0, 1.0)
-    view_angle: float = 30.0
-
-    def lerp(self, other: "CameraPose", t: float) -> "CameraPose":
-        """Smooth step between two poses (ease in and out) for fly-to animation."""
-        s = t * t * (3 - 2 * t)
-        mix = lambda a, b: tuple(float(x) for x in (np.asarray(a) * (1 - s) + np.asarray(b) * s))  # noqa: E731
-        return CameraPose(mix(self.position, other.position), mix(self.focal_point, other.focal_point),
-                          mix(self.view_up, other.view_up), self.view_angle * (1 - s) + other.view_angle * s)
+from twin.viewstate import CameraPose  # noqa: F401  (poses are view-state data; re-exported here)
 
 
 class FramedView:

@@ -154,6 +154,19 @@ class Decorations:
         self.cables = self._swap(self.cables, actor)
         self.cables_top = self._swap(self.cables_top, top_actor)
 
+    def recolour_lines(self, overlay: Overlay | None, dimmed: bool) -> None:
+        """New colours for the drawn cables and pipes (a new colour range): the polylines stay."""
+        if self.cables is not None and overlay is not None and overlay.cable_values is not None:
+            rgb = cable_colours(overlay, np.asarray(overlay.cable_values, float)[self.cable_rows])
+            rgb = _dim(rgb) if dimmed else rgb
+            vtk_arrays.set_cell_rgb(self.cables.GetMapper().GetInput(), rgb)
+            if self.cables_top is not None and overlay.cable_on_top is not None:
+                top = np.asarray(overlay.cable_on_top, bool)[self.cable_rows]
+                vtk_arrays.set_cell_rgb(self.cables_top.GetMapper().GetInput(), rgb[top])
+        if self.pipes is not None and overlay is not None and overlay.pipes is not None:
+            rgb = colouring.value_colours(overlay, overlay.pipe_values)
+            vtk_arrays.set_cell_rgb(self.pipes.GetMapper().GetInput(), _dim(rgb) if dimmed else rgb)
+
     def update_pipes(self, overlay: Overlay | None, dimmed: bool) -> None:
         actor = None
         if overlay is not None and overlay.pipes is not None and len(overlay.pipes):

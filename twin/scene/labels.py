@@ -1,7 +1,7 @@
 """Labels that stay legible at every scale: row and rack names placed in screen space.
 
 Every row has a label candidate at every scale; rack names join when a rack stands at least
-`RACK_LABEL_MIN_PX` tall on screen (a close-up). After each camera stop (`Scene.update_lod`)
+`RACK_LABEL_MIN_PX` tall on screen (a close-up). After each camera stop (`scene.lod.update`)
 the candidates in view are projected and kept greedily, rows first, then racks, nearest the
 point looked at first, skipping any whose screen box would overlap one already kept. So a
 hall with forty rows shows a readable subset at hall scale instead of a pile (or, as before,

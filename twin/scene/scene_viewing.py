@@ -1,20 +1,34 @@
 """The 3D view's share of the window and its camera: projections, named views, fly-to poses.
 
-A mixin of `Scene`: the 3D renderer draws in the window less the legend strip, so every
-projection, framing and aspect here is taken in that part (`view_size`, `view_box`), never in
-the render window's full size.
+A part of `Scene` (`scene.camera`), with one job: the camera and the 3D view's box. The 3D
+renderer draws in the window less the legend strip, so every projection, framing and aspect
+here is taken in that part (`view_size`, `view_box`), never in the render window's full size.
+Moving the camera is an edit of the view state (`set_camera_pose`); the scene follows it by
+`place_camera`.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from twin.scene import views
-from twin.scene.camera import CameraPose, project_ndc
+from twin.scene.camera import CameraPose, FramedView, project_ndc
+
+if TYPE_CHECKING:
+    from twin.scene.scene import Scene
 
 
-class SceneViewing:
+class SceneCamera:
     """Projection, the 3D view's box beside the legend strip, and camera poses of a `Scene`."""
+
+    def __init__(self, scene: "Scene"):
+        self.scene = scene
+        self.renderer = scene.renderer
+        self.render_window = scene.render_window
+        self.legend_area = scene.legend_area
+        self.framed = FramedView()
 
     def project_ndc(self, points: np.ndarray) -> np.ndarray:
         """World points to normalised device coordinates of the current camera (of the 3D view)."""
@@ -45,22 +59,22 @@ class SceneViewing:
         x0, y0, x1, y1 = self.view_box()
         return x0 <= x < x1 and y0 <= y < y1
 
-    def _before_frame(self, *_) -> None:
+    def before_frame(self, *_) -> None:
         """Before each frame: lay the legend strip out for the window's size (it may have been
         resized) and keep a named view framed in what is left."""
         self.legend_area.layout()
-        self._keep_framed()
-        self.decorations.fit_title(self.view_size()[0])
+        self.keep_framed()
+        self.scene.decorations.fit_title(self.view_size()[0])
 
-    def _keep_framed(self) -> None:
+    def keep_framed(self) -> None:
         """Frame the named view again when the 3D view changed size (a legend came or went, the
         window was resized) while the camera still stands where that view put it."""
-        name = self._framed.due(self.camera_pose(), self.view_size())
+        name = self.framed.due(self.camera_pose(), self.view_size())
         if name is not None:
             try:
                 self.set_view(name)
             except ValueError:                  # the view's rack is gone
-                self._framed.forget()
+                self.framed.forget()
 
     # ------------------------------------------------------------------ cameras
     def aspect(self) -> float:
@@ -70,17 +84,23 @@ class SceneViewing:
 
     def view_pose(self, name: str) -> CameraPose:
         """Pose of a named view (twin.scene.views: iso, top, front, aisle, rack:NAME); ValueError otherwise."""
-        return views.view_pose(self, name)
+        return views.view_pose(self.scene, name)
 
     def fly_to_pose(self, part: int) -> CameraPose:
         """Where the camera should end up to look at `part` (the app animates towards it)."""
-        return views.fly_to_pose(self, part)
+        return views.fly_to_pose(self.scene, part)
 
     def camera_pose(self) -> CameraPose:
         cam = self.renderer.GetActiveCamera()
         return CameraPose(cam.GetPosition(), cam.GetFocalPoint(), cam.GetViewUp(), cam.GetViewAngle())
 
     def set_camera_pose(self, pose: CameraPose) -> None:
+        """Put the camera at `pose`: an edit of the view state, which the scene follows."""
+        self.scene.state.set_camera(pose)
+
+    def place_camera(self, pose: CameraPose) -> None:
+        """Move the VTK camera only (the view state follows no measuring pose: `views.tight`
+        tries poses to fit a box); a view is changed through `set_camera_pose`."""
         cam = self.renderer.GetActiveCamera()
         cam.SetPosition(*pose.position)
         cam.SetFocalPoint(*pose.focal_point)
@@ -92,4 +112,4 @@ class SceneViewing:
         """Frame the named view in the 3D view (kept framed if the legend strip or window changes
         before the camera moves)."""
         self.set_camera_pose(self.view_pose(name))
-        self._framed.remember(name, self.camera_pose(), self.view_size())
+        self.framed.remember(name, self.camera_pose(), self.view_size())

@@ -36,8 +36,37 @@ class _SafeText:
     def write(self, text: str) -> int:
         return self._stream.write(terminal_safe(text))
 
-    def __getattr__(self, name: str):
-        return getattr(self._stream, name)
+    def writelines(self, lines) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+    def isatty(self) -> bool:
+        return self._stream.isatty()
+
+    def writable(self) -> bool:
+        return True
+
+    @property
+    def encoding(self) -> str:
+        return self._stream.encoding
+
+    @property
+    def errors(self) -> str | None:
+        return self._stream.errors
+
+    @property
+    def buffer(self):
+        return self._stream.buffer
+
+    @property
+    def closed(self) -> bool:
+        return self._stream.closed
 
 
 class _WarningLine(logging.Handler):

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator
 import numpy as np
 from psygnal import Signal
 
+from twin.analysis.settings import BASES, DEFAULT_BASIS
 from twin.model import Design
 
 if TYPE_CHECKING:
@@ -42,8 +43,9 @@ HIGHLIGHT_DETAIL_RACKS = 32
 #: The section plane keeps the side below (`-`) or above (`+`) its position.
 SECTION_SIDES = ("-", "+")
 #: What a `changed` event may name: the drawn parts, x-ray, section, highlight (and trace),
-#: selection, the overlay (a new one), its colour range only, the readings moment, the camera.
-ASPECTS = ("visible", "xray", "section", "highlight", "selected", "overlay", "range", "moment", "camera")
+#: selection, the overlay (a new one), its colour range only, the readings moment, the power
+#: basis the analyses run on, the camera.
+ASPECTS = ("visible", "xray", "section", "highlight", "selected", "overlay", "range", "moment", "basis", "camera")
 #: Aspects that change which parts are drawn and how they are tinted (what `Scene` rebuilds).
 DRAWN = frozenset(("visible", "xray", "section", "highlight", "selected"))
 
@@ -132,6 +134,7 @@ class ViewState:
         self.overlay: Overlay | None = None          # as shown: its colour range applied
         self.overlay_options: dict[str, Any] = {}
         self.moment: str | None = None               # the readings' time (None: the latest)
+        self.basis: str = DEFAULT_BASIS              # the power basis every analysis runs on
         self.camera: CameraPose | None = None
         self._held = 0
         self._pending: set[str] = set()
@@ -190,6 +193,13 @@ class ViewState:
             return
         self.overlay = replace(self.overlay, vmin=float(vmin), vmax=float(vmax))
         self._emit("range")
+
+    def set_basis(self, basis: str) -> None:
+        """The power basis the shown analyses run on (nominal, max or measured; see twin.analysis.settings)."""
+        if basis not in BASES:
+            raise ValueError(f"unknown basis {basis!r}: choose one of {', '.join(BASES)}")
+        self.basis = basis
+        self._emit("basis")
 
     def set_moment(self, moment: str | None) -> None:
         """The readings' time the view is drawn at (None: the latest)."""

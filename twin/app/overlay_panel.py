@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayo
                                QWidget)
 
 from twin.app.field_panel import FieldGroup
+from twin.analysis.settings import BASES, run_settings
 from twin.analysis import registry
 from twin.analysis.overlays import Overlay
 from twin.analysis.registry import overlay_label, overlay_names
@@ -37,6 +38,10 @@ def follows_readings(name: str) -> bool:
     return analysis is not None and registry.get_analysis(analysis).uses_readings
 
 
+#: How the Basis choice reads (twin.analysis.settings.BASES).
+BASIS_LABELS = {"nominal": "Nominal (catalog)", "max": "Maximum (catalog)", "measured": "Measured (readings)"}
+
+
 class OverlayPanel(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -47,6 +52,12 @@ class OverlayPanel(QWidget):
         self.combo.setObjectName("overlayCombo")
         for name in overlay_names():
             self.combo.addItem(overlay_label(name), name)
+        self.basis = QComboBox()
+        self.basis.setObjectName("basisCombo")
+        for basis in BASES:
+            self.basis.addItem(BASIS_LABELS[basis], basis)
+        self.basis.setToolTip("the power every analysis runs on: the catalog's nominal or maximum figures, or the "
+                              "readings (fresh sensor values where there are, nominal elsewhere)")
         self.vmin = QDoubleSpinBox(decimals=1, minimum=-1e9, maximum=1e9, keyboardTracking=False)
         self.vmax = QDoubleSpinBox(decimals=1, minimum=-1e9, maximum=1e9, keyboardTracking=False)
         self.slider = QSlider(Qt.Orientation.Horizontal)
@@ -59,6 +70,7 @@ class OverlayPanel(QWidget):
         self.form = QFormLayout()
         self.form.addRow("Overlay", self.combo)
         self.form.addRow("Range", range_row)
+        self.form.addRow("Basis", self.basis)
         self.time_row = QWidget()
         t = QVBoxLayout(self.time_row)
         t.setContentsMargins(0, 0, 0, 0)
@@ -80,6 +92,7 @@ class OverlayPanel(QWidget):
         self.vmin.valueChanged.connect(self._on_range)
         self.vmax.valueChanged.connect(self._on_range)
         self.slider.valueChanged.connect(self._on_slider)
+        self.basis.currentIndexChanged.connect(self._on_basis)
         self._quiet = False
         self.set_session(None)
 
@@ -110,8 +123,10 @@ class OverlayPanel(QWidget):
         self.slider.setRange(0, max(len(self.times) - 1, 0))
         self.slider.setValue(max(len(self.times) - 1, 0))
         self.combo.setCurrentIndex(0)
+        self.basis.setCurrentIndex(BASES.index(session.view.basis) if session is not None else 0)
         self._quiet = False
         if session is not None:
+            self._configure_basis(session.view.basis)
             session.view.changed.connect(self._on_state)
         self._sync_controls()
 
@@ -160,6 +175,22 @@ class OverlayPanel(QWidget):
             self._quiet = False
             name = "none"
         self.session.view.set_overlay(self.session.overlay(name))
+
+    def _configure_basis(self, basis: str) -> None:
+        """Every analysis that takes a basis runs on `basis` (as `twin check --basis` does)."""
+        for name, values in run_settings(basis).items():
+            self.session.configure(name, **values)
+
+    def _on_basis(self, _index: int) -> None:
+        if self._quiet or self.session is None:
+            return
+        basis, view = self.basis.currentData(), self.session.view
+        with view.hold():                      # one event: the analyses on the new basis, drawn once
+            self._configure_basis(basis)
+            view.set_basis(basis)
+            if self.overlay is not None:
+                view.set_overlay(self.session.overlay(self.overlay.name, **view.overlay_options),
+                                 view.overlay_options, keep_range=True)
 
     def _on_state(self, aspects: frozenset) -> None:
         """The view state changed: show its overlay (chosen here or elsewhere) and range."""

@@ -46,10 +46,10 @@ class SelectionActions:
             if not self._from_tree:
                 w.hierarchy.select_part(w.selection[0] if w.selection else -1)
             w.history.show_parts(w.selection)
-        if "moment" in aspects:
+        if aspects & {"moment", "basis"}:
             w.findings.refresh()
             w.refresh_power()
-        if aspects & {"selected", "moment", "overlay"}:
+        if aspects & {"selected", "moment", "basis", "overlay"}:
             self.show_properties()
         if aspects - {"camera"}:            # a camera move is drawn by whoever moves it (orbit, fly-to)
             w.viewport.refresh()

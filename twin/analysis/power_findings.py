@@ -107,8 +107,19 @@ def _group_findings(design: Design, result: "PowerResult") -> list[Finding]:
     return out
 
 
+#: Stranded spare below this (W) is rounding, not capacity a reviewer would act on.
+STRANDED_MIN_W = 500.0
+
+
 def _stranded_findings(design: Design, result: "PowerResult") -> list[Finding]:
-    """Per busway: spare capacity that the nodes above it could not deliver."""
+    """Busway spare that the nodes above could not deliver, as one summary finding.
+
+    Why one: a site sized with N+1 headroom strands some spare on nearly every busway (the
+    chain above is sized for the racks' budgets, not for every busway full), so one finding per
+    busway buried a hall's real problems under hundreds of info lines. The summary counts the
+    busways, totals what they strand and points at the largest; each busway's own spare stays
+    in the Power dock and `--json` of the power result.
+    """
     nodes, tree = result.nodes, result.tree
     kinds = np.asarray(design.power_nodes.kind, object)
     headroom = np.where(nodes.capacity_w > 0, nodes.capacity_w - nodes.load_w, np.inf)
@@ -122,15 +133,25 @@ def _stranded_findings(design: Design, result: "PowerResult") -> list[Finding]:
         return []
     spare = np.maximum(headroom[idx], 0.0)
     stranded = spare - np.clip(np.minimum(headroom[idx], above[idx]), 0.0, None)
-    budget = _budget_below(design, result)[idx]
-    messages = [f"{_kw(w)} of {_kw(c)}; spare {_kw(sp)}, of which {_kw(st)} is stranded (the chain above has "
-                f"{_kw(ab) if np.isfinite(ab) else 'no limit'} spare); racks on it are budgeted {_kw(bu)}"
-                for w, c, sp, st, ab, bu in zip(nodes.load_w[idx].tolist(), nodes.capacity_w[idx].tolist(),
-                                                spare.tolist(), stranded.tolist(), above[idx].tolist(), budget.tolist())]
-    place = np.column_stack([nodes.centre[idx, :2], nodes.hi[idx, 2]])
-    return findings_from_columns("info", "stranded-capacity", messages, design.power_nodes.name[idx].tolist(),
-                                 analysis=ANALYSIS, unit="kW", part=nodes.part_shown[idx], location=place,
-                                 value=stranded / 1000, limit=nodes.capacity_w[idx] / 1000)
+    keep = stranded > STRANDED_MIN_W
+    if not keep.any():
+        return []
+    idx, stranded = idx[keep], stranded[keep]
+    worst = int(np.argmax(stranded))
+    node = int(idx[worst])
+    name = str(design.power_nodes.name[node])
+    budget = float(_budget_below(design, result)[node])
+    ab = above[node]
+    chain = f"{_kw(float(ab))} spare" if np.isfinite(ab) and ab >= 0 else \
+        "none to spare: a node above is over capacity" if np.isfinite(ab) else "no limit"
+    message = (f"{len(idx):,} busway{'s' if len(idx) != 1 else ''} strand {_kw(float(stranded.sum()))} of spare "
+               f"capacity that the chain above cannot deliver; the most here: {_kw(float(stranded[worst]))} of "
+               f"{_kw(float(spare[keep][worst]))} spare (the chain above has {chain}; racks on it are budgeted "
+               f"{_kw(budget)})")
+    x, y = nodes.centre[node, :2]
+    return [Finding("info", "stranded-capacity", message, part=int(nodes.part_shown[node]),
+                    location=(float(x), float(y), float(nodes.hi[node, 2])), value=float(stranded.sum()) / 1000,
+                    limit=float(nodes.capacity_w[idx].sum()) / 1000, unit="kW", subject=name, analysis=ANALYSIS)]
 
 
 def _budget_below(design: Design, result: "PowerResult") -> np.ndarray:

@@ -36,6 +36,7 @@ from twin.specs.layout import plan_rows
 from twin.specs.meshcheck import mesh_warnings, spec_folder_meta
 from twin.specs.placement import place
 from twin.specs.power import power_chain
+from twin.specs.sizing import plan_power, size_trays
 from twin.specs.spec import load_spec
 from twin.specs.telemetry import make_telemetry
 from twin.store.rebuild import install_design, temporary_design, writing_design
@@ -75,6 +76,8 @@ def build_design(spec_path: str | Path, out_path: str | Path, progress: Progress
     say("routing cables")
     route_warnings = route_generated_cables(tables)
     size_campus_fibre(tables)
+    if spec["sizing"]["trays"]:
+        size_trays(tables, spec["sizing"]["tray_fill"])
     timings["routing"] = time.perf_counter() - routed
     with temporary_design(out_path) as tmp, writing_design(out_path):
         say("writing")
@@ -89,6 +92,7 @@ def generate(spec: dict[str, Any], say: Progress | None = None) -> dict[str, Tab
     rows = plan_rows(spec)
     apply_row_faults(spec, rows)
     draft = DesignDraft(spec, Catalog.from_spec(spec), rows, np.random.default_rng(spec["design"]["seed"]))
+    draft.power_plan = plan_power(spec, rows)
     catalog_tables(draft)
     say("placing racks and parts")
     place(draft)

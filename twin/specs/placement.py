@@ -155,8 +155,12 @@ def _place_facility(draft: DesignDraft) -> None:
             continue
         hall_w, hall_d, _ = hall["size_m"]
         ox, oy = hall["origin_m"]
-        cd = types[crah]["size"][1]
+        cw, cd = types[crah]["size"][0], types[crah]["size"][1]
         per_side = (count + 1) // 2
+        if per_side * cw > hall_d + 1e-9:
+            at = f"halls[{h}]" if len(spec["halls"]) > 1 else "hall"
+            raise TwinError(draft.source, f"{count} CRAHs '{crah}' ({per_side} a side, {cw:g} m wide) do not fit "
+                            f"along the {hall_d:g} m side walls of hall {hall['name']}", where=f"{at}.crah_count")
         ys = np.linspace(0, hall_d, per_side + 2)[1:-1]
         xyz, yaws, names = [], [], []
         for i in range(count):

@@ -26,7 +26,6 @@ from typing import Any
 import numpy as np
 
 from twin.errors import TwinError
-from twin.model.routes import parse_route_texts
 from twin.specs.layout import RackPlan, RowPlan
 
 #: Standard tray widths (m) and one tier's depth; a tray holds TRAY_CABLES_PER_M2 cables per m²
@@ -162,18 +161,16 @@ def tray_size(cables: int, fill: float, density: float = TRAY_CABLES_PER_M2) -> 
     return TRAY_WIDTHS_M[-1], tiers * TRAY_TIER_M, int(widest * tiers)
 
 
-def size_trays(tables: dict[str, dict[str, Any]], fill: float) -> None:
-    """Resize every tray of a routed design for the cables its stored routes pass (`[sizing] trays`)."""
-    trays, cables = tables.get("cable_trays"), tables.get("cables")
-    if not trays or not len(trays["id"]) or not cables:
+def size_trays(trays: dict[str, Any], path: np.ndarray, paths: list[tuple[int, ...]], fill: float) -> None:
+    """Resize every tray of `trays` (the cable_trays table, in place) for the cables routed through it
+    (`path`: each cable's index into `paths`, the distinct tray paths as tray rows; -1 outside trays)."""
+    if not len(trays["id"]):
         return
-    tray_ids = np.asarray(trays["id"], np.int64)
-    path, paths, _ = parse_route_texts(np.asarray(cables["route"], object), tray_ids)
+    path = np.asarray(path, np.int64)
     per_path = np.bincount(path[path >= 0], minlength=len(paths))
-    count = np.zeros(len(tray_ids), np.int64)
+    count = np.zeros(len(trays["id"]), np.int64)
     for p, trays_on in enumerate(paths):
-        for t in set(trays_on):
-            count[t] += per_path[p]
+        count[list(set(trays_on))] += per_path[p]
     # each tray keeps the density of cables it was generated for (fibre ducts hold far more per m²)
     density = np.asarray(trays["capacity"], float) / (np.asarray(trays["width_m"], float)
                                                       * np.asarray(trays["height_m"], float))

@@ -71,7 +71,7 @@ def plan_power(spec: dict[str, Any], rows: list[RowPlan]) -> PowerPlan | None:
     board_w = types[power["switchboard"]]["power_capacity_w"]
     module_limit = share * ups_w * (m - 1) / m
     board_limit = (share - power["mechanical_share"]) * board_w
-    run_limit = min(share * types[power["busway"]]["power_capacity_w"], module_limit)
+    run_limit = min(share * types[power["busway"]]["power_capacity_w"], module_limit, board_limit)
     if run_limit <= 0 or board_limit <= 0:
         raise TwinError(spec["source"], "the UPS, busway or switchboard leaves no capacity for IT load at "
                         f"load_share {share:g}", where="sizing")
@@ -108,13 +108,18 @@ def _place_run(modules: list[float], load: float, m: int, module_limit: float, b
         if have + load <= module_limit and on_board + load <= board_limit:
             modules[k] += load
             return k
+    # a new module on a switchboard already too full for the run: leave that board's last modules spare
+    while sum(modules[len(modules) // m * m:]) + load > board_limit:
+        modules.append(0.0)
     modules.append(load)
     return len(modules) - 1
 
 
 def _mechanical_w(spec: dict[str, Any], rows: list[RowPlan]) -> list[float]:
-    """Each hall's CDU draw at maximum (CRAHs come on top, counted in the panels' spare)."""
-    out = [0.0] * len(spec["halls"])
+    """Each hall's CDU draw at maximum and that of the CRAHs it names (`crah_count`; CRAHs the
+    `crahs` rule adds later are not counted: the panels' 20 % headroom carries them)."""
+    types = spec["part_types"]
+    out = [h["crah_count"] * _max_w(types[h["crah"]]) if h["crah"] else 0.0 for h in spec["halls"]]
     for row in rows:
         out[row.hall] += sum(_max_w(spec["part_types"][t]) for t, _, _ in row.cdus)
     return out

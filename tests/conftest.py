@@ -44,3 +44,9 @@ def hall_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def hall2000_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """scenes/hall-2000.toml: the 2,000-rack scale case, built once per test session."""
     return _built(tmp_path_factory, "hall-2000")
+
+
+@pytest.fixture(scope="session")
+def campus_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """scenes/campus.toml: the four-hall site case, built once per test session (~20 s)."""
+    return _built(tmp_path_factory, "campus")

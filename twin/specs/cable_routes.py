@@ -13,12 +13,17 @@ from typing import Any
 import numpy as np
 
 from twin.geometry.routing import STATUS_CODES, route_between_parts, route_texts
-from twin.geometry.trays import build_tray_network
+from twin.geometry.trays import TrayNetwork, build_tray_network
 from twin.model.transform import local_to_world
+from twin.specs.sizing import size_trays
 
 
-def route_generated_cables(tables: dict[str, dict[str, Any]]) -> list[str]:
-    """Fill `route` and `routed_length_m` of `tables['cables']` in place; returns warnings."""
+def route_generated_cables(tables: dict[str, dict[str, Any]], tray_fill: float | None = None) -> list[str]:
+    """Fill `route` and `routed_length_m` of `tables['cables']` in place; returns warnings.
+
+    With `tray_fill` (`[sizing] trays`) each tray is then resized for the cables routed through it
+    (sizing.size_trays); where the new widths join the trays differently, the cables are routed
+    again on the resized network, so stored routes always match the stored trays."""
     cables = tables.get("cables")
     if not cables or not len(cables["id"]):
         return []
@@ -46,8 +51,21 @@ def route_generated_cables(tables: dict[str, dict[str, Any]]) -> list[str]:
     network = build_tray_network(start, end, np.asarray(trays["width_m"], float))
     frame = np.asarray(types["kind"], object)[type_row] == "rack"
     routes = route_between_parts(a, b, a_part, b_part, rack, xyz[:, 2] + height, network, frame=frame)
+    if tray_fill is not None and len(trays["id"]):
+        size_trays(trays, routes.path, routes.paths, tray_fill)
+        resized = build_tray_network(start, end, np.asarray(trays["width_m"], float))
+        if not _same_network(network, resized):     # a narrower tray no longer meets its neighbour: route again
+            network = resized
+            routes = route_between_parts(a, b, a_part, b_part, rack, xyz[:, 2] + height, network, frame=frame)
     cables["route"] = route_texts(routes, np.asarray(trays["id"], np.int64))
     cables["routed_length_m"] = np.round(routes.length, 4)
     cables["route_status"] = np.asarray(STATUS_CODES, dtype=object)[routes.status]
     names = trays.get("name", [])
     return [f"cable_trays row {names[t] if len(names) > t else t + 1}: {msg}" for t, msg in network.problems]
+
+
+def _same_network(one: TrayNetwork, other: TrayNetwork) -> bool:
+    """Whether two tray networks join the same pieces at the same nodes (tray widths decide the joins)."""
+    return (one.piece_tray.shape == other.piece_tray.shape and one.nodes.shape == other.nodes.shape
+            and np.array_equal(one.piece_tray, other.piece_tray) and np.array_equal(one.piece_nodes, other.piece_nodes)
+            and np.allclose(one.nodes, other.nodes) and np.array_equal(one.dist, other.dist))

@@ -251,6 +251,7 @@ class DesignDraft:
     part_feed: np.ndarray = field(init=False)        # power: power node id feeding each part (-1 none)
     part_loop: np.ndarray = field(init=False)        # cooling: cooling loop id of each part (-1 none)
     part_power: np.ndarray = field(init=False)       # faults: power override per part (-1 = catalog nominal)
+    power_plan: Any = None                           # sizing: busway runs and switchboards (None: rule off)
 
     @property
     def source(self) -> Any:

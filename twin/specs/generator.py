@@ -36,6 +36,7 @@ from twin.specs.layout import plan_rows
 from twin.specs.meshcheck import mesh_warnings, spec_folder_meta
 from twin.specs.placement import place
 from twin.specs.power import power_chain
+from twin.specs.sizing import plan_power
 from twin.specs.spec import load_spec
 from twin.specs.telemetry import make_telemetry
 from twin.store.rebuild import install_design, temporary_design, writing_design
@@ -73,7 +74,7 @@ def build_design(spec_path: str | Path, out_path: str | Path, progress: Progress
     routed = time.perf_counter()
     timings["generation"] = routed - start
     say("routing cables")
-    route_warnings = route_generated_cables(tables)
+    route_warnings = route_generated_cables(tables, spec["sizing"]["tray_fill"] if spec["sizing"]["trays"] else None)
     size_campus_fibre(tables)
     timings["routing"] = time.perf_counter() - routed
     with temporary_design(out_path) as tmp, writing_design(out_path):
@@ -89,6 +90,7 @@ def generate(spec: dict[str, Any], say: Progress | None = None) -> dict[str, Tab
     rows = plan_rows(spec)
     apply_row_faults(spec, rows)
     draft = DesignDraft(spec, Catalog.from_spec(spec), rows, np.random.default_rng(spec["design"]["seed"]))
+    draft.power_plan = plan_power(spec, rows)
     catalog_tables(draft)
     say("placing racks and parts")
     place(draft)

@@ -16,6 +16,7 @@ from twin.model.design import frame_of_rack
 from twin.model.transform import local_to_world
 from twin.specs.draft import DesignDraft, FacilityGear, PartColumns, RackLayout
 from twin.specs.layout import RACK_BASE_M
+from twin.specs.sizing import crah_count, hall_air_heat_max_w
 
 FRONT_INSET_M = 0.03
 BUSWAY_Z_ABOVE_RACK_M = 0.70
@@ -147,12 +148,19 @@ def _place_facility(draft: DesignDraft) -> None:
     crah_parts = [np.zeros(0, int)]
     for h, hall in enumerate(spec["halls"]):
         crah, count = hall["crah"], hall["crah_count"]
+        if crah and spec["sizing"]["crahs"]:
+            count = crah_count(spec, hall, hall_air_heat_max_w(spec, draft.catalog, draft.parts.type,
+                                                               draft.parts.hall, h))
         if not (crah and count):
             continue
         hall_w, hall_d, _ = hall["size_m"]
         ox, oy = hall["origin_m"]
-        cd = types[crah]["size"][1]
+        cw, cd = types[crah]["size"][0], types[crah]["size"][1]
         per_side = (count + 1) // 2
+        if per_side * cw > hall_d + 1e-9:
+            at = f"halls[{h}]" if len(spec["halls"]) > 1 else "hall"
+            raise TwinError(draft.source, f"{count} CRAHs '{crah}' ({per_side} a side, {cw:g} m wide) do not fit "
+                            f"along the {hall_d:g} m side walls of hall {hall['name']}", where=f"{at}.crah_count")
         ys = np.linspace(0, hall_d, per_side + 2)[1:-1]
         xyz, yaws, names = [], [], []
         for i in range(count):
@@ -177,7 +185,9 @@ def _place_power_gear(draft: DesignDraft, hall: int) -> tuple[np.ndarray, np.nda
     ox, oy = draft.spec["halls"][hall]["origin_m"]
     prefix = hall_prefix(draft.spec, hall)
     gear, names = [], []
-    for k in range(power["switchboards"]):
+    plan = draft.power_plan
+    n_boards = plan.boards[hall] if plan is not None else power["switchboards"]
+    for k in range(n_boards):
         gear.append(power["switchboard"])
         names.append(f"{prefix}SWB-{k + 1}")
         for u in range(power["ups_per_switchboard"]):
@@ -198,4 +208,4 @@ def _place_power_gear(draft: DesignDraft, hall: int) -> tuple[np.ndarray, np.nda
     kinds = [types[t]["kind"] for t in gear]
     boards = idx[[k == "switchboard" for k in kinds]]
     ups = idx[[k == "ups" for k in kinds]]
-    return boards, ups, np.repeat(np.arange(power["switchboards"]), power["ups_per_switchboard"])
+    return boards, ups, np.repeat(np.arange(len(boards)), power["ups_per_switchboard"])

@@ -65,12 +65,12 @@ def power_chain(draft: DesignDraft) -> None:
     kinds = catalog.attr("kind")[p.type]
     busway_cap = cap[catalog.type_id[power["busway"]]]
     budgets = draft.tables["racks"]["power_budget_w"]
-    for row in draft.rows:
+    for row, run_racks, ups in _busway_runs(draft):
         hall_ups = ups_nodes[row.hall]
-        bw = node(f"{row.name}-busway", "busway", hall_ups[row_index[row.hall] % len(hall_ups)], None, busway_cap,
-                  power["voltage_v"])
+        k = row_index[row.hall] if ups is None else ups
+        bw = node(run_racks[0], "busway", hall_ups[k % len(hall_ups)], None, busway_cap, power["voltage_v"])
         row_index[row.hall] += 1
-        for rack in row.racks:
+        for rack in run_racks[1]:
             r = racks.index[rack.name]
             members = racks.members[r]
             feed[members[p.role[members] == "busway-tap"]] = bw
@@ -95,3 +95,20 @@ def power_chain(draft: DesignDraft) -> None:
                 feed[loads] = pdu
     draft.tables["power_nodes"] = nodes
     draft.part_feed = feed
+
+
+def _busway_runs(draft: DesignDraft) -> list[tuple]:
+    """(row, (busway name, racks), UPS number in the hall or None) for each busway: one per row, or the
+    runs of `[sizing] power` (named ROW-busway1, ROW-busway2… where a row has several)."""
+    plan = draft.power_plan
+    if plan is None:
+        return [(row, (f"{row.name}-busway", row.racks), None) for row in draft.rows]
+    per_row: dict[str, int] = {}
+    for row, _ in plan.runs:
+        per_row[row.name] = per_row.get(row.name, 0) + 1
+    out, seen = [], {}
+    for (row, racks), ups in zip(plan.runs, plan.run_ups):
+        seen[row.name] = seen.get(row.name, 0) + 1
+        name = f"{row.name}-busway" if per_row[row.name] == 1 else f"{row.name}-busway{seen[row.name]}"
+        out.append((row, (name, racks), ups))
+    return out

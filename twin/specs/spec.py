@@ -73,6 +73,9 @@ SPEC = {
                                 "rack_template": (str, REQ), "network_template": (str, REQ),
                                 "liquid_supply_c": (NUM, physics.DEFAULT_LIQUID_SUPPLY_C)}), REQ),
     "rows": (("tables", ROW), None),
+    # Sizing rules (twin/specs/sizing.py): off unless turned on, so a spec without them builds as before.
+    "sizing": ({"crahs": (bool, False), "crah_spare": (int, 1), "power": (bool, False), "trays": (bool, False),
+                "tray_fill": (NUM, 0.5), "load_share": (NUM, 0.8)}, {}),
     "faults": (("tables", {"kind": (str, REQ), "rack": (str, ""), "row": (str, ""), "power_factor": (NUM, 1.2),
                            "length_m": (NUM, 4.0), "cdu": (str, ""), "inlet_c": (NUM, 34.0)}), []),
     "suppliers": (("named", SUPPLIER), {}),
@@ -321,6 +324,9 @@ def _check_references(spec: dict[str, Any], path: Path) -> None:
         if row["role"] not in ("compute", "spine"):
             raise TwinError(path, "role must be 'compute' or 'spine'", where=f"{where}.role")
         row_names.add(row["name"])
+        copies = row["repeat"][0] * row["repeat"][1]
+        if copies > 1:          # a repeated row's copies are named NAME01, NAME02… (layout.plan_rows)
+            row_names.update(f"{row['name']}{k:02d}" for k in range(1, copies + 1))
     campus = spec["campus"]
     if campus is not None:
         hall_names = [h["name"] for h in spec["halls"]]

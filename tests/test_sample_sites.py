@@ -56,12 +56,10 @@ def test_tens_of_findings_and_only_figures_beyond(sample) -> None:
     name, db = sample
     report, _ = _check(db)
     findings = report["findings"]
-    rules = [f for f in findings if f["severity"] in ("critical", "warning")]
-    assert 10 <= len(rules) < 100, f"{name}: {len(rules)} critical and warning findings"
-    # infos are figures: the spare on each busway (one per busway run)
-    assert {f["code"] for f in findings if f["severity"] == "info"} <= {"stranded-capacity"}
-    busways = sqlite3.connect(db).execute("select count(*) from power_nodes where kind = 'busway'").fetchone()[0]
-    assert len(findings) - len(rules) <= busways
+    assert 10 <= len(findings) < 100, f"{name}: {len(findings)} findings"
+    # the only info is a figure: the busway spare the chain above cannot deliver, one summary
+    infos = [f for f in findings if f["severity"] == "info"]
+    assert [f["code"] for f in infos] in ([], ["stranded-capacity"])
 
 
 def test_each_seeded_fault_is_found_and_among_the_first_ten(sample) -> None:

@@ -1,10 +1,13 @@
-"""Helpers shared by several test files: a wall-clock limit for code that might hang, and the
-viewer's main window shown on the Xvfb display the way a user would open it."""
+"""Helpers shared by several test files: a wall-clock limit for code that might hang, the
+viewer's main window shown on the Xvfb display the way a user would open it, and an edited
+copy of a built design (plain SQL, as a careless author or an audit would edit it)."""
 
 from __future__ import annotations
 
 import contextlib
+import shutil
 import signal
+import sqlite3
 from pathlib import Path
 
 
@@ -48,3 +51,13 @@ def shown_window(qtbot, tmp_path: Path, active: bool = True):
         win.activateWindow()
         qtbot.waitActive(win)
     return win
+
+
+def edited(design: Path, tmp_path: Path, *statements: str, name: str = "edited.twin.db") -> Path:
+    """A copy of `design` in `tmp_path` with `statements` run on it (the original stays as built)."""
+    path = tmp_path / name
+    shutil.copy(design, path)
+    with sqlite3.connect(path) as conn:
+        for statement in statements:
+            conn.execute(statement)
+    return path

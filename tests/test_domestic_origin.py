@@ -7,7 +7,6 @@ computed here in SQL from the raw tables with the documented rule (docs/schema.m
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -18,6 +17,7 @@ import pytest
 from twin.analysis.supply import analyse_supply, part_supply_rows
 from twin.analysis.registry import AnalysisResult
 from twin.store import load_design
+from tests.support import edited as edit_copy
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -32,12 +32,7 @@ LEFT JOIN suppliers s ON s.id = t.supplier_id GROUP BY r.id ORDER BY r.id"""
 
 
 def edited(hall_db: Path, tmp_path: Path, *statements: str) -> Path:
-    path = tmp_path / "moved.twin.db"
-    shutil.copy(hall_db, path)
-    with sqlite3.connect(path) as conn:
-        for s in statements:
-            conn.execute(s)
-    return path
+    return edit_copy(hall_db, tmp_path, *statements, name="moved.twin.db")
 
 
 def shares(db: Path) -> dict[str, float]:

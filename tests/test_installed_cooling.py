@@ -8,7 +8,6 @@ SQL and numpy, never with twin's code; `twin check --json` runs as a real subpro
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tests.support import edited
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -25,15 +25,6 @@ def check_json(db: Path, *args: str) -> list[dict]:
                          text=True, cwd=REPO)
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout)["findings"]
-
-
-def edited(hall_db: Path, tmp_path: Path, *statements: str) -> Path:
-    path = tmp_path / "edited.twin.db"
-    shutil.copy(hall_db, path)
-    with sqlite3.connect(path) as conn:
-        for s in statements:
-            conn.execute(s)
-    return path
 
 
 def swap_cdu(part: str, model: str) -> str:

@@ -8,7 +8,6 @@ Expectations are computed here from the raw tables: the air rise across a part i
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -16,6 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from tests.support import edited
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -25,15 +25,6 @@ def twin_check(db: Path, *args: str) -> dict:
                          text=True, cwd=REPO)
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout)
-
-
-def edited(hall_db: Path, tmp_path: Path, *statements: str) -> Path:
-    path = tmp_path / "edited.twin.db"
-    shutil.copy(hall_db, path)
-    with sqlite3.connect(path) as conn:
-        for s in statements:
-            conn.execute(s)
-    return path
 
 
 def air_rise_k(watts: float, cfm: float) -> float:

@@ -68,6 +68,23 @@ def fresh_values(snapshot: ReadingSnapshot | None, sensor_ids: np.ndarray,
     return np.where(stale, np.nan, values), ages
 
 
+#: Columns of `design.sensors` that may hold where a sensor's readings come from (a Redfish
+#: URI, Prometheus labels, a CSV file), first found wins.
+SOURCE_COLUMNS = ("source_uri", "source")
+
+
+def sensor_label(design: Design, row: int) -> str:
+    """How findings name a sensor: its source URI where it has one, else its name. One home,
+    so a stale, silent or out-of-range sensor reads the same in every finding."""
+    sensors = design.sensors
+    for column in SOURCE_COLUMNS:
+        if column in sensors:
+            text = getattr(sensors, column)[row]
+            if text is not None and str(text).strip() and str(text) != "nan":
+                return str(text).strip()
+    return str(sensors.name[row])
+
+
 def age_text(seconds: float) -> str:
     """'10 h 05 min', '45 min', '2 d 3 h'."""
     minutes = int(round(seconds / 60.0))
@@ -96,7 +113,7 @@ def stale_findings(design: Design, ages: np.ndarray, stale_after_min: float, at:
     out = []
     for (what, i), rows in groups.items():
         rows.sort(key=lambda s: -ages[s])
-        listed = ", ".join(f"{sensors.name[s]} {age_text(ages[s])} old" for s in rows)
+        listed = ", ".join(f"{sensor_label(design, s)} {age_text(ages[s])} old" for s in rows)
         worst = float(ages[rows[0]]) / 60.0
         common: dict[str, Any] = dict(value=worst, limit=float(stale_after_min), unit="min", analysis=analysis)
         msg = (f"{len(rows)} reading{'s' if len(rows) > 1 else ''} older than the {age_text(limit_s)} limit at "
@@ -110,4 +127,40 @@ def stale_findings(design: Design, ages: np.ndarray, stale_after_min: float, at:
         else:
             part = int(sensors.part[i]) if "part" in sensors else -1
             out.append(Finding("warning", "reading-stale", msg, part=part, subject=str(sensors.name[i]), **common))
+    return out
+
+
+#: Sensors a silent finding lists by name before it gives a count of the rest.
+SILENT_LISTED = 8
+
+
+def silent_findings(design: Design, snapshot: ReadingSnapshot | None, where_rack: np.ndarray,
+                    analysis: str) -> list[Finding]:
+    """Sensors with no reading at all at or before the snapshot's moment, while the file has
+    readings: one warning per rack (or one for the sensors outside racks), naming them. A
+    sensor installed and bound but never heard from is as blind as a dead one."""
+    sensors = design.sensors
+    if snapshot is None or snapshot.ts is None or not len(sensors):
+        return []
+    silent = np.flatnonzero(~np.isfinite(snapshot.values_for(sensors.id)))
+    if not len(silent):
+        return []
+    rack = np.asarray(sensors.rack, np.int64)[silent]
+    out = []
+    for r in np.unique(rack).tolist():
+        rows = silent[rack == r]
+        names = [sensor_label(design, int(s)) for s in rows[:SILENT_LISTED]]
+        more = f" and {len(rows) - SILENT_LISTED} more" if len(rows) > SILENT_LISTED else ""
+        msg = (f"{len(rows)} sensor{'s' if len(rows) > 1 else ''} never read at or before {snapshot.ts}: "
+               f"{', '.join(names)}{more}")
+        if r >= 0:
+            out.append(Finding("warning", "sensor-silent", msg, rack=r, location=tuple(where_rack[r]),
+                               value=float(len(rows)), unit="sensors", subject=str(design.racks.name[r]),
+                               analysis=analysis))
+        else:
+            first = int(rows[0])
+            out.append(Finding("warning", "sensor-silent", msg, part=int(sensors.part[first]),
+                               loop=int(sensors.cooling_loop[first]), value=float(len(rows)), unit="sensors",
+                               subject=str(sensors.name[first]) if len(rows) == 1 else "sensors outside racks",
+                               analysis=analysis))
     return out

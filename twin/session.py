@@ -85,6 +85,15 @@ class ReviewSession:
                 self._times = reading_times(self.design.source)
         return self._times
 
+    def readings_changed(self) -> None:
+        """New readings were written to the design file (a live poll): forget the reading times,
+        snapshots, sensor histories and results, which were read from the file as it was."""
+        self._times = None
+        self._reading_warnings = None
+        self._snapshots.clear()
+        self._results.clear()
+        self._histories.clear()
+
     def reading_warnings(self) -> list[str]:
         """Stored readings left out because their timestamp is not a time, one line per timestamp
         (read once: a scan of the readings table)."""

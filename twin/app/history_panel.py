@@ -139,6 +139,11 @@ class HistoryPanel(QWidget):
         if self.session is not None and 0 <= loop < len(self.session.design.cooling_loops):
             self._set_subjects([Subject("loop", int(loop))])
 
+    def reload(self) -> None:
+        """The readings changed (live mode): plot the shown subject again from the file."""
+        self.history = None
+        self._set_subjects(list(self.subjects))
+
     def _set_subjects(self, subjects: list[Subject]) -> None:
         if subjects == self.subjects and self.history is not None:
             return                                 # same selection: the plot stays as it is

@@ -161,6 +161,23 @@ class OverlayPanel(QWidget):
         """The moment on the time slider whatever the overlay (None: the design has no readings)."""
         return self.slider_time_of(self.slider.value())
 
+    def follow_newest(self) -> None:
+        """New readings arrived (live mode): re-read the reading times and move to the newest,
+        as a reviewer dragging the slider to its end would; the moment and overlay follow."""
+        if self.session is None:
+            return
+        try:
+            self.times = self.session.times()
+        except Exception:     # a telemetry problem must not stop the overlays
+            log.warning("could not read the reading times after new readings", exc_info=True)
+            return
+        self._quiet = True
+        self.slider.setRange(0, max(len(self.times) - 1, 0))
+        self.slider.setValue(max(len(self.times) - 1, 0))
+        self._quiet = False
+        self._sync_controls()
+        self._apply_time()
+
     def choose(self, name: str) -> None:
         self.combo.setCurrentIndex(overlay_names().index(name))
 

@@ -33,6 +33,7 @@ from twin.app.history_panel import HistoryPanel
 from twin.app.loader import DesignLoader
 from twin.app.field_view import FieldActions
 from twin.app.image_export import ImageExport
+from twin.app.live_mode import LiveMode
 from twin.app.log_dialog import show_load_warnings
 from twin.app.opening import DesignOpener
 from twin.app.overlay_panel import OverlayPanel
@@ -108,6 +109,7 @@ class MainWindow(QMainWindow):
 
         self.loader = DesignLoader(self)
         self._build_status_bar()
+        self.live = LiveMode(self)                      # File → Connect telemetry…: polls in a worker thread
         self._build_actions()
         self._connect()
         self._set_enabled(False)
@@ -180,6 +182,9 @@ class MainWindow(QMainWindow):
         menu.addAction(self.open_action)
         self.recent_menu = menu.addMenu("Recent files")
         menu.addAction(self.export_action)
+        menu.addSeparator()
+        menu.addAction(self.live.connect_action)
+        menu.addAction(self.live.disconnect_action)
         menu.addSeparator()
         menu.addAction(quit_action)
         self.opening.update_recent_menu()
@@ -349,6 +354,7 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ shutdown
     def closeEvent(self, event) -> None:
+        self.live.shutdown()
         self.loader.cancel()
         self.loader.wait(5000)
         if self.queries is not None:

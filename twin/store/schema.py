@@ -55,11 +55,14 @@ TABLES: dict[str, tuple[dict[str, type], str | tuple[str, ...], list[tuple[str, 
                 "length_m": float, "route": str, "routed_length_m": float, "route_status": str}, "id",
                [("a_port_id", "ports", "id"), ("b_port_id", "ports", "id")], [("a_port_id",), ("b_port_id",)]),
     "sensors": ({"id": int, "name": str, "kind": str, "unit": str, "part_id": int, "rack_id": int,
-                 "cooling_loop_id": int}, "id",
+                 "cooling_loop_id": int, "source": str, "source_uri": str, "reading_type": str,
+                 "physical_context": str, "range_min": float, "range_max": float, "health": str}, "id",
                 [("part_id", "parts", "id"), ("rack_id", "racks", "id"), ("cooling_loop_id", "cooling_loops", "id")],
                 [("part_id",), ("rack_id",)]),
     "readings": ({"sensor_id": int, "ts": str, "value": float}, ("sensor_id", "ts"),
                  [("sensor_id", "sensors", "id")], [("ts",)]),
+    "telemetry_imports": ({"id": int, "source": str, "kind": str, "imported_at": str, "sensors": int,
+                           "readings": int, "bound": int, "unbound": int}, "id", [], []),
     "reviews": ({"id": int, "name": str, "status": str, "created": str}, "id", [], []),
     "notes": ({"id": int, "review_id": int, "part_id": int, "x": float, "y": float, "z": float,
                "author": str, "text": str, "status": str, "created": str, "updated": str}, "id",
@@ -69,8 +72,8 @@ TABLES: dict[str, tuple[dict[str, type], str | tuple[str, ...], list[tuple[str, 
                    "id", [], []),
 }
 
-#: Tables a reader cannot do without (reviews, notes and viewpoints may be added later).
-REQUIRED_TABLES = tuple(name for name in TABLES if name not in ("reviews", "notes", "viewpoints"))
+#: Tables a reader cannot do without (reviews, notes, viewpoints and the import log may be added later).
+REQUIRED_TABLES = tuple(name for name in TABLES if name not in ("reviews", "notes", "viewpoints", "telemetry_imports"))
 
 NOT_NULL = {
     "part_types": {"name", "kind"},

@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from twin.analysis.staleness import SOURCE_COLUMNS, STALE_AFTER_MIN, age_text
+from twin.analysis.staleness import STALE_AFTER_MIN, age_text, source_label
 from twin.errors import TwinError
 
 log = logging.getLogger(__name__)
@@ -146,47 +146,49 @@ def poll_once(design: str | Path, sources: Sequence[str], *, bindings_map: str |
     return PollReport(at, lines, stale, newest, n)
 
 
+def recorded_source(source: str) -> str:
+    """A source as the importer records it in `sensors.source`: a URL without credentials,
+    query or trailing slash; a path as written (normalised)."""
+    from twin.importers.telemetry.client import public_label
+
+    text = str(source)
+    return public_label(text) if text.startswith(("http://", "https://")) else str(Path(text))
+
+
 def stale_sensors(design: str | Path, sources: Sequence[str], at: str,
                   stale_after_min: float = STALE_AFTER_MIN) -> tuple[tuple[tuple[str, float], ...], str | None, int]:
-    """(stale sensors as (label, age s), the newest reading time, how many sensors the file holds).
-
-    Judged: the sensors whose recorded source is one of `sources` (a source URI or a URI
-    below it), or every sensor where the file records no sources. A sensor never read counts
-    as stale with an infinite age."""
+    """(stale sensors of `sources` as (source URI, age s), the newest reading time in the
+    file, how many sensors the file holds). A sensor of these sources never read counts as
+    stale with an infinite age; sensors from elsewhere (a spec's generator) are not judged."""
     from twin.store.reader import open_database
     from twin.store.telemetry import latest_readings, latest_time
 
     db = open_database(design)
     try:
         columns = {row[1] for row in db.execute("pragma table_info(sensors)").fetchall()}
-        source_col = next((c for c in SOURCE_COLUMNS if c in columns), None)
-        picked = f", {source_col}" if source_col else ", null"
-        sensors = db.execute(f"select id, name{picked} from sensors order by id").fetchall()
+        total = int(db.execute("select count(*) from sensors").fetchone()[0])
         newest = latest_time(db.conn)
+        if not {"source", "source_uri"} <= columns:
+            return (), newest, total
+        wanted = sorted({recorded_source(s) for s in sources})
+        marks = ", ".join("?" * len(wanted))
+        sensors = db.execute(f"select id, name, source, source_uri from sensors where source in ({marks}) "
+                             "order by id", wanted).fetchall()
         moment = max(at, newest) if newest else at
-        latest = {row[0]: row[1] for row in latest_readings(db.conn, moment)}
+        ids = [int(r[0]) for r in sensors]
+        latest = {row[0]: row[1] for row in latest_readings(db.conn, moment, ids)} if ids else {}
     finally:
         db.conn.close()
-    wanted = [str(s).rstrip("/") for s in sources]
-
-    def mine(source: Any) -> bool:
-        if not source_col:
-            return True
-        text = str(source or "").rstrip("/")
-        return any(text == w or text.startswith(w + "/") or text.startswith(w + "#") for w in wanted)
-
     now = datetime.strptime(at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp()
     limit = float(stale_after_min) * 60.0
     out = []
-    for sid, name, source in sensors:
-        if not mine(source):
-            continue
+    for sid, name, source, uri in sensors:
         ts = latest.get(sid)
         age = float("inf") if not ts else \
             now - datetime.strptime(ts, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp()
         if age > limit:
-            out.append((str(source).strip() if source else str(name), age))
-    return tuple(out), newest, len(sensors)
+            out.append((source_label(source, uri) if uri else str(name), age))
+    return tuple(out), newest, total
 
 
 @dataclass

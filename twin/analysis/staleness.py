@@ -11,6 +11,7 @@ Numpy only: one datetime parse per snapshot.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import numpy as np
 
@@ -68,21 +69,25 @@ def fresh_values(snapshot: ReadingSnapshot | None, sensor_ids: np.ndarray,
     return np.where(stale, np.nan, values), ages
 
 
-#: Columns of `design.sensors` that may hold where a sensor's readings come from (a Redfish
-#: URI, Prometheus labels, a CSV file), first found wins.
-SOURCE_COLUMNS = ("source_uri", "source")
+
+
+def source_label(source: str, uri: str) -> str:
+    """A sensor's source URI: its URI in the source, qualified by the service's scheme and host
+    where the URI is a path on a Redfish service (two BMCs both have /redfish/v1/Chassis/1)."""
+    uri, source = str(uri or "").strip(), str(source or "").strip()
+    if uri.startswith("/") and source.startswith(("http://", "https://")):
+        parts = urlsplit(source)
+        return f"{parts.scheme}://{parts.netloc}{uri}"
+    return uri or source
 
 
 def sensor_label(design: Design, row: int) -> str:
     """How findings name a sensor: its source URI where it has one, else its name. One home,
     so a stale, silent or out-of-range sensor reads the same in every finding."""
     sensors = design.sensors
-    for column in SOURCE_COLUMNS:
-        if column in sensors:
-            text = getattr(sensors, column)[row]
-            if text is not None and str(text).strip() and str(text) != "nan":
-                return str(text).strip()
-    return str(sensors.name[row])
+    uri = str(sensors.source_uri[row] or "") if "source_uri" in sensors else ""
+    source = str(sensors.source[row] or "") if "source" in sensors else ""
+    return source_label(source, uri) if uri.strip() else str(sensors.name[row])
 
 
 def age_text(seconds: float) -> str:

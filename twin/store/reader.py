@@ -256,7 +256,7 @@ class _Loader:
         sensors = Columns(id=sensor_ids, part=self.ref(s["part_id"], parts, "sensors", "part_id", sensor_ids),
                           rack=self.ref(s["rack_id"], racks, "sensors", "rack_id", sensor_ids),
                           cooling_loop=self.ref(s["cooling_loop_id"], cooling_loops, "sensors", "cooling_loop_id", sensor_ids),
-                          **self.texts("sensors", ["name", "kind", "unit"]))
+                          **self.texts("sensors", ["name", "kind", "unit"]), **self.imported_sensor_columns())
         if self._progress is not None:
             self._progress("read", 1.0)
         return Design(source=self.path, meta=meta, generations=generations, suppliers=suppliers,
@@ -264,6 +264,20 @@ class _Loader:
                       cable_trays=cable_trays, power_nodes=power_nodes, cooling_loops=cooling_loops,
                       sensors=sensors, cable_kinds=self.cable_kinds, port_kinds=self.port_kinds,
                       warnings=self.warnings, lazy=LazyTables(self.path))
+
+    def imported_sensor_columns(self) -> dict[str, np.ndarray]:
+        """The columns imported telemetry fills (`source`, `source_uri`: where a sensor's readings
+        come from; `range_min`/`range_max`: the range it declares), where the file has them:
+        the analyses name sensors by source and judge readings against their own range."""
+        out: dict[str, np.ndarray] = {}
+        texts = [c for c in ("source", "source_uri") if self.has_column("sensors", c)]
+        if texts:
+            out.update(self.texts("sensors", texts))
+        numbers = [c for c in ("range_min", "range_max") if self.has_column("sensors", c)]
+        if numbers:
+            values = self.numbers("sensors", ["id", *numbers])
+            out.update({c: values[c] for c in numbers})
+        return out
 
     def check_parts_present(self, n_parts: int) -> None:
         """Refuse racks or cables with no parts at all: each rack stands as a frame part and each cable

@@ -59,6 +59,11 @@ def now_ts() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def age_words(seconds: float) -> str:
+    """'2 h 05 min old', or 'never read' for a sensor with no reading."""
+    return f"{age_text(seconds)} old" if seconds != float("inf") else "never read"
+
+
 @dataclass(frozen=True)
 class SourceLine:
     """What one source gave in one poll (a plain copy of the importer's report)."""
@@ -111,11 +116,12 @@ class PollReport:
             if s.ok:
                 parts.append(f"{s.source}: +{s.added:,} readings, {s.bound:,} bound, {s.unbound:,} unbound")
             else:
-                parts.append(f"{s.source}: FAILED {s.error}")
+                error = s.error.removeprefix(f"{s.source}: ")
+                parts.append(f"{s.source}: FAILED {error}")
         stale = f"stale {len(self.stale)}"
         if self.stale:
             worst = max(self.stale, key=lambda item: item[1])
-            stale += f" (oldest {worst[0]} {age_text(worst[1])} old)"
+            stale += f" (oldest {worst[0]}: {age_words(worst[1])})"
         return f"{self.at}  " + " | ".join(parts) + f" · {stale}"
 
 

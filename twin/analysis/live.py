@@ -37,7 +37,7 @@ from twin.analysis.registry import Analysis, AnalysisResult, register_analysis
 from twin.analysis.staleness import STALE_AFTER_MIN, fresh_values, sensor_label, silent_findings
 from twin.analysis.thermal_findings import part_location, rack_locations
 from twin.model import Design
-from twin.model.ranges import TEMPERATURE_C, WATTS, Range
+from twin.model.ranges import NON_NEGATIVE, TEMPERATURE_C, WATTS, Range
 from twin.model.readings import ReadingSnapshot
 
 ANALYSIS = "live"
@@ -50,10 +50,14 @@ SETTINGS: dict[str, Any] = {"power_tolerance": 0.0, "flow_tolerance": 0.15, "sup
                             "stale_after_min": STALE_AFTER_MIN}
 #: The physical range of each sensor kind where the sensor declares none.
 KIND_RANGES: dict[str, Range] = {
-    "inlet_temp": TEMPERATURE_C, "outlet_temp": TEMPERATURE_C, "supply_temp": TEMPERATURE_C,
-    "return_temp": TEMPERATURE_C, "temperature": TEMPERATURE_C, "power": WATTS,
-    "flow": Range(0, 1e6), "pressure": Range(0, 1e5), "leak": Range(0, 2), "humidity": Range(0, 100),
+    **{kind: TEMPERATURE_C for kind in ("inlet_temp", "outlet_temp", "supply_temp", "return_temp", "temperature")},
+    **{kind: WATTS for kind in ("power", "component_power", "heat")},
+    **{kind: NON_NEGATIVE for kind in ("flow", "liquid_flow", "energy", "frequency")},
+    "percent": Range(0, 100), "humidity": Range(0, 100), "leak": Range(0, 2),
 }
+#: Voltage, current and pressure have no physical range of their own: a −48 V telecom bus, a
+#: discharging battery's current and a differential pressure are all negative.
+
 #: Leak detector states (Redfish `DetectorState`) as stored readings.
 LEAK_STATES = {0: "OK", 1: "Warning", 2: "Critical"}
 

@@ -29,8 +29,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel
 
 from twin.errors import TwinError
-from twin.live_poll import PollReport, Watch
-from twin.analysis.staleness import age_text
+from twin.live_poll import PollReport, Watch, age_words
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +94,7 @@ class LiveMode:
         self.disconnect_action.triggered.connect(lambda _c=False: self.disconnect())
         self.disconnect_action.setEnabled(False)
         self.dialog = None
+        self._keep: tuple[str, dict[str, Any]] | None = None     # the overlay shown before a reopen
 
     @property
     def connected(self) -> bool:
@@ -190,9 +190,25 @@ class LiveMode:
         if report.sensors != len(w.design.sensors):
             w.statusBar().showMessage(f"live: the file now holds {report.sensors:,} sensors; reopening the design",
                                       8000)
+            self._keep = (w.view.overlay_name, dict(w.view.overlay_options))
             w.open_file(w.design.source)          # the sensors are part of the loaded design
             return
         self.follow()
+
+    def installed(self) -> None:
+        """A design was installed in the window: a reopen of the polled design gets its overlay
+        back; another design ends the connection (its file is not polled into)."""
+        w, keep, self._keep = self.window, self._keep, None
+        if self.poller is None or w.design is None:
+            return
+        if Path(w.design.source) != self.poller.watch.design:
+            self.disconnect()
+            return
+        if keep is not None and keep[0] != "none":
+            try:
+                w.view.set_overlay(w.session.overlay(keep[0], **keep[1]), keep[1])
+            except ValueError:                   # no longer available on the new sensors: plain colours
+                log.info("overlay %s not available after the reopen", keep[0])
 
     def follow(self) -> None:
         """Readings were added to the open design: the session forgets what it read, History
@@ -219,7 +235,7 @@ class LiveMode:
         tips = [f"{s.source}: " + (f"+{s.added:,} readings, {s.bound:,} bound, {s.unbound:,} unbound" if s.ok
                                    else f"failed: {s.error}") for s in report.sources]
         if report.stale:
-            tips.append("stale: " + ", ".join(f"{name} ({age_text(age) if age != float('inf') else 'never read'})"
+            tips.append("stale: " + ", ".join(f"{name} ({age_words(age)})"
                                               for name, age in report.stale[:20])
                         + (f" and {len(report.stale) - 20} more" if len(report.stale) > 20 else ""))
         self.label.setToolTip("\n".join(tips))

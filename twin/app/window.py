@@ -275,6 +275,7 @@ class MainWindow(QMainWindow):
                                   f"{len(design.cables):,} cables")
         self.selection_label.setText("")
         self._set_enabled(True)
+        self.live.installed()                          # live mode: keeps polling a reopened design
 
     # ------------------------------------------------------------------ what the window shows
     @property

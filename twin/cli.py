@@ -298,6 +298,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=lambda _a, p=p: (p.print_help(), 2)[1])
     from twin.cli_review import add_review_commands
     add_review_commands(sub)
+    from twin.cli_telemetry import add_telemetry_commands
+    from twin.cli_live import add_watch_command
+    add_watch_command(add_telemetry_commands(sub))
     return parser
 
 

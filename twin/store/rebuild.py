@@ -32,6 +32,7 @@ from typing import Iterator
 
 from twin.errors import TwinError
 from twin.store.connect import GuardedConnection, connect_writable, overran, readonly_uri, triggers
+from twin.store.imported_carry import restore_imported, stash_imported
 from twin.store.reviews import restore_reviews, stash_reviews
 
 try:
@@ -178,12 +179,14 @@ def _rebuild_in_place(new: Path, target: Path) -> tuple[int, list[str]]:
         conn.execute("BEGIN IMMEDIATE")
         try:
             stash_reviews(conn)
+            stash_imported(conn)                         # imported telemetry is user data too
             dropped = triggers(conn)
             conn.deadline.budget_s = COPY_BUDGET_S       # dropping and copying take time in proportion to size
             _drop_everything(conn)
             _copy_tables(conn)
             conn.deadline.budget_s = STASH_BUDGET_S
             carried, warnings = restore_reviews(conn, target)
+            warnings += restore_imported(conn, target)[2]
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:

@@ -12,12 +12,7 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import sqlite3
-import subprocess
-import sys
-import time
-import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -27,6 +22,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
 from test_app import open_and_wait, window  # noqa: F401  (the window fixture)
+from tests.redfish_server import redfish_service
 
 MOCKUP = "public-liquid-cooled-server"
 INTAKE = "Chassis/1U/Sensors/IntakeTemp/index.json"
@@ -37,42 +33,13 @@ def sql(path, query: str, args=()) -> list[tuple]:
         return conn.execute(query, args).fetchall()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def served(tmp_path: Path, shared_data: Path, hall_db: Path):
     """(service root URL, mockup copy, the tray's part name): the mockup's 1U chassis carries
     the serial of ai-hall's A01-U05, served by a real sushy-static process."""
-    mockup = tmp_path / "mockup"
-    shutil.copytree(shared_data / "redfish" / MOCKUP, mockup)
     (tray, serial), = sql(hall_db, "select name, serial from parts where name = 'A01-U05'")
-    chassis = mockup / "Chassis/1U/index.json"
-    doc = json.loads(chassis.read_text())
-    doc["SerialNumber"] = serial
-    chassis.write_text(json.dumps(doc, indent=4))
-    port = free_port()
-    exe = Path(sys.executable).with_name("sushy-static")
-    proc = subprocess.Popen([str(exe), "--mockup-files", str(mockup), "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/redfish/v1"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                urllib.request.urlopen(url, timeout=1).read()
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("sushy-static did not start") from None
-                time.sleep(0.1)
-        yield url, mockup, tray
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    with redfish_service(shared_data / "redfish" / MOCKUP, tmp_path / "mockup", {"Chassis/1U": serial}) as url:
+        yield url, tmp_path / "mockup", tray
 
 
 def set_reading(mockup: Path, value: float) -> None:

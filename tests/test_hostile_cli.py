@@ -76,6 +76,8 @@ def _argv(command: tuple[str, ...], source: Path, folder: Path, src: dict) -> li
         ("notes", "bcf"): ["notes", "bcf", design, "-o", f"{out}.bcfzip"],
         ("viewpoints", "list"): ["viewpoints", "list", design],
         ("compare",): ["compare", design, str(src["pod"])],
+        ("telemetry", "watch"): ["telemetry", "watch", design, "http://127.0.0.1:9/redfish/v1", "--every", "1s",
+                                 "--for", "1s", "--timeout", "1"],
     }
     if command == ("export", "image") and source.suffix in (".csv", ".vti"):
         return ["export", "image", str(src["pod"]), "-o", f"{out}.png", "--size", "64x48", "--field", design]
@@ -149,6 +151,9 @@ def _rows() -> list[Row]:
     rows += [Row(("import", "cad"), kind, "error") for kind in ("step-truncated", "step-garbage", "fifo-step")]
     rows.append(Row(("export", "image"), "csv-300k-cell", "error", ("line 2",)))
     rows.append(Row(("export", "image"), "vti-1e15-points", "error"))
+    rows += [Row(("telemetry", "watch"), kind, "error", names) for kind, names in (
+        ("truncated-sqlite", ()), ("garbage-sqlite", ()), ("wrong-schema", ("meta",)), ("fifo-design", ()),
+        ("trigger-on-notes", ("trigger",)))]
     return rows
 
 

@@ -39,18 +39,20 @@ def add_watch_command(tsub: Any) -> None:
 
 
 def watch_command(args: argparse.Namespace) -> int:
-    from twin.live_poll import MIN_EVERY_S, PollReport, Watch, parse_duration
+    from twin.live_poll import MIN_EVERY_S, PollReport, Watch, check_design, parse_duration
 
-    every = parse_duration(args.every, "--every")
-    if every < MIN_EVERY_S:
-        raise TwinError(None, f"{args.every!r}: poll at most once a second", where="--every")
-    for_s = parse_duration(args.for_, "--for") if args.for_ else None
-    stale_min = parse_duration(args.stale_after, "--stale-after") / 60.0
-    if not args.timeout > 0 or args.timeout > 600:
-        raise TwinError(None, f"{args.timeout!r}: a timeout between 0 and 600 seconds", where="--timeout")
+    try:
+        every = parse_duration(args.every, "--every")
+        if every < MIN_EVERY_S:
+            raise TwinError(None, f"{args.every!r}: poll at most once a second", where="--every")
+        for_s = parse_duration(args.for_, "--for") if args.for_ is not None else None
+        stale_min = parse_duration(args.stale_after, "--stale-after") / 60.0
+        if not 0 < args.timeout <= 600:
+            raise TwinError(None, f"{args.timeout!r}: give a timeout between 0 and 600 seconds", where="--timeout")
+    except TwinError as exc:                 # a usage error: exit 2, naming the option
+        raise argparse.ArgumentTypeError(f"{exc.where}: {exc.message}") from None
     path = Path(args.file)
-    if not path.is_file():
-        raise TwinError(path, "no such design file")
+    check_design(path)
     for option in ("bindings_map", "ca_bundle"):
         given = getattr(args, option)
         if given and not Path(given).is_file():

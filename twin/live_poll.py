@@ -152,6 +152,25 @@ def poll_once(design: str | Path, sources: Sequence[str], *, bindings_map: str |
     return PollReport(at, lines, stale, newest, n)
 
 
+def check_design(design: str | Path) -> None:
+    """Before polling into `design`: TwinError naming it unless it opens as a design file that
+    runs no code on a write (a trigger), so a watch fails at once, not once per poll."""
+    from twin.store.connect import triggers
+    from twin.store.reader import open_database
+
+    path = Path(design)
+    if not path.is_file():
+        raise TwinError(path, "no such design file")
+    db = open_database(path)
+    try:
+        carried = triggers(db.conn)
+    finally:
+        db.conn.close()
+    if carried:
+        raise TwinError(path, f"carries triggers ({', '.join(carried)}); twin writes no telemetry into a file that "
+                              "runs code on a write (rebuild it with twin build)")
+
+
 def recorded_source(source: str) -> str:
     """A source as the importer records it in `sensors.source`: a URL without credentials,
     query or trailing slash; a path as written (normalised)."""

@@ -165,3 +165,38 @@ def test_tolerance_is_reachable_from_the_command_line(hall_db: Path, tmp_path: P
     bad = subprocess.run([sys.executable, "-m", "twin", "check", str(db), "--set", "live.flow_tol=0.4"],
                          capture_output=True, text=True, cwd=REPO)
     assert bad.returncode != 0 and "flow_tolerance" in bad.stderr and "Traceback" not in bad.stderr
+
+
+# ---------------------------------------------------------------- from a live Redfish service
+def test_findings_from_a_served_cdu_name_their_source_uris(hall_db: Path, tmp_path: Path, shared_data: Path) -> None:
+    """A CDU mockup served over HTTP, bound to A-CDU1 by serial: a leak detector set to Critical,
+    the secondary supply 3 K over A-loop1's design and the mockup's own (small) flow each give
+    a finding naming the sensor's URI on that service."""
+    from tests.redfish_server import redfish_service
+    from twin.importers.telemetry import import_sources
+
+    (serial,), = sqlite3.connect(hall_db).execute("SELECT serial FROM parts WHERE name = 'A-CDU1'").fetchall()
+    supply = design_supply(hall_db, "A-loop1")
+    mockup = tmp_path / "cdu"
+    with redfish_service(shared_data / "redfish" / "public-cooling-unit", mockup, {"Chassis/CDU": serial}) as url:
+        for rel, key, value in (("Chassis/CDU/LeakDetectors/Overflow", "DetectorState", "Critical"),
+                                ("Chassis/CDU/Sensors/SecondarySupplyTemp", "Reading", supply + 3.0)):
+            index = mockup / rel / "index.json"
+            doc = json.loads(index.read_text())
+            doc[key] = value
+            index.write_text(json.dumps(doc))
+        flow = json.loads((mockup / "Chassis/CDU/Sensors/SecondaryFlow/index.json").read_text())["Reading"]
+        db = edited(hall_db, tmp_path, name="cdu.twin.db")
+        report, = import_sources(db, [url])
+        assert report.ok, report.error
+    host = url.removesuffix("/redfish/v1")
+    findings = live(db)
+    leak, = codes(findings, "leak-detected")
+    assert leak.severity == "critical" and f"{host}/redfish/v1/Chassis/CDU/LeakDetectors/Overflow" in leak.message
+    hot, = codes(findings, "live-supply-temp")
+    assert hot.subject == "A-loop1" and hot.value == pytest.approx(supply + 3.0)
+    assert f"{host}/redfish/v1/Chassis/CDU/Sensors/SecondarySupplyTemp" in hot.message
+    rated = rated_flow(hall_db, "A-loop1")
+    low, = codes(findings, "live-loop-flow")
+    assert low.value == pytest.approx(flow) and low.limit == pytest.approx(0.85 * rated)   # the generated meter is stale
+    assert f"{host}/redfish/v1/Chassis/CDU/Sensors/SecondaryFlow" in low.message

@@ -14,7 +14,8 @@ the questions an operator asks of a live site. Each rule has one home:
 - **a sensor out of its range** (`sensor-range`): a reading outside the range the sensor
   declares (`sensors.range_min`/`range_max` where the file has them) or, without one, the
   physical range of its kind (`twin.model.ranges`). Such a reading is not used by the rules
-  above: a 900 °C supply is a broken sensor, not a hot loop;
+  above: a 900 °C supply is a broken sensor, not a hot loop. Leak detectors are judged by
+  their own rule, not by range;
 - **a leak detector not OK** (`leak-detected`): a sensor of kind `leak` whose state is not
   OK (0 OK, 1 warning, 2 critical, as Redfish's `DetectorState`);
 - **a silent sensor** (`sensor-silent`): no reading at all at or before the moment
@@ -108,8 +109,8 @@ def analyse_live(design: Design, snapshot: ReadingSnapshot | None,
     values, _ages = fresh_values(snapshot, sensors.id, stale_after)
     kinds = np.asarray(sensors.kind, object)
     lo, hi = sensor_ranges(design)
-    with np.errstate(invalid="ignore"):
-        outside = np.isfinite(values) & ((values < lo) | (values > hi))
+    with np.errstate(invalid="ignore"):      # a leak detector's state has its own rule (its range is "0: OK")
+        outside = np.isfinite(values) & ((values < lo) | (values > hi)) & (kinds != "leak")
     usable = np.where(outside, np.nan, values)
     out = _range_findings(design, values, lo, hi, outside)
     out += _leak_findings(design, usable, kinds)

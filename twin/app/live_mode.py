@@ -29,7 +29,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel
 
 from twin.errors import TwinError
-from twin.live_poll import PollReport, Watch, age_words
+from twin.live_poll import PollReport, Watch, age_words, check_design
 
 log = logging.getLogger(__name__)
 
@@ -115,15 +115,15 @@ class LiveMode:
     def _from_dialog(self, dialog) -> None:
         try:
             connection, user, password = dialog.connection()
+            self.connect(connection, user=user, password=password)
         except TwinError as exc:
             self.window.report_error("Connect telemetry", str(exc))
-            return
-        self.connect(connection, user=user, password=password)
 
     def connect(self, connection: Connection, user: str = "", password: str = "") -> None:
         """Start polling `connection` into the open design (replacing any earlier connection)."""
         if self.window.design is None:
             raise TwinError(None, "open a design first", where="Connect telemetry")
+        check_design(self.window.design.source)      # not a design, or one carrying triggers: refused now
         self.disconnect()
         if user or password:
             self._set_env({USER_ENV: user, PASSWORD_ENV: password})

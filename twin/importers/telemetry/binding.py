@@ -189,11 +189,17 @@ def bind(obs: Observed, index: DesignIndex, entries: list[MapEntry]) -> tuple[Ta
         if target is not None:
             return target, kind, ""
         reasons.append(why)
+    missing = []
     for serial in obs.serial_keys or ((obs.serial,) if obs.serial else ()):
         rows = index.by_serial.get(serial.strip().lower(), [])
         if len(rows) == 1:
             return index.part_target(rows[0], f"by serial {serial}"), kind, ""
-        reasons.append(f"serial {serial} is on {len(rows)} parts" if rows else f"serial {serial} is no part's")
+        if rows:
+            reasons.append(f"serial {serial} is on {len(rows)} parts")
+        else:
+            missing.append(serial)
+    if missing:
+        reasons.insert(0, f"serial {' or '.join(missing)} is no part's")
     if not obs.serial_keys and not obs.serial:
         reasons.append("no serial number")
     place = obs.placement

@@ -21,6 +21,7 @@ loop the CDU drives. What binds nothing is still imported, unbound, with the rea
 
 from __future__ import annotations
 
+import sqlite3
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +29,8 @@ from typing import Any
 
 from twin.errors import TwinError
 from twin.importers.telemetry.model import Observed
-from twin.store.connect import connect_readonly
+from twin.store.connect import overran
+from twin.store.reader import open_database
 
 MAP_KEYS = {"uri", "labels", "metric", "sensor", "part", "rack", "loop", "quantity"}
 
@@ -60,15 +62,16 @@ class DesignIndex:
     """The parts, racks and loops of a design, read once, for binding."""
 
     def __init__(self, design_path: Path):
-        conn = connect_readonly(design_path)
+        db = open_database(design_path)          # refuses what is not a twin design, naming the file
+        conn = db.conn
         try:
             self.parts = conn.execute(
                 "SELECT p.id, p.name, p.serial, p.rack_id, p.u_position, COALESCE(t.u_height, 0), t.kind, "
                 "p.cooling_loop_id FROM parts p LEFT JOIN part_types t ON t.id = p.part_type_id ORDER BY p.id").fetchall()
             self.racks = conn.execute("SELECT id, name, row FROM racks ORDER BY id").fetchall()
             self.loops = conn.execute("SELECT id, name FROM cooling_loops ORDER BY id").fetchall()
-        except Exception as exc:
-            raise TwinError(design_path, f"cannot read its parts, racks and loops ({exc})") from None
+        except sqlite3.Error as exc:
+            raise TwinError(design_path, f"cannot read its parts, racks and loops ({overran(conn, exc) or exc})") from None
         finally:
             conn.close()
         self.by_serial: dict[str, list[tuple[Any, ...]]] = {}

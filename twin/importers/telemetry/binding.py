@@ -70,6 +70,11 @@ class DesignIndex:
                 "p.cooling_loop_id FROM parts p LEFT JOIN part_types t ON t.id = p.part_type_id ORDER BY p.id").fetchall()
             self.racks = conn.execute("SELECT id, name, row FROM racks ORDER BY id").fetchall()
             self.loops = conn.execute("SELECT id, name FROM cooling_loops ORDER BY id").fetchall()
+            self.power_sensors = conn.execute("SELECT rack_id, part_id, name, source, source_uri FROM sensors "
+                                              "WHERE kind = 'power' AND rack_id IS NOT NULL").fetchall() \
+                if "source_uri" in {r[1] for r in conn.execute("PRAGMA table_info(sensors)")} else \
+                [(*r, None, None) for r in conn.execute("SELECT rack_id, part_id, name FROM sensors "
+                                                        "WHERE kind = 'power' AND rack_id IS NOT NULL")]
         except sqlite3.Error as exc:
             raise TwinError(design_path, f"cannot read its parts, racks and loops ({overran(conn, exc) or exc})") from None
         finally:

@@ -50,8 +50,9 @@ SKIP_KEYS = frozenset({"Links", "Actions", "Oem", "@Redfish.Settings", "@Redfish
 EQUIPMENT_TYPES = ("Chassis", "CoolingUnit", "PowerDistribution", "PowerSupply", "Battery", "ComputerSystem")
 LEAK_STATES = {"OK": 0.0, "Warning": 1.0, "Critical": 2.0}
 #: unit implied by an excerpt's property name (longest suffix first)
-SUFFIX_UNITS = (("LitersPerMinute", "L/min"), ("Celsius", "Cel"), ("Percent", "%"), ("Watts", "W"), ("kWh", "kW.h"),
-                ("kW", "kW"), ("kPa", "kPa"), ("Volts", "V"), ("Amps", "A"), ("RPM", "RPM"), ("Hz", "Hz"))
+SUFFIX_UNITS = (("LitersPerMinute", "L/min"), ("Celsius", "Cel"), ("Percent", "%"), ("WattHours", "W.h"),
+                ("Watts", "W"), ("kWh", "kW.h"), ("kW", "kW"), ("kPa", "kPa"), ("Volts", "V"), ("Voltages", "V"),
+                ("Amps", "A"), ("Currents", "A"), ("RPM", "RPM"), ("Hz", "Hz"))
 #: the unit the Sensor schema fixes for each ReadingType, used where a sensor leaves ReadingUnits out
 TYPE_UNITS = {"Temperature": "Cel", "Voltage": "V", "Current": "A", "Power": "W", "EnergykWh": "kW.h",
               "EnergyJoules": "J", "EnergyWh": "W.h", "Frequency": "Hz", "PressurekPa": "kPa", "PressurePa": "Pa",

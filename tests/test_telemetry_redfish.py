@@ -144,6 +144,7 @@ def test_a_chassis_serial_set_to_a_tray_binds_its_sensors_to_that_tray(shared_da
     kinds = {r[0]: r[3] for r in chassis}
     assert kinds["/redfish/v1/Chassis/1U/Sensors/IntakeTemp"] == "inlet_temp"
     assert kinds["/redfish/v1/Chassis/1U/Sensors/TotalPower"] == "power"      # EnvironmentMetrics.PowerWatts names it
+    assert kinds["/redfish/v1/Chassis/1U/Sensors/CPU1Power"] == "component_power"   # a processor's, not the tray's
     assert all(f"by serial {serial}" in target for _s, target in report.bound)
     # B03 also has the build's rack meter: the analyses would count the tray twice, and the report says so
     assert any(n.startswith("rack B03 has power sensors on the rack (B03-power) and on parts in it (B03-U07/")

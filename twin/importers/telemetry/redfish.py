@@ -169,7 +169,7 @@ def _extract(resources: dict[str, dict[str, Any]], harvest: Harvest, now: str) -
         if kind in ("Sensor", "LeakDetector"):
             continue
         for pointer, key, excerpt in _excerpts(resource):
-            role = _role(uri, resource, pointer, key)
+            role = _role(uri, resource, pointer, key, resources)
             source = excerpt.get("DataSourceUri")
             if isinstance(source, str) and _norm(source) in resources:
                 if role:
@@ -206,11 +206,13 @@ def _excerpts(resource: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]
     return sorted(out, key=lambda e: e[0])
 
 
-def _role(uri: str, resource: dict[str, Any], pointer: str, key: str) -> str:
+def _role(uri: str, resource: dict[str, Any], pointer: str, key: str, resources: dict[str, dict[str, Any]]) -> str:
     """What an excerpt means for the design, where twin can tell (module docstring); '' otherwise."""
     kind = _type(resource)
     if kind == "EnvironmentMetrics" and pointer == "/PowerWatts":
-        return "power"
+        # the whole draw only of a chassis, CDU or power unit; a processor's or DIMM's is a component's
+        parent = _type(resources.get(uri.rsplit("/", 1)[0], {}))
+        return "power" if parent in ("Chassis", "CoolingUnit", "PowerDistribution") else ""
     if kind == "ThermalMetrics" and pointer.startswith("/TemperatureSummaryCelsius/"):
         return {"Intake": "inlet_temp", "Exhaust": "outlet_temp"}.get(key, "")
     if kind == "CoolantConnector" and "/SecondaryCoolantConnectors/" in uri + "/":

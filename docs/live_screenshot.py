@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(REPO))
 from viewer_screenshots import OUT, grab, open_window, settle  # noqa: E402
-from tests.redfish_server import redfish_service  # noqa: E402
+from tests.live_support import redfish_service  # noqa: E402
 
 from PySide6.QtCore import Qt  # noqa: E402
 

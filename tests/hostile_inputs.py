@@ -157,9 +157,27 @@ def _step(keep: Callable[[bytes], bytes]) -> Callable[[Path, dict], Path]:
     return make
 
 
+def _telemetry(name: str, text: str) -> Callable[[Path, dict], Path]:
+    """A telemetry source file (a Prometheus capture, a CSV of readings) holding `text`."""
+    def make(folder: Path, src: dict) -> Path:
+        path = folder / name
+        path.write_text(text)
+        return path
+    return make
+
+
+def _mockup_deep(folder: Path, src: dict) -> Path:
+    """A Redfish mockup folder whose service root is JSON nested 100,000 deep."""
+    path = folder / "mockup"
+    path.mkdir()
+    (path / "index.json").write_text('{"a": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    return path
+
+
 @dataclass(frozen=True)
 class Kind:
-    """A hostile input: how to make it, what it is fed to (`design`, `spec`, `library`, `dump`, `field`, `cad`)."""
+    """A hostile input: how to make it, what it is fed to (`design`, `spec`, `library`, `dump`, `field`, `cad`,
+    `telemetry`)."""
 
     make: Callable[[Path, dict], Path]
     takes: str
@@ -206,4 +224,9 @@ KINDS: dict[str, Kind] = {
     "fifo-step": Kind(_fifo("in.step"), "cad"),
     "csv-300k-cell": Kind(_csv_cell, "field"),
     "vti-1e15-points": Kind(_vti_huge, "field"),
+    "prom-garbage": Kind(_telemetry("metrics.prom", "DCGM_FI_DEV_POWER_USAGE{gpu=\"0\" 12 {{{\x00\n"), "telemetry"),
+    "csv-bad-rows": Kind(_telemetry("readings.csv", "ts,sensor,value,unit\n2026-11-24T00:00:00Z,a,1,W\n"
+                                                    "2026-11-24T00:00:00Z,b,warm,W\n"), "telemetry"),
+    "fifo-metrics": Kind(_fifo("metrics.prom"), "telemetry"),
+    "mockup-100k-deep": Kind(_mockup_deep, "telemetry"),
 }

@@ -1,19 +1,42 @@
-"""A real Redfish service for tests: sushy-tools' `sushy-static` serving a copy of a DMTF mockup
-on 127.0.0.1 (it reads the files again on every request, so a test edits a reading by editing
-the copied file), with chosen chassis serial numbers."""
+"""Real HTTP servers for the telemetry tests: sushy-static serving a DMTF Redfish mockup, and a
+tiny server that demands credentials (HTTP 401) for every request. Each runs as its own process
+on 127.0.0.1 and a free port; what it was asked is logged to a file the test may read."""
 
 from __future__ import annotations
 
 import contextlib
-import json
-import shutil
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Iterator
+
+SUSHY_STATIC = Path(sys.executable).with_name("sushy-static")
+
+AUTH_SERVER = r'''
+import sys
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+class Handler(BaseHTTPRequestHandler):
+    def do_GET(self):
+        sys.stdout.write("GET %s auth=%s\n" % (self.path, "yes" if self.headers.get("Authorization") else "no"))
+        sys.stdout.flush()
+        body = b'{"error": {"code": "Base.1.0.NoValidSession", "message": "authentication required"}}'
+        self.send_response(401)
+        self.send_header("WWW-Authenticate", 'Basic realm="redfish"')
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+HTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+'''
 
 
 def free_port() -> int:
@@ -22,32 +45,52 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _wait(url: str, proc: subprocess.Popen, seconds: float = 20.0) -> None:
+    until = time.monotonic() + seconds
+    while time.monotonic() < until:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server for {url} exited with {proc.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=1).close()
+            return
+        except urllib.error.HTTPError:
+            return                      # it answers (401 is an answer)
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer in {seconds} s")
+
+
 @contextlib.contextmanager
-def redfish_service(mockup: Path, copy: Path, serials: dict[str, str] | None = None) -> Iterator[str]:
-    """Serve a copy of `mockup` (at `copy`) and yield its service root URL. `serials`: resource
-    folder (e.g. 'Chassis/1U') → the SerialNumber written into its index.json."""
-    shutil.copytree(mockup, copy)
-    for folder, serial in (serials or {}).items():
-        index = copy / folder / "index.json"
-        doc = json.loads(index.read_text())
-        doc["SerialNumber"] = serial
-        index.write_text(json.dumps(doc, indent=4))
-    port = free_port()
-    exe = Path(sys.executable).with_name("sushy-static")
-    proc = subprocess.Popen([str(exe), "--mockup-files", str(copy), "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/redfish/v1"
+def _process(argv: list[str], url: str, log: Path) -> Iterator[str]:
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                urllib.request.urlopen(url, timeout=1).read()
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError(f"sushy-static did not start on port {port}") from None
-                time.sleep(0.1)
+        _wait(url, proc)
         yield url
     finally:
         proc.terminate()
-        proc.wait(10)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@contextlib.contextmanager
+def mockup_server(folder: Path, log: Path) -> Iterator[str]:
+    """sushy-static serving `folder` (a DMTF mockup: the service root's index.json in it); yields the root URL."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/redfish/v1"
+    with _process([str(SUSHY_STATIC), "-i", "127.0.0.1", "-p", str(port), "-m", str(folder)], url, log) as root:
+        yield root
+
+
+@contextlib.contextmanager
+def auth_server(folder: Path) -> Iterator[tuple[str, Path]]:
+    """A server answering 401 to everything; yields (root URL, its request log)."""
+    script, log = folder / "auth_server.py", folder / "auth_server.log"
+    script.write_text(AUTH_SERVER)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/redfish/v1"
+    with _process([sys.executable, str(script), str(port)], url, log):
+        yield url, log

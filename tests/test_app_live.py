@@ -22,7 +22,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
 from test_app import open_and_wait, window  # noqa: F401  (the window fixture)
-from tests.redfish_server import redfish_service
+from tests.live_support import redfish_service
 
 MOCKUP = "public-liquid-cooled-server"
 INTAKE = "Chassis/1U/Sensors/IntakeTemp/index.json"

@@ -31,6 +31,7 @@ import argparse
 import hashlib
 import os
 import resource
+import shutil
 import stat
 import subprocess
 import sys
@@ -79,6 +80,13 @@ def _argv(command: tuple[str, ...], source: Path, folder: Path, src: dict) -> li
         ("telemetry", "watch"): ["telemetry", "watch", design, "http://127.0.0.1:9/redfish/v1", "--every", "1s",
                                  "--for", "1s", "--timeout", "1"],
     }
+    if command[0] == "telemetry" and command[1] != "watch":   # the design, or a telemetry source, is the hostile one
+        if source.name.startswith("in.twin.db"):
+            readings = folder / "out-readings.csv"
+            readings.write_text("ts,sensor,value,unit\n2026-11-24T00:00:00Z,meter,1,kW\n")
+            return ["telemetry", command[1], design, str(readings)]
+        shutil.copy(src["pod"], f"{out}-design.twin.db")
+        return ["telemetry", command[1], f"{out}-design.twin.db", design]
     if command == ("export", "image") and source.suffix in (".csv", ".vti"):
         return ["export", "image", str(src["pod"]), "-o", f"{out}.png", "--size", "64x48", "--field", design]
     return table[command]
@@ -89,7 +97,7 @@ WRITES_DESIGN = {("notes", "add"), ("notes", "edit"), ("notes", "resolve"), ("no
 DESIGN_COMMANDS = [("info",), ("check",), ("view",), ("export", "image"), ("export", "cables"), ("export", "glb"),
                    ("export", "usd"), ("export", "report"), ("export", "csv"), ("notes", "add"), ("notes", "list"),
                    ("notes", "edit"), ("notes", "resolve"), ("notes", "delete"), ("notes", "bcf"),
-                   ("viewpoints", "list"), ("compare",)]
+                   ("viewpoints", "list"), ("compare",), ("telemetry", "import"), ("telemetry", "bindings")]
 
 
 @dataclass(frozen=True)
@@ -154,6 +162,12 @@ def _rows() -> list[Row]:
     rows += [Row(("telemetry", "watch"), kind, "error", names) for kind, names in (
         ("truncated-sqlite", ()), ("garbage-sqlite", ()), ("wrong-schema", ("meta",)), ("fifo-design", ()),
         ("trigger-on-notes", ("trigger",)))]
+    rows += [Row(("telemetry", "import"), "fifo-design", "error"), Row(("telemetry", "import"), "garbage-sqlite", "error"),
+             Row(("telemetry", "import"), "wrong-schema", "error", ("meta",)),
+             Row(("telemetry", "import"), "trigger-on-notes", "error", ("trigger",))]
+    for command in (("telemetry", "import"), ("telemetry", "bindings")):
+        rows += [Row(command, "prom-garbage", "error"), Row(command, "csv-bad-rows", "error", ("line 3",)),
+                 Row(command, "fifo-metrics", "error"), Row(command, "mockup-100k-deep", "error", ("nested",))]
     return rows
 
 

@@ -172,7 +172,7 @@ def test_findings_from_a_served_cdu_name_their_source_uris(hall_db: Path, tmp_pa
     """A CDU mockup served over HTTP, bound to A-CDU1 by serial: a leak detector set to Critical,
     the secondary supply 3 K over A-loop1's design and the mockup's own (small) flow each give
     a finding naming the sensor's URI on that service."""
-    from tests.redfish_server import redfish_service
+    from tests.live_support import redfish_service
     from twin.importers.telemetry import import_sources
 
     (serial,), = sqlite3.connect(hall_db).execute("SELECT serial FROM parts WHERE name = 'A-CDU1'").fetchall()

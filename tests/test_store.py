@@ -95,9 +95,9 @@ def test_meta_schema_version(pod_db: Path) -> None:
 
 def test_review_tables_created_empty(pod_db: Path) -> None:
     with _connect(pod_db) as conn:
-        for table in ("reviews", "notes", "viewpoints"):
+        for table in ("reviews", "notes", "viewpoints", "telemetry_imports"):
             assert conn.execute(f"select count(*) from {table}").fetchone()[0] == 0
-    assert set(REQUIRED_TABLES) == set(TABLES) - {"reviews", "notes", "viewpoints"}
+    assert set(REQUIRED_TABLES) == set(TABLES) - {"reviews", "notes", "viewpoints", "telemetry_imports"}
 
 
 @pytest.mark.parametrize("fixture", ["pod_db", "hall_db", "hall2000_db"])

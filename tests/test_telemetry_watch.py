@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.redfish_server import free_port, redfish_service
+from tests.live_support import free_port, redfish_service
 
 from twin.live_poll import parse_duration
 

@@ -68,9 +68,25 @@ def _import(args: argparse.Namespace) -> int:
     from twin.importers.telemetry import import_sources
 
     reports = import_sources(Path(args.file), args.sources, **_args(args))
-    lines = [f"{r.source} ({r.kind}): {r.sensors_added:,} new sensors, {r.readings_added:,} readings added; "
-             f"{len(r.bound):,} bound, {len(r.unbound):,} unbound" for r in reports if r.ok]
+    lines: list[str] = []
+    for r in reports:
+        if r.ok:
+            lines.append(f"{r.source} ({r.kind}): {r.sensors_added:,} new sensors, {r.readings_added:,} readings "
+                         f"added; {len(r.bound):,} bound, {len(r.unbound):,} unbound")
+            lines += _notes(r.notes, NOTES_SHOWN)
     return _finish(reports, args.json, lines)
+
+
+#: notes listed under a source by `telemetry import` before the rest are counted (`bindings` lists all)
+NOTES_SHOWN = 10
+
+
+def _notes(notes: list[str], most: int | None = None) -> list[str]:
+    shown = notes if most is None else notes[:most]
+    out = [f"  note: {n}" for n in shown]
+    if len(notes) > len(shown):
+        out.append(f"  note: {len(notes) - len(shown):,} more (twin telemetry bindings lists them all)")
+    return out
 
 
 def _bindings(args: argparse.Namespace) -> int:
@@ -84,4 +100,5 @@ def _bindings(args: argparse.Namespace) -> int:
         lines.append(f"{r.source} ({r.kind}): {len(r.bound):,} bound, {len(r.unbound):,} unbound")
         lines += [f"  bound    {s} -> {t}" for s, t in r.bound]
         lines += [f"  unbound  {s}: {why}" for s, why in r.unbound]
+        lines += _notes(r.notes)
     return _finish(reports, args.json, lines)

@@ -66,7 +66,32 @@ def _resolve(design_path: Path, source: str, index: DesignIndex, entries: list[M
                          target.loop_id if target else None, kind,
                          f"{target.name}/{obs.name}" if target else _unbound_name(obs)))
     report.unbound += [(r.uri, f"not imported: {r.reason}") for r in harvest.refused]
+    report.notes += _power_levels(index, harvest.source, rows)
     return report, harvest, rows
+
+
+def _power_levels(index: DesignIndex, source: str, rows: list[SensorRow]) -> list[str]:
+    """A note per rack that would have power sensors both on the rack and on parts in it.
+
+    The analyses take a rack's measured power as the sum of its power sensors (A/B feeds), so
+    a rack meter and the trays' own meters together count the trays twice."""
+    levels: dict[int, dict[str, str]] = {}
+
+    def level(rack: int, part: int | None) -> str:
+        frame = index.frames.get(rack)
+        return "rack" if part is None or (frame is not None and part == frame[0]) else "part"
+
+    new = {(source, row.source_uri) for row in rows}
+    for rack, part, name, src, uri in index.power_sensors:
+        if (src, uri) not in new:
+            levels.setdefault(rack, {}).setdefault(level(rack, part), str(name))
+    for row in rows:
+        if row.kind == "power" and row.rack_id is not None:
+            levels.setdefault(row.rack_id, {}).setdefault(level(row.rack_id, row.part_id), row.name)
+    return [f"rack {index.rack_names.get(rack, rack)} has power sensors on the rack ({names['rack']}) and on "
+            f"parts in it ({names['part']}): its measured power is their sum, so the parts count twice; map one "
+            "level to another quantity (docs/telemetry.md)"
+            for rack, names in sorted(levels.items()) if len(names) == 2]
 
 
 def _unbound_name(obs: Observed) -> str:

@@ -21,6 +21,7 @@ loop the CDU drives. What binds nothing is still imported, unbound, with the rea
 
 from __future__ import annotations
 
+import sqlite3
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +29,8 @@ from typing import Any
 
 from twin.errors import TwinError
 from twin.importers.telemetry.model import Observed
-from twin.store.connect import connect_readonly
+from twin.store.connect import overran
+from twin.store.reader import open_database
 
 MAP_KEYS = {"uri", "labels", "metric", "sensor", "part", "rack", "loop", "quantity"}
 
@@ -60,15 +62,21 @@ class DesignIndex:
     """The parts, racks and loops of a design, read once, for binding."""
 
     def __init__(self, design_path: Path):
-        conn = connect_readonly(design_path)
+        db = open_database(design_path)          # refuses what is not a twin design, naming the file
+        conn = db.conn
         try:
             self.parts = conn.execute(
                 "SELECT p.id, p.name, p.serial, p.rack_id, p.u_position, COALESCE(t.u_height, 0), t.kind, "
                 "p.cooling_loop_id FROM parts p LEFT JOIN part_types t ON t.id = p.part_type_id ORDER BY p.id").fetchall()
             self.racks = conn.execute("SELECT id, name, row FROM racks ORDER BY id").fetchall()
             self.loops = conn.execute("SELECT id, name FROM cooling_loops ORDER BY id").fetchall()
-        except Exception as exc:
-            raise TwinError(design_path, f"cannot read its parts, racks and loops ({exc})") from None
+            self.power_sensors = conn.execute("SELECT rack_id, part_id, name, source, source_uri FROM sensors "
+                                              "WHERE kind = 'power' AND rack_id IS NOT NULL").fetchall() \
+                if "source_uri" in {r[1] for r in conn.execute("PRAGMA table_info(sensors)")} else \
+                [(*r, None, None) for r in conn.execute("SELECT rack_id, part_id, name FROM sensors "
+                                                        "WHERE kind = 'power' AND rack_id IS NOT NULL")]
+        except sqlite3.Error as exc:
+            raise TwinError(design_path, f"cannot read its parts, racks and loops ({overran(conn, exc) or exc})") from None
         finally:
             conn.close()
         self.by_serial: dict[str, list[tuple[Any, ...]]] = {}
@@ -189,11 +197,17 @@ def bind(obs: Observed, index: DesignIndex, entries: list[MapEntry]) -> tuple[Ta
         if target is not None:
             return target, kind, ""
         reasons.append(why)
+    missing = []
     for serial in obs.serial_keys or ((obs.serial,) if obs.serial else ()):
         rows = index.by_serial.get(serial.strip().lower(), [])
         if len(rows) == 1:
             return index.part_target(rows[0], f"by serial {serial}"), kind, ""
-        reasons.append(f"serial {serial} is on {len(rows)} parts" if rows else f"serial {serial} is no part's")
+        if rows:
+            reasons.append(f"serial {serial} is on {len(rows)} parts")
+        else:
+            missing.append(serial)
+    if missing:
+        reasons.insert(0, f"serial {' or '.join(missing)} is no part's")
     if not obs.serial_keys and not obs.serial:
         reasons.append("no serial number")
     place = obs.placement

@@ -1,7 +1,8 @@
 """Crawl a Redfish service (live or a mockup folder) for every reading it reports.
 
 From the service root it follows `@odata.id` links through Chassis, ThermalEquipment (CDUs)
-and PowerEquipment (power shelves, busways, PDUs), and within them Sensors, ThermalSubsystem,
+and PowerEquipment (power shelves, busways, PDUs) (and Systems, for processors' and memory's
+EnvironmentMetrics), and within them Sensors, ThermalSubsystem,
 PowerSubsystem, EnvironmentMetrics, coolant connectors and LeakDetection; the deprecated
 `Thermal` and `Power` resources are read only where a chassis lacks `ThermalSubsystem` /
 `PowerSubsystem`. What it reads:
@@ -35,18 +36,23 @@ from twin.importers.telemetry.units import STATE, convert
 from twin.store.telemetry import TS_FORMAT, canonical_ts
 
 MAX_RESOURCES = 5000
-#: top-level collections that hold equipment with readings
-FOLLOW_TOP = ("Chassis", "ThermalEquipment", "PowerEquipment")
+#: top-level collections that hold equipment with readings (Systems: processors' and memory's
+#: EnvironmentMetrics, which may name sensors the chassis's Sensors collection leaves out)
+FOLLOW_TOP = ("Chassis", "ThermalEquipment", "PowerEquipment", "Systems")
 #: keys never followed: relations, actions, vendor extensions, and subtrees without readings
 SKIP_KEYS = frozenset({"Links", "Actions", "Oem", "@Redfish.Settings", "@Redfish.ActionInfo", "RelatedItem",
                        "OriginOfCondition", "TrustedComponents", "Certificates", "LogServices", "Controls",
                        "Assembly", "Drives", "NetworkAdapters", "PCIeDevices", "PCIeSlots", "MediaControllers",
-                       "Memory", "MemoryDomains", "CableInterfaces", "FabricAdapters"})
-EQUIPMENT_TYPES = ("Chassis", "CoolingUnit", "PowerDistribution", "PowerSupply", "Battery")
+                       "MemoryDomains", "CableInterfaces", "FabricAdapters", "SecureBoot", "Bios",
+                       "EthernetInterfaces", "NetworkInterfaces", "USBControllers", "VirtualMedia", "SimpleStorage",
+                       "Storage", "SerialInterfaces", "HostPostCode", "AccelerationFunctions", "BootOptions",
+                       "SecureBootDatabases", "Settings"})
+EQUIPMENT_TYPES = ("Chassis", "CoolingUnit", "PowerDistribution", "PowerSupply", "Battery", "ComputerSystem")
 LEAK_STATES = {"OK": 0.0, "Warning": 1.0, "Critical": 2.0}
 #: unit implied by an excerpt's property name (longest suffix first)
-SUFFIX_UNITS = (("LitersPerMinute", "L/min"), ("Celsius", "Cel"), ("Percent", "%"), ("Watts", "W"), ("kWh", "kW.h"),
-                ("kW", "kW"), ("kPa", "kPa"), ("Volts", "V"), ("Amps", "A"), ("RPM", "RPM"), ("Hz", "Hz"))
+SUFFIX_UNITS = (("LitersPerMinute", "L/min"), ("Celsius", "Cel"), ("Percent", "%"), ("WattHours", "W.h"),
+                ("Watts", "W"), ("kWh", "kW.h"), ("kW", "kW"), ("kPa", "kPa"), ("Volts", "V"), ("Voltages", "V"),
+                ("Amps", "A"), ("Currents", "A"), ("RPM", "RPM"), ("Hz", "Hz"))
 #: the unit the Sensor schema fixes for each ReadingType, used where a sensor leaves ReadingUnits out
 TYPE_UNITS = {"Temperature": "Cel", "Voltage": "V", "Current": "A", "Power": "W", "EnergykWh": "kW.h",
               "EnergyJoules": "J", "EnergyWh": "W.h", "Frequency": "Hz", "PressurekPa": "kPa", "PressurePa": "Pa",
@@ -163,7 +169,7 @@ def _extract(resources: dict[str, dict[str, Any]], harvest: Harvest, now: str) -
         if kind in ("Sensor", "LeakDetector"):
             continue
         for pointer, key, excerpt in _excerpts(resource):
-            role = _role(uri, resource, pointer, key)
+            role = _role(uri, resource, pointer, key, resources)
             source = excerpt.get("DataSourceUri")
             if isinstance(source, str) and _norm(source) in resources:
                 if role:
@@ -200,11 +206,13 @@ def _excerpts(resource: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]
     return sorted(out, key=lambda e: e[0])
 
 
-def _role(uri: str, resource: dict[str, Any], pointer: str, key: str) -> str:
+def _role(uri: str, resource: dict[str, Any], pointer: str, key: str, resources: dict[str, dict[str, Any]]) -> str:
     """What an excerpt means for the design, where twin can tell (module docstring); '' otherwise."""
     kind = _type(resource)
     if kind == "EnvironmentMetrics" and pointer == "/PowerWatts":
-        return "power"
+        # the whole draw only of a chassis, CDU or power unit; a processor's or DIMM's is a component's
+        parent = _type(resources.get(uri.rsplit("/", 1)[0], {}))
+        return "power" if parent in ("Chassis", "CoolingUnit", "PowerDistribution") else ""
     if kind == "ThermalMetrics" and pointer.startswith("/TemperatureSummaryCelsius/"):
         return {"Intake": "inlet_temp", "Exhaust": "outlet_temp"}.get(key, "")
     if kind == "CoolantConnector" and "/SecondaryCoolantConnectors/" in uri + "/":
@@ -235,16 +243,18 @@ def _default_kind(reading_type: str, context: str, unit: str) -> str:
 
 
 def _owned(uri: str, owners: list[str], resources: dict[str, dict[str, Any]], obs: Observed) -> None:
-    """Fill the owner, serial and placement of `obs` from the equipment it sits under (nearest first)."""
+    """Fill the owner, serials and placement of `obs` from the equipment it sits under (nearest first):
+    binding tries each serial in turn, so a battery's own serial that is no part's falls back to its
+    chassis's."""
     for owner in owners:
         if uri == owner or uri.startswith(owner + "/") or uri.startswith(owner + "#"):
             res = resources[owner]
             if not obs.owner_uri:
                 obs.owner_uri = owner
             serial = res.get("SerialNumber")
-            if not obs.serial and isinstance(serial, str) and serial.strip():
-                obs.serial = serial.strip()
-                obs.serial_keys = (obs.serial,)
+            if isinstance(serial, str) and serial.strip() and serial.strip() not in obs.serial_keys:
+                obs.serial = obs.serial or serial.strip()
+                obs.serial_keys += (serial.strip(),)     # nearest first: a battery's, then its chassis's
             location = res.get("Location")
             place = location.get("Placement") if isinstance(location, dict) else None
             if obs.placement is None and isinstance(place, dict) and (place.get("Rack") or place.get("Row")):

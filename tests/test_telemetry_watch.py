@@ -100,3 +100,21 @@ def test_bad_durations_are_one_line(hall_db: Path, every: str, message: str) -> 
     out = watch(str(hall_db), "http://127.0.0.1:9/redfish/v1", f"--every={every}", "--for", "1s")
     assert out.returncode == 2 and "Traceback" not in out.stderr
     assert out.stderr.strip().splitlines()[-1].startswith("twin: error: --every: ") and message in out.stderr
+
+
+def test_watch_binds_by_the_map_and_refuses_a_bad_one(tmp_path: Path, shared_data: Path, hall_db: Path) -> None:
+    db = tmp_path / "watch.twin.db"
+    shutil.copy(hall_db, db)
+    bindings = tmp_path / "map.toml"
+    bindings.write_text('[[bind]]\nuri = "/redfish/v1/Chassis/CDU/Sensors/SecondaryFlow"\nloop = "A-loop1"\n'
+                        'quantity = "flow"\n')
+    with redfish_service(shared_data / "redfish" / "public-cooling-unit", tmp_path / "mockup") as url:
+        out = watch(str(db), url, "--every", "1s", "--for", "1s", "--map", str(bindings))
+        assert out.returncode == 0 and POLL.match(out.stdout), out.stderr
+        rows = sql(db, "select l.name, s.kind from sensors s join cooling_loops l on l.id = s.cooling_loop_id "
+                       "where s.source = ? and s.source_uri = ?", [url, "/redfish/v1/Chassis/CDU/Sensors/SecondaryFlow"])
+        assert rows == [("A-loop1", "flow")]
+        bindings.write_text("[[bind]]\nuri = 3\n")
+        bad = watch(str(db), url, "--every", "1s", "--for", "1s", "--map", str(bindings))
+    assert bad.returncode == 1 and "Traceback" not in bad.stderr
+    assert bad.stderr.strip().splitlines()[-1].startswith(f"twin: error: {bindings}")

@@ -143,8 +143,8 @@ def poll_once(design: str | Path, sources: Sequence[str], *, bindings_map: str |
     from twin.importers.telemetry import import_sources
 
     at = now_ts()
-    reports = import_sources(Path(design), list(sources), bindings_map=bindings_map, ca_bundle=ca_bundle,
-                             timeout_s=timeout_s)
+    reports = import_sources(Path(design), list(sources), bindings_map=Path(bindings_map) if bindings_map else None,
+                             ca_bundle=str(ca_bundle) if ca_bundle else None, timeout_s=timeout_s)
     lines = tuple(SourceLine(str(r.source), bool(r.ok), str(r.error or ""), int(r.readings_added or 0),
                              _count(r.bound), _count(r.unbound), int(getattr(r, "sensors_added", 0) or 0))
                   for r in reports)

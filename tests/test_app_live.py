@@ -136,3 +136,22 @@ def test_a_reading_changed_on_the_server_shows_within_one_poll(qtbot, window, ha
     assert url in settings_text and "never-stored-pw" not in settings_text and "operator" not in settings_text
     window.live.shutdown()
     assert window.errors == []
+
+
+@pytest.mark.parametrize("source,every,named", [
+    ("http://operator:secret@127.0.0.1:9/redfish/v1", "30s", "User and Password"),
+    ("http://127.0.0.1:9/redfish/v1", "often", "Poll every"),
+    ("", "30s", "Sources")])
+def test_the_dialog_refuses_bad_input_in_one_message(qtbot, window, pod_db, tmp_path, source, every,  # noqa: F811
+                                                     named):
+    open_and_wait(qtbot, window, pod_db)
+    window.live.connect_action.trigger()
+    dialog = window.live.dialog
+    qtbot.waitExposed(dialog)
+    dialog.sources.setPlainText(source)
+    dialog.every.setText(every)
+    qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+    assert not window.live.connected
+    assert len(window.errors) == 1 and named in window.errors[0][1], window.errors
+    window.settings.sync()
+    assert "secret" not in (tmp_path / "settings.ini").read_text()

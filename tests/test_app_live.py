@@ -74,6 +74,8 @@ def test_a_reading_changed_on_the_server_shows_within_one_poll(qtbot, window, ha
     shutil.copy(hall_db, db)
     open_and_wait(qtbot, window, db)
     window.overlays.choose("thermal")
+    window.viewport.set_view("front")
+    pose_before = window.scene.camera.camera_pose()
     sensors_before = len(window.design.sensors)
 
     # File → Connect telemetry…, filled in and accepted as a user would
@@ -92,7 +94,8 @@ def test_a_reading_changed_on_the_server_shows_within_one_poll(qtbot, window, ha
 
     qtbot.waitUntil(lambda: window.live.reports >= 1 and not window.loading and window.design is not None
                     and len(window.design.sensors) == in_file() > sensors_before, timeout=60000)
-    assert window.view.overlay_name == "thermal"            # the overlay shown before the reopen is back
+    assert window.view.overlay_name == "thermal"            # the overlay and camera before the reopen are back
+    assert np.allclose(window.scene.camera.camera_pose().position, pose_before.position)
     bound = sql(db, "select count(*) from sensors s join parts p on p.id = s.part_id where p.name = ? and "
                     "s.source = ?", [tray_name, url])[0][0]
     assert bound > 0

@@ -94,7 +94,7 @@ class LiveMode:
         self.disconnect_action.triggered.connect(lambda _c=False: self.disconnect())
         self.disconnect_action.setEnabled(False)
         self.dialog = None
-        self._keep: tuple[str, dict[str, Any]] | None = None     # the overlay shown before a reopen
+        self._keep: dict[str, Any] | None = None        # overlay, camera and selection before a reopen
 
     @property
     def connected(self) -> bool:
@@ -190,25 +190,34 @@ class LiveMode:
         if report.sensors != len(w.design.sensors):
             w.statusBar().showMessage(f"live: the file now holds {report.sensors:,} sensors; reopening the design",
                                       8000)
-            self._keep = (w.view.overlay_name, dict(w.view.overlay_options))
+            self._keep = {"overlay": w.view.overlay_name, "options": dict(w.view.overlay_options),
+                          "camera": w.scene.camera.camera_pose() if w.scene is not None else None,
+                          "selection": list(w.selection)}
             w.open_file(w.design.source)          # the sensors are part of the loaded design
             return
         self.follow()
 
     def installed(self) -> None:
-        """A design was installed in the window: a reopen of the polled design gets its overlay
-        back; another design ends the connection (its file is not polled into)."""
+        """A design was installed in the window: a reopen of the polled design gets its overlay,
+        camera and selection back (the parts are the same rows); another design ends the
+        connection (its file is not polled into)."""
         w, keep, self._keep = self.window, self._keep, None
         if self.poller is None or w.design is None:
             return
         if Path(w.design.source) != self.poller.watch.design:
             self.disconnect()
             return
-        if keep is not None and keep[0] != "none":
+        if keep is None:
+            return
+        if keep["overlay"] != "none":
             try:
-                w.view.set_overlay(w.session.overlay(keep[0], **keep[1]), keep[1])
+                w.view.set_overlay(w.session.overlay(keep["overlay"], **keep["options"]), keep["options"])
             except ValueError:                   # no longer available on the new sensors: plain colours
-                log.info("overlay %s not available after the reopen", keep[0])
+                log.info("overlay %s not available after the reopen", keep["overlay"])
+        if keep["camera"] is not None and w.scene is not None:
+            w.scene.camera.set_camera_pose(keep["camera"])
+        if keep["selection"]:
+            w.select_parts(keep["selection"])
 
     def follow(self) -> None:
         """Readings were added to the open design: the session forgets what it read, History

@@ -119,9 +119,14 @@ class PollReport:
                 error = s.error.removeprefix(f"{s.source}: ")
                 parts.append(f"{s.source}: FAILED {error}")
         stale = f"stale {len(self.stale)}"
-        if self.stale:
-            worst = max(self.stale, key=lambda item: item[1])
-            stale += f" (oldest {worst[0]}: {age_words(worst[1])})"
+        silent = sum(1 for _name, age in self.stale if age == float("inf"))
+        aged = [item for item in self.stale if item[1] != float("inf")]
+        notes = [f"{silent} never read"] if silent else []
+        if aged:
+            worst = max(aged, key=lambda item: item[1])
+            notes.append(f"oldest {worst[0]}: {age_words(worst[1])}")
+        if notes:
+            stale += f" ({'; '.join(notes)})"
         return f"{self.at}  " + " | ".join(parts) + f" · {stale}"
 
 

@@ -62,12 +62,18 @@ def good_ts(column: str = "ts") -> str:
     return f"({column} glob '{TS_GLOB}' and strftime('{TS_FORMAT}', {column}) = {column})"
 
 
+#: Each stored timestamp once, with its count, from the ts index alone; `materialized` so the
+#: test of each timestamp (`good_ts`) runs once per timestamp, not once per reading: SQLite
+#: moves a HAVING or outer WHERE on the grouped column into the scan (hall-2000: 0.9 s → 0.05 s).
+TS_GROUPS = "with g as materialized (select ts, count(*) as n from readings group by ts)"
+
+
 def reading_times(path: str | Path) -> list[str]:
     """Distinct reading timestamps in the file, oldest first (empty when there are none);
     timestamps that are not real times in the stored form are left out (see `damaged_readings`)."""
     db = open_database(path)
     try:
-        return [r[0] for r in db.execute(f"select ts from readings group by ts having {good_ts()} order by ts")]
+        return [r[0] for r in db.execute(f"{TS_GROUPS} select ts from g where {good_ts()} order by ts")]
     finally:
         db.conn.close()
 
@@ -77,8 +83,11 @@ def damaged_readings(path: str | Path, most: int = 20) -> list[str]:
     file, the text, how many readings carry it and one sensor id: the readings left out."""
     db = open_database(path)
     try:
-        rows = db.execute(f"select ts, count(*), min(sensor_id) from readings group by ts "
-                          f"having ts is null or not {good_ts()} order by ts limit ?", [most]).fetchall()
+        # the timestamps and their counts from the ts index alone; a sensor id for each bad one
+        bad = db.execute(f"{TS_GROUPS} select ts, n from g where ts is null or not {good_ts()} order by ts limit ?",
+                         [most]).fetchall()
+        rows = [(ts, count, db.execute("select min(sensor_id) from readings where ts is ?", [ts]).fetchone()[0])
+                for ts, count in bad]
     finally:
         db.conn.close()
     for ts, count, sensor in rows:

@@ -144,6 +144,15 @@ class ReviewSession:
         """Each analysis → None when it runs on this design, else why not."""
         return registry.analysis_availability(self.design)
 
+    def loading(self) -> list[str]:
+        """Available analyses whose input is still being read: those that need the design's cables
+        while a viewer reads them after its first frame (empty once they are read, and always for
+        a design loaded whole). `result` would wait for the read; the Findings panel does not."""
+        from twin.model.deferred import waiting
+        if not waiting(self.design.cables):
+            return []
+        return [a.name for a in registry.analyses() if a.needs_cables and a.available(self.design) is None]
+
     def result(self, name: str, at: str | None = None) -> AnalysisResult:
         """One analysis's result at `at` (default: the session's moment), computed once."""
         analysis = registry.get_analysis(name)

@@ -271,7 +271,7 @@ def _available(design: Design) -> str | None:
 
 
 CABLING = register_analysis(Analysis(
-    "cabling", "Cabling", _available, run_cabling, settings=SETTINGS,
+    "cabling", "Cabling", _available, run_cabling, settings=SETTINGS, needs_cables=True,
     description="routed lengths against catalog length and reach, connectors, required ports, tray fill"))
 
 

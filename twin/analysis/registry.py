@@ -74,7 +74,9 @@ class Analysis:
     slider. `settings`: default values of the settings `run` accepts (e.g. an ASHRAE class).
     `report(design, result)`: the lines `twin check` prints for it (default: a summary line and
     the findings). `part_rows(design, result, part)`: (field, value) rows the properties panel
-    shows for one part under the analysis's label (default: none)."""
+    shows for one part under the analysis's label (default: none). `needs_cables`: its run reads
+    the cable columns, which a viewer reads after its first frame (`twin.model.deferred`): until
+    they arrive the Findings panel lists it as loading rather than wait for them."""
 
     name: str
     label: str
@@ -85,6 +87,7 @@ class Analysis:
     description: str = ""
     report: ReportFn | None = None
     part_rows: PartRowsFn | None = None
+    needs_cables: bool = False          # reads cable columns: waits for them where a viewer reads them late
 
 
 @dataclass(frozen=True)

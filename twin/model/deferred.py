@@ -65,5 +65,6 @@ class DeferredColumns(Columns):
 
 
 def waiting(columns: Columns) -> bool:
-    """True while `columns` is a deferred table not read yet (reading it now would block)."""
-    return isinstance(columns, DeferredColumns) and not columns.ready
+    """True while `columns` is a deferred table not read yet (reading it now would block); False
+    once read, and after a read that failed (asking again raises its error at once)."""
+    return isinstance(columns, DeferredColumns) and not columns.ready and columns.__dict__["_error"] is None

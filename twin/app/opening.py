@@ -125,6 +125,7 @@ class DesignOpener:
         if design is not self.window.design:
             return
         self.window.findings.refresh()
+        self.window.review.compare.cables_read(design)
         if len(design.warnings) > getattr(self, "_warned", 0):       # cable rows the file could not use
             self.window.warnings_action.setEnabled(True)
 
@@ -133,6 +134,7 @@ class DesignOpener:
         if design is not self.window.design:
             return
         self.window.findings.refresh()              # the checks that need cables report the error there
+        self.window.review.compare.cables_failed(design)
         self.window.statusBar().showMessage(f"Could not read the cables of {Path(design.source).name}")
         self.window.report_error("Cannot read cables", message)
 

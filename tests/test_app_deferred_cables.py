@@ -19,14 +19,14 @@ def held_back(win) -> list:
     """Hold the window's cable reads until released: returns the designs it was asked to read."""
     asked: list = []
     reader = win.opening.cable_reader
-    reader.read = asked.append          # an instance attribute: `release` calls the real method
+    reader.read = lambda design, session=None: asked.append((design, session))   # `release` calls the real one
     return asked
 
 
-def release(win, design) -> None:
+def release(win, asked) -> None:
     reader = win.opening.cable_reader
     del reader.read
-    reader.read(design)
+    reader.read(*asked[0])
 
 
 def test_findings_say_cabling_is_loading_until_the_cables_arrive(qtbot, window, hall_db):  # noqa: F811
@@ -34,17 +34,18 @@ def test_findings_say_cabling_is_loading_until_the_cables_arrive(qtbot, window, 
     window.open_file(hall_db)
     qtbot.waitUntil(lambda: bool(asked), timeout=LOAD_TIMEOUT_MS)
     design = window.design
-    assert window.scene is not None and asked == [design] and waiting(design.cables)
+    assert window.scene is not None and [a[0] for a in asked] == [design] and waiting(design.cables)
     assert window.loading                               # not whole yet
     summary = window.findings.summary.text()
     assert "cabling: loading…" in summary
     listed = {f.analysis for f in window.findings.all_findings}
     assert "cabling" not in listed and listed          # the others are listed already
-    release(window, design)
+    release(window, asked)
     qtbot.waitUntil(lambda: not window.loading, timeout=LOAD_TIMEOUT_MS)
     assert "loading" not in window.findings.summary.text()
     want = ReviewSession(load_design(hall_db)).findings()        # an eager load, its own session
     assert findings_to_dicts(window.findings.all_findings) == findings_to_dicts(want)
+    assert window.session.run_counts.get("cabling", 0) == 0      # run in the cable worker, kept by the session
     assert not window.errors
 
 

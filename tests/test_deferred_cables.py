@@ -135,3 +135,15 @@ def test_a_deferred_table_is_read_once_however_many_threads_ask():
     for t in threads:
         t.join(5)
     assert calls == [1] and seen == [4.0] * 4 and "x" in columns and list(columns) == ["id", "x"]
+
+
+def test_a_session_adopts_a_result_run_elsewhere_only_with_its_own_settings(hall_db):
+    design = load_design(hall_db, defer_cables=True)
+    worker = ReviewSession(design)
+    result = worker.result("cabling")
+    mine = ReviewSession(design)
+    assert not mine.adopt("cabling", result, {**worker.settings("cabling"), "no-such-setting": 1})
+    assert mine.adopt("cabling", result, worker.settings("cabling"))
+    assert mine.result("cabling") is result and mine.run_counts.get("cabling", 0) == 0
+    thermal = worker.result("thermal")                     # reads readings: a moment to match, never adopted
+    assert not ReviewSession(design).adopt("thermal", thermal, worker.settings("thermal"))

@@ -173,6 +173,18 @@ class ReviewSession:
             return result
         return self._results.get(key, run)
 
+    def adopt(self, name: str, result: AnalysisResult, settings: Mapping[str, Any]) -> bool:
+        """Keep `result`, computed for this design by another session (a viewer's worker, once the
+        cables arrive), as this session's result of `name`, if it ran with this session's
+        settings and reads no readings (no moment to match). False when not kept."""
+        analysis = registry.get_analysis(name)
+        mine = self.settings(name)
+        if analysis.uses_readings or dict(settings) != dict(mine) or result.analysis != name:
+            return False
+        key = (name, None, tuple(sorted((k, repr(v)) for k, v in mine.items())))
+        self._results.get(key, lambda: result)
+        return True
+
     def cache_sizes(self) -> dict[str, int]:
         """How many results, snapshots and sensor histories the session holds now (each bounded)."""
         return {"results": len(self._results), "snapshots": len(self._snapshots), "histories": len(self._histories)}

@@ -145,26 +145,39 @@ class DesignLoader(QObject):
 
 
 class _CableSignals(QObject):
-    ready = Signal(object)                  # Design
+    ready = Signal(object, object)          # Design, {analysis: (settings, result)} run in the worker
     failed = Signal(object, str)            # Design, message
 
 
 class _CableJob(QRunnable):
-    def __init__(self, design, signals: _CableSignals):
+    def __init__(self, design, settings: dict, signals: _CableSignals):
         super().__init__()
         self.setAutoDelete(False)
-        self.design, self.signals = design, signals
+        self.design, self.settings, self.signals = design, settings, signals
+        self.results: dict = {}
 
     def run(self) -> None:
         try:
             self.design.cables.load()
+            self.run_checks()
         except TwinError as exc:
             self.signals.failed.emit(self.design, str(exc))
         except Exception as exc:            # a bug or an odd file: still a message, not a crash
             self.signals.failed.emit(self.design, f"{self.design.source}: cannot read the cables "
                                                   f"({type(exc).__name__}: {exc})")
         else:
-            self.signals.ready.emit(self.design)
+            self.signals.ready.emit(self.design, self.results)
+
+    def run_checks(self) -> None:
+        """The checks that waited for the cables, run here on a session of their own (the window's
+        is the UI thread's): on the campus the cabling check is seconds of routing the UI would
+        otherwise spend. One that fails is left for the window to run and report."""
+        session = ReviewSession(self.design, settings=self.settings)
+        for name, settings in self.settings.items():
+            try:
+                self.results[name] = (settings, session.result(name))
+            except Exception:               # the window runs it again and shows why
+                pass
 
 
 class CableReader(QObject):
@@ -175,7 +188,7 @@ class CableReader(QObject):
     receiver compares designs. A design whose cables are already read is ready at once.
     """
 
-    ready = Signal(object)
+    ready = Signal(object, object)          # Design, {analysis: (settings, result)}
     failed = Signal(object, str)
 
     def __init__(self, parent: QObject | None = None):
@@ -197,13 +210,16 @@ class CableReader(QObject):
         """True while a read is asked for and its answer has not been delivered."""
         return bool(self._jobs) or self._asked
 
-    def read(self, design) -> None:
+    def read(self, design, session: ReviewSession | None = None) -> None:
+        """Read `design`'s cables, then run the checks `session` lists as waiting for them (with
+        its settings) in the worker; `ready` carries their results for `ReviewSession.adopt`."""
         from twin.model.deferred import waiting
         self._asked = False
         if not waiting(design.cables):
-            self.ready.emit(design)
+            self.ready.emit(design, {})
             return
-        job = _CableJob(design, self._signals)
+        settings = {name: dict(session.settings(name)) for name in session.loading()} if session is not None else {}
+        job = _CableJob(design, settings, self._signals)
         self._jobs[id(design)] = job
         self.pool.start(job)
 
@@ -211,9 +227,9 @@ class CableReader(QObject):
         """Block until the read is done (for shutdown and tests)."""
         return self.pool.waitForDone(msecs)
 
-    def _done(self, design) -> None:
+    def _done(self, design, results) -> None:
         self._jobs.pop(id(design), None)
-        self.ready.emit(design)
+        self.ready.emit(design, results)
 
     def _failed(self, design, message: str) -> None:
         self._jobs.pop(id(design), None)

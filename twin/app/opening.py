@@ -118,12 +118,15 @@ class DesignOpener:
         self.window.statusBar().showMessage(f"Opened {Path(path).name}{note}", 8000)
         self._warned = len(design.warnings)
         self.cable_reader.expect()
-        QTimer.singleShot(0, lambda: self.cable_reader.read(design))     # after the first frame is shown
+        QTimer.singleShot(0, lambda: self.cable_reader.read(design, session))     # after the first frame is shown
 
-    def on_cables_read(self, design: Design) -> None:
-        """The cables arrived: the checks that waited for them run now (on the design still shown)."""
+    def on_cables_read(self, design: Design, results: dict) -> None:
+        """The cables arrived with the checks that waited for them, run in the worker: the window's
+        session keeps those results (where its settings are still theirs) and the panels refresh."""
         if design is not self.window.design:
             return
+        for name, (settings, result) in results.items():
+            self.window.session.adopt(name, result, settings)
         self.window.findings.refresh()
         self.window.review.compare.cables_read(design)
         if len(design.warnings) > getattr(self, "_warned", 0):       # cable rows the file could not use

@@ -518,7 +518,7 @@ class _Loader:
         return dict(id=ids, kind=block[:, 1].astype(np.int32), rate_gbps=np.nan_to_num(block[:, 2]),
                     length_m=np.nan_to_num(block[:, 3]), a_part=a_part, b_part=b_part,
                     a_offset=np.nan_to_num(block[:, 5:8]), b_offset=np.nan_to_num(block[:, 9:12]),
-                    routed_m=block[:, 14], a_port_kind=np.nan_to_num(block[:, 15], nan=-1).astype(np.int32),
+                    routed_m=block[:, 14].copy(), a_port_kind=np.nan_to_num(block[:, 15], nan=-1).astype(np.int32),
                     b_port_kind=np.nan_to_num(block[:, 16], nan=-1).astype(np.int32),
                     a_port_id=whole(block[:, 17], fill=-1), b_port_id=whole(block[:, 18], fill=-1),
                     a_port_found=~np.isnan(block[:, 12]), b_port_found=~np.isnan(block[:, 13]),

@@ -165,6 +165,8 @@ class _Loader:
             tables = ("part_types", "racks", "parts", "power_nodes", "cables", "sensors")
             rows = {t: float(self.db.execute(f"select count(*) from {t}").fetchone()[0]) if t in self.db.table_names()
                     else 0.0 for t in tables}
+            if self.defer_cables:           # read after the load: no share of its bar
+                rows["cables"] = 0.0
             total = sum(rows.values()) or 1.0
             self._weights = {t: n / total for t, n in rows.items()}
         self._progress(name, min(self._done, 1.0))

@@ -183,9 +183,10 @@ class _CableJob(QRunnable):
 class CableReader(QObject):
     """Reads a design's deferred cables in a worker (one design at a time).
 
-    `ready(design)` or `failed(design, message)` follows each `read`; a design that is no longer
-    the one asked for last is still read to the end (the read cannot be interrupted), and the
-    receiver compares designs. A design whose cables are already read is ready at once.
+    `ready(design, results)` or `failed(design, message)` follows each `read`; a design that is
+    no longer the one shown is still read to the end (the read cannot be interrupted), and the
+    receiver compares designs. A design whose cables are already read is ready at once. Only
+    the worker touches the session it makes; the window's session is used on the UI thread only.
     """
 
     ready = Signal(object, object)          # Design, {analysis: (settings, result)}

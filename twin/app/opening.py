@@ -32,6 +32,7 @@ class DesignOpener:
     def __init__(self, window):
         self.window = window
         self._pending: tuple[str, Design] | None = None      # loaded, its scene not built yet
+        self._warned = 0                                     # design warnings before its cables were read
         self.cable_reader = CableReader(window)
         self.cable_reader.ready.connect(self.on_cables_read)
         self.cable_reader.failed.connect(self.on_cables_failed)
@@ -129,7 +130,7 @@ class DesignOpener:
             self.window.session.adopt(name, result, settings)
         self.window.findings.refresh()
         self.window.review.compare.cables_read(design)
-        if len(design.warnings) > getattr(self, "_warned", 0):       # cable rows the file could not use
+        if len(design.warnings) > self._warned:         # cable rows the file could not use
             self.window.warnings_action.setEnabled(True)
 
     def on_cables_failed(self, design: Design, message: str) -> None:

@@ -147,3 +147,23 @@ def test_a_session_adopts_a_result_run_elsewhere_only_with_its_own_settings(hall
     assert mine.result("cabling") is result and mine.run_counts.get("cabling", 0) == 0
     thermal = worker.result("thermal")                     # reads readings: a moment to match, never adopted
     assert not ReviewSession(design).adopt("thermal", thermal, worker.settings("thermal"))
+
+
+@pytest.mark.parametrize("which", ["hall", "site"])
+def test_overlays_that_say_they_need_no_cables_build_without_reading_them(which, hall_db, site_db):
+    db = hall_db if which == "hall" else site_db
+    eager, lazy = load_design(db), load_design(db, defer_cables=True)
+    eager_s, lazy_s = ReviewSession(eager), ReviewSession(lazy)
+    shown = [o for o in registry.overlays() if lazy_s.overlay_availability()[o.name] is None]
+    assert {"cabling", "thermal", "power"} <= {o.name for o in shown}
+    waits = [o.name for o in shown if lazy_s.overlay_waits(o.name)]
+    assert "cabling" in waits and "thermal" not in waits
+    for spec in sorted(shown, key=lambda o: o.name in waits):       # those that wait last
+        got, want = lazy_s.overlay(spec.name), eager_s.overlay(spec.name)
+        if spec.name not in waits:
+            assert waiting(lazy.cables), f"overlay {spec.name} read the cables but does not say it needs them"
+        assert same_array(got.values, want.values), spec.name
+        assert (got.cable_values is None) == (want.cable_values is None), spec.name
+        if want.cable_values is not None:
+            assert same_array(got.cable_values, want.cable_values), spec.name
+    assert not lazy_s.overlay_waits("cabling")                     # read now

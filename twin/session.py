@@ -153,6 +153,15 @@ class ReviewSession:
             return []
         return [a.name for a in registry.analyses() if a.needs_cables and a.available(self.design) is None]
 
+    def overlay_waits(self, name: str) -> bool:
+        """True when the overlay `name` needs cables that are still being read (it or its analysis
+        reads them): a viewer shows it when they arrive instead of waiting for them."""
+        from twin.model.deferred import waiting
+        if name == registry.NO_OVERLAY or not waiting(self.design.cables):
+            return False
+        spec = registry.get_overlay(name)
+        return spec.needs_cables or (spec.analysis is not None and registry.get_analysis(spec.analysis).needs_cables)
+
     def result(self, name: str, at: str | None = None) -> AnalysisResult:
         """One analysis's result at `at` (default: the session's moment), computed once."""
         analysis = registry.get_analysis(name)

@@ -103,6 +103,7 @@ class OverlayDef:
     available: AvailableFn | None = None
     options: tuple[str, ...] = ()
     description: str = ""
+    needs_cables: bool = False          # `build` reads cable columns itself (its analysis may too)
 
 
 _ANALYSES: dict[str, Analysis] = {}

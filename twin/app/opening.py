@@ -129,6 +129,7 @@ class DesignOpener:
         for name, (settings, result) in results.items():
             self.window.session.adopt(name, result, settings)
         self.window.findings.refresh()
+        self.window.overlays.cables_read()
         self.window.review.compare.cables_read(design)
         if len(design.warnings) > self._warned:         # cable rows the file could not use
             self.window.warnings_action.setEnabled(True)
@@ -139,6 +140,7 @@ class DesignOpener:
             return
         self.window.findings.refresh()              # the checks that need cables report the error there
         self.window.review.compare.cables_failed(design)
+        self.window.overlays.cables_read(ok=False)
         self.window.statusBar().showMessage(f"Could not read the cables of {Path(design.source).name}")
         self.window.report_error("Cannot read cables", message)
 

@@ -40,12 +40,17 @@ def test_findings_say_cabling_is_loading_until_the_cables_arrive(qtbot, window, 
     assert "cabling: loading…" in summary
     listed = {f.analysis for f in window.findings.all_findings}
     assert "cabling" not in listed and listed          # the others are listed already
+    window.cables_dock.raise_()                          # the Cables table asked for before they arrive
+    qtbot.waitUntil(lambda: window.cables.on_screen(), timeout=5000)
+    window.cables.load()
+    assert waiting(design.cables) and "loading" in window.cables.count.text()
     window.overlays.choose("cabling")                   # chosen before the cables arrive: no wait
     assert waiting(design.cables) and window.view.overlay_name != "cabling"
     assert "loading" in window.overlays.notes.text()
     release(window, asked)
     qtbot.waitUntil(lambda: not window.loading, timeout=LOAD_TIMEOUT_MS)
     assert window.view.overlay_name == "cabling" and window.scene.overlay is not None
+    assert window.cables.model.rowCount() == len(design.cables) > 0        # filled when they arrived
     assert "loading" not in window.findings.summary.text()
     want = ReviewSession(load_design(hall_db)).findings()        # an eager load, its own session
     assert findings_to_dicts(window.findings.all_findings) == findings_to_dicts(want)

@@ -130,6 +130,7 @@ class DesignOpener:
             self.window.session.adopt(name, result, settings)
         self.window.findings.refresh()
         self.window.overlays.cables_read()
+        self.window.cables.cables_read(design)
         self.window.review.compare.cables_read(design)
         if len(design.warnings) > self._warned:         # cable rows the file could not use
             self.window.warnings_action.setEnabled(True)

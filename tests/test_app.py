@@ -189,9 +189,14 @@ def test_loading_keeps_ui_alive_and_cancel_restores(qtbot, window, pod_db, hall2
     assert window.progress.isVisible() and window.cancel_button.isVisible()
     assert window.progress.format() == "reading file"
     formats = set()
-    qtbot.waitUntil(lambda: formats.add(window.progress.format()) or not window.loading, timeout=LOAD_TIMEOUT_MS)
-    elapsed = time.perf_counter() - start
+    qtbot.waitUntil(lambda: formats.add(window.progress.format()) or window.scene is not pod_scene,
+                    timeout=LOAD_TIMEOUT_MS)
+    elapsed = time.perf_counter() - start          # the first frame: the cables are read after it
+    shown = time.perf_counter()
+    qtbot.waitUntil(lambda: not window.loading, timeout=LOAD_TIMEOUT_MS)
+    cables = np.array([t for t in ticks if t > shown])
     timer.stop()
+    assert len(cables) >= 5 and np.diff(cables).max() < 0.3     # and stays live while the cables are read
     assert window.scene is not pod_scene and window.scene.geometry.n_parts > 50_000
     assert not window.progress.isVisible()
     reading = loaded_at[0] - start                 # the worker's part: the UI must stay live throughout

@@ -153,6 +153,24 @@ class ReviewSession:
         """Each analysis → None when it runs on this design, else why not."""
         return registry.analysis_availability(self.design)
 
+    def loading(self) -> list[str]:
+        """Available analyses whose input is still being read: those that need the design's cables
+        while a viewer reads them after its first frame (empty once they are read, and always for
+        a design loaded whole). `result` would wait for the read; the Findings panel does not."""
+        from twin.model.deferred import waiting
+        if not waiting(self.design.cables):
+            return []
+        return [a.name for a in registry.analyses() if a.needs_cables and a.available(self.design) is None]
+
+    def overlay_waits(self, name: str) -> bool:
+        """True when the overlay `name` needs cables that are still being read (it or its analysis
+        reads them): a viewer shows it when they arrive instead of waiting for them."""
+        from twin.model.deferred import waiting
+        if name == registry.NO_OVERLAY or not waiting(self.design.cables):
+            return False
+        spec = registry.get_overlay(name)
+        return spec.needs_cables or (spec.analysis is not None and registry.get_analysis(spec.analysis).needs_cables)
+
     def result(self, name: str, at: str | None = None) -> AnalysisResult:
         """One analysis's result at `at` (default: the session's moment), computed once."""
         analysis = registry.get_analysis(name)
@@ -172,6 +190,18 @@ class ReviewSession:
             self.run_counts[name] = self.run_counts.get(name, 0) + 1
             return result
         return self._results.get(key, run)
+
+    def adopt(self, name: str, result: AnalysisResult, settings: Mapping[str, Any]) -> bool:
+        """Keep `result`, computed for this design by another session (a viewer's worker, once the
+        cables arrive), as this session's result of `name`, if it ran with this session's
+        settings and reads no readings (no moment to match). False when not kept."""
+        analysis = registry.get_analysis(name)
+        mine = self.settings(name)
+        if analysis.uses_readings or dict(settings) != dict(mine) or result.analysis != name:
+            return False
+        key = (name, None, tuple(sorted((k, repr(v)) for k, v in mine.items())))
+        self._results.get(key, lambda: result)
+        return True
 
     def cache_sizes(self) -> dict[str, int]:
         """How many results, snapshots and sensor histories the session holds now (each bounded)."""

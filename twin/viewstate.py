@@ -122,8 +122,8 @@ class ViewState:
         self.n_cables = len(design.cables)
         self._rack_of = np.asarray(design.parts.rack, np.int64)
         self._frame_of_rack = design.rack_frames()
-        self._cable_ends = (np.asarray(design.cables.a_part, np.int64), np.asarray(design.cables.b_part, np.int64)) \
-            if self.n_cables else (np.zeros(0, np.int64), np.zeros(0, np.int64))
+        self._cables = design.cables          # their ends are gathered when a cable is first highlighted:
+        self._ends: tuple[np.ndarray, np.ndarray] | None = None     # a viewer reads cables after its first frame
         self.filters: dict[str, np.ndarray] = {}
         self.focus: dict[str, np.ndarray] = {}
         self.selected = np.zeros(0, np.int64)
@@ -333,7 +333,10 @@ class ViewState:
         """Parts at either end of a highlighted cable (always drawn)."""
         if not len(self.highlight_cables):
             return np.zeros(0, np.int64)
-        a, b = self._cable_ends
+        if self._ends is None:
+            self._ends = (np.asarray(self._cables.a_part, np.int64), np.asarray(self._cables.b_part, np.int64)) \
+                if self.n_cables else (np.zeros(0, np.int64), np.zeros(0, np.int64))
+        a, b = self._ends
         ends = np.concatenate([a[self.highlight_cables], b[self.highlight_cables]])
         return np.unique(ends[(ends >= 0) & (ends < self.n_parts)])
 

@@ -271,7 +271,7 @@ def _available(design: Design) -> str | None:
 
 
 CABLING = register_analysis(Analysis(
-    "cabling", "Cabling", _available, run_cabling, settings=SETTINGS,
+    "cabling", "Cabling", _available, run_cabling, settings=SETTINGS, needs_cables=True,
     description="routed lengths against catalog length and reach, connectors, required ports, tray fill"))
 
 
@@ -328,7 +328,7 @@ def _has_trays(design: Design) -> str | None:
     return None if len(design.cable_trays) else "this design has no cable trays"
 
 
-register_overlay(OverlayDef("cabling", "Cabling", kind_overlay, available=_available,
+register_overlay(OverlayDef("cabling", "Cabling", kind_overlay, available=_available, needs_cables=True,
                             description="cables along their routes, coloured by kind"))
 register_overlay(OverlayDef("cabling-findings", "Cable findings", finding_overlay, analysis="cabling",
                             description="cables coloured by their worst cabling finding"))

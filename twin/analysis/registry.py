@@ -75,7 +75,9 @@ class Analysis:
     slider. `settings`: default values of the settings `run` accepts (e.g. an ASHRAE class).
     `report(design, result)`: the lines `twin check` prints for it (default: a summary line and
     the findings). `part_rows(design, result, part)`: (field, value) rows the properties panel
-    shows for one part under the analysis's label (default: none)."""
+    shows for one part under the analysis's label (default: none). `needs_cables`: its run reads
+    the cable columns, which a viewer reads after its first frame (`twin.model.deferred`): until
+    they arrive the Findings panel lists it as loading rather than wait for them."""
 
     name: str
     label: str
@@ -86,6 +88,7 @@ class Analysis:
     description: str = ""
     report: ReportFn | None = None
     part_rows: PartRowsFn | None = None
+    needs_cables: bool = False          # reads cable columns: waits for them where a viewer reads them late
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,7 @@ class OverlayDef:
     available: AvailableFn | None = None
     options: tuple[str, ...] = ()
     description: str = ""
+    needs_cables: bool = False          # `build` reads cable columns itself (its analysis may too)
 
 
 _ANALYSES: dict[str, Analysis] = {}

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QHBoxLayout, QHeade
 
 from twin.analysis.registry import AnalysisResult
 from twin.model import Design
+from twin.model.deferred import waiting
 
 COLUMNS = ("Cable", "Kind", "Rate G", "From", "To", "Catalog m", "Routed m", "Reach used", "Finding")
 SEVERITY = ("", "warning", "critical")
@@ -175,6 +176,9 @@ class CablesPanel(QWidget):
     def load(self) -> None:
         if self.design is None or self._loaded:
             return
+        if waiting(self.design.cables):         # read after the first frame: `cables_read` loads then
+            self.count.setText("cables: loading…")
+            return
         self._loaded = True
         if self.result is None and len(self.design.cables):
             if self.session is not None:
@@ -184,6 +188,11 @@ class CablesPanel(QWidget):
                 self.result = run_cabling(self.design)
         self.model.set_data(self.design, self.result)
         self.refilter()
+
+    def cables_read(self, design: Design) -> None:
+        """The design's cables arrived (read after the first frame): fill the table if it is seen."""
+        if design is self.design and not self._loaded and self.on_screen():
+            self.load()
 
     def showEvent(self, event) -> None:
         super().showEvent(event)

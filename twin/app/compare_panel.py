@@ -20,6 +20,7 @@ from twin.analysis.compare import (METRICS, Comparison, compare_designs, compare
 from twin.analysis.partdiff import diff_overlay
 from twin.errors import TwinError
 from twin.model import Design
+from twin.model.deferred import waiting
 from twin.store import load_design
 
 UP, DOWN = QColor("#b03a2e"), QColor("#1e7b4a")
@@ -70,11 +71,23 @@ class ComparePanel(QWidget):
         self.generations_button.setEnabled(design is not None)
         self.file_button.setEnabled(design is not None)
         self.table.setRowCount(0)
-        if design is not None and len(design.generations) >= 2:
+        if design is not None and len(design.generations) >= 2 and waiting(design.cables):
+            self.title.setText("comparing generations: cables loading…")     # `cables_read` compares
+        elif design is not None and len(design.generations) >= 2:
             self.compare_generations()
         else:
             self.title.setText("one generation: compare against a baseline file" if design is not None
                                else "open a design to compare its generations")
+
+    def cables_read(self, design: Design) -> None:
+        """The design's cables arrived (read after the first frame): compare its generations now."""
+        if design is self.design and self.comparison is None and self.baseline is None and len(design.generations) >= 2:
+            self.compare_generations()
+
+    def cables_failed(self, design: Design) -> None:
+        """The design's cables could not be read (the window has said why): no comparison."""
+        if design is self.design and self.comparison is None and self.baseline is None:
+            self.title.setText("cannot compare generations: the cables could not be read")
 
     def compare_generations(self) -> None:
         if self.design is None:

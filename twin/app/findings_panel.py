@@ -112,8 +112,9 @@ class FindingsPanel(QWidget):
         findings: list[Finding] = []
         self.failures = {}
         reading_ts = None
+        loading = session.loading()             # their input arrives after the first frame: refreshed then
         for name, why in session.available().items():
-            if why is not None:
+            if why is not None or name in loading:
                 continue
             try:
                 result = session.result(name)
@@ -123,6 +124,8 @@ class FindingsPanel(QWidget):
             findings += result.findings
             reading_ts = reading_ts or result.reading_ts
         summary = summary_line(findings)
+        if loading:
+            summary += "; " + ", ".join(f"{name}: loading…" for name in loading)
         if self.failures:
             summary += "; failed: " + ", ".join(f"{n} ({why})" for n, why in self.failures.items())
         when = f"at {reading_ts}" if reading_ts else "estimated (no telemetry)"

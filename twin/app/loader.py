@@ -3,6 +3,10 @@
 `twin.store.load_design` cannot be interrupted, so Cancel marks the job cancelled and its
 result is dropped when it arrives; the window goes back to what it showed before at once.
 The scene (VTK) is built afterwards on the UI thread by the window.
+
+The cables wait: the design is loaded with `defer_cables`, so the first frame (which draws no
+cable) comes without reading them, and `CableReader` reads them in a worker once that frame
+is shown. The checks that need them (`ReviewSession.loading`) run when they arrive.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from twin.store import load_design
 
 
 def prepare_session(design) -> ReviewSession:
-    """A review session with every available analysis already run.
+    """A review session with every available analysis already run, except those that wait for
+    cables not read yet (`ReviewSession.loading`): they run when the cables arrive.
 
     Why here: on hall-2000 the analyses take most of a second (the cabling check's SQL among
     them) and are numpy that lets the UI thread run beside it; done in the worker they cost the
@@ -29,7 +34,8 @@ def prepare_session(design) -> ReviewSession:
     session = ReviewSession(design)
     try:
         session.reading_warnings()
-        session.findings()
+        waiting = session.loading()
+        session.findings([n for n, why in session.available().items() if why is None and n not in waiting])
     except Exception:       # the panels show the error when they ask again
         pass
     return session
@@ -49,7 +55,8 @@ class _LoadJob(QRunnable):
 
     def run(self) -> None:
         try:
-            design = load_design(self.path, lambda stage, done: self.signals.progress.emit(self.job_id, stage, done))
+            design = load_design(self.path, lambda stage, done: self.signals.progress.emit(self.job_id, stage, done),
+                                 defer_cables=True)
             self.signals.progress.emit(self.job_id, "checking the design", 1.0)
             session = prepare_session(design)
         except TwinError as exc:
@@ -135,3 +142,96 @@ class DesignLoader(QObject):
         path = self.current_path
         self.current, self.current_path = None, None
         self.failed.emit(str(path), message)
+
+
+class _CableSignals(QObject):
+    ready = Signal(object, object)          # Design, {analysis: (settings, result)} run in the worker
+    failed = Signal(object, str)            # Design, message
+
+
+class _CableJob(QRunnable):
+    def __init__(self, design, settings: dict, signals: _CableSignals):
+        super().__init__()
+        self.setAutoDelete(False)
+        self.design, self.settings, self.signals = design, settings, signals
+        self.results: dict = {}
+
+    def run(self) -> None:
+        try:
+            self.design.cables.load()
+            self.run_checks()
+        except TwinError as exc:
+            self.signals.failed.emit(self.design, str(exc))
+        except Exception as exc:            # a bug or an odd file: still a message, not a crash
+            self.signals.failed.emit(self.design, f"{self.design.source}: cannot read the cables "
+                                                  f"({type(exc).__name__}: {exc})")
+        else:
+            self.signals.ready.emit(self.design, self.results)
+
+    def run_checks(self) -> None:
+        """The checks that waited for the cables, run here on a session of their own (the window's
+        is the UI thread's): on the campus the cabling check is seconds of routing the UI would
+        otherwise spend. One that fails is left for the window to run and report."""
+        session = ReviewSession(self.design, settings=self.settings)
+        for name, settings in self.settings.items():
+            try:
+                self.results[name] = (settings, session.result(name))
+            except Exception:               # the window runs it again and shows why
+                pass
+
+
+class CableReader(QObject):
+    """Reads a design's deferred cables in a worker (one design at a time).
+
+    `ready(design, results)` or `failed(design, message)` follows each `read`; a design that is
+    no longer the one shown is still read to the end (the read cannot be interrupted), and the
+    receiver compares designs. A design whose cables are already read is ready at once. Only
+    the worker touches the session it makes; the window's session is used on the UI thread only.
+    """
+
+    ready = Signal(object, object)          # Design, {analysis: (settings, result)}
+    failed = Signal(object, str)
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(1)
+        self._signals = _CableSignals(self)
+        self._signals.ready.connect(self._done)
+        self._signals.failed.connect(self._failed)
+        self._jobs: dict[int, _CableJob] = {}
+        self._asked = False                 # a read is about to be asked for (queued after the first frame)
+
+    def expect(self) -> None:
+        """Count as busy from now until the next `read` (the window queues it behind its first frame)."""
+        self._asked = True
+
+    @property
+    def busy(self) -> bool:
+        """True while a read is asked for and its answer has not been delivered."""
+        return bool(self._jobs) or self._asked
+
+    def read(self, design, session: ReviewSession | None = None) -> None:
+        """Read `design`'s cables, then run the checks `session` lists as waiting for them (with
+        its settings) in the worker; `ready` carries their results for `ReviewSession.adopt`."""
+        from twin.model.deferred import waiting
+        self._asked = False
+        if not waiting(design.cables):
+            self.ready.emit(design, {})
+            return
+        settings = {name: dict(session.settings(name)) for name in session.loading()} if session is not None else {}
+        job = _CableJob(design, settings, self._signals)
+        self._jobs[id(design)] = job
+        self.pool.start(job)
+
+    def wait(self, msecs: int = 30_000) -> bool:
+        """Block until the read is done (for shutdown and tests)."""
+        return self.pool.waitForDone(msecs)
+
+    def _done(self, design, results) -> None:
+        self._jobs.pop(id(design), None)
+        self.ready.emit(design, results)
+
+    def _failed(self, design, message: str) -> None:
+        self._jobs.pop(id(design), None)
+        self.failed.emit(design, message)

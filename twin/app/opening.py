@@ -3,7 +3,9 @@ bar and Cancel, building the scene on the UI thread, and the recent-files list.
 
 A part of `MainWindow` (`window.opening`), with one job: getting a design from a file into the
 window. It uses the window's loader, progress bar, status bar and settings, and hands the
-built scene, queries and session to `MainWindow.install`.
+built scene, queries and session to `MainWindow.install`. Once the first frame is drawn its
+`CableReader` reads the design's cables in the background; the Findings panel lists the
+checks that wait for them as loading, and refreshes when they arrive.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QFileDialog
 
+from twin.app.loader import CableReader
 from twin.model import Design
 from twin.scene import Scene
 from twin.session import ReviewSession
@@ -29,6 +32,10 @@ class DesignOpener:
     def __init__(self, window):
         self.window = window
         self._pending: tuple[str, Design] | None = None      # loaded, its scene not built yet
+        self._warned = 0                                     # design warnings before its cables were read
+        self.cable_reader = CableReader(window)
+        self.cable_reader.ready.connect(self.on_cables_read)
+        self.cable_reader.failed.connect(self.on_cables_failed)
 
     def open_dialog(self) -> None:
         start = str(Path(self.recent_files()[0]).parent) if self.recent_files() else ""
@@ -48,7 +55,8 @@ class DesignOpener:
 
     @property
     def loading(self) -> bool:
-        return self.window.loader.busy or self._pending is not None
+        """True until the design is wholly in: read, its scene built, and its cables read."""
+        return self.window.loader.busy or self._pending is not None or self.cable_reader.busy
 
     def cancel_load(self) -> None:
         if self._pending is not None:
@@ -109,6 +117,33 @@ class DesignOpener:
         self.window.warnings_action.setEnabled(bool(scene.warnings))
         note = f"; {len(scene.warnings)} warnings (View → Load warnings)" if scene.warnings else ""
         self.window.statusBar().showMessage(f"Opened {Path(path).name}{note}", 8000)
+        self._warned = len(design.warnings)
+        self.cable_reader.expect()
+        QTimer.singleShot(0, lambda: self.cable_reader.read(design, session))     # after the first frame is shown
+
+    def on_cables_read(self, design: Design, results: dict) -> None:
+        """The cables arrived with the checks that waited for them, run in the worker: the window's
+        session keeps those results (where its settings are still theirs) and the panels refresh."""
+        if design is not self.window.design:
+            return
+        for name, (settings, result) in results.items():
+            self.window.session.adopt(name, result, settings)
+        self.window.findings.refresh()
+        self.window.overlays.cables_read()
+        self.window.cables.cables_read(design)
+        self.window.review.compare.cables_read(design)
+        if len(design.warnings) > self._warned:         # cable rows the file could not use
+            self.window.warnings_action.setEnabled(True)
+
+    def on_cables_failed(self, design: Design, message: str) -> None:
+        """The cables could not be read: say so (naming file and table); the rest stays open."""
+        if design is not self.window.design:
+            return
+        self.window.findings.refresh()              # the checks that need cables report the error there
+        self.window.review.compare.cables_failed(design)
+        self.window.overlays.cables_read(ok=False)
+        self.window.statusBar().showMessage(f"Could not read the cables of {Path(design.source).name}")
+        self.window.report_error("Cannot read cables", message)
 
     def recent_files(self) -> list[str]:
         value = self.window.settings.value("recent_files", [])

@@ -99,6 +99,7 @@ class OverlayPanel(QWidget):
     # ------------------------------------------------------------------ design
     def set_session(self, session: ReviewSession | None) -> None:
         """Show the overlays of the session's design (None: nothing open) and follow its view state."""
+        self.after_cables: str | None = None      # chosen while the cables were still being read
         if self.session is not None:
             self.session.view.changed.disconnect(self._on_state)
         self.session = session
@@ -191,6 +192,21 @@ class OverlayPanel(QWidget):
             self.combo.setCurrentIndex(0)
             self._quiet = False
             name = "none"
+        self.after_cables = None
+        if self.session.overlay_waits(name):
+            self.after_cables = name               # shown by `cables_read`: the UI does not wait for them
+            self.notes.setText(f"cables: loading… ({overlay_label(name)} is shown when they arrive)")
+            return
+        self.session.view.set_overlay(self.session.overlay(name))
+
+    def cables_read(self, ok: bool = True) -> None:
+        """The design's cables arrived (or could not be read): show the overlay chosen meanwhile."""
+        name, self.after_cables = self.after_cables, None
+        if name is None or self.session is None or self.current_name() != name:
+            return
+        if not ok:
+            self.notes.setText(f"{overlay_label(name)}: the cables could not be read")
+            return
         self.session.view.set_overlay(self.session.overlay(name))
 
     def _configure_basis(self, basis: str) -> None:

@@ -46,13 +46,13 @@ class SelectionActions:
             if not self._from_tree:
                 w.hierarchy.select_part(w.selection[0] if w.selection else -1)
             w.history.show_parts(w.selection)
+        if aspects - {"camera"}:            # a camera move is drawn by whoever moves it (orbit, fly-to)
+            w.viewport.refresh()            # first: a time-slider step shows its colours before the panels catch up
         if aspects & {"moment", "basis"}:
             w.findings.refresh()
             w.refresh_power()
         if aspects & {"selected", "moment", "basis", "overlay"}:
             self.show_properties()
-        if aspects - {"camera"}:            # a camera move is drawn by whoever moves it (orbit, fly-to)
-            w.viewport.refresh()
 
     def show_properties(self) -> None:
         """Properties of the selection's first part: the file's fields, then the analyses' rows."""

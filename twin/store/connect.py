@@ -30,7 +30,7 @@ READ_BUDGET_S = 120.0
 #: Seconds one statement of a review write may run (milliseconds when the file is honest).
 WRITE_BUDGET_S = 30.0
 #: How many SQLite virtual-machine steps pass between two looks at the clock.
-PROGRESS_STEPS = 100
+PROGRESS_STEPS = 1000
 
 
 class _Deadline:

@@ -18,6 +18,7 @@ import numpy as np
 import sqlite_utils
 
 from twin.errors import TwinError
+from twin.model.deferred import DeferredColumns
 from twin.model.design import Columns, Design, drawable_trays
 from twin.model.routes import STATUS_CODES, parse_route_texts
 from twin.model.limits import LIMITS, limit, over
@@ -85,17 +86,43 @@ ROW_LIMITS = {"racks": "racks", "parts": "parts", "cables": "cables", "part_type
               "sensors": "sensors", "ports": "ports"}
 
 
-def load_design(path: str | Path, progress: Callable[[str, float], None] | None = None) -> Design:
+def load_design(path: str | Path, progress: Callable[[str, float], None] | None = None, *,
+                defer_cables: bool = False) -> Design:
     """Load the whole design into column tables (no readings: those are read on demand).
 
     `progress(stage, fraction)` hears what is being read and how far along (0..1, weighted by
-    the rows of each table) so a window can show more than a busy bar."""
+    the rows of each table) so a window can show more than a busy bar. `defer_cables`: leave
+    the cable rows in the file until a cable column is first used (`twin.model.deferred`): the
+    viewer draws its first frame without them and reads them in the background; a damaged
+    cables table then raises its `TwinError` at that read."""
     path = Path(path)
     db = open_database(path)
     try:
-        return _Loader(db, path, progress).load()
+        return _Loader(db, path, progress, defer_cables).load()
     except sqlite3.DatabaseError as exc:
         raise TwinError(path, f"cannot read the design ({overran(db.conn, exc) or exc})") from None
+    finally:
+        db.conn.close()
+
+
+def read_deferred_cables(loader: "_Loader", sql: str, args: list[Any], names: list[str],
+                         parts: Columns) -> dict[str, np.ndarray]:
+    """The cable columns of a design loaded with `defer_cables`, read now on a connection of their own.
+
+    The file is checked again as when it was opened, and its cable count against the one seen
+    then: a file replaced meanwhile is an error, not cables joined to another design's parts."""
+    path = loader.path
+    db = open_database(path)
+    loader.progress_off()
+    try:
+        count = db.execute("select count(*) from cables").fetchone()[0]
+        expected = loader.cable_count
+        if count != expected:
+            raise TwinError(path, f"{count:,} cables now, {expected:,} when it was opened: the file changed "
+                            "meanwhile; open it again", where="table cables")
+        return loader.cable_columns(db, sql, args, names, parts)
+    except sqlite3.DatabaseError as exc:
+        raise TwinError(path, f"cannot read the cables ({overran(db.conn, exc) or exc})", where="table cables") from None
     finally:
         db.conn.close()
 
@@ -108,13 +135,19 @@ def whole(values: np.ndarray, fill: int = 0) -> np.ndarray:
 
 
 class _Loader:
-    def __init__(self, db: sqlite_utils.Database, path: Path, progress: Callable[[str, float], None] | None = None):
+    def __init__(self, db: sqlite_utils.Database, path: Path, progress: Callable[[str, float], None] | None = None,
+                 defer_cables: bool = False):
         self.db = db
+        self.defer_cables = defer_cables
         self.path = path
         self.warnings: list[str] = []
         self._progress = progress
         self._weights: dict[str, float] = {}
         self._done = 0.0
+
+    def progress_off(self) -> None:
+        """No more progress reports (a deferred read runs after the load has reported "read")."""
+        self._progress = None
 
     def warn(self, message: str) -> None:
         """Something in the file that could not be used as written: kept with the design and logged.
@@ -132,6 +165,8 @@ class _Loader:
             tables = ("part_types", "racks", "parts", "power_nodes", "cables", "sensors")
             rows = {t: float(self.db.execute(f"select count(*) from {t}").fetchone()[0]) if t in self.db.table_names()
                     else 0.0 for t in tables}
+            if self.defer_cables:           # read after the load: no share of its bar
+                rows["cables"] = 0.0
             total = sum(rows.values()) or 1.0
             self._weights = {t: n / total for t, n in rows.items()}
         self._progress(name, min(self._done, 1.0))
@@ -165,11 +200,11 @@ class _Loader:
                             f"({len(first)} ids repeated); ids must be unique (was the table rebuilt without its "
                             "primary key?)", where=f"table {table}")
 
-    def not_a_number(self, table: str, columns: list[str]) -> TwinError:
+    def not_a_number(self, table: str, columns: list[str], db: sqlite_utils.Database | None = None) -> TwinError:
         """The error for the first cell of `columns` that holds text or bytes instead of a number."""
         key = "rowid" if table == "readings" else "id"
         for column in columns:
-            hit = self.db.execute(f"select {key}, {column} from {table} where typeof({column}) in ('text', 'blob') "
+            hit = (db or self.db).execute(f"select {key}, {column} from {table} where typeof({column}) in ('text', 'blob') "
                                   f"order by {key} limit 1").fetchone()
             if hit is not None:
                 shown = repr(hit[1] if isinstance(hit[1], str) else bytes(hit[1]))[:60]
@@ -433,8 +468,19 @@ class _Loader:
 
         Ports themselves (about three per cable end, most of them unused) stay in the file
         until asked for (`Design.ports()`); names and routes of cables likewise
-        (`Design.cable_text()`): the scene and the checks need only numbers.
+        (`Design.cable_text()`): the scene and the checks need only numbers. With `defer_cables`
+        the join itself waits until a cable column is first used (`DeferredColumns`): the kinds
+        are read now (a few index seeks), the rows in another read, on its own connection.
         """
+        sql, args, names = self.cable_query()
+        if not self.defer_cables:
+            return Columns(**self.cable_columns(self.db, sql, args, names, parts))
+        self.cable_count = int(self.db.execute("select count(*) from cables").fetchone()[0])
+        return DeferredColumns(lambda: read_deferred_cables(self, sql, args, names, parts), self.cable_count)
+
+    def cable_query(self) -> tuple[str, list[Any], list[str]]:
+        """The cable join, its arguments, and the numeric columns a text cell would break; sets
+        `cable_kinds` and `port_kinds` (the codes the join turns kinds into)."""
         kinds = [r[0] for r in self.db.execute("select distinct kind from cables order by kind")]
         case = " ".join(f"when ? then {i}" for i in range(len(kinds)))
         kind_sql = f"case c.kind {case} else -1 end" if kinds else "-1"
@@ -446,22 +492,35 @@ class _Loader:
         routed = "c.routed_length_m" if "routed_length_m" in cable_columns else "null"
         status_case = " ".join(f"when '{code}' then {i}" for i, code in enumerate(STATUS_CODES))
         status = f"case c.route_status {status_case} else -1 end" if "route_status" in cable_columns else "-1"
-        cursor = self.db.execute(f"""
+        self.cable_kinds = [k or "" for k in kinds]
+        self.port_kinds = port_kinds
+        sql = f"""
             select c.id, {kind_sql}, c.rate_gbps, c.length_m,
                    a.part_id, a.dx, a.dy, a.dz, b.part_id, b.dx, b.dy, b.dz, a.id, b.id,
                    {routed}, {a_kind}, {b_kind}, c.a_port_id, c.b_port_id, {status}
             from cables c left join ports a on a.id = c.a_port_id left join ports b on b.id = c.b_port_id
-            order by c.id""", kinds + port_kinds + port_kinds)
-        # in slices, so a viewer loading in a worker thread gets the GIL back between them
-        blocks = []
+            order by c.id"""
+        names = ["id", "rate_gbps", "length_m", "a_port_id", "b_port_id"]
+        return sql, kinds + port_kinds + port_kinds, names + (["routed_length_m"] if "routed_length_m" in cable_columns else [])
+
+    def cable_columns(self, db: sqlite_utils.Database, sql: str, args: list[Any], names: list[str],
+                      parts: Columns) -> dict[str, np.ndarray]:
+        """Run the cable join on `db` and turn its rows into the cable columns (with their warnings)."""
+        expected = int(db.execute("select count(*) from cables").fetchone()[0])
+        cursor = db.execute(sql, args)
+        # in slices, so a viewer loading in a worker thread gets the GIL back between them, into
+        # one block sized from the count (no second copy of 850,000 × 20 numbers at the peak)
+        block, done = np.empty((expected, 20)), 0
         while rows := cursor.fetchmany(CABLE_SLICE):
             try:
-                blocks.append(np.array(rows, dtype=np.float64).reshape(len(rows), 20))
+                part = np.array(rows, dtype=np.float64).reshape(len(rows), 20)
             except (ValueError, TypeError):
-                raise self.not_a_number("cables", ["id", "rate_gbps", "length_m", "a_port_id", "b_port_id",
-                                                   "routed_length_m"] if "routed_length_m" in cable_columns else
-                                        ["id", "rate_gbps", "length_m", "a_port_id", "b_port_id"]) from None
-        block = np.concatenate(blocks) if blocks else np.zeros((0, 20))
+                raise self.not_a_number("cables", names, db) from None
+            if done + len(part) > len(block):           # rows appeared since the count: grow
+                block = np.concatenate([block[:done], np.empty((len(part) + done, 20))])
+            block[done:done + len(part)] = part
+            done += len(part)
+        block = block[:done]
         self.check_ids("cables", block[:, 0])
         ids = block[:, 0].astype(np.int64)
         for column, port_id in (("a_port_id", block[:, 12]), ("b_port_id", block[:, 13])):
@@ -472,16 +531,14 @@ class _Loader:
                                      "that end is left unconnected)")
         a_part = self.ref(block[:, 4], parts, "cables", "a_port_id (its part)", ids)
         b_part = self.ref(block[:, 8], parts, "cables", "b_port_id (its part)", ids)
-        self.cable_kinds = [k or "" for k in kinds]
-        self.port_kinds = port_kinds
-        return Columns(id=ids, kind=block[:, 1].astype(np.int32), rate_gbps=np.nan_to_num(block[:, 2]),
-                       length_m=np.nan_to_num(block[:, 3]), a_part=a_part, b_part=b_part,
-                       a_offset=np.nan_to_num(block[:, 5:8]), b_offset=np.nan_to_num(block[:, 9:12]),
-                       routed_m=block[:, 14], a_port_kind=np.nan_to_num(block[:, 15], nan=-1).astype(np.int32),
-                       b_port_kind=np.nan_to_num(block[:, 16], nan=-1).astype(np.int32),
-                       a_port_id=whole(block[:, 17], fill=-1), b_port_id=whole(block[:, 18], fill=-1),
-                       a_port_found=~np.isnan(block[:, 12]), b_port_found=~np.isnan(block[:, 13]),
-                       route_status=block[:, 19].astype(np.int8))
+        return dict(id=ids, kind=block[:, 1].astype(np.int32), rate_gbps=np.nan_to_num(block[:, 2]),
+                    length_m=np.nan_to_num(block[:, 3]), a_part=a_part, b_part=b_part,
+                    a_offset=np.nan_to_num(block[:, 5:8]), b_offset=np.nan_to_num(block[:, 9:12]),
+                    routed_m=block[:, 14].copy(), a_port_kind=np.nan_to_num(block[:, 15], nan=-1).astype(np.int32),
+                    b_port_kind=np.nan_to_num(block[:, 16], nan=-1).astype(np.int32),
+                    a_port_id=whole(block[:, 17], fill=-1), b_port_id=whole(block[:, 18], fill=-1),
+                    a_port_found=~np.isnan(block[:, 12]), b_port_found=~np.isnan(block[:, 13]),
+                    route_status=block[:, 19].astype(np.int8))
 
     def tray_fill(self, trays: Columns) -> np.ndarray:
         """Cables routed through each tray, from the stored routes (counted per distinct route)."""

@@ -62,12 +62,18 @@ def good_ts(column: str = "ts") -> str:
     return f"({column} glob '{TS_GLOB}' and strftime('{TS_FORMAT}', {column}) = {column})"
 
 
+#: Each stored timestamp once, with its count, from the ts index alone; `materialized` so the
+#: test of each timestamp (`good_ts`) runs once per timestamp, not once per reading: SQLite
+#: moves a HAVING or outer WHERE on the grouped column into the scan (hall-2000: 0.9 s → 0.05 s).
+TS_GROUPS = "with g as materialized (select ts, count(*) as n from readings group by ts)"
+
+
 def reading_times(path: str | Path) -> list[str]:
     """Distinct reading timestamps in the file, oldest first (empty when there are none);
     timestamps that are not real times in the stored form are left out (see `damaged_readings`)."""
     db = open_database(path)
     try:
-        return [r[0] for r in db.execute(f"select ts from readings group by ts having {good_ts()} order by ts")]
+        return [r[0] for r in db.execute(f"{TS_GROUPS} select ts from g where {good_ts()} order by ts")]
     finally:
         db.conn.close()
 
@@ -77,8 +83,11 @@ def damaged_readings(path: str | Path, most: int = 20) -> list[str]:
     file, the text, how many readings carry it and one sensor id: the readings left out."""
     db = open_database(path)
     try:
-        rows = db.execute(f"select ts, count(*), min(sensor_id) from readings group by ts "
-                          f"having ts is null or not {good_ts()} order by ts limit ?", [most]).fetchall()
+        # the timestamps and their counts from the ts index alone; a sensor id for each bad one
+        bad = db.execute(f"{TS_GROUPS} select ts, n from g where ts is null or not {good_ts()} order by ts limit ?",
+                         [most]).fetchall()
+        rows = [(ts, count, db.execute("select min(sensor_id) from readings where ts is ?", [ts]).fetchone()[0])
+                for ts, count in bad]
     finally:
         db.conn.close()
     for ts, count, sensor in rows:
@@ -112,6 +121,44 @@ def latest_readings(conn: sqlite3.Connection, at: str, sensor_ids: list[int] | N
         order by s.id""", [*args, *args_ids]).fetchall()
 
 
+def snapshot_arrays(conn: sqlite3.Connection, at: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`latest_readings(conn, at)` for every sensor as arrays (sensor ids, reading times as
+    objects with "" for none, values with NaN for none), fast where most sensors report at `at`.
+
+    Why: a time-slider step asks for a stored timestamp, and there each sensor's latest reading
+    at or before it is the one at it. One range of the ts index gives those (hall-2000: 6,600
+    rows, read as columns); only the sensors without one there take the per-sensor seek. A
+    file without an index led by `ts`, a moment between readings, or rows no column holds (a
+    NULL value, a repeated sensor) take `latest_readings` whole."""
+    has_ts_index = any(conn.execute(f"pragma index_info('{row[1]}')").fetchone()[2:3] == ("ts",)
+                       for row in conn.execute("pragma index_list('readings')").fetchall())
+    sensors = np.fromiter((r[0] for r in conn.execute("select id from sensors order by id")), np.int64)
+    if has_ts_index:
+        try:
+            got = np.fromiter(conn.execute("select sensor_id, value from readings where ts = ?", [at]),
+                              np.dtype([("id", np.int64), ("value", np.float64)]))
+        except (TypeError, ValueError, OverflowError):
+            got = None
+        if got is not None and len(np.unique(got["id"])) == len(got):
+            got = got[np.argsort(got["id"], kind="stable")]
+            pos = np.minimum(np.searchsorted(got["id"], sensors), max(len(got) - 1, 0))
+            found = (got["id"][pos] == sensors) if len(got) else np.zeros(len(sensors), bool)
+            missing = sensors[~found]
+            if len(missing) <= len(sensors) // 4:
+                values = np.where(found, got["value"][pos] if len(got) else np.nan, np.nan)
+                stamps = np.where(found, at, "").astype(object)
+                where = {int(sid): i for i, sid in enumerate(sensors.tolist()) if not found[i]}
+                for start in range(0, len(missing), _IDS_PER_QUERY):
+                    for sid, ts, value in latest_readings(conn, at, missing[start:start + _IDS_PER_QUERY].tolist()):
+                        i = where[sid]
+                        stamps[i], values[i] = ts or "", np.nan if value is None else value
+                return sensors, stamps, values
+    rows = latest_readings(conn, at)
+    return (np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)),
+            np.array([r[1] or "" for r in rows], dtype=object),
+            np.fromiter((np.nan if r[2] is None else r[2] for r in rows), dtype=np.float64, count=len(rows)))
+
+
 def latest_time(conn: sqlite3.Connection) -> str | None:
     """The file's latest reading timestamp that is a time (None without readings)."""
     return _first_and_last(conn)[1]
@@ -133,14 +180,12 @@ def readings_at(path: str | Path, ts: str | None = None) -> ReadingSnapshot:
                 raise TwinError(path, f"no readings at or before {ts}: the first is at {first}",
                                 where="table readings")
         if at is None:       # no readings in the file: every sensor is NaN
-            rows = db.execute("select id, null, null from sensors order by id").fetchall()
+            ids = np.fromiter((r[0] for r in db.execute("select id from sensors order by id")), np.int64)
+            stamps, values = np.full(len(ids), "", dtype=object), np.full(len(ids), np.nan)
         else:
-            rows = latest_readings(db.conn, at)
+            ids, stamps, values = snapshot_arrays(db.conn, at)
     finally:
         db.conn.close()
-    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    values = np.fromiter((np.nan if r[2] is None else r[2] for r in rows), dtype=np.float64, count=len(rows))
-    stamps = np.array([r[1] or "" for r in rows], dtype=object)
     return ReadingSnapshot(source=path, ts=at, sensor_id=ids, value=values, reading_ts=stamps)
 
 

@@ -17,7 +17,7 @@ from twin.model.transform import local_to_world
 from twin.specs.draft import DesignDraft, FacilityGear, PartColumns, RackLayout
 from twin.specs.faults import check_missing_ups, missing_ups_modules
 from twin.specs.layout import RACK_BASE_M
-from twin.specs.sizing import crah_count, hall_air_heat_max_w
+from twin.specs.sizing import crah_count, hall_air_heat_max_w, switchboards_per_hall
 
 FRONT_INSET_M = 0.03
 BUSWAY_Z_ABOVE_RACK_M = 0.70
@@ -193,7 +193,7 @@ def _place_power_gear(draft: DesignDraft, hall: int, modules: list[list[str]]) -
     prefix = hall_prefix(draft.spec, hall)
     gear, names, board_of, slot_of = [], [], [], []
     plan = draft.power_plan
-    n_boards = plan.boards[hall] if plan is not None else power["switchboards"]
+    n_boards = switchboards_per_hall(draft.spec, plan)[hall]
     m = power["ups_per_switchboard"]
     missing = missing_ups_modules(draft.spec)
     for k in range(n_boards):

@@ -46,6 +46,12 @@ class PowerPlan:
     boards: list[int] = field(default_factory=list)         # switchboards per hall
 
 
+def switchboards_per_hall(spec: dict[str, Any], plan: PowerPlan | None) -> list[int]:
+    """The switchboards each hall gets: the power plan's where `[sizing] power` made one, else the spec's
+    `[power] switchboards`. The one rule placement and the spec's size check both follow."""
+    return list(plan.boards) if plan is not None else [spec["power"]["switchboards"]] * len(spec["halls"])
+
+
 def rack_max_w(spec: dict[str, Any], template: str) -> float:
     """What one rack of `template` draws at every part's catalog maximum (its budget if higher)."""
     types, tpl = spec["part_types"], spec["rack_templates"][template]

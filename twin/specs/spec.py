@@ -107,8 +107,8 @@ def load_spec(path: str | Path) -> dict[str, Any]:
     for key in ("suppliers", "part_types", "rack_templates"):
         spec[key] = {**catalog[key], **imported.get(key, {}), **spec[key]}
     _check_references(spec, path)
-    check_size(spec, path)
     spec["source"] = str(path)
+    check_size(spec, path)
     return spec
 
 

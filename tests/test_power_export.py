@@ -78,6 +78,14 @@ def test_cli_power_export_shows_b04_red_among_amber_neighbours(hall_db: Path, tm
         x, y = scene.camera.project(top)[0].round().astype(int)
         colour = image[y - 1:y + 2, x - 1:x + 2].reshape(-1, 3).astype(int).mean(axis=0)
         assert test(colour), (name, colour)
+    # busway runs are drawn along their taps: F-busway2 (installed at 480 kW) red, E-busway2 beside it green
+    assert truth["F-busway2"][0] > truth["F-busway2"][1] and truth["E-busway2"][0] < 0.8 * truth["E-busway2"][1]
+    nodes = analyse_power(design).nodes
+    for name, test in (("F-busway2", is_red), ("E-busway2", is_green)):
+        i = int(np.flatnonzero(design.power_nodes.name == name)[0])
+        x, y = scene.camera.project(np.array([*nodes.centre[i, :2], nodes.hi[i, 2] + 0.15]))[0].round().astype(int)
+        colour = image[y - 1:y + 2, x - 1:x + 2].reshape(-1, 3).astype(int).mean(axis=0)
+        assert test(colour), (name, colour)
 
 
 def test_trace_of_a_tray_lights_up_its_chain_in_3d(hall_db: Path) -> None:

@@ -114,7 +114,9 @@ def test_tray_overfilled_cuts_the_named_trays_capacity(tmp_path: Path) -> None:
     ('kind = "ups_module_missing"\nnode = "UPS-1B"', "faults[0].node", ["N+1", "ups_per_switchboard"]),
     ('kind = "tray_overfilled"\ntray = "Q-tray"', "faults[0].tray", ["Q-tray", "A-tray"]),
     ('kind = "tray_overfilled"\ntray = "A-tray"\nfill = 0', "faults[0].fill", ["above 0"]),
-], ids=["no-such-node", "no-capacity", "no-node", "no-such-ups", "last-module", "no-such-tray", "zero-fill"])
+    ('kind = "tray_overfilled"\ntray = "A-tray"\nfill = 0.1', "faults[0].fill", ["A-tray", "would not overfill"]),
+], ids=["no-such-node", "no-capacity", "no-node", "no-such-ups", "last-module", "no-such-tray", "zero-fill",
+        "fill-below-today"])
 def test_fault_mistakes_name_the_fault_and_its_key(tmp_path: Path, body: str, where: str, words: list[str]) -> None:
     message = error(pod_with(tmp_path, body))
     assert f": {where}: " in message, message

@@ -137,5 +137,9 @@ def apply_tray_faults(spec: dict[str, Any], trays: dict[str, Any], cables_in: np
             raise TwinError(spec["source"], f"tray '{fault['tray']}' carries no cables: nothing to overfill",
                             where=_where(i, "tray"))
         capacity = max(1, int(count / fault["fill"]))
+        if capacity >= int(trays["capacity"][k]):
+            raise TwinError(spec["source"], f"tray '{fault['tray']}' already holds its {count:,} cables at "
+                            f"{count / float(trays['capacity'][k]):.0%}: a fill of {fault['fill']:g} would not "
+                            "overfill it", where=_where(i, "fill"))
         trays["height_m"][k] = float(trays["height_m"][k]) * capacity / float(trays["capacity"][k])
         trays["capacity"][k] = capacity

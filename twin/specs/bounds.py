@@ -85,7 +85,13 @@ def estimate_size(spec: dict[str, Any], path: Path) -> dict[str, int]:
         _over("ports", ports, path, where)
     power = spec["power"]
     halls = spec["halls"]
-    plan = plan_power(spec, plan_rows(spec)) if spec["sizing"]["power"] else None
+    plan = None
+    if spec["sizing"]["power"]:                 # the rows as generate() plans them, CDU faults applied
+        from twin.specs.faults import apply_row_faults
+
+        rows_planned = plan_rows(spec)
+        apply_row_faults(spec, rows_planned)
+        plan = plan_power(spec, rows_planned)
     boards = sum(switchboards_per_hall(spec, plan))
     gear = boards * (1 + power["ups_per_switchboard"]) + sum(h["crah_count"] for h in halls)
     _over("parts", parts + gear, path, "power")

@@ -44,7 +44,7 @@ def test_cables_panel_filters_sorts_and_traces(qtbot, window, hall_db):  # noqa:
     qtbot.waitUntil(lambda: list(scene.state.highlight_cables) == [dac], timeout=5000)
     c = design.cables
     assert set(window.selection) == {int(c.a_part[dac]), int(c.b_part[dac])}
-    assert "traced cable C006417" in window.statusBar().currentMessage()
+    assert "traced cable C006465" in window.statusBar().currentMessage()
     assert scene.decorations.trace is not None
     # a new selection ends the trace
     window.select_parts([int(scene.geometry.frame_of_rack[0])])
@@ -60,7 +60,7 @@ def test_properties_cable_rows_and_3d_cable_picking(qtbot, window, hall_db):  # 
     tree = window.properties.tree
     section = next(tree.topLevelItem(i) for i in range(tree.topLevelItemCount())
                    if tree.topLevelItem(i).text(0).startswith("Cables"))
-    row = next(section.child(i) for i in range(section.childCount()) if section.child(i).text(1).startswith("C006417"))
+    row = next(section.child(i) for i in range(section.childCount()) if section.child(i).text(1).startswith("C006465"))
     section.setExpanded(True)
     tree.scrollToItem(row)
     qtbot.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, pos=tree.visualItemRect(row).center())

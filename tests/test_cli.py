@@ -80,7 +80,9 @@ def test_build(built) -> None:
     assert result.returncode == 0, result.stderr
     assert out.is_file()
     assert f"built {out}" in result.stdout
-    assert "64 racks" in result.stdout and "2,426 parts" in result.stdout     # 14 CRAHs since the N+1 resize
+    # 2,426 parts before [sizing]: + 24 Rubin shelves (four a rack), + 2 CRAHs (16), + 2 switchboards and
+    # 6 UPS modules (five boards of three), - UPS-2C (the ups_module_missing fault)
+    assert "64 racks" in result.stdout and f"{2426 + 24 + 2 + 2 + 6 - 1:,} parts" in result.stdout
     assert "planning" in result.stderr                     # progress goes to stderr, not stdout
     assert [p.name for p in out.parent.iterdir()] == [out.name]
 
@@ -178,18 +180,21 @@ def test_check_reports_the_seeded_faults_and_fails_on_request(hall_db) -> None:
 
     result = twin("check", str(hall_db))
     assert result.returncode == 0, result.stderr
-    assert "A06" in result.stdout and "G-loop1" in result.stdout and "2 critical" in result.stdout
-    assert "B04" in result.stdout and "SWB-2" in result.stdout          # the power check runs too
+    # nine critical: the seven seeded faults, two of which (the DAC, the G-row CDU) give two findings each
+    assert "A06" in result.stdout and "G-loop1" in result.stdout and "findings: 9 critical" in result.stdout
+    assert "B04" in result.stdout and "F-busway2" in result.stdout and "SWB-2 UPS N+1" in result.stdout  # power too
     strict = twin("check", str(hall_db), "--fail-on", "critical")
     assert strict.returncode == 1
     data = _json.loads(twin("check", str(hall_db), "--thermal", "--json").stdout)
     critical = {f["subject"] for f in data["findings"] if f["severity"] == "critical"}
     assert critical == {"A06", "G-loop1"}
     cabling = _json.loads(twin("check", str(hall_db), "--cabling", "--json").stdout)
-    assert "C006417" in {f["subject"] for f in cabling["findings"] if f["severity"] == "critical"}   # the C02 DAC
+    assert "C006465" in {f["subject"] for f in cabling["findings"] if f["severity"] == "critical"}   # the C02 DAC
+    assert "H-tray" in {f["subject"] for f in cabling["findings"] if f["code"] == "tray-fill"}     # the overfilled tray
     power = _json.loads(twin("check", str(hall_db), "--power", "--json").stdout)
     assert {"B04"} == {f["subject"] for f in power["findings"] if f["code"] == "rack-over-budget"}
-    assert {"SWB-2", "SWB-2 UPS N+1"} <= {f["subject"] for f in power["findings"] if f["severity"] == "critical"}
+    # the seeded power faults (an undersized busway, a UPS group without its third module), and nothing else critical
+    assert {"B04", "F-busway2", "SWB-2 UPS N+1"} == {f["subject"] for f in power["findings"] if f["severity"] == "critical"}
     early = twin("check", str(hall_db), "--at", "2026-11-24T03:00:00Z", "--json")
     assert _json.loads(early.stdout)["reading_ts"] == "2026-11-24T03:00:00Z"
     _one_line_error(twin("check", str(hall_db), "--at", "yesterday"), "yesterday", str(hall_db))

@@ -50,7 +50,7 @@ def test_a_supplier_moved_abroad_no_longer_counts_as_domestic(hall_db, tmp_path)
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT domestic FROM suppliers WHERE key = 'wiwynn-us'").fetchone()[0] == 1
     expected = shares(db)
-    assert expected["E01"] == pytest.approx(0.8645, abs=5e-4)      # was 97.7 % by the stale flag
+    assert expected["E01"] == pytest.approx(0.8586, abs=5e-4)      # was 97.7 % by the stale flag (four shelves)
     design = load_design(db)
     got = analyse_supply(design).racks.domestic_share
     for i, name in enumerate(design.racks.name.tolist()):

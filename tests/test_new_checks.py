@@ -127,9 +127,11 @@ def test_one_basis_per_run_named_in_every_output(hall_db):
 
 
 def test_settings_are_reached_one_way_with_clear_errors(hall_db):
-    data = twin_check(hall_db, "--power", "--set", "power.warn_utilization=0.99")
+    # ai-hall is sized under 80 % at nominal; at a 75 % line its busiest nodes (B04's busbar, UPS-2B) show
+    assert not [f for f in twin_check(hall_db, "--power")["findings"] if f["code"] == "node-high-load"]
+    data = twin_check(hall_db, "--power", "--set", "power.warn_utilization=0.75")
     high = [f for f in data["findings"] if f["code"] == "node-high-load"]
-    assert high and all(f["value"] / f["limit"] > 0.99 for f in high)
+    assert high and all(0.75 < f["value"] / f["limit"] <= 1.0 for f in high)
     for bad, words in (("power.nope=1", ["power", "nope", "warn_utilization"]),
                        ("warn_utilization=0.8", ["ANALYSIS.SETTING=VALUE"]),
                        ("heat.x=1", ["heat", "thermal"])):

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from test_power import independent_groups, independent_node_loads
 from twin.analysis.power import analyse_power
 from twin.export.image import read_png, render_design
 from twin.analysis import colouring
@@ -33,6 +34,10 @@ def is_red(c) -> bool:
 
 def is_amber(c) -> bool:
     return c[0] > 150 and c[1] > 130 and c[2] < 110
+
+
+def is_green(c) -> bool:
+    return c[1] > 120 and c[1] > c[0] + 30
 
 
 def test_utilization_bands_are_exact_at_80_and_100_percent() -> None:
@@ -60,13 +65,25 @@ def test_cli_power_export_shows_b04_red_among_amber_neighbours(hall_db: Path, tm
     assert is_red(_roof_colour(design, scene, image, "B04"))
     for neighbour in ("B03", "B05", "A04", "C04"):
         assert is_amber(_roof_colour(design, scene, image, neighbour)), neighbour
-    # the overloaded switchboard SWB-2 is red, so are the UPSs of groups that lost N+1; UPS-3C,
-    # idle, is amber because its group holds with only 1 % to spare; SWB-3 at 74 % is green
-    for name, test in (("SWB-2", is_red), ("UPS-1B", is_red), ("UPS-3C", is_amber),
-                       ("SWB-3", lambda c: c[1] > 120 and c[1] > c[0] + 30)):
+    # the UPSs of SWB-2's group, which lost N+1 with its third module left out, are red although each is under
+    # capacity; SWB-1's group holds with room (its UPS-1A green), and so is SWB-2 itself: the figures by SQL
+    truth = independent_node_loads(hall_db)
+    groups = independent_groups(hall_db, truth)
+    assert groups["SWB-2 UPS N+1"][1] > groups["SWB-2 UPS N+1"][2]
+    assert groups["SWB-1 UPS N+1"][1] < 0.8 * groups["SWB-1 UPS N+1"][2]
+    assert truth["SWB-2"][0] < 0.8 * truth["SWB-2"][1] and truth["UPS-1A"][0] < 0.8 * truth["UPS-1A"][1]
+    for name, test in (("UPS-2A", is_red), ("UPS-2B", is_red), ("UPS-1A", is_green), ("SWB-2", is_green)):
         part = int(np.flatnonzero(design.parts.name == name)[0])
         top = scene.geometry.centre[part] + np.array([0, 0, design.part_size()[part][2] / 2])
         x, y = scene.camera.project(top)[0].round().astype(int)
+        colour = image[y - 1:y + 2, x - 1:x + 2].reshape(-1, 3).astype(int).mean(axis=0)
+        assert test(colour), (name, colour)
+    # busway runs are drawn along their taps: F-busway2 (installed at 480 kW) red, E-busway2 beside it green
+    assert truth["F-busway2"][0] > truth["F-busway2"][1] and truth["E-busway2"][0] < 0.8 * truth["E-busway2"][1]
+    nodes = analyse_power(design).nodes
+    for name, test in (("F-busway2", is_red), ("E-busway2", is_green)):
+        i = int(np.flatnonzero(design.power_nodes.name == name)[0])
+        x, y = scene.camera.project(np.array([*nodes.centre[i, :2], nodes.hi[i, 2] + 0.15]))[0].round().astype(int)
         colour = image[y - 1:y + 2, x - 1:x + 2].reshape(-1, 3).astype(int).mean(axis=0)
         assert test(colour), (name, colour)
 

@@ -6,10 +6,16 @@ analysis would use it as if it were current. A reading older than the staleness 
 dropped (the analysis falls back to its estimate, as for a sensor with no reading) and a
 finding says how old each sensor's last reading is. A dead sensor shows the same way.
 Numpy only: one datetime parse per snapshot.
+
+A stuck sensor is the other way a reading lies: it keeps reporting, fresh, the same value. A
+sensor whose readings over the last `stuck_after_min` minutes are all one value, while most
+sensors of its kind varied over the same window (so the plant itself was not still, nor the
+telemetry noiseless), is a `sensor-stuck` warning saying since when and for how long.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,6 +27,11 @@ from twin.model.readings import ReadingSnapshot
 
 #: Default staleness limit, minutes: four 15-minute telemetry steps.
 STALE_AFTER_MIN = 60.0
+#: Default stuck-sensor window, minutes: sixteen 15-minute steps of one value (noise alone moves a
+#: live sensor's second decimal every step).
+STUCK_AFTER_MIN = 240.0
+#: Readings a window must hold before its sameness means anything.
+STUCK_MIN_READINGS = 3
 
 
 def _seconds(text: np.ndarray) -> np.ndarray:
@@ -168,4 +179,55 @@ def silent_findings(design: Design, snapshot: ReadingSnapshot | None, where_rack
                                loop=int(sensors.cooling_loop[first]), value=float(len(rows)), unit="sensors",
                                subject=str(sensors.name[first]) if len(rows) == 1 else "sensors outside racks",
                                analysis=analysis))
+    return out
+
+
+def stuck_findings(design: Design, snapshot: ReadingSnapshot | None, stuck_after_min: float,
+                   where_rack: np.ndarray, where_loop: list[Any], analysis: str) -> list[Finding]:
+    """One warning per rack or loop (or loose sensor) with a sensor stuck at one value over the
+    `stuck_after_min` minutes up to the snapshot's moment while most of its kind varied (module doc).
+    Reads the window from the design file (the snapshot holds one reading per sensor)."""
+    sensors = design.sensors
+    if snapshot is None or snapshot.ts is None or not len(sensors) or not Path(snapshot.source).is_file() \
+            or stuck_after_min <= 0:
+        return []
+    from twin.store.telemetry import steady_readings
+
+    stats = steady_readings(snapshot.source, snapshot.ts, float(stuck_after_min))
+    ids = np.asarray(sensors.id, np.int64).tolist()
+    n = np.array([stats.get(i, (0, 0.0, 0.0, ""))[0] for i in ids])
+    spread = np.array([stats[i][2] - stats[i][1] if i in stats else np.nan for i in ids])
+    enough = n >= STUCK_MIN_READINGS
+    flat, varied = enough & (spread == 0), enough & (spread > 0)
+    kinds = np.asarray(sensors.kind, object).astype(str)
+    now = _seconds(np.array([snapshot.ts], dtype=object))[0]
+    groups: dict[tuple[str, int], list[tuple[int, str]]] = {}
+    for s in np.flatnonzero(flat).tolist():
+        peers = (kinds == kinds[s]) & enough
+        peers[s] = False
+        moving = int((varied & peers).sum())
+        if not peers.any() or moving * 2 < int(peers.sum()):
+            continue                        # its kind was still too: the plant, not the sensor
+        r, lp = int(sensors.rack[s]), int(sensors.cooling_loop[s])
+        key = ("rack", r) if r >= 0 else (("loop", lp) if lp >= 0 else ("sensor", s))
+        groups.setdefault(key, []).append((s, f"{moving} of {int(peers.sum())} other {kinds[s]} sensors"))
+    out = []
+    for (what, i), rows in groups.items():
+        began = _seconds(np.array([stats[ids[s]][3] for s, _ in rows], dtype=object))
+        steady = np.where(np.isfinite(began), now - began, float(stuck_after_min) * 60.0)
+        listed = "; ".join(f"{sensors.name[s]} has read {stats[ids[s]][1]:g} unchanged for {age_text(steady[k])} "
+                           f"(since {stats[ids[s]][3] or 'before the window'}) while {peers} varied"
+                           for k, (s, peers) in enumerate(rows))
+        msg = f"{listed}: a stuck sensor? its readings are still used"
+        common: dict[str, Any] = dict(value=float(steady.max()) / 60.0, limit=float(stuck_after_min), unit="min",
+                                      analysis=analysis)
+        if what == "rack":
+            out.append(Finding("warning", "sensor-stuck", msg, rack=i, location=tuple(where_rack[i]),
+                               subject=str(design.racks.name[i]), **common))
+        elif what == "loop":
+            out.append(Finding("warning", "sensor-stuck", msg, loop=i, location=where_loop[i],
+                               subject=str(design.cooling_loops.name[i]), **common))
+        else:
+            part = int(sensors.part[i]) if "part" in sensors else -1
+            out.append(Finding("warning", "sensor-stuck", msg, part=part, subject=str(sensors.name[i]), **common))
     return out

@@ -61,7 +61,7 @@ from twin.analysis.cooling_units import loop_units, unit_findings
 from twin.analysis.findings import Finding, findings_to_lines, sort_findings, summary_line
 from twin.analysis.rack_power import max_power_w, rack_it_and_losses
 from twin.analysis.settings import BASES, DEFAULT_BASIS
-from twin.analysis.staleness import STALE_AFTER_MIN, fresh_values, stale_findings
+from twin.analysis.staleness import STALE_AFTER_MIN, STUCK_AFTER_MIN, fresh_values, stale_findings, stuck_findings
 from twin.analysis.overlays import Overlay
 from twin.analysis.registry import Analysis, AnalysisResult, OverlayDef, register_analysis, register_overlay
 from twin.errors import TwinError
@@ -77,7 +77,7 @@ CONDITION_KINDS = ("inlet_temp", "supply_temp", "flow")
 #: rack cabling and hot-aisle work are rated for (critical); a rise above 35 K across one part
 #: means too little airflow for its heat (warning; compute trays run 15–25 K).
 SETTINGS = {"ashrae_class": None, "basis": DEFAULT_BASIS, "part_max_rise_k": 35.0, "part_max_outlet_c": 60.0,
-            "stale_after_min": STALE_AFTER_MIN}
+            "stale_after_min": STALE_AFTER_MIN, "stuck_after_min": STUCK_AFTER_MIN}
 
 
 @dataclass
@@ -293,7 +293,8 @@ def analyse_thermal(design: Design, snapshot: ReadingSnapshot | None = None,
         + tf.stranded_findings(design, stranded, heat * frac)
         + tf.outlet_findings(design, result, cfm, float(opts["part_max_rise_k"]), float(opts["part_max_outlet_c"]))
         + stale_findings(design, ages, float(opts["stale_after_min"]), result.reading_ts, tf.rack_locations(design),
-                         where, "thermal"))
+                         where, "thermal")
+        + stuck_findings(design, snapshot, float(opts["stuck_after_min"]), tf.rack_locations(design), where, "thermal"))
     return result
 
 

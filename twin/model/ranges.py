@@ -77,6 +77,8 @@ RANGES: dict[str, Range] = {
     "faults[].power_factor": Range(0, 100),
     "faults[].length_m": Range(0, 10_000, above=True),
     "faults[].inlet_c": TEMPERATURE_C,
+    "faults[].capacity_kw": Range(0, 1e7),
+    "faults[].fill": Range(0, 100, above=True),
     "part_types.*.u_height": Range(0, 100),
     "part_types.*.size[]": Range(0, above=True, limit="part_size_m"),
     "part_types.*.u_pitch_m": Range(0, 1, above=True),

@@ -7,7 +7,8 @@ Two checks run on a validated spec before anything is generated:
 - `check_size(spec, path)`: the racks, parts, ports, sensors and readings the spec would
   generate, added up from the templates (a few dozen numbers, not the design), against
   the same limits. `racks = 9223372036854775807` fails here in microseconds, not in the
-  kernel's out-of-memory killer.
+  kernel's out-of-memory killer. The switchboards counted are those of the builder's own power
+  plan (`sizing.plan_power`, worked out only once the racks are known to be within limits).
 """
 
 from __future__ import annotations
@@ -39,7 +40,16 @@ def _over(key: str, value: float, path: Path, where: str) -> None:
 
 def check_size(spec: dict[str, Any], path: Path) -> None:
     """Add up what the spec would generate and refuse it before generation if it is too big."""
-    from twin.specs.layout import network_racks_needed
+    estimate_size(spec, path)
+
+
+def estimate_size(spec: dict[str, Any], path: Path) -> dict[str, int]:
+    """What the spec would generate (rows, racks, parts, ports, sensors, readings), refusing it as soon
+    as a count is over its limit. The switchboards and UPS modules are those of the power plan the
+    builder uses (`sizing.plan_power`, once the rows are known to be within limits); CRAHs are the
+    spec's `crah_count` (the `crahs` rule may add a few, after placement)."""
+    from twin.specs.layout import network_racks_needed, plan_rows
+    from twin.specs.sizing import plan_power, switchboards_per_hall
 
     types, templates = spec["part_types"], spec["rack_templates"]
     ports_of = {}
@@ -75,12 +85,24 @@ def check_size(spec: dict[str, Any], path: Path) -> None:
         _over("ports", ports, path, where)
     power = spec["power"]
     halls = spec["halls"]
-    gear = len(halls) * power["switchboards"] * (1 + power["ups_per_switchboard"]) + sum(h["crah_count"] for h in halls)
+    plan = None
+    if spec["sizing"]["power"]:                 # the rows as generate() plans them, CDU faults applied
+        from twin.specs.faults import apply_row_faults
+
+        rows_planned = plan_rows(spec)
+        apply_row_faults(spec, rows_planned)
+        plan = plan_power(spec, rows_planned)
+    boards = sum(switchboards_per_hall(spec, plan))
+    gear = boards * (1 + power["ups_per_switchboard"]) + sum(h["crah_count"] for h in halls)
     _over("parts", parts + gear, path, "power")
     _over("part_types", len(types), path, "part_types")
     tel = spec["telemetry"]
+    readings = 0
     if tel is not None:
         steps = tel["hours"] * 60 // tel["interval_min"]
         _over("telemetry_steps", steps, path, "telemetry.hours")
         _over("sensors", sensors, path, "rows")
-        _over("readings", sensors * steps, path, "telemetry")
+        readings = sensors * steps
+        _over("readings", readings, path, "telemetry")
+    return {"rows": rows, "racks": racks, "parts": parts + gear, "ports": ports, "sensors": sensors,
+            "readings": readings, "switchboards": boards}

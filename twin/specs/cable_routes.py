@@ -15,15 +15,18 @@ import numpy as np
 from twin.geometry.routing import STATUS_CODES, route_between_parts, route_texts
 from twin.geometry.trays import TrayNetwork, build_tray_network
 from twin.model.transform import local_to_world
-from twin.specs.sizing import size_trays
+from twin.specs.faults import apply_tray_faults
+from twin.specs.sizing import size_trays, tray_cable_counts
 
 
-def route_generated_cables(tables: dict[str, dict[str, Any]], tray_fill: float | None = None) -> list[str]:
+def route_generated_cables(tables: dict[str, dict[str, Any]], tray_fill: float | None = None,
+                           spec: dict[str, Any] | None = None) -> list[str]:
     """Fill `route` and `routed_length_m` of `tables['cables']` in place; returns warnings.
 
     With `tray_fill` (`[sizing] trays`) each tray is then resized for the cables routed through it
     (sizing.size_trays); where the new widths join the trays differently, the cables are routed
-    again on the resized network, so stored routes always match the stored trays."""
+    again on the resized network, so stored routes always match the stored trays. With `spec`, its
+    `tray_overfilled` faults then cut their trays' capacity (faults.apply_tray_faults)."""
     cables = tables.get("cables")
     if not cables or not len(cables["id"]):
         return []
@@ -57,6 +60,9 @@ def route_generated_cables(tables: dict[str, dict[str, Any]], tray_fill: float |
         if not _same_network(network, resized):     # a narrower tray no longer meets its neighbour: route again
             network = resized
             routes = route_between_parts(a, b, a_part, b_part, rack, xyz[:, 2] + height, network, frame=frame)
+    if spec is not None:
+        counts = tray_cable_counts(len(trays["id"]), routes.path, routes.paths) if len(trays["id"]) else np.zeros(0)
+        apply_tray_faults(spec, trays, counts)
     cables["route"] = route_texts(routes, np.asarray(trays["id"], np.int64))
     cables["routed_length_m"] = np.round(routes.length, 4)
     cables["route_status"] = np.asarray(STATUS_CODES, dtype=object)[routes.status]

@@ -111,6 +111,7 @@ class FacilityGear:
     ups_parts: np.ndarray
     ups_board: np.ndarray                   # switchboard number of each UPS (counted across the site)
     board_hall: np.ndarray                  # hall index of each switchboard
+    ups_slot: np.ndarray                    # module number of each UPS in its hall (board × per board + place)
 
 
 @dataclass

@@ -31,7 +31,7 @@ from twin.specs.cabling import make_cables
 from twin.specs.catalog import catalog_tables
 from twin.specs.cooling import cooling_loops
 from twin.specs.draft import Catalog, DesignDraft, Table
-from twin.specs.faults import apply_part_faults, apply_row_faults
+from twin.specs.faults import apply_node_faults, apply_part_faults, apply_row_faults
 from twin.specs.layout import plan_rows
 from twin.specs.meshcheck import mesh_warnings, spec_folder_meta
 from twin.specs.placement import place
@@ -74,7 +74,8 @@ def build_design(spec_path: str | Path, out_path: str | Path, progress: Progress
     routed = time.perf_counter()
     timings["generation"] = routed - start
     say("routing cables")
-    route_warnings = route_generated_cables(tables, spec["sizing"]["tray_fill"] if spec["sizing"]["trays"] else None)
+    route_warnings = route_generated_cables(tables, spec["sizing"]["tray_fill"] if spec["sizing"]["trays"] else None,
+                                            spec)
     size_campus_fibre(tables)
     timings["routing"] = time.perf_counter() - routed
     with temporary_design(out_path) as tmp, writing_design(out_path):
@@ -97,6 +98,7 @@ def generate(spec: dict[str, Any], say: Progress | None = None) -> dict[str, Tab
     say("ports and cables")
     make_cables(draft)
     power_chain(draft)
+    apply_node_faults(draft)
     cooling_loops(draft)
     apply_part_faults(draft)
     if spec["telemetry"] is not None:

@@ -15,8 +15,9 @@ from twin.errors import TwinError
 from twin.model.design import frame_of_rack
 from twin.model.transform import local_to_world
 from twin.specs.draft import DesignDraft, FacilityGear, PartColumns, RackLayout
+from twin.specs.faults import check_missing_ups, missing_ups_modules
 from twin.specs.layout import RACK_BASE_M
-from twin.specs.sizing import crah_count, hall_air_heat_max_w
+from twin.specs.sizing import crah_count, hall_air_heat_max_w, switchboards_per_hall
 
 FRONT_INSET_M = 0.03
 BUSWAY_Z_ABOVE_RACK_M = 0.70
@@ -140,10 +141,13 @@ def _place_facility(draft: DesignDraft) -> None:
             cdu_hall.append(row.hall)
     cdu_parts = add_parts(draft, cdu_types, np.array(cdu_xyz).reshape(-1, 3), np.array(cdu_yaw), cdu_names,
                           np.array(cdu_hall, int))
-    gear = [_place_power_gear(draft, h) for h in range(len(spec["halls"]))]
+    modules: list[list[str]] = []          # every UPS module name the line-ups have room for, per board
+    gear = [_place_power_gear(draft, h, modules) for h in range(len(spec["halls"]))]
+    check_missing_ups(spec, modules)
     boards = np.concatenate([g[0] for g in gear])
     ups = np.concatenate([g[1] for g in gear])
     ups_board = np.concatenate([g[2] + sum(len(x[0]) for x in gear[:h]) for h, g in enumerate(gear)])
+    ups_slot = np.concatenate([g[3] for g in gear])
     board_hall = np.concatenate([np.full(len(g[0]), h) for h, g in enumerate(gear)])
     crah_parts = [np.zeros(0, int)]
     for h, hall in enumerate(spec["halls"]):
@@ -169,30 +173,42 @@ def _place_facility(draft: DesignDraft) -> None:
             yaws.append(-90.0 if left else 90.0)
             names.append(f"{hall_prefix(spec, h)}CRAH-{i + 1}")
         crah_parts.append(add_parts(draft, [crah] * count, np.array(xyz), np.array(yaws), names, h))
-    draft.gear = FacilityGear(cdu_parts, cdu_row, np.concatenate(crah_parts), boards, ups, ups_board, board_hall)
+    draft.gear = FacilityGear(cdu_parts, cdu_row, np.concatenate(crah_parts), boards, ups, ups_board, board_hall,
+                              ups_slot)
 
 
-def _place_power_gear(draft: DesignDraft, hall: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _place_power_gear(draft: DesignDraft, hall: int, modules: list[list[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Switchboards, each followed by its UPS units, in lines along the back wall.
 
     A line that reaches the side wall wraps to a new line 2.5 m further in, so large
     halls get an electrical gallery; the spec leaves room for it behind the rows.
     Each hall of a site has its own line-up (the `[power]` counts are per hall).
-    Returns the switchboard parts, the UPS parts and each UPS's switchboard number in the hall.
+    A UPS module a `ups_module_missing` fault names is left out (faults.missing_ups_modules).
+    Returns the switchboard parts, the UPS parts, each UPS's switchboard number in the hall and its
+    module number in the hall (board × ups_per_switchboard + place on the board, as the power plan counts).
     """
     types = draft.catalog.types
     power, (hall_w, hall_d, _) = draft.spec["power"], draft.spec["halls"][hall]["size_m"]
     ox, oy = draft.spec["halls"][hall]["origin_m"]
     prefix = hall_prefix(draft.spec, hall)
-    gear, names = [], []
+    gear, names, board_of, slot_of = [], [], [], []
     plan = draft.power_plan
-    n_boards = plan.boards[hall] if plan is not None else power["switchboards"]
+    n_boards = switchboards_per_hall(draft.spec, plan)[hall]
+    m = power["ups_per_switchboard"]
+    missing = missing_ups_modules(draft.spec)
     for k in range(n_boards):
         gear.append(power["switchboard"])
         names.append(f"{prefix}SWB-{k + 1}")
-        for u in range(power["ups_per_switchboard"]):
+        modules.append([])
+        for u in range(m):
+            name = f"{prefix}UPS-{k + 1}{chr(ord('A') + u)}"
+            modules[-1].append(name)
+            if name in missing:
+                continue
             gear.append(power["ups"])
-            names.append(f"{prefix}UPS-{k + 1}{chr(ord('A') + u)}")
+            names.append(name)
+            board_of.append(k)
+            slot_of.append(k * m + u)
     depth = max(types[t]["size"][1] for t in gear)
     xyz, x, line = [], 1.5, 0
     for t in gear:
@@ -208,4 +224,4 @@ def _place_power_gear(draft: DesignDraft, hall: int) -> tuple[np.ndarray, np.nda
     kinds = [types[t]["kind"] for t in gear]
     boards = idx[[k == "switchboard" for k in kinds]]
     ups = idx[[k == "ups" for k in kinds]]
-    return boards, ups, np.repeat(np.arange(len(boards)), power["ups_per_switchboard"])
+    return boards, ups, np.array(board_of, int), np.array(slot_of, int)

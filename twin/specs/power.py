@@ -15,6 +15,7 @@ import numpy as np
 
 from twin.specs.draft import DesignDraft
 from twin.specs.placement import hall_prefix
+from twin.specs.sizing import rack_max_w
 
 NODE_COLUMNS = ("id", "name", "kind", "parent_id", "part_id", "capacity_w", "voltage_v", "redundancy_group")
 UTILITY_VOLTAGE_V = 13800.0
@@ -44,15 +45,18 @@ def power_chain(draft: DesignDraft) -> None:
         hall_feeds = [node(f"{h['name']} utility feed", "feed", substation, None,
                            (h["utility_kw"] * 1000.0) or site_w / len(halls), UTILITY_VOLTAGE_V) for h in halls]
     ups_nodes: list[list[int]] = [[] for _ in halls]
+    ups_at: list[dict[int, int]] = [{} for _ in halls]         # module number in the hall -> its node
     mech_nodes: list[list[int]] = [[] for _ in halls]
     for k, board in enumerate(gear.switchboard_parts):
         h = int(gear.board_hall[k])
         swb = node(str(p.name[board]), "switchboard", hall_feeds[h], board + 1, cap[p.type[board]],
                    power["voltage_v"])
         feed[board] = hall_feeds[h]
-        for part in gear.ups_parts[gear.ups_board == k]:
+        on_board = gear.ups_board == k
+        for part, slot in zip(gear.ups_parts[on_board], gear.ups_slot[on_board]):
             ups_nodes[h].append(node(str(p.name[part]), "ups", swb, part + 1, cap[p.type[part]],
                                      power["voltage_v"], f"{p.name[board]} UPS N+1"))
+            ups_at[h][int(slot)] = ups_nodes[h][-1]
             feed[part] = swb
         mech_nodes[h].append(node(f"{hall_prefix(spec, h)}MECH-{len(mech_nodes[h]) + 1}", "panel", swb, None,
                                   power["mechanical_share"] * cap[p.type[board]], power["voltage_v"]))
@@ -65,10 +69,18 @@ def power_chain(draft: DesignDraft) -> None:
     kinds = catalog.attr("kind")[p.type]
     busway_cap = cap[catalog.type_id[power["busway"]]]
     budgets = draft.tables["racks"]["power_budget_w"]
-    for row, run_racks, ups in _busway_runs(draft):
+    runs = _busway_runs(draft)
+    carried = _planned_loads(spec, runs, ups_at)
+    for row, run_racks, ups in runs:
         hall_ups = ups_nodes[row.hall]
-        k = row_index[row.hall] if ups is None else ups
-        bw = node(run_racks[0], "busway", hall_ups[k % len(hall_ups)], None, busway_cap, power["voltage_v"])
+        if ups is None:
+            parent = hall_ups[row_index[row.hall] % len(hall_ups)]
+        elif ups in ups_at[row.hall]:
+            parent = ups_at[row.hall][ups]
+        else:
+            parent = _stand_in(ups_at[row.hall], ups, power["ups_per_switchboard"], carried)
+            carried[parent] += _run_w(spec, run_racks[1])
+        bw = node(run_racks[0], "busway", parent, None, busway_cap, power["voltage_v"])
         row_index[row.hall] += 1
         for rack in run_racks[1]:
             r = racks.index[rack.name]
@@ -95,6 +107,27 @@ def power_chain(draft: DesignDraft) -> None:
                 feed[loads] = pdu
     draft.tables["power_nodes"] = nodes
     draft.part_feed = feed
+
+
+def _run_w(spec: dict, racks: list) -> float:
+    return sum(rack_max_w(spec, r.template) for r in racks)
+
+
+def _planned_loads(spec: dict, runs: list[tuple], ups_at: list[dict[int, int]]) -> dict[int, float]:
+    """Busway load at maximum the power plan put on each UPS node that is installed."""
+    carried = {n: 0.0 for hall in ups_at for n in hall.values()}
+    for row, run_racks, ups in runs:
+        if ups is not None and ups in ups_at[row.hall]:
+            carried[ups_at[row.hall][ups]] += _run_w(spec, run_racks[1])
+    return carried
+
+
+def _stand_in(ups_at: dict[int, int], slot: int, per_board: int, carried: dict[int, float]) -> int:
+    """The node that takes the runs of UPS module `slot`, left out by a `ups_module_missing` fault:
+    the installed module of the same switchboard that carries least."""
+    board = slot // per_board
+    mates = [ups_at[s] for s in range(board * per_board, (board + 1) * per_board) if s in ups_at]
+    return min(mates, key=lambda n: carried[n])
 
 
 def _busway_runs(draft: DesignDraft) -> list[tuple]:

@@ -46,6 +46,12 @@ class PowerPlan:
     boards: list[int] = field(default_factory=list)         # switchboards per hall
 
 
+def switchboards_per_hall(spec: dict[str, Any], plan: PowerPlan | None) -> list[int]:
+    """The switchboards each hall gets: the power plan's where `[sizing] power` made one, else the spec's
+    `[power] switchboards`. The one rule placement and the spec's size check both follow."""
+    return list(plan.boards) if plan is not None else [spec["power"]["switchboards"]] * len(spec["halls"])
+
+
 def rack_max_w(spec: dict[str, Any], template: str) -> float:
     """What one rack of `template` draws at every part's catalog maximum (its budget if higher)."""
     types, tpl = spec["part_types"], spec["rack_templates"][template]
@@ -166,16 +172,23 @@ def tray_size(cables: int, fill: float, density: float = TRAY_CABLES_PER_M2) -> 
     return TRAY_WIDTHS_M[-1], tiers * TRAY_TIER_M, int(widest * tiers)
 
 
+def tray_cable_counts(n_trays: int, path: np.ndarray, paths: list[tuple[int, ...]]) -> np.ndarray:
+    """Cables routed through each of `n_trays` trays (`path`: each cable's index into `paths`, -1 outside
+    trays); a cable that passes a tray twice counts once."""
+    path = np.asarray(path, np.int64)
+    per_path = np.bincount(path[path >= 0], minlength=len(paths))
+    count = np.zeros(n_trays, np.int64)
+    for p, trays_on in enumerate(paths):
+        count[list(set(trays_on))] += per_path[p]
+    return count
+
+
 def size_trays(trays: dict[str, Any], path: np.ndarray, paths: list[tuple[int, ...]], fill: float) -> None:
     """Resize every tray of `trays` (the cable_trays table, in place) for the cables routed through it
     (`path`: each cable's index into `paths`, the distinct tray paths as tray rows; -1 outside trays)."""
     if not len(trays["id"]):
         return
-    path = np.asarray(path, np.int64)
-    per_path = np.bincount(path[path >= 0], minlength=len(paths))
-    count = np.zeros(len(trays["id"]), np.int64)
-    for p, trays_on in enumerate(paths):
-        count[list(set(trays_on))] += per_path[p]
+    count = tray_cable_counts(len(trays["id"]), path, paths)
     # each tray keeps the density of cables it was generated for (fibre ducts hold far more per m²)
     density = np.asarray(trays["capacity"], float) / (np.asarray(trays["width_m"], float)
                                                       * np.asarray(trays["height_m"], float))

@@ -77,12 +77,15 @@ SPEC = {
     "sizing": ({"crahs": (bool, False), "crah_spare": (int, 1), "power": (bool, False), "trays": (bool, False),
                 "tray_fill": (NUM, 0.5), "load_share": (NUM, 0.8)}, {}),
     "faults": (("tables", {"kind": (str, REQ), "rack": (str, ""), "row": (str, ""), "power_factor": (NUM, 1.2),
-                           "length_m": (NUM, 4.0), "cdu": (str, ""), "inlet_c": (NUM, 34.0)}), []),
+                           "length_m": (NUM, 4.0), "cdu": (str, ""), "inlet_c": (NUM, 34.0), "node": (str, ""),
+                           "capacity_kw": (NUM, 0.0), "tray": (str, ""), "fill": (NUM, 1.25)}), []),
     "suppliers": (("named", SUPPLIER), {}),
     "part_types": (("named", PART_TYPE), {}),
     "rack_templates": (("named", TEMPLATE), {}),
 }
-FAULT_KINDS = {"rack_over_budget": "rack", "dac_too_long": "rack", "cdu_over_capacity": "row", "hot_spot": "rack"}
+#: Each fault kind and the key naming what it is seeded on (faults.py says what each does).
+FAULT_KINDS = {"rack_over_budget": "rack", "dac_too_long": "rack", "cdu_over_capacity": "row", "hot_spot": "rack",
+               "node_undersized": "node", "ups_module_missing": "node", "tray_overfilled": "tray"}
 COOLING_MODES = {"air", "liquid", "hybrid", "none"}
 
 
@@ -104,8 +107,8 @@ def load_spec(path: str | Path) -> dict[str, Any]:
     for key in ("suppliers", "part_types", "rack_templates"):
         spec[key] = {**catalog[key], **imported.get(key, {}), **spec[key]}
     _check_references(spec, path)
-    check_size(spec, path)
     spec["source"] = str(path)
+    check_size(spec, path)
     return spec
 
 
@@ -348,6 +351,9 @@ def _check_references(spec: dict[str, Any], path: Path) -> None:
             need(fault["row"], row_names, "row", f"faults[{i}].row")
         if fault["cdu"]:
             need(fault["cdu"], types, "part type", f"faults[{i}].cdu")
+        if fault["kind"] == "node_undersized" and not fault["capacity_kw"] > 0:
+            raise TwinError(path, "a node_undersized fault needs 'capacity_kw' (the node's smaller rating, above 0)",
+                            where=f"faults[{i}].capacity_kw")
 
 
 def _join(where: str, key: str) -> str:

@@ -262,3 +262,31 @@ def _parses(ts: object) -> bool:
         return True
     except (ValueError, UserWarning):
         return False
+
+
+def steady_readings(path: str | Path, at: str, window_min: float) -> dict[int, tuple[int, float, float, str]]:
+    """Per sensor with readings in the `window_min` minutes up to `at` (a stored-form timestamp):
+    (readings in the window, smallest value, largest value, when its current value began: the first
+    reading after the last one that differs, or its first reading). For the stuck-sensor check.
+
+    One index range per sensor on the (sensor_id, ts) primary key for the window, then two seeks
+    per sensor whose window holds one value only (a few)."""
+    start = (np.datetime64(at.rstrip("Z"), "s") - np.timedelta64(int(round(window_min * 60)), "s"))
+    since = str(start) + "Z"
+    db = open_database(Path(path))
+    try:
+        rows = db.execute(f"""select s.id, count(r.value), min(r.value), max(r.value) from sensors s
+                              join readings r on r.sensor_id = s.id and r.ts > ? and r.ts <= ? and {good_ts('r.ts')}
+                              where r.value is not null group by s.id""", [since, at]).fetchall()
+        out = {}
+        for sid, n, lo, hi in rows:
+            began = ""
+            if n > 1 and lo == hi:
+                last_other = db.execute(f"select max(ts) from readings where sensor_id = ? and ts <= ? and "
+                                        f"value != ? and {good_ts()}", [sid, at, lo]).fetchone()[0]
+                began = db.execute(f"select min(ts) from readings where sensor_id = ? and ts > ? and ts <= ? "
+                                   f"and {good_ts()}", [sid, last_other or "", at]).fetchone()[0] or ""
+            out[int(sid)] = (int(n), float(lo), float(hi), str(began))
+    finally:
+        db.conn.close()
+    return out

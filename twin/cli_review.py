@@ -87,11 +87,10 @@ def _viewpoints_list(args: argparse.Namespace) -> int:
 
 
 def _bcf(args: argparse.Namespace) -> int:
-    from twin.store.bcf import write_bcf
-
     from twin.cli_export import announce
+    from twin.export.bcf import write_bcf
 
-    path = write_bcf(args.file, args.output)
+    path = write_bcf(args.file, args.output, snapshots=not args.no_snapshots)
     announce(path, f"wrote {path}")
     return 0
 
@@ -151,6 +150,7 @@ def add_review_commands(sub: argparse._SubParsersAction) -> None:
     a = nsub.add_parser("bcf", help="export notes and viewpoints as BCF 2.1 (.bcfzip) for BIM tools")
     a.add_argument("file", help="design file (.twin.db)")
     a.add_argument("-o", "--output", required=True, help="BCF file to write (.bcfzip)")
+    a.add_argument("--no-snapshots", action="store_true", help="leave out the PNG snapshot of each viewpoint (faster)")
     a.set_defaults(func=_bcf)
     p.set_defaults(func=lambda _a: (p.print_help(), 2)[1])
 

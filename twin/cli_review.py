@@ -95,6 +95,20 @@ def _bcf(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import_bcf(args: argparse.Namespace) -> int:
+    from twin.store.bcf_import import import_bcf
+
+    report = import_bcf(args.file, args.bcf)
+    for line in report.unknown + report.warnings:
+        print(f"twin: warning: {args.bcf}: {line}", file=sys.stderr)
+    print(f"imported {args.bcf} (BCF {report.version}) into review #{report.review_id} "
+          f"({report.review_name!r}): {report.topics} topic{'s' if report.topics != 1 else ''}, "
+          f"{report.notes + report.comments} note{'s' if report.notes + report.comments != 1 else ''} "
+          f"({report.comments} from comments), {report.viewpoints} viewpoint{'s' if report.viewpoints != 1 else ''}, "
+          f"{len(report.unknown)} unknown component{'s' if len(report.unknown) != 1 else ''}")
+    return 0
+
+
 def _compare(args: argparse.Namespace) -> int:
     from twin.analysis.compare import compare_designs, compare_generations, format_comparison
     from twin.store import load_design
@@ -152,6 +166,14 @@ def add_review_commands(sub: argparse._SubParsersAction) -> None:
     a.add_argument("-o", "--output", required=True, help="BCF file to write (.bcfzip)")
     a.add_argument("--no-snapshots", action="store_true", help="leave out the PNG snapshot of each viewpoint (faster)")
     a.set_defaults(func=_bcf)
+    a = nsub.add_parser("import-bcf", help="import the topics, comments and viewpoints of a BCF 2.x/3.x file",
+                        description="Topics and comments become notes (in a new review named after the file), "
+                                    "viewpoints become saved viewpoints; components are matched to parts by their "
+                                    "IFC GUID. Components no part has are reported. One transaction: a failed "
+                                    "import changes nothing.")
+    a.add_argument("file", help="design file (.twin.db)")
+    a.add_argument("bcf", help="BCF file (.bcf or .bcfzip)")
+    a.set_defaults(func=_import_bcf)
     p.set_defaults(func=lambda _a: (p.print_help(), 2)[1])
 
     p = sub.add_parser("viewpoints", help="saved cameras of a design file", description="Named cameras saved in the viewer.")

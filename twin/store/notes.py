@@ -22,13 +22,14 @@ import sqlite3
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence, TypeVar
 
 from twin.errors import TwinError
 from twin.store.reader import open_database
 from twin.store.review_file import ReviewFile
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 #: Statuses a note can have.
 NOTE_STATUSES = ("open", "resolved")
@@ -136,6 +137,15 @@ class ReviewStore:
     def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         return self._file.query(sql, params)
 
+    def read(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """Rows of one read of the design file (read-only connection; TwinError when it cannot be read)."""
+        return self._file.query(sql, params)
+
+    def transaction(self, doing: str, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `work(conn)` as one guarded write (twin.store.review_file: all or nothing), for a
+        batch such as a BCF import; `doing` completes "cannot …" in an error."""
+        return self._file.write(doing, work)
+
     def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         names = {r[0] for r in self._query("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if not {"notes", "viewpoints"} <= names:       # a file from before review tables existed
@@ -226,7 +236,7 @@ class ReviewStore:
         """Save a named view (camera, and the view `state` if given); one of the same name is replaced."""
         if not name.strip():
             raise TwinError(self.path, "a viewpoint needs a name", where="viewpoints")
-        row = self._viewpoint_row(name, position, focal_point, view_up, view_angle, state)
+        row = self.viewpoint_row(name, position, focal_point, view_up, view_angle, state)
 
         def save(conn: sqlite3.Connection) -> None:
             add_state_column(conn)
@@ -236,7 +246,7 @@ class ReviewStore:
         self._file.write("save the viewpoint", save)
         return next(v for v in self.viewpoints() if v.name == name)
 
-    def _viewpoint_row(self, name: str, position: Sequence[float], focal_point: Sequence[float],
+    def viewpoint_row(self, name: str, position: Sequence[float], focal_point: Sequence[float],
                        view_up: Sequence[float], view_angle: float, state: dict[str, Any] | None) -> tuple[Any, ...]:
         """The values of a viewpoint row, checked (finite camera, a JSON object as state)."""
         try:

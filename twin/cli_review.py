@@ -72,20 +72,6 @@ def _notes_delete(args: argparse.Namespace) -> int:
     return 0
 
 
-def _viewpoints_list(args: argparse.Namespace) -> int:
-    with _store(args) as store:
-        views = store.viewpoints()
-    if args.json:
-        _print_json({"file": args.file, "viewpoints": [v.to_dict() for v in views]})
-        return 0
-    for v in views:
-        pos = ", ".join(f"{c:.2f}" for c in v.position)
-        look = ", ".join(f"{c:.2f}" for c in v.focal_point)
-        print(f"#{v.id}  {v.name}  from ({pos}) at ({look})  {v.view_angle:g}°")
-    print(f"{len(views)} viewpoint{'s' if len(views) != 1 else ''}", file=sys.stderr)
-    return 0
-
-
 def _bcf(args: argparse.Namespace) -> int:
     from twin.cli_export import announce
     from twin.export.bcf import write_bcf
@@ -176,13 +162,9 @@ def add_review_commands(sub: argparse._SubParsersAction) -> None:
     a.set_defaults(func=_import_bcf)
     p.set_defaults(func=lambda _a: (p.print_help(), 2)[1])
 
-    p = sub.add_parser("viewpoints", help="saved cameras of a design file", description="Named cameras saved in the viewer.")
-    vsub = p.add_subparsers(dest="viewpoints_command", metavar="ACTION")
-    a = vsub.add_parser("list", help="list saved viewpoints")
-    a.add_argument("file", help="design file (.twin.db)")
-    a.add_argument("--json", action="store_true", help="print JSON")
-    a.set_defaults(func=_viewpoints_list)
-    p.set_defaults(func=lambda _a: (p.print_help(), 2)[1])
+    from twin.cli_viewpoints import add_viewpoint_commands
+
+    add_viewpoint_commands(sub)
 
     p = sub.add_parser("compare", help="compare rack generations, or two design files",
                        description="Per rack type and per rack: power, heat, weight, cost, domestic share, longest "

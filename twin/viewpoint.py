@@ -123,7 +123,8 @@ def restore(state: ViewState, data: dict[str, Any], session: "ReviewSession",
     index = {k: i for i, k in enumerate(part_keys(design))}
 
     def parts(names: Iterable[Any], what: str) -> np.ndarray:
-        found, missing = [], []
+        found: list[str] = []
+        missing: list[str] = []
         for name in names:
             (found if str(name) in index else missing).append(str(name))
         if missing:
@@ -140,19 +141,20 @@ def restore(state: ViewState, data: dict[str, Any], session: "ReviewSession",
 
     moment = data.get("moment")
     moment = moment if isinstance(moment, str) or moment is None else None
-    basis = data.get("basis") if data.get("basis") in BASES else state.basis
+    basis = str(data["basis"]) if data.get("basis") in BASES else state.basis
     if data.get("basis") not in (None, *BASES):
         out.warnings.append(f"basis {data.get('basis')!r} is not one twin knows; kept {basis}")
     session.set_time(moment)
     for name, values in run_settings(basis).items():
         session.configure(name, **values)
     overlay, options = _overlay(data.get("overlay"), session, moment, out)
-    trace = data.get("trace") if isinstance(data.get("trace"), dict) else {}
+    trace: dict[str, Any] = data["trace"] if isinstance(data.get("trace"), dict) else {}
     cable_index = {k: i for i, k in enumerate(_cable_keys(design))} if trace.get("cables") else {}
     cables = [cable_index[str(c)] for c in trace.get("cables") or [] if str(c) in cable_index]
     if len(cables) != len(trace.get("cables") or []):
         out.warnings.append("trace: cables this design does not have; left out")
     section = data.get("section")
+    section = section if isinstance(section, dict) else None
     with state.hold():
         state.show_all()
         for setter, key in ((state.set_filter, "filters"), (state.set_focus, "focus")):
@@ -164,9 +166,11 @@ def restore(state: ViewState, data: dict[str, Any], session: "ReviewSession",
         state.highlight(parts(trace.get("parts") or [], "trace"), cables)
         state.select(parts(data.get("selection") or [], "selection"))
         try:
+            if section is None:
+                raise KeyError("axis")
             state.set_section(section["axis"], float(section["position"]), section.get("keep", "-"))
         except (TypeError, KeyError, ValueError):
-            if section is not None:
+            if data.get("section") is not None:
                 out.warnings.append("section: not a section plane; left out")
             state.set_section(None)
         state.set_moment(moment)
@@ -193,7 +197,7 @@ def _overlay(value: Any, session: "ReviewSession", moment: str | None, out: Rest
     """The stored overlay built again at `moment`, with its colour range (None for natural colours)."""
     if not isinstance(value, dict) or not value.get("name") or value.get("name") == "none":
         return None, {}
-    options = value.get("options") if isinstance(value.get("options"), dict) else {}
+    options: dict[str, Any] = value["options"] if isinstance(value.get("options"), dict) else {}
     try:
         overlay = session.overlay(str(value["name"]), at=moment, **options)
     except (ValueError, TypeError) as exc:

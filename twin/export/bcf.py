@@ -74,11 +74,11 @@ def write_bcf(design_path: str | Path, output: str | Path, snapshots: bool = Tru
     pins = _pins(design_path)
     with atomic_output(output) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("bcf.version", VERSION_XML)
-        for n in notes:
-            for name, data in writer.note_topic(n, pins.get(n.id, (0.0, 0.0, 0.0))):
+        for i, n in enumerate(notes):
+            for name, data in writer.note_topic(n, pins.get(n.id, (0.0, 0.0, 0.0)), i):
                 z.writestr(name, data)
-        for v in views:
-            for name, data in writer.viewpoint_topic(v):
+        for i, v in enumerate(views, len(notes)):
+            for name, data in writer.viewpoint_topic(v, i):
                 z.writestr(name, data)
     return output
 
@@ -100,7 +100,7 @@ class _Writer:
             self.renderer = ImageRenderer(self.session, size, quality="fast", state=ViewState(design))
 
     # ------------------------------------------------------------------ topics
-    def note_topic(self, n: Note, pin: Sequence[float]) -> list[tuple[str, bytes]]:
+    def note_topic(self, n: Note, pin: Sequence[float], index: int) -> list[tuple[str, bytes]]:
         guid, view_guid = str(name_uuid(self.file_name, "note", n.id)), str(name_uuid(self.file_name, "note-view", n.id))
         d = _unit(NOTE_CAMERA_DIRECTION)
         eye = tuple(p - c * NOTE_CAMERA_DISTANCE_M for p, c in zip(pin, d))
@@ -117,10 +117,10 @@ class _Writer:
                             "updated": n.updated}}
         markup = _markup(guid, title, text, "Closed" if n.status == "resolved" else "Open", "Issue", n.author,
                          n.created, n.updated if n.updated != n.created else None, view_guid,
-                         [n.part] if n.part else [], self.renderer is not None)
+                         [n.part] if n.part else [], self.renderer is not None, index)
         return self._files(guid, markup, snippet, view_guid, pose, state)
 
-    def viewpoint_topic(self, v: Viewpoint) -> list[tuple[str, bytes]]:
+    def viewpoint_topic(self, v: Viewpoint, index: int) -> list[tuple[str, bytes]]:
         guid = str(name_uuid(self.file_name, "viewpoint", v.name))
         view_guid = str(name_uuid(self.file_name, "viewpoint-camera", v.name))
         pose = CameraPose(v.position, v.focal_point, v.view_up, v.view_angle)
@@ -132,7 +132,7 @@ class _Writer:
                                  "state": v.state}}
         markup = _markup(guid, xml_text(v.name)[:120] or "viewpoint", f"Saved viewpoint '{xml_text(v.name)}' of "
                          f"{self.file_name}", "Open", "Viewpoint", "twin", now_utc(), None, view_guid, [],
-                         self.renderer is not None)
+                         self.renderer is not None, index)
         return self._files(guid, markup, snippet, view_guid, pose, state)
 
     def _state(self, data: dict[str, Any], pose: CameraPose, name: str | None = None) -> ViewState:
@@ -187,10 +187,11 @@ class _Writer:
 
 
 def _markup(guid: str, title: str, description: str, status: str, kind: str, author: str, created: str,
-            modified: str | None, view_guid: str, labels: list[str], snapshot: bool) -> bytes:
+            modified: str | None, view_guid: str, labels: list[str], snapshot: bool, index: int) -> bytes:
     root = ET.Element("Markup")
     topic = sub(root, "Topic", Guid=guid, TopicType=kind, TopicStatus=status)
     sub(topic, "Title", title)
+    sub(topic, "Index", str(index))                               # the notes' order, kept on import
     for label in labels:
         sub(topic, "Labels", xml_text(label))
     sub(topic, "CreationDate", bcf_datetime(created) or now_utc())

@@ -116,27 +116,33 @@ def import_bcf(design_path: str | Path, bcf_path: str | Path) -> ImportReport:
     with ReviewStore(design_path) as store:
         parts = _Parts(store)
         notes: list[_NoteRow] = []
-        views: list[tuple[str, tuple[Any, ...], dict[str, Any] | None]] = []
+        views: list[_SavedView] = []
         for topic in topics:
             _topic(topic, parts, notes, views, report)
         for (guid, system, tool_id), titles in parts.unknown.items():
             who = ", ".join(f"{k} {v!r}" for k, v in (("OriginatingSystem", system), ("AuthoringToolId", tool_id)) if v)
             report.unknown.append(f"component {guid or '(no IfcGuid)'}{' (' + who + ')' if who else ''} in "
                                   f"{len(titles)} viewpoint(s) of topic {titles[0]!r}: no part of this design has it")
-        rows = [store.viewpoint_row(name, *camera, state=state) for name, camera, state in views]
+        rows = [store.viewpoint_row(name, camera[0], camera[1], camera[2], camera[3], state)
+                for name, camera, state in views]
         report.review_id = store.transaction("import the BCF file", lambda conn: _write(conn, report, notes, rows))
     report.notes = len(notes) - report.comments
     report.viewpoints = len(rows)
     return report
 
 
-def _topic(topic: Topic, parts: _Parts, notes: list[_NoteRow], views: list, report: ImportReport) -> None:
+_SavedView = tuple[str, tuple[Any, ...], "dict[str, Any] | None"]
+
+
+def _topic(topic: Topic, parts: _Parts, notes: list[_NoteRow], views: list[_SavedView], report: ImportReport) -> None:
     snippet = topic.snippet or {}
     ours = snippet.get("note") if snippet.get("kind") == "note" and isinstance(snippet.get("note"), dict) else None
     first = topic.views[0] if topic.views else None
     keys = parts.match(first.selection, topic) if first else []
     for v in topic.views[1:]:
         parts.match(v.selection, topic)
+    for v in topic.views:
+        parts.match(v.listed, topic)                    # matched only to report those no part has
     point = _point(ours.get("point")) if ours else None
     if not keys and point is None:
         point = _looks_at(first.camera, parts) if first is not None and first.camera is not None else parts.middle
@@ -186,7 +192,7 @@ def _topic(topic: Topic, parts: _Parts, notes: list[_NoteRow], views: list, repo
                       _state(view, parts, topic)))
 
 
-def _saved_view(snippet: dict[str, Any], topic: Topic) -> tuple[str, tuple[Any, ...], dict[str, Any] | None] | None:
+def _saved_view(snippet: dict[str, Any], topic: Topic) -> _SavedView | None:
     """A saved viewpoint twin exported (name, camera, state), exactly as it was; None for other topics."""
     ours = snippet.get("viewpoint") if snippet.get("kind") == "viewpoint" else None
     if not isinstance(ours, dict) or not isinstance(ours.get("camera"), dict):

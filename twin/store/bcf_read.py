@@ -45,6 +45,7 @@ class View:
     selection: list[Component] = field(default_factory=list)
     default_visible: bool = True
     exceptions: list[Component] = field(default_factory=list)
+    listed: list[Component] = field(default_factory=list)      # BCF 2.0 components neither selected nor hidden
     camera: Camera | None = None
     planes: list[tuple[tuple[float, float, float], tuple[float, float, float]]] = field(default_factory=list)
 
@@ -76,6 +77,11 @@ class Topic:
     comments: list[Comment]
     views: list[View]
     snippet: dict[str, Any] | None
+    index: int | None = None
+
+    def order(self) -> tuple[Any, ...]:
+        """Topics sort by their Index (BCF's own order), then creation time, then folder."""
+        return (self.index is None, self.index or 0, self.created, self.folder)
 
 
 def read_topics(archive: BcfArchive) -> tuple[str, list[Topic]]:
@@ -91,7 +97,7 @@ def read_topics(archive: BcfArchive) -> tuple[str, list[Topic]]:
     for name in sorted(archive.names()):
         if name.lower().endswith("/markup.bcf") and name.count("/") == 1:
             topics.append(_topic(archive, name))
-    return version, topics
+    return version, sorted(topics, key=Topic.order)
 
 
 def _children(el: Element | None, tag: str) -> list[Element]:
@@ -138,9 +144,19 @@ def _topic(archive: BcfArchive, name: str) -> Topic:
                  author=_text(topic, "CreationAuthor"), created=_text(topic, "CreationDate"),
                  modified=_text(topic, "ModifiedDate"), assigned=_text(topic, "AssignedTo").strip(),
                  comments=[Comment(c.get("Guid") or "", _text(c, "Author"), _text(c, "Date"), _text(c, "ModifiedDate"),
-                                   _text(c, "Comment"), (_child(c, "Viewpoint").get("Guid") or "")
-                                   if _child(c, "Viewpoint") is not None else "") for c in comments],
-                 views=views, snippet=snippet)
+                                   _text(c, "Comment"), _guid_of(_child(c, "Viewpoint"))) for c in comments],
+                 views=views, snippet=snippet, index=_int(_text(topic, "Index")))
+
+
+def _guid_of(el: Element | None) -> str:
+    return (el.get("Guid") or "") if el is not None else ""
+
+
+def _int(text: str) -> int | None:
+    try:
+        return int(text.strip())
+    except ValueError:
+        return None
 
 
 def _components(el: Element | None) -> list[Component]:
@@ -165,6 +181,14 @@ def _view(archive: BcfArchive, path: str, guid: str) -> View:
     comps = _child(root, "Components")
     visibility = _child(comps, "Visibility")
     view = View(guid or root.get("Guid") or "", path, selection=_components(_child(comps, "Selection")))
+    for c in _children(comps, "Component"):             # BCF 2.0: flags on each listed component
+        one = _components(c)
+        if (c.get("Selected") or "").strip().lower() == "true":
+            view.selection += one
+        elif (c.get("Visible") or "true").strip().lower() == "false":
+            view.exceptions += one
+        else:
+            view.listed += one
     if visibility is not None:
         view.default_visible = (visibility.get("DefaultVisibility") or "true").strip().lower() not in ("false", "0")
         view.exceptions = _components(_child(visibility, "Exceptions"))

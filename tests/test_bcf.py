@@ -153,6 +153,20 @@ def test_every_file_of_an_export_validates_against_the_bcf_21_xsds(reviewed, tmp
     assert [float(plane.findtext(f"Direction/{a}")) for a in "XYZ"] == [0, 0, 1]      # pointing into the clipped half
 
 
+def test_an_export_of_plain_notes_and_cameras_validates(pod_db, tmp_path, schemas):
+    """Notes and camera-only viewpoints (as any earlier twin saved them) export to valid BCF 2.1 too."""
+    design = Path(shutil.copy(pod_db, tmp_path / "pod.twin.db"))
+    with ReviewStore(design) as store:
+        store.add_note("pinned to a rack", part="A03")
+        store.add_note("pinned to a point", point=(1, 2, 3))
+        store.save_viewpoint("default lens", (10, -5, 3), (10, 4, 1))
+        store.save_viewpoint("wide", (0, -8, 2), (0, 0, 1), view_angle=75)
+    out = tmp_path / "plain.bcfzip"
+    done = _twin("notes", "bcf", str(design), "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    assert _invalid(out, schemas) == []
+
+
 def test_the_test_harness_rejects_what_the_old_exporter_wrote(tmp_path, schemas):
     """The validation itself can fail: the three faults of the earlier export are each caught."""
     old = (b'<VisualizationInfo Guid="0d7d4b1e-0000-4000-8000-000000000001"><Components><Selection>'

@@ -408,3 +408,18 @@ def test_archives_are_read_into_memory_only(pod_db, tmp_path):
     report = import_bcf(design, archive)
     assert report.topics == 1 and report.notes == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.bcf", "pod.twin.db"]
+
+
+def test_a_rebuild_keeps_each_viewpoints_view_state(tmp_path):
+    """`twin build` over a design carries its viewpoints whole, state included (row indices change, names do not)."""
+    path = tmp_path / "pod.twin.db"
+    assert _twin("build", str(REPO / "scenes" / "nvl72-pod.toml"), "-o", str(path), "-q").returncode == 0
+    state = {"selection": ["A03-frame"], "filters": {"hidden": {"default": True, "except": ["A04-frame"]}},
+             "overlay": {"name": "thermal", "options": {}, "range": [20.0, 30.0]}, "moment": None, "basis": "max"}
+    with ReviewStore(path) as store:
+        saved = store.save_viewpoint("kept", (1, -8, 3), (1, 0, 1), state=state)
+    done = _twin("build", str(REPO / "scenes" / "nvl72-pod.toml"), "-o", str(path), "-q")
+    assert done.returncode == 0, done.stderr
+    with ReviewStore(path) as store:
+        (view,) = store.viewpoints()
+    assert view == saved and view.state == {"version": 1, **state}

@@ -423,3 +423,42 @@ def test_a_rebuild_keeps_each_viewpoints_view_state(tmp_path):
     with ReviewStore(path) as store:
         (view,) = store.viewpoints()
     assert view == saved and view.state == {"version": 1, **state}
+
+
+def test_a_review_that_comes_back_updates_its_notes_and_a_second_import_adds_nothing(reviewed, tmp_path):
+    """Export, a BIM tool closes a topic and comments on it, import into the same design: the note
+    is closed in place, the comment is a new note; importing the same file again adds nothing."""
+    out = tmp_path / "review.bcfzip"
+    assert _twin("notes", "bcf", str(reviewed), "-o", str(out), "--no-snapshots").returncode == 0
+    before = _notes(reviewed)
+    edited = tmp_path / "back.bcfzip"
+    with zipfile.ZipFile(out) as z, zipfile.ZipFile(edited, "w") as w:
+        for name in z.namelist():
+            data = z.read(name)
+            if name.endswith("markup.bcf") and ET.fromstring(data).findtext("Topic/Description") == TEXTS[0]:
+                root = ET.fromstring(data)
+                root.find("Topic").set("TopicStatus", "Closed")
+                comment = ET.SubElement(root, "Comment", Guid="0d7d4b1e-0000-4000-8000-0000000000c1")
+                for tag, text in (("Date", "2026-12-02T08:00:00Z"), ("Author", "reviewer@bim"), ("Comment", "fixed on site")):
+                    ET.SubElement(comment, tag).text = text
+                root.append(root.find("Viewpoints"))             # the schema's order: comments before viewpoints
+                data = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+            w.writestr(name, data)
+    first = _twin("notes", "import-bcf", str(reviewed), str(edited))
+    assert first.returncode == 0, first.stderr
+    after = _notes(reviewed)
+    assert len(after) == len(before) + 1
+    assert after[0]["status"] == "resolved" and before[0]["status"] == "open"
+    assert {k: v for k, v in after[0].items() if k not in ("status", "updated")} == \
+        {k: v for k, v in before[0].items() if k not in ("status", "updated")}
+    assert after[1:len(before)] == before[1:]
+    assert (after[-1]["author"], after[-1]["text"], after[-1]["part"]) == \
+        ("reviewer@bim", "Re: " + TEXTS[0].splitlines()[0] + "\nfixed on site", before[0]["part"])
+    views = _views(reviewed)
+    second = _twin("notes", "import-bcf", str(reviewed), str(edited))
+    assert second.returncode == 0, second.stderr
+    assert _notes(reviewed) == after and _views(reviewed) == views
+    assert f"{len(TEXTS) + 1 + 2} already in this design" in second.stdout and "into review" not in second.stdout
+    conn = sqlite3.connect(reviewed)
+    assert conn.execute("SELECT name FROM reviews").fetchall() == [(f"BCF import of {edited.name}",)]
+    conn.close()

@@ -87,11 +87,17 @@ def _import_bcf(args: argparse.Namespace) -> int:
     report = import_bcf(args.file, args.bcf)
     for line in report.unknown + report.warnings:
         print(f"twin: warning: {args.bcf}: {line}", file=sys.stderr)
-    print(f"imported {args.bcf} (BCF {report.version}) into review #{report.review_id} "
-          f"({report.review_name!r}): {report.topics} topic{'s' if report.topics != 1 else ''}, "
-          f"{report.notes + report.comments} note{'s' if report.notes + report.comments != 1 else ''} "
-          f"({report.comments} from comments), {report.viewpoints} viewpoint{'s' if report.viewpoints != 1 else ''}, "
-          f"{len(report.unknown)} unknown component{'s' if len(report.unknown) != 1 else ''}")
+
+    def count(n: int, what: str) -> str:
+        return f"{n} {what}{'s' if n != 1 else ''}"
+
+    where = f" into review #{report.review_id} ({report.review_name!r})" if report.review_id else ""
+    line = (f"imported {args.bcf} (BCF {report.version}){where}: {count(report.topics, 'topic')}, "
+            f"{count(report.notes + report.comments, 'note')} ({report.comments} from comments), "
+            f"{count(report.viewpoints, 'viewpoint')}, {count(len(report.unknown), 'unknown component')}")
+    if report.already:
+        line += f"; {report.already} already in this design ({report.updated} updated from the BCF)"
+    print(line)
     return 0
 
 

@@ -22,6 +22,9 @@ What lands where:
 - Topics that twin exported carry a snippet with what BCF has no field for (the 3D pin,
   exact text, the whole view state): what the standard fields still agree with is taken
   from it exactly, so twin → BCF → twin keeps every field of every note.
+- Importing again is harmless: a note this design already has (the one a topic was exported
+  from, or one with the same author, creation time and text) is not added twice; a topic
+  exported from one of this design's notes brings its new text or status to that note.
 A failed import (a hostile or broken archive, a locked file) writes nothing.
 """
 
@@ -57,6 +60,8 @@ class ImportReport:
     notes: int = 0
     comments: int = 0
     viewpoints: int = 0
+    already: int = 0                  # notes and viewpoints exported from this design and still here as they were
+    updated: int = 0                  # … of which the BCF changed the text or status, updated in place
     unknown: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -70,6 +75,8 @@ class _NoteRow:
     status: str
     created: str
     updated: str
+    same_as: int | None = None        # the note of this design it was exported from (its id)
+    comment: bool = False
 
 
 class _Parts:
@@ -91,6 +98,7 @@ class _Parts:
         ys = [float(r[2]) for r in rows if r[2] is not None and math.isfinite(r[2])]
         self.middle = ((min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2, 0.0) if xs and ys else (0.0, 0.0, 0.0)
         self.unknown: dict[tuple[str, str, str], list[str]] = {}
+        self.design_name = store.path.name
 
     def match(self, components: list[Component], topic: Topic) -> list[str]:
         out = []
@@ -126,8 +134,6 @@ def import_bcf(design_path: str | Path, bcf_path: str | Path) -> ImportReport:
         rows = [store.viewpoint_row(name, camera[0], camera[1], camera[2], camera[3], state)
                 for name, camera, state in views]
         report.review_id = store.transaction("import the BCF file", lambda conn: _write(conn, report, notes, rows))
-    report.notes = len(notes) - report.comments
-    report.viewpoints = len(rows)
     return report
 
 
@@ -167,7 +173,9 @@ def _topic(topic: Topic, parts: _Parts, notes: list[_NoteRow], views: list[_Save
     key = keys[0] if keys else None
     saved = _saved_view(snippet, topic)
     if saved is None:
-        notes.append(_NoteRow(key, point, author, text, status, created, updated))
+        same = ours.get("id") if ours and snippet.get("design") == parts.design_name else None
+        notes.append(_NoteRow(key, point, author, text, status, created, updated,
+                              same_as=same if isinstance(same, int) else None))
     else:                                               # a saved viewpoint's topic is no note of its own
         views.append(saved)
         key, point = None, (saved[1][1] if point is None else point)
@@ -179,8 +187,8 @@ def _topic(topic: Topic, parts: _Parts, notes: list[_NoteRow], views: list[_Save
         view = by_guid.get(c.viewpoint)
         ckeys = parts.match(view.selection, topic) if view is not None else []
         notes.append(_NoteRow(ckeys[0] if ckeys else key, None if ckeys else point, c.author,
-                              f"Re: {topic.title}\n{c.text}", status, when, bcf_datetime(c.modified) or when))
-        report.comments += 1
+                              f"Re: {topic.title}\n{c.text}", status, when, bcf_datetime(c.modified) or when,
+                              comment=True))
     if ours is not None or saved is not None:
         return                       # a note's own viewpoint is a camera at its pin; a saved one is kept above
     for i, view in enumerate(topic.views):
@@ -270,23 +278,40 @@ def _unversioned(state: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def _write(conn: sqlite3.Connection, report: ImportReport, notes: list[_NoteRow], views: list[tuple[Any, ...]]) -> int:
-    """Every row of the import, inside the store's one transaction; the new review's id."""
+    """Every row of the import, inside the store's one transaction; the new review's id (0: no new note)."""
     add_state_column(conn)
-    cur = conn.execute("INSERT INTO reviews (name, status, created) VALUES (?, 'open', ?)",
-                       (report.review_name, now_utc()))
-    review_id = int(cur.lastrowid or 0)
+    review_id = 0                                        # made with the first note that is new here
     ids: dict[str, int | None] = {}
     for n in notes:
+        if n.same_as is not None and _same_note(conn, n, report):
+            continue
+        if conn.execute("SELECT 1 FROM notes WHERE author = ? AND created = ? AND text = ? LIMIT 1",
+                        (n.author, n.created, n.text)).fetchone():
+            report.already += 1                             # imported before: a second import adds no copy
+            continue
         part_id = _part_id(conn, n.key, ids) if n.key else None
         point = n.point
         if part_id is None and point is None:
             point = (0.0, 0.0, 0.0)
         x, y, z = point if point is not None else (None, None, None)
+        if not review_id:
+            review_id = int(conn.execute("INSERT INTO reviews (name, status, created) VALUES (?, 'open', ?)",
+                                         (report.review_name, now_utc())).lastrowid or 0)
         conn.execute("INSERT INTO notes (review_id, part_id, x, y, z, author, text, status, created, updated) "
                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                      (review_id, part_id, x, y, z, n.author, n.text, n.status, n.created, n.updated))
-    taken = {r[0] for r in conn.execute("SELECT name FROM viewpoints")}
+        if n.comment:
+            report.comments += 1
+        else:
+            report.notes += 1
+    existing = {r[0]: tuple(r[1:]) for r in conn.execute(
+        "SELECT name, px, py, pz, fx, fy, fz, ux, uy, uz, view_angle, state FROM viewpoints")}
+    taken = set(existing)
     for row in views:
+        if existing.get(row[0]) == tuple(row[1:]):          # exported from here and unchanged: already here
+            report.already += 1
+            continue
+        report.viewpoints += 1
         name, k = row[0], 1
         while name in taken:
             name = f"{row[0]} (BCF{'' if k == 1 else ' ' + str(k)})"
@@ -295,6 +320,20 @@ def _write(conn: sqlite3.Connection, report: ImportReport, notes: list[_NoteRow]
         conn.execute("INSERT INTO viewpoints (name, px, py, pz, fx, fy, fz, ux, uy, uz, view_angle, state) "
                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (name, *row[1:]))
     return review_id
+
+
+def _same_note(conn: sqlite3.Connection, n: _NoteRow, report: ImportReport) -> bool:
+    """Whether `n` is the note it was exported from, still in this design (same author and creation
+    time); its text and status are then brought up to date from the BCF instead of adding a copy."""
+    row = conn.execute("SELECT author, created, text, status FROM notes WHERE id = ?", (n.same_as,)).fetchone()
+    if row is None or (row[0], row[1]) != (n.author, n.created):
+        return False
+    report.already += 1
+    if (row[2], row[3]) != (n.text, n.status):
+        conn.execute("UPDATE notes SET text = ?, status = ?, updated = ? WHERE id = ?",
+                     (n.text, n.status, max(n.updated, now_utc()), n.same_as))
+        report.updated += 1
+    return True
 
 
 def _part_id(conn: sqlite3.Connection, key: str, ids: dict[str, int | None]) -> int | None:

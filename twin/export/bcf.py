@@ -7,7 +7,7 @@ XSDs (tests/test_bcf.py checks each one).
 
 - Each note is a topic of type `Issue` (title: its first line; description: the full text;
   status Open/Closed; author and dates) with one viewpoint looking at the note's pin from
-  4 m, the part it is pinned to selected as a component.
+  the aisle in front of its part (about 2 m), the part selected as a component.
 - Each saved viewpoint is a topic of type `Viewpoint` whose viewpoint is the saved view: its
   camera in BCF's conventions (twin.store.bcf_xml), the selection, what is shown (as
   `Visibility`: a default and the parts that differ) and the section as a clipping plane.
@@ -40,6 +40,7 @@ import numpy as np
 from twin.errors import TwinError
 from twin.files import atomic_output
 from twin.model import Design
+from twin.model.transform import front_direction
 from twin.session import ReviewSession
 from twin.store import load_design
 from twin.store.bcf_guid import name_uuid, part_guids
@@ -52,9 +53,11 @@ from twin.viewstate import CameraPose, ViewState
 
 log = logging.getLogger(__name__)
 
-#: How far (m) the camera of a note's viewpoint stands from the pin, from which side, and its lens.
-NOTE_CAMERA_DISTANCE_M = 4.0
-NOTE_CAMERA_DIRECTION = (0.45, -0.75, -0.48)
+#: Where the camera of a note's viewpoint stands, relative to the pin (metres): for a part, in
+#: front of it (along the way its rack or it faces), a little to the side and above, so the
+#: view stays in the aisle under the trays; for a bare point, from the -Y side and above.
+NOTE_CAMERA_FRONT_M, NOTE_CAMERA_SIDE_M, NOTE_CAMERA_UP_M = 2.2, 0.7, 0.5
+NOTE_CAMERA_POINT_OFFSET = (0.6, -2.6, 1.5)
 NOTE_CAMERA_FOV = 60.0
 #: Size of each viewpoint's snapshot, pixels.
 SNAPSHOT_SIZE = (800, 450)
@@ -102,13 +105,11 @@ class _Writer:
     # ------------------------------------------------------------------ topics
     def note_topic(self, n: Note, pin: Sequence[float], index: int) -> list[tuple[str, bytes]]:
         guid, view_guid = str(name_uuid(self.file_name, "note", n.id)), str(name_uuid(self.file_name, "note-view", n.id))
-        d = _unit(NOTE_CAMERA_DIRECTION)
-        eye = tuple(p - c * NOTE_CAMERA_DISTANCE_M for p, c in zip(pin, d))
-        pose = CameraPose((eye[0], eye[1], eye[2]), (float(pin[0]), float(pin[1]), float(pin[2])), (0.0, 0.0, 1.0),
-                          NOTE_CAMERA_FOV)
+        row = self.row_of.get(n.part, -1) if n.part else -1
+        pose = self._note_camera(np.asarray(pin, float), row)
         state = self._state({}, pose)
-        if n.part and n.part in self.row_of:
-            state.select([self.row_of[n.part]])
+        if row >= 0:
+            state.select([row])
         text = xml_text(n.text)
         title = (text.strip().splitlines() or [""])[0][:120] or f"note {n.id}"
         snippet = {"twin": 1, "kind": "note", "design": self.file_name,
@@ -134,6 +135,22 @@ class _Writer:
                          f"{self.file_name}", "Open", "Viewpoint", "twin", now_utc(), None, view_guid, [],
                          self.renderer is not None, index)
         return self._files(guid, markup, snippet, view_guid, pose, state)
+
+    def _note_camera(self, pin: np.ndarray, row: int) -> CameraPose:
+        """The camera of a note's viewpoint: the viewer's fly-to framing of its part when there is a scene
+        (snapshots), else in front of the part (or above a bare point), looking at the pin."""
+        if row >= 0 and self.renderer is not None:
+            return self.renderer.scene.camera.fly_to_pose(row)      # the viewer's F (the BCF camera frames the same)
+        if row >= 0:
+            rack = int(self.design.parts.rack[row])
+            yaw = self.design.racks.yaw_deg[rack] if rack >= 0 else self.design.parts.yaw_deg[row]
+            front = front_direction(float(yaw))
+            side = np.array([-front[1], front[0], 0.0])
+            eye = pin + front * NOTE_CAMERA_FRONT_M + side * NOTE_CAMERA_SIDE_M + np.array([0, 0, NOTE_CAMERA_UP_M])
+        else:
+            eye = pin + np.asarray(NOTE_CAMERA_POINT_OFFSET)
+        return CameraPose((float(eye[0]), float(eye[1]), float(eye[2])), (float(pin[0]), float(pin[1]), float(pin[2])),
+                          (0.0, 0.0, 1.0), NOTE_CAMERA_FOV)
 
     def _state(self, data: dict[str, Any], pose: CameraPose, name: str | None = None) -> ViewState:
         """A view state showing `data` (a viewpoint's stored state; {}: everything, nothing selected):
@@ -208,11 +225,6 @@ def _markup(guid: str, title: str, description: str, status: str, kind: str, aut
     if snapshot:
         sub(vp, "Snapshot", "snapshot.png")
     return serialise(root)
-
-
-def _unit(v: Sequence[float]) -> tuple[float, float, float]:
-    n = math.sqrt(sum(c * c for c in v))
-    return v[0] / n, v[1] / n, v[2] / n
 
 
 def _pins(path: Path) -> dict[int, tuple[float, float, float]]:

@@ -462,3 +462,49 @@ def test_a_review_that_comes_back_updates_its_notes_and_a_second_import_adds_not
     conn = sqlite3.connect(reviewed)
     assert conn.execute("SELECT name FROM reviews").fetchall() == [(f"BCF import of {edited.name}",)]
     conn.close()
+
+
+def test_a_hostile_twin_snippet_is_read_as_data_and_restores_with_warnings(pod_db, tmp_path):
+    """The snippet is untrusted too: wrong types, NaN cameras and 100,000-deep JSON are left out, never a crash."""
+    from twin.session import ReviewSession
+    from twin.store import load_design
+    from twin.store.bcf_import import import_bcf
+    from twin.viewpoint import restore
+
+    def topic(i: int, snippet: str) -> dict[str, bytes]:
+        guid = f"0d7d4b1e-0000-4000-8000-0000000000{i:02d}"
+        markup = (f'<Markup><Topic Guid="{guid}" TopicType="Viewpoint"><Title>view {i}</Title>'
+                  '<CreationDate>2026-01-01T00:00:00Z</CreationDate><CreationAuthor>a</CreationAuthor>'
+                  '<BimSnippet SnippetType="twin-review"><Reference>twin.json</Reference><ReferenceSchema>x'
+                  f'</ReferenceSchema></BimSnippet></Topic><Viewpoints Guid="{guid}"><Viewpoint>viewpoint.bcfv</Viewpoint>'
+                  '</Viewpoints></Markup>')
+        visinfo = (f'<VisualizationInfo Guid="{guid}"><Components><Visibility DefaultVisibility="true"/></Components>'
+                   '<PerspectiveCamera><CameraViewPoint><X>1</X><Y>-9</Y><Z>2</Z></CameraViewPoint><CameraDirection>'
+                   '<X>0</X><Y>1</Y><Z>0</Z></CameraDirection><CameraUpVector><X>0</X><Y>0</Y><Z>1</Z></CameraUpVector>'
+                   '<FieldOfView>50</FieldOfView></PerspectiveCamera></VisualizationInfo>')
+        return {f"t{i}/markup.bcf": markup.encode(), f"t{i}/viewpoint.bcfv": visinfo.encode(),
+                f"t{i}/twin.json": snippet.encode()}
+
+    camera = '{"position": [1, -9, 2], "focal_point": [1, 0, 2], "view_up": [0, 0, 1], "view_angle": %s}'
+    bad_state = ('{"selection": 5, "filters": "x", "focus": {"f": {"default": "yes"}}, "trace": {"cables": "abc"}, '
+                 '"overlay": {"name": "no such overlay", "range": ["a", null]}, "section": {"axis": "w"}, '
+                 '"basis": "guess", "scenario": "N-1", "moment": 7}')
+    members = {}
+    members |= topic(1, '{"twin": 1, "kind": "viewpoint", "viewpoint": {"name": "odd", "camera": %s, "state": %s}}'
+                     % (camera % "30", bad_state))
+    members |= topic(2, '{"twin": 1, "kind": "viewpoint", "viewpoint": {"name": "nan", "camera": %s}}' % (camera % "NaN"))
+    members |= topic(3, "[" * 100_000 + "]" * 100_000)
+    archive = _zip(tmp_path / "odd.bcf", members)
+    design = Path(shutil.copy(pod_db, tmp_path / "pod.twin.db"))
+    report = import_bcf(design, archive)
+    assert report.viewpoints == 3
+    with ReviewStore(design) as store:
+        views = {v.name: v for v in store.viewpoints()}
+    assert set(views) == {"odd", "view 2", "view 3"}           # the NaN camera and the deep JSON: read as BCF only
+    assert views["view 2"].view_angle == 50.0 and views["view 2"].position == (1.0, -9.0, 2.0)
+    session = ReviewSession(load_design(design))
+    restored = restore(session.view, views["odd"].state, session)
+    text = "\n".join(restored.warnings)
+    for what in ("selection", "filters", "focus 'f'", "overlay", "section", "basis", "scenario", "moment"):
+        assert what in text, what
+    assert session.view.selection == [] and session.view.overlay is None and session.view.section is None

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -122,9 +122,13 @@ def restore(state: ViewState, data: dict[str, Any], session: "ReviewSession",
     out = Restored()
     index = {k: i for i, k in enumerate(part_keys(design))}
 
-    def parts(names: Iterable[Any], what: str) -> np.ndarray:
+    def parts(names: Any, what: str) -> np.ndarray:
         found: list[str] = []
         missing: list[str] = []
+        if not isinstance(names, list):
+            if names:
+                out.warnings.append(f"{what}: not a list of part names; left out")
+            names = []
         for name in names:
             (found if str(name) in index else missing).append(str(name))
         if missing:
@@ -136,11 +140,13 @@ def restore(state: ViewState, data: dict[str, Any], session: "ReviewSession",
             out.warnings.append(f"{what}: not a mask; left out")
             return None
         m = np.full(len(design.parts), value["default"], bool)
-        m[parts(value.get("except") or [], what)] = not value["default"]
+        m[parts(value.get("except"), what)] = not value["default"]
         return m
 
     moment = data.get("moment")
-    moment = moment if isinstance(moment, str) or moment is None else None
+    if moment is not None and not isinstance(moment, str):
+        out.warnings.append(f"moment {moment!r} is not a time; the latest readings are shown")
+        moment = None
     basis = str(data["basis"]) if data.get("basis") in BASES else state.basis
     if data.get("basis") not in (None, *BASES):
         out.warnings.append(f"basis {data.get('basis')!r} is not one twin knows; kept {basis}")
@@ -149,22 +155,26 @@ def restore(state: ViewState, data: dict[str, Any], session: "ReviewSession",
         session.configure(name, **values)
     overlay, options = _overlay(data.get("overlay"), session, moment, out)
     trace: dict[str, Any] = data["trace"] if isinstance(data.get("trace"), dict) else {}
-    cable_index = {k: i for i, k in enumerate(_cable_keys(design))} if trace.get("cables") else {}
-    cables = [cable_index[str(c)] for c in trace.get("cables") or [] if str(c) in cable_index]
-    if len(cables) != len(trace.get("cables") or []):
+    traced: list[Any] = trace["cables"] if isinstance(trace.get("cables"), list) else []
+    cable_index = {k: i for i, k in enumerate(_cable_keys(design))} if traced else {}
+    cables = [cable_index[str(c)] for c in traced if str(c) in cable_index]
+    if len(cables) != len(traced) or traced is not trace.get("cables", traced):
         out.warnings.append("trace: cables this design does not have; left out")
     section = data.get("section")
     section = section if isinstance(section, dict) else None
     with state.hold():
         state.show_all()
         for setter, key in ((state.set_filter, "filters"), (state.set_focus, "focus")):
-            for name, value in (data.get(key) or {}).items():
+            table = data.get(key)
+            if table is not None and not isinstance(table, dict):
+                out.warnings.append(f"{key}: not a table of masks; left out")
+            for name, value in (table.items() if isinstance(table, dict) else ()):
                 m = mask(value, f"{key} {name!r}")
                 if m is not None:
                     setter(str(name), m)
         state.xray = bool(data.get("xray", False))
-        state.highlight(parts(trace.get("parts") or [], "trace"), cables)
-        state.select(parts(data.get("selection") or [], "selection"))
+        state.highlight(parts(trace.get("parts"), "trace"), cables)
+        state.select(parts(data.get("selection"), "selection"))
         try:
             if section is None:
                 raise KeyError("axis")

@@ -84,7 +84,7 @@ class BcfArchive:
 
         try:
             return json.loads(self.members[name])
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             return None
 
 

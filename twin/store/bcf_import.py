@@ -210,8 +210,8 @@ def _saved_view(snippet: dict[str, Any], topic: Topic) -> _SavedView | None:
         camera = (_point(cam["position"]), _point(cam["focal_point"]), _point(cam["view_up"]), float(cam["view_angle"]))
     except (KeyError, TypeError, ValueError):
         return None
-    if any(c is None for c in camera[:3]):
-        return None
+    if any(c is None for c in camera[:3]) or not 0 < camera[3] < 180 or camera[0] == camera[1]:
+        return None                                     # not a camera twin wrote: read as any other topic
     state = ours.get("state") if isinstance(ours.get("state"), dict) else None
     return str(ours.get("name") or topic.title), camera, _unversioned(state)
 

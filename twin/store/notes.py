@@ -262,7 +262,7 @@ class ReviewStore:
                 raise TwinError(self.path, "a viewpoint's state is a JSON object", where="viewpoints")
             try:
                 text = json.dumps({"version": VIEW_STATE_VERSION, **state}, allow_nan=False, sort_keys=True)
-            except (TypeError, ValueError) as exc:
+            except (TypeError, ValueError, RecursionError) as exc:
                 raise TwinError(self.path, f"a viewpoint's state cannot be stored as JSON ({exc})",
                                 where="viewpoints") from None
         return (name, *_point(self.path, position), *_point(self.path, focal_point), *_point(self.path, view_up),
@@ -298,7 +298,7 @@ def _state(path: Path, name: str, text: Any) -> dict[str, Any] | None:
         return None
     try:
         state = json.loads(text)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
         log.warning("%s: viewpoint %r: its state is not JSON; only its camera is used", path, name)
         return None
     if not isinstance(state, dict) or not isinstance(state.get("version"), int):

@@ -26,7 +26,8 @@ def _fields(win) -> dict:
         "visible": int(view.visible.sum()),
         "xray": view.xray,
         "section": view.section,
-        "highlight": (view.highlight_parts.tolist(), view.highlight_cables.tolist()),
+        "highlight": (view.highlight_parts.tolist(), view.highlight_cables.tolist(),
+                      np.asarray(getattr(view, "trace_path", [])).round(6).tolist()),
         "overlay": (view.overlay_name, round(view.overlay.vmin, 9), round(view.overlay.vmax, 9))
         if view.overlay is not None else None,
         "overlay_options": view.overlay_options,

@@ -92,7 +92,8 @@ def state_of(state: ViewState, design: Design) -> dict[str, Any]:
         "filters": {name: _mask(mask, keys) for name, mask in sorted(state.filters.items())},
         "focus": {name: _mask(mask, keys) for name, mask in sorted(state.focus.items())},
         "xray": bool(state.xray),
-        "trace": {"parts": [keys[i] for i in state.highlight_parts], "cables": [cables[i] for i in state.highlight_cables]},
+        "trace": {"parts": [keys[i] for i in state.highlight_parts], "cables": [cables[i] for i in state.highlight_cables],
+                  "path": np.asarray(getattr(state, "trace_path", np.zeros((0, 2, 3))), float).tolist()},
         "section": section,
         "moment": state.moment,
         "basis": state.basis,
@@ -173,7 +174,12 @@ def restore(state: ViewState, data: dict[str, Any], session: "ReviewSession",
                 if m is not None:
                     setter(str(name), m)
         state.xray = bool(data.get("xray", False))
-        state.highlight(parts(trace.get("parts"), "trace"), cables)
+        path = _path(trace.get("path"), out)
+        if len(path) and hasattr(state, "trace_path"):         # a view state that draws a trace's path
+            highlight: Any = state.highlight                     # (its `path` argument came with trace paths)
+            highlight(parts(trace.get("parts"), "trace"), cables, path=path)
+        else:
+            state.highlight(parts(trace.get("parts"), "trace"), cables)
         state.select(parts(data.get("selection"), "selection"))
         try:
             if section is None:
@@ -201,6 +207,16 @@ def restore(state: ViewState, data: dict[str, Any], session: "ReviewSession",
     for line in out.warnings:
         log.info("viewpoint restored without: %s", line)
     return out
+
+
+def _path(value: Any, out: Restored) -> np.ndarray:
+    """A stored trace path as (segments, 2, 3) finite world points (empty when none or not one)."""
+    try:
+        path = np.asarray(value if value is not None else [], float).reshape(-1, 2, 3)
+    except (TypeError, ValueError):
+        out.warnings.append("trace: its path is not a list of segments; drawn without it")
+        return np.zeros((0, 2, 3))
+    return path[np.isfinite(path).all(axis=(1, 2))]
 
 
 def _overlay(value: Any, session: "ReviewSession", moment: str | None, out: Restored) -> tuple[Any, dict[str, Any]]:

@@ -6,8 +6,9 @@ back (twin.store.bcf_import). Every file written validates against buildingSMART
 XSDs (tests/test_bcf.py checks each one).
 
 - Each note is a topic of type `Issue` (title: its first line; description: the full text;
-  status Open/Closed; author and dates) with one viewpoint looking at the note's pin from
-  the aisle in front of its part (about 2 m), the part selected as a component.
+  status Open/Closed; author and dates) with one viewpoint on the note's pin: its part framed
+  as the viewer's fly-to frames it (without snapshots, from the aisle in front of the part),
+  the part selected as a component.
 - Each saved viewpoint is a topic of type `Viewpoint` whose viewpoint is the saved view: its
   camera in BCF's conventions (twin.store.bcf_xml), the selection, what is shown (as
   `Visibility`: a default and the parts that differ) and the section as a clipping plane.

@@ -17,8 +17,8 @@ What lands where:
   else to the middle of the design. Components no part has are reported, one line each.
 - A viewpoint becomes a saved viewpoint named after its topic, with its camera, selection,
   visibility and section as a view state (twin.viewpoint). A name already taken gets
-  ` (BCF)` and a number. The viewpoints twin itself made for notes (a camera 4 m from the
-  pin) are not kept: they hold nothing the note does not.
+  ` (BCF)` and a number. The viewpoints twin itself made for notes (a camera on the pin) are
+  not kept: they hold nothing the note does not.
 - Topics that twin exported carry a snippet with what BCF has no field for (the 3D pin,
   exact text, the whole view state): what the standard fields still agree with is taken
   from it exactly, so twin → BCF → twin keeps every field of every note.

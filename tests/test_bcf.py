@@ -508,3 +508,13 @@ def test_a_hostile_twin_snippet_is_read_as_data_and_restores_with_warnings(pod_d
     for what in ("selection", "filters", "focus 'f'", "overlay", "section", "basis", "scenario", "moment"):
         assert what in text, what
     assert session.view.selection == [] and session.view.overlay is None and session.view.section is None
+
+
+def test_ifc_guids_are_ifcs_encoding_and_tell_repeated_names_apart():
+    from twin.store.bcf_guid import compress, expand, part_guids
+
+    assert compress(uuid.UUID(int=0)) == "0" * 22 and compress(uuid.UUID(int=2 ** 128 - 1)) == "3" + "$" * 21
+    for text in ("1E8YkwPMfB$h99jtn_uAjI", "2_hQ1Rixj6lgHTra$L72O4", "3LIQL2UvjC6xkGKOQxhhVW"):   # from the test cases
+        assert compress(expand(text)) == text
+    guids = part_guids(["A01-U01", "A01-U01", "B01-U01"])
+    assert guids == [_ifc_guid("A01-U01"), _ifc_guid("A01-U01#2"), _ifc_guid("B01-U01")] and len(set(guids)) == 3

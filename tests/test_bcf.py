@@ -518,3 +518,16 @@ def test_ifc_guids_are_ifcs_encoding_and_tell_repeated_names_apart():
         assert compress(expand(text)) == text
     guids = part_guids(["A01-U01", "A01-U01", "B01-U01"])
     assert guids == [_ifc_guid("A01-U01"), _ifc_guid("A01-U01#2"), _ifc_guid("B01-U01")] and len(set(guids)) == 3
+
+
+def test_viewpoints_add_refuses_bad_options_in_one_line_and_writes_nothing(pod_db, tmp_path):
+    design = Path(shutil.copy(pod_db, tmp_path / "pod.twin.db"))
+    before = hashlib.sha256(design.read_bytes()).hexdigest()
+    for args, where in ((["--select", "ZZ9"], "--select"), (["--camera", "rack:ZZ9"], "--camera"),
+                        (["--overlay", "thermal", "--range", "30,20"], "--range"), (["--section", "q=1"], "--section"),
+                        (["--camera", "1,2,3:1,2,3"], "--camera")):
+        done = _twin("viewpoints", "add", str(design), "--name", "bad", *args)
+        errors = [line for line in done.stderr.splitlines() if line.startswith("twin: error:")]
+        assert done.returncode == 1 and len(errors) == 1 and f"{design}: {where}:" in errors[0], (args, done.stderr)
+        assert "Traceback" not in done.stderr
+    assert hashlib.sha256(design.read_bytes()).hexdigest() == before

@@ -51,8 +51,9 @@ def _parts(design, names: list[str], where: str, whole_racks: bool = False) -> l
     return out
 
 
-def _pose(renderer, text: str):
-    """A named view (iso, top, aisle, rack:A03…) or `X,Y,Z:FX,FY,FZ[:ANGLE]` (metres, degrees)."""
+def _pose(design, renderer, text: str):
+    """A named view (iso, top, aisle, rack:A03…; `renderer()` gives the scene that frames it) or
+    `X,Y,Z:FX,FY,FZ[:ANGLE]` (metres, degrees)."""
     from twin.errors import TwinError
     from twin.viewstate import CameraPose
 
@@ -62,12 +63,15 @@ def _pose(renderer, text: str):
             eye, focal = _floats(pieces[0], 3, "--camera position"), _floats(pieces[1], 3, "--camera focal point")
             angle = _floats(pieces[2], 1, "--camera angle")[0] if len(pieces) > 2 else 30.0
         except argparse.ArgumentTypeError as exc:
-            raise TwinError(renderer.design.source, str(exc), where="--camera") from None
+            raise TwinError(design.source, str(exc), where="--camera") from None
         if len(pieces) > 3 or not 0 < angle < 180 or np.allclose(eye, focal):
-            raise TwinError(renderer.design.source, f"--camera must look like X,Y,Z:FX,FY,FZ[:ANGLE] with the eye "
+            raise TwinError(design.source, f"--camera must look like X,Y,Z:FX,FY,FZ[:ANGLE] with the eye "
                             f"away from the focal point and 0 < ANGLE < 180, not {text!r}", where="--camera")
         return CameraPose((eye[0], eye[1], eye[2]), (focal[0], focal[1], focal[2]), (0.0, 0.0, 1.0), angle)
-    return renderer.pose(text)
+    try:
+        return renderer().pose(text)
+    except TwinError as exc:
+        raise TwinError(design.source, exc.message, where="--camera") from None
 
 
 def _add(args: argparse.Namespace) -> int:
@@ -88,6 +92,9 @@ def _add(args: argparse.Namespace) -> int:
         except ValueError:
             raise TwinError(args.file, f"{args.moment!r} is not a time (ISO 8601, e.g. 2026-11-24T15:00:00Z)",
                             where="--moment") from None
+    if args.range is not None and not args.range[1] > args.range[0]:
+        raise TwinError(args.file, f"--range LO,HI needs LO below HI, not {args.range[0]:g},{args.range[1]:g}",
+                        where="--range")
     data: dict[str, Any] = {"moment": args.moment, "basis": args.basis, "xray": args.xray}
     if args.overlay and args.overlay != "none":
         data["overlay"] = {"name": args.overlay, "options": {}, "range": list(args.range) if args.range else None}
@@ -113,9 +120,12 @@ def _add(args: argparse.Namespace) -> int:
         if args.section:
             from twin.scene.field import parse_slice
 
-            axis, position = parse_slice(args.section)
+            try:
+                axis, position = parse_slice(args.section)
+            except TwinError as exc:
+                raise TwinError(args.file, exc.message.replace("slice", "section"), where="--section") from None
             state.set_section(axis, position, args.keep)
-    pose = _pose(ImageRenderer(session, quality="fast", state=state), args.camera)
+    pose = _pose(design, lambda: ImageRenderer(session, quality="fast", state=state), args.camera)
     stored = state_of(state, design)
     stored.pop("camera")                             # the camera lives in the viewpoint's own columns
     with ReviewStore(args.file) as store:

@@ -137,6 +137,30 @@ def _csv_cell(folder: Path, src: dict) -> Path:
     return path
 
 
+def _bcf(members: dict[str, bytes] | None) -> Callable[[Path, dict], Path]:
+    """A BCF zip with `members` (None: a FIFO named in.bcf), beside a good design `design.twin.db` to import into."""
+    def make(folder: Path, src: dict) -> Path:
+        import zipfile
+
+        shutil.copy(src["pod"], folder / "design.twin.db")
+        path = folder / "in.bcf"
+        if members is None:
+            os.mkfifo(path)
+            return path
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+            for name, data in members.items():
+                z.writestr(name, data)
+        return path
+    return make
+
+
+_MARKUP = (b'<Markup><Topic Guid="0d7d4b1e-0000-4000-8000-000000000001"><Title>t</Title>'
+           b'<CreationDate>2026-01-01T00:00:00Z</CreationDate><CreationAuthor>a</CreationAuthor></Topic></Markup>')
+_LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE Markup [<!ENTITY a "haha"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+           b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">]>'
+           b'<Markup><Topic Guid="0d7d4b1e-0000-4000-8000-000000000001"><Title>&d;</Title></Topic></Markup>')
+
+
 def _vti_huge(folder: Path, src: dict) -> Path:
     """A 400-byte .vti that declares 10^15 points (VTK allocated them: std::bad_alloc, rc 134)."""
     path = folder / "field.vti"
@@ -223,6 +247,10 @@ KINDS: dict[str, Kind] = {
     "step-garbage": Kind(_step(lambda b: b[:40] + bytes(range(256)) * 16), "cad"),
     "fifo-step": Kind(_fifo("in.step"), "cad"),
     "csv-300k-cell": Kind(_csv_cell, "field"),
+    "bcf-path-traversal": Kind(_bcf({"a/markup.bcf": _MARKUP, "../../escape/markup.bcf": _MARKUP}), "bcf"),
+    "bcf-zip-bomb": Kind(_bcf({"a/markup.bcf": b"<Markup>" + b" " * (64 * 1024 ** 2) + b"</Markup>"}), "bcf"),
+    "bcf-billion-laughs": Kind(_bcf({"a/markup.bcf": _LAUGHS}), "bcf"),
+    "fifo-bcf": Kind(_bcf(None), "bcf"),
     "vti-1e15-points": Kind(_vti_huge, "field"),
     "prom-garbage": Kind(_telemetry("metrics.prom", "DCGM_FI_DEV_POWER_USAGE{gpu=\"0\" 12 {{{\x00\n"), "telemetry"),
     "csv-bad-rows": Kind(_telemetry("readings.csv", "ts,sensor,value,unit\n2026-11-24T00:00:00Z,a,1,W\n"

@@ -75,11 +75,17 @@ def _argv(command: tuple[str, ...], source: Path, folder: Path, src: dict) -> li
         ("notes", "resolve"): ["notes", "resolve", design, "1"],
         ("notes", "delete"): ["notes", "delete", design, "1"],
         ("notes", "bcf"): ["notes", "bcf", design, "-o", f"{out}.bcfzip"],
+        ("notes", "import-bcf"): ["notes", "import-bcf", design, str(src["bcf"])],
         ("viewpoints", "list"): ["viewpoints", "list", design],
+        ("viewpoints", "add"): ["viewpoints", "add", design, "--name", "v", "--camera", "1,2,3:4,5,6"],
+        ("viewpoints", "image"): ["viewpoints", "image", design, "v", "-o", f"{out}.png", "--size", "64x48"],
+        ("viewpoints", "delete"): ["viewpoints", "delete", design, "v"],
         ("compare",): ["compare", design, str(src["pod"])],
         ("telemetry", "watch"): ["telemetry", "watch", design, "http://127.0.0.1:9/redfish/v1", "--every", "1s",
                                  "--for", "1s", "--timeout", "1"],
     }
+    if command == ("notes", "import-bcf") and source.suffix == ".bcf":    # the hostile input is the BCF file
+        return ["notes", "import-bcf", str(folder / "design.twin.db"), design]
     if command[0] == "telemetry" and command[1] != "watch":   # the design, or a telemetry source, is the hostile one
         if source.name.startswith("in.twin.db"):
             readings = folder / "out-readings.csv"
@@ -93,11 +99,13 @@ def _argv(command: tuple[str, ...], source: Path, folder: Path, src: dict) -> li
 
 
 #: Commands that write into the design file they read (it is then their output, when they succeed).
-WRITES_DESIGN = {("notes", "add"), ("notes", "edit"), ("notes", "resolve"), ("notes", "delete")}
+WRITES_DESIGN = {("notes", "add"), ("notes", "edit"), ("notes", "resolve"), ("notes", "delete"),
+                 ("notes", "import-bcf"), ("viewpoints", "add"), ("viewpoints", "delete")}
 DESIGN_COMMANDS = [("info",), ("check",), ("view",), ("export", "image"), ("export", "cables"), ("export", "glb"),
                    ("export", "usd"), ("export", "report"), ("export", "csv"), ("notes", "add"), ("notes", "list"),
                    ("notes", "edit"), ("notes", "resolve"), ("notes", "delete"), ("notes", "bcf"),
-                   ("viewpoints", "list"), ("compare",), ("telemetry", "import"), ("telemetry", "bindings")]
+                   ("notes", "import-bcf"), ("viewpoints", "list"), ("viewpoints", "add"), ("viewpoints", "image"),
+                   ("viewpoints", "delete"), ("compare",), ("telemetry", "import"), ("telemetry", "bindings")]
 
 
 @dataclass(frozen=True)
@@ -118,7 +126,8 @@ def _rows() -> list[Row]:
     for command in DESIGN_COMMANDS:                  # every design command: a cut-off file
         rows.append(Row(command, "truncated-sqlite", "error"))
     for command in (("info",), ("check",), ("export", "image"), ("export", "usd"), ("notes", "add"),
-                    ("notes", "list"), ("notes", "bcf"), ("viewpoints", "list"), ("compare",)):
+                    ("notes", "list"), ("notes", "bcf"), ("notes", "import-bcf"), ("viewpoints", "list"),
+                    ("viewpoints", "add"), ("compare",)):
         rows.append(Row(command, "fifo-design", "error"))      # the reader's open and the review store's open
     for command in (("info",), ("check",), ("notes", "add"), ("export", "glb")):
         rows.append(Row(command, "garbage-sqlite", "error"))
@@ -168,6 +177,12 @@ def _rows() -> list[Row]:
     for command in (("telemetry", "import"), ("telemetry", "bindings")):
         rows += [Row(command, "prom-garbage", "error"), Row(command, "csv-bad-rows", "error", ("line 3",)),
                  Row(command, "fifo-metrics", "error"), Row(command, "mockup-100k-deep", "error", ("nested",))]
+    rows += [Row(("notes", "import-bcf"), "bcf-path-traversal", "error", ("outside the archive",)),
+             Row(("notes", "import-bcf"), "bcf-zip-bomb", "error", ("zip bomb",)),
+             Row(("notes", "import-bcf"), "bcf-billion-laughs", "error", ("DTD or entities",)),
+             Row(("notes", "import-bcf"), "fifo-bcf", "error", ("not a regular file",)),
+             Row(("notes", "import-bcf"), "trigger-on-notes", "error", ("trigger",)),
+             Row(("viewpoints", "add"), "trigger-on-notes", "error", ("trigger",))]
     return rows
 
 
@@ -257,7 +272,8 @@ def sources(pod_db: Path, shared_data: Path, tmp_path_factory: pytest.TempPathFa
     return {"pod": pod_db, "spec": REPO / "scenes" / "nvl72-pod.toml", "library": library,
             "good_type": good, "outside_yaml": outside,
             "dump": shared_data / "netbox-demo" / "netbox-demo-v3.6.json", "folder": folder,
-            "step": shared_data / "step" / "base_interface_AP214.STEP"}
+            "step": shared_data / "step" / "base_interface_AP214.STEP",
+            "bcf": shared_data / "bcf-2.1-testcases" / "Visualization_Single_visible_wall.bcf"}
 
 
 @pytest.fixture(scope="module")
@@ -330,6 +346,7 @@ FULL_DISK = {
     ("export", "glb"): 64 * 1024,
     ("export", "cables"): 16 * 1024,
     ("notes", "bcf"): 1024,
+    ("viewpoints", "image"): 1024,
 }
 
 
@@ -346,6 +363,9 @@ def test_a_full_disk_is_one_line_naming_the_output(command, sources, tmp_path):
     if command == ("notes", "bcf"):
         sql(source, "INSERT INTO notes (author, text, status, created, updated) VALUES ('t', 'a note to fill "
                      "a zip entry', 'open', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')")
+    if command == ("viewpoints", "image"):
+        sql(source, "INSERT INTO viewpoints (name, px, py, pz, fx, fy, fz, ux, uy, uz, view_angle) "
+                     "VALUES ('v', 1, -8, 3, 1, 0, 1, 0, 0, 1, 30)")
     argv = _argv(command, source, tmp_path, sources)
     output = Path(argv[argv.index("-o") + 1])
     cap = FULL_DISK[command]

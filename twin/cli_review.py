@@ -72,27 +72,32 @@ def _notes_delete(args: argparse.Namespace) -> int:
     return 0
 
 
-def _viewpoints_list(args: argparse.Namespace) -> int:
-    with _store(args) as store:
-        views = store.viewpoints()
-    if args.json:
-        _print_json({"file": args.file, "viewpoints": [v.to_dict() for v in views]})
-        return 0
-    for v in views:
-        pos = ", ".join(f"{c:.2f}" for c in v.position)
-        look = ", ".join(f"{c:.2f}" for c in v.focal_point)
-        print(f"#{v.id}  {v.name}  from ({pos}) at ({look})  {v.view_angle:g}°")
-    print(f"{len(views)} viewpoint{'s' if len(views) != 1 else ''}", file=sys.stderr)
+def _bcf(args: argparse.Namespace) -> int:
+    from twin.cli_export import announce
+    from twin.export.bcf import write_bcf
+
+    path = write_bcf(args.file, args.output, snapshots=not args.no_snapshots)
+    announce(path, f"wrote {path}")
     return 0
 
 
-def _bcf(args: argparse.Namespace) -> int:
-    from twin.store.bcf import write_bcf
+def _import_bcf(args: argparse.Namespace) -> int:
+    from twin.store.bcf_import import import_bcf
 
-    from twin.cli_export import announce
+    report = import_bcf(args.file, args.bcf)
+    for line in report.unknown + report.warnings:
+        print(f"twin: warning: {args.bcf}: {line}", file=sys.stderr)
 
-    path = write_bcf(args.file, args.output)
-    announce(path, f"wrote {path}")
+    def count(n: int, what: str) -> str:
+        return f"{n} {what}{'s' if n != 1 else ''}"
+
+    where = f" into review #{report.review_id} ({report.review_name!r})" if report.review_id else ""
+    line = (f"imported {args.bcf} (BCF {report.version}){where}: {count(report.topics, 'topic')}, "
+            f"{count(report.notes + report.comments, 'note')} ({report.comments} from comments), "
+            f"{count(report.viewpoints, 'viewpoint')}, {count(len(report.unknown), 'unknown component')}")
+    if report.already:
+        line += f"; {report.already} already in this design ({report.updated} updated from the BCF)"
+    print(line)
     return 0
 
 
@@ -151,16 +156,21 @@ def add_review_commands(sub: argparse._SubParsersAction) -> None:
     a = nsub.add_parser("bcf", help="export notes and viewpoints as BCF 2.1 (.bcfzip) for BIM tools")
     a.add_argument("file", help="design file (.twin.db)")
     a.add_argument("-o", "--output", required=True, help="BCF file to write (.bcfzip)")
+    a.add_argument("--no-snapshots", action="store_true", help="leave out the PNG snapshot of each viewpoint (faster)")
     a.set_defaults(func=_bcf)
+    a = nsub.add_parser("import-bcf", help="import the topics, comments and viewpoints of a BCF 2.x/3.x file",
+                        description="Topics and comments become notes (in a new review named after the file), "
+                                    "viewpoints become saved viewpoints; components are matched to parts by their "
+                                    "IFC GUID. Components no part has are reported. One transaction: a failed "
+                                    "import changes nothing.")
+    a.add_argument("file", help="design file (.twin.db)")
+    a.add_argument("bcf", help="BCF file (.bcf or .bcfzip)")
+    a.set_defaults(func=_import_bcf)
     p.set_defaults(func=lambda _a: (p.print_help(), 2)[1])
 
-    p = sub.add_parser("viewpoints", help="saved cameras of a design file", description="Named cameras saved in the viewer.")
-    vsub = p.add_subparsers(dest="viewpoints_command", metavar="ACTION")
-    a = vsub.add_parser("list", help="list saved viewpoints")
-    a.add_argument("file", help="design file (.twin.db)")
-    a.add_argument("--json", action="store_true", help="print JSON")
-    a.set_defaults(func=_viewpoints_list)
-    p.set_defaults(func=lambda _a: (p.print_help(), 2)[1])
+    from twin.cli_viewpoints import add_viewpoint_commands
+
+    add_viewpoint_commands(sub)
 
     p = sub.add_parser("compare", help="compare rack generations, or two design files",
                        description="Per rack type and per rack: power, heat, weight, cost, domestic share, longest "

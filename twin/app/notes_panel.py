@@ -65,6 +65,7 @@ class NotesPanel(QWidget):
         self.viewpoints: list[Viewpoint] = []
         self.draft = ""                                  # text of a note that could not be written
         self.camera: Callable[[], tuple] | None = None   # () -> (position, focal point, view up, angle)
+        self.view_state: Callable[[], dict | None] = lambda: None   # () -> the rest of the view (twin.viewpoint)
         self.selected_part: Callable[[], str | None] = lambda: None
         self._signature = None
 
@@ -281,7 +282,8 @@ class NotesPanel(QWidget):
         if self.camera is None:
             return None
         position, focal, up, angle = self.camera()
-        return self._write("save the viewpoint", lambda s: s.save_viewpoint(name, position, focal, up, angle))
+        state = self.view_state()
+        return self._write("save the viewpoint", lambda s: s.save_viewpoint(name, position, focal, up, angle, state=state))
 
     def save_view_dialog(self) -> None:
         name, ok = QInputDialog.getText(self, "Save viewpoint", "Name:", text=f"view {len(self.viewpoints) + 1}")

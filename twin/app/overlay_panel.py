@@ -226,8 +226,15 @@ class OverlayPanel(QWidget):
                                  view.overlay_options, keep_range=True)
 
     def _on_state(self, aspects: frozenset) -> None:
-        """The view state changed: show its overlay (chosen here or elsewhere) and range."""
-        if not aspects & {"overlay", "range"}:
+        """The view state changed: show its overlay (chosen here or elsewhere), range, moment and basis."""
+        view = self.session.view
+        self._quiet = True
+        if "moment" in aspects and view.moment in self.times:          # a restored viewpoint's moment
+            self.slider.setValue(self.times.index(view.moment))
+        if "basis" in aspects and view.basis in BASES:
+            self.basis.setCurrentIndex(BASES.index(view.basis))
+        self._quiet = False
+        if not aspects & {"overlay", "range", "moment"}:
             return
         name = self.session.view.overlay_name
         self._quiet = True

@@ -18,6 +18,7 @@ from twin.scene import Scene
 from twin.scene.camera import CameraPose, part_pose
 from twin.scene.note_markers import NoteMarkers, note_positions
 from twin.store.notes import Note, ReviewStore, Viewpoint
+from twin.viewpoint import restore, state_of
 
 
 class ReviewTools:
@@ -37,6 +38,7 @@ class ReviewTools:
         window.tabifyDockWidget(self.notes_dock, self.compare_dock)
         window.findings_dock.raise_()
         self.notes.camera = self._camera
+        self.notes.view_state = self._view_state
         self.notes.selected_part = self._selected_part_name
         self.notes.notesChanged.connect(self._draw_notes)
         self.notes.noteActivated.connect(self.go_to_note)
@@ -101,9 +103,28 @@ class ReviewTools:
         pose = self.scene.camera.camera_pose()
         return pose.position, pose.focal_point, pose.view_up, pose.view_angle
 
+    def _view_state(self) -> dict | None:
+        """What the view shows besides the camera (saved with it: twin.viewpoint)."""
+        if self.design is None or self.window.view is None:
+            return None
+        state = state_of(self.window.view, self.design)
+        state.pop("camera")                          # the viewpoint's own columns hold it
+        return state
+
     def go_to_viewpoint(self, view: Viewpoint) -> None:
-        if self.scene is not None:
-            self.window.viewport.fly_to(CameraPose(view.position, view.focal_point, view.view_up, view.view_angle))
+        """Show the viewpoint whole: its view state and camera in one update (a camera-only one flies there)."""
+        if self.scene is None:
+            return
+        pose = CameraPose(view.position, view.focal_point, view.view_up, view.view_angle)
+        if view.state is None or self.window.session is None:
+            self.window.viewport.fly_to(pose)
+            return
+        # the camera leaves the named view it stood at: a legend strip coming with the restored
+        # overlay must not re-frame that view over the restored camera
+        self.scene.camera.framed.forget()
+        restored = restore(self.window.view, view.state, self.window.session, camera=pose)
+        if restored.warnings:
+            self.window.statusBar().showMessage(f"viewpoint {view.name}: " + "; ".join(restored.warnings), 8000)
 
     # ------------------------------------------------------------------ context menu
     def _selected_part_name(self) -> str | None:

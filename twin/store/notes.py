@@ -15,16 +15,21 @@ megabyte): it only ever travels as a bound parameter.
 from __future__ import annotations
 
 import getpass
+import json
+import logging
 import os
 import sqlite3
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence, TypeVar
 
 from twin.errors import TwinError
 from twin.store.reader import open_database
 from twin.store.review_file import ReviewFile
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 #: Statuses a note can have.
 NOTE_STATUSES = ("open", "resolved")
@@ -38,8 +43,10 @@ _REVIEW_DDL = (
     "created TEXT, updated TEXT)",
     "CREATE INDEX IF NOT EXISTS idx_notes_part_id ON notes (part_id)",
     "CREATE TABLE IF NOT EXISTS viewpoints (id INTEGER PRIMARY KEY, name TEXT, px FLOAT, py FLOAT, pz FLOAT, "
-    "fx FLOAT, fy FLOAT, fz FLOAT, ux FLOAT, uy FLOAT, uz FLOAT, view_angle FLOAT)",
+    "fx FLOAT, fy FLOAT, fz FLOAT, ux FLOAT, uy FLOAT, uz FLOAT, view_angle FLOAT, state TEXT)",
 )
+#: The version of the view-state JSON a viewpoint's `state` column holds (twin.viewpoint writes it).
+VIEW_STATE_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -64,7 +71,10 @@ class Note:
 
 @dataclass(frozen=True)
 class Viewpoint:
-    """A named camera: position, focal point, view-up and view angle (degrees)."""
+    """A named view: the camera (position, focal point, view-up, view angle in degrees) and,
+    for viewpoints saved since view states were kept, `state`: the rest of what was shown
+    (overlay and its range, selection, visibility, trace, section, moment, basis, scenario)
+    as the JSON object twin.viewpoint writes (None: a camera only)."""
 
     id: int
     name: str
@@ -72,10 +82,12 @@ class Viewpoint:
     focal_point: tuple[float, float, float]
     view_up: tuple[float, float, float]
     view_angle: float
+    state: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "name": self.name, "position": list(self.position),
-                "focal_point": list(self.focal_point), "view_up": list(self.view_up), "view_angle": self.view_angle}
+                "focal_point": list(self.focal_point), "view_up": list(self.view_up), "view_angle": self.view_angle,
+                "state": self.state}
 
 
 def now_utc() -> str:
@@ -124,6 +136,15 @@ class ReviewStore:
 
     def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         return self._file.query(sql, params)
+
+    def read(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """Rows of one read of the design file (read-only connection; TwinError when it cannot be read)."""
+        return self._file.query(sql, params)
+
+    def transaction(self, doing: str, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `work(conn)` as one guarded write (twin.store.review_file: all or nothing), for a
+        batch such as a BCF import; `doing` completes "cannot …" in an error."""
+        return self._file.write(doing, work)
 
     def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         names = {r[0] for r in self._query("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -210,27 +231,83 @@ class ReviewStore:
 
     # ------------------------------------------------------------------ viewpoints
     def save_viewpoint(self, name: str, position: Sequence[float], focal_point: Sequence[float],
-                       view_up: Sequence[float] = (0.0, 0.0, 1.0), view_angle: float = 30.0) -> Viewpoint:
-        """Save a named camera; a viewpoint of the same name is replaced."""
+                       view_up: Sequence[float] = (0.0, 0.0, 1.0), view_angle: float = 30.0,
+                       state: dict[str, Any] | None = None) -> Viewpoint:
+        """Save a named view (camera, and the view `state` if given); one of the same name is replaced."""
         if not name.strip():
             raise TwinError(self.path, "a viewpoint needs a name", where="viewpoints")
-        values = (*_point(self.path, position), *_point(self.path, focal_point), *_point(self.path, view_up),
-                  float(view_angle))
-        self._write("save the viewpoint", [
-            ("DELETE FROM viewpoints WHERE name = ?", (name,)),
-            ("INSERT INTO viewpoints (name, px, py, pz, fx, fy, fz, ux, uy, uz, view_angle) "
-             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (name, *values))])
+        row = self.viewpoint_row(name, position, focal_point, view_up, view_angle, state)
+
+        def save(conn: sqlite3.Connection) -> None:
+            add_state_column(conn)
+            conn.execute("DELETE FROM viewpoints WHERE name = ?", (name,))
+            conn.execute(f"INSERT INTO viewpoints ({_VIEW_COLUMNS}) VALUES ({', '.join('?' * 12)})", row)
+
+        self._file.write("save the viewpoint", save)
         return next(v for v in self.viewpoints() if v.name == name)
 
+    def viewpoint_row(self, name: str, position: Sequence[float], focal_point: Sequence[float],
+                       view_up: Sequence[float], view_angle: float, state: dict[str, Any] | None) -> tuple[Any, ...]:
+        """The values of a viewpoint row, checked (finite camera, a JSON object as state)."""
+        try:
+            angle = float(view_angle)
+        except (TypeError, ValueError):
+            angle = float("nan")
+        if not 0 < angle < 180:                                  # NaN and infinities fail too
+            raise TwinError(self.path, f"a view angle is between 0 and 180 degrees, not {view_angle!r}",
+                            where="viewpoints")
+        text = None
+        if state is not None:
+            if not isinstance(state, dict):
+                raise TwinError(self.path, "a viewpoint's state is a JSON object", where="viewpoints")
+            try:
+                text = json.dumps({"version": VIEW_STATE_VERSION, **state}, allow_nan=False, sort_keys=True)
+            except (TypeError, ValueError, RecursionError) as exc:
+                raise TwinError(self.path, f"a viewpoint's state cannot be stored as JSON ({exc})",
+                                where="viewpoints") from None
+        return (name, *_point(self.path, position), *_point(self.path, focal_point), *_point(self.path, view_up),
+                angle, text)
+
     def viewpoints(self) -> list[Viewpoint]:
-        rows = self._read("SELECT id, name, px, py, pz, fx, fy, fz, ux, uy, uz, view_angle FROM viewpoints ORDER BY id")
+        columns = {r[1] for r in self._read("PRAGMA table_info(viewpoints)")}
+        state = "state" if "state" in columns else "NULL"       # a file from before view states were kept
+        rows = self._read("SELECT id, name, px, py, pz, fx, fy, fz, ux, uy, uz, view_angle, "
+                          f"{state} FROM viewpoints ORDER BY id")
         return [Viewpoint(int(r[0]), r[1] or "", _xyz(r[2:5]), _xyz(r[5:8]), _xyz(r[8:11]),
-                          float(r[11]) if r[11] is not None else 30.0) for r in rows]
+                          float(r[11]) if r[11] is not None else 30.0, _state(self.path, r[1], r[12])) for r in rows]
 
     def delete_viewpoint(self, name: str) -> None:
         (cur,) = self._write("delete the viewpoint", [("DELETE FROM viewpoints WHERE name = ?", (name,))])
         if cur.rowcount == 0:
             raise TwinError(self.path, f"no viewpoint called {name!r}", where="viewpoints")
+
+
+_VIEW_COLUMNS = "name, px, py, pz, fx, fy, fz, ux, uy, uz, view_angle, state"
+
+
+def add_state_column(conn: sqlite3.Connection) -> None:
+    """Give a `viewpoints` table from before view states were kept its `state` column (additive:
+    older twins read the file as before and ignore it)."""
+    if "state" not in {r[1] for r in conn.execute("PRAGMA table_info(viewpoints)")}:
+        conn.execute("ALTER TABLE viewpoints ADD COLUMN state TEXT")
+
+
+def _state(path: Path, name: str, text: Any) -> dict[str, Any] | None:
+    """The stored view state of viewpoint `name` (None: none, or not one this twin reads, logged)."""
+    if text is None or text == "":
+        return None
+    try:
+        state = json.loads(text)
+    except (TypeError, ValueError, RecursionError):
+        log.warning("%s: viewpoint %r: its state is not JSON; only its camera is used", path, name)
+        return None
+    if not isinstance(state, dict) or not isinstance(state.get("version"), int):
+        log.warning("%s: viewpoint %r: its state is not a versioned object; only its camera is used", path, name)
+        return None
+    if state["version"] > VIEW_STATE_VERSION:
+        log.warning("%s: viewpoint %r: its state is of version %s, newer than this twin's %d; what this twin "
+                    "knows of it is used", path, name, state["version"], VIEW_STATE_VERSION)
+    return state
 
 
 _NOTE_SQL = ("SELECT n.id, COALESCE(p.name, ''), n.x, n.y, n.z, n.author, n.text, n.status, n.created, n.updated "

@@ -17,7 +17,7 @@ from twin.errors import TwinError
 from twin.store.reader import open_database
 
 REVIEW_TABLES = ("reviews", "notes", "viewpoints")
-_VIEWPOINT_COLUMNS = "id, name, px, py, pz, fx, fy, fz, ux, uy, uz, view_angle"
+_VIEWPOINT_COLUMNS = "id, name, px, py, pz, fx, fy, fz, ux, uy, uz, view_angle, state"
 
 
 def check_replaceable(path: Path) -> None:
@@ -40,7 +40,11 @@ def stash_reviews(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE TEMP TABLE carry_reviews AS SELECT id, name, status, created FROM main.reviews"
                  if "reviews" in present else
                  "CREATE TEMP TABLE carry_reviews (id, name, status, created)")
-    conn.execute(f"CREATE TEMP TABLE carry_viewpoints AS SELECT {_VIEWPOINT_COLUMNS} FROM main.viewpoints"
+    # a viewpoints table from before view states were kept has no `state`: carried as NULL
+    has_state = "viewpoints" in present and "state" in {
+        r[1] for r in conn.execute("PRAGMA main.table_info(viewpoints)")}
+    kept = _VIEWPOINT_COLUMNS if has_state else _VIEWPOINT_COLUMNS.replace(", state", ", NULL AS state")
+    conn.execute(f"CREATE TEMP TABLE carry_viewpoints AS SELECT {kept} FROM main.viewpoints"
                  if "viewpoints" in present else
                  f"CREATE TEMP TABLE carry_viewpoints ({_VIEWPOINT_COLUMNS})")
     columns = "id, review_id, part_name, x, y, z, part_x, part_y, part_z, author, text, status, created, updated"

@@ -68,7 +68,8 @@ TABLES: dict[str, tuple[dict[str, type], str | tuple[str, ...], list[tuple[str, 
                "author": str, "text": str, "status": str, "created": str, "updated": str}, "id",
               [("review_id", "reviews", "id"), ("part_id", "parts", "id")], [("part_id",)]),
     "viewpoints": ({"id": int, "name": str, "px": float, "py": float, "pz": float, "fx": float,
-                    "fy": float, "fz": float, "ux": float, "uy": float, "uz": float, "view_angle": float},
+                    "fy": float, "fz": float, "ux": float, "uy": float, "uz": float, "view_angle": float,
+                    "state": str},
                    "id", [], []),
 }
 

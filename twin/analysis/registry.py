@@ -36,6 +36,7 @@ BUILTIN_MODULES = (
     "twin.analysis.cabling",
     "twin.analysis.cooling",
     "twin.analysis.supply",
+    "twin.analysis.scenario_findings",
 )
 
 #: The overlay that shows plain part colours; always first and always available.

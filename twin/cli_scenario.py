@@ -1,0 +1,100 @@
+"""The scenario commands of `twin`: `scenario add/list/delete`, the `--scenario` option of
+`check` and `compare`, and `contingency` (thin: parse, call, print).
+
+Kept apart from `twin/cli.py` so the main parser stays short; `add_scenario_commands` hangs
+the commands on its sub-parsers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def _add(args: argparse.Namespace) -> int:
+    from twin.store.scenarios import ScenarioStore, changes_from_options
+
+    changes = changes_from_options(args.fail or [], args.set or [], args.scale or [], args.swap or [])
+    with ScenarioStore(args.file) as store:
+        scenario = store.add(args.name, changes, description=args.description or "", author=args.author,
+                             replace=args.replace)
+    if args.json:
+        _print_json(scenario.to_dict())
+    else:
+        print(f"stored scenario {scenario.name!r}: " + "; ".join(c.text() for c in scenario.changes))
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    from twin.store.scenarios import ScenarioStore
+
+    with ScenarioStore(args.file) as store:
+        scenarios = store.scenarios()
+    if args.json:
+        _print_json({"file": args.file, "scenarios": [s.to_dict() for s in scenarios]})
+        return 0
+    for s in scenarios:
+        print(f"{s.name}  ({s.author}, {s.created})" + (f"  {s.description}" if s.description else ""))
+        for c in s.changes:
+            print(f"    {c.text()}")
+    print(f"{len(scenarios)} scenario{'s' if len(scenarios) != 1 else ''}", file=sys.stderr)
+    return 0
+
+
+def _delete(args: argparse.Namespace) -> int:
+    from twin.store.scenarios import ScenarioStore
+
+    with ScenarioStore(args.file) as store:
+        store.delete(args.name)
+    print(f"deleted scenario {args.name!r}")
+    return 0
+
+
+def stored_scenario(path: str, name: str):
+    """The scenario called `name` in the design file at `path` (TwinError naming it otherwise)."""
+    from twin.store.scenarios import ScenarioStore
+
+    with ScenarioStore(path) as store:
+        return store.scenario(name)
+
+
+def add_scenario_commands(sub: argparse._SubParsersAction) -> None:
+    """Add `scenario` and `contingency` to the `twin` command's sub-parsers."""
+    p = sub.add_parser("scenario", help="store, list and delete what-if scenarios in a design file",
+                       description="A scenario is a name and changes: elements failed or out for maintenance, "
+                                   "settings, load scaling, part type swaps. Run the checks under one with "
+                                   "`twin check FILE --scenario NAME`.")
+    ssub = p.add_subparsers(dest="what", metavar="WHAT")
+    a = ssub.add_parser("add", help="store a scenario", description="Store a scenario in the design file. Every "
+                        "name must be in the design (an unknown one is an error naming it, and nothing is written).")
+    a.add_argument("file", help="design file (.twin.db)")
+    a.add_argument("--name", required=True, help="the scenario's name")
+    a.add_argument("--fail", action="append", metavar="ELEMENT[,ELEMENT…]",
+                   help="elements failed or out for maintenance, as the design names them: power nodes (UPS-1A, "
+                        "SWB-2, A-busway), CDUs, cooling loops, CRAHs, switches, cable trays, racks (repeatable)")
+    a.add_argument("--set", action="append", metavar="SETTING[@WHERE]=VALUE",
+                   help="supply_air_c[@HALL]=25, ashrae_class=A2, coolant_supply_c[@LOOP]=40 (repeatable)")
+    a.add_argument("--scale", action="append", metavar="RACK|ROW|GEN=FACTOR",
+                   help="scale the load of a rack, a row or a generation, e.g. B04=1.2 or gen:rubin=1.1 (repeatable)")
+    a.add_argument("--swap", action="append", metavar="PART_OR_TYPE=TYPE",
+                   help="a part (or every part of a type) becomes another catalog type, e.g. G-CDU1=cdu-inrow-2000")
+    a.add_argument("--description", help="a line saying what the scenario is for")
+    a.add_argument("--author", help="who made it (default: your login name)")
+    a.add_argument("--replace", action="store_true", help="replace a scenario of the same name")
+    a.add_argument("--json", action="store_true", help="print the stored scenario as JSON")
+    a.set_defaults(func=_add)
+    a = ssub.add_parser("list", help="list the scenarios of a design file")
+    a.add_argument("file", help="design file (.twin.db)")
+    a.add_argument("--json", action="store_true", help="print JSON")
+    a.set_defaults(func=_list)
+    a = ssub.add_parser("delete", help="delete a scenario")
+    a.add_argument("file", help="design file (.twin.db)")
+    a.add_argument("name", help="the scenario's name")
+    a.set_defaults(func=_delete)
+    p.set_defaults(func=lambda _a, p=p: (p.print_help(), 2)[1])

@@ -76,6 +76,9 @@ def _argv(command: tuple[str, ...], source: Path, folder: Path, src: dict) -> li
         ("notes", "bcf"): ["notes", "bcf", design, "-o", f"{out}.bcfzip"],
         ("viewpoints", "list"): ["viewpoints", "list", design],
         ("compare",): ["compare", design, str(src["pod"])],
+        ("scenario", "add"): ["scenario", "add", design, "--name", "hostile", "--fail", "UPS-1A"],
+        ("scenario", "list"): ["scenario", "list", design],
+        ("scenario", "delete"): ["scenario", "delete", design, "hostile"],
     }
     if command == ("export", "image") and source.suffix in (".csv", ".vti"):
         return ["export", "image", str(src["pod"]), "-o", f"{out}.png", "--size", "64x48", "--field", design]
@@ -83,11 +86,13 @@ def _argv(command: tuple[str, ...], source: Path, folder: Path, src: dict) -> li
 
 
 #: Commands that write into the design file they read (it is then their output, when they succeed).
-WRITES_DESIGN = {("notes", "add"), ("notes", "edit"), ("notes", "resolve"), ("notes", "delete")}
+WRITES_DESIGN = {("notes", "add"), ("notes", "edit"), ("notes", "resolve"), ("notes", "delete"), ("scenario", "add"),
+                 ("scenario", "delete")}
 DESIGN_COMMANDS = [("info",), ("check",), ("view",), ("export", "image"), ("export", "cables"), ("export", "glb"),
                    ("export", "usd"), ("export", "report"), ("export", "csv"), ("notes", "add"), ("notes", "list"),
                    ("notes", "edit"), ("notes", "resolve"), ("notes", "delete"), ("notes", "bcf"),
-                   ("viewpoints", "list"), ("compare",)]
+                   ("viewpoints", "list"), ("compare",), ("scenario", "add"), ("scenario", "list"),
+                   ("scenario", "delete")]
 
 
 @dataclass(frozen=True)
@@ -122,6 +127,8 @@ def _rows() -> list[Row]:
              Row(("check",), "1e308-power", "ok")]
     for command in (("info",), ("check",), ("export", "cables")):
         rows.append(Row(command, "duplicate-ids", "error", ("parts",)))
+    rows += [Row(("scenario", "add"), "fifo-design", "error"), Row(("scenario", "list"), "fifo-design", "error"),
+             Row(("scenario", "add"), "garbage-sqlite", "error"), Row(("scenario", "add"), "wrong-schema", "error")]
     rows += [Row(("notes", "add"), "trigger-on-notes", "error", ("trigger",)),
              Row(("info",), "trigger-on-notes", "ok")]
     for command in (("info",), ("check",), ("export", "glb"), ("compare",)):

@@ -64,8 +64,33 @@ def stored_scenario(path: str, name: str):
         return store.scenario(name)
 
 
+def _compare_scenario(args: argparse.Namespace) -> int:
+    """`twin compare FILE --scenario NAME`: what the scenario changes against the design as it is."""
+    from twin.analysis.scenario_compare import compare_results, delta_lines
+    from twin.session import ReviewSession
+    from twin.store import load_design
+
+    if args.other is not None:
+        raise argparse.ArgumentTypeError("--scenario compares FILE with itself under the scenario: give no OTHER")
+    scenario = stored_scenario(args.file, args.scenario)
+    session = ReviewSession(load_design(args.file))
+    names = [n for n, why in session.available().items() if why is None]
+    base = {n: session.result(n, scenario=None) for n in names}
+    session.set_scenario(scenario)
+    under = {n: session.result(n) for n, why in session.available().items() if why is None}
+    delta = compare_results(session.design, scenario.name, base, under)
+    _print_json(delta.to_dict()) if args.json else print("\n".join(delta_lines(delta)))
+    return 0
+
+
 def add_scenario_commands(sub: argparse._SubParsersAction) -> None:
-    """Add `scenario` and `contingency` to the `twin` command's sub-parsers."""
+    """Add `scenario` and `contingency` to the `twin` command's sub-parsers, and `--scenario` to `compare`."""
+    compare = sub.choices.get("compare")
+    if compare is not None:
+        compare.add_argument("--scenario", metavar="NAME", help="compare FILE with itself under this stored "
+                                                                "scenario: findings and figures that change")
+        plain = compare.get_default("func")
+        compare.set_defaults(func=lambda a: _compare_scenario(a) if a.scenario else plain(a))
     p = sub.add_parser("scenario", help="store, list and delete what-if scenarios in a design file",
                        description="A scenario is a name and changes: elements failed or out for maintenance, "
                                    "settings, load scaling, part type swaps. Run the checks under one with "

@@ -282,7 +282,8 @@ def apply_scenario(design: Design, scenario: Scenario) -> Design:
     isolated = _isolated(design, lost_cables) & ~lost_power
 
     group, _ = group_codes(nodes)
-    spent = np.unique(group[off & (group >= 0)])
+    # a group with a member off and one still live runs on its survivors (all off: its load is lost)
+    spent = np.intersect1d(group[off & (group >= 0)], group[~off & (group >= 0)])
     spent_names = tuple(sorted({str(nodes.redundancy_group[i]) for i in np.flatnonzero(np.isin(group, spent) & (group >= 0))}))
     if len(spent):
         groups = np.asarray(nodes.redundancy_group, object).copy()

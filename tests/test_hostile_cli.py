@@ -79,6 +79,7 @@ def _argv(command: tuple[str, ...], source: Path, folder: Path, src: dict) -> li
         ("scenario", "add"): ["scenario", "add", design, "--name", "hostile", "--fail", "UPS-1A"],
         ("scenario", "list"): ["scenario", "list", design],
         ("scenario", "delete"): ["scenario", "delete", design, "hostile"],
+        ("contingency",): ["contingency", design],
     }
     if command == ("export", "image") and source.suffix in (".csv", ".vti"):
         return ["export", "image", str(src["pod"]), "-o", f"{out}.png", "--size", "64x48", "--field", design]
@@ -92,7 +93,7 @@ DESIGN_COMMANDS = [("info",), ("check",), ("view",), ("export", "image"), ("expo
                    ("export", "usd"), ("export", "report"), ("export", "csv"), ("notes", "add"), ("notes", "list"),
                    ("notes", "edit"), ("notes", "resolve"), ("notes", "delete"), ("notes", "bcf"),
                    ("viewpoints", "list"), ("compare",), ("scenario", "add"), ("scenario", "list"),
-                   ("scenario", "delete")]
+                   ("scenario", "delete"), ("contingency",)]
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,8 @@ def _rows() -> list[Row]:
              Row(("check",), "1e308-power", "ok")]
     for command in (("info",), ("check",), ("export", "cables")):
         rows.append(Row(command, "duplicate-ids", "error", ("parts",)))
+    rows += [Row(("contingency",), "fifo-design", "error"), Row(("contingency",), "duplicate-ids", "error", ("parts",)),
+             Row(("contingency",), "1e308-power", "ok"), Row(("contingency",), "empty-parts", "error", ("table parts",))]
     rows += [Row(("scenario", "add"), "fifo-design", "error"), Row(("scenario", "list"), "fifo-design", "error"),
              Row(("scenario", "add"), "garbage-sqlite", "error"), Row(("scenario", "add"), "wrong-schema", "error")]
     rows += [Row(("notes", "add"), "trigger-on-notes", "error", ("trigger",)),

@@ -83,6 +83,44 @@ def _compare_scenario(args: argparse.Namespace) -> int:
     return 0
 
 
+def _kinds(text: str) -> tuple[str, ...]:
+    from twin.analysis.contingency import KINDS
+
+    kinds = tuple(k.strip() for k in text.split(",") if k.strip())
+    unknown = [k for k in kinds if k not in KINDS]
+    if unknown or not kinds:
+        raise argparse.ArgumentTypeError(f"--kinds {text!r}: choose from {', '.join(KINDS)}")
+    return kinds
+
+
+def _contingency(args: argparse.Namespace) -> int:
+    """`twin contingency FILE`: the N-1 sweep, its table and verdicts; exit codes as `twin check`'s."""
+    from twin.analysis.contingency import elements, sweep
+    from twin.analysis.contingency_report import baseline_outcome, exit_code, new_only, report_lines, verdicts
+    from twin.errors import TwinError
+    from twin.session import ReviewSession
+    from twin.store import load_design
+
+    design = load_design(args.file)
+    session = ReviewSession(design)
+    available = session.available()
+    for name in ("power", "thermal"):
+        if available.get(name):
+            raise TwinError(design.source, f"the N-1 sweep needs the {name} analysis: {available[name]}",
+                            where="contingency")
+    power, thermal = session.result("power").detail, session.result("thermal").detail
+    base = baseline_outcome(design, power, thermal)
+    outcomes = [new_only(o, base) for o in sweep(design, power, thermal, args.kinds)]
+    counts = {k: len(elements(design, k)[0]) for k in args.kinds}
+    if args.json:
+        _print_json({"file": str(design.source), "kinds": list(args.kinds), "elements": counts,
+                     "single_points_of_failure": verdicts(outcomes, args.kinds),
+                     "outcomes": [o.to_dict() for o in outcomes if o.critical or args.all]})
+    else:
+        print("\n".join(report_lines(design.source, outcomes, args.kinds, counts)))
+    return exit_code(outcomes, args.fail_on)
+
+
 def add_scenario_commands(sub: argparse._SubParsersAction) -> None:
     """Add `scenario` and `contingency` to the `twin` command's sub-parsers, and `--scenario` to `compare`."""
     compare = sub.choices.get("compare")
@@ -123,3 +161,19 @@ def add_scenario_commands(sub: argparse._SubParsersAction) -> None:
     a.add_argument("name", help="the scenario's name")
     a.set_defaults(func=_delete)
     p.set_defaults(func=lambda _a, p=p: (p.print_help(), 2)[1])
+
+    from twin.analysis.contingency import DEFAULT_KINDS
+    p = sub.add_parser("contingency", help="N-1: fail every UPS, busway, switchboard, CDU, CRAH and switch in turn",
+                       description="Fails each element of the kinds asked for, one at a time, and lists those whose "
+                                   "single failure causes a critical finding (racks that lose power, nodes or loops "
+                                   "over capacity, loops that lose cooling, racks cut off the network), with a "
+                                   "verdict per kind. Exit codes as `twin check`: 1 with --fail-on when a single "
+                                   "failure is that severe.")
+    p.add_argument("file", help="design file (.twin.db)")
+    p.add_argument("--kinds", type=_kinds, default=DEFAULT_KINDS, metavar="KIND[,KIND…]",
+                   help=f"what to fail (default {','.join(DEFAULT_KINDS)})")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--all", action="store_true", help="with --json: every element's outcome, not only the critical")
+    p.add_argument("--fail-on", choices=["critical", "warning", "info", "never"], default="never",
+                   help="exit 1 when a single failure causes a finding at least this severe (for CI); default never")
+    p.set_defaults(func=_contingency)

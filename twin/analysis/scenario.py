@@ -277,7 +277,7 @@ def apply_scenario(design: Design, scenario: Scenario) -> Design:
     racks = np.asarray(parts.rack, np.int64)
     baseline = np.nan_to_num(design.part_power_w()).clip(min=0.0)
     n_racks = len(design.racks)
-    lost_power = np.bincount(racks[(racks >= 0) & down & (baseline > 0)], minlength=n_racks) > 0 if n_racks \
+    lost_power = np.bincount(racks[(racks >= 0) & unpowered & (baseline > 0)], minlength=n_racks) > 0 if n_racks \
         else np.zeros(0, bool)
     isolated = _isolated(design, lost_cables) & ~lost_power
 

@@ -1,0 +1,304 @@
+"""The N-1 sweep: fail every element of some kinds in turn, all at once as matrices.
+
+Why vectorised: hall-2000 has hundreds of UPS modules, busways, CDUs and CRAHs; applying
+each failure as a scenario and re-running every analysis costs a whole analysis per element.
+Here each kind is one set of numpy steps over an (elements × nodes) or (elements × parts)
+matrix, the same rules as `twin.analysis.scenario` (which the test checks element by element
+against the full scenario analyses, `contingency_report.naive_sweep`):
+
+1. `off`: each element's failed node and its subtree, less what a redundancy partner carries
+   (a member of a group whose live partners outside the subtree have capacity);
+2. loads: the tree roll-up for every element at once (`power_tree.roll_up` with one column
+   per element), carried nodes' load moved to their partners by capacity, one more roll-up;
+3. cooling: units, liquid and air heat per loop from the baseline thermal result, less what
+   each element takes down; a liquid loop left without units sends its heat to the hall air;
+4. network: cables between racks lost where an end is down; racks that lose them all.
+
+What each element's failure causes (`Outcome`): racks that lose power, power nodes over
+capacity, loops over capacity, liquid loops that lose cooling, racks cut off the network.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from twin.analysis import power_tree
+from twin.analysis.scenario import group_codes, rack_uplinks
+from twin.model import Design
+
+#: Kinds the sweep knows: name → (table, the kind column's value there).
+KINDS: dict[str, tuple[str, str]] = {"ups": ("node", "ups"), "busway": ("node", "busway"),
+                                     "switchboard": ("node", "switchboard"), "cdu": ("part", "cdu"),
+                                     "crah": ("part", "crah"), "switch": ("part", "network_switch")}
+#: What a `twin contingency` sweeps when not told.
+DEFAULT_KINDS = ("ups", "busway", "switchboard", "cdu", "crah", "switch")
+#: Elements swept per block (bounds the matrices' memory on a big site).
+BLOCK = 256
+
+
+@dataclass
+class Outcome:
+    """What one element's failure causes (names, in table order)."""
+
+    element: str
+    kind: str
+    lost_power: list[str] = field(default_factory=list)
+    over_nodes: list[str] = field(default_factory=list)
+    over_loops: list[str] = field(default_factory=list)
+    lost_loops: list[str] = field(default_factory=list)
+    isolated: list[str] = field(default_factory=list)
+
+    @property
+    def critical(self) -> bool:
+        return bool(self.lost_power or self.over_nodes or self.over_loops or self.lost_loops or self.isolated)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"element": self.element, "kind": self.kind, "critical": self.critical,
+                "racks_lose_power": self.lost_power, "nodes_over_capacity": self.over_nodes,
+                "loops_over_capacity": self.over_loops, "loops_lose_cooling": self.lost_loops,
+                "racks_isolated": self.isolated}
+
+
+def elements(design: Design, kind: str) -> tuple[np.ndarray, np.ndarray]:
+    """(failed node row or -1, failed part row or -1) of every element of `kind`, in table order;
+    a node that is a part (a UPS) fails both."""
+    table, value = KINDS[kind]
+    if table == "node":
+        nodes = np.flatnonzero(np.asarray(design.power_nodes.kind, object) == value)
+        return nodes, np.asarray(design.power_nodes.part, np.int64)[nodes]
+    parts = np.flatnonzero(np.asarray(design.part_kind(), object) == value)
+    own = np.asarray(design.power_nodes.part, np.int64)
+    node_of = np.full(len(design.parts) + 1, -1, np.int64)
+    node_of[own[own >= 0]] = np.flatnonzero(own >= 0)
+    return node_of[parts], parts
+
+
+class Sweep:
+    """The baseline figures every element's failure is measured from (built once per design)."""
+
+    def __init__(self, design: Design, power: Any, thermal: Any):
+        self.design = design
+        nodes, parts = design.power_nodes, design.parts
+        self.n_nodes, self.n_parts, self.n_loops = len(nodes), len(parts), len(design.cooling_loops)
+        self.tree = power_tree.build_tree(design)
+        self.feed = np.asarray(parts.power_node, np.int64)
+        self.capacity = np.nan_to_num(np.asarray(nodes.capacity_w, float)).clip(min=0.0)
+        self.efficiency = np.asarray(power.nodes.efficiency, float)
+        self.part_load = np.asarray(power.part_load_w, float)
+        fed = self.feed >= 0
+        self.direct = np.bincount(self.feed[fed], weights=self.part_load[fed], minlength=self.n_nodes)
+        self.group, self.side = group_codes(nodes)
+        # racks each node feeds directly (a part drawing power there)
+        self.baseline_w = np.nan_to_num(design.part_power_w()).clip(min=0.0)
+        rack = np.asarray(parts.rack, np.int64)
+        feeds_rack = fed & (rack >= 0) & (self.baseline_w > 0)
+        self.node_rack = np.zeros((self.n_nodes, len(design.racks)), bool)
+        self.node_rack[self.feed[feeds_rack], rack[feeds_rack]] = True
+        # heat and units per loop, per feeding node
+        self.liquid_w = np.asarray(thermal.liquid_heat_w, float)
+        self.air_w = np.asarray(thermal.air_heat_w, float)
+        self.part_loop = np.asarray(parts.cooling_loop, np.int64)
+        self.air_loop = self._air_loops()
+        loops = thermal.loops
+        self.loop_heat = np.asarray(loops.heat_w, float)
+        self.loop_cap = np.asarray(loops.capacity_w, float)
+        self.loop_units = np.asarray(loops.units, np.int64)
+        self.liquid = np.asarray(loops.liquid, bool)
+        t = parts.type
+        rating = np.nan_to_num(np.asarray(design.part_types.cooling_capacity_w, float)[t]).clip(min=0.0)
+        kind = np.asarray(design.part_types.kind, object)[t]
+        self.unit = (self.part_loop >= 0) & ((rating > 0) | np.isin(kind, ["cdu", "crah"]))
+        self.rating = np.where(self.unit, rating, 0.0)
+        self.node_liquid = self._per_node_loop(self.liquid_w, self.part_loop)
+        self.node_air = self._per_node_loop(self.air_w, self.air_loop)
+        self.node_unit_cap = self._per_node_loop(self.rating, np.where(self.unit, self.part_loop, -1))
+        self.node_unit_n = self._per_node_loop(self.unit.astype(float), np.where(self.unit, self.part_loop, -1))
+        loop_hall = np.asarray(design.cooling_loops.hall, np.int64)
+        self.loop_air = np.where(loop_hall >= 0, self._hall_air()[np.maximum(loop_hall, 0)], -1)
+        self.uplinks, self.up_a, self.up_b = rack_uplinks(design)
+        cables = design.cables
+        self.up_pa = np.asarray(cables.a_part, np.int64)[self.uplinks] if len(self.uplinks) else np.zeros(0, np.int64)
+        self.up_pb = np.asarray(cables.b_part, np.int64)[self.uplinks] if len(self.uplinks) else np.zeros(0, np.int64)
+
+    def _hall_air(self) -> np.ndarray:
+        """The air loop of each hall: its first air loop (the thermal analysis's rule), -1 none."""
+        loops = self.design.cooling_loops
+        out = np.full(max(len(self.design.halls), 1), -1, np.int64)
+        idx = np.flatnonzero((np.asarray(loops.medium, object) == "air") & (np.asarray(loops.hall) >= 0))[::-1]
+        out[np.asarray(loops.hall, np.int64)[idx]] = idx
+        return out
+
+    def _air_loops(self) -> np.ndarray:
+        hall = self.design.part_hall()
+        hall = np.where(hall < 0, 0, hall)
+        return self._hall_air()[hall] if len(self.design.halls) else np.full(self.n_parts, -1)
+
+    def _per_node_loop(self, values: np.ndarray, loop: np.ndarray) -> np.ndarray:
+        """(nodes, loops) sum of `values` over the parts each node feeds, by the parts' `loop`."""
+        ok = (self.feed >= 0) & (loop >= 0)
+        out = np.zeros(self.n_nodes * max(self.n_loops, 1))
+        np.add.at(out, self.feed[ok] * max(self.n_loops, 1) + loop[ok], values[ok])
+        return out.reshape(self.n_nodes, max(self.n_loops, 1))[:, :self.n_loops]
+
+    # ------------------------------------------------------------------ one block of elements
+    def run(self, kind: str, fail_node: np.ndarray, fail_part: np.ndarray, names: np.ndarray) -> list[Outcome]:
+        design, tree = self.design, self.tree
+        e_n = len(fail_node)
+        if not e_n:
+            return []
+        rows = np.arange(e_n)
+        failed = np.zeros((e_n, self.n_nodes), bool)
+        has_node = fail_node >= 0
+        failed[rows[has_node], fail_node[has_node]] = True
+        under = failed.copy()                                   # each failed node and its subtree
+        for level in tree.levels[1:]:
+            under[:, level] |= under[:, tree.parent[level]]
+        partner = self._partner_capacity(~under)
+        carried = under & (self.group >= 0) & (partner > 0)
+        off = failed.copy()
+        for level in tree.levels[1:]:
+            p = tree.parent[level]
+            off[:, level] |= off[:, p] & ~carried[:, p]
+        carried &= off
+        dead = off & ~carried
+        # the failed part itself, where no dead node already takes it down
+        named = fail_part >= 0
+        part_feed = np.where(named, self.feed[np.maximum(fail_part, 0)], -1)
+        own_gone = named & ~((part_feed >= 0) & dead[rows, np.maximum(part_feed, 0)])
+        ep, pp = rows[own_gone], fail_part[own_gone]
+
+        # -- power ------------------------------------------------------------------------
+        direct = self.direct[:, None] * ~dead.T
+        fed = part_feed[own_gone] >= 0
+        np.add.at(direct, (part_feed[own_gone][fed], ep[fed]), -self.part_load[pp[fed]])
+        out, _ = power_tree.roll_up(tree, direct, self.efficiency, carried.T)
+        if carried.any():
+            extra = self._transfer(out, carried, partner, ~off)
+            out, _ = power_tree.roll_up(tree, direct + extra, self.efficiency, carried.T)
+        out = np.where(carried.T, 0.0, out)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            over_nodes = (self.capacity[:, None] > 0) & (out / np.where(self.capacity > 0, self.capacity, 1.0)[:, None]
+                                                          > 1.0)
+        lost_power = (dead.astype(np.float32) @ self.node_rack.astype(np.float32)) > 0
+
+        # -- cooling ----------------------------------------------------------------------
+        deadf = dead.astype(float)
+        cap = self.loop_cap[None, :] - deadf @ self.node_unit_cap
+        units = self.loop_units[None, :] - deadf @ self.node_unit_n
+        liquid = np.where(self.liquid, self.loop_heat, 0.0)[None, :] - deadf @ self.node_liquid
+        air = np.where(self.liquid, 0.0, self.loop_heat)[None, :] - deadf @ self.node_air
+        lp = self.part_loop[pp]
+        unit_gone = self.unit[pp]
+        np.add.at(cap, (ep[unit_gone], lp[unit_gone]), -self.rating[pp[unit_gone]])
+        np.add.at(units, (ep[unit_gone], lp[unit_gone]), -1)
+        on_liquid = (lp >= 0) & self.liquid[np.maximum(lp, 0)] & ~unit_gone
+        np.add.at(liquid, (ep[on_liquid], lp[on_liquid]), -self.liquid_w[pp[on_liquid]])
+        al = self.air_loop[pp]
+        np.add.at(air, (ep[al >= 0], al[al >= 0]), -self.air_w[pp[al >= 0]])
+        touched = deadf @ self.node_unit_n > 0
+        touched[ep[unit_gone], lp[unit_gone]] = True
+        lost = self.liquid[None, :] & touched & (units <= 0.5)
+        moved = np.where(lost, liquid, 0.0)
+        has_air = self.loop_air >= 0
+        for col in np.flatnonzero(lost.any(axis=0) & has_air):
+            air[:, self.loop_air[col]] += moved[:, col]
+        heat = np.where(self.liquid[None, :], np.where(lost, 0.0, liquid), air)
+        cap = np.clip(cap, 0.0, None)
+        over_loops = (cap > 1e-9) & (heat > cap * (1 + 1e-12))
+        lost_loops = lost & (moved > 1e-9)
+
+        # -- network ----------------------------------------------------------------------
+        isolated = np.zeros((e_n, len(design.racks)), bool)
+        if len(self.uplinks):
+            down_a = self._down(dead, self.up_pa, fail_part)
+            down_b = self._down(dead, self.up_pb, fail_part)
+            gone = down_a | down_b
+            ends = np.concatenate([self.up_a, self.up_b])
+            keep = ends >= 0
+            total = np.bincount(ends[keep], minlength=len(design.racks))
+            lost_cab = np.concatenate([gone, gone], axis=1)[:, keep].astype(np.float32)
+            order = np.argsort(ends[keep], kind="stable")
+            sorted_ends = ends[keep][order]
+            starts = np.r_[0, np.flatnonzero(sorted_ends[1:] != sorted_ends[:-1]) + 1]
+            counts = np.add.reduceat(lost_cab[:, order], starts, axis=1)
+            racks_with = sorted_ends[starts]
+            isolated[:, racks_with] = counts >= total[racks_with][None, :] - 0.5
+            isolated &= ~lost_power
+        return [self._outcome(kind, str(names[i]), lost_power[i], over_nodes[:, i], over_loops[i], lost_loops[i],
+                              isolated[i]) for i in range(e_n)]
+
+    def _down(self, dead: np.ndarray, part: np.ndarray, fail_part: np.ndarray) -> np.ndarray:
+        """(elements, cables) whether the part at one end of each cable is down."""
+        feed = self.feed[part]
+        out = np.where(feed[None, :] >= 0, dead[:, np.maximum(feed, 0)], False)
+        return out | (part[None, :] == fail_part[:, None])
+
+    def _partner_capacity(self, live: np.ndarray) -> np.ndarray:
+        """(elements, nodes) capacity of each node's live partners (see `scenario.partner_capacity`)."""
+        inside = self.group >= 0
+        out = np.zeros(live.shape)
+        if not inside.any():
+            return out
+        g = self.group[inside]
+        cap = np.where(live[:, inside], self.capacity[inside][None, :], 0.0)
+        onehot = np.zeros((int(inside.sum()), int(g.max()) + 1))
+        onehot[np.arange(len(g)), g] = 1.0
+        per_group = cap @ onehot
+        out[:, inside] = per_group[:, g]
+        sided = self.side[inside] >= 0
+        if sided.any():
+            key = g * (int(self.side.max()) + 1) + np.maximum(self.side[inside], 0)
+            uniq, inv = np.unique(key[sided], return_inverse=True)
+            oh = np.zeros((int(sided.sum()), len(uniq)))
+            oh[np.arange(len(inv)), inv] = 1.0
+            own = cap[:, sided] @ oh
+            idx = np.flatnonzero(inside)[sided]
+            out[:, idx] -= own[:, inv]
+        return out
+
+    def _transfer(self, out: np.ndarray, carried: np.ndarray, partner: np.ndarray, live: np.ndarray) -> np.ndarray:
+        """(nodes, elements) load each live partner takes from the carried nodes, by capacity."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            q = np.where(carried, out.T / np.where(partner > 0, partner, 1.0), 0.0)      # (elements, nodes)
+        inside = self.group >= 0
+        g = self.group[inside]
+        onehot = np.zeros((int(inside.sum()), int(g.max()) + 1))
+        onehot[np.arange(len(g)), g] = 1.0
+        take = np.zeros_like(q)
+        take[:, inside] = (q[:, inside] @ onehot)[:, g]
+        sided = inside & (self.side >= 0)
+        if sided.any():
+            key = self.group[sided] * (int(self.side.max()) + 1) + self.side[sided]
+            uniq, inv = np.unique(key, return_inverse=True)
+            oh = np.zeros((int(sided.sum()), len(uniq)))
+            oh[np.arange(len(inv)), inv] = 1.0
+            take[:, sided] -= (q[:, sided] @ oh)[:, inv]
+        extra = take * np.where(live & inside[None, :], self.capacity[None, :], 0.0)
+        return extra.T
+
+    def _outcome(self, kind: str, name: str, lost_power: np.ndarray, over_nodes: np.ndarray, over_loops: np.ndarray,
+                 lost_loops: np.ndarray, isolated: np.ndarray) -> Outcome:
+        d = self.design
+        return Outcome(name, kind, [str(v) for v in np.asarray(d.racks.name, object)[lost_power]],
+                       [str(v) for v in np.asarray(d.power_nodes.name, object)[over_nodes]],
+                       [str(v) for v in np.asarray(d.cooling_loops.name, object)[over_loops]],
+                       [str(v) for v in np.asarray(d.cooling_loops.name, object)[lost_loops]],
+                       [str(v) for v in np.asarray(d.racks.name, object)[isolated]])
+
+
+def sweep(design: Design, power: Any, thermal: Any, kinds: tuple[str, ...] = DEFAULT_KINDS) -> list[Outcome]:
+    """Every element of `kinds` failed in turn (vectorised, see the module doc); `power` and
+    `thermal` are the baseline `PowerResult` and `ThermalResult` (nominal basis)."""
+    base = Sweep(design, power, thermal)
+    out: list[Outcome] = []
+    for kind in kinds:
+        nodes, parts = elements(design, kind)
+        names = (np.asarray(design.power_nodes.name, object)[nodes] if KINDS[kind][0] == "node"
+                 else np.asarray(design.parts.name, object)[parts])
+        for start in range(0, len(nodes), BLOCK):
+            s = slice(start, start + BLOCK)
+            out += base.run(kind, nodes[s], parts[s], names[s])
+    return out

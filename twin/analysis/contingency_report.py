@@ -53,8 +53,9 @@ def effect_of_result(result: AnalysisResult) -> Any:
     return result.detail
 
 
-def naive_sweep(session: Any, kinds: Iterable[str] = DEFAULT_KINDS) -> list[Outcome]:
-    """Each element failed as a full scenario, every analysis re-run (slow; the reference)."""
+def naive_sweep(session: Any, kinds: Iterable[str] = DEFAULT_KINDS, only: set[str] | None = None) -> list[Outcome]:
+    """Each element failed as a full scenario, every analysis re-run (slow; the reference);
+    `only`: just the elements of these names."""
     design = session.design
     out = []
     before = session.scenario
@@ -64,6 +65,8 @@ def naive_sweep(session: Any, kinds: Iterable[str] = DEFAULT_KINDS) -> list[Outc
             names = (np.asarray(design.power_nodes.name, object)[nodes] if KINDS[kind][0] == "node"
                      else np.asarray(design.parts.name, object)[parts])
             for name in names.tolist():
+                if only is not None and name not in only:
+                    continue
                 session.set_scenario(failure(str(name)))
                 under = {n: session.result(n) for n in ("power", "thermal", "whatif")
                          if session.available().get(n) is None}

@@ -95,8 +95,8 @@ class Sweep:
         self.baseline_w = np.nan_to_num(design.part_power_w()).clip(min=0.0)
         rack = np.asarray(parts.rack, np.int64)
         feeds_rack = fed & (rack >= 0) & (self.baseline_w > 0)
-        self.node_rack = np.zeros((self.n_nodes, len(design.racks)), bool)
-        self.node_rack[self.feed[feeds_rack], rack[feeds_rack]] = True
+        self.rack_pairs = Pairs(self.feed[feeds_rack], rack[feeds_rack], np.ones(int(feeds_rack.sum())),
+                                len(design.racks))
         # heat and units per loop, per feeding node
         self.liquid_w = np.asarray(thermal.liquid_heat_w, float)
         self.air_w = np.asarray(thermal.air_heat_w, float)
@@ -136,12 +136,10 @@ class Sweep:
         hall = np.where(hall < 0, 0, hall)
         return self._hall_air()[hall] if len(self.design.halls) else np.full(self.n_parts, -1)
 
-    def _per_node_loop(self, values: np.ndarray, loop: np.ndarray) -> np.ndarray:
-        """(nodes, loops) sum of `values` over the parts each node feeds, by the parts' `loop`."""
+    def _per_node_loop(self, values: np.ndarray, loop: np.ndarray) -> "Pairs":
+        """`values` summed over the parts each node feeds, by the parts' `loop`, as (node, loop) pairs."""
         ok = (self.feed >= 0) & (loop >= 0)
-        out = np.zeros(self.n_nodes * max(self.n_loops, 1))
-        np.add.at(out, self.feed[ok] * max(self.n_loops, 1) + loop[ok], values[ok])
-        return out.reshape(self.n_nodes, max(self.n_loops, 1))[:, :self.n_loops]
+        return Pairs(self.feed[ok], loop[ok], values[ok], self.n_loops)
 
     # ------------------------------------------------------------------ one block of elements
     def run(self, kind: str, fail_node: np.ndarray, fail_part: np.ndarray, names: np.ndarray) -> list[Outcome]:
@@ -182,14 +180,14 @@ class Sweep:
         with np.errstate(divide="ignore", invalid="ignore"):
             over_nodes = (self.capacity[:, None] > 0) & (out / np.where(self.capacity > 0, self.capacity, 1.0)[:, None]
                                                           > 1.0)
-        lost_power = (dead.astype(np.float32) @ self.node_rack.astype(np.float32)) > 0
+        lost_power = self.rack_pairs.total(dead) > 0
 
         # -- cooling ----------------------------------------------------------------------
-        deadf = dead.astype(float)
-        cap = self.loop_cap[None, :] - deadf @ self.node_unit_cap
-        units = self.loop_units[None, :] - deadf @ self.node_unit_n
-        liquid = np.where(self.liquid, self.loop_heat, 0.0)[None, :] - deadf @ self.node_liquid
-        air = np.where(self.liquid, 0.0, self.loop_heat)[None, :] - deadf @ self.node_air
+        units_down = self.node_unit_n.total(dead)
+        cap = self.loop_cap[None, :] - self.node_unit_cap.total(dead)
+        units = self.loop_units[None, :] - units_down
+        liquid = np.where(self.liquid, self.loop_heat, 0.0)[None, :] - self.node_liquid.total(dead)
+        air = np.where(self.liquid, 0.0, self.loop_heat)[None, :] - self.node_air.total(dead)
         lp = self.part_loop[pp]
         unit_gone = self.unit[pp]
         np.add.at(cap, (ep[unit_gone], lp[unit_gone]), -self.rating[pp[unit_gone]])
@@ -198,7 +196,7 @@ class Sweep:
         np.add.at(liquid, (ep[on_liquid], lp[on_liquid]), -self.liquid_w[pp[on_liquid]])
         al = self.air_loop[pp]
         np.add.at(air, (ep[al >= 0], al[al >= 0]), -self.air_w[pp[al >= 0]])
-        touched = deadf @ self.node_unit_n > 0
+        touched = units_down > 0
         touched[ep[unit_gone], lp[unit_gone]] = True
         lost = self.liquid[None, :] & touched & (units <= 0.5)
         moved = np.where(lost, liquid, 0.0)
@@ -211,30 +209,46 @@ class Sweep:
         lost_loops = lost & (moved > 1e-9)
 
         # -- network ----------------------------------------------------------------------
-        isolated = np.zeros((e_n, len(design.racks)), bool)
-        if len(self.uplinks):
-            down_a = self._down(dead, self.up_pa, fail_part)
-            down_b = self._down(dead, self.up_pb, fail_part)
-            gone = down_a | down_b
-            ends = np.concatenate([self.up_a, self.up_b])
-            keep = ends >= 0
-            total = np.bincount(ends[keep], minlength=len(design.racks))
-            lost_cab = np.concatenate([gone, gone], axis=1)[:, keep].astype(np.float32)
-            order = np.argsort(ends[keep], kind="stable")
-            sorted_ends = ends[keep][order]
-            starts = np.r_[0, np.flatnonzero(sorted_ends[1:] != sorted_ends[:-1]) + 1]
-            counts = np.add.reduceat(lost_cab[:, order], starts, axis=1)
-            racks_with = sorted_ends[starts]
-            isolated[:, racks_with] = counts >= total[racks_with][None, :] - 0.5
-            isolated &= ~lost_power
+        isolated = self._isolated(dead, fail_part) & ~lost_power if len(self.uplinks) else \
+            np.zeros((e_n, len(design.racks)), bool)
         return [self._outcome(kind, str(names[i]), lost_power[i], over_nodes[:, i], over_loops[i], lost_loops[i],
                               isolated[i]) for i in range(e_n)]
 
-    def _down(self, dead: np.ndarray, part: np.ndarray, fail_part: np.ndarray) -> np.ndarray:
-        """(elements, cables) whether the part at one end of each cable is down."""
-        feed = self.feed[part]
-        out = np.where(feed[None, :] >= 0, dead[:, np.maximum(feed, 0)], False)
-        return out | (part[None, :] == fail_part[:, None])
+    def _isolated(self, dead: np.ndarray, fail_part: np.ndarray) -> np.ndarray:
+        """(elements, racks) racks whose every network cable to other racks is lost: an end's part
+        is the failed part or fed by a dead node. Cables are grouped by (rack end, feed at a, feed
+        at b) for the power term; the failed part's own cables are counted per element (only
+        elements that are a cable's end: switches)."""
+        n_racks = len(self.design.racks)
+        ends, pa, pb, total, groups, group_of, links = self._links()
+        ga, gb = groups[:, 1], groups[:, 2]
+        dead_x = np.concatenate([dead, np.zeros((dead.shape[0], 1), bool)], axis=1)     # -1 → never dead
+        gone = dead_x[:, ga] | dead_x[:, gb]                                           # (elements, groups)
+        lost = links.total_rows(gone)
+        endpoint = np.isin(fail_part, np.concatenate([pa, pb]))
+        for e in np.flatnonzero(endpoint):           # a switch: its own cables, where power left them up
+            mine = (pa == fail_part[e]) | (pb == fail_part[e])
+            still = mine & ~gone[e][group_of.reshape(-1)]
+            lost[e] += np.bincount(ends[still], minlength=n_racks)
+        return (total > 0)[None, :] & (lost >= total[None, :] - 0.5)
+
+    def _links(self) -> tuple[np.ndarray, ...]:
+        """The network cables out of racks, once per sweep: each end's rack and parts, cables per
+        rack, and the cables grouped by (rack, feed at a, feed at b) with their counts."""
+        if not hasattr(self, "_link_cache"):
+            ends = np.concatenate([self.up_a, self.up_b])
+            pa, pb = np.concatenate([self.up_pa, self.up_pa]), np.concatenate([self.up_pb, self.up_pb])
+            keep = ends >= 0
+            ends, pa, pb = ends[keep], pa[keep], pb[keep]
+            n_racks, width = len(self.design.racks), self.n_nodes + 1
+            total = np.bincount(ends, minlength=n_racks)
+            # rows of the same (rack, fa, fb) fall together: the power term per group, not per cable
+            key = (ends * width + (self.feed[pa] + 1)) * width + (self.feed[pb] + 1)
+            uniq, group_of, counts = np.unique(key, return_inverse=True, return_counts=True)
+            groups = np.stack([uniq // (width * width), (uniq // width) % width - 1, uniq % width - 1], axis=1)
+            links = Pairs(np.arange(len(groups)), groups[:, 0], counts.astype(float), n_racks)
+            self._link_cache = (ends, pa, pb, total, groups, group_of, links)
+        return self._link_cache
 
     def _partner_capacity(self, live: np.ndarray) -> np.ndarray:
         """(elements, nodes) capacity of each node's live partners (see `scenario.partner_capacity`)."""
@@ -287,6 +301,38 @@ class Sweep:
                        [str(v) for v in np.asarray(d.cooling_loops.name, object)[over_loops]],
                        [str(v) for v in np.asarray(d.cooling_loops.name, object)[lost_loops]],
                        [str(v) for v in np.asarray(d.racks.name, object)[isolated]])
+
+
+class Pairs:
+    """A sparse (rows × columns) table as (row, column, value) triples, summed per column for
+    each element at once: `total(mask)` = Σ over triples whose row is set in `mask` (elements ×
+    rows), per column. Cheaper than a dense matrix product when rows feed few columns each."""
+
+    def __init__(self, rows: np.ndarray, cols: np.ndarray, values: np.ndarray, n_cols: int):
+        keep = np.asarray(values, float) != 0
+        rows, cols, values = np.asarray(rows, np.int64)[keep], np.asarray(cols, np.int64)[keep], \
+            np.asarray(values, float)[keep]
+        # one triple per (row, column): the sum of the values given for it, columns ascending
+        key, inverse = np.unique(cols * (int(rows.max()) + 1 if len(rows) else 1) + rows, return_inverse=True)
+        width = int(rows.max()) + 1 if len(rows) else 1
+        values = np.bincount(inverse.reshape(-1), weights=values, minlength=len(key))
+        rows, cols = key % width, key // width
+        self.rows, self.cols, self.values, self.n_cols = rows, cols, values, n_cols
+        self.starts = np.r_[0, np.flatnonzero(self.cols[1:] != self.cols[:-1]) + 1] if len(self.cols) else \
+            np.zeros(0, np.int64)
+
+    def total(self, mask: np.ndarray) -> np.ndarray:
+        return self.total_rows(mask[:, self.rows] if len(self.rows) else np.zeros((mask.shape[0], 0), bool),
+                               gathered=True)
+
+    def total_rows(self, mask: np.ndarray, gathered: bool = False) -> np.ndarray:
+        out = np.zeros((mask.shape[0], self.n_cols))
+        if not len(self.rows):
+            return out
+        picked = mask if gathered else mask[:, self.rows]
+        sums = np.add.reduceat(np.where(picked, self.values[None, :], 0.0), self.starts, axis=1)
+        out[:, self.cols[self.starts]] = sums
+        return out
 
 
 def sweep(design: Design, power: Any, thermal: Any, kinds: tuple[str, ...] = DEFAULT_KINDS) -> list[Outcome]:

@@ -390,9 +390,13 @@ def _lost_cables(design: Design, down: np.ndarray, failed_trays: np.ndarray) -> 
     return lost
 
 
+#: Cable kinds that are not network links (a rack's power or coolant hoses are not its uplinks).
+NOT_NETWORK = ("power", "coolant")
+
+
 def rack_uplinks(design: Design) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(cable rows that join two different racks, or a rack to gear outside racks; their rack at
-    end a; at end b), -1 for an end outside racks."""
+    """(network cable rows that join two different racks, or a rack to gear outside racks; their
+    rack at end a; at end b), -1 for an end outside racks."""
     cables, parts = design.cables, design.parts
     if not len(cables):
         empty = np.zeros(0, np.int64)
@@ -400,7 +404,10 @@ def rack_uplinks(design: Design) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     a, b = np.asarray(cables.a_part, np.int64), np.asarray(cables.b_part, np.int64)
     rack = np.append(np.asarray(parts.rack, np.int64), -1)
     ra, rb = rack[a], rack[b]
-    rows = np.flatnonzero((ra != rb) & (a >= 0) & (b >= 0))
+    network = ~np.isin(np.arange(len(design.cable_kinds)), [design.cable_kinds.index(k) for k in NOT_NETWORK
+                                                            if k in design.cable_kinds])
+    kind = np.asarray(cables.kind, np.int64)
+    rows = np.flatnonzero((ra != rb) & (a >= 0) & (b >= 0) & network[kind])
     return rows, ra[rows], rb[rows]
 
 

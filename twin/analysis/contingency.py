@@ -232,7 +232,7 @@ class Sweep:
             lost[e] += np.bincount(ends[still], minlength=n_racks)
         return (total > 0)[None, :] & (lost >= total[None, :] - 0.5)
 
-    def _links(self) -> tuple[np.ndarray, ...]:
+    def _links(self) -> tuple[Any, ...]:
         """The network cables out of racks, once per sweep: each end's rack and parts, cables per
         rack, and the cables grouped by (rack, feed at a, feed at b) with their counts."""
         if not hasattr(self, "_link_cache"):

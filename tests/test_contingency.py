@@ -143,3 +143,19 @@ def test_the_gate_fails_on_a_critical_single_failure(hall_db: Path, kinds: str) 
     r = twin_cli("contingency", hall_db, "--kinds", kinds, "--fail-on", "critical")
     assert r.returncode == 1 and "CRITICAL" in r.stdout
     assert twin_cli("contingency", hall_db, "--kinds", kinds).returncode == 0
+
+
+def test_the_report_has_a_contingency_section_naming_the_single_points_of_failure(hall_db: Path) -> None:
+    from twin.export.report import report_html
+
+    with sqlite3.connect(hall_db) as conn:
+        busways = [r[0] for r in conn.execute("""select n.name from power_nodes n where n.kind = 'busway' and exists
+                    (select 1 from power_nodes c join parts p on p.power_node_id = c.id or p.power_node_id = n.id
+                     where (c.parent_id = n.id or c.id = n.id) and p.rack_id is not null)""")]
+        crahs = conn.execute("select count(*) from parts p join part_types t on t.id = p.part_type_id "
+                             "where t.kind = 'crah'").fetchone()[0]
+    page = report_html(ReviewSession(load_design(hall_db)), images=[])
+    section = page[page.index("<h2>N-1 contingency</h2>"):]
+    section = section[:section.index("<h2>", 5)] if "<h2>" in section[5:] else section
+    assert busways and all(f"<td>{b}</td>" in section for b in busways)
+    assert f'<td class="num">{crahs}</td>' in section

@@ -130,8 +130,13 @@ def report_lines(source: Any, outcomes: list[Outcome], kinds: Iterable[str], cou
         lines.append(f"  CRITICAL  {o.element:{width}}  {causes(o)}")
     ok = [k for k in kinds if counts[k] and not any(o.kind == k and o.critical for o in outcomes)]
     labels = ", ".join(f"every {KIND_LABELS[k]}" for k in ok) or "none of the kinds swept"
-    not_ok = [o.element for o in bad]
-    lines.append(f"  concurrently maintainable: {labels}" + (f"; not: {_few(not_ok, 12)}" if not_ok else ""))
+    not_ok = []
+    for k in kinds:
+        names = [o.element for o in bad if o.kind == k]
+        if names:
+            not_ok.append(f"{'every' if len(names) == counts[k] else f'{len(names)} of {counts[k]}'} "
+                          f"{KIND_LABELS[k]} ({_few(names, 6)})")
+    lines.append(f"  concurrently maintainable: {labels}" + (f"; not: {'; '.join(not_ok)}" if not_ok else ""))
     for k in kinds:
         if not counts[k]:
             lines.append(f"  ({KIND_LABELS[k]}: none in this design)")

@@ -23,7 +23,8 @@ import numpy as np
 
 from twin.analysis import power_tree
 from twin.analysis.findings import Finding, sort_findings
-from twin.analysis.registry import Analysis, AnalysisResult, register_analysis
+from twin.analysis.overlays import Overlay
+from twin.analysis.registry import Analysis, AnalysisResult, OverlayDef, register_analysis, register_overlay
 from twin.analysis.scenario import ScenarioEffect, effect_of
 from twin.analysis.thermal_findings import part_location, rack_locations
 from twin.model import Design, physics
@@ -31,6 +32,9 @@ from twin.model.readings import ReadingSnapshot
 
 #: What happened to a part under a scenario (`scenario_state` values index this).
 STATES = ("unaffected", "failed", "lost power", "isolated", "overheating")
+#: Colours of `STATES` in the what-if overlay: unaffected parts stay neutral grey (and the view
+#: dims them), failed ones near black, lost power purple, isolated blue, overheating red.
+STATE_RGB = ((170, 172, 176), (35, 35, 40), (123, 50, 148), (33, 102, 172), (215, 48, 39))
 #: Names listed in a finding's message before "and N more".
 NAMED = 6
 
@@ -137,6 +141,13 @@ def scenario_findings(design: Design, effect: ScenarioEffect) -> tuple[list[Find
     state[lost_part | (effect.unpowered & (parts.rack >= 0) & np.append(effect.lost_power, False)[parts.rack])] = \
         STATES.index("lost power")
     state[effect.failed_parts] = STATES.index("failed")
+    # a rack's frame shows the worst that happens inside it, so the rack reads from any view
+    frames = design.rack_frames()
+    inside = (parts.rack >= 0) & ~effect.failed_parts
+    worst = np.zeros(len(racks), np.int8)
+    np.maximum.at(worst, parts.rack[inside], state[inside])
+    has = frames >= 0
+    state[frames[has]] = np.maximum(state[frames[has]], worst[has])
     return sort_findings(out), {"scenario_state": state.astype(float), "rise_k": rise}
 
 
@@ -154,3 +165,21 @@ def _run(design: Design, _snapshot: ReadingSnapshot | None, _settings: Mapping[s
 WHATIF = register_analysis(Analysis(
     "whatif", "What if (scenario)", _available, _run,
     description="what a scenario breaks: racks that lose power, loops that lose cooling, racks cut off the network"))
+
+
+def affected_parts(result: AnalysisResult) -> np.ndarray:
+    """Rows of the parts a scenario touches (failed, lost power, isolated, overheating)."""
+    return np.flatnonzero(np.asarray(result.part_values["scenario_state"]) > 0)
+
+
+def whatif_overlay(design: Design, result: AnalysisResult) -> Overlay:
+    """Parts coloured by what the scenario does to them (`STATES`); unaffected parts neutral."""
+    state = np.asarray(result.part_values["scenario_state"], float)
+    effect: ScenarioEffect = result.detail
+    return Overlay("whatif", f"What if: {effect.scenario.name}", "", np.where(state > 0, state, np.nan), 0.0,
+                   float(len(STATES) - 1), "categorical", categories=STATES, category_rgb=STATE_RGB,
+                   rack_reduce="max")
+
+
+register_overlay(OverlayDef("whatif", "What if", whatif_overlay, analysis="whatif",
+                            description="what the active scenario breaks: failed, lost power, isolated, overheating"))

@@ -89,3 +89,24 @@ def test_a_rebuild_carries_the_scenarios(tmp_path: Path) -> None:
         (kept,) = store.scenarios()
     assert kept.name == "kept" and kept.description == "carried"
     assert [c.text() for c in kept.changes] == [f"fail {node}", "set supply_air_c=25"]
+
+
+def test_compare_under_a_scenario_gives_the_deltas_against_the_baseline(hall_db: Path, tmp_path: Path) -> None:
+    design = tmp_path / "hall.twin.db"
+    shutil.copy(hall_db, design)
+    busway = rows(design, "select name from power_nodes where kind = 'busway' order by id limit 1")[0][0]
+    assert twin_cli("scenario", "add", design, "--name", "bw", "--fail", busway).returncode == 0
+    r = twin_cli("compare", design, "--scenario", "bw", "--json")
+    assert r.returncode == 0, r.stderr
+    delta = json.loads(r.stdout)
+    assert delta["scenario"] == "bw"
+    assert any(f["code"] == "power-lost" and f["subject"] == busway for f in delta["added"])
+    below = {r[0] for r in rows(design, f"""with recursive b(id) as (select id from power_nodes where name = '{busway}'
+                 union select n.id from power_nodes n join b on n.parent_id = b.id) select name from power_nodes
+                 where id in (select id from b)""")}
+    util = delta["figures"]["power node utilisation"]
+    # losing a busway only takes load away: everything under it to zero, what is above it carries less
+    assert util and all(row["scenario"] < row["baseline"] for row in util)
+    assert all(row["scenario"] == 0.0 for row in util if row["subject"] in below)
+    assert any(row["subject"] in below for row in util)
+    one_line_error(twin_cli("compare", design, "--scenario", "nope"), "nope")

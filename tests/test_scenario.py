@@ -241,3 +241,27 @@ def test_settings_loads_and_swaps_change_what_the_analyses_see(hall_db: Path) ->
     loop = int(d.parts.cooling_loop[int(np.flatnonzero(d.parts.name == cdu)[0])])
     assert thermal.loops.capacity_w[loop] == pytest.approx(big[1])
     assert effect_of(d) is not None and effect_of(session.design) is None     # the design itself is untouched
+
+
+def test_a_failed_tray_drops_the_cables_routed_through_it(hall_db: Path) -> None:
+    with sqlite3.connect(hall_db) as conn:
+        tray_id, tray = conn.execute("select id, name from cable_trays order by id limit 1").fetchone()
+        routes = dict(conn.execute("select id, coalesce(route, '') from cables").fetchall())
+        names = dict(conn.execute("select id, name from racks").fetchall())
+    through = {cid for cid, route in routes.items() if str(tray_id) in route.replace(",", " ").split()}
+    links = rack_links(hall_db)
+    with sqlite3.connect(hall_db) as conn:
+        kinds = dict(conn.execute("select id, kind from cables").fetchall())
+    by_rack: dict[int, list[bool]] = {}
+    for cid, ra, rb, _pa, _pb in links:
+        if kinds[cid] in ("power", "coolant"):
+            continue
+        for r in (ra, rb):
+            if r >= 0:
+                by_rack.setdefault(r, []).append(cid in through)
+    expected = {names[r] for r, hits in by_rack.items() if all(hits)}
+    session = ReviewSession(load_design(hall_db))
+    session.set_scenario(failure(tray))
+    effect = effect_of(session.analysis_design())
+    assert int(effect.lost_cables.sum()) == len(through) > 0 and expected
+    assert {f.subject for f in session.findings() if f.code == "network-isolated"} == expected

@@ -134,8 +134,9 @@ def report_lines(source: Any, outcomes: list[Outcome], kinds: Iterable[str], cou
     for k in kinds:
         names = [o.element for o in bad if o.kind == k]
         if names:
-            not_ok.append(f"{'every' if len(names) == counts[k] else f'{len(names)} of {counts[k]}'} "
-                          f"{KIND_LABELS[k]} ({_few(names, 6)})")
+            how = "every" if len(names) == counts[k] else f"{len(names)} of {counts[k]}"
+            label = KIND_LABELS[k] + ("s" if how != "every" and counts[k] > 1 else "")
+            not_ok.append(f"{how} {label} ({_few(names, 6)})")
     lines.append(f"  concurrently maintainable: {labels}" + (f"; not: {'; '.join(not_ok)}" if not_ok else ""))
     for k in kinds:
         if not counts[k]:

@@ -265,3 +265,28 @@ def test_a_failed_tray_drops_the_cables_routed_through_it(hall_db: Path) -> None
     effect = effect_of(session.analysis_design())
     assert int(effect.lost_cables.sum()) == len(through) > 0 and expected
     assert {f.subject for f in session.findings() if f.code == "network-isolated"} == expected
+
+
+def test_with_two_cdus_on_a_loop_one_failing_raises_the_coolant_by_the_survivors_flow(hall_db: Path,
+                                                                                      tmp_path: Path) -> None:
+    t = heat_table(hall_db)
+    cdu = int(np.flatnonzero(t["kind"] == "cdu")[0])
+    name, loop_id = str(t["name"][cdu]), int(t["loop"][cdu])
+    twin_path = edited(hall_db, tmp_path, f"""insert into parts (name, part_type_id, x, y, z, yaw_deg, power_w,
+        power_node_id, cooling_loop_id) select name || '-B', part_type_id, x, y + 1.2, z, yaw_deg, power_w,
+        power_node_id, cooling_loop_id from parts where name = '{name}'""")
+    with sqlite3.connect(twin_path) as conn:
+        lpm, supply = conn.execute("""select t.coolant_lpm, l.supply_c from parts p join part_types t
+            on t.id = p.part_type_id join cooling_loops l on l.id = p.cooling_loop_id where p.name = ?""",
+                                   (name,)).fetchone()
+    on = (t["loop"] == loop_id) & (t["kind"] != "cdu") & (t["medium"] == "liquid")
+    heat = float((t["power"] * t["frac"])[on].sum())
+    rise = heat / (lpm / 60.0 * 1.0 * 4186.0)              # ΔT = P / (ṁ · cp), one CDU's flow left
+    session = ReviewSession(load_design(twin_path))
+    row = int(np.flatnonzero(session.design.cooling_loops.id == loop_id)[0])
+    session.set_scenario(failure(name))
+    loops = session.result("thermal").detail.loops
+    assert loops.flow_lpm[row] == pytest.approx(lpm)               # the loop's flow sensor no longer holds
+    assert loops.supply_c[row] == pytest.approx(supply)
+    assert loops.return_c[row] == pytest.approx(supply + rise, rel=1e-6)
+    assert not [f for f in session.findings() if f.code == "cooling-lost"]     # the other CDU still cools it

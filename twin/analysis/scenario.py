@@ -39,6 +39,7 @@ import numpy as np
 from twin.analysis import power_tree
 from twin.errors import TwinError
 from twin.model import Columns, Design
+from twin.model.readings import ReadingSnapshot
 from twin.model.routes import parse_route_texts
 from twin.model.scenario import SCALE_SCOPES, Scenario
 
@@ -80,6 +81,9 @@ class ScenarioEffect:
     baseline_loop: np.ndarray
     baseline_groups: np.ndarray
     unit_part: np.ndarray
+    touched_loops: np.ndarray
+    supply_halls: np.ndarray
+    supply_loops: np.ndarray
 
 
 def effect_of(design: Design) -> ScenarioEffect | None:
@@ -295,7 +299,10 @@ def apply_scenario(design: Design, scenario: Scenario) -> Design:
                             lost_power=lost_power, isolated=isolated, scaled=scaled_rack, spent_groups=spent_names,
                             baseline_power_w=baseline, baseline_loop=np.asarray(parts.cooling_loop, np.int64),
                             baseline_groups=np.asarray(nodes.redundancy_group, object),
-                            unit_part=_unit_parts(design, part_type))
+                            unit_part=_unit_parts(design, part_type),
+                            touched_loops=failed_loops | lost_loops | _loops_changed(design, part_type),
+                            supply_halls=_set_rows(design, scenario, "supply_air_c"),
+                            supply_loops=_set_rows(design, scenario, "coolant_supply_c"))
     out = dataclasses.replace(design, parts=Columns(**cols["parts"]), power_nodes=Columns(**cols["nodes"]),
                               cooling_loops=Columns(**cols["loops"]), halls=Columns(**cols["halls"]), _cache={})
     for key in ("ports", "cable_text"):                 # what is read from the file stays shared
@@ -423,3 +430,54 @@ def _isolated(design: Design, lost_cables: np.ndarray) -> np.ndarray:
     total = np.bincount(ends[keep], minlength=n)
     gone = np.bincount(ends[keep & lost], minlength=n)
     return (total > 0) & (gone == total)
+
+
+def _loops_changed(design: Design, part_type: np.ndarray) -> np.ndarray:
+    """Loops on which a unit was swapped for another type (their flow and capacity change)."""
+    loop = np.asarray(design.parts.cooling_loop, np.int64)
+    swapped = (part_type != np.asarray(design.parts.type)) & (loop >= 0)
+    return np.bincount(loop[swapped], minlength=len(design.cooling_loops)) > 0
+
+
+def _set_rows(design: Design, scenario: Scenario, setting: str) -> np.ndarray:
+    """Halls (supply air) or liquid loops (coolant supply) a `set` change moves."""
+    table = design.halls if setting == "supply_air_c" else design.cooling_loops
+    out = np.zeros(len(table), bool)
+    for change in scenario.of_kind("set"):
+        name, _, where = change.target.partition("@")
+        if name == setting:
+            out |= (np.asarray(table.name, object) == where) if where else np.ones(len(table), bool)
+    if setting == "coolant_supply_c":
+        out &= np.asarray(design.cooling_loops.medium, object) == "liquid"
+    return out
+
+
+def scenario_readings(design: Design, snapshot: ReadingSnapshot | None) -> ReadingSnapshot | None:
+    """`snapshot` without the readings a scenario makes untrue: readings describe the design as
+    it is, and a sensor whose quantity the scenario changes would pin the what-if to today's value.
+    Dropped: every sensor on a part that is down; power and outlet sensors of racks whose load
+    changed (scaled, lost power, heat moved to air); every sensor of a loop whose units changed
+    or whose coolant supply is set; inlet sensors of racks in a hall whose supply air is set."""
+    effect = effect_of(design)
+    if effect is None or snapshot is None or not len(design.sensors):
+        return snapshot
+    sensors, racks = design.sensors, design.racks
+    kind = np.asarray(sensors.kind, object)
+    part, rack, loop = (np.asarray(sensors.part, np.int64), np.asarray(sensors.rack, np.int64),
+                        np.asarray(sensors.cooling_loop, np.int64))
+    on_lost = np.zeros(len(racks), bool)
+    moved = (effect.baseline_loop >= 0) & np.append(effect.lost_loops, False)[effect.baseline_loop]
+    on_lost[np.asarray(design.parts.rack)[moved & (design.parts.rack >= 0)]] = True
+    load_changed = effect.scaled | effect.lost_power | on_lost
+    rack_hall = np.asarray(racks.hall, np.int64)
+    hall_set = np.append(effect.supply_halls, False)[rack_hall] if len(racks) else np.zeros(0, bool)
+    drop = np.append(effect.down, False)[part]
+    drop |= np.isin(kind, ["power", "outlet_temp"]) & np.append(load_changed, False)[rack]
+    drop |= np.append(effect.touched_loops | effect.supply_loops, False)[loop]
+    drop |= (kind == "inlet_temp") & np.append(hall_set, False)[rack]
+    if not drop.any():
+        return snapshot
+    dropped_ids = np.asarray(sensors.id, np.int64)[drop]
+    gone = np.isin(snapshot.sensor_id, dropped_ids)
+    return dataclasses.replace(snapshot, value=np.where(gone, np.nan, snapshot.value),
+                               reading_ts=np.where(gone, "", snapshot.reading_ts))

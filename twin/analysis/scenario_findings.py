@@ -144,10 +144,10 @@ def scenario_findings(design: Design, effect: ScenarioEffect) -> tuple[list[Find
     # a rack's frame shows the worst that happens inside it, so the rack reads from any view
     frames = design.rack_frames()
     inside = (parts.rack >= 0) & ~effect.failed_parts
-    worst = np.zeros(len(racks), np.int8)
-    np.maximum.at(worst, parts.rack[inside], state[inside])
+    rack_worst = np.zeros(len(racks), np.int8)
+    np.maximum.at(rack_worst, parts.rack[inside], state[inside])
     has = frames >= 0
-    state[frames[has]] = np.maximum(state[frames[has]], worst[has])
+    state[frames[has]] = np.maximum(state[frames[has]], rack_worst[has])
     return sort_findings(out), {"scenario_state": state.astype(float), "rise_k": rise}
 
 

@@ -176,6 +176,20 @@ def test_a_crah_failure_with_a_spare_holds_and_without_one_is_critical(hall_db: 
     (short,) = critical(thin, "air-capacity")
     assert short.limit == pytest.approx((need - 1) * cap / 1e3)
     assert short.value == pytest.approx((rest + (need - 1) * own) / 1e3, rel=1e-6)
+    # the heat the CRAHs leave behind warms the supply air the racks' fans move: every rack's inlet
+    # rises by ΔT = P / (ρ · cp · V̇) over the airflow of the powered parts in racks
+    with sqlite3.connect(bare) as conn:
+        supply, recirc, cls = conn.execute("select supply_air_c, recirculation_c, ashrae_class from halls").fetchone()
+        it_cfm = conn.execute("""select sum(t.airflow_cfm) from parts p join part_types t on t.id = p.part_type_id
+            where p.rack_id is not null and (case when p.power_w >= 0 then p.power_w else t.power_nominal_w end) > 0
+            """).fetchone()[0]
+    left = (rest + (need - 1) * own) - (need - 1) * cap
+    rise = left / (RHO * CP * it_cfm * CFM_M3S)
+    inlet = thin.result("thermal").detail.racks.inlet_c
+    np.testing.assert_allclose(inlet, supply + recirc + rise, rtol=1e-9)
+    allowable_high = {"A1": 32.0, "A2": 35.0, "A3": 40.0, "A4": 45.0}[cls]
+    assert rise > 0.5
+    assert len(critical(thin, "inlet-allowable")) == (len(inlet) if supply + recirc + rise > allowable_high else 0)
 
 
 # ---------------------------------------------------------------------------- network

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from twin.analysis import power_tree
-from twin.analysis.scenario import group_codes, rack_uplinks
+from twin.analysis.scenario import air_rise_c, group_codes, hall_air_loops, it_airflow_cfm, rack_uplinks
 from twin.model import Design
 
 #: Kinds the sweep knows: name → (table, the kind column's value there).
@@ -50,16 +50,18 @@ class Outcome:
     over_loops: list[str] = field(default_factory=list)
     lost_loops: list[str] = field(default_factory=list)
     isolated: list[str] = field(default_factory=list)
+    over_inlet: list[str] = field(default_factory=list)
 
     @property
     def critical(self) -> bool:
-        return bool(self.lost_power or self.over_nodes or self.over_loops or self.lost_loops or self.isolated)
+        return bool(self.lost_power or self.over_nodes or self.over_loops or self.lost_loops or self.isolated
+                    or self.over_inlet)
 
     def to_dict(self) -> dict[str, Any]:
         return {"element": self.element, "kind": self.kind, "critical": self.critical,
                 "racks_lose_power": self.lost_power, "nodes_over_capacity": self.over_nodes,
                 "loops_over_capacity": self.over_loops, "loops_lose_cooling": self.lost_loops,
-                "racks_isolated": self.isolated}
+                "racks_isolated": self.isolated, "racks_over_inlet_limit": self.over_inlet}
 
 
 def elements(design: Design, kind: str) -> tuple[np.ndarray, np.ndarray]:
@@ -118,6 +120,23 @@ class Sweep:
         self.node_unit_n = self._per_node_loop(self.unit.astype(float), np.where(self.unit, self.part_loop, -1))
         loop_hall = np.asarray(design.cooling_loops.hall, np.int64)
         self.loop_air = np.where(loop_hall >= 0, self._hall_air()[np.maximum(loop_hall, 0)], -1)
+        # supply air: what the IT fans move per hall, and the inlet each rack has as built
+        self.hall_air = hall_air_loops(design)
+        hall = design.part_hall()
+        moving = (rack >= 0) & (self.baseline_w > 0) & (hall >= 0)
+        self.hall_cfm = it_airflow_cfm(design, self.baseline_w)
+        cfm = np.nan_to_num(np.asarray(design.part_types.airflow_cfm, float)[parts.type]).clip(min=0.0)
+        self.part_cfm = np.where(moving, cfm, 0.0)
+        self.part_hall = hall
+        self.node_cfm = Pairs(self.feed[moving & fed], hall[moving & fed], cfm[moving & fed], len(design.halls))
+        rack_hall = np.asarray(design.racks.hall, np.int64)
+        self.rack_hall = rack_hall
+        supply = np.asarray(design.hall_supply_air_c(), float)
+        recirc = np.asarray(design.hall_recirculation_c(), float)
+        ok = rack_hall >= 0
+        self.rack_estimate = np.where(ok, (supply + recirc)[np.maximum(rack_hall, 0)], np.nan)
+        self.rack_inlet = np.asarray(thermal.racks.inlet_c, float)
+        self.rack_limit = np.asarray(thermal.racks.allowable_high_c, float)
         self.uplinks, self.up_a, self.up_b = rack_uplinks(design)
         cables = design.cables
         self.up_pa = np.asarray(cables.a_part, np.int64)[self.uplinks] if len(self.uplinks) else np.zeros(0, np.int64)
@@ -207,12 +226,33 @@ class Sweep:
         cap = np.clip(cap, 0.0, None)
         over_loops = (cap > 1e-9) & (heat > cap * (1 + 1e-12))
         lost_loops = lost & (moved > 1e-9)
+        over_inlet = self._over_inlet(heat, cap, dead, ep, pp) & ~lost_power
 
         # -- network ----------------------------------------------------------------------
         isolated = self._isolated(dead, fail_part) & ~lost_power if len(self.uplinks) else \
             np.zeros((e_n, len(design.racks)), bool)
         return [self._outcome(kind, str(names[i]), lost_power[i], over_nodes[:, i], over_loops[i], lost_loops[i],
-                              isolated[i]) for i in range(e_n)]
+                              isolated[i], over_inlet[i]) for i in range(e_n)]
+
+    def _over_inlet(self, heat: np.ndarray, cap: np.ndarray, dead: np.ndarray, ep: np.ndarray,
+                    pp: np.ndarray) -> np.ndarray:
+        """(elements, racks) racks whose inlet passes its allowable limit once the heat the CRAHs
+        cannot remove warms the hall's supply air (`scenario.air_rise_c`, the scenario's rule)."""
+        e_n, n_halls = dead.shape[0], len(self.hall_air)
+        air = self.hall_air
+        if not (air >= 0).any():                  # no CRAHs modelled: the inlets stay as they are
+            return np.asarray(np.broadcast_to(self.rack_inlet > self.rack_limit, (e_n, len(self.rack_inlet))))
+        h_heat = np.where(air[None, :] >= 0, heat[:, np.maximum(air, 0)], 0.0) if n_halls else np.zeros((e_n, 0))
+        h_cap = np.where(air[None, :] >= 0, cap[:, np.maximum(air, 0)], np.inf) if n_halls else np.zeros((e_n, 0))
+        cfm = self.hall_cfm[None, :] - self.node_cfm.total(dead)
+        own = self.part_cfm[pp] > 0
+        np.add.at(cfm, (ep[own], self.part_hall[pp[own]]), -self.part_cfm[pp[own]])
+        rise = air_rise_c(h_heat - h_cap, cfm)
+        hall = np.maximum(self.rack_hall, 0)
+        r_rise = np.where(self.rack_hall[None, :] >= 0, rise[:, hall], 0.0) if n_halls else \
+            np.zeros((e_n, len(self.rack_hall)))
+        inlet = np.where(r_rise > 0, self.rack_estimate[None, :] + r_rise, self.rack_inlet[None, :])
+        return np.asarray(inlet > self.rack_limit[None, :])
 
     def _isolated(self, dead: np.ndarray, fail_part: np.ndarray) -> np.ndarray:
         """(elements, racks) racks whose every network cable to other racks is lost: an end's part
@@ -294,13 +334,14 @@ class Sweep:
         return extra.T
 
     def _outcome(self, kind: str, name: str, lost_power: np.ndarray, over_nodes: np.ndarray, over_loops: np.ndarray,
-                 lost_loops: np.ndarray, isolated: np.ndarray) -> Outcome:
+                 lost_loops: np.ndarray, isolated: np.ndarray, over_inlet: np.ndarray) -> Outcome:
         d = self.design
         return Outcome(name, kind, [str(v) for v in np.asarray(d.racks.name, object)[lost_power]],
                        [str(v) for v in np.asarray(d.power_nodes.name, object)[over_nodes]],
                        [str(v) for v in np.asarray(d.cooling_loops.name, object)[over_loops]],
                        [str(v) for v in np.asarray(d.cooling_loops.name, object)[lost_loops]],
-                       [str(v) for v in np.asarray(d.racks.name, object)[isolated]])
+                       [str(v) for v in np.asarray(d.racks.name, object)[isolated]],
+                       [str(v) for v in np.asarray(d.racks.name, object)[over_inlet]])
 
 
 class Pairs:

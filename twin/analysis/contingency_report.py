@@ -43,10 +43,19 @@ def outcome_from_results(design: Design, kind: str, name: str, under: dict[str, 
     else:
         over_loops = np.zeros(len(loops), bool)
     lost_loops = {f.subject for f in whatif.findings if f.code == "cooling-lost"}
+    over_inlet = _over_inlet(thermal, len(racks)) & ~effect.lost_power
     return Outcome(name, kind, [str(v) for v in racks[effect.lost_power]],
                    [str(v) for v in np.asarray(design.power_nodes.name, object)[over_nodes]],
                    [str(v) for v in loops[over_loops]], [str(v) for v in loops if v in lost_loops],
-                   [str(v) for v in racks[effect.isolated]])
+                   [str(v) for v in racks[effect.isolated]], [str(v) for v in racks[over_inlet]])
+
+
+def _over_inlet(thermal: Any, n_racks: int) -> np.ndarray:
+    """Racks whose inlet is above their allowable limit (the thermal result's own figures)."""
+    if thermal is None:
+        return np.zeros(n_racks, bool)
+    with np.errstate(invalid="ignore"):
+        return np.asarray(np.asarray(thermal.racks.inlet_c) > np.asarray(thermal.racks.allowable_high_c))
 
 
 def effect_of_result(result: AnalysisResult) -> Any:
@@ -84,7 +93,8 @@ def baseline_outcome(design: Design, power: Any, thermal: Any) -> Outcome:
     L = thermal.loops
     over_loops = (np.asarray(L.capacity_w) > 1e-9) & (np.asarray(L.heat_w) > np.asarray(L.capacity_w) * (1 + 1e-12))
     return Outcome("baseline", "", [], [str(v) for v in np.asarray(design.power_nodes.name, object)[over_nodes]],
-                   [str(v) for v in np.asarray(design.cooling_loops.name, object)[over_loops]])
+                   [str(v) for v in np.asarray(design.cooling_loops.name, object)[over_loops]],
+                   over_inlet=[str(v) for v in np.asarray(design.racks.name, object)[_over_inlet(thermal, len(design.racks))]])
 
 
 def new_only(outcome: Outcome, baseline: Outcome) -> Outcome:
@@ -92,7 +102,7 @@ def new_only(outcome: Outcome, baseline: Outcome) -> Outcome:
     return Outcome(outcome.element, outcome.kind, outcome.lost_power,
                    [n for n in outcome.over_nodes if n not in baseline.over_nodes],
                    [n for n in outcome.over_loops if n not in baseline.over_loops], outcome.lost_loops,
-                   outcome.isolated)
+                   outcome.isolated, [n for n in outcome.over_inlet if n not in baseline.over_inlet])
 
 
 def verdicts(outcomes: list[Outcome], kinds: Iterable[str]) -> dict[str, list[str]]:
@@ -116,6 +126,8 @@ def causes(o: Outcome) -> str:
         parts.append(f"loops lose cooling: {_few(o.lost_loops)}")
     if o.isolated:
         parts.append(f"{len(o.isolated)} racks cut off the network ({_few(o.isolated)})")
+    if o.over_inlet:
+        parts.append(f"{len(o.over_inlet)} racks over their inlet limit ({_few(o.over_inlet)})")
     return "; ".join(parts)
 
 

@@ -309,7 +309,59 @@ def apply_scenario(design: Design, scenario: Scenario) -> Design:
         if key in design._cache:
             out._cache[key] = design._cache[key]
     out._cache[EFFECT_KEY] = effect
+    if scenario.failed or scenario.of_kind("scale") or scenario.of_kind("swap"):
+        rise = supply_rise(out)
+        if (rise > 0).any():            # the CRAHs cannot take it all: the hall's supply air warms
+            supply = np.asarray(out.hall_supply_air_c(), float) + rise
+            out.halls = Columns(**{k: getattr(out.halls, k) for k in out.halls if k != "supply_air_c"},
+                                supply_air_c=supply)
+            effect.supply_halls = effect.supply_halls | (rise > 0)
     return out
+
+
+def air_rise_c(shortfall_w: np.ndarray, it_cfm: np.ndarray) -> np.ndarray:
+    """How much a hall's supply air warms when its CRAHs leave `shortfall_w` of heat unremoved:
+    that heat stays in the air the IT equipment moves, ΔT = 1.76 · P / CFM (DESIGN.md §4).
+    The one rule; the scenario and the N-1 sweep both call it."""
+    from twin.model import physics
+
+    short = np.clip(np.nan_to_num(np.asarray(shortfall_w, float)), 0.0, None)
+    cfm = np.asarray(it_cfm, float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where((short > 0) & (cfm > 0), physics.air_delta_t_c(short, np.where(cfm > 0, cfm, 1.0)), 0.0)
+
+
+def it_airflow_cfm(design: Design, power_w: np.ndarray) -> np.ndarray:
+    """Per hall: the airflow of the parts in racks that draw power (what carries the hall's heat)."""
+    parts = design.parts
+    cfm = np.nan_to_num(np.asarray(design.part_types.airflow_cfm, float)[parts.type]).clip(min=0.0)
+    hall = design.part_hall()
+    moving = (np.asarray(parts.rack) >= 0) & (np.asarray(power_w) > 0) & (hall >= 0)
+    return np.bincount(hall[moving], weights=cfm[moving], minlength=len(design.halls))
+
+
+def hall_air_loops(design: Design) -> np.ndarray:
+    """The air loop of each hall: its first air loop (the thermal analysis's rule), -1 none."""
+    loops = design.cooling_loops
+    out = np.full(len(design.halls), -1, np.int64)
+    idx = np.flatnonzero((np.asarray(loops.medium, object) == "air") & (np.asarray(loops.hall) >= 0))[::-1]
+    out[np.asarray(loops.hall, np.int64)[idx]] = idx
+    return out
+
+
+def supply_rise(design: Design) -> np.ndarray:
+    """Per hall of a design under a scenario: the supply-air rise from heat its CRAHs cannot
+    remove (the thermal estimate, nominal basis, against the CRAHs still working)."""
+    from twin.analysis.thermal import analyse_thermal
+
+    air = hall_air_loops(design)
+    if not (air >= 0).any():
+        return np.zeros(len(design.halls))       # no CRAHs are modelled: nothing to run short of
+    loops = analyse_thermal(design).loops
+    heat = np.where(air >= 0, np.asarray(loops.heat_w, float)[np.maximum(air, 0)], 0.0)
+    cap = np.where(air >= 0, np.asarray(loops.capacity_w, float)[np.maximum(air, 0)], np.inf)
+    power = np.nan_to_num(design.part_power_w()).clip(min=0.0)
+    return air_rise_c(heat - cap, it_airflow_cfm(design, power))
 
 
 def _apply_settings(design: Design, scenario: Scenario, cols: dict[str, dict[str, Any]]) -> None:

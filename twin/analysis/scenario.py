@@ -16,8 +16,10 @@ power, cabling, supply), and each failure rule lives here, once:
   scaled alike so they still agree). A liquid loop with no unit left removes nothing: its
   parts' cold-plate heat goes to their air path, so their outlet air rises by
   ΔT = 1.76 · P_liquid / CFM (DESIGN.md §4) and the hall's CRAHs must take it. A failed CRAH
-  reduces the hall's air capacity. (No cross-connection between loops is modelled: the schema
-  has none.)
+  reduces the hall's air capacity; heat the CRAHs left cannot remove stays in the air the IT
+  fans move, so the hall's supply air rises by 1.76 · P_short / CFM_IT (`air_rise_c`) and the
+  racks' inlets with it. (No cross-connection between loops is modelled: the schema has none.)
+- **Readings** of what a scenario changes no longer hold under it (`scenario_readings`).
 - **Network**: a cable drops when a part at either end is down (a failed or unpowered switch)
   or when it runs through a failed tray. A rack that had cables to other racks and loses every
   one of them is isolated.

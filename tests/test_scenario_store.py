@@ -8,7 +8,10 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from tests.test_export_batch import one_line_error, twin_cli
+from twin.errors import TwinError
 from twin.model.scenario import Change
 from twin.store.scenarios import ScenarioStore
 
@@ -54,11 +57,14 @@ def test_an_unknown_name_is_one_error_naming_it_and_nothing_is_written(hall_db: 
     shutil.copy(hall_db, design)
     before = design.read_bytes()
     one_line_error(twin_cli("scenario", "add", design, "--name", "x", "--fail", "UPS-1A,NO-SUCH-UPS"), "NO-SUCH-UPS")
-    one_line_error(twin_cli("scenario", "add", design, "--name", "x", "--scale", "ZZ9=1.2"), "ZZ9")
-    one_line_error(twin_cli("scenario", "add", design, "--name", "x", "--swap", "UPS-1A=no-such-type"), "no-such-type")
-    one_line_error(twin_cli("scenario", "add", design, "--name", "x", "--set", "supply_air_c=warm"), "warm")
-    one_line_error(twin_cli("scenario", "add", design, "--name", "x", "--set", "fan_speed=3"), "fan_speed")
-    one_line_error(twin_cli("scenario", "add", design, "--name", "x", "--scale", "A=nan"), "nan")
+    bad = {"ZZ9": [Change("scale", "ZZ9", "1.2")], "no-such-type": [Change("swap", "UPS-1A", "no-such-type")],
+           "warm": [Change("set", "supply_air_c", "warm")], "fan_speed": [Change("set", "fan_speed", "3")],
+           "nan": [Change("scale", "A", "nan")], "NO-HALL": [Change("set", "supply_air_c@NO-HALL", "25")]}
+    with ScenarioStore(design) as store:
+        for word, changes in bad.items():
+            with pytest.raises(TwinError, match=word):
+                store.add("x", changes)
+        assert store.scenarios() == []
     assert design.read_bytes() == before
 
 

@@ -185,7 +185,7 @@ class ReviewSession:
         settings = self.settings(name)
         snapshot = self.snapshot(moment) if analysis.uses_readings else None
         if design is not self.design:          # a what-if: readings of what it changes no longer hold
-            from twin.analysis.scenario import scenario_readings
+            from twin.analysis.scenario_readings import scenario_readings
             snapshot = scenario_readings(design, snapshot)
         # keyed by the moment the readings are really from, so "latest" and the latest timestamp
         # spelled out share one run

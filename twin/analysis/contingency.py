@@ -26,7 +26,8 @@ from typing import Any
 import numpy as np
 
 from twin.analysis import power_tree
-from twin.analysis.scenario import air_rise_c, group_codes, hall_air_loops, it_airflow_cfm, rack_uplinks
+from twin.analysis.scenario import group_codes, rack_uplinks
+from twin.analysis.scenario_air import air_rise_c, hall_air_loops, it_airflow_cfm
 from twin.model import Design
 
 #: Kinds the sweep knows: name → (table, the kind column's value there).

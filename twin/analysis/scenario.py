@@ -17,9 +17,9 @@ power, cabling, supply), and each failure rule lives here, once:
   parts' cold-plate heat goes to their air path, so their outlet air rises by
   ΔT = 1.76 · P_liquid / CFM (DESIGN.md §4) and the hall's CRAHs must take it. A failed CRAH
   reduces the hall's air capacity; heat the CRAHs left cannot remove stays in the air the IT
-  fans move, so the hall's supply air rises by 1.76 · P_short / CFM_IT (`air_rise_c`) and the
+  fans move, so the hall's supply air rises by 1.76 · P_short / CFM_IT (`scenario_air`) and the
   racks' inlets with it. (No cross-connection between loops is modelled: the schema has none.)
-- **Readings** of what a scenario changes no longer hold under it (`scenario_readings`).
+- **Readings** of what a scenario changes no longer hold under it (`twin.analysis.scenario_readings`).
 - **Network**: a cable drops when a part at either end is down (a failed or unpowered switch)
   or when it runs through a failed tray. A rack that had cables to other racks and loses every
   one of them is isolated.
@@ -41,7 +41,6 @@ import numpy as np
 from twin.analysis import power_tree
 from twin.errors import TwinError
 from twin.model import Columns, Design
-from twin.model.readings import ReadingSnapshot
 from twin.model.routes import parse_route_texts
 from twin.model.scenario import SCALE_SCOPES, Scenario
 
@@ -312,6 +311,8 @@ def apply_scenario(design: Design, scenario: Scenario) -> Design:
             out._cache[key] = design._cache[key]
     out._cache[EFFECT_KEY] = effect
     if scenario.failed or scenario.of_kind("scale") or scenario.of_kind("swap"):
+        from twin.analysis.scenario_air import supply_rise
+
         rise = supply_rise(out)
         if (rise > 0).any():            # the CRAHs cannot take it all: the hall's supply air warms
             supply = np.asarray(out.hall_supply_air_c(), float) + rise
@@ -320,50 +321,6 @@ def apply_scenario(design: Design, scenario: Scenario) -> Design:
             effect.supply_halls = effect.supply_halls | (rise > 0)
     return out
 
-
-def air_rise_c(shortfall_w: np.ndarray, it_cfm: np.ndarray) -> np.ndarray:
-    """How much a hall's supply air warms when its CRAHs leave `shortfall_w` of heat unremoved:
-    that heat stays in the air the IT equipment moves, ΔT = 1.76 · P / CFM (DESIGN.md §4).
-    The one rule; the scenario and the N-1 sweep both call it."""
-    from twin.model import physics
-
-    short = np.clip(np.nan_to_num(np.asarray(shortfall_w, float)), 0.0, None)
-    cfm = np.asarray(it_cfm, float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where((short > 0) & (cfm > 0), physics.air_delta_t_c(short, np.where(cfm > 0, cfm, 1.0)), 0.0)
-
-
-def it_airflow_cfm(design: Design, power_w: np.ndarray) -> np.ndarray:
-    """Per hall: the airflow of the parts in racks that draw power (what carries the hall's heat)."""
-    parts = design.parts
-    cfm = np.nan_to_num(np.asarray(design.part_types.airflow_cfm, float)[parts.type]).clip(min=0.0)
-    hall = design.part_hall()
-    moving = (np.asarray(parts.rack) >= 0) & (np.asarray(power_w) > 0) & (hall >= 0)
-    return np.bincount(hall[moving], weights=cfm[moving], minlength=len(design.halls))
-
-
-def hall_air_loops(design: Design) -> np.ndarray:
-    """The air loop of each hall: its first air loop (the thermal analysis's rule), -1 none."""
-    loops = design.cooling_loops
-    out = np.full(len(design.halls), -1, np.int64)
-    idx = np.flatnonzero((np.asarray(loops.medium, object) == "air") & (np.asarray(loops.hall) >= 0))[::-1]
-    out[np.asarray(loops.hall, np.int64)[idx]] = idx
-    return out
-
-
-def supply_rise(design: Design) -> np.ndarray:
-    """Per hall of a design under a scenario: the supply-air rise from heat its CRAHs cannot
-    remove (the thermal estimate, nominal basis, against the CRAHs still working)."""
-    from twin.analysis.thermal import analyse_thermal
-
-    air = hall_air_loops(design)
-    if not (air >= 0).any():
-        return np.zeros(len(design.halls))       # no CRAHs are modelled: nothing to run short of
-    loops = analyse_thermal(design).loops
-    heat = np.where(air >= 0, np.asarray(loops.heat_w, float)[np.maximum(air, 0)], 0.0)
-    cap = np.where(air >= 0, np.asarray(loops.capacity_w, float)[np.maximum(air, 0)], np.inf)
-    power = np.nan_to_num(design.part_power_w()).clip(min=0.0)
-    return air_rise_c(heat - cap, it_airflow_cfm(design, power))
 
 
 def _apply_settings(design: Design, scenario: Scenario, cols: dict[str, dict[str, Any]]) -> None:
@@ -504,34 +461,3 @@ def _set_rows(design: Design, scenario: Scenario, setting: str) -> np.ndarray:
     if setting == "coolant_supply_c":
         out &= np.asarray(design.cooling_loops.medium, object) == "liquid"
     return out
-
-
-def scenario_readings(design: Design, snapshot: ReadingSnapshot | None) -> ReadingSnapshot | None:
-    """`snapshot` without the readings a scenario makes untrue: readings describe the design as
-    it is, and a sensor whose quantity the scenario changes would pin the what-if to today's value.
-    Dropped: every sensor on a part that is down; power and outlet sensors of racks whose load
-    changed (scaled, lost power, heat moved to air); every sensor of a loop whose units changed
-    or whose coolant supply is set; inlet sensors of racks in a hall whose supply air is set."""
-    effect = effect_of(design)
-    if effect is None or snapshot is None or not len(design.sensors):
-        return snapshot
-    sensors, racks = design.sensors, design.racks
-    kind = np.asarray(sensors.kind, object)
-    part, rack, loop = (np.asarray(sensors.part, np.int64), np.asarray(sensors.rack, np.int64),
-                        np.asarray(sensors.cooling_loop, np.int64))
-    on_lost = np.zeros(len(racks), bool)
-    moved = (effect.baseline_loop >= 0) & np.append(effect.lost_loops, False)[effect.baseline_loop]
-    on_lost[np.asarray(design.parts.rack)[moved & (design.parts.rack >= 0)]] = True
-    load_changed = effect.scaled | effect.lost_power | on_lost
-    rack_hall = np.asarray(racks.hall, np.int64)
-    hall_set = np.append(effect.supply_halls, False)[rack_hall] if len(racks) else np.zeros(0, bool)
-    drop = np.append(effect.down, False)[part]
-    drop |= np.isin(kind, ["power", "outlet_temp"]) & np.append(load_changed, False)[rack]
-    drop |= np.append(effect.touched_loops | effect.supply_loops, False)[loop]
-    drop |= (kind == "inlet_temp") & np.append(hall_set, False)[rack]
-    if not drop.any():
-        return snapshot
-    dropped_ids = np.asarray(sensors.id, np.int64)[drop]
-    gone = np.isin(snapshot.sensor_id, dropped_ids)
-    return dataclasses.replace(snapshot, value=np.where(gone, np.nan, snapshot.value),
-                               reading_ts=np.where(gone, "", snapshot.reading_ts))

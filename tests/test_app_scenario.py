@@ -59,7 +59,9 @@ def test_a_stored_scenario_and_a_right_click_show_what_fails(qtbot, window, hall
     purple = (np.abs(image.reshape(-1, 3).astype(int) - [123, 50, 148]).sum(axis=1) < 90).sum()
     assert purple > 200                                                    # lost power is drawn
     IMAGES.mkdir(exist_ok=True)
-    _save(image, IMAGES / "scenario-busway.png")
+    window.viewport.set_view("iso")
+    window.viewport.refresh()
+    _save(window.scene.screenshot(), IMAGES / "scenario-busway.png")
 
     panel.clear_button.click()
     assert view.scenario is None and window.session.scenario is None and view.overlay_name == "none"

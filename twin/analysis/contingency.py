@@ -260,18 +260,29 @@ class Sweep:
         is the failed part or fed by a dead node. Cables are grouped by (rack end, feed at a, feed
         at b) for the power term; the failed part's own cables are counted per element (only
         elements that are a cable's end: switches)."""
-        n_racks = len(self.design.racks)
         ends, pa, pb, total, groups, group_of, links = self._links()
         ga, gb = groups[:, 1], groups[:, 2]
         dead_x = np.concatenate([dead, np.zeros((dead.shape[0], 1), bool)], axis=1)     # -1 → never dead
         gone = dead_x[:, ga] | dead_x[:, gb]                                           # (elements, groups)
         lost = links.total_rows(gone)
-        endpoint = np.isin(fail_part, np.concatenate([pa, pb]))
-        for e in np.flatnonzero(endpoint):           # a switch: its own cables, where power left them up
-            mine = (pa == fail_part[e]) | (pb == fail_part[e])
-            still = mine & ~gone[e][group_of.reshape(-1)]
-            lost[e] += np.bincount(ends[still], minlength=n_racks)
+        order_a, order_b = self._by_end()
+        sorted_a, sorted_b = pa[order_a], pb[order_b]
+        group_of = group_of.reshape(-1)
+        for e in np.flatnonzero(fail_part >= 0):     # a switch: its own cables, where power left them up
+            p = fail_part[e]
+            rows = np.union1d(order_a[np.searchsorted(sorted_a, p):np.searchsorted(sorted_a, p, "right")],
+                              order_b[np.searchsorted(sorted_b, p):np.searchsorted(sorted_b, p, "right")])
+            if len(rows):
+                still = rows[~gone[e, group_of[rows]]]
+                np.add.at(lost[e], ends[still], 1.0)
         return (total > 0)[None, :] & (lost >= total[None, :] - 0.5)
+
+    def _by_end(self) -> tuple[np.ndarray, np.ndarray]:
+        """The link rows sorted by the part at end a, and at end b (to find a switch's own cables)."""
+        if not hasattr(self, "_end_order"):
+            _ends, pa, pb = self._links()[:3]
+            self._end_order = (np.argsort(pa, kind="stable"), np.argsort(pb, kind="stable"))
+        return self._end_order
 
     def _links(self) -> tuple[Any, ...]:
         """The network cables out of racks, once per sweep: each end's rack and parts, cables per

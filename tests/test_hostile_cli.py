@@ -83,6 +83,10 @@ def _argv(command: tuple[str, ...], source: Path, folder: Path, src: dict) -> li
         ("compare",): ["compare", design, str(src["pod"])],
         ("telemetry", "watch"): ["telemetry", "watch", design, "http://127.0.0.1:9/redfish/v1", "--every", "1s",
                                  "--for", "1s", "--timeout", "1"],
+        ("scenario", "add"): ["scenario", "add", design, "--name", "hostile", "--fail", "UPS-1A"],
+        ("scenario", "list"): ["scenario", "list", design],
+        ("scenario", "delete"): ["scenario", "delete", design, "hostile"],
+        ("contingency",): ["contingency", design],
     }
     if command == ("notes", "import-bcf") and source.suffix == ".bcf":    # the hostile input is the BCF file
         return ["notes", "import-bcf", str(folder / "design.twin.db"), design]
@@ -100,12 +104,14 @@ def _argv(command: tuple[str, ...], source: Path, folder: Path, src: dict) -> li
 
 #: Commands that write into the design file they read (it is then their output, when they succeed).
 WRITES_DESIGN = {("notes", "add"), ("notes", "edit"), ("notes", "resolve"), ("notes", "delete"),
-                 ("notes", "import-bcf"), ("viewpoints", "add"), ("viewpoints", "delete")}
+                 ("notes", "import-bcf"), ("viewpoints", "add"), ("viewpoints", "delete"), ("scenario", "add"),
+                 ("scenario", "delete")}
 DESIGN_COMMANDS = [("info",), ("check",), ("view",), ("export", "image"), ("export", "cables"), ("export", "glb"),
                    ("export", "usd"), ("export", "report"), ("export", "csv"), ("notes", "add"), ("notes", "list"),
                    ("notes", "edit"), ("notes", "resolve"), ("notes", "delete"), ("notes", "bcf"),
                    ("notes", "import-bcf"), ("viewpoints", "list"), ("viewpoints", "add"), ("viewpoints", "image"),
-                   ("viewpoints", "delete"), ("compare",), ("telemetry", "import"), ("telemetry", "bindings")]
+                   ("viewpoints", "delete"), ("compare",), ("telemetry", "import"), ("telemetry", "bindings"),
+                   ("scenario", "add"), ("scenario", "list"), ("scenario", "delete"), ("contingency",)]
 
 
 @dataclass(frozen=True)
@@ -141,6 +147,10 @@ def _rows() -> list[Row]:
              Row(("check",), "1e308-power", "ok")]
     for command in (("info",), ("check",), ("export", "cables")):
         rows.append(Row(command, "duplicate-ids", "error", ("parts",)))
+    rows += [Row(("contingency",), "fifo-design", "error"), Row(("contingency",), "duplicate-ids", "error", ("parts",)),
+             Row(("contingency",), "1e308-power", "ok"), Row(("contingency",), "empty-parts", "error", ("table parts",))]
+    rows += [Row(("scenario", "add"), "fifo-design", "error"), Row(("scenario", "list"), "fifo-design", "error"),
+             Row(("scenario", "add"), "garbage-sqlite", "error"), Row(("scenario", "add"), "wrong-schema", "error")]
     rows += [Row(("notes", "add"), "trigger-on-notes", "error", ("trigger",)),
              Row(("info",), "trigger-on-notes", "ok")]
     for command in (("info",), ("check",), ("export", "glb"), ("compare",)):

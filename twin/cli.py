@@ -129,6 +129,9 @@ def _check(args: argparse.Namespace) -> int:
     design = load_design(args.file)
     repaired = load_warnings(design)
     session = ReviewSession(design, args.at, settings=settings)
+    if args.scenario is not None:
+        from twin.cli_scenario import stored_scenario
+        session.set_scenario(stored_scenario(args.file, args.scenario))
     available = session.available()
     asked = [name for name in registry.analysis_names() if getattr(args, f"run_{name}", False)]
     for name in asked:
@@ -142,6 +145,7 @@ def _check(args: argparse.Namespace) -> int:
     reading_ts = next((r.reading_ts for r in results.values() if r.reading_ts), None)
     if args.json:
         print(json.dumps({"file": str(design.source), "reading_ts": reading_ts, "basis": args.basis,
+                          "scenario": session.scenario.to_dict() if session.scenario else None,
                           "analyses": {name: {"label": registry.get_analysis(name).label,
                                               "basis": session.settings(name).get("basis"),
                                               "reading_ts": r.reading_ts, "findings": len(r.findings)}
@@ -236,6 +240,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "(fresh power readings where there are, nominal elsewhere)")
     p.add_argument("--set", action="append", metavar="ANALYSIS.SETTING=VALUE",
                    help="an analysis setting, e.g. power.warn_utilization=0.85 (repeatable)")
+    p.add_argument("--scenario", metavar="NAME", help="run every check under this stored scenario "
+                                                     "(`twin scenario add`)")
     p.add_argument("--json", action="store_true", help="print the findings as JSON")
     p.add_argument("--fail-on", choices=["critical", "warning", "info", "never"], default="never",
                    help="exit 1 when a finding is at least this severe (for CI; a warning from reading the "
@@ -301,6 +307,8 @@ def build_parser() -> argparse.ArgumentParser:
     from twin.cli_telemetry import add_telemetry_commands
     from twin.cli_live import add_watch_command
     add_watch_command(add_telemetry_commands(sub))
+    from twin.cli_scenario import add_scenario_commands
+    add_scenario_commands(sub)
     return parser
 
 

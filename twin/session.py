@@ -17,6 +17,7 @@ from twin.errors import TwinError
 from twin.model import Design
 from twin.model.lru import LRU
 from twin.model.readings import ReadingSnapshot
+from twin.model.scenario import Scenario
 
 if TYPE_CHECKING:
     from twin.analysis.overlays import Overlay
@@ -30,6 +31,8 @@ SNAPSHOT_CACHE = 8
 #: Analysis results kept, one per (analysis, moment, settings): every analysis at the last few
 #: moments, or a few settings of each.
 RESULT_CACHE = 64
+#: Designs under a scenario kept (the last few scenarios looked at).
+SCENARIO_CACHE = 4
 
 
 class ReviewSession:
@@ -55,6 +58,8 @@ class ReviewSession:
         self._histories: LRU[tuple[Any, ...], SensorHistory] = LRU(HISTORY_CACHE)
         self.run_counts: dict[str, int] = {}
         self._view: ViewState | None = None
+        self._scenario: Scenario | None = None
+        self._scenario_designs: LRU[tuple[Any, ...], Design] = LRU(SCENARIO_CACHE)
 
     @property
     def view(self) -> ViewState:
@@ -148,10 +153,34 @@ class ReviewSession:
                                   f"known: {', '.join(known) or 'none'}", where="settings")
         self._settings.setdefault(analysis, {}).update(values)
 
+    # ------------------------------------------------------------------ scenario
+    @property
+    def scenario(self) -> Scenario | None:
+        """The scenario every analysis runs under (None: the design as it is)."""
+        return self._scenario
+
+    def set_scenario(self, scenario: Scenario | None) -> None:
+        """Run every analysis under `scenario` from now on (None: the design as it is); results
+        of recent scenarios stay cached, as those of recent moments do. A name the design does
+        not have is a TwinError naming it, and the scenario in force stays."""
+        if scenario is not None:
+            self.analysis_design(scenario)
+        self._scenario = scenario
+
+    def analysis_design(self, scenario: Scenario | None | object = ...) -> Design:
+        """The design the analyses see: the design itself, or a copy under `scenario` (default:
+        the session's) built once (`twin.analysis.scenario.apply_scenario`)."""
+        chosen = self._scenario if scenario is ... else scenario
+        if chosen is None:
+            return self.design
+        assert isinstance(chosen, Scenario)
+        from twin.analysis.scenario import apply_scenario
+        return self._scenario_designs.get(chosen.key(), lambda: apply_scenario(self.design, chosen))
+
     # ------------------------------------------------------------------ results
     def available(self) -> dict[str, str | None]:
-        """Each analysis → None when it runs on this design, else why not."""
-        return registry.analysis_availability(self.design)
+        """Each analysis → None when it runs on this design (under the scenario), else why not."""
+        return registry.analysis_availability(self.analysis_design())
 
     def loading(self) -> list[str]:
         """Available analyses whose input is still being read: those that need the design's cables
@@ -171,22 +200,29 @@ class ReviewSession:
         spec = registry.get_overlay(name)
         return spec.needs_cables or (spec.analysis is not None and registry.get_analysis(spec.analysis).needs_cables)
 
-    def result(self, name: str, at: str | None = None) -> AnalysisResult:
-        """One analysis's result at `at` (default: the session's moment), computed once."""
+    def result(self, name: str, at: str | None = None, scenario: Scenario | None | object = ...) -> AnalysisResult:
+        """One analysis's result at `at` (default: the session's moment) under `scenario`
+        (default: the session's; None: the design as it is), computed once."""
         analysis = registry.get_analysis(name)
-        reason = analysis.available(self.design)
+        design = self.analysis_design(scenario)
+        reason = analysis.available(design)
         if reason:
             raise TwinError(self.design.source, f"{analysis.label} is not available: {reason}", where=name)
         moment = (self._at if at is None else at) if analysis.uses_readings else None
         settings = self.settings(name)
         snapshot = self.snapshot(moment) if analysis.uses_readings else None
+        if design is not self.design:          # a what-if: readings of what it changes no longer hold
+            from twin.analysis.scenario_readings import scenario_readings
+            snapshot = scenario_readings(design, snapshot)
         # keyed by the moment the readings are really from, so "latest" and the latest timestamp
         # spelled out share one run
         when = snapshot.ts if snapshot is not None else moment
-        key = (name, when, tuple(sorted((k, repr(v)) for k, v in settings.items())))
+        chosen = self._scenario if scenario is ... else scenario
+        key = (name, when, tuple(sorted((k, repr(v)) for k, v in settings.items())),
+               chosen.key() if isinstance(chosen, Scenario) else None)
 
         def run() -> AnalysisResult:
-            result = analysis.run(self.design, snapshot, settings)
+            result = analysis.run(design, snapshot, settings)
             self.run_counts[name] = self.run_counts.get(name, 0) + 1
             return result
         return self._results.get(key, run)
@@ -194,12 +230,14 @@ class ReviewSession:
     def adopt(self, name: str, result: AnalysisResult, settings: Mapping[str, Any]) -> bool:
         """Keep `result`, computed for this design by another session (a viewer's worker, once the
         cables arrive), as this session's result of `name`, if it ran with this session's
-        settings and reads no readings (no moment to match). False when not kept."""
+        settings and reads no readings (no moment to match), and this session runs no scenario (the
+        worker ran the design as it is). False when not kept."""
         analysis = registry.get_analysis(name)
         mine = self.settings(name)
-        if analysis.uses_readings or dict(settings) != dict(mine) or result.analysis != name:
+        if analysis.uses_readings or dict(settings) != dict(mine) or result.analysis != name \
+                or self._scenario is not None:
             return False
-        key = (name, None, tuple(sorted((k, repr(v)) for k, v in mine.items())))
+        key = (name, None, tuple(sorted((k, repr(v)) for k, v in mine.items())), None)
         self._results.get(key, lambda: result)
         return True
 
@@ -224,9 +262,9 @@ class ReviewSession:
         """(label, rows) of every available analysis that describes single parts, for `part`."""
         out = []
         for analysis in registry.analyses():
-            if analysis.part_rows is None or analysis.available(self.design):
+            if analysis.part_rows is None or analysis.available(self.analysis_design()):
                 continue
-            out.append((analysis.label, analysis.part_rows(self.design, self.result(analysis.name, at),
+            out.append((analysis.label, analysis.part_rows(self.analysis_design(), self.result(analysis.name, at),
                                                                           part)))
         return out
 
@@ -240,22 +278,24 @@ class ReviewSession:
         ts = next((r.reading_ts for r in results.values() if r.reading_ts), None)
         when = f"readings at {ts}" if ts else "no readings used"
         on = f"{basis} basis, " if basis else ""
-        lines = [f"twin check of {self.design.source} ({on}{when})", f"  findings: {summary_line(findings)}"]
+        on += f"scenario {self._scenario.name!r}: {'; '.join(c.text() for c in self._scenario.changes)}, " \
+            if self._scenario is not None else ""
+        lines = [f"twin check of {self.analysis_design().source} ({on}{when})", f"  findings: {summary_line(findings)}"]
         lines += ["  " + line for line in findings_to_lines(findings)]
         for name, result in results.items():
             analysis = registry.get_analysis(name)
             listed = {"  " + line for line in findings_to_lines(result.findings)}
             if analysis.report is not None:
-                lines += [line for line in analysis.report(self.design, result) if line not in listed]
+                lines += [line for line in analysis.report(self.analysis_design(), result) if line not in listed]
             else:
-                lines += [f"{analysis.label.lower()} check of {self.design.source}",
+                lines += [f"{analysis.label.lower()} check of {self.analysis_design().source}",
                           f"  findings: {summary_line(result.findings)}"]
         return lines
 
     # ------------------------------------------------------------------ overlays
     def overlay_availability(self) -> dict[str, str | None]:
         """Each overlay name ('none' first) → None when it can be shown, else why not."""
-        return registry.overlay_availability(self.design)
+        return registry.overlay_availability(self.analysis_design())
 
     def overlay(self, name: str, at: str | None = None, **options: Any) -> Overlay | None:
         """The `Overlay` called `name` at `at` (None for 'none'); ValueError for an unknown or
@@ -270,4 +310,4 @@ class ReviewSession:
         if unknown:
             raise ValueError(f"overlay {name!r} takes no option {sorted(unknown)[0]!r}")
         result = self.result(spec.analysis, at) if spec.analysis else None
-        return spec.build(self.design, result, **options)
+        return spec.build(self.analysis_design(), result, **options)

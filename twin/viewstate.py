@@ -32,6 +32,7 @@ from psygnal import Signal
 
 from twin.analysis.settings import BASES, DEFAULT_BASIS
 from twin.model import Design
+from twin.model.scenario import Scenario
 
 if TYPE_CHECKING:
     from twin.analysis.overlays import Overlay
@@ -44,8 +45,9 @@ HIGHLIGHT_DETAIL_RACKS = 32
 SECTION_SIDES = ("-", "+")
 #: What a `changed` event may name: the drawn parts, x-ray, section, highlight (and trace),
 #: selection, the overlay (a new one), its colour range only, the readings moment, the power
-#: basis the analyses run on, the camera.
-ASPECTS = ("visible", "xray", "section", "highlight", "selected", "overlay", "range", "moment", "basis", "camera")
+#: basis the analyses run on, the camera, the what-if scenario the analyses run under.
+ASPECTS = ("visible", "xray", "section", "highlight", "selected", "overlay", "range", "moment", "basis", "camera",
+           "scenario")
 #: Aspects that change which parts are drawn and how they are tinted (what `Scene` rebuilds).
 DRAWN = frozenset(("visible", "xray", "section", "highlight", "selected"))
 
@@ -136,6 +138,7 @@ class ViewState:
         self.moment: str | None = None               # the readings' time (None: the latest)
         self.basis: str = DEFAULT_BASIS              # the power basis every analysis runs on
         self.camera: CameraPose | None = None
+        self.scenario: Scenario | None = None         # what the analyses run under (None: the design as it is)
         self._held = 0
         self._pending: set[str] = set()
 
@@ -205,6 +208,11 @@ class ViewState:
         """The readings' time the view is drawn at (None: the latest)."""
         self.moment = moment
         self._emit("moment")
+
+    def set_scenario(self, scenario: Scenario | None) -> None:
+        """The what-if scenario the shown analyses run under (None: the design as it is)."""
+        self.scenario = scenario
+        self._emit("scenario")
 
     def set_camera(self, pose: CameraPose) -> None:
         """Where the camera stands (the scene moves its VTK camera there)."""

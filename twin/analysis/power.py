@@ -32,7 +32,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from twin.analysis import power_tree
+from twin.analysis import power_tree, scenario_power
 from twin.analysis.findings import Finding, sort_findings
 from twin.analysis.power_tree import PowerTree
 from twin.analysis.rack_power import it_parts, max_power_w, rack_it_and_losses
@@ -163,7 +163,7 @@ def analyse_power(design: Design, snapshot: ReadingSnapshot | None = None,
     efficiency[has_part] = design.part_types.efficiency[parts.type[own[has_part]]] if "efficiency" in design.part_types \
         else np.nan
     direct = power_tree.direct_loads(design, np.column_stack([loads, loads[:, 2] * measured]))
-    out, inp = power_tree.roll_up(tree, direct, efficiency)
+    out, inp = scenario_power.roll_up(design, tree, direct, efficiency)     # plain roll-up outside scenarios
     capacity = np.asarray(nodes.capacity_w, float) if len(nodes) else np.zeros(0)
     with np.errstate(divide="ignore", invalid="ignore"):
         utilization = np.where(capacity > 0, out[:, b] / np.where(capacity > 0, capacity, 1.0), np.nan)

@@ -97,14 +97,19 @@ def _depths(parent: np.ndarray) -> np.ndarray:
     return depth
 
 
-def roll_up(tree: PowerTree, direct: np.ndarray, efficiency: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def roll_up(tree: PowerTree, direct: np.ndarray, efficiency: np.ndarray,
+            cut: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Loads through the tree. `direct` (n, k): what parts draw straight from each node, for k
     bases at once. Returns (output, input): a node delivers `output` (direct + its children's
-    inputs) and draws `input = output / efficiency` from its parent."""
+    inputs) and draws `input = output / efficiency` from its parent. Nodes marked in `cut`
+    draw nothing from their parent (a failed node whose load a scenario moved elsewhere); an
+    (n, k) `cut` cuts each column on its own (k scenarios at once: the N-1 sweep)."""
     out = np.array(direct, float, copy=True)
     eff = np.where(np.isfinite(efficiency) & (efficiency > 0) & (efficiency <= 1), efficiency, 1.0)
     for level in reversed(tree.levels[1:]):
         share = out[level] / eff[level, None]
+        if cut is not None:              # (n,) one cut for every column, or (n, k) one per column
+            share = np.where(cut[level] if cut.ndim == 2 else cut[level][:, None], 0.0, share)
         np.add.at(out, tree.parent[level], share)
     return out, out / eff[:, None]
 

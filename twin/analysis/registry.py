@@ -37,6 +37,7 @@ BUILTIN_MODULES = (
     "twin.analysis.cooling",
     "twin.analysis.supply",
     "twin.analysis.live",
+    "twin.analysis.scenario_findings",
 )
 
 #: The overlay that shows plain part colours; always first and always available.

@@ -39,6 +39,7 @@ from twin.app.opening import DesignOpener
 from twin.app.overlay_panel import OverlayPanel
 from twin.app.properties import PropertiesPanel
 from twin.app.review import ReviewTools
+from twin.app.scenario_panel import ScenarioTools
 from twin.app.selection import SelectionActions
 from twin.app.tracing import Tracing
 from twin.store.queries import DesignQueries
@@ -105,6 +106,7 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.hierarchy_dock, self.properties_dock], [330, 400], Qt.Orientation.Horizontal)
         self.resizeDocks([self.properties_dock, self.overlay_dock], [520, 330], Qt.Orientation.Vertical)
         self.review = ReviewTools(self)                 # Notes and Compare docks, note pins, "Add note…"
+        self.scenarios = ScenarioTools(self)            # Scenario dock, "What if this fails?"
         self.resizeDocks([self.findings_dock], [240], Qt.Orientation.Vertical)
 
         self.loader = DesignLoader(self)
@@ -265,6 +267,7 @@ class MainWindow(QMainWindow):
         self.refresh_power()
         self.cables.set_session(session)
         self.review.set_design(design, scene)
+        self.scenarios.set_session(session)
         session.view.changed.connect(self.selecting.on_view_changed)   # after the scene: panels see it redrawn
         kinds = sorted(set(design.part_types.kind[np.unique(design.parts.type)].tolist()))
         self.visibility.set_content(kinds, [str(g) for g in design.generations.name.tolist()], scene.geometry.bounds,

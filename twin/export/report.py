@@ -145,6 +145,9 @@ def report_html(session: ReviewSession, images: Sequence[tuple[str, str, bytes]]
     for analysis, rows in by_analysis.items():       # findings tagged with an unregistered name
         out.append(f"<h3>{_e(analysis or 'other')}</h3>" + html_table(columns, rows, numeric=("value", "limit")))
 
+    from twin.export.contingency import contingency_html
+    out.append(contingency_html(session, html_table))
+
     if notes:
         out.append("<h2>Review notes</h2>" + html_table(("id", "part", "author", "status", "text", "created",
                                                          "updated"), notes))

@@ -16,8 +16,12 @@ from pathlib import Path
 from twin.errors import TwinError
 from twin.store.reader import open_database
 
-REVIEW_TABLES = ("reviews", "notes", "viewpoints")
+REVIEW_TABLES = ("reviews", "notes", "viewpoints", "scenarios", "scenario_changes")
 _VIEWPOINT_COLUMNS = "id, name, px, py, pz, fx, fy, fz, ux, uy, uz, view_angle, state"
+#: Scenarios (twin.store.scenarios) are carried whole: they name elements, and a name the rebuilt
+#: design no longer has is reported when the scenario is applied, not dropped here.
+_SCENARIO_COLUMNS = {"scenarios": "id, name, description, author, created",
+                     "scenario_changes": "id, scenario_id, kind, target, value"}
 
 
 def check_replaceable(path: Path) -> None:
@@ -47,6 +51,9 @@ def stash_reviews(conn: sqlite3.Connection) -> None:
     conn.execute(f"CREATE TEMP TABLE carry_viewpoints AS SELECT {kept} FROM main.viewpoints"
                  if "viewpoints" in present else
                  f"CREATE TEMP TABLE carry_viewpoints ({_VIEWPOINT_COLUMNS})")
+    for table, cols in _SCENARIO_COLUMNS.items():
+        conn.execute(f"CREATE TEMP TABLE carry_{table} AS SELECT {cols} FROM main.{table}" if table in present else
+                     f"CREATE TEMP TABLE carry_{table} ({cols})")
     columns = "id, review_id, part_name, x, y, z, part_x, part_y, part_z, author, text, status, created, updated"
     if "notes" in present:
         conn.execute("""CREATE TEMP TABLE carry_notes AS
@@ -64,6 +71,7 @@ def restore_reviews(conn: sqlite3.Connection, path: Path) -> tuple[int, list[str
                            "SELECT id, name, status, created FROM temp.carry_reviews").rowcount
     carried += conn.execute(f"INSERT INTO main.viewpoints ({_VIEWPOINT_COLUMNS}) "
                             f"SELECT {_VIEWPOINT_COLUMNS} FROM temp.carry_viewpoints").rowcount
+    carried += _restore_scenarios(conn)
     conn.execute("""CREATE TEMP TABLE carry_pins AS
         SELECT c.id AS note_id, (SELECT min(p.id) FROM main.parts p WHERE p.name = c.part_name) AS part_id
         FROM temp.carry_notes c""")
@@ -77,8 +85,23 @@ def restore_reviews(conn: sqlite3.Connection, path: Path) -> tuple[int, list[str
                CASE WHEN k.part_id IS NULL THEN COALESCE(c.z, c.part_z) ELSE c.z END,
                c.author, c.text, c.status, c.created, c.updated
         FROM temp.carry_notes c JOIN temp.carry_pins k ON k.note_id = c.id ORDER BY c.id""").rowcount
-    for table in ("carry_reviews", "carry_viewpoints", "carry_notes", "carry_pins"):
+    for table in ("carry_reviews", "carry_viewpoints", "carry_notes", "carry_pins", "carry_scenarios",
+                  "carry_scenario_changes"):
         conn.execute(f"DROP TABLE temp.{table}")
     warnings = [f"{path}: note {note_id} was pinned to part {part_name}, which the rebuilt design no longer has; "
                 "kept at the part's old position" for note_id, part_name in orphans]
     return carried, warnings
+
+
+def _restore_scenarios(conn: sqlite3.Connection) -> int:
+    """Put the stashed scenarios into the rebuilt design (its tables made only when there are some)."""
+    if not conn.execute("SELECT 1 FROM temp.carry_scenarios LIMIT 1").fetchone():
+        return 0
+    from twin.store.scenarios import SCENARIO_DDL
+
+    for ddl in SCENARIO_DDL:
+        conn.execute(ddl.replace("IF NOT EXISTS ", "IF NOT EXISTS main.", 1))
+    carried = 0
+    for table, cols in _SCENARIO_COLUMNS.items():
+        carried += conn.execute(f"INSERT INTO main.{table} ({cols}) SELECT {cols} FROM temp.carry_{table}").rowcount
+    return carried

@@ -24,7 +24,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from twin.analysis.settings import BASES, run_settings
+from twin.errors import TwinError
 from twin.model import Design
+from twin.model.scenario import CHANGE_KINDS, Change, Scenario
 from twin.viewstate import CameraPose, ViewState
 
 if TYPE_CHECKING:
@@ -97,8 +99,40 @@ def state_of(state: ViewState, design: Design) -> dict[str, Any]:
         "section": section,
         "moment": state.moment,
         "basis": state.basis,
-        "scenario": getattr(state, "scenario", None),
+        "scenario": _scenario_dict(state.scenario),
     }
+
+
+def _scenario_dict(scenario: Scenario | None) -> dict[str, Any] | None:
+    """The scenario whole (name and changes), so the viewpoint restores it even once the stored
+    scenario of that name is edited or deleted."""
+    if scenario is None:
+        return None
+    return {"name": scenario.name, "description": scenario.description,
+            "changes": [c.to_dict() for c in scenario.changes]}
+
+
+def _scenario_of(value: Any, session: "ReviewSession", out: "Restored") -> Scenario | None:
+    """The stored scenario, applied to `session` (names checked against the design); None, with
+    a warning, when it is not one or names what the design does not have."""
+    if value is None:
+        return None
+    try:
+        changes = tuple(Change(str(c["kind"]), str(c["target"]), str(c.get("value", "")))
+                        for c in value["changes"])
+        if any(c.kind not in CHANGE_KINDS for c in changes):
+            raise ValueError("unknown kind of change")
+        scenario = Scenario(str(value["name"]), changes, str(value.get("description", "")))
+    except (TypeError, KeyError, ValueError, AttributeError):
+        out.warnings.append(f"scenario {value!r:.60}: not a scenario; left out")
+        return None
+    try:
+        session.set_scenario(scenario)
+    except TwinError as exc:
+        out.warnings.append(f"scenario {scenario.name!r}: {exc}; left out")
+        session.set_scenario(None)
+        return None
+    return scenario
 
 
 def _mask(mask: np.ndarray, keys: list[str]) -> dict[str, Any]:
@@ -152,6 +186,7 @@ def restore(state: ViewState, data: dict[str, Any], session: "ReviewSession",
     if data.get("basis") not in (None, *BASES):
         out.warnings.append(f"basis {data.get('basis')!r} is not one twin knows; kept {basis}")
     session.set_time(moment)
+    scenario = _scenario_of(data.get("scenario"), session, out)    # before the overlay, which may be its
     for name, values in run_settings(basis).items():
         session.configure(name, **values)
     overlay, options = _overlay(data.get("overlay"), session, moment, out)
@@ -192,10 +227,7 @@ def restore(state: ViewState, data: dict[str, Any], session: "ReviewSession",
         state.set_moment(moment)
         state.set_basis(basis)
         state.set_overlay(overlay, options)
-        if hasattr(state, "set_scenario"):
-            state.set_scenario(data.get("scenario"))
-        elif data.get("scenario") is not None:
-            out.warnings.append(f"scenario {data.get('scenario')!r}: this twin has no scenarios; left out")
+        state.set_scenario(scenario)
         pose = camera
         if pose is None and isinstance(data.get("camera"), dict):
             try:

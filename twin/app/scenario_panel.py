@@ -113,8 +113,21 @@ class ScenarioTools:
     # ------------------------------------------------------------------ editing the view state
     def activate(self, scenario: Scenario | None) -> None:
         """Make `scenario` the one shown (None: the design as it is): an edit of the view state."""
-        if self._view is not None:
-            self._view.set_scenario(scenario)
+        view = self._view
+        if view is None:
+            return
+        view.set_scenario(scenario)                     # the session runs under it (`show`)
+        session = self.window.session
+        if session is None or session.scenario != scenario:
+            return                                      # refused: `show` said why
+        with view.hold():                               # what a user asking "what if" wants to see
+            if scenario is None:
+                if view.overlay_name == "whatif":
+                    view.set_overlay(None)
+                view.clear_highlight()
+            else:
+                view.set_overlay(session.overlay("whatif"))
+                view.highlight(parts=_affected(session.result("whatif")))
 
     def element_of(self, part: int) -> str:
         """What a right-click on `part` fails: the power node it is (a UPS, a switchboard) or is
@@ -155,19 +168,12 @@ class ScenarioTools:
             return
         w.findings.set_session(session)
         w.refresh_power()
-        with view.hold():
-            if scenario is None:
-                if view.overlay_name == "whatif":
-                    view.set_overlay(None)
-                view.clear_highlight()
-                self.panel.show_status("No scenario: the design as it is.")
-            else:
-                result = session.result("whatif")
-                view.set_overlay(session.overlay("whatif"))
-                view.highlight(parts=_affected(result))
-                lost = [f for f in result.findings if f.severity == "critical"]
-                self.panel.show_status(f"{scenario.name}: {len(lost)} critical consequence"
-                                       f"{'s' if len(lost) != 1 else ''} of its own; every check runs under it.")
+        if scenario is None:
+            self.panel.show_status("No scenario: the design as it is.")
+        else:
+            lost = [f for f in session.result("whatif").findings if f.severity == "critical"]
+            self.panel.show_status(f"{scenario.name}: {len(lost)} critical consequence"
+                                   f"{'s' if len(lost) != 1 else ''} of its own; every check runs under it.")
         self.reload()
         w.findings_dock.raise_()
 

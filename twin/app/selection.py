@@ -75,8 +75,17 @@ class SelectionActions:
         w.selection_label.setText(f"selected: {name}" + (f" +{len(selection) - 1}" if extra else ""))
 
     def fly_to_selection(self) -> None:
-        if self.window.scene is not None and self.window.selection:
-            self.window.viewport.fly_to(self.window.scene.camera.fly_to_pose(self.window.selection[0]))
+        """F: frame what is selected; a traced cable whole (both ends and its route), several
+        parts all together."""
+        w = self.window
+        if w.scene is None:
+            return
+        if len(w.view.highlight_cables):
+            w.tracing.fly_to_cables(w.view.highlight_cables)
+        elif len(w.selection) == 1:
+            w.viewport.fly_to(w.scene.camera.fly_to_pose(w.selection[0]))
+        elif w.selection:
+            w.viewport.fly_to(w.scene.camera.frame_pose(w.selection))
 
     def hide_selection(self) -> None:
         if self.window.scene is None or not self.window.selection:

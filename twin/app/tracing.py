@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from twin.analysis.findings import Finding
-from twin.scene.camera import part_pose
+from twin.scene import subjects
 
 
 class Tracing:
@@ -30,20 +30,27 @@ class Tracing:
             self.window.view.highlight(parts=trace.parts, cables=trace.cables)
             self.window.select_parts([lead] if lead >= 0 else [])
 
+    def power_result(self):
+        """The power analysis's detail at the current moment, or None where it is not available."""
+        session = self.window.session
+        if session is None or session.available().get("power") is not None:
+            return None
+        try:
+            return session.result("power").detail
+        except Exception:                       # a failing analysis must not stop a fly-to
+            return None
+
     def go_to_finding(self, finding: Finding) -> None:
-        """Select and fly to what a finding is about: its part, else its rack's frame, else its location."""
+        """Select and fly to what a finding is about: a cable end to end, a loop's racks and CDU,
+        a power group's members, its part, its rack, else its location; all of it in view."""
         scene = self.window.scene
         if scene is None:
             return
-        part = finding.part if 0 <= finding.part < scene.geometry.n_parts else -1
-        if part < 0 and 0 <= finding.rack < len(scene.geometry.frame_of_rack):
-            part = int(scene.geometry.frame_of_rack[finding.rack])
-        if part >= 0:
-            self.window.select_parts([part])
-            self.window.selecting.fly_to_selection()
-        elif finding.location is not None:
-            self.window.select_parts([])
-            self.window.viewport.fly_to(part_pose(np.array(finding.location), np.ones(3), 0.0, scene.camera.aspect()))
+        parts, points = subjects.finding_subject(self.window.design, finding, self.power_result())
+        lead = finding.part if 0 <= finding.part < scene.geometry.n_parts else (int(parts[0]) if len(parts) else -1)
+        self.window.select_parts([lead] if lead >= 0 else [])
+        if len(parts) or len(points):
+            self.window.viewport.fly_to(scene.camera.frame_pose(parts, points))
         if finding.loop >= 0:                              # a loop's finding plots the loop's sensors
             self.window.history.show_loop(finding.loop)
         self.window.statusBar().showMessage(finding.to_text().strip(), 8000)
@@ -61,10 +68,17 @@ class Tracing:
         self.window.statusBar().showMessage(f"traced cable {name}", 8000)
 
     def fly_to_cable(self, cable: int) -> None:
-        if self.window.scene is not None and cable >= 0:
-            part = int(self.window.design.cables.a_part[cable])
-            if part >= 0:
-                self.window.viewport.fly_to(self.window.scene.camera.fly_to_pose(part))
+        """Frame a cable whole: both its ends and its route."""
+        self.fly_to_cables([cable])
+
+    def fly_to_cables(self, cables) -> None:
+        d, scene = self.window.design, self.window.scene
+        cables = [int(c) for c in cables if 0 <= int(c) < len(d.cables)] if scene is not None else []
+        if not cables:
+            return
+        parts = np.concatenate([subjects.cable_parts(d, c) for c in cables])
+        points = np.concatenate([subjects.cable_route(d, c) for c in cables])
+        self.window.viewport.fly_to(scene.camera.frame_pose(parts, points))
 
     def on_cable_picked(self, cable: int) -> None:
         self.trace_cable(cable)

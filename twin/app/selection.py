@@ -102,10 +102,13 @@ class SelectionActions:
         self.window.view.set_focus("isolate", mask)
 
     def escape(self) -> str | None:
-        """Esc: undo one thing at a time, as CAD viewers do: the selection first, then the
-        search, then the isolation (and hidden parts). Returns what it cleared."""
+        """Esc: undo one thing at a time, as CAD viewers do: a trace first, then the selection,
+        then the search, then the isolation (and hidden parts). Returns what it cleared."""
         if self.window.scene is None:
             return None
+        if self.window.view.highlighting:               # a trace first: its path and the dimming go
+            self.window.view.clear_highlight()
+            return "trace"
         if self.window.selection:
             self.select_parts([])
             return "selection"

@@ -154,6 +154,9 @@ class MainWindow(QMainWindow):
         self.export_action = self._action("&Export image…", self.exporting.export_dialog, "Ctrl+E", "save the view as PNG")
         quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.fly_action = self._action("Fit selected", self.selecting.fly_to_selection, "F", "fly to the selection (F)")
+        self.trace_action = self._action("Trace", self.tracing.trace_selection, "T",
+                                         "trace the selection: power to the utility, a CDU's loop, a cable end to "
+                                         "end (T; Esc clears)")
         self.hide_action = self._action("Hide selection", self.selecting.hide_selection, "H", "hide the selection (H)")
         self.isolate_action = self._action("Isolate selection", self.selecting.isolate_selection, "I",
                                            "show only the selection (I)")
@@ -184,7 +187,7 @@ class MainWindow(QMainWindow):
         menu.addAction(quit_action)
         self.opening.update_recent_menu()
         edit = self.menuBar().addMenu("&Selection")
-        for a in (self.search_action, self.fly_action, self.hide_action, self.isolate_action, self.clear_action,
+        for a in (self.search_action, self.fly_action, self.trace_action, self.hide_action, self.isolate_action, self.clear_action,
                   self.show_all_action):
             edit.addAction(a)
         view = self.menuBar().addMenu("&View")
@@ -237,7 +240,7 @@ class MainWindow(QMainWindow):
         self.properties.cableActivated.connect(self.tracing.on_cable_named)
 
     def _set_enabled(self, on: bool) -> None:
-        for a in [self.export_action, self.fly_action, self.hide_action, self.isolate_action, self.clear_action,
+        for a in [self.export_action, self.fly_action, self.trace_action, self.hide_action, self.isolate_action, self.clear_action,
                   self.show_all_action, self.home_action, *self.view_actions.values()]:
             a.setEnabled(on)
         self.overlays.field.set_enabled(on)

@@ -291,7 +291,7 @@ class Framer:
                 return self.pose(direction, distance, angle)
         return None
 
-    def best(self) -> CameraPose:
+    def best(self) -> CameraPose | None:
         front = self.facing()
         plans = ([(False, e, AZIMUTH_TURNS) for e in ELEVATIONS_LOW]
                  + [(True, e, AZIMUTH_TURNS[:5]) for e in ELEVATIONS_LOW]
@@ -307,7 +307,7 @@ class Framer:
                 pose = self.attempt(_direction(front, turn, elevation), True, min_sight=0.0)
                 if pose is not None:
                     return pose
-        return self.overhead()
+        return None
 
     def overhead(self) -> CameraPose:
         """From as high as the room allows above the subject, the widest lens: the last resort."""
@@ -320,6 +320,13 @@ class Framer:
 
 def frame_pose(geometry, design, parts, aspect: float, points: np.ndarray | None = None,
                focal: np.ndarray | None = None) -> CameraPose:
-    """Where a fly-to to part rows `parts` (and world `points`) ends: see the module docstring."""
+    """Where a fly-to to part rows `parts` (and world `points`) ends: see the module docstring.
+    A subject too large to fit from under the hall's height (a power chain from a rack to the
+    switchboards) is seen from above the walls (the hall has no ceiling drawn), still within them."""
     subject = subject_of(geometry, design, parts, points, focal)
-    return Framer(geometry, design, subject, aspect).best()
+    framer = Framer(geometry, design, subject, aspect)
+    pose = framer.best()
+    if pose is None and framer.room is not None:
+        framer.room = (framer.room[0], np.r_[framer.room[1][:2], np.inf])
+        pose = framer.best()
+    return pose if pose is not None else framer.overhead()

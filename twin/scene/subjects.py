@@ -78,3 +78,41 @@ def finding_subject(design: Design, finding, power: Any = None) -> tuple[np.ndar
     if not len(parts) and not len(points) and finding.location is not None:
         points = np.asarray([finding.location], float)
     return parts, points
+
+
+def polyline_segments(points: np.ndarray) -> np.ndarray:
+    """Consecutive points as (n - 1, 2, 3) segments."""
+    pts = np.asarray(points, float).reshape(-1, 3)
+    return np.stack([pts[:-1], pts[1:]], axis=1) if len(pts) > 1 else np.zeros((0, 2, 3))
+
+
+def power_path(power: Any, trace: Any, start: np.ndarray | None = None) -> np.ndarray:
+    """A power trace's path as (n, 2, 3) segments: each traced node to its traced parent (up to
+    the utility, and down a node's subtree), and from `start` (the traced rack or part) to the
+    first node above it. Nodes with no place to draw (NaN centres) are skipped."""
+    nodes = np.asarray(trace.nodes, np.int64)
+    if not len(nodes):
+        return np.zeros((0, 2, 3))
+    centre = np.asarray(power.nodes.centre, float)
+    parent = np.asarray(power.tree.parent, np.int64)
+    traced = np.zeros(len(parent), bool)
+    traced[nodes] = True
+    child = nodes[(parent[nodes] >= 0) & traced[np.maximum(parent[nodes], 0)]]
+    segments = [np.stack([centre[child], centre[parent[child]]], axis=1)]
+    if start is not None and len(trace.upstream):
+        segments.append(np.array([[np.asarray(start, float), centre[int(trace.upstream[0])]]]))
+    out = np.concatenate(segments).reshape(-1, 2, 3)
+    return out[np.isfinite(out).all(axis=(1, 2))]
+
+
+def loop_path(design: Design, centres: np.ndarray, loop: int) -> np.ndarray:
+    """A cooling loop's path: from its free-standing gear (the CDU) to each rack on it."""
+    parts = loop_parts(design, loop)
+    if not len(parts):
+        return np.zeros((0, 2, 3))
+    gear = parts[design.parts.rack[parts] < 0]
+    racks = parts[design.parts.rack[parts] >= 0]
+    if not len(gear) or not len(racks):
+        return np.zeros((0, 2, 3))
+    source = centres[gear[0]]
+    return np.stack([np.broadcast_to(source, (len(racks), 3)), centres[racks]], axis=1)

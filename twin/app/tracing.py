@@ -73,7 +73,7 @@ class Tracing:
         with w.view.hold():
             w.view.highlight(parts=trace.parts, cables=trace.cables, path=path)
         w.viewport.fly_to(w.scene.camera.frame_pose(trace.parts, path.reshape(-1, 3)))
-        names = [str(power.nodes.name[n]) if "name" in power.nodes else str(n) for n in trace.upstream]
+        names = [str(d.power_nodes.name[n]) for n in trace.upstream]
         w.statusBar().showMessage(f"power trace of {d.parts.name[part]}: " + " → ".join(names), 10000)
         return what
 

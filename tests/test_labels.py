@@ -58,3 +58,32 @@ def test_row_labels_do_not_overlap_in_iso_or_front_views(hall_db):
         scene.lod.update()
         assert scene.decorations.screen_labels.shown_rows, view
         assert not _overlaps(_shown_boxes(scene)), view
+
+
+def test_labels_of_hidden_racks_do_not_float_and_labels_keep_off_the_caption(hall_db):
+    design = load_design(hall_db)
+    scene = Scene(design, size=(960, 540))
+    labels = scene.decorations.screen_labels
+    rack = design.rack_index("B04")
+    frame = int(scene.geometry.frame_of_rack[rack])
+    scene.camera.set_camera_pose(scene.camera.fly_to_pose(frame))
+    scene.lod.update(force=True)
+    assert len(labels.shown_racks) > 1                           # neighbours are named before the filter
+    # a search leaves only B04's parts: every other name goes, at once (no camera move needed)
+    scene.state.set_focus("search", np.asarray(design.parts.rack) == rack)
+    assert [labels.rack_text[i] for i in labels.shown_racks] == ["B04"]
+    rows = {labels.row_text[i] for i in labels.shown_rows}
+    assert rows <= {f"Row {design.racks.row[rack]}"}
+    visible = [a for a in labels.rack_actors if a.GetVisibility()]
+    assert len(visible) == 1 and visible[0].GetInput() == "B04"
+    scene.state.set_focus("search", None)
+    assert len(labels.shown_racks) > 1
+    # no label box overlaps the caption's, at any of the named views
+    for view in ("iso", "front", "top", "aisle"):
+        scene.camera.set_view(view)
+        scene.lod.update()
+        caption = scene.decorations.title_box(scene.camera.view_size())
+        assert caption[2] - caption[0] > 20
+        boxes = _shown_boxes(scene)
+        hit = (boxes[:, 0] < caption[2]) & (caption[0] < boxes[:, 2]) & (boxes[:, 1] < caption[3]) & (caption[1] < boxes[:, 3])
+        assert not hit.any(), view

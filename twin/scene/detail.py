@@ -163,6 +163,18 @@ class DetailLevel:
         return sc.site.choose(np.array(cam.GetPosition()), cam.GetViewAngle(), sc.camera.view_size()[1],
                                 sc.camera.project_ndc, sc.state.forced_racks())
 
+    def place_labels(self) -> None:
+        """Row and rack names for the camera now: only of racks drawn (a search or isolation
+        leaves no name floating over empty floor), never over the caption."""
+        sc = self.scene
+        labels = sc.decorations.screen_labels
+        if labels is None:
+            return
+        rack, drawn = sc.design.parts.rack, sc.drawn
+        shown = np.bincount(rack[drawn & (rack >= 0)], minlength=sc.geometry.n_racks) > 0
+        labels.update(sc.renderer.GetActiveCamera(), sc.camera.view_size(), shown=shown,
+                      reserved=[sc.decorations.title_box(sc.camera.view_size())])
+
     def update(self, force: bool = False) -> bool:
         """Choose which halls are drawn rack by rack and which racks get full meshes from the
         camera; rebuild only what changed."""
@@ -184,8 +196,8 @@ class DetailLevel:
                                      sc.options.detail_min_pixels)
         if site_changed or sc.decorations.cables_need_redraw():   # hall scale ↔ close-up: bundles ↔ every cable
             sc.update_overlay_lines()
-        if sc.decorations.screen_labels is not None and not (self.moving and not sc.options.moving_labels):
-            sc.decorations.screen_labels.update(cam, sc.camera.view_size())
+        if not (self.moving and not sc.options.moving_labels):
+            self.place_labels()
         eye, drawn = np.array(cam.GetPosition()), sc.drawn
         for label in sc.decorations.hall_labels:
             anchor = np.array(label.GetPositionCoordinate().GetValue())

@@ -87,6 +87,7 @@ class ScreenLabels:
             if row:
                 rows.setdefault(str(row), []).append(r)
         self.row_text = [display_text(f"Row {row}") for row in rows]
+        self.row_racks = [np.array(racks, np.int64) for racks in rows.values()]
         self.row_pos = np.zeros((len(rows), 3))
         for i, racks in enumerate(rows.values()):
             racks_arr = np.array(racks)
@@ -120,9 +121,14 @@ class ScreenLabels:
     def actors(self) -> list[vtkTextActor]:
         return self.row_actors + self.rack_actors
 
-    def update(self, camera, window_size: tuple[int, int]) -> None:
-        """Place the labels for `camera` drawing into `window_size` (call when it stops)."""
+    def update(self, camera, window_size: tuple[int, int], shown: np.ndarray | None = None,
+               reserved: list[np.ndarray] | None = None) -> None:
+        """Place the labels for `camera` drawing into `window_size` (call when it stops).
+        `shown`: mask of the racks drawn (a row is named while any of its racks is);
+        `reserved`: pixel boxes no label may overlap (the caption)."""
         w, h = window_size
+        rack_shown = np.ones(len(self.rack_pos), bool) if shown is None else np.asarray(shown, bool)
+        row_shown = np.array([rack_shown[racks].any() for racks in self.row_racks], bool)
         eye, focal = np.array(camera.GetPosition()), np.array(camera.GetFocalPoint())
         scale = h / (2 * np.tan(np.radians(camera.GetViewAngle()) / 2))
 
@@ -136,11 +142,12 @@ class ScreenLabels:
         def px_per_m(points: np.ndarray) -> np.ndarray:
             return scale / np.maximum(np.linalg.norm(points - eye, axis=1), 1e-3)
 
-        taken: list[np.ndarray] = []
+        taken: list[np.ndarray] = [np.asarray(b, float) for b in (reserved or [])]
         self.shown_rows = []
         if len(self.row_pos):
             ndc = project_ndc_(self.row_pos)
             inside = (np.abs(ndc[:, 0]) < 0.97) & (np.abs(ndc[:, 1]) < 0.97) & (ndc[:, 2] > -1) & (ndc[:, 2] < 1)
+            inside &= row_shown
             xy = project(self.row_pos)
             boxes = screen_boxes(xy, self.row_text, ROW_FONT_PX)
             order = np.flatnonzero(inside)[np.argsort(np.linalg.norm(self.row_pos[inside] - focal, axis=1))]
@@ -151,7 +158,7 @@ class ScreenLabels:
         if len(self.rack_pos) and self.rack_actors:
             ndc = project_ndc_(self.rack_pos)
             inside = (np.abs(ndc[:, 0]) < 0.97) & (np.abs(ndc[:, 1]) < 0.97) & (ndc[:, 2] > -1) & (ndc[:, 2] < 1)
-            near = inside & (self.rack_height * px_per_m(self.rack_pos) >= RACK_LABEL_MIN_PX)
+            near = inside & rack_shown & (self.rack_height * px_per_m(self.rack_pos) >= RACK_LABEL_MIN_PX)
             candidates = np.flatnonzero(near)
             if len(candidates):
                 order = candidates[np.argsort(np.linalg.norm(self.rack_pos[candidates] - focal, axis=1))]

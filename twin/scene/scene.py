@@ -177,6 +177,8 @@ class Scene:
             self.lod.rebuild_racks()
         if visibility_changed or highlight_changed or force:
             self.update_overlay_lines()
+        if visibility_changed and not force:
+            self.lod.place_labels()                 # no name floats over a rack a filter hides
         if highlight_changed:
             self.decorations.update_trace(s.highlight_cables, self.overlay)
         if selection_changed:

@@ -24,7 +24,7 @@ def expected_findings(design, ts):
 
 
 def messages(panel) -> set[str]:
-    return {panel.list.topLevelItem(i).text(3) for i in range(panel.list.topLevelItemCount())}
+    return {item.text(3) for item in panel.finding_items()}
 
 
 def wait_landed(qtbot, win) -> None:
@@ -37,10 +37,10 @@ def test_findings_list_flies_to_the_seeded_faults(qtbot, window, hall_db):  # no
     assert window.findings_dock.isVisible()
     times = window.overlays.times
     expected = expected_findings(d, None)
-    assert panel.list.topLevelItemCount() == len(expected) >= 2
+    assert len(panel.finding_items()) == len(expected) >= 2
     assert panel.summary.text() == summary_line(expected) and "critical" in panel.summary.text()
     assert times[-1] in panel.time_label.text()
-    ranks = [SEVERITIES.index(panel.list.topLevelItem(i).text(0)) for i in range(panel.list.topLevelItemCount())]
+    ranks = [SEVERITIES.index(item.text(0)) for item in panel.finding_items()]
     assert ranks == sorted(ranks)
     rack_item = panel.item_for("A06", "critical")
     loop_item = panel.item_for("G-loop1", "critical")

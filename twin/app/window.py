@@ -30,6 +30,7 @@ from twin.app.findings_panel import FindingsPanel
 from twin.app.power_panel import PowerPanel
 from twin.app.hierarchy import HierarchyPanel
 from twin.app.history_panel import HistoryPanel
+from twin.app.layout import DockLayout
 from twin.app.loader import DesignLoader
 from twin.app.field_view import FieldActions
 from twin.app.image_export import ImageExport
@@ -101,16 +102,18 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.tabifyDockWidget(self.hierarchy_dock, self.visibility_dock)
         self.hierarchy_dock.raise_()
-        self.resizeDocks([self.hierarchy_dock, self.properties_dock], [330, 400], Qt.Orientation.Horizontal)
         self.resizeDocks([self.properties_dock, self.overlay_dock], [520, 330], Qt.Orientation.Vertical)
         self.review = ReviewTools(self)                 # Notes and Compare docks, note pins, "Add note…"
-        self.resizeDocks([self.findings_dock], [240], Qt.Orientation.Vertical)
 
         self.loader = DesignLoader(self)
         self._build_status_bar()
         self._build_actions()
         self._connect()
         self._set_enabled(False)
+        self.dock_layout = DockLayout(self)             # readable docks, kept in proportion, saved between runs
+        self.dock_layout.settle()
+        self.dock_layout.defaults()
+        self.dock_layout.restore()
 
     # ------------------------------------------------------------------ layout
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -352,6 +355,7 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ shutdown
     def closeEvent(self, event) -> None:
+        self.dock_layout.save()
         self.loader.cancel()
         self.loader.wait(5000)
         if self.queries is not None:

@@ -137,3 +137,33 @@ def test_fly_to_facility_gear_then_zoom_out_and_orbit_stay_clear(qtbot, window, 
     for dx in (150, 300, -300):
         drag(vp, centre, centre + QPoint(dx, 0))
         assert clear()
+
+
+def segment_hits(a: np.ndarray, b: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Which boxes the segment a→b passes through (slab test, written out here)."""
+    d = np.where(np.abs(b - a) < 1e-12, 1e-12, b - a)
+    t1, t2 = (lo - a) / d, (hi - a) / d
+    near, far = np.minimum(t1, t2).max(axis=1), np.maximum(t1, t2).min(axis=1)
+    return (far >= np.maximum(near, 0)) & (near <= 1)
+
+
+def test_a_fly_to_made_while_filtered_is_right_once_the_filter_clears(qtbot, window, hall_db):
+    vp, scene, d = window.viewport, window.scene, window.design
+    g = scene.geometry
+    rack = d.rack_index("B04")
+    frame = int(g.frame_of_rack[rack])
+    window.view.set_focus("search", np.asarray(d.parts.rack) == rack)     # what a search for B04 leaves
+    window.select_parts([frame])
+    QTest.keyClick(vp, Qt.Key.Key_F)
+    qtbot.waitUntil(lambda: not vp.flying, timeout=5000)
+    window.view.set_focus("search", None)                                   # the filter clears: every rack is back
+    assert_in_view(scene, np.array([frame]), hall_box(hall_db), "B04")
+    eye = np.array(scene.renderer.GetActiveCamera().GetPosition())
+    others = np.array([f for f in g.frame_of_rack if f >= 0 and f != frame])
+    lo, hi = g.box_lo[frame], g.box_hi[frame]
+    mid = (lo + hi) / 2
+    # the rack's face turned to the camera, at its centre: nothing stands between
+    axis = int(np.argmax(np.abs(eye - mid) / ((hi - lo) / 2)))
+    face = mid.copy()
+    face[axis] = hi[axis] + 0.01 if eye[axis] > mid[axis] else lo[axis] - 0.01
+    assert not segment_hits(face, eye, g.box_lo[others], g.box_hi[others]).any(), eye

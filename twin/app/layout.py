@@ -21,9 +21,9 @@ from PySide6.QtWidgets import QDockWidget, QHeaderView, QSizePolicy, QTableWidge
 GEOMETRY_KEY = "layout/geometry"
 STATE_KEY = "layout/state"
 LAYOUT_VERSION = 2                   # bump when the docks change so an old saved state is not forced on them
-MIN_DOCK_HEIGHT_PX = 230             # a bottom dock shows a plot or ten rows of a table
+MIN_DOCK_HEIGHT_PX = 170             # a bottom dock shows a plot or six rows of a table
 MIN_DOCK_WIDTH_PX = 260              # a side dock shows a field and its value
-MIN_VIEW_SHARE = 0.45                # the 3D view keeps this much of the window's width and height
+MIN_VIEW_SHARE = 0.5                 # the 3D view keeps this much of the window's width and height
 DEFAULT_SIDE_PX = (320, 380)         # first run: left and right dock widths
 DEFAULT_BOTTOM_PX = 280              # first run: bottom dock height
 

@@ -69,7 +69,7 @@ class FindingsPanel(QWidget):
         self.list.setAlternatingRowColors(True)
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        for column, width in enumerate((90, 130, 110, 560)):
+        for column, width in enumerate((125, 140, 190, 560)):      # room for the groups' arrows and counts
             self.list.setColumnWidth(column, width)
         self.list.itemActivated.connect(self._on_activated)     # double-click and Enter
         layout = QVBoxLayout(self)

@@ -27,6 +27,7 @@ from vtkmodules.vtkRenderingCore import vtkRenderer
 
 from twin.scene import Scene
 from twin.scene.camera import CameraPose, turntable, upright, zoom_about
+from twin.scene.labels import AXES_CORNER
 from twin.scene.options import INTERACTIVE
 
 CLICK_SLOP_PX = 4
@@ -89,7 +90,7 @@ class Viewport(QVTKRenderWindowInteractor):
         widget = vtkOrientationMarkerWidget()
         widget.SetOrientationMarker(axes)
         widget.SetInteractor(iren)
-        widget.SetViewport(0.0, 0.0, 0.11, 0.17)
+        widget.SetViewport(0.0, 0.0, *AXES_CORNER)            # the corner row labels keep clear of
         return widget
 
     def _attach_axes(self, renderer: vtkRenderer | None) -> None:

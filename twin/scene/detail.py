@@ -17,6 +17,7 @@ from vtkmodules.vtkRenderingCore import vtkActor
 
 from twin.geometry.instancing import Batch
 from twin.scene.hall import hall_batch, tile_grid, tray_batch
+from twin.scene.labels import AXES_CORNER
 from twin.scene.layers import CHUNK_M, build_moving_layer, build_rack_layers, moving_layer_swap
 from twin.scene.lod import choose_detail_racks, moving_detail_racks, racks_in_view
 from twin.scene.site import FAR_GEAR_RGB, label_in_sight
@@ -165,15 +166,17 @@ class DetailLevel:
 
     def place_labels(self) -> None:
         """Row and rack names for the camera now: only of racks drawn (a search or isolation
-        leaves no name floating over empty floor), never over the caption."""
+        leaves no name floating over empty floor), never over the caption or the axes' corner."""
         sc = self.scene
         labels = sc.decorations.screen_labels
         if labels is None:
             return
         rack, drawn = sc.design.parts.rack, sc.drawn
         shown = np.bincount(rack[drawn & (rack >= 0)], minlength=sc.geometry.n_racks) > 0
-        labels.update(sc.renderer.GetActiveCamera(), sc.camera.view_size(), shown=shown,
-                      reserved=[sc.decorations.title_box(sc.camera.view_size())])
+        w, h = sc.camera.view_size()
+        corner = np.array([0.0, h * (1 - AXES_CORNER[1]), w * AXES_CORNER[0], h])     # the orientation axes
+        labels.update(sc.renderer.GetActiveCamera(), (w, h), shown=shown,
+                      reserved=[sc.decorations.title_box((w, h)), corner])
 
     def update(self, force: bool = False) -> bool:
         """Choose which halls are drawn rack by rack and which racks get full meshes from the

@@ -25,6 +25,9 @@ RACK_FONT_PX = 12
 RACK_LABEL_MIN_PX = 90          # a rack this tall on screen is close enough to carry its name
 MAX_RACK_LABELS = 48            # a pool of actors, reused: never one actor per rack of hall-2000
 LABEL_GAP_PX = 4
+#: The lower-left corner the viewer's orientation axes take, as shares of the view (width, height):
+#: no label is placed there.
+AXES_CORNER = (0.11, 0.17)
 
 
 def _label_actor(font_px: int, bold: bool) -> vtkTextActor:

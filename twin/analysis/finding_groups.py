@@ -66,7 +66,7 @@ def group_findings(findings: Iterable[Finding]) -> list[FindingGroup]:
         groups.setdefault((f.severity, f.code), []).append(f)
     out = [FindingGroup(sev, code, tuple(members)) for (sev, code), members in groups.items()]
 
-    def key(g: FindingGroup) -> tuple:
+    def key(g: FindingGroup) -> tuple[int, float, str]:
         pct = g.worst.margin_pct
         return g.rank, -pct if math.isfinite(pct) else math.inf, g.code
 

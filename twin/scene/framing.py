@@ -293,10 +293,13 @@ class Framer:
 
     def best(self) -> CameraPose | None:
         front = self.facing()
-        plans = ([(False, e, AZIMUTH_TURNS) for e in ELEVATIONS_LOW]
-                 + [(True, e, AZIMUTH_TURNS[:5]) for e in ELEVATIONS_LOW]
-                 + [(False, e, AZIMUTH_TURNS) for e in ELEVATIONS_STEEP]
-                 + [(True, e, AZIMUTH_TURNS) for e in ELEVATIONS_LOW + ELEVATIONS_STEEP])
+        # from the front first (low, then nearer with a wider lens, then steeper), and only then
+        # from the sides and behind: a tray is read by its front, not by its rack's back
+        ahead, around = AZIMUTH_TURNS[:5], AZIMUTH_TURNS[5:]
+        plans = ([(False, e, ahead) for e in ELEVATIONS_LOW] + [(True, e, ahead) for e in ELEVATIONS_LOW]
+                 + [(False, e, ahead) for e in ELEVATIONS_STEEP] + [(True, e, ahead) for e in ELEVATIONS_STEEP]
+                 + [(False, e, around) for e in ELEVATIONS_LOW + ELEVATIONS_STEEP]
+                 + [(True, e, around) for e in ELEVATIONS_LOW + ELEVATIONS_STEEP])
         for near, elevation, turns in plans:
             for turn in turns:
                 pose = self.attempt(_direction(front, turn, elevation), near)

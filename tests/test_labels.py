@@ -20,12 +20,12 @@ def _overlaps(boxes: np.ndarray) -> bool:
 
 def _shown_boxes(scene) -> np.ndarray:
     labels = scene.decorations.screen_labels
-    rows = [labels.row_pos[i] for i in labels.shown_rows]
+    rows = [labels.row_anchor[i] for i in labels.shown_rows]
     racks = [labels.rack_pos[i] for i in labels.shown_racks]
     boxes = []
-    if rows:
-        boxes.append(screen_boxes(scene.camera.project(np.array(rows)), [labels.row_text[i] for i in labels.shown_rows],
-                                  ROW_FONT_PX))
+    for row, anchor in zip(labels.shown_rows, rows):
+        boxes.append(screen_boxes(scene.camera.project(anchor[None]), [labels.row_text[row]], ROW_FONT_PX,
+                                  align=labels.row_align[row]))
     if racks:
         boxes.append(screen_boxes(scene.camera.project(np.array(racks)), [labels.rack_text[i] for i in labels.shown_racks],
                                   RACK_FONT_PX))

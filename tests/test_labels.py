@@ -87,3 +87,23 @@ def test_labels_of_hidden_racks_do_not_float_and_labels_keep_off_the_caption(hal
         boxes = _shown_boxes(scene)
         hit = (boxes[:, 0] < caption[2]) & (caption[0] < boxes[:, 2]) & (boxes[:, 1] < caption[3]) & (caption[1] < boxes[:, 3])
         assert not hit.any(), view
+
+
+def test_exported_stills_name_rows_without_overlap_and_off_the_racks(hall_db):
+    from twin.export.image import render_design
+
+    design = load_design(hall_db)
+    for view in ("front", "iso", "top"):
+        image, scene = render_design(design, view=view, size=(960, 540))
+        labels = scene.decorations.screen_labels
+        assert labels is not None and labels.shown_rows, view           # exports name rows too
+        boxes = _shown_boxes(scene)
+        assert not _overlaps(boxes), view
+        # a row's name stands beside its row: its box covers none of the row's racks' centres
+        for row in labels.shown_rows:
+            x0, y0, x1, y1 = screen_boxes(scene.camera.project(labels.row_anchor[row][None]), [labels.row_text[row]],
+                                          ROW_FONT_PX, align=labels.row_align[row])[0]
+            tops = scene.geometry.rack_centre[labels.row_racks[row]] + np.array([0, 0, 1.0])
+            xy = scene.camera.project(tops)
+            inside = (xy[:, 0] > x0) & (xy[:, 0] < x1) & (xy[:, 1] > y0) & (xy[:, 1] < y1)
+            assert not inside.any(), (view, labels.row_text[row])

@@ -114,3 +114,17 @@ def test_t_on_a_cdu_traces_its_loop(qtbot, window, hall_db):
     centres = g.centre[[int(g.frame_of_rack[d.rack_index(r)]) for r in racks]]
     assert np.allclose(np.sort(segments[:, 1], axis=0), np.sort(centres, axis=0))
     assert np.allclose(segments[:, 0], g.centre[cdu])
+
+
+def test_right_click_on_a_rack_offers_its_trace(qtbot, window, hall_db):
+    from PySide6.QtCore import QPoint
+
+    scene, d = window.scene, window.design
+    frame = int(scene.geometry.frame_of_rack[d.rack_index(RACK)])
+    menu = window.review.show_context_menu(frame, window.viewport.mapToGlobal(QPoint(50, 50)))
+    assert menu is not None
+    [trace] = [a for a in menu.actions() if a.text().startswith("Trace")]
+    menu.close()
+    trace.trigger()
+    qtbot.waitUntil(lambda: not window.viewport.flying, timeout=8000)
+    assert window.selection == [frame] and len(scene.trace_path.segments) >= 3

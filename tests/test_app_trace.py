@@ -128,3 +128,28 @@ def test_right_click_on_a_rack_offers_its_trace(qtbot, window, hall_db):
     trace.trigger()
     qtbot.waitUntil(lambda: not window.viewport.flying, timeout=8000)
     assert window.selection == [frame] and len(scene.trace_path.segments) >= 3
+
+
+def test_t_on_a_switchboard_traces_all_it_feeds(qtbot, window, hall_db):
+    scene, vp, d = window.scene, window.viewport, window.design
+    with sqlite3.connect(hall_db) as conn:
+        fed = {r[0] for r in conn.execute("""
+            WITH RECURSIVE down(id) AS (
+                SELECT n.id FROM power_nodes n JOIN parts p ON p.id = n.part_id WHERE p.name = 'SWB-2'
+                UNION
+                SELECT n.id FROM power_nodes n JOIN down ON n.parent_id = down.id)
+            SELECT p.id FROM parts p JOIN down ON p.power_node_id = down.id""")}
+        n_down = conn.execute("""
+            WITH RECURSIVE down(id) AS (
+                SELECT n.id FROM power_nodes n JOIN parts p ON p.id = n.part_id WHERE p.name = 'SWB-2'
+                UNION
+                SELECT n.id FROM power_nodes n JOIN down ON n.parent_id = down.id)
+            SELECT COUNT(*) FROM down""").fetchone()[0]
+    assert len(fed) > 100 and n_down > 3
+    swb = int(np.flatnonzero(d.parts.name == "SWB-2")[0])
+    window.select_parts([swb])
+    QTest.keyClick(vp, Qt.Key.Key_T)
+    qtbot.waitUntil(lambda: not vp.flying, timeout=8000)
+    lit = {int(d.parts.id[p]) for p in scene.state.highlight_parts}
+    assert fed <= lit                                     # every part fed from below it lights up
+    assert len(scene.trace_path.segments) >= n_down - 1   # the path runs down its whole subtree

@@ -197,7 +197,7 @@ class ScreenLabels:
                 xy[order] = project(self.rack_pos[order])
                 boxes = np.zeros((len(self.rack_pos), 4))
                 boxes[order] = screen_boxes(xy[order], [self.rack_text[i] for i in order.tolist()], RACK_FONT_PX)
-                self.shown_racks = keep_without_overlap(boxes, order, taken, limit=len(self.rack_actors), size=(w, h))
+                self.shown_racks = keep_without_overlap(boxes, order, taken, limit=len(self.rack_actors))
         for actor, rack in zip(self.rack_actors, self.shown_racks):
             actor.SetInput(self.rack_text[rack])
             actor.GetPositionCoordinate().SetValue(*self.rack_pos[rack])

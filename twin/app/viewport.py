@@ -193,10 +193,17 @@ class Viewport(QVTKRenderWindowInteractor):
         self.start_moving()
         self._fly_timer.start()
 
-    def land(self) -> None:
-        """End a flight at once, at the pose it was flying to."""
+    def land(self, render: bool = True) -> None:
+        """End a flight at once, at the pose it was flying to (with `render` False, the camera
+        is put there and the next frame draws it: a batch of fly-tos draws only the last)."""
         if self._fly is not None and self.scene is not None:
             start, end, _ = self._fly
+            if not render:
+                self._fly_timer.stop()
+                self._fly = None
+                self.scene.lod.set_moving(False)
+                self.scene.camera.set_camera_pose(end)
+                return
             self._fly = (start, end, FLY_FRAMES - 1)
             self._fly_step()
 

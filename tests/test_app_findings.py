@@ -24,7 +24,7 @@ def expected_findings(design, ts):
 
 
 def messages(panel) -> set[str]:
-    return {panel.list.topLevelItem(i).text(3) for i in range(panel.list.topLevelItemCount())}
+    return {item.text(3) for item in panel.finding_items()}
 
 
 def wait_landed(qtbot, win) -> None:
@@ -37,10 +37,10 @@ def test_findings_list_flies_to_the_seeded_faults(qtbot, window, hall_db):  # no
     assert window.findings_dock.isVisible()
     times = window.overlays.times
     expected = expected_findings(d, None)
-    assert panel.list.topLevelItemCount() == len(expected) >= 2
+    assert len(panel.finding_items()) == len(expected) >= 2
     assert panel.summary.text() == summary_line(expected) and "critical" in panel.summary.text()
     assert times[-1] in panel.time_label.text()
-    ranks = [SEVERITIES.index(panel.list.topLevelItem(i).text(0)) for i in range(panel.list.topLevelItemCount())]
+    ranks = [SEVERITIES.index(item.text(0)) for item in panel.finding_items()]
     assert ranks == sorted(ranks)
     rack_item = panel.item_for("A06", "critical")
     loop_item = panel.item_for("G-loop1", "critical")
@@ -67,15 +67,18 @@ def test_findings_list_flies_to_the_seeded_faults(qtbot, window, hall_db):  # no
     assert np.linalg.norm(focal[:2] - scene.geometry.rack_centre[rack][:2]) < 1.5, (focal, scene.geometry.rack_centre[rack])
     assert "A06" in window.statusBar().currentMessage()
 
-    # Enter on the G-loop1 finding: flies to its CDU (the finding's part), near the finding's location
+    # Enter on the G-loop1 finding: selects its CDU (the finding's part) and frames the loop: CDU and racks
     finding = panel.finding(loop_item)
     panel.list.setCurrentItem(loop_item)
     panel.list.setFocus()
     qtbot.keyClick(panel.list, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.selection == [finding.part], timeout=5000)
     wait_landed(qtbot, window)
-    focal = np.array(scene.camera.camera_pose().focal_point)
-    assert np.linalg.norm(focal - np.array(finding.location)) < 1.5
+    g = scene.geometry
+    framed = [finding.part] + [int(g.frame_of_rack[r]) for r in np.flatnonzero(d.racks.cooling_loop == finding.loop)]
+    assert len(framed) > 2
+    box = np.vstack([g.box_lo[framed], g.box_hi[framed]])
+    assert np.abs(scene.camera.project_ndc(box)[:, :2]).max() <= 1.0
 
 
 def test_findings_follow_the_time_slider(qtbot, window, hall_db):  # noqa: F811

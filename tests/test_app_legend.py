@@ -36,6 +36,7 @@ def test_every_legend_in_the_app_reads_back_whole_beside_the_design(qtbot, windo
     before = tuple(scene.render_window.GetSize())
     window.resize(1000, 640)
     qtbot.waitUntil(lambda: tuple(scene.render_window.GetSize()) != before, timeout=5000)
+    qtbot.wait(100)                    # the dock layout then gives the 3D view back its room
     viewport.refresh()
     w, h = scene.render_window.GetSize()
     assert w < before[0]

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from twin.analysis import registry
 from twin.analysis.findings import Finding, findings_to_lines, sort_findings, summary_line
+from twin.analysis.finding_groups import group_lines
 from twin.analysis.registry import AnalysisResult
 from twin.errors import TwinError
 from twin.model import Design
@@ -269,7 +270,8 @@ class ReviewSession:
         return out
 
     def report(self, names: Iterable[str] | None = None, basis: str | None = None) -> list[str]:
-        """The text `twin check` prints: a header (file, basis, moment), every finding of the run
+        """The text `twin check` prints: a header (file, basis, moment), the findings grouped by
+        code with counts (`twin.analysis.finding_groups`: what a reviewer decides), every finding of the run
         ranked together (severity, then margin past the limit, so the worst problems of the site
         lead whichever analysis found them), then each analysis's summary lines (its own report
         without the finding lines already listed above)."""
@@ -281,6 +283,10 @@ class ReviewSession:
         on += f"scenario {self._scenario.name!r}: {'; '.join(c.text() for c in self._scenario.changes)}, " \
             if self._scenario is not None else ""
         lines = [f"twin check of {self.analysis_design().source} ({on}{when})", f"  findings: {summary_line(findings)}"]
+        if findings:                    # first what to decide: one line per kind of problem, with its count
+            lines += ["  by code, worst first (count, worst margin, worst case):"]
+            lines += ["    " + line for line in group_lines(findings)]
+            lines += ["  every finding, ranked:"]
         lines += ["  " + line for line in findings_to_lines(findings)]
         for name, result in results.items():
             analysis = registry.get_analysis(name)

@@ -133,6 +133,7 @@ class ViewState:
         self.section: Section | None = None
         self.highlight_parts = np.zeros(0, np.int64)
         self.highlight_cables = np.zeros(0, np.int64)
+        self.trace_path = np.zeros((0, 2, 3))        # a trace's path: (segments, 2 ends, xyz), drawn over the dimmed rest
         self.overlay: Overlay | None = None          # as shown: its colour range applied
         self.overlay_options: dict[str, Any] = {}
         self.moment: str | None = None               # the readings' time (None: the latest)
@@ -170,6 +171,7 @@ class ViewState:
         copy.focus = {k: v.copy() for k, v in self.focus.items()}
         copy.selected = self.selected.copy()
         copy.highlight_parts, copy.highlight_cables = self.highlight_parts.copy(), self.highlight_cables.copy()
+        copy.trace_path = self.trace_path.copy()
         copy.overlay_options = dict(self.overlay_options)
         copy._held, copy._pending = 0, set()
         return copy
@@ -324,10 +326,13 @@ class ViewState:
         return mask
 
     def highlight(self, parts: Iterable[int] | np.ndarray | None = None,
-                  cables: Iterable[int] | np.ndarray | None = None) -> None:
-        """Emphasise these parts and cables (everything else is dimmed); both ends of each cable count."""
+                  cables: Iterable[int] | np.ndarray | None = None, path: np.ndarray | None = None) -> None:
+        """Emphasise these parts and cables (everything else is dimmed); both ends of each cable
+        count. `path`: the trace's path as (segments, 2, 3) world points, drawn between them."""
         self.highlight_parts = _indices(parts, self.n_parts)
         self.highlight_cables = _indices(cables, self.n_cables)
+        segments = np.zeros((0, 2, 3)) if path is None else np.asarray(path, float).reshape(-1, 2, 3)
+        self.trace_path = segments[np.isfinite(segments).all(axis=(1, 2))]
         self._emit("highlight")
 
     def clear_highlight(self) -> None:

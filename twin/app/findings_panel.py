@@ -1,5 +1,6 @@
-"""Findings panel: every registered analysis's findings at the overlay panel's moment, most severe
-first, filtered by severity, analysis and text.
+"""Findings panel: every registered analysis's findings at the overlay panel's moment, grouped by
+code with counts (expand a group to see each), most severe first and then by margin, filtered
+by severity, analysis and text.
 
 The panel lists the findings of the window's `twin.session.ReviewSession` (thermal, power,
 cabling… whatever is registered and available; runs cached there and shared with the other
@@ -15,12 +16,13 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QTreeWidget,
                                QTreeWidgetItem, QVBoxLayout, QWidget)
 
+from twin.analysis.finding_groups import group_findings
 from twin.analysis.findings import SEVERITIES, Finding, sort_findings, summary_line
 from twin.session import ReviewSession
 
 SEVERITY_COLOURS = {"critical": "#d7301f", "warning": "#f0a202", "info": "#3b7dd8"}
 COLUMNS = ("Severity", "Code", "Subject", "Message", "Analysis")
-FINDING_ROLE = Qt.ItemDataRole.UserRole
+FINDING_ROLE = Qt.ItemDataRole.UserRole       # index into `findings`; -1 on a group's row
 ALL = "all analyses"
 
 
@@ -62,12 +64,12 @@ class FindingsPanel(QWidget):
         self.list.setObjectName("findingsList")
         self.list.setColumnCount(len(COLUMNS))
         self.list.setHeaderLabels(list(COLUMNS))
-        self.list.setRootIsDecorated(False)
+        self.list.setRootIsDecorated(True)          # groups of one code open to their findings
         self.list.setUniformRowHeights(True)
         self.list.setAlternatingRowColors(True)
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        for column, width in enumerate((90, 130, 110, 560)):
+        for column, width in enumerate((125, 140, 190, 560)):      # room for the groups' arrows and counts
             self.list.setColumnWidth(column, width)
         self.list.itemActivated.connect(self._on_activated)     # double-click and Enter
         layout = QVBoxLayout(self)
@@ -168,30 +170,72 @@ class FindingsPanel(QWidget):
         return all(w in hay for w in words)
 
     def _fill(self) -> None:
-        self.findings = [f for f in self.all_findings if self._passes(f)]
+        """One row per code (its count, worst margin and worst case), opening to each finding;
+        a code found once is one finding's row. Groups: severity, then worst margin first."""
+        shown = [f for f in self.all_findings if self._passes(f)]
+        groups = group_findings(shown)
+        self.findings = [f for g in groups for f in g.findings]
         self.list.clear()
-        items = []
-        for i, f in enumerate(self.findings):
-            item = QTreeWidgetItem([f.severity, f.code, f.subject, f.message, f.analysis])
-            item.setIcon(0, self._icons[f.severity])
-            item.setData(0, FINDING_ROLE, i)
+        items, i = [], 0
+        for group in groups:
+            if group.count == 1:
+                items.append(self._finding_item(group.worst, i))
+                i += 1
+                continue
+            worst = group.worst
+            head = QTreeWidgetItem([group.severity, group.code, f"×{group.count}  {group.subjects(3)}",
+                                    f"worst {group.margin_text()}: {worst.subject}: {worst.message}".replace(
+                                        "worst : ", "worst: "), worst.analysis])
+            head.setIcon(0, self._icons[group.severity])
+            head.setData(0, FINDING_ROLE, -1)
             for column in range(len(COLUMNS)):
-                item.setToolTip(column, f.to_text())
-            items.append(item)
+                head.setToolTip(column, f"{group.count} {group.code} findings; the worst:\n{worst.to_text()}")
+            for f in group.findings:
+                head.addChild(self._finding_item(f, i))
+                i += 1
+            items.append(head)
         self.list.addTopLevelItems(items)
+
+    def _finding_item(self, f: Finding, index: int) -> QTreeWidgetItem:
+        item = QTreeWidgetItem([f.severity, f.code, f.subject, f.message, f.analysis])
+        item.setIcon(0, self._icons[f.severity])
+        item.setData(0, FINDING_ROLE, index)
+        for column in range(len(COLUMNS)):
+            item.setToolTip(column, f.to_text())
+        return item
+
+    def finding_items(self) -> list[QTreeWidgetItem]:
+        """Every row that is one finding (groups' children included), in the order shown."""
+        out = []
+        for i in range(self.list.topLevelItemCount()):
+            top = self.list.topLevelItem(i)
+            rows = [top] if top.childCount() == 0 else [top.child(k) for k in range(top.childCount())]
+            out += [r for r in rows if int(r.data(0, FINDING_ROLE)) >= 0]
+        return out
+
+    def group_items(self) -> list[QTreeWidgetItem]:
+        """The rows of codes found more than once (each opens to its findings)."""
+        return [self.list.topLevelItem(i) for i in range(self.list.topLevelItemCount())
+                if self.list.topLevelItem(i).childCount()]
 
     # ------------------------------------------------------------------ lookup and activation
     def item_for(self, text: str, severity: str | None = None) -> QTreeWidgetItem | None:
-        """The first item whose subject or message contains `text` (and of `severity`, if given)."""
-        for i in range(self.list.topLevelItemCount()):
-            item = self.list.topLevelItem(i)
+        """The first finding row whose subject or message contains `text` (and of `severity`,
+        if given); a group holding it is opened so the row is on view."""
+        for item in self.finding_items():
             f = self.finding(item)
             if (text in f.subject or text in f.message) and (severity is None or f.severity == severity):
+                if item.parent() is not None:
+                    item.parent().setExpanded(True)
                 return item
         return None
 
     def finding(self, item: QTreeWidgetItem) -> Finding:
-        return self.findings[int(item.data(0, FINDING_ROLE))]
+        """The finding of a finding row; of a group's row, its worst."""
+        index = int(item.data(0, FINDING_ROLE))
+        return self.findings[index] if index >= 0 else self.findings[int(item.child(0).data(0, FINDING_ROLE))]
 
     def _on_activated(self, item: QTreeWidgetItem, _column: int) -> None:
+        if int(item.data(0, FINDING_ROLE)) < 0:          # a group's row opens and closes (double-click does)
+            return
         self.findingActivated.emit(self.finding(item))

@@ -4,7 +4,8 @@ time slider's moment marked as a vertical line.
 The data (which sensors, their readings in display units, their limits) come from
 `ReviewSession.history` (`twin.model.history`); this panel only draws them with matplotlib's
 Qt canvas: one small plot per quantity (°C, kW, L/min) sharing the time axis, one line per
-sensor, limits as dashed lines. Moving the slider moves the marker lines only (their x data),
+sensor, limits as dashed lines, and a readout of the values under the cursor. Moving the
+slider moves the marker lines only (their x data),
 without plotting the data again. A click on the plot asks the window to move the slider there.
 
 No pyplot: the figure is a plain `matplotlib.figure.Figure` on its own canvas, so nothing
@@ -96,6 +97,11 @@ class HistoryPanel(QWidget):
         self.canvas.mpl_connect("button_press_event", self._on_click)
         self.canvas.mpl_connect("resize_event", lambda _e: self._fit_margins())
         self.canvas.mpl_connect("draw_event", self._on_drawn)
+        self.canvas.mpl_connect("motion_notify_event", self._on_hover)
+        self.readout = QLabel("")                # the values under the cursor
+        self.readout.setObjectName("historyReadout")
+        self.readout.setTextFormat(Qt.TextFormat.PlainText)
+        self.readout.setWordWrap(True)
         self._background = None                  # the plot without the marker, for blitting
         self._shape: tuple[int, ...] | None = None   # quantities per plot of the axes shown
         self._pairs: list[list] = []
@@ -105,6 +111,7 @@ class HistoryPanel(QWidget):
         page.setSpacing(0)
         page.addWidget(self.title)
         page.addWidget(self.canvas, 1)
+        page.addWidget(self.readout)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.message)
         self.stack.addWidget(self.plot_page)
@@ -316,6 +323,28 @@ class HistoryPanel(QWidget):
         px, py = ax.transData.transform((date2num(moment), y))
         ratio = self.canvas.device_pixel_ratio or 1.0
         return int(round(px / ratio)), int(round(self.canvas.height() - py / ratio))
+
+    def readout_at(self, moment: np.datetime64) -> str:
+        """Each sensor's reading nearest `moment` (within its series), as one line: the time
+        (UTC) and name value unit per sensor."""
+        history = self.history
+        if history is None or not history.series:
+            return ""
+        short = _short_names([s.name for s in history.series])
+        parts = []
+        for series in history.series:
+            if not len(series.times):
+                continue
+            i = int(np.argmin(np.abs(series.times - moment)))
+            parts.append(f"{short[series.name]} {series.values[i]:.4g} {series.unit}")
+        when = np.datetime_as_string(np.datetime64(moment, "m")).replace("T", " ")
+        return f"{when} UTC · " + " · ".join(parts)
+
+    def _on_hover(self, event) -> None:
+        """The cursor moved over the plot: read out the values under it."""
+        if event.inaxes is None or event.xdata is None or self.history is None:
+            return
+        self.readout.setText(self.readout_at(np.datetime64(num2date(event.xdata).replace(tzinfo=None), "s")))
 
     def _on_click(self, event) -> None:
         if event.inaxes is None or event.xdata is None or self.session is None:

@@ -142,6 +142,7 @@ class ReviewTools:
         add = menu.addAction(f"Add note… ({name})")
         add.triggered.connect(lambda: self.notes.add_dialog(name))
         menu.addAction("Fit selected").triggered.connect(self.window.selecting.fly_to_selection)
+        menu.addAction("Trace (T)").triggered.connect(self.window.tracing.trace_selection)
         if hasattr(self.window, "scenarios"):
             self.window.scenarios.add_context_actions(menu, part)
         self.context_menu = menu

@@ -75,8 +75,17 @@ class SelectionActions:
         w.selection_label.setText(f"selected: {name}" + (f" +{len(selection) - 1}" if extra else ""))
 
     def fly_to_selection(self) -> None:
-        if self.window.scene is not None and self.window.selection:
-            self.window.viewport.fly_to(self.window.scene.camera.fly_to_pose(self.window.selection[0]))
+        """F: frame what is selected; a traced cable whole (both ends and its route), several
+        parts all together."""
+        w = self.window
+        if w.scene is None:
+            return
+        if len(w.view.highlight_cables):
+            w.tracing.fly_to_cables(w.view.highlight_cables)
+        elif len(w.selection) == 1:
+            w.viewport.fly_to(w.scene.camera.fly_to_pose(w.selection[0]))
+        elif w.selection:
+            w.viewport.fly_to(w.scene.camera.frame_pose(w.selection))
 
     def hide_selection(self) -> None:
         if self.window.scene is None or not self.window.selection:
@@ -93,10 +102,13 @@ class SelectionActions:
         self.window.view.set_focus("isolate", mask)
 
     def escape(self) -> str | None:
-        """Esc: undo one thing at a time, as CAD viewers do: the selection first, then the
-        search, then the isolation (and hidden parts). Returns what it cleared."""
+        """Esc: undo one thing at a time, as CAD viewers do: a trace first, then the selection,
+        then the search, then the isolation (and hidden parts). Returns what it cleared."""
         if self.window.scene is None:
             return None
+        if self.window.view.highlighting:               # a trace first: its path and the dimming go
+            self.window.view.clear_highlight()
+            return "trace"
         if self.window.selection:
             self.select_parts([])
             return "selection"

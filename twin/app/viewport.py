@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
+
 import vtkmodules.vtkRenderingOpenGL2  # noqa: F401  (the OpenGL factory: without it the Qt window can't render)
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QWidget
@@ -25,6 +27,7 @@ from vtkmodules.vtkRenderingCore import vtkRenderer
 
 from twin.scene import Scene
 from twin.scene.camera import CameraPose, turntable, upright, zoom_about
+from twin.scene.labels import AXES_CORNER
 from twin.scene.options import INTERACTIVE
 
 CLICK_SLOP_PX = 4
@@ -33,6 +36,7 @@ FLY_FRAMES = 12
 FLY_INTERVAL_MS = 16
 ORBIT_DEG_PER_PX = 0.35          # a 300 px drag turns the hall by about 100 degrees
 WHEEL_ZOOM_PER_STEP = 1.2        # one notch (120 eighths of a degree) brings things 1.2x closer
+ORBIT_CLEARANCE_M = 0.15        # an orbit or zoom keeps the camera this far from any part
 MOVING_REDUCTION = INTERACTIVE.moving_reduction   # moving frames at 1/N resolution unless turned off
 
 
@@ -86,7 +90,7 @@ class Viewport(QVTKRenderWindowInteractor):
         widget = vtkOrientationMarkerWidget()
         widget.SetOrientationMarker(axes)
         widget.SetInteractor(iren)
-        widget.SetViewport(0.0, 0.0, 0.11, 0.17)
+        widget.SetViewport(0.0, 0.0, *AXES_CORNER)            # the corner row labels keep clear of
         return widget
 
     def _attach_axes(self, renderer: vtkRenderer | None) -> None:
@@ -189,6 +193,20 @@ class Viewport(QVTKRenderWindowInteractor):
         self.start_moving()
         self._fly_timer.start()
 
+    def land(self, render: bool = True) -> None:
+        """End a flight at once, at the pose it was flying to (with `render` False, the camera
+        is put there and the next frame draws it: a batch of fly-tos draws only the last)."""
+        if self._fly is not None and self.scene is not None:
+            start, end, _ = self._fly
+            if not render:
+                self._fly_timer.stop()
+                self._fly = None
+                self.scene.lod.set_moving(False)
+                self.scene.camera.set_camera_pose(end)
+                return
+            self._fly = (start, end, FLY_FRAMES - 1)
+            self._fly_step()
+
     @property
     def flying(self) -> bool:
         return self._fly_timer.isActive()
@@ -224,8 +242,10 @@ class Viewport(QVTKRenderWindowInteractor):
         if self._orbit_from is not None and self.scene is not None:
             start, pose = self._orbit_from
             delta = ev.position() - start
-            self.scene.camera.set_camera_pose(turntable(pose, delta.x() * ORBIT_DEG_PER_PX, delta.y() * ORBIT_DEG_PER_PX))
-            self.refresh()
+            turned = self.clear_of_parts(turntable(pose, delta.x() * ORBIT_DEG_PER_PX, delta.y() * ORBIT_DEG_PER_PX))
+            if turned is not None:
+                self.scene.camera.set_camera_pose(turned)
+                self.refresh()
             return
         super().mouseMoveEvent(ev)
 
@@ -272,15 +292,41 @@ class Viewport(QVTKRenderWindowInteractor):
         self.schedule_lod()                          # ...and full detail once it pauses
 
     def zoom_at(self, x: float, y: float, factor: float) -> bool:
-        """Zoom by `factor` toward the point under pixel (x, y); False (and no move) where the
-        camera would end inside a rack or another solid part."""
+        """Zoom by `factor` toward the point under pixel (x, y); False (and no move) where
+        zooming in would put the camera inside a rack or another solid part. Zooming out is
+        always possible: a step that would back into a part rises over it instead."""
         anchor = self.scene.picking.point_under(x, y)
         pose = zoom_about(self.scene.camera.camera_pose(), anchor, factor)
         if self.scene.picking.inside_solid(pose.position):
-            return False
+            if factor >= 1:
+                return False
+            pose = self._risen(pose)
+            if pose is None:
+                return False
         self.scene.camera.set_camera_pose(pose)
         self.refresh()
         return True
+
+    def _risen(self, pose: CameraPose) -> CameraPose | None:
+        """`pose` turned up about its focal point, in steps, until the camera is clear of every part."""
+        for lift in range(10, 100, 10):
+            risen = turntable(upright(pose), 0.0, float(lift))
+            if not self.scene.picking.inside_solid(risen.position, margin=ORBIT_CLEARANCE_M):
+                return risen
+        return None
+
+    def clear_of_parts(self, pose: CameraPose) -> CameraPose | None:
+        """An orbit's `pose`, pulled in toward its focal point where it would swing into a
+        part (the camera slides along the part, as CAD viewers do); None where nothing is clear."""
+        picking = self.scene.picking
+        if not picking.inside_solid(pose.position, margin=ORBIT_CLEARANCE_M):
+            return pose
+        focal, eye = np.asarray(pose.focal_point, float), np.asarray(pose.position, float)
+        for keep in np.linspace(0.9, 0.1, 9):
+            position = focal + (eye - focal) * keep
+            if not picking.inside_solid(position, margin=ORBIT_CLEARANCE_M):
+                return CameraPose(tuple(float(v) for v in position), pose.focal_point, pose.view_up, pose.view_angle)
+        return None
 
     # VTK's own key bindings ('e'/'q' quit, 'w' wireframe, '3' stereo…) are not the app's:
     # let key presses go to the window's shortcuts instead.

@@ -30,6 +30,7 @@ from twin.app.findings_panel import FindingsPanel
 from twin.app.power_panel import PowerPanel
 from twin.app.hierarchy import HierarchyPanel
 from twin.app.history_panel import HistoryPanel
+from twin.app.layout import DockLayout
 from twin.app.loader import DesignLoader
 from twin.app.field_view import FieldActions
 from twin.app.image_export import ImageExport
@@ -103,7 +104,6 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.tabifyDockWidget(self.hierarchy_dock, self.visibility_dock)
         self.hierarchy_dock.raise_()
-        self.resizeDocks([self.hierarchy_dock, self.properties_dock], [330, 400], Qt.Orientation.Horizontal)
         self.resizeDocks([self.properties_dock, self.overlay_dock], [520, 330], Qt.Orientation.Vertical)
         self.review = ReviewTools(self)                 # Notes and Compare docks, note pins, "Add note…"
         self.scenarios = ScenarioTools(self)            # Scenario dock, "What if this fails?"
@@ -115,6 +115,10 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._connect()
         self._set_enabled(False)
+        self.dock_layout = DockLayout(self)             # readable docks, kept in proportion, saved between runs
+        self.dock_layout.settle()
+        self.dock_layout.defaults()
+        self.dock_layout.restore()
 
     # ------------------------------------------------------------------ layout
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -158,6 +162,9 @@ class MainWindow(QMainWindow):
         self.export_action = self._action("&Export image…", self.exporting.export_dialog, "Ctrl+E", "save the view as PNG")
         quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.fly_action = self._action("Fit selected", self.selecting.fly_to_selection, "F", "fly to the selection (F)")
+        self.trace_action = self._action("Trace", self.tracing.trace_selection, "T",
+                                         "trace the selection: power to the utility, a CDU's loop, a cable end to "
+                                         "end (T; Esc clears)")
         self.hide_action = self._action("Hide selection", self.selecting.hide_selection, "H", "hide the selection (H)")
         self.isolate_action = self._action("Isolate selection", self.selecting.isolate_selection, "I",
                                            "show only the selection (I)")
@@ -191,7 +198,7 @@ class MainWindow(QMainWindow):
         menu.addAction(quit_action)
         self.opening.update_recent_menu()
         edit = self.menuBar().addMenu("&Selection")
-        for a in (self.search_action, self.fly_action, self.hide_action, self.isolate_action, self.clear_action,
+        for a in (self.search_action, self.fly_action, self.trace_action, self.hide_action, self.isolate_action, self.clear_action,
                   self.show_all_action):
             edit.addAction(a)
         view = self.menuBar().addMenu("&View")
@@ -244,7 +251,7 @@ class MainWindow(QMainWindow):
         self.properties.cableActivated.connect(self.tracing.on_cable_named)
 
     def _set_enabled(self, on: bool) -> None:
-        for a in [self.export_action, self.fly_action, self.hide_action, self.isolate_action, self.clear_action,
+        for a in [self.export_action, self.fly_action, self.trace_action, self.hide_action, self.isolate_action, self.clear_action,
                   self.show_all_action, self.home_action, *self.view_actions.values()]:
             a.setEnabled(on)
         self.overlays.field.set_enabled(on)
@@ -359,6 +366,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ shutdown
     def closeEvent(self, event) -> None:
         self.live.shutdown()
+        self.dock_layout.save()
         self.loader.cancel()
         self.loader.wait(5000)
         if self.queries is not None:

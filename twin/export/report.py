@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from twin import __version__
 from twin.analysis import registry
+from twin.analysis.finding_groups import group_findings
 from twin.analysis.findings import SEVERITIES, count_by_severity
 from twin.analysis.summary import design_summary
 from twin.files import write_text_atomic
@@ -41,6 +42,8 @@ th{background:#f0f2f5;font-weight:600}td.num{text-align:right;font-variant-numer
 figure{margin:0}.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(520px,1fr));gap:16px}
 figure img{width:100%;border:1px solid #d5d9e0;border-radius:4px}figcaption{color:#5b6475;font-size:12px;margin-top:2px}
 .muted{color:#7a8394}
+details.group{border-bottom:1px solid #e3e6eb;padding:3px 0}details.group summary{cursor:pointer;list-style-position:inside}
+details.group summary .count{font-weight:700;margin:0 6px}details.group summary .margin{color:#5b6475;margin-right:6px}
 """
 
 Progress = Callable[[Iterable], Iterable]
@@ -81,6 +84,31 @@ def png_data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
+def decide_section(session: ReviewSession) -> list[str]:
+    """The report's first screen: what a reviewer must decide. The findings' counts by severity,
+    then one line per kind of problem (grouped by code: `twin.analysis.finding_groups`), worst
+    first, with its count, worst margin and worst case; each opens to list every finding."""
+    findings = session.findings()
+    counts = count_by_severity(findings)
+    out = ["<h2>To decide</h2><div class=\"cards\">"]
+    for sev in SEVERITIES:
+        out.append(f'<div class="card {sev}"><b>{counts[sev]}</b><span>{sev} findings</span></div>')
+    out.append("</div>")
+    if not findings:
+        return out + ['<p class="muted">No findings.</p>']
+    columns = ("subject", "message", "value", "limit", "unit")
+    for group in group_findings(findings):
+        worst = group.worst
+        rows = [{"subject": f.subject, "message": f.message, "value": f.value, "limit": f.limit, "unit": f.unit}
+                for f in group.findings]
+        out.append(f'<details class="group" data-code="{_e(group.code)}" data-count="{group.count}"><summary>'
+                   f'<span class="sev {group.severity}">{_e(group.severity)}</span> <b>{_e(group.code)}</b>'
+                   f'<span class="count">×{group.count}</span><span class="margin">{_e(group.margin_text())}</span>'
+                   f'{_e(worst.subject + ": " if worst.subject else "")}{_e(worst.message)}</summary>'
+                   + html_table(columns, rows, numeric=("value", "limit")) + "</details>")
+    return out
+
+
 def report_html(session: ReviewSession, images: Sequence[tuple[str, str, bytes]],
                 extra_tables: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
                 notes: Sequence[Mapping[str, Any]] = (), generated: str | None = None) -> str:
@@ -88,7 +116,6 @@ def report_html(session: ReviewSession, images: Sequence[tuple[str, str, bytes]]
     d = session.design
     summary = design_summary(d)
     findings = finding_rows(session)
-    counts = count_by_severity(session.findings())
     name = summary["design"] or Path(summary["file"]).name
     generated = generated or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     moment = session.at or "latest readings" if len(d.sensors) else "estimates (the design has no sensor readings)"
@@ -100,15 +127,13 @@ def report_html(session: ReviewSession, images: Sequence[tuple[str, str, bytes]]
     if d.meta.get("description"):
         out.append(f"<p>{_e(d.meta['description'])}</p>")
 
+    out += decide_section(session)
     out.append("<h2>Summary</h2><div class=\"cards\">")
     for label, value in (("racks", f"{summary['racks']:,}"), ("parts", f"{summary['parts']:,}"),
                          ("cables", f"{summary['cables']:,}"), ("IT power", f"{summary['it_power_kw']:,.1f} kW"),
                          ("facility power", f"{summary['facility_power_kw']:,.1f} kW"),
                          ("cable length", f"{summary['cable_length_km']:,} km")):
         out.append(f'<div class="card"><b>{_e(value)}</b><span>{_e(label)}</span></div>')
-    out.append("</div><div class=\"cards\">")
-    for sev in SEVERITIES:
-        out.append(f'<div class="card {sev}"><b>{counts[sev]}</b><span>{sev} findings</span></div>')
     out.append("</div>")
     kinds = [{"kind": k, "count": v} for k, v in summary["parts_per_kind"].items()]
     gens = [{"generation": k, "racks": v} for k, v in summary["racks_per_generation"].items()]

@@ -82,7 +82,9 @@ def project_ndc(camera, window_size: tuple[int, int], points: np.ndarray) -> np.
 
 # ---------------------------------------------------------------------- navigation
 Z_UP = np.array([0.0, 0.0, 1.0])
-MIN_POLAR_DEG = 2.0          # the turntable stops just short of looking straight down...
+# the turntable stops just short of looking straight down (VTK's renderers, the orientation
+# axes' among them, reset a view up within 2.6 degrees of the view direction, with a warning)...
+MIN_POLAR_DEG = 4.0
 MAX_POLAR_DEG = 90.0         # ...and at the horizontal: the camera never sinks below what it looks at
 
 

@@ -78,7 +78,12 @@ class Decorations:
         self.title = vtkTextActor()
         self.title.GetTextProperty().SetFontSize(TITLE_FONT_PX)
         self._title_fitted: tuple[str, int] = ("", 0)
-        self.title.GetTextProperty().SetColor(0.12, 0.13, 0.15)
+        caption = self.title.GetTextProperty()
+        caption.SetColor(0.08, 0.10, 0.16)               # dark on a light panel: legible on the grey floor
+        caption.SetBackgroundColor(1.0, 1.0, 1.0)
+        caption.SetBackgroundOpacity(0.85)
+        caption.SetFrame(True)
+        caption.SetFrameColor(0.55, 0.58, 0.64)
         self.title.SetPosition(12, 12)
         renderer.AddViewProp(self.title)
         self.labels = []
@@ -217,6 +222,14 @@ class Decorations:
             if overlay.measured is not None and not np.all(overlay.measured):
                 text += "  (pale: estimated)" if np.any(overlay.measured) else "  (all estimated)"
         self.title.SetInput(display_text(text, TITLE_CHARS))
+
+    def title_box(self, view_size: tuple[int, int]) -> np.ndarray:
+        """The caption's pixel box (x0, y0, x1, y1), image convention, in a view of `view_size`."""
+        text = self.title.GetInput() or ""
+        width, height = text_size(text, self.title.GetTextProperty().GetFontSize()) if text else (0, 0)
+        x, y = self.title.GetPosition()
+        h = view_size[1]
+        return np.array([x - 4, h - y - height - 4, x + width + 4, h - y + 4], float)
 
     def fit_title(self, view_width: int) -> None:
         """Shrink the caption's font (down to `MIN_TITLE_FONT_PX`) until it fits the 3D view's width."""

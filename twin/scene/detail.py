@@ -17,6 +17,7 @@ from vtkmodules.vtkRenderingCore import vtkActor
 
 from twin.geometry.instancing import Batch
 from twin.scene.hall import hall_batch, tile_grid, tray_batch
+from twin.scene.labels import AXES_CORNER
 from twin.scene.layers import CHUNK_M, build_moving_layer, build_rack_layers, moving_layer_swap
 from twin.scene.lod import choose_detail_racks, moving_detail_racks, racks_in_view
 from twin.scene.site import FAR_GEAR_RGB, label_in_sight
@@ -163,6 +164,20 @@ class DetailLevel:
         return sc.site.choose(np.array(cam.GetPosition()), cam.GetViewAngle(), sc.camera.view_size()[1],
                                 sc.camera.project_ndc, sc.state.forced_racks())
 
+    def place_labels(self) -> None:
+        """Row and rack names for the camera now: only of racks drawn (a search or isolation
+        leaves no name floating over empty floor), never over the caption or the axes' corner."""
+        sc = self.scene
+        labels = sc.decorations.screen_labels
+        if labels is None:
+            return
+        rack, drawn = sc.design.parts.rack, sc.drawn
+        shown = np.bincount(rack[drawn & (rack >= 0)], minlength=sc.geometry.n_racks) > 0
+        w, h = sc.camera.view_size()
+        corner = np.array([0.0, h * (1 - AXES_CORNER[1]), w * AXES_CORNER[0], h])     # the orientation axes
+        labels.update(sc.renderer.GetActiveCamera(), (w, h), shown=shown,
+                      reserved=[sc.decorations.title_box((w, h)), corner])
+
     def update(self, force: bool = False) -> bool:
         """Choose which halls are drawn rack by rack and which racks get full meshes from the
         camera; rebuild only what changed."""
@@ -184,8 +199,8 @@ class DetailLevel:
                                      sc.options.detail_min_pixels)
         if site_changed or sc.decorations.cables_need_redraw():   # hall scale ↔ close-up: bundles ↔ every cable
             sc.update_overlay_lines()
-        if sc.decorations.screen_labels is not None and not (self.moving and not sc.options.moving_labels):
-            sc.decorations.screen_labels.update(cam, sc.camera.view_size())
+        if not (self.moving and not sc.options.moving_labels):
+            self.place_labels()
         eye, drawn = np.array(cam.GetPosition()), sc.drawn
         for label in sc.decorations.hall_labels:
             anchor = np.array(label.GetPositionCoordinate().GetValue())

@@ -69,7 +69,7 @@ class RenderOptions:
 #: Interactive frames on software GL: no multisampling, a modest detail budget, no doors.
 INTERACTIVE = RenderOptions(screen_labels=True)
 #: Exported stills are one frame: antialiased, every rack in full detail at any screen size, doors.
-EXPORT = RenderOptions(multisamples=8, detail_budget=6_000_000, detail_min_pixels=0, doors=True)
+EXPORT = RenderOptions(multisamples=8, detail_budget=6_000_000, detail_min_pixels=0, doors=True, screen_labels=True)
 #: Batches of stills from one scene (`twin export image --each-rack`, the report): racks under 120 px
 #: tall stay boxes, no multisampling and no door pass; on software GL those cost about 3.5× and 1×
 #: a plain frame of a hall-2000 close-up, and a batch draws hundreds of frames.

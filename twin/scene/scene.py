@@ -50,6 +50,7 @@ from twin.scene.parts import PartGeometry
 from twin.scene.scene_picking import Picker
 from twin.scene.scene_viewing import SceneCamera
 from twin.scene.site import SiteLevel
+from twin.scene.trace_path import TracePath
 from twin.scene.moving_frame import MovingFrame
 from twin.viewstate import DRAWN, Section, ViewSnapshot, ViewState
 
@@ -94,6 +95,7 @@ class Scene:
         self.layers = Layers(self.add_actor, self.remove_actor)
         self.decorations = Decorations(self.geometry, self.renderer, self.add_actor, self.remove_actor,
                                        self.legend_area, labels=self.options.labels, screen_labels=self.options.screen_labels)
+        self.trace_path = TracePath(self.add_actor, self.remove_actor)
         self.camera.place_camera(views.view_pose(self, "iso"))
         self.camera.framed.remember("iso", self.camera.camera_pose(), self.camera.view_size())
         self.site.near = self.lod.choose_halls()
@@ -149,6 +151,8 @@ class Scene:
             self._show_overlay()
         elif "range" in aspects:
             self._show_range()
+        if "highlight" in aspects:
+            self.trace_path.show(self.state.trace_path)
         if "camera" in aspects and self.state.camera is not None:
             self.camera.place_camera(self.state.camera)
 
@@ -173,6 +177,8 @@ class Scene:
             self.lod.rebuild_racks()
         if visibility_changed or highlight_changed or force:
             self.update_overlay_lines()
+        if visibility_changed and not force:
+            self.lod.place_labels()                 # no name floats over a rack a filter hides
         if highlight_changed:
             self.decorations.update_trace(s.highlight_cables, self.overlay)
         if selection_changed:

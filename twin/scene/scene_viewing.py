@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from twin.scene import views
+from twin.scene import framing, views
 from twin.scene.camera import CameraPose, FramedView, project_ndc
 
 if TYPE_CHECKING:
@@ -89,6 +89,11 @@ class SceneCamera:
     def fly_to_pose(self, part: int) -> CameraPose:
         """Where the camera should end up to look at `part` (the app animates towards it)."""
         return views.fly_to_pose(self.scene, part)
+
+    def frame_pose(self, parts, points: np.ndarray | None = None) -> CameraPose:
+        """Where a fly-to to a group of parts (a loop, a power group, a cable's ends) and world
+        `points` (a cable's route, a finding's place) ends: inside the hall, all of it in view."""
+        return framing.frame_pose(self.scene.geometry, self.scene.design, parts, self.aspect(), points)
 
     def camera_pose(self) -> CameraPose:
         cam = self.renderer.GetActiveCamera()

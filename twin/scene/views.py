@@ -16,7 +16,8 @@ from typing import Any, Callable
 import numpy as np
 
 from twin.model.transform import front_direction, rotate_yaw
-from twin.scene.camera import CameraPose, fit_distance, inside_boxes, look_from, part_pose
+from twin.scene.camera import CameraPose, look_from, part_pose
+from twin.scene.framing import frame_pose
 
 PoseFn = Callable[[Any, str], CameraPose]     # (scene, argument after "name:") -> pose
 CheckFn = Callable[[Any, str], None]          # (design, argument) -> None, ValueError when it names nothing
@@ -209,94 +210,10 @@ def front_close_up(scene, part: int) -> CameraPose:
     return CameraPose(tuple(focal + direction * distance), tuple(focal), pose.view_up, angle)
 
 
-FLY_ELEVATIONS_DEG = (20.0, 32.0, 45.0, 60.0, 75.0)
-FLY_VIEW_ANGLE = 40.0
-MAX_FLY_VIEW_ANGLE = 90.0
-CONTEXT_MIN_RADIUS_M = 0.9      # a close-up always shows a little of the rack around the part
-AISLE_MIN_DISTANCE_M = 0.9      # nearer than this a camera in the aisle sees only the part
-CLEARANCE_M = 0.3               # how far the camera stays in front of whatever stands behind it
-
-
-def _lifted(front: np.ndarray, elevation_deg: float) -> np.ndarray:
-    e = np.radians(elevation_deg)
-    return front * np.cos(e) + np.array([0.0, 0.0, np.sin(e)])
-
-
 def fly_to_pose(scene, part: int) -> CameraPose:
-    """Where the camera should end up to look at `part` (the app animates towards it).
-
-    It frames the part with its neighbours in context (at least `CONTEXT_MIN_RADIUS_M` around
-    it), from the part's front and a little above, and never ends inside anything: a low
-    view with a clear line of sight at full distance first; in a narrow aisle the camera
-    stands in the aisle, in front of the opposite row, with a wider lens; then steeper
-    views; and only when all are blocked does it rise above the tallest part.
-    """
-    from twin.geometry.raycast import ray_box_hits      # trimesh-free, but keep CLI start-up light
-
-    focal = np.asarray(scene.geometry.centre[part], float)
-    size = np.asarray(scene.geometry.size[part], float)
-    yaw = float(scene.geometry.yaw[part])
-    front = front_direction(yaw)
-    radius = max(float(np.linalg.norm(size)) / 2 * 1.6, CONTEXT_MIN_RADIUS_M)
-    wanted = fit_distance(radius, FLY_VIEW_ANGLE, scene.camera.aspect())
-    rack_of = scene.design.parts.rack
-    rack = int(rack_of[part])
-    blockers = scene.visible & ~scene.geometry.is_inner & ~((rack_of == rack) & (rack >= 0))
-    blockers[part] = False
-    idx = np.flatnonzero(blockers)
-    solid = np.flatnonzero(~scene.geometry.is_inner)
-
-    def clear_along(direction: np.ndarray) -> float:
-        t = ray_box_hits(focal, direction, scene.geometry.box_lo[idx], scene.geometry.box_hi[idx])
-        return float(t.min()) if len(t) else np.inf
-
-    def free(eye: np.ndarray) -> bool:
-        return not inside_boxes(eye, scene.geometry.box_lo[solid], scene.geometry.box_hi[solid], 0.05).any()
-
-    # the part's front face: its centre and corners must all be in sight of the camera
-    half = size / 2
-    face = np.array([[sx * half[0], -half[1], half[2] + sz * half[2] * 0.9] for sx, sz in
-                     ((0, 0), (-0.9, -1), (0.9, -1), (-0.9, 1), (0.9, 1))])
-    face = focal + rotate_yaw(face, yaw) - np.array([0, 0, half[2]])
-
-    def sees(eye: np.ndarray) -> bool:
-        if not free(eye):
-            return False
-        for point in face:
-            t = ray_box_hits(point, eye - point, scene.geometry.box_lo[idx], scene.geometry.box_hi[idx])
-            if len(t) and float(t.min()) < 1.0:
-                return False
-        return True
-
-    def full(elevation: float) -> CameraPose | None:
-        direction = _lifted(front, elevation)
-        eye = focal + direction * wanted
-        if sees(eye):
-            return CameraPose(tuple(eye), tuple(focal), (0.0, 0.0, 1.0), FLY_VIEW_ANGLE)
-        return None
-
-    def in_aisle(elevation: float) -> CameraPose | None:
-        direction = _lifted(front, elevation)
-        for distance in np.arange(min(clear_along(direction), wanted) - CLEARANCE_M, AISLE_MIN_DISTANCE_M - 1e-9,
-                                  -0.15):
-            if sees(focal + direction * distance):
-                angle = float(np.clip(np.degrees(2 * np.arctan(radius / distance)), FLY_VIEW_ANGLE,
-                                      MAX_FLY_VIEW_ANGLE))
-                return CameraPose(tuple(focal + direction * distance), tuple(focal), (0.0, 0.0, 1.0), angle)
-        return None
-
-    # a reviewer stands in front of the part: low and far if the aisle allows, low and near with a
-    # wider lens if not, and only then from steeper above (a low tray is hidden from up there)
-    low, steep = FLY_ELEVATIONS_DEG[:2], FLY_ELEVATIONS_DEG[2:]
-    tries = [(full, e) for e in low] + [(in_aisle, e) for e in low] + [(full, e) for e in steep]
-    for pose_at, elevation in tries:
-        pose = pose_at(elevation)
-        if pose is not None:
-            return pose
-    top = float(scene.geometry.box_hi[solid, 2].max()) if len(solid) else focal[2]
-    direction = _lifted(front, FLY_ELEVATIONS_DEG[-1])
-    far = max(wanted, (top + 0.5 - focal[2]) / direction[2])
-    return CameraPose(tuple(focal + direction * far), tuple(focal), (0.0, 0.0, 1.0), FLY_VIEW_ANGLE)
+    """Where the camera should end up to look at `part` (the app animates towards it): from
+    inside its hall, its front first, in context, clear of every part (`twin.scene.framing`)."""
+    return frame_pose(scene.geometry, scene.design, [part], scene.camera.aspect())
 
 
 register_view(View("iso", "Iso", _looking_from((-0.75, -1.0, 0.85))))

@@ -33,8 +33,8 @@ from twin.store import load_design
 from twin.viewstate import ViewState
 
 #: Render options per quality: "high" is the single-image export's (8× multisampling,
-#: translucent rack doors, every rack in full detail), "fast" the batch preset (see
-#: twin.scene.options.BATCH).
+#: translucent rack doors, full meshes for every rack tall enough on screen to show its trays:
+#: twin.scene.options.EXPORT), "fast" the batch preset (see twin.scene.options.BATCH).
 QUALITY = ("high", "fast")
 #: `ImageRenderer.render(overlay=KEEP)`: draw with the overlay the snapshot already shows.
 KEEP = object()

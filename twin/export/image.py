@@ -27,7 +27,7 @@ from twin.model import Design
 from twin.scene import Scene
 from twin.scene.camera import CameraPose
 from twin.scene.options import BATCH, EXPORT, EXPORT_SIZE, RenderOptions
-from twin.scene.views import check_view
+from twin.scene.views import check_view, rack_view
 from twin.session import ReviewSession
 from twin.store import load_design
 from twin.viewstate import ViewState
@@ -113,6 +113,7 @@ class ImageRenderer:
                 scene.set_overlay(built)
         if field is not None:
             scene.show_field(field.data, field.axis, field.position, field.iso)
+        self._show_subject(camera)
         if isinstance(camera, str):
             self.check_camera(camera)
             try:
@@ -123,6 +124,24 @@ class ImageRenderer:
             scene.camera.set_camera_pose(camera)
         scene.lod.update()
         return scene.screenshot()
+
+    def _show_subject(self, camera: str | CameraPose) -> None:
+        """A rack view (`rack:NAME[:VIEW]`) is captioned with its rack, row and view, and the rack
+        is outlined; other views and poses show no subject."""
+        caption, parts = "", np.zeros(0, np.int64)
+        if isinstance(camera, str) and camera.partition(":")[0] == "rack":
+            try:
+                r, view = rack_view(self.design, camera.partition(":")[2])
+            except ValueError as exc:
+                raise TwinError(self.design.source, str(exc), where="camera") from None
+            row = str(self.design.racks.row[r] or "")
+            caption = f"rack {self.design.racks.name[r]}" + (f" (row {row})" if row else "") + f"  ·  {view or 'front'}"
+            frame = int(self.scene.geometry.frame_of_rack[r])
+            parts = np.array([frame]) if frame >= 0 else self.scene.geometry.rack_parts(r)
+        decorations = self.scene.decorations
+        if caption != decorations.subject or len(parts) != (decorations.subject_outline is not None):
+            decorations.show_subject(caption, parts)
+            decorations.update_title(self.scene.overlay)
 
 
 def render_view(design: Design, size: tuple[int, int] = EXPORT_SIZE, camera: str | CameraPose = "iso",

@@ -127,6 +127,14 @@ class Layers:
         self._layers[name] = [chunk for chunks in pieces.values() for chunk in chunks]
         return built
 
+    def forget_pieces(self) -> None:
+        """Let the next `build_pieces` of every layer build all its pieces anew (and the next
+        recolour colour every chunk): what each image cost before pieces were kept, the batch
+        benchmark's baseline."""
+        for name in self._pieces:
+            self._stamps[name] = b"\0forgotten"
+        self._colouring = None
+
     def _chunks(self, name: str, batch: Batch, face_key: np.ndarray | None, opacity: float, pickable: bool,
                 chunk_m: float | None, baked: bool) -> list[Chunk]:
         if batch.triangle_count == 0:

@@ -11,14 +11,15 @@ a batch reuses one renderer; a single image is a renderer used once (`render_vie
 
 from __future__ import annotations
 
+import struct
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from vtkmodules.util.numpy_support import numpy_to_vtk, vtk_to_numpy
-from vtkmodules.vtkCommonDataModel import vtkImageData
-from vtkmodules.vtkIOImage import vtkPNGReader, vtkPNGWriter
+from vtkmodules.util.numpy_support import vtk_to_numpy
+from vtkmodules.vtkIOImage import vtkPNGReader
 
 from twin.analysis import registry
 from twin.analysis.overlays import Overlay
@@ -205,18 +206,24 @@ def parse_size(text: str) -> tuple[int, int]:
     return w, h
 
 
+#: zlib level of exported PNGs: 3 compresses a 1280x720 frame in ~12 ms (VTK's writer took ~35 ms,
+#: a tenth of a batch image) to a smaller file than VTK's; higher levels double the time for ~25 %.
+PNG_LEVEL = 3
+
+
 def png_bytes(image: np.ndarray) -> bytes:
-    """Encode an (h, w, 3) uint8 image as PNG in memory (VTK's encoder: no extra dependency)."""
+    """Encode an (h, w, 3) uint8 image as PNG in memory: 8-bit RGB, no row filter, one zlib
+    stream (zlib and struct: no extra dependency, and fast enough for a batch's every image)."""
+    image = np.ascontiguousarray(image, np.uint8)
     h, w, _ = image.shape
-    data = vtkImageData()
-    data.SetDimensions(w, h, 1)
-    arr = numpy_to_vtk(np.ascontiguousarray(image[::-1]).reshape(-1, 3), deep=True, array_type=3)
-    data.GetPointData().SetScalars(arr)
-    writer = vtkPNGWriter()
-    writer.WriteToMemoryOn()
-    writer.SetInputData(data)
-    writer.Write()
-    return bytes(memoryview(vtk_to_numpy(writer.GetResult())))
+    raw = np.zeros((h, w * 3 + 1), np.uint8)        # each row: filter type 0, then its RGB bytes
+    raw[:, 1:] = image.reshape(h, w * 3)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw.tobytes(), PNG_LEVEL)) + chunk(b"IEND", b""))
 
 
 def write_png(image: np.ndarray, path: str | Path) -> Path:

@@ -66,7 +66,10 @@ class ImageRenderer:
         snapshot = (state if state is not None else session.view).snapshot()
         if options is None:
             options = EXPORT if quality == "high" else BATCH
-        self.scene = Scene(self.design, size=size, options=options, state=snapshot)
+        # built with no rack in full detail: the scene starts at the iso view, and the first image's
+        # own camera (a rack close-up, say) chooses the racks it details (`render` → `lod.update`)
+        self.scene = Scene(self.design, size=size, options=options.but(detail_budget=0), state=snapshot)
+        self.scene.options = options
         self._overlays: dict[str, Overlay | None] = {}
 
     # ------------------------------------------------------------------ inputs

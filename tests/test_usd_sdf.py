@@ -177,3 +177,15 @@ def test_layers_write_one_file_per_hall_and_a_root_that_sublayers_them(tmp_path)
     result = twin_cli("export", "usd", db, "-o", out / "again" / "site.usd", "--layers", "-q")
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert sorted(p.name for p in (out / "again").iterdir()) == ["site.North.usd"]
+
+
+def test_layers_to_a_stream_is_one_clear_line(hall_db, tmp_path):
+    """--layers writes files beside its output; a stream (a FIFO) has no beside: refused, nothing written."""
+    import os
+
+    pipe = tmp_path / "pipe.usd"
+    os.mkfifo(pipe)
+    result = twin_cli("export", "usd", hall_db, "-o", pipe, "--layers", "-q")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "--layers" in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe.usd"]

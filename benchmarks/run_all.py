@@ -8,6 +8,6 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
-for script in ("build_load.py", "scene.py", "opening.py", "netbox_import.py", "power.py", "cabling.py", "exports.py", "review.py", "orbit.py", "history.py", "contingency.py"):
+for script in ("build_load.py", "scene.py", "opening.py", "netbox_import.py", "power.py", "cabling.py", "exports.py", "site_exports.py", "review.py", "orbit.py", "history.py", "contingency.py"):
     print(f"== {script}", flush=True)
     subprocess.run([sys.executable, str(HERE / script)], check=True)

@@ -115,7 +115,9 @@ def test_usd_stage_reopens_with_one_prim_per_part_in_the_hierarchy(hall_db, tmp_
     assert np.allclose(list(world), design.parts.position[i], atol=1e-5)
     # shared meshes: one Mesh prim per part type, under the prototypes
     meshes = [p for p in stage.TraverseAll() if p.GetTypeName() == "Mesh" and not p.IsInPrototype()]
-    assert len(meshes) == len(np.unique(design.parts.type))
+    parts_meshes = [p for p in meshes if str(p.GetPath()).startswith("/Prototypes/")]
+    assert len(parts_meshes) == len(np.unique(design.parts.type))
+    assert len(meshes) - len(parts_meshes) < 10                # the hall shell's and trays' few shapes
     assert len(stage.GetPrototypes()) >= 1
     # facility parts sit under the hall
     cdu = stage.GetPrimAtPath("/World/Hall_1/facility/G_CDU1")

@@ -112,9 +112,11 @@ def export_usd(args: argparse.Namespace) -> int:
     check_writable(args.output)
     session = _session(args)
     overlay = _overlay(session, args.overlay)
-    stages = _stages(args, ("meshes", "prototypes", "parts", "parse", "write"), "usd")
+    from twin.export.usd import STAGES
+
+    stages = _stages(args, STAGES, "usd")
     try:
-        path = write(session.design, args.output, overlay=overlay, progress=stages)
+        path = write(session.design, args.output, overlay=overlay, progress=stages, layers=args.layers)
     finally:
         stages.close()
     announce(path, f"wrote {path} ({_size_mb(path)})")
@@ -178,9 +180,12 @@ def add_export_commands(esub, size_type) -> None:
 
     e = esub.add_parser("usd", help="write an OpenUSD stage (needs usd-core: pip install 'twin[usd]')",
                         description="OpenUSD: Z up, metres, /World/<hall>/<row>/<rack>/<part>, instanced prototypes, "
-                                    "twin: attributes. .usd/.usdc binary, .usda text.")
+                                    "each hall's floor, walls and cable trays, twin: attributes. "
+                                    ".usd/.usdc binary, .usda text.")
     common(e, "USD file to write (.usd, .usdc or .usda)")
     e.add_argument("--overlay", default="none", help=f"colour parts by an overlay: {overlays}")
+    e.add_argument("--layers", action="store_true",
+                   help="one file per hall beside OUTPUT (OUTPUT's name + .HALL), OUTPUT a root layer sublayering them")
     e.set_defaults(func=export_usd)
 
     e = esub.add_parser("report", help="write a self-contained HTML review report",

@@ -1,21 +1,29 @@
 """`twin export usd`: the design as an OpenUSD stage (usd-core), for Omniverse and friends.
 
 - Z up and metres, stated in the stage metadata (`upAxis = "Z"`, `metersPerUnit = 1`).
-- `/World/<hall>/<row>/<rack>/<part>` (parts outside racks under `/World/<hall>/facility`).
+- `/World/<hall>/<row>/<rack>/<part>` (parts outside racks under `/World/<hall>/facility`);
+  each hall's floor and walls under `/World/<hall>/shell`, its cable trays under
+  `/World/<hall>/trays` (ducts between halls under `/World/site/trays`).
 - Each part type's mesh is written once, as a class prim under `/Prototypes`; every part is
   an `instanceable` Xform that references it, so a 2,000-rack hall stores ~20 meshes, not
-  80,000. An overlay colours parts by a constant `primvars:displayColor` on the part prim
-  (the prototypes then carry no colour of their own, so the inherited one shows).
+  80,000. Floors, walls and trays reference `/HallShapes` likewise, one mesh per size. An
+  overlay colours parts by a constant `primvars:displayColor` on the part prim (the
+  prototypes then carry no colour of their own, so the inherited one shows).
 - Metadata as `twin:` attributes: name, rack, power_w (and the overlay's value) on each part
   prim; kind, type, vendor and supplier on its prototype, which every part prim composes.
+- `layers=True` (`--layers`): one file per hall beside the output (`site.Hall_A.usd`), and the
+  output a root layer holding the prototypes and sublayering them, so a hall can be reloaded
+  or handed on alone.
 
-The stage is written as USDA text, parsed by usd-core and saved by it (binary crate for .usd
-and .usdc): see `usda_text` for why. usd-core is an
-optional extra (`pip install twin[usd]`); without it the export says how to get it.
+The specs are authored through Sdf (twin.export.usd_stage), in one `Sdf.ChangeBlock` per hall,
+and saved by usd-core (binary crate for .usd and .usdc, text for .usda); every file lands
+atomically. usd-core is an optional extra (`pip install twin[usd]`); without it the export says
+how to get it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 from typing import Callable
@@ -25,9 +33,7 @@ import numpy as np
 from twin import __version__
 from twin.analysis.overlays import Overlay
 from twin.errors import TwinError
-from twin.files import atomic_output
-from twin.export.parts_table import overlay_part_rgb, parts_table
-from twin.geometry import Mesh
+from twin.files import atomic_output, is_stream
 from twin.model import Design
 
 Progress = Callable[[str], None]
@@ -36,6 +42,8 @@ SUFFIXES = (".usd", ".usda", ".usdc")
 TYPE_FACTS = ("kind", "type", "vendor", "supplier")
 #: Text facts of each part, authored on the part prim.
 PART_TEXTS = ("name", "rack")
+#: Stages of an export, in order (the CLI's progress bar).
+STAGES = ("meshes", "prototypes", "parts", "shell", "write")
 
 
 def _pxr():
@@ -54,7 +62,7 @@ def prim_name(text: str) -> str:
     return "_" + name if name[0].isdigit() else name
 
 
-def _unique(names: list[str]) -> list[str]:
+def unique_names(names: list[str]) -> list[str]:
     """Prim names made unique among siblings by suffixes _2, _3… (two parts may sanitise alike)."""
     seen: dict[str, int] = {}
     out = []
@@ -65,175 +73,111 @@ def _unique(names: list[str]) -> list[str]:
     return out
 
 
-def usd_string(text: str) -> str:
-    """A USDA string literal: quotes and backslashes escaped, control characters as spaces."""
-    text = re.sub(r"[\x00-\x1f\x7f]", " ", str(text))
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+_unique = unique_names          # the name the text writer (benchmarks/usd_text_baseline.py) uses
 
 
-def _floats(values: np.ndarray) -> str:
-    return ", ".join("(" + ", ".join(f"{v:.6g}" for v in row) + ")" for row in np.asarray(values).tolist())
+def clean_text(text: object) -> str:
+    """A string attribute's value: control characters as spaces (a name is one line of text)."""
+    return re.sub(r"[\x00-\x1f\x7f]", " ", str(text))
 
 
-def _prototype(name: str, mesh: Mesh, coloured: bool, facts: dict[str, str]) -> str:
-    """A class Xform with one Mesh child ('geom'): points, triangles, per-face colours.
-
-    The part type's facts (kind, type, vendor, supplier), the transform order and a zero
-    yaw sit on the prototype's root: every part prim that references it composes them, so
-    each part authors only what is its own (name, rack, power, position, yaw if any).
-    """
-    lines = [f'    def Xform "{name}"', "    {"]
-    lines += [f"        string twin:{key} = {usd_string(value)}" for key, value in facts.items()]
-    lines += ["        float xformOp:rotateZ = 0", "        double3 xformOp:translate = (0, 0, 0)",
-              '        uniform token[] xformOpOrder = ["xformOp:translate", "xformOp:rotateZ"]',
-              '        def Mesh "geom"', "        {"]
-    if len(mesh.vertices):
-        lo, hi = mesh.bounds
-        lines.append(f"            float3[] extent = [{_floats(np.array([lo, hi]))}]")
-    lines += [f"            int[] faceVertexCounts = [{', '.join(['3'] * len(mesh.faces))}]",
-              f"            int[] faceVertexIndices = [{', '.join(map(str, mesh.faces.reshape(-1).tolist()))}]",
-              f"            point3f[] points = [{_floats(mesh.vertices)}]",
-              '            uniform token subdivisionScheme = "none"']
-    if coloured and mesh.face_colors is not None:
-        lines.append(f"            color3f[] primvars:displayColor = [{_floats(mesh.face_colors / 255.0)}] "
-                     '(\n                interpolation = "uniform"\n            )')
-    lines += ["        }", "    }"]
-    return "\n".join(lines)
-
-
-def usda_text(design: Design, meshes: list[Mesh], overlay: Overlay | None = None,
-              progress: Progress | None = None) -> str:
-    """The whole stage as USDA text (prototypes, hierarchy, one instanceable prim per part).
-
-    Why text: authoring 80,000 prims through the Sdf/Usd Python API costs ~1.5 ms each (two
-    minutes for hall-2000); usd-core parses the same text in C++ in seconds, and the file
-    is then written (and checked) by usd-core itself.
-    """
-    say = progress or (lambda _msg: None)
-    d = design
-    n = len(d.parts)
-    table = parts_table(d)
-    rgb = overlay_part_rgb(overlay, n)
-    say("prototypes")
-    used = np.unique(d.parts.type) if n else np.zeros(0, np.int64)
-    type_names = _unique([prim_name(str(d.part_types.name[t])) for t in range(len(d.part_types))])
-    design_name = str(d.meta.get("design_name", d.source.name))
-    out = ["#usda 1.0", "(",
-           "    customLayerData = {",
-           f"        string \"twin:generator\" = {usd_string('twin ' + __version__)}",
-           f"        string \"twin:design\" = {usd_string(design_name)}",
-           f"        string \"twin:overlay\" = {usd_string(overlay.name if overlay else 'none')}",
-           "    }",
-           '    defaultPrim = "World"', "    metersPerUnit = 1", '    upAxis = "Z"', ")", "",
-           'class "Prototypes"', "{"]
-    first = {int(t): int(i) for i, t in reversed(list(enumerate(d.parts.type.tolist())))}
-    out += [_prototype(type_names[t], meshes[t], rgb is None,
-                       {k: str(table[k][first[t]]) for k in TYPE_FACTS}) for t in used.tolist()]
-    out += ["}", ""]
-    say("parts")
-    # parent path of every part: <hall>/<row>/<rack> or <hall>/facility
-    hall = [prim_name(h) for h in table["hall"].tolist()]
-    rack_names = [prim_name(r) for r in d.racks.name.tolist()]
-    row_names = ["row_" + prim_name(r).lstrip("_") for r in d.racks.row.tolist()]
-    rack_of = d.parts.rack.tolist()
-    names = [prim_name(v) for v in table["name"].tolist()]
-    pos = d.parts.position.astype(float).tolist()
-    yaw = d.parts.yaw_deg.astype(float).tolist()
-    texts = {k: [usd_string(v) for v in table[k].tolist()] for k in PART_TEXTS}
-    power = table["power_w"].astype(float).tolist()
-    types = d.parts.type.tolist()
-    values = colours = None
-    value_attr = ""
-    if overlay is not None:
-        values = np.asarray(overlay.values, float).tolist()
-        colours = (rgb / 255.0).round(4).tolist()
-        value_attr = f"twin:{prim_name(overlay.name)}"
-    tree: dict = {}
-    for i in range(n):          # serialisation: each part is one prim in the text
-        r = rack_of[i]
-        key = (hall[i], row_names[r], rack_names[r]) if r >= 0 else (hall[i], "facility")
-        tree.setdefault(key, []).append(i)
-    body: dict = {}
-    for key, members in tree.items():
-        node = body
-        for level in key:
-            node = node.setdefault(level, {})
-        node[None] = members
-    out.append('def Xform "World"')
-    out.append("{")
-    _emit(out, body, 1, names, pos, yaw, texts, power, types, type_names, values, colours, value_attr)
-    out.append("}")
-    return "\n".join(out) + "\n"
-
-
-def _emit(out: list[str], node: dict, depth: int, names, pos, yaw, texts, power, types, type_names, values,
-          colours, value_attr) -> None:
-    pad = "    " * depth
-    for level, child in node.items():
-        if level is None:
-            continue
-        out.append(f'{pad}def Xform "{level}"')
-        out.append(f"{pad}{{")
-        _emit(out, child, depth + 1, names, pos, yaw, texts, power, types, type_names, values, colours, value_attr)
-        taken: set[str] = set()
-        inner = pad + "    "
-        for i in child.get(None, []):
-            name = names[i]
-            k = 2
-            while name in taken or name in child:
-                name, k = f"{names[i]}_{k}", k + 1
-            taken.add(name)
-            x, y, z = pos[i]
-            lines = [f'{inner}def Xform "{name}" (',
-                     f"{inner}    instanceable = true",
-                     f"{inner}    prepend references = </Prototypes/{type_names[types[i]]}>",
-                     f"{inner})", f"{inner}{{",
-                     f"{inner}    double3 xformOp:translate = ({x:.6f}, {y:.6f}, {z:.6f})"]
-            if yaw[i]:
-                lines.append(f"{inner}    float xformOp:rotateZ = {yaw[i]:.6g}")
-            lines += [f"{inner}    string twin:{key} = {vals[i]}" for key, vals in texts.items()]
-            lines.append(f"{inner}    double twin:power_w = {power[i]:.6g}")
-            if values is not None:
-                c = colours[i]
-                lines.append(f"{inner}    color3f[] primvars:displayColor = [({c[0]}, {c[1]}, {c[2]})] "
-                             f'(interpolation = "constant")')
-                if values[i] == values[i]:
-                    lines.append(f"{inner}    double {value_attr} = {values[i]:.6g}")
-            lines.append(f"{inner}}}")
-            out.append("\n".join(lines))
-        out.append(f"{pad}}}")
+def hall_layer_path(output: Path, hall: str) -> Path:
+    """Where `--layers` writes a hall's layer: beside the root, `<root stem>.<hall prim><suffix>`."""
+    return output.with_name(f"{output.stem}.{hall}{output.suffix}")
 
 
 def export_usd(design: Design, output: str | Path, overlay: Overlay | None = None,
-               progress: Progress | None = None) -> Path:
-    """Write `design` as a USD stage at `output` (.usd/.usdc binary, .usda text), atomically."""
-    _Gf, Sdf, _Usd, _UsdGeom, _Vt = _pxr()
+               progress: Progress | None = None, layers: bool = False) -> Path:
+    """Write `design` as a USD stage at `output` (.usd/.usdc binary, .usda text), atomically.
+    With `layers`, each hall goes to a file of its own beside `output` (see `hall_layer_path`)
+    and `output` sublayers them; returns the root's path."""
+    _Gf, Sdf, _Usd, UsdGeom, _Vt = _pxr()
+    from twin.export import usd_stage as author
+    from twin.export.parts_table import parts_table
+    from twin.scene.hall import shell_pieces, tray_pieces
     from twin.scene.meshes import type_meshes
+    from twin.scene.site import tray_halls
 
     output = Path(output)
     if output.suffix.lower() not in SUFFIXES:
         raise TwinError(output, f"a USD file name ends in {', '.join(SUFFIXES)}", where="-o")
+    if layers and is_stream(output):
+        raise TwinError(output, "--layers writes one file per hall beside the output: give a file name, "
+                                "not a stream", where="-o")
     say = progress or (lambda _msg: None)
+    d = design
     say("meshes")
-    meshes, _warnings = type_meshes(design)
-    text = usda_text(design, meshes, overlay, progress)
-    say("parse")
-    layer = Sdf.Layer.CreateAnonymous(".usda")
-    try:
-        ok = layer.ImportFromString(text)
-    except Exception as exc:        # pxr.Tf.ErrorException: the parser's message
-        raise TwinError(output, f"usd-core rejected the stage twin wrote (a bug): {str(exc).strip()[:300]}") from None
-    if not ok:
-        raise TwinError(output, "usd-core rejected the stage twin wrote (a bug)")
+    meshes, _warnings = type_meshes(d)
+    table = parts_table(d)
+    say("prototypes")
+    root = Sdf.Layer.CreateAnonymous(output.suffix)
+    _stage_metadata(root, d, overlay, UsdGeom)
+    types = author.PartTypes(root, d, meshes, table, coloured=overlay is None)
+    shapes = author.HallShapes(root)
+    say("parts")
+    hall_layers: dict[str, object] = {}
+
+    def layer_of(hall: str):
+        if not layers:
+            return root
+        if hall not in hall_layers:
+            hall_layers[hall] = Sdf.Layer.CreateAnonymous(output.suffix)
+            _stage_metadata(hall_layers[hall], d, overlay, UsdGeom)
+        return hall_layers[hall]
+
+    prims = author.PartPrims(d, table, types, overlay)
+    for hall, node in author.part_tree(d, table).items():
+        with Sdf.ChangeBlock():
+            prims.emit(author.xform(layer_of(hall), "World"), {hall: node})
+    say("shell")
+    hall_names = [prim_name(n) for n in d.halls.name.tolist()] if len(d.halls) else []
+    boxes = [d.hall_box(h) for h in range(len(hall_names))]
+    where = tray_halls(d, np.array([b[0] for b in boxes]).reshape(-1, 3), np.array([b[1] for b in boxes]).reshape(-1, 3))
+    pieces = tray_pieces(d)
+    origin = d.hall_origin()
+    for h, hall in enumerate(hall_names):
+        with Sdf.ChangeBlock():
+            hall_prim = author.xform(author.xform(layer_of(hall), "World"), hall)
+            author.shell(hall_prim, shapes, shell_pieces(tuple(float(v) for v in d.halls.size[h]), tuple(origin[h])))
+            author.trays(hall_prim, shapes, d, [p for p in pieces if where[p[0]] == h])
+    between = [p for p in pieces if where[p[0]] < 0 or not hall_names]
+    if between:
+        site = "site"
+        while site in hall_names:
+            site += "_"
+        with Sdf.ChangeBlock():
+            author.trays(author.xform(author.xform(root, "World"), site), shapes, d, between)
     say("write")
-    with atomic_output(output) as tmp:
-        try:
-            written = layer.Export(str(tmp))
-        except Exception as exc:      # pxr.Tf.ErrorException: disk full, file too large, permission
-            raise TwinError(output, f"could not write the stage: {_write_reason(str(exc))}") from None
-        if not written:
-            raise TwinError(output, "usd-core could not write the stage")
+    files = {hall_layer_path(output, hall): layer for hall, layer in hall_layers.items()}
+    for path in files:
+        root.subLayerPaths.append(f"./{path.name}")
+    _save([(output, root)] + list(files.items()))
     return output
+
+
+def _stage_metadata(layer, design: Design, overlay: Overlay | None, UsdGeom) -> None:
+    """Z up, metres, /World as the default prim and what made the stage (on every layer)."""
+    design_name = str(design.meta.get("design_name", design.source.name))
+    layer.customLayerData = {"twin:generator": clean_text("twin " + __version__),
+                             "twin:design": clean_text(design_name),
+                             "twin:overlay": clean_text(overlay.name if overlay else "none")}
+    layer.defaultPrim = "World"
+    layer.pseudoRoot.SetInfo(UsdGeom.Tokens.upAxis, UsdGeom.Tokens.z)
+    layer.pseudoRoot.SetInfo(UsdGeom.Tokens.metersPerUnit, 1.0)
+
+
+def _save(files: list[tuple[Path, object]]) -> None:
+    """Write every layer through its own temp file; each is put in place only once all were
+    written (the root, first in `files`, last of all), so a failure leaves every target as it was."""
+    with contextlib.ExitStack() as stack:
+        for path, layer in files:
+            tmp = stack.enter_context(atomic_output(path))
+            try:
+                written = layer.Export(str(tmp))
+            except Exception as exc:      # pxr.Tf.ErrorException: disk full, file too large, permission
+                raise TwinError(path, f"could not write the stage: {_write_reason(str(exc))}") from None
+            if not written:
+                raise TwinError(path, "usd-core could not write the stage")
 
 
 def _write_reason(message: str) -> str:

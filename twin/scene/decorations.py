@@ -70,6 +70,8 @@ class Decorations:
         self.cables_far = True                         # drawn as hall-scale bundles
         self.pipes: vtkActor | None = None
         self.outline: vtkActor | None = None
+        self.subject_outline: vtkActor | None = None   # the rack an exported image is of
+        self.subject = ""                              # its caption ("rack A06 (row A) · rear")
         self.trace: vtkActor | None = None
         self.legend: LegendBlock | None = None        # the overlay's, in the legend area
         self.field_legend: LegendBlock | None = None  # the CFD field's, below it
@@ -119,7 +121,7 @@ class Decorations:
 
     def actors(self) -> list[vtkActor]:
         """The 3D decoration actors shown now (cables, pipes, outline, trace, field)."""
-        shown = [self.cables, self.cables_top, self.pipes, self.outline, self.trace] + \
+        shown = [self.cables, self.cables_top, self.pipes, self.outline, self.subject_outline, self.trace] + \
             [a for a in self.field if a.IsA("vtkActor")]
         return [a for a in shown if a is not None]
 
@@ -199,6 +201,16 @@ class Decorations:
     def update_outline(self, selected: np.ndarray) -> None:
         """A cyan box around the selected parts: one per part for a few (both ends of a traced
         cable), one around them all for many."""
+        self.outline = self._swap(self.outline, self._outline_actor(selected))
+
+    def show_subject(self, caption: str, parts: np.ndarray) -> None:
+        """What an exported image is of (a rack of a batch): `caption` joins the title after the
+        design's name, and `parts` get an outline of their own, beside any selection's ("" and no
+        parts: none). Why: a folder of per-rack close-ups must say, and show, which rack each is."""
+        self.subject = caption
+        self.subject_outline = self._swap(self.subject_outline, self._outline_actor(np.asarray(parts, np.int64)))
+
+    def _outline_actor(self, selected: np.ndarray) -> vtkActor | None:
         actor = None
         if len(selected):
             if len(selected) <= 32:
@@ -212,11 +224,13 @@ class Decorations:
                 pts += [c[[i, j]] for i, j in OUTLINE_EDGES]
             rgb = np.tile(np.array(colouring.HIGHLIGHT, np.uint8), (len(pts), 1))
             actor = lines_actor(np.concatenate(pts), 2, rgb, width=3)
-        self.outline = self._swap(self.outline, actor)
+        return actor
 
     def update_title(self, overlay: Overlay | None) -> None:
         design = self.parts.design
         text = display_text(design.meta.get("design_name", design.source.name if design.source else ""))
+        if self.subject:
+            text += f"  ·  {display_text(self.subject)}"
         if overlay is not None:
             text += f"  ·  {overlay.label}"
             if overlay.measured is not None and not np.all(overlay.measured):

@@ -29,33 +29,40 @@ def _one(mesh, centre, yaw: float = 0.0, rgb=None) -> Batch:
                     rgb=None if rgb is None else np.array([rgb]))
 
 
+def shell_pieces(size: tuple[float, float, float], origin: tuple[float, float] = (0.0, 0.0)) -> list[tuple]:
+    """The hall's floor and walls as (name, mesh kind, size, bottom-centre, rgb): full height at
+    the back (north, east), curbs at the front so iso views see in. One list for the scene and
+    the exports (the USD stage's hall shell), so they cannot draw two different rooms."""
+    w, depth, h = size
+    ox, oy = origin
+    return [("floor", "floor_tile", (w, depth, 0.02), (ox + w / 2, oy + depth / 2, -0.02), (214, 217, 221)),
+            ("wall_north", "wall", (w + 2 * WALL_M, WALL_M, h), (ox + w / 2, oy + depth + WALL_M / 2, 0), (226, 228, 231)),
+            ("wall_east", "wall", (WALL_M, depth, h), (ox + w + WALL_M / 2, oy + depth / 2, 0), (220, 222, 226)),
+            ("wall_south", "wall", (w + 2 * WALL_M, WALL_M, CURB_M), (ox + w / 2, oy - WALL_M / 2, 0), (200, 203, 208)),
+            ("wall_west", "wall", (WALL_M, depth, CURB_M), (ox - WALL_M / 2, oy + depth / 2, 0), (200, 203, 208))]
+
+
 def hall_batch(design: Design, size: tuple[float, float, float], origin: tuple[float, float] = (0.0, 0.0),
                trays: bool = True, simple: bool = False) -> Batch:
-    """Floor, walls (full height at the back, curbs at the front) and, with `trays`, every cable tray run.
+    """Floor, walls (`shell_pieces`) and, with `trays`, every cable tray run.
 
     `origin` is the hall's south-west corner on the site (halls of a campus stand apart). With
     `simple`, trays are plain boxes (what a moving camera draws: a tray's rungs are most of the
     hall's triangles).
     """
-    w, depth, h = size
-    ox, oy = origin
-    batches = [_one(part_mesh("floor_tile", (w, depth, 0.02)), (ox + w / 2, oy + depth / 2, -0.02),
-                    rgb=(214, 217, 221))]
-    walls = [((w / 2, depth + WALL_M / 2, 0), (w + 2 * WALL_M, WALL_M, h), (226, 228, 231)),     # north
-             ((w + WALL_M / 2, depth / 2, 0), (WALL_M, depth, h), (220, 222, 226)),              # east
-             ((w / 2, -WALL_M / 2, 0), (w + 2 * WALL_M, WALL_M, CURB_M), (200, 203, 208)),       # south
-             ((-WALL_M / 2, depth / 2, 0), (WALL_M, depth, CURB_M), (200, 203, 208))]            # west
-    batches += [_one(part_mesh("wall", size), (ox + c[0], oy + c[1], c[2]), rgb=rgb) for c, size, rgb in walls]
+    batches = [_one(part_mesh(kind, piece_size), centre, rgb=rgb)
+               for _name, kind, piece_size, centre, rgb in shell_pieces(size, origin)]
     if trays:
         batches.append(tray_batch(design, simple))
     return Batch.concat(batches)
 
 
-def tray_batch(design: Design, simple: bool = False, rows: np.ndarray | None = None) -> Batch:
-    """Every cable tray and campus duct (or those at `rows`) along its centre line (plain boxes with `simple`)."""
+def tray_pieces(design: Design, rows: np.ndarray | None = None) -> list[tuple[int, tuple, np.ndarray, float]]:
+    """(row, size, bottom-centre, yaw in degrees) of every drawable cable tray and campus duct (or
+    those at `rows`), along its centre line: what the scene and the exports place a tray mesh by."""
     trays = design.cable_trays
     drawable = drawable_trays(trays)            # the loader warned about the others
-    batches = []
+    pieces = []
     for i in range(len(trays)) if rows is None else rows.tolist():
         if not drawable[i]:
             continue
@@ -63,9 +70,14 @@ def tray_batch(design: Design, simple: bool = False, rows: np.ndarray | None = N
         length = float(np.linalg.norm((b - a)[:2]))
         if length > 0:
             tray_size = (length, float(trays.width_m[i]), float(trays.height_m[i]))
-            mesh = box_mesh(tray_size, TRAY_RGB) if simple else part_mesh("cable_tray", tray_size)
-            batches.append(_one(mesh, (a + b) / 2, float(np.degrees(np.arctan2(b[1] - a[1], b[0] - a[0])))))
-    return Batch.concat(batches)
+            pieces.append((int(i), tray_size, (a + b) / 2, float(np.degrees(np.arctan2(b[1] - a[1], b[0] - a[0])))))
+    return pieces
+
+
+def tray_batch(design: Design, simple: bool = False, rows: np.ndarray | None = None) -> Batch:
+    """Every cable tray and campus duct (or those at `rows`) along its centre line (plain boxes with `simple`)."""
+    return Batch.concat([_one(box_mesh(size, TRAY_RGB) if simple else part_mesh("cable_tray", size), centre, yaw)
+                         for _i, size, centre, yaw in tray_pieces(design, rows)])
 
 
 def grid_step(width: float, depth: float) -> float:

@@ -10,7 +10,7 @@ chunk into a colour table indexed by key: milliseconds, not a scene rebuild.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Hashable
 
 import numpy as np
 from vtkmodules.vtkRenderingCore import vtkActor, vtkPolyDataMapper
@@ -47,6 +47,7 @@ class Chunk:
     face_key: np.ndarray
     base_rgb: np.ndarray
     shade: np.ndarray | None = None     # (n, 1) baked light factor of an unlit layer, None: lit by VTK
+    coloured: int = -1                  # the `Layers.recolour` colouring it last got (-1: none yet)
 
 
 #: Fixed light of unlit (baked) layers: from above, a little south-west, like the iso view's camera.
@@ -85,6 +86,10 @@ class Layers:
     def __init__(self, add_actor: Callable[[vtkActor], None], remove_actor: Callable[[vtkActor], None]):
         self._add, self._remove = add_actor, remove_actor
         self._layers: dict[str, list[Chunk]] = {}
+        self._pieces: dict[str, dict[Hashable, list[Chunk]]] = {}     # layers built by `build_pieces`
+        self._stamps: dict[str, bytes] = {}
+        self._colouring: tuple | None = None          # (table, selected, emphasised) of the last recolour
+        self._generation = 0
 
     def build(self, name: str, batch: Batch, face_key: np.ndarray | None = None, opacity: float = 1.0,
               pickable: bool = True, chunk_m: float | None = CHUNK_M, baked: bool = False) -> None:
@@ -93,13 +98,52 @@ class Layers:
         shading baked into the colours (`baked_shade`)."""
         for old in self._layers.pop(name, []):
             self._remove(old.actor)
+        self._pieces.pop(name, None)
+        self._layers[name] = self._chunks(name, batch, face_key, opacity, pickable, chunk_m, baked)
+
+    def build_pieces(self, name: str, wanted: dict[Hashable, Callable[[], tuple[Batch, np.ndarray | None]]],
+                     stamp: bytes = b"", opacity: float = 1.0, pickable: bool = True) -> int:
+        """(Re)build a layer made of keyed pieces (one rack's meshes, one floor cell's boxes), one
+        actor each: a piece already built under the same key, while `stamp` (what every piece
+        depends on, such as the visible parts) is unchanged, stays as it is; the others are made
+        by calling `wanted[key]` for (batch, face keys), and pieces no longer wanted go. Returns
+        how many pieces were built. A batch of close-ups along a row then builds one rack's
+        meshes per image instead of all its neighbours' again."""
+        pieces = self._pieces.get(name)
+        if pieces is None or self._stamps.get(name) != stamp:
+            for old in self._layers.pop(name, []):
+                self._remove(old.actor)
+            pieces = {}
+        for key in [k for k in pieces if k not in wanted]:
+            for old in pieces.pop(key):
+                self._remove(old.actor)
+        built = 0
+        for key, make in wanted.items():
+            if key not in pieces:
+                batch, face_key = make()
+                pieces[key] = self._chunks(name, batch, face_key, opacity, pickable, None, False)
+                built += 1
+        self._pieces[name], self._stamps[name] = pieces, stamp
+        self._layers[name] = [chunk for chunks in pieces.values() for chunk in chunks]
+        return built
+
+    def forget_pieces(self) -> None:
+        """Let the next `build_pieces` of every layer build all its pieces anew (and the next
+        recolour colour every chunk): what each image cost before pieces were kept, the batch
+        benchmark's baseline."""
+        for name in self._pieces:
+            self._stamps[name] = b"\0forgotten"
+        self._colouring = None
+
+    def _chunks(self, name: str, batch: Batch, face_key: np.ndarray | None, opacity: float, pickable: bool,
+                chunk_m: float | None, baked: bool) -> list[Chunk]:
         if batch.triangle_count == 0:
-            return
+            return []
         key = batch.face_part if face_key is None else face_key
         chunks = []
         cells = batch.spatial_chunks(chunk_m) if chunk_m else [np.arange(batch.triangle_count)]
         for faces in cells:
-            part = batch.subset(faces)
+            part = batch.subset(faces) if chunk_m else batch
             shade = baked_shade(part.points, part.faces) if baked else None
             actor = cell_coloured_actor(vtk_arrays.triangles(part.points, part.faces, shaded(part.face_rgb, shade)))
             actor.SetPickable(pickable)
@@ -114,7 +158,7 @@ class Layers:
                 prop.BackfaceCullingOn()        # meshes are closed boxes facing out: skip their backs
             self._add(actor)
             chunks.append(Chunk(name, actor, actor.GetMapper(), key[faces], part.face_rgb.copy(), shade))
-        self._layers[name] = chunks
+        return chunks
 
     def names(self) -> list[str]:
         """Layers that currently draw something."""
@@ -143,9 +187,18 @@ class Layers:
         hi = np.array(colouring.HIGHLIGHT, np.uint16)
         dim = np.array(DIM_RGB, np.uint16) * (100 - DIM_KEEP_PERCENT)
         trace = np.array(TRACE_RGB, np.uint16)
+        # the same colouring as last time (the next image of a batch, new detail for a camera step):
+        # only the pieces built since then need their colours
+        same = self._colouring is not None and all(
+            (a is None and b is None) or (a is not None and b is not None and np.array_equal(a, b))
+            for a, b in zip(self._colouring, (table, selected, emphasised)))
+        if not same:
+            self._colouring = tuple(None if a is None else np.array(a, copy=True) for a in (table, selected, emphasised))
+            self._generation += 1
         for chunk in self.chunks():
-            if chunk.layer in FIXED_COLOUR_LAYERS:
+            if chunk.layer in FIXED_COLOUR_LAYERS or chunk.coloured == self._generation:
                 continue
+            chunk.coloured = self._generation
             key = chunk.face_key
             if table is None:
                 rgb = chunk.base_rgb.copy()
@@ -209,28 +262,76 @@ def build_rack_layers(layers: Layers, parts: PartGeometry, visible: np.ndarray, 
                       doors: bool, xray: bool, drawn: np.ndarray | None = None) -> None:
     """The racks' layers: full meshes (and doors) for `detail_racks`, one box per other rack,
     boxes for free parts, and translucent ghost boxes for hidden parts when `xray` is on.
-    With `drawn`, parts outside it (those of far halls, drawn as row blocks) get nothing."""
+    With `drawn`, parts outside it (those of far halls, drawn as row blocks) get nothing.
+
+    Detail and doors are one piece per rack, boxes one piece per floor cell (`Layers.build_pieces`):
+    when the detailed racks change (the next close-up of a batch, a camera step), only the racks
+    that came near get meshes and only the cells whose boxes changed are rebuilt."""
     g = parts
     drawn = np.ones(g.n_parts, bool) if drawn is None else drawn
     vis = visible & drawn
+    stamp = np.packbits(vis).tobytes()               # every piece depends on which parts are shown
+    detail_racks = np.asarray(detail_racks, np.int64)
     detail = np.zeros(g.n_racks, bool)
     detail[detail_racks] = True
     rack_of = g.design.parts.rack
     in_detail = (g.is_frame | g.is_inner) & detail[np.maximum(rack_of, 0)]
-    layers.build("detail", g.parts_batch(np.flatnonzero(in_detail & vis)))
-    frames = np.flatnonzero(in_detail & vis & g.is_frame) if doors else np.zeros(0, np.int64)
-    layers.build("doors", g.doors_batch(frames), opacity=0.22, pickable=False)
-    frame_batch = g.boxes_batch(np.flatnonzero(g.is_frame & ~in_detail & vis), RACK_BOX_RGB)
-    free_batch = g.boxes_batch(np.flatnonzero(g.is_free & vis), FREE_BOX_RGB)
-    batch = Batch.concat([frame_batch, free_batch])
-    key = np.concatenate([g.n_parts + rack_of[frame_batch.face_part], free_batch.face_part]) \
-        if batch.triangle_count else None
-    layers.build("boxes", batch, key)
+    shown = in_detail & vis
+
+    def rack_meshes(r: int) -> tuple[Batch, None]:
+        own = g.rack_parts(r)
+        return g.parts_batch(own[shown[own]]), None
+
+    def rack_doors(r: int) -> tuple[Batch, None]:
+        own = g.rack_parts(r)
+        return g.doors_batch(own[shown[own] & g.is_frame[own]]), None
+
+    racks = detail_racks.tolist()
+    layers.build_pieces("detail", {r: (lambda r=r: rack_meshes(r)) for r in racks}, stamp)
+    if doors:
+        layers.build_pieces("doors", {r: (lambda r=r: rack_doors(r)) for r in racks}, stamp, opacity=0.22,
+                            pickable=False)
+    else:
+        layers.build("doors", Batch.empty())
+    layers.build_pieces("boxes", _box_cells(g, g.is_frame & ~in_detail & vis, g.is_free & vis, detail_racks), stamp)
     ghost = Batch.empty()
     if xray:
         hidden = np.flatnonzero(~vis & drawn & (g.is_inner | g.is_facility | g.is_free | (g.is_frame & ~in_detail)))
         ghost = g.boxes_batch(hidden, GHOST_RGB)
     layers.build("ghost", ghost, opacity=0.12, pickable=False)
+
+
+def _box_cells(g: PartGeometry, frames: np.ndarray, free: np.ndarray, detail_racks: np.ndarray) -> dict:
+    """The boxes layer as one piece per floor cell (`CHUNK_M`): rack boxes (keyed by rack) and free
+    parts' boxes. A cell's key names the detailed racks standing in it, so a cell is rebuilt only
+    when one of its racks gains or loses full meshes."""
+    cell = np.floor(g.position[:, :2] / CHUNK_M).astype(np.int64)
+    cell_id = cell[:, 0] * 1_000_003 + cell[:, 1]
+    boxed = np.flatnonzero(frames | free)
+    if not len(boxed):
+        return {}
+    order = boxed[np.argsort(cell_id[boxed], kind="stable")]
+    groups = np.split(order, np.flatnonzero(np.diff(cell_id[order])) + 1)
+    frame_parts = g.frame_of_rack[detail_racks]
+    detailed_in: dict[int, tuple] = {}
+    for r, f in zip(detail_racks.tolist(), frame_parts.tolist()):
+        if f >= 0:
+            detailed_in.setdefault(int(cell_id[f]), []).append(r)     # type: ignore[attr-defined]
+    rack_of = g.design.parts.rack
+
+    def boxes(members: np.ndarray) -> tuple[Batch, np.ndarray | None]:
+        frame_batch = g.boxes_batch(members[frames[members]], RACK_BOX_RGB)
+        free_batch = g.boxes_batch(members[free[members]], FREE_BOX_RGB)
+        batch = Batch.concat([frame_batch, free_batch])
+        key = np.concatenate([g.n_parts + rack_of[frame_batch.face_part], free_batch.face_part]) \
+            if batch.triangle_count else None
+        return batch, key
+
+    wanted = {}
+    for members in groups:
+        c = int(cell_id[members[0]])
+        wanted[(c, tuple(sorted(detailed_in.get(c, ()))))] = (lambda m=members: boxes(m))
+    return wanted
 
 
 #: What a moving camera skips: the full rack meshes, their doors, the facility gear's meshes

@@ -171,8 +171,10 @@ class DetailLevel:
         labels = sc.decorations.screen_labels
         if labels is None:
             return
-        rack, drawn = sc.design.parts.rack, sc.drawn
-        shown = np.bincount(rack[drawn & (rack >= 0)], minlength=sc.geometry.n_racks) > 0
+        # racks shown in any form: one by one, or in a far hall's row blocks (`sc.drawn` is only
+        # the first, and would leave a whole far hall unnamed)
+        rack, shown_parts = sc.design.parts.rack, sc.visible
+        shown = np.bincount(rack[shown_parts & (rack >= 0)], minlength=sc.geometry.n_racks) > 0
         w, h = sc.camera.view_size()
         corner = np.array([0.0, h * (1 - AXES_CORNER[1]), w * AXES_CORNER[0], h])     # the orientation axes
         labels.update(sc.renderer.GetActiveCamera(), (w, h), shown=shown,

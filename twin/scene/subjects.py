@@ -14,6 +14,7 @@ import numpy as np
 
 from twin.analysis import routes
 from twin.model import Design
+from twin.model.design import drawable_trays
 
 EMPTY = np.zeros(0, np.int64)
 
@@ -75,9 +76,27 @@ def finding_subject(design: Design, finding, power: Any = None) -> tuple[np.ndar
     if not len(parts) and not len(points) and 0 <= finding.rack < len(design.racks):
         frame = int(design.rack_frames()[finding.rack])
         parts = np.array([frame], np.int64) if frame >= 0 else EMPTY
+    if not len(parts) and not len(points) and finding.rack < 0:
+        points = tray_points(design, finding.subject)
     if not len(parts) and not len(points) and finding.location is not None:
         points = np.asarray([finding.location], float)
     return parts, points
+
+
+def tray_points(design: Design, name: str) -> np.ndarray:
+    """Both ends of the cable tray named `name`, with its width and height around them, as
+    world points (empty when no drawable tray has that name): a finding about a tray (fill, its
+    network) is about all of its length, not its midpoint."""
+    trays = design.cable_trays
+    if not name or not len(trays):
+        return np.zeros((0, 3))
+    hit = np.flatnonzero((np.asarray(trays.name, object) == name) & drawable_trays(trays))
+    if not len(hit):
+        return np.zeros((0, 3))
+    r = int(hit[0])
+    start, end = np.asarray(trays.start[r], float), np.asarray(trays.end[r], float)
+    half = np.array([float(trays.width_m[r]), float(trays.width_m[r]), float(trays.height_m[r])]) / 2
+    return np.vstack([start - half, start + half, end - half, end + half])
 
 
 def polyline_segments(points: np.ndarray) -> np.ndarray:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -51,7 +52,9 @@ def _wait(url: str, proc: subprocess.Popen, seconds: float = 20.0) -> None:
         if proc.poll() is not None:
             raise RuntimeError(f"the server for {url} exited with {proc.returncode}")
         try:
-            urllib.request.urlopen(url, timeout=1).close()
+            # the probe only asks whether the port answers; the code under test verifies certificates
+            probe = ssl._create_unverified_context() if url.startswith("https:") else None
+            urllib.request.urlopen(url, timeout=1, context=probe).close()
             return
         except urllib.error.HTTPError:
             return                      # it answers (401 is an answer)
@@ -77,12 +80,25 @@ def _process(argv: list[str], url: str, log: Path) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def mockup_server(folder: Path, log: Path) -> Iterator[str]:
-    """sushy-static serving `folder` (a DMTF mockup: the service root's index.json in it); yields the root URL."""
+def mockup_server(folder: Path, log: Path, tls: tuple[Path, Path] | None = None) -> Iterator[str]:
+    """sushy-static serving `folder` (a DMTF mockup: the service root's index.json in it); yields the root URL.
+    `tls`: (certificate, key) PEM files to serve HTTPS with."""
     port = free_port()
-    url = f"http://127.0.0.1:{port}/redfish/v1"
-    with _process([str(SUSHY_STATIC), "-i", "127.0.0.1", "-p", str(port), "-m", str(folder)], url, log) as root:
+    url = f"{'https' if tls else 'http'}://127.0.0.1:{port}/redfish/v1"
+    argv = [str(SUSHY_STATIC), "-i", "127.0.0.1", "-p", str(port), "-m", str(folder)]
+    if tls:
+        argv += ["-c", str(tls[0]), "-k", str(tls[1])]
+    with _process(argv, url, log) as root:
         yield root
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and its key (openssl), as PEM files in `folder`."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    return cert, key
 
 
 @contextlib.contextmanager

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.redfish_server import auth_server, free_port, mockup_server
+from tests.redfish_server import auth_server, free_port, mockup_server, self_signed
 from twin.importers.telemetry import bindings, import_sources
 
 MOCKUPS = ("public-cooling-unit", "public-liquid-cooled-server", "public-power-shelf")
@@ -233,3 +233,16 @@ def test_hostile_resources_are_bounded_and_refused_and_the_rest_imported(shared_
         "/redfish/v1/Chassis/PowerShelf/Sensors/PowerA"}
     got = {r[0] for r in sqlite3.connect(design).execute("SELECT source_uri FROM sensors WHERE source = ?", (url,))}
     assert expected <= got
+
+
+def test_https_verifies_the_certificate_and_takes_a_ca_bundle(shared_data, design, tmp_path):
+    cert, key = self_signed(tmp_path)
+    before = _tables(design)
+    with mockup_server(shared_data / "redfish" / "public-cooling-unit", tmp_path / "tls.log", (cert, key)) as url:
+        (refused,) = import_sources(design, [url], timeout_s=5)
+        assert not refused.ok and "certificate does not verify" in refused.error and "--ca-bundle" in refused.error
+        assert _tables(design) == before
+        (trusted,) = import_sources(design, [url], ca_bundle=str(cert), timeout_s=5)
+    assert trusted.ok, trusted.error
+    count = sqlite3.connect(design).execute("SELECT count(*) FROM sensors WHERE source = ?", (url,)).fetchone()[0]
+    assert count == len(trusted.bound) + len(trusted.unbound) > 18

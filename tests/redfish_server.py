@@ -18,12 +18,15 @@ from typing import Iterator
 SUSHY_STATIC = Path(sys.executable).with_name("sushy-static")
 
 AUTH_SERVER = r'''
+import base64
 import sys
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
-        sys.stdout.write("GET %s auth=%s\n" % (self.path, "yes" if self.headers.get("Authorization") else "no"))
+        auth = self.headers.get("Authorization") or ""
+        user = base64.b64decode(auth[6:]).decode().split(":")[0] if auth.startswith("Basic ") else ""
+        sys.stdout.write("GET %s auth=%s user=%s\n" % (self.path, "yes" if auth else "no", user))
         sys.stdout.flush()
         body = b'{"error": {"code": "Base.1.0.NoValidSession", "message": "authentication required"}}'
         self.send_response(401)

@@ -246,3 +246,75 @@ def test_https_verifies_the_certificate_and_takes_a_ca_bundle(shared_data, desig
     assert trusted.ok, trusted.error
     count = sqlite3.connect(design).execute("SELECT count(*) FROM sensors WHERE source = ?", (url,)).fetchone()[0]
     assert count == len(trusted.bound) + len(trusted.unbound) > 18
+
+
+def _write_mockup(folder: Path, resources: dict[str, dict]) -> None:
+    for path, doc in resources.items():
+        target = folder / path.removeprefix("/redfish/v1").strip("/") / "index.json"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps({"@odata.id": path, **doc}))
+
+
+def test_deprecated_thermal_and_power_are_read_where_the_new_resources_are_missing(design, tmp_path):
+    old, new = "/redfish/v1/Chassis/Old", "/redfish/v1/Chassis/New"
+    _write_mockup(tmp_path / "m", {
+        "/redfish/v1": {"@odata.type": "#ServiceRoot.v1_5_0.ServiceRoot", "Chassis": {"@odata.id": "/redfish/v1/Chassis"}},
+        "/redfish/v1/Chassis": {"@odata.type": "#ChassisCollection.ChassisCollection",
+                                "Members": [{"@odata.id": old}, {"@odata.id": new}]},
+        old: {"@odata.type": "#Chassis.v1_5_0.Chassis", "Thermal": {"@odata.id": old + "/Thermal"},
+              "Power": {"@odata.id": old + "/Power"}},
+        old + "/Thermal": {"@odata.type": "#Thermal.v1_4_0.Thermal",
+                           "Temperatures": [{"MemberId": "0", "Name": "Inlet", "ReadingCelsius": 23.5,
+                                             "PhysicalContext": "Intake"},
+                                            {"MemberId": "1", "Name": "CPU", "ReadingCelsius": 61}],
+                           "Fans": [{"MemberId": "0", "Name": "Fan 1", "Reading": 2100, "ReadingUnits": "RPM"}]},
+        old + "/Power": {"@odata.type": "#Power.v1_5_0.Power", "PowerControl": [{"PowerConsumedWatts": 450}],
+                         "Voltages": [{"Name": "12V", "ReadingVolts": 12.1}],
+                         "PowerSupplies": [{"Name": "PSU1", "PowerInputWatts": 230, "LineInputVoltage": 208}]},
+        new: {"@odata.type": "#Chassis.v1_20_0.Chassis", "ThermalSubsystem": {"@odata.id": new + "/ThermalSubsystem"},
+              "Thermal": {"@odata.id": new + "/Thermal"}, "Sensors": {"@odata.id": new + "/Sensors"}},
+        new + "/ThermalSubsystem": {"@odata.type": "#ThermalSubsystem.v1_0_0.ThermalSubsystem"},
+        new + "/Thermal": {"@odata.type": "#Thermal.v1_4_0.Thermal", "Temperatures": [{"ReadingCelsius": 99}]},
+        new + "/Sensors": {"@odata.type": "#SensorCollection.SensorCollection",
+                           "Members": [{"@odata.id": new + "/Sensors/Inlet"}, {"@odata.id": new + "/Sensors/Flow"}]},
+        new + "/Sensors/Inlet": {"@odata.type": "#Sensor.v1_2_0.Sensor", "Id": "Inlet", "Reading": 77,
+                                 "ReadingUnits": "[degF]", "ReadingType": "Temperature", "PhysicalContext": "Intake",
+                                 "ReadingTime": "2026-11-24T12:00:00-05:00"},
+        new + "/Sensors/Flow": {"@odata.type": "#Sensor.v1_2_0.Sensor", "Id": "Flow", "Reading": 10,
+                                "ReadingUnits": "[gal_us]/min", "ReadingType": "LiquidFlow"},
+    })
+    (report,) = import_sources(design, [str(tmp_path / "m")])
+    assert report.ok, report.error
+    got = {uri: (kind, unit, value, ts) for uri, kind, unit, value, ts in sqlite3.connect(design).execute(
+        "SELECT s.source_uri, s.kind, s.unit, r.value, r.ts FROM sensors s JOIN readings r ON r.sensor_id = s.id "
+        "WHERE s.source = ?", (str((tmp_path / "m").resolve()),))}
+    assert {u: v[:3] for u, v in got.items()} == {
+        old + "/Thermal#/Temperatures/0/ReadingCelsius": ("inlet_temp", "degC", 23.5),
+        old + "/Thermal#/Temperatures/1/ReadingCelsius": ("temperature", "degC", 61.0),
+        old + "/Thermal#/Fans/0": ("fan_speed", "RPM", 2100.0),
+        old + "/Power#/PowerControl/0/PowerConsumedWatts": ("power", "W", 450.0),
+        old + "/Power#/Voltages/0/ReadingVolts": ("voltage", "V", 12.1),
+        old + "/Power#/PowerSupplies/0/PowerInputWatts": ("component_power", "W", 230.0),
+        old + "/Power#/PowerSupplies/0/LineInputVoltage": ("voltage", "V", 208.0),
+        new + "/Sensors/Inlet": ("inlet_temp", "degC", pytest.approx((77 - 32) * 5 / 9)),
+        new + "/Sensors/Flow": ("liquid_flow", "L/min", pytest.approx(10 * 3.785411784)),
+    }                                               # and New's deprecated Thermal (99 °C) was not read
+    assert got[new + "/Sensors/Inlet"][3] == "2026-11-24T17:00:00Z"
+
+
+def test_credentials_come_from_a_file_per_host_and_stay_out_of_the_design(design, tmp_path):
+    with auth_server(tmp_path) as (url, log):
+        port = url.split(":")[2].split("/")[0]
+        creds = tmp_path / "redfish-credentials.toml"
+        creds.write_text(f'user = "someone-else"\npassword = "x"\n[hosts."127.0.0.1:{port}"]\n'
+                         'user = "filed-user"\npassword = "filed-secret"\n')
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TWIN_REDFISH_")}
+        env["TWIN_REDFISH_CREDENTIALS"] = str(creds)
+        run = subprocess.run([sys.executable, "-m", "twin", "telemetry", "bindings", str(design), url, "--json"],
+                             capture_output=True, text=True, env=env, timeout=60)
+        assert run.returncode == 1 and "HTTP 401" in run.stderr
+        assert "user=filed-user" in log.read_text()
+        assert "filed-secret" not in run.stdout + run.stderr and "filed-user" not in run.stdout + run.stderr
+    (report,) = import_sources(design, [url.replace("http://", "http://alice:pa55word@")])
+    assert not report.ok and "put no user or password in the URL" in report.error
+    assert "pa55word" not in report.error + report.source and "alice" not in report.error + report.source

@@ -237,8 +237,8 @@ def _default_kind(reading_type: str, context: str, unit: str) -> str:
               "LiquidLevel": "liquid_level"}
     if reading_type in simple:
         return simple[reading_type]
-    if not reading_type and unit == "%":
-        return "percent"
+    if not reading_type and unit in ("%", "RPM"):
+        return "percent" if unit == "%" else "fan_speed"
     return re.sub(r"(?<!^)(?=[A-Z])", "_", reading_type).lower() or "reading"
 
 

@@ -43,6 +43,32 @@ HTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
 '''
 
 
+DRIP_SERVER = r'''
+import sys
+import time
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+class Handler(BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        if self.path.startswith("/redfish/v1"):
+            self.wfile.write(b'{"Name": "')
+            for _ in range(100000):                  # a byte every 0.1 s: each read is quick, the whole never ends
+                self.wfile.write(b"x")
+                self.wfile.flush()
+                time.sleep(0.1)
+        else:
+            self.wfile.write(b"{}")
+
+    def log_message(self, *args):
+        pass
+
+HTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+'''
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -113,3 +139,13 @@ def auth_server(folder: Path) -> Iterator[tuple[str, Path]]:
     url = f"http://127.0.0.1:{port}/redfish/v1"
     with _process([sys.executable, str(script), str(port)], url, log):
         yield url, log
+
+
+@contextlib.contextmanager
+def drip_server(folder: Path) -> Iterator[str]:
+    """A server whose service root (/redfish/v1/) answers one byte every 0.1 s, forever; yields its root URL."""
+    script = folder / "drip_server.py"
+    script.write_text(DRIP_SERVER)
+    port = free_port()
+    with _process([sys.executable, str(script), str(port)], f"http://127.0.0.1:{port}/", folder / "drip.log"):
+        yield f"http://127.0.0.1:{port}/redfish/v1/"

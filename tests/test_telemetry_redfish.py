@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.redfish_server import auth_server, free_port, mockup_server, self_signed
+from tests.redfish_server import auth_server, drip_server, free_port, mockup_server, self_signed
 from twin.importers.telemetry import bindings, import_sources
 
 MOCKUPS = ("public-cooling-unit", "public-liquid-cooled-server", "public-power-shelf")
@@ -318,3 +318,16 @@ def test_credentials_come_from_a_file_per_host_and_stay_out_of_the_design(design
     (report,) = import_sources(design, [url.replace("http://", "http://alice:pa55word@")])
     assert not report.ok and "put no user or password in the URL" in report.error
     assert "pa55word" not in report.error + report.source and "alice" not in report.error + report.source
+
+
+def test_a_bmc_that_drips_its_answer_is_cut_off_in_bounded_time(design, tmp_path):
+    import time
+
+    before = _tables(design)
+    with drip_server(tmp_path) as url:
+        start = time.monotonic()
+        (report,) = import_sources(design, [url], timeout_s=0.5)
+        took = time.monotonic() - start
+    assert not report.ok and "still arriving after 1.5 s" in report.error, report.error
+    assert took < 5
+    assert _tables(design) == before

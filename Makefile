@@ -4,12 +4,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 DEMO   := build/ai-hall.twin.db
 # Debian packages for headless rendering (Mesa EGL/GL), Qt's xcb platform plugin and Xvfb; chromium
-# renders the HTML review report in a test.
+# renders the HTML review report in a test; openssl makes the certificate the HTTPS telemetry test serves.
 DEB_PACKAGES := xvfb xauth x11-utils libgl1 libegl1 libegl-mesa0 libgl1-mesa-dri libglx-mesa0 \
 	libxrender1 libxext6 libxi6 libxcursor1 libxrandr2 libfontconfig1 libfreetype6 libdbus-1-3 libglib2.0-0 \
 	libxkbcommon0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 \
 	libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxcb-cursor0 libxcb-xfixes0 \
-	chromium
+	chromium openssl
 # The Khronos glTF validator (npm) checks exported GLB files in the tests; node runs it.
 GLTF_VALIDATOR := .npm/node_modules/gltf-validator/package.json
 PYTEST_ARGS ?=

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.redfish_server import auth_server, free_port, mockup_server
+from tests.redfish_server import auth_server, drip_server, free_port, mockup_server, self_signed
 from twin.importers.telemetry import bindings, import_sources
 
 MOCKUPS = ("public-cooling-unit", "public-liquid-cooled-server", "public-power-shelf")
@@ -233,3 +233,101 @@ def test_hostile_resources_are_bounded_and_refused_and_the_rest_imported(shared_
         "/redfish/v1/Chassis/PowerShelf/Sensors/PowerA"}
     got = {r[0] for r in sqlite3.connect(design).execute("SELECT source_uri FROM sensors WHERE source = ?", (url,))}
     assert expected <= got
+
+
+def test_https_verifies_the_certificate_and_takes_a_ca_bundle(shared_data, design, tmp_path):
+    cert, key = self_signed(tmp_path)
+    before = _tables(design)
+    with mockup_server(shared_data / "redfish" / "public-cooling-unit", tmp_path / "tls.log", (cert, key)) as url:
+        (refused,) = import_sources(design, [url], timeout_s=5)
+        assert not refused.ok and "certificate does not verify" in refused.error and "--ca-bundle" in refused.error
+        assert _tables(design) == before
+        (trusted,) = import_sources(design, [url], ca_bundle=str(cert), timeout_s=5)
+    assert trusted.ok, trusted.error
+    count = sqlite3.connect(design).execute("SELECT count(*) FROM sensors WHERE source = ?", (url,)).fetchone()[0]
+    assert count == len(trusted.bound) + len(trusted.unbound) > 18
+
+
+def _write_mockup(folder: Path, resources: dict[str, dict]) -> None:
+    for path, doc in resources.items():
+        target = folder / path.removeprefix("/redfish/v1").strip("/") / "index.json"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps({"@odata.id": path, **doc}))
+
+
+def test_deprecated_thermal_and_power_are_read_where_the_new_resources_are_missing(design, tmp_path):
+    old, new = "/redfish/v1/Chassis/Old", "/redfish/v1/Chassis/New"
+    _write_mockup(tmp_path / "m", {
+        "/redfish/v1": {"@odata.type": "#ServiceRoot.v1_5_0.ServiceRoot", "Chassis": {"@odata.id": "/redfish/v1/Chassis"}},
+        "/redfish/v1/Chassis": {"@odata.type": "#ChassisCollection.ChassisCollection",
+                                "Members": [{"@odata.id": old}, {"@odata.id": new}]},
+        old: {"@odata.type": "#Chassis.v1_5_0.Chassis", "Thermal": {"@odata.id": old + "/Thermal"},
+              "Power": {"@odata.id": old + "/Power"}},
+        old + "/Thermal": {"@odata.type": "#Thermal.v1_4_0.Thermal",
+                           "Temperatures": [{"MemberId": "0", "Name": "Inlet", "ReadingCelsius": 23.5,
+                                             "PhysicalContext": "Intake"},
+                                            {"MemberId": "1", "Name": "CPU", "ReadingCelsius": 61}],
+                           "Fans": [{"MemberId": "0", "Name": "Fan 1", "Reading": 2100, "ReadingUnits": "RPM"}]},
+        old + "/Power": {"@odata.type": "#Power.v1_5_0.Power", "PowerControl": [{"PowerConsumedWatts": 450}],
+                         "Voltages": [{"Name": "12V", "ReadingVolts": 12.1}],
+                         "PowerSupplies": [{"Name": "PSU1", "PowerInputWatts": 230, "LineInputVoltage": 208}]},
+        new: {"@odata.type": "#Chassis.v1_20_0.Chassis", "ThermalSubsystem": {"@odata.id": new + "/ThermalSubsystem"},
+              "Thermal": {"@odata.id": new + "/Thermal"}, "Sensors": {"@odata.id": new + "/Sensors"}},
+        new + "/ThermalSubsystem": {"@odata.type": "#ThermalSubsystem.v1_0_0.ThermalSubsystem"},
+        new + "/Thermal": {"@odata.type": "#Thermal.v1_4_0.Thermal", "Temperatures": [{"ReadingCelsius": 99}]},
+        new + "/Sensors": {"@odata.type": "#SensorCollection.SensorCollection",
+                           "Members": [{"@odata.id": new + "/Sensors/Inlet"}, {"@odata.id": new + "/Sensors/Flow"}]},
+        new + "/Sensors/Inlet": {"@odata.type": "#Sensor.v1_2_0.Sensor", "Id": "Inlet", "Reading": 77,
+                                 "ReadingUnits": "[degF]", "ReadingType": "Temperature", "PhysicalContext": "Intake",
+                                 "ReadingTime": "2026-11-24T12:00:00-05:00"},
+        new + "/Sensors/Flow": {"@odata.type": "#Sensor.v1_2_0.Sensor", "Id": "Flow", "Reading": 10,
+                                "ReadingUnits": "[gal_us]/min", "ReadingType": "LiquidFlow"},
+    })
+    (report,) = import_sources(design, [str(tmp_path / "m")])
+    assert report.ok, report.error
+    got = {uri: (kind, unit, value, ts) for uri, kind, unit, value, ts in sqlite3.connect(design).execute(
+        "SELECT s.source_uri, s.kind, s.unit, r.value, r.ts FROM sensors s JOIN readings r ON r.sensor_id = s.id "
+        "WHERE s.source = ?", (str((tmp_path / "m").resolve()),))}
+    assert {u: v[:3] for u, v in got.items()} == {
+        old + "/Thermal#/Temperatures/0/ReadingCelsius": ("inlet_temp", "degC", 23.5),
+        old + "/Thermal#/Temperatures/1/ReadingCelsius": ("temperature", "degC", 61.0),
+        old + "/Thermal#/Fans/0": ("fan_speed", "RPM", 2100.0),
+        old + "/Power#/PowerControl/0/PowerConsumedWatts": ("power", "W", 450.0),
+        old + "/Power#/Voltages/0/ReadingVolts": ("voltage", "V", 12.1),
+        old + "/Power#/PowerSupplies/0/PowerInputWatts": ("component_power", "W", 230.0),
+        old + "/Power#/PowerSupplies/0/LineInputVoltage": ("voltage", "V", 208.0),
+        new + "/Sensors/Inlet": ("inlet_temp", "degC", pytest.approx((77 - 32) * 5 / 9)),
+        new + "/Sensors/Flow": ("liquid_flow", "L/min", pytest.approx(10 * 3.785411784)),
+    }                                               # and New's deprecated Thermal (99 °C) was not read
+    assert got[new + "/Sensors/Inlet"][3] == "2026-11-24T17:00:00Z"
+
+
+def test_credentials_come_from_a_file_per_host_and_stay_out_of_the_design(design, tmp_path):
+    with auth_server(tmp_path) as (url, log):
+        port = url.split(":")[2].split("/")[0]
+        creds = tmp_path / "redfish-credentials.toml"
+        creds.write_text(f'user = "someone-else"\npassword = "x"\n[hosts."127.0.0.1:{port}"]\n'
+                         'user = "filed-user"\npassword = "filed-secret"\n')
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TWIN_REDFISH_")}
+        env["TWIN_REDFISH_CREDENTIALS"] = str(creds)
+        run = subprocess.run([sys.executable, "-m", "twin", "telemetry", "bindings", str(design), url, "--json"],
+                             capture_output=True, text=True, env=env, timeout=60)
+        assert run.returncode == 1 and "HTTP 401" in run.stderr
+        assert "user=filed-user" in log.read_text()
+        assert "filed-secret" not in run.stdout + run.stderr and "filed-user" not in run.stdout + run.stderr
+    (report,) = import_sources(design, [url.replace("http://", "http://alice:pa55word@")])
+    assert not report.ok and "put no user or password in the URL" in report.error
+    assert "pa55word" not in report.error + report.source and "alice" not in report.error + report.source
+
+
+def test_a_bmc_that_drips_its_answer_is_cut_off_in_bounded_time(design, tmp_path):
+    import time
+
+    before = _tables(design)
+    with drip_server(tmp_path) as url:
+        start = time.monotonic()
+        (report,) = import_sources(design, [url], timeout_s=0.5)
+        took = time.monotonic() - start
+    assert not report.ok and "still arriving after 1.5 s" in report.error, report.error
+    assert took < 5
+    assert _tables(design) == before

@@ -211,3 +211,19 @@ def test_a_bad_map_is_one_error_naming_the_entry(hall_db, tmp_path):
     bad.write_text('[[bind]]\nuri = "/redfish/v1/Chassis/1U"\npart = "Z99-U01"\n')
     with pytest.raises(TwinError, match=r"map.toml: bind\[0\]: part 'Z99-U01' is not in the design"):
         import_sources(db, [str(tmp_path)], bindings_map=bad)
+
+
+def test_a_quantity_only_entry_applies_beside_the_entry_that_binds(hall_db, tmp_path):
+    db = tmp_path / "d.twin.db"
+    shutil.copy(hall_db, db)
+    capture = tmp_path / "m.prom"
+    capture.write_text(_dcgm([("DCGM_FI_DEV_POWER_USAGE", "0", "node-x", 700.0),
+                              ("DCGM_FI_DEV_GPU_TEMP", "0", "node-x", 60.0)], 1_764_028_800_000))
+    map_file = tmp_path / "map.toml"
+    map_file.write_text('[[bind]]\nlabels = { Hostname = "node-x" }\npart = "A02-U05"\n'
+                        '[[bind]]\nmetric = "DCGM_FI_DEV_POWER_USAGE"\nquantity = "gpu_power"\n')
+    (report,) = import_sources(db, [str(capture)], bindings_map=map_file)
+    assert report.ok, report.error
+    got = set(sqlite3.connect(db).execute("SELECT p.name, s.kind, g.ts FROM sensors s JOIN parts p ON p.id = s.part_id "
+                                          "JOIN readings g ON g.sensor_id = s.id WHERE s.source IS NOT NULL"))
+    assert got == {("A02-U05", "gpu_power", "2025-11-25T00:00:00Z"), ("A02-U05", "gpu_temp", "2025-11-25T00:00:00Z")}

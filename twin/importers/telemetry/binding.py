@@ -14,7 +14,8 @@ Tried in this order (the first that binds decides):
    `loop`, optionally the `quantity` (the sensor kind the analyses read: `power`,
    `inlet_temp`, `outlet_temp`, `supply_temp`, `return_temp`, `flow`…).
 
-A map entry's `quantity` applies to every sensor the entry matches, whichever rule bound it.
+A map entry's `quantity` applies to every sensor the entry matches, whichever rule bound it (the
+most specific entry with a quantity; the target comes from the most specific entry with one).
 A sensor bound to a part measures that part's rack too; one bound to a CDU measures the
 loop the CDU drives. What binds nothing is still imported, unbound, with the reason.
 """
@@ -161,6 +162,7 @@ def read_map(path: Path | None, index: DesignIndex) -> list[MapEntry]:
 
 
 def _map_match(obs: Observed, entries: list[MapEntry]) -> MapEntry | None:
+    """The most specific entry that matches `obs` (a sensor name, then labels, then the longest URI)."""
     best: tuple[int, MapEntry] | None = None
     for e in entries:
         score = 0
@@ -189,8 +191,9 @@ def _map_match(obs: Observed, entries: list[MapEntry]) -> MapEntry | None:
 
 def bind(obs: Observed, index: DesignIndex, entries: list[MapEntry]) -> tuple[Target | None, str, str]:
     """(target or None, the kind to store, why unbound: '' when bound)."""
-    entry = _map_match(obs, entries)
-    kind = entry.quantity if entry and entry.quantity else obs.kind
+    entry = _map_match(obs, [e for e in entries if e.target is not None])
+    named = _map_match(obs, [e for e in entries if e.quantity])     # target and quantity may come from two entries
+    kind = named.quantity if named is not None else obs.kind
     reasons: list[str] = []
     if obs.explicit:
         target, why = _explicit(obs.explicit, index)
@@ -222,7 +225,7 @@ def bind(obs: Observed, index: DesignIndex, entries: list[MapEntry]) -> tuple[Ta
         reasons.append("no placement")
     if entry is not None and entry.target is not None:
         return entry.target, kind, ""
-    reasons.append("no map entry" if entry is None else f"map entry bind[{entry.index}] gives a quantity only")
+    reasons.append("no map entry")
     return None, kind, "; ".join(reasons)
 
 

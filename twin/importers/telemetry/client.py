@@ -47,6 +47,8 @@ MAX_DEPTH = 32
 #: attempts per request (a timeout or a 5xx is retried after a short pause; a 4xx is not)
 ATTEMPTS = 3
 RETRY_PAUSE_S = 0.5
+#: one answer must have arrived whole within this many request timeouts
+READ_TIMEOUTS = 3
 USER_ENV, PASSWORD_ENV, CREDENTIALS_ENV = "TWIN_REDFISH_USER", "TWIN_REDFISH_PASSWORD", "TWIN_REDFISH_CREDENTIALS"
 
 
@@ -197,7 +199,7 @@ class Service:
             request = urllib.request.Request(url, headers=headers, method="GET")
             try:
                 with self.opener.open(request, timeout=self.timeout_s) as response:
-                    body = response.read(MAX_BYTES + 1)
+                    body = self._read(response, path)
                 return parse_json(body, path)
             except urllib.error.HTTPError as exc:
                 if exc.code in (401, 403):
@@ -218,6 +220,23 @@ class Service:
                 time.sleep(RETRY_PAUSE_S * (attempt + 1))
         raise Unreachable(f"no answer from {self.host}:{self.port} at {path} after {ATTEMPTS} tries "
                           f"({last}; timeout {self.timeout_s:g} s each)")
+
+
+    def _read(self, response: Any, path: str) -> bytes:
+        """The body, at most MAX_BYTES + 1, within READ_TIMEOUTS timeouts in all (a BMC that drips
+        a byte a second would otherwise hold the crawl for days)."""
+        until = time.monotonic() + self.timeout_s * READ_TIMEOUTS
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_BYTES:
+            chunk = response.read1(min(65536, MAX_BYTES + 1 - size))     # what has arrived, not a full 64 KiB
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+            if time.monotonic() > until:
+                raise Refusal(f"{path}: still arriving after {self.timeout_s * READ_TIMEOUTS:g} s; refused")
+        return b"".join(chunks)
 
 
 def _credentials(host: str, port: int) -> str:

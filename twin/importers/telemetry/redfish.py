@@ -17,7 +17,7 @@ PowerSubsystem, EnvironmentMetrics, coolant connectors and LeakDetection; the de
 - deprecated `Thermal.Temperatures[].ReadingCelsius`, `Power.PowerControl[].PowerConsumedWatts`,
   `Voltages[].ReadingVolts`, `PowerSupplies[]` input/output watts.
 
-Bounds: at most `MAX_RESOURCES` resources; each link is followed once (cycles end there);
+Bounds: at most `MAX_RESOURCES` resources and `MAX_CRAWL_S` seconds; each link is followed once (cycles end there);
 links off the service's host, outside /redfish/v1, or into subtrees that hold no readings
 (certificates, logs, controls…) are not followed, off-host ones are reported.
 """
@@ -25,6 +25,7 @@ links off the service's host, outside /redfish/v1, or into subtrees that hold no
 from __future__ import annotations
 
 import re
+import time
 import urllib.parse
 from collections import deque
 from datetime import datetime, timezone
@@ -36,6 +37,8 @@ from twin.importers.telemetry.units import STATE, convert
 from twin.store.telemetry import TS_FORMAT, canonical_ts
 
 MAX_RESOURCES = 5000
+#: seconds one service may take to crawl; what is read by then is imported
+MAX_CRAWL_S = 600.0
 #: top-level collections that hold equipment with readings (Systems: processors' and memory's
 #: EnvironmentMetrics, which may name sensors the chassis's Sensors collection leaves out)
 FOLLOW_TOP = ("Chassis", "ThermalEquipment", "PowerEquipment", "Systems")
@@ -87,15 +90,21 @@ def _fetch_all(fetcher: MockupFolder | Service, harvest: Harvest) -> dict[str, d
     resources: dict[str, dict[str, Any]] = {}
     root = fetcher.get(ROOT)                    # the root must answer: Unreachable / Refusal propagate
     resources[ROOT] = root
+    if not any(_link(root.get(key)) for key in FOLLOW_TOP) and "ServiceRoot" not in str(root.get("@odata.type")):
+        raise Refusal(f"{ROOT}: not a Redfish service root (no Chassis, ThermalEquipment, PowerEquipment or Systems)")
     queue: deque[str] = deque()
     seen = {ROOT, ROOT + "/"}
     for key in FOLLOW_TOP:
         link = _link(root.get(key))
         if link:
             _enqueue(link, fetcher, harvest, queue, seen, ROOT)
+    until = time.monotonic() + MAX_CRAWL_S
     while queue:
         if len(resources) >= MAX_RESOURCES:
             harvest.notes.append(f"{fetcher.label}: over {MAX_RESOURCES:,} resources; the rest were not read")
+            break
+        if time.monotonic() > until:
+            harvest.notes.append(f"{fetcher.label}: still crawling after {MAX_CRAWL_S:g} s; the rest were not read")
             break
         path = queue.popleft()
         try:
@@ -237,8 +246,8 @@ def _default_kind(reading_type: str, context: str, unit: str) -> str:
               "LiquidLevel": "liquid_level"}
     if reading_type in simple:
         return simple[reading_type]
-    if not reading_type and unit == "%":
-        return "percent"
+    if not reading_type and unit in ("%", "RPM"):
+        return "percent" if unit == "%" else "fan_speed"
     return re.sub(r"(?<!^)(?=[A-Z])", "_", reading_type).lower() or "reading"
 
 

@@ -100,6 +100,8 @@ def test_dcgm_gpu_power_binds_to_compute_trays_and_feeds_power_and_thermal(hall_
     conn.close()
     all_w = sum(w for _k, w in nominal)
     it_w = sum(w for k, w in nominal if k not in NOT_IT)
+    # every compute tray is metered; the rack's other IT parts (its switches) count at their estimate
+    rack_w = gpu_w + sum(w for k, w in nominal if k not in NOT_IT and k != "compute_tray")
 
     design = load_design(db)
     snapshot = readings_at(db)
@@ -107,10 +109,10 @@ def test_dcgm_gpu_power_binds_to_compute_trays_and_feeds_power_and_thermal(hall_
     a01 = int(np.flatnonzero(design.racks.name == "A01")[0])
     thermal = analyse_thermal(design, snapshot, settings={"basis": "measured"})
     assert thermal.racks.power_measured[a01]
-    assert thermal.racks.power_w[a01] == pytest.approx(gpu_w)
+    assert thermal.racks.power_w[a01] == pytest.approx(rack_w)
     power = analyse_power(design, snapshot, settings={"basis": "measured"})
     assert power.racks.measured[a01]
-    assert power.racks.load_w[a01] == pytest.approx(gpu_w * it_w / all_w)
+    assert power.racks.load_w[a01] == pytest.approx(rack_w * it_w / all_w)
 
 
 def test_a_bms_csv_converts_units_and_binds_by_its_columns(hall_db, tmp_path):

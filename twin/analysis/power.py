@@ -35,7 +35,7 @@ import numpy as np
 from twin.analysis import power_tree, scenario_power
 from twin.analysis.findings import Finding, sort_findings
 from twin.analysis.power_tree import PowerTree
-from twin.analysis.rack_power import it_parts, max_power_w, rack_it_and_losses
+from twin.analysis.rack_power import it_parts, max_power_w, measured_rack_power, rack_it_and_losses
 from twin.analysis.staleness import STALE_AFTER_MIN, fresh_values
 from twin.analysis import settings as settings_module
 from twin.analysis.registry import Analysis, AnalysisResult, OverlayDef, register_analysis, register_overlay
@@ -135,8 +135,9 @@ def part_loads(design: Design, snapshot: ReadingSnapshot | None,
                                 rack=int(sensors.rack[s]), value=float(values[s]), unit="W",
                                 subject=str(sensors.name[s]), analysis="power"))
     ok = is_power & np.isfinite(values) & (values >= 0)
-    meas_rack = np.bincount(sensors.rack[ok], weights=values[ok], minlength=n_racks)
-    has_meas = np.bincount(sensors.rack[ok], minlength=n_racks) > 0
+    meas_rack = measured_rack_power(design, values, ok, nominal)        # a rack meter, else its part meters
+    has_meas = np.isfinite(meas_rack)
+    meas_rack = np.nan_to_num(meas_rack)
     est_rack = np.bincount(rack[in_rack], weights=nominal[in_rack], minlength=n_racks)
     ratio = np.where(has_meas & (est_rack > 0), meas_rack / np.where(est_rack > 0, est_rack, 1.0), 1.0)
     measured = in_rack & np.append(has_meas, False)[rack]

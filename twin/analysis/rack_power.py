@@ -50,3 +50,48 @@ def max_power_w(design: Design, nominal_w: np.ndarray) -> np.ndarray:
         if len(parts) else np.zeros(0)
     maximum = np.where(cat_max > 0, cat_max, nominal_w)
     return np.where(parts.power_w >= 0, np.maximum(maximum, parts.power_w), maximum)
+
+
+def measured_rack_power(design: Design, values: np.ndarray, usable: np.ndarray,
+                        estimate_w: np.ndarray) -> np.ndarray:
+    """Per rack, the power its meters say it draws, in W (NaN where no power sensor of the rack
+    has a usable reading), by one rule for every analysis that reads rack power.
+
+    Why: a rack can be metered at two levels at once, a rack or power-shelf meter (the site's
+    PDU or shelf BMC) and part meters (a DCGM exporter's GPU power bound to compute trays).
+    Summing both counts the trays twice; taking a part meter as the rack's power drops the rest.
+    - A **whole-rack meter** is a power sensor on no part, on the rack's frame or on gear that
+      carries the rack's power (a power shelf, busbar, PDU: not IT, see `it_parts`). Where a
+      rack has one, its whole-rack meters are summed (an A and a B feed are two meters).
+    - Otherwise its **part meters** are summed per part, and the parts of the rack without a
+      meter count at their estimate (`estimate_w`, one per part), so a rack whose GPU trays are
+      metered still carries its switches.
+
+    `values`: one per sensor (design.sensors order); `usable`: which of them are power
+    readings to use (kind `power`, in a rack, finite, not negative)."""
+    sensors, n_racks = design.sensors, len(design.racks)
+    out = np.full(n_racks, np.nan)
+    rows = np.flatnonzero(np.asarray(usable, bool))
+    if not len(rows):
+        return out
+    rack = np.asarray(sensors.rack, np.int64)[rows]
+    part = np.asarray(sensors.part, np.int64)[rows]
+    v = np.asarray(values, float)[rows]
+    it = it_parts(design)
+    on_part = (part >= 0) & (part < len(it))
+    whole = ~on_part | ~it[np.where(on_part, part, 0)]
+    whole_w = np.bincount(rack[whole], weights=v[whole], minlength=n_racks)
+    has_whole = np.bincount(rack[whole], minlength=n_racks) > 0
+    out[has_whole] = whole_w[has_whole]
+
+    metered = ~whole & ~has_whole[rack]                 # part meters of racks without a whole meter
+    if metered.any():
+        parts_rack = np.asarray(design.parts.rack, np.int64)
+        has_meter = np.zeros(len(parts_rack), bool)
+        has_meter[part[metered]] = True
+        racks = np.unique(rack[metered])
+        part_w = np.bincount(rack[metered], weights=v[metered], minlength=n_racks)
+        rest = it & ~has_meter & (parts_rack >= 0)
+        rest_w = np.bincount(parts_rack[rest], weights=np.asarray(estimate_w, float)[rest], minlength=n_racks)
+        out[racks] = part_w[racks] + rest_w[racks]
+    return out

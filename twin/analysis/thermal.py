@@ -59,7 +59,7 @@ import numpy as np
 from twin.analysis import thermal_findings as tf
 from twin.analysis.cooling_units import loop_units, unit_findings
 from twin.analysis.findings import Finding, findings_to_lines, sort_findings, summary_line
-from twin.analysis.rack_power import max_power_w, rack_it_and_losses
+from twin.analysis.rack_power import max_power_w, measured_rack_power, rack_it_and_losses
 from twin.analysis.settings import BASES, DEFAULT_BASIS
 from twin.analysis.staleness import STALE_AFTER_MIN, STUCK_AFTER_MIN, fresh_values, stale_findings, stuck_findings
 from twin.analysis.overlays import Overlay
@@ -195,7 +195,6 @@ def analyse_thermal(design: Design, snapshot: ReadingSnapshot | None = None,
         return _aggregate(sensors.cooling_loop[m], values[m], n_loops, "mean")
 
     meas_inlet, meas_outlet = rack_reading("inlet_temp", "max"), rack_reading("outlet_temp", "max")
-    meas_power = rack_reading("power", "sum")
     meas_supply, meas_return, meas_flow = loop_reading("supply_temp"), loop_reading("return_temp"), loop_reading("flow")
 
     # -- heat per part ----------------------------------------------------------------------
@@ -203,6 +202,8 @@ def analyse_thermal(design: Design, snapshot: ReadingSnapshot | None = None,
     if basis == "max":
         power = max_power_w(design, power)
     est_rack_power = np.bincount(rack[in_rack], weights=power[in_rack], minlength=n_racks)
+    usable = has & (sensors.kind == "power") & (sensors.rack >= 0) & (np.nan_to_num(values) >= 0)
+    meas_power = measured_rack_power(design, values, usable, power)     # a rack meter, else its part meters
     power_measured = np.isfinite(meas_power)
     ratio = np.where(power_measured & (est_rack_power > 0), meas_power / np.where(est_rack_power > 0, est_rack_power, 1.0), 1.0)
     heat = power * _ext(ratio, 1.0)[rack]

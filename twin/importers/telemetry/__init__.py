@@ -73,8 +73,9 @@ def _resolve(design_path: Path, source: str, index: DesignIndex, entries: list[M
 def _power_levels(index: DesignIndex, source: str, rows: list[SensorRow]) -> list[str]:
     """A note per rack that would have power sensors both on the rack and on parts in it.
 
-    The analyses take a rack's measured power as the sum of its power sensors (A/B feeds), so
-    a rack meter and the trays' own meters together count the trays twice."""
+    The analyses count such a rack once (`twin.analysis.rack_power.measured_rack_power`): its
+    rack meters are its measured power, and the part meters are not added to them. The note
+    says so, since a reviewer importing GPU power may expect it to move the rack's figure."""
     levels: dict[int, dict[str, str]] = {}
 
     def level(rack: int, part: int | None) -> str:
@@ -89,8 +90,8 @@ def _power_levels(index: DesignIndex, source: str, rows: list[SensorRow]) -> lis
         if row.kind == "power" and row.rack_id is not None:
             levels.setdefault(row.rack_id, {}).setdefault(level(row.rack_id, row.part_id), row.name)
     return [f"rack {index.rack_names.get(rack, rack)} has power sensors on the rack ({names['rack']}) and on "
-            f"parts in it ({names['part']}): its measured power is their sum, so the parts count twice; map one "
-            "level to another quantity (docs/telemetry.md)"
+            f"parts in it ({names['part']}): the rack meter is its measured power, the part meters are not added "
+            "to it (docs/telemetry.md)"
             for rack, names in sorted(levels.items()) if len(names) == 2]
 
 

@@ -5,7 +5,8 @@ Model
 Part loads, three bases at once (columns of one (n_parts, 3) array):
 - nominal: the part's own `power_w` where set, else the catalog `power_nominal_w`;
 - max: the catalog `power_max_w` (nominal where the catalog gives none), never below an override;
-- measured: where a rack has power sensors (several on a rack are summed: A/B feeds), every
+- measured: where a rack has power sensors (its rack meters summed: A/B feeds; else its part
+  meters plus the estimate of the rest, `rack_power.measured_rack_power`), every
   part in it is scaled by measured / nominal rack power, as the thermal analysis does; parts
   elsewhere keep their nominal figure and count as estimated.
 

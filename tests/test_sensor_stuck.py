@@ -95,3 +95,17 @@ def test_a_sensor_frozen_on_an_edited_copy_is_found_and_a_still_kind_is_not(hall
     assert since == "2026-11-24T18:30:00Z"
     assert found["A02"]["value"] == pytest.approx(minutes) and since in found["A02"]["message"]
     assert not any("flow" in f["message"] for f in found.values())
+
+
+def test_a_damaged_timestamp_in_the_window_does_not_unstick_a_sensor(hall_db: Path, tmp_path: Path) -> None:
+    # a reading of D03-outlet whose timestamp is no time (a clock that wrote local time), inside the
+    # window in text order and with another value: it is left out as every damaged reading is
+    at = last_ts(hall_db)
+    db = edited(hall_db, tmp_path, "insert into readings (sensor_id, ts, value) select id, '2026-11-24T23:00:00+01:00', "
+                                   "-5 from sensors where name = 'D03-outlet'")
+    with sqlite3.connect(db) as conn:
+        (n,) = conn.execute("select count(*) from readings where ts > '2026-11-24T22:00:00Z' and ts <= ? "
+                            "and ts glob '*+01:00'", [at]).fetchone()
+    assert n == 1                                                 # it does fall in the window's text range
+    [found] = check(db)
+    assert found["subject"] == "D03" and "D03-outlet" in found["message"]

@@ -16,10 +16,14 @@ from contextlib import contextmanager
 from typing import Iterator
 
 
-def print_load_warnings(design) -> None:
-    """A loaded design's warnings as `twin: warning: …` lines on stderr."""
-    for warning in getattr(design, "warnings", ()):
+def print_load_warnings(design, start: int = 0) -> int:
+    """A loaded design's warnings from the `start`-th on as `twin: warning: …` lines on stderr;
+    returns how many it has, so a command whose design read its cables later (`defer_cables`)
+    can print the cable warnings that came with them, and only those, when it is done."""
+    warnings_ = list(getattr(design, "warnings", ()))
+    for warning in warnings_[start:]:
         print(f"twin: warning: {warning}", file=sys.stderr)
+    return len(warnings_)
 
 
 @contextmanager

@@ -253,8 +253,9 @@ def read_png(path: str | Path) -> np.ndarray:
 def export_image(design_path: str | Path, output: str | Path, view: str = "iso",
                  size: tuple[int, int] = EXPORT_SIZE, overlay: str = "none", select: str | None = None,
                  field: str | Path | None = None, field_slice: str = "z=1.2", iso: float | None = None) -> Path:
-    """Load a design file and write its rendering to `output` (PNG)."""
-    design = load_design(design_path)
+    """Load a design file and write its rendering to `output` (PNG). The cables are read only if
+    the image draws or colours them (their load warnings then join `design.warnings`)."""
+    design = load_design(design_path, defer_cables=True)
     image, _ = render_design(design, view=view, size=size, overlay=overlay, select=select, field=field,
                              field_slice=field_slice, iso=iso)
     return write_png(image, output)

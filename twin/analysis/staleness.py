@@ -134,16 +134,24 @@ def stale_findings(design: Design, ages: np.ndarray, stale_after_min: float, at:
         common: dict[str, Any] = dict(value=worst, limit=float(stale_after_min), unit="min", analysis=analysis)
         msg = (f"{len(rows)} reading{'s' if len(rows) > 1 else ''} older than the {age_text(limit_s)} limit at "
                f"{at}: {listed}; estimates used instead")
-        if what == "rack":
-            out.append(Finding("warning", "reading-stale", msg, rack=i, location=tuple(where_rack[i]),
-                               subject=str(design.racks.name[i]), **common))
-        elif what == "loop":
-            out.append(Finding("warning", "reading-stale", msg, loop=i, location=where_loop[i],
-                               subject=str(design.cooling_loops.name[i]), **common))
-        else:
-            part = int(sensors.part[i]) if "part" in sensors else -1
-            out.append(Finding("warning", "reading-stale", msg, part=part, subject=str(sensors.name[i]), **common))
+        out.append(_sensor_warning(design, "reading-stale", msg, what, i, where_rack, where_loop, common))
     return out
+
+
+def _sensor_warning(design: Design, code: str, msg: str, what: str, i: int, where_rack: np.ndarray,
+                    where_loop: list[Any], common: dict[str, Any]) -> Finding:
+    """A warning about sensors grouped by what they watch (`what`: "rack", "loop" or a loose
+    "sensor", row `i`), placed and named as that subject: the one shape of the stale and stuck
+    findings."""
+    if what == "rack":
+        return Finding("warning", code, msg, rack=i, location=tuple(where_rack[i]),
+                       subject=str(design.racks.name[i]), **common)
+    if what == "loop":
+        return Finding("warning", code, msg, loop=i, location=where_loop[i],
+                       subject=str(design.cooling_loops.name[i]), **common)
+    sensors = design.sensors
+    part = int(sensors.part[i]) if "part" in sensors else -1
+    return Finding("warning", code, msg, part=part, subject=str(sensors.name[i]), **common)
 
 
 #: Sensors a silent finding lists by name before it gives a count of the rest.
@@ -221,13 +229,5 @@ def stuck_findings(design: Design, snapshot: ReadingSnapshot | None, stuck_after
         msg = f"{listed}: a stuck sensor? its readings are still used"
         common: dict[str, Any] = dict(value=float(steady.max()) / 60.0, limit=float(stuck_after_min), unit="min",
                                       analysis=analysis)
-        if what == "rack":
-            out.append(Finding("warning", "sensor-stuck", msg, rack=i, location=tuple(where_rack[i]),
-                               subject=str(design.racks.name[i]), **common))
-        elif what == "loop":
-            out.append(Finding("warning", "sensor-stuck", msg, loop=i, location=where_loop[i],
-                               subject=str(design.cooling_loops.name[i]), **common))
-        else:
-            part = int(sensors.part[i]) if "part" in sensors else -1
-            out.append(Finding("warning", "sensor-stuck", msg, part=part, subject=str(sensors.name[i]), **common))
+        out.append(_sensor_warning(design, "sensor-stuck", msg, what, i, where_rack, where_loop, common))
     return out

@@ -26,6 +26,7 @@ import numpy as np
 from twin.analysis.settings import BASES, run_settings
 from twin.errors import TwinError
 from twin.model import Design
+from twin.model.keys import repeat_counted
 from twin.model.scenario import CHANGE_KINDS, Change, Scenario
 from twin.viewstate import CameraPose, ViewState
 
@@ -40,14 +41,7 @@ VERSION = 1
 
 def part_keys(design: Design) -> list[str]:
     """Each part's stable key: its name, a repeated name counted (`name#2`, …), in row order."""
-    seen: dict[str, int] = {}
-    out = []
-    for name in design.parts.name:
-        name = str(name)
-        k = seen.get(name, 0) + 1
-        seen[name] = k
-        out.append(name if k == 1 else f"{name}#{k}")
-    return out
+    return repeat_counted(design.parts.name)
 
 
 def _cable_keys(design: Design) -> list[str]:

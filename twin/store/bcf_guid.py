@@ -15,6 +15,8 @@ from __future__ import annotations
 import uuid
 from typing import Iterable
 
+from twin.model.keys import repeat_counted
+
 #: The 64 characters of IFC's GUID encoding, in order.
 IFC_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_$"
 #: Twin's namespace for name-based UUIDs (itself a version-5 UUID of "twin" in the URL namespace).
@@ -50,11 +52,6 @@ def part_guid(name: str) -> str:
 
 
 def part_guids(names: Iterable[str]) -> list[str]:
-    """IFC GUIDs for parts named `names`, in order: a repeated name counts its copies (`name#2`…)."""
-    seen: dict[str, int] = {}
-    out = []
-    for name in names:
-        k = seen.get(name, 0) + 1
-        seen[name] = k
-        out.append(part_guid(name if k == 1 else f"{name}#{k}"))
-    return out
+    """IFC GUIDs for parts named `names`, in order: a repeated name counts its copies (`name#2`…,
+    `twin.model.keys`)."""
+    return [part_guid(key) for key in repeat_counted(names)]

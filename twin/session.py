@@ -219,8 +219,7 @@ class ReviewSession:
         # spelled out share one run
         when = snapshot.ts if snapshot is not None else moment
         chosen = self._scenario if scenario is ... else scenario
-        key = (name, when, tuple(sorted((k, repr(v)) for k, v in settings.items())),
-               chosen.key() if isinstance(chosen, Scenario) else None)
+        key = _result_key(name, when, settings, chosen if isinstance(chosen, Scenario) else None)
 
         def run() -> AnalysisResult:
             result = analysis.run(design, snapshot, settings)
@@ -238,7 +237,7 @@ class ReviewSession:
         if analysis.uses_readings or dict(settings) != dict(mine) or result.analysis != name \
                 or self._scenario is not None:
             return False
-        key = (name, None, tuple(sorted((k, repr(v)) for k, v in mine.items())), None)
+        key = _result_key(name, None, mine, None)
         self._results.get(key, lambda: result)
         return True
 
@@ -317,3 +316,10 @@ class ReviewSession:
             raise ValueError(f"overlay {name!r} takes no option {sorted(unknown)[0]!r}")
         result = self.result(spec.analysis, at) if spec.analysis else None
         return spec.build(self.analysis_design(), result, **options)
+
+
+def _result_key(name: str, when: str | None, settings: Mapping[str, Any], scenario: Scenario | None) -> tuple[Any, ...]:
+    """The cache key of a result: the analysis, the moment its readings are from, its settings
+    and the scenario it ran under (one spelling, for `result` and `adopt`)."""
+    return (name, when, tuple(sorted((k, repr(v)) for k, v in settings.items())),
+            scenario.key() if scenario is not None else None)
